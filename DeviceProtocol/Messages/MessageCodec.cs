@@ -1,0 +1,210 @@
+using Dock.DeviceProtocol.Errors;
+
+namespace Dock.DeviceProtocol.Messages;
+
+/// <summary>
+/// Typed messages to and from payload bytes (docklink-v1.md §5). Encoding validates the same
+/// limits decoding enforces, so we never emit what a conforming peer would reject.
+/// </summary>
+public static class MessageCodec
+{
+    public const int NonceSize = 32;
+    public const int KeySize = 32;
+    public const int SignatureSize = 64;
+    public const int Sha256Size = 32;
+
+    public static void Encode(Message message, WireWriter w)
+    {
+        switch (message)
+        {
+            case Hello m:
+                w.U8(m.MinVersion); w.U8(m.MaxVersion); w.U32(m.MaxPayload); w.Fixed(m.HostNonce, NonceSize);
+                w.Str(Identifier.Require(m.DockId, "dock id"));
+                break;
+            case HelloAck m:
+                w.U8(m.Version); w.U32(m.MaxPayload); w.U32(m.MaxRead); w.U16(m.MaxInFlight); w.U32((uint)m.Capabilities);
+                w.Fixed(m.DeviceNonce, NonceSize); w.U8(m.AuthMethods); w.Str(Identifier.Require(m.Serial, "serial"));
+                break;
+            case Auth m:
+                w.U8(m.Method); w.Str(Identifier.Require(m.DockId, "dock id")); w.Fixed(m.DockKey, KeySize);
+                w.Fixed(m.Endorsement, SignatureSize); w.Fixed(m.HostSignature, SignatureSize);
+                break;
+            case AuthOk m:
+                w.Fixed(m.DeviceKey, KeySize); w.Fixed(m.DeviceSignature, SignatureSize);
+                break;
+            case GetInfo or GetPower or Bye or ByeAck:
+                break;
+            case Info m:
+                w.Str(Identifier.Require(m.Serial, "serial")); w.Str(m.Model); w.Str(m.Firmware); w.Str(OptionalId(m.OfficerId));
+                w.U64(m.StorageTotal); w.U64(m.StorageFree); w.U32(m.ClipCount); w.I64(m.DeviceTimeMs);
+                break;
+            case SetTime m:
+                w.I64(m.HostTimeMs);
+                break;
+            case TimeSet m:
+                w.I64(m.DeviceTimeBeforeMs);
+                break;
+            case Power m:
+                w.U8(m.Percent); w.U16(m.Millivolts); w.U8((byte)m.State); w.I16(m.TemperatureDeciC); w.U16(m.CycleCount); w.U8(m.HealthPercent);
+                break;
+            case ListClips m:
+                w.U32(m.StartIndex); w.U16(m.MaxCount);
+                break;
+            case ClipList m:
+                if (m.Clips.Count > ListClips.MaxPage) throw new ArgumentException($"A CLIP_LIST holds at most {ListClips.MaxPage} entries.");
+                w.U32(m.Total); w.U16((ushort)m.Clips.Count);
+                foreach (var clip in m.Clips) WriteSummary(w, clip);
+                break;
+            case GetClip m:
+                w.Str(Identifier.Require(m.ClipId, "clip id"));
+                break;
+            case ClipInfo m:
+                WriteSummary(w, m.Clip); w.Str(OptionalId(m.OfficerId));
+                if (m.Signature.Length is not (0 or SignatureSize)) throw new ArgumentException("A clip signature is 0 or 64 bytes.");
+                w.Bytes8(m.Signature);
+                break;
+            case ReadClip m:
+                w.Str(Identifier.Require(m.ClipId, "clip id")); w.U64(m.Offset); w.U32(m.Length);
+                break;
+            case ClipData m:
+                w.U64(m.Offset); m.Data.Span.CopyTo(w.Claim(m.Data.Length).Span);
+                break;
+            case ReleaseClip m:
+                w.Str(Identifier.Require(m.ClipId, "clip id")); w.Fixed(m.Sha256, Sha256Size);
+                break;
+            case Released m:
+                w.U8(m.Deleted ? (byte)1 : (byte)0);
+                break;
+            case Ping m:
+                w.U64(m.Token);
+                break;
+            case Pong m:
+                w.U64(m.Token);
+                break;
+            case ErrorReply m:
+                w.U16((ushort)m.Code); w.Str(Truncate(m.Text, 255));
+                break;
+            default:
+                throw new ArgumentException($"No encoder for {message.GetType().Name}.", nameof(message));
+        }
+    }
+
+    /// <summary>Decodes a payload. <see cref="ClipData.Data"/> aliases <paramref name="payload"/>.</summary>
+    public static Message Decode(byte type, ReadOnlyMemory<byte> payload)
+    {
+        if (!MessageTypes.IsKnown(type))
+            throw DockLinkErrors.Malformed(null, $"unknown message type 0x{type:X2}");
+        var t = (MessageType)type;
+        var r = new WireReader(payload.Span, t);
+        Message message;
+        switch (t)
+        {
+            case MessageType.Hello:
+                message = new Hello(r.U8("min_version"), r.U8("max_version"), r.U32("max_payload"), r.Fixed(NonceSize, "host_nonce"), r.Id("dock_id"));
+                break;
+            case MessageType.HelloAck:
+                message = new HelloAck(r.U8("version"), r.U32("max_payload"), r.U32("max_read"), r.U16("max_in_flight"),
+                    (DeviceCapabilities)r.U32("capabilities"), r.Fixed(NonceSize, "device_nonce"), r.U8("auth_methods"), r.Id("serial"));
+                break;
+            case MessageType.Auth:
+                message = new Auth(r.U8("method"), r.Id("dock_id"), r.Fixed(KeySize, "dock_key"),
+                    r.Fixed(SignatureSize, "endorsement"), r.Fixed(SignatureSize, "host_sig"));
+                break;
+            case MessageType.AuthOk:
+                message = new AuthOk(r.Fixed(KeySize, "device_key"), r.Fixed(SignatureSize, "device_sig"));
+                break;
+            case MessageType.GetInfo: message = new GetInfo(); break;
+            case MessageType.GetPower: message = new GetPower(); break;
+            case MessageType.Bye: message = new Bye(); break;
+            case MessageType.ByeAck: message = new ByeAck(); break;
+            case MessageType.Info:
+                message = new Info(r.Id("serial"), r.Str("model"), r.Str("firmware"), ReadOptionalId(ref r, "officer_id"),
+                    r.U64("storage_total"), r.U64("storage_free"), r.U32("clip_count"), r.I64("device_time"));
+                break;
+            case MessageType.SetTime: message = new SetTime(r.I64("host_time")); break;
+            case MessageType.TimeSet: message = new TimeSet(r.I64("device_time_before")); break;
+            case MessageType.Power:
+                var percent = r.U8("percent");
+                if (percent > 100) throw DockLinkErrors.Malformed(t, $"battery percent {percent} is above 100");
+                var mv = r.U16("millivolts");
+                var state = r.U8("charge_state");
+                if (state > (byte)ChargeState.Fault) throw DockLinkErrors.Malformed(t, $"charge state {state} is unknown");
+                message = new Power(percent, mv, (ChargeState)state, r.I16("temperature"), r.U16("cycle_count"), r.U8("health"));
+                break;
+            case MessageType.ListClips:
+                var start = r.U32("start_index");
+                var max = r.U16("max_count");
+                if (max is 0 or > ListClips.MaxPage) throw DockLinkErrors.Malformed(t, $"max_count {max} is outside 1..{ListClips.MaxPage}");
+                message = new ListClips(start, max);
+                break;
+            case MessageType.ClipList:
+                var total = r.U32("total");
+                var count = r.U16("count");
+                if (count > ListClips.MaxPage) throw DockLinkErrors.Malformed(t, $"count {count} is above {ListClips.MaxPage}");
+                var clips = new List<ClipSummary>(count);
+                for (int i = 0; i < count; i++) clips.Add(ReadSummary(ref r));
+                message = new ClipList(total, clips);
+                break;
+            case MessageType.GetClip: message = new GetClip(r.Id("clip_id")); break;
+            case MessageType.ClipInfo:
+                var summary = ReadSummary(ref r);
+                var officer = ReadOptionalId(ref r, "officer_id");
+                var signature = r.Bytes8("signature");
+                if (signature.Length is not (0 or SignatureSize)) throw DockLinkErrors.Malformed(t, "signature must be 0 or 64 bytes");
+                message = new ClipInfo(summary, officer, signature);
+                break;
+            case MessageType.ReadClip: message = new ReadClip(r.Id("clip_id"), r.U64("offset"), r.U32("length")); break;
+            case MessageType.ClipData:
+                var offset = r.U64("offset");
+                message = new ClipData(offset, payload[r.Position..]);
+                return message;
+            case MessageType.ReleaseClip: message = new ReleaseClip(r.Id("clip_id"), r.Fixed(Sha256Size, "sha256")); break;
+            case MessageType.Released:
+                var deleted = r.U8("deleted");
+                if (deleted > 1) throw DockLinkErrors.Malformed(t, "deleted must be 0 or 1");
+                message = new Released(deleted == 1);
+                break;
+            case MessageType.Ping: message = new Ping(r.U64("token")); break;
+            case MessageType.Pong: message = new Pong(r.U64("token")); break;
+            case MessageType.Error: message = new ErrorReply((ErrorCode)r.U16("code"), r.Str("message")); break;
+            default:
+                throw DockLinkErrors.Malformed(t, "no decoder");
+        }
+        r.End();
+        return message;
+    }
+
+    private static void WriteSummary(WireWriter w, ClipSummary c)
+    {
+        w.Str(Identifier.Require(c.ClipId, "clip id")); w.U64(c.Size); w.I64(c.StartMs); w.I64(c.EndMs);
+        w.U16((ushort)c.Flags); w.Fixed(c.Sha256, Sha256Size);
+    }
+
+    private static ClipSummary ReadSummary(ref WireReader r)
+    {
+        var id = r.Id("clip_id");
+        var size = r.U64("size");
+        if (size > long.MaxValue) throw DockLinkErrors.Malformed(MessageType.ClipList, $"clip size {size} is out of range");
+        return new ClipSummary(id, size, r.I64("start_time"), r.I64("end_time"), (ClipFlags)r.U16("flags"), r.Fixed(Sha256Size, "sha256"));
+    }
+
+    private static string OptionalId(string value) =>
+        value.Length == 0 ? value : Identifier.Require(value, "officer id");
+
+    private static string ReadOptionalId(ref WireReader r, string field)
+    {
+        var value = r.Str(field);
+        return value.Length == 0 || Identifier.IsValid(value)
+            ? value
+            : throw DockLinkErrors.Malformed(null, $"field '{field}' is not a valid identifier ({Identifier.Rule})");
+    }
+
+    private static string Truncate(string text, int maxBytes)
+    {
+        if (System.Text.Encoding.UTF8.GetByteCount(text) <= maxBytes) return text;
+        var chars = text.AsSpan();
+        int length = Math.Min(chars.Length, maxBytes);
+        while (System.Text.Encoding.UTF8.GetByteCount(chars[..length]) > maxBytes) length--;
+        return new string(chars[..length]);
+    }
+}

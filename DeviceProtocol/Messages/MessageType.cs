@@ -1,0 +1,42 @@
+namespace Dock.DeviceProtocol.Messages;
+
+/// <summary>
+/// Message types (docklink-v1.md §5). A response is its request's type with the high bit set;
+/// ERROR (0xFF) can answer any request.
+/// </summary>
+public enum MessageType : byte
+{
+    Hello = 0x01,
+    Auth = 0x02,
+    GetInfo = 0x10,
+    SetTime = 0x11,
+    GetPower = 0x12,
+    ListClips = 0x20,
+    GetClip = 0x21,
+    ReadClip = 0x22,
+    ReleaseClip = 0x23,
+    Ping = 0x30,
+    Bye = 0x3F,
+
+    HelloAck = 0x81,
+    AuthOk = 0x82,
+    Info = 0x90,
+    TimeSet = 0x91,
+    Power = 0x92,
+    ClipList = 0xA0,
+    ClipInfo = 0xA1,
+    ClipData = 0xA2,
+    Released = 0xA3,
+    Pong = 0xB0,
+    ByeAck = 0xBF,
+    Error = 0xFF,
+}
+
+public static class MessageTypes
+{
+    public static bool IsResponse(MessageType type) => ((byte)type & 0x80) != 0;
+
+    public static MessageType ResponseTo(MessageType request) => (MessageType)((byte)request | 0x80);
+
+    public static bool IsKnown(byte value) => Enum.IsDefined((MessageType)value);
+}

@@ -1,0 +1,174 @@
+using Dock.DeviceProtocol.Errors;
+
+namespace Dock.DeviceProtocol.Messages;
+
+/// <summary>A decoded DockLink message. Field meanings and limits: docklink-v1.md §5.</summary>
+public abstract record Message
+{
+    public abstract MessageType Type { get; }
+}
+
+/// <summary>Clip flags (docklink-v1.md §5.7).</summary>
+[Flags]
+public enum ClipFlags : ushort
+{
+    None = 0,
+    /// <summary>The officer marked the clip important.</summary>
+    Important = 1 << 0,
+    /// <summary>A mandatory full-process recording (R11: liberty, life, major property). Never lost, uploaded first.</summary>
+    Mandatory = 1 << 1,
+    /// <summary>Locked against loop overwrite (pre-record, car mode, motion): fills storage until offloaded.</summary>
+    Locked = 1 << 2,
+    /// <summary>Recording ended abnormally (battery died, storage full): the clip is whole up to its size.</summary>
+    Truncated = 1 << 3,
+}
+
+public enum ChargeState : byte
+{
+    Discharging = 0,
+    Charging = 1,
+    Full = 2,
+    Fault = 3,
+}
+
+/// <summary>Capability bits in HELLO_ACK.</summary>
+[Flags]
+public enum DeviceCapabilities : uint
+{
+    None = 0,
+    /// <summary>The device signs each clip when it finishes recording it.</summary>
+    RecordSignatures = 1 << 0,
+    /// <summary>The device deletes a clip on RELEASE_CLIP.</summary>
+    Release = 1 << 1,
+}
+
+public static class AuthMethods
+{
+    /// <summary>Ed25519 mutual authentication with an agency-endorsed dock key (docklink-v1.md §7).</summary>
+    public const byte Ed25519Endorsed = 1;
+}
+
+public sealed record Hello(byte MinVersion, byte MaxVersion, uint MaxPayload, byte[] HostNonce, string DockId) : Message
+{
+    public override MessageType Type => MessageType.Hello;
+}
+
+public sealed record HelloAck(
+    byte Version, uint MaxPayload, uint MaxRead, ushort MaxInFlight, DeviceCapabilities Capabilities,
+    byte[] DeviceNonce, byte AuthMethods, string Serial) : Message
+{
+    public override MessageType Type => MessageType.HelloAck;
+}
+
+public sealed record Auth(byte Method, string DockId, byte[] DockKey, byte[] Endorsement, byte[] HostSignature) : Message
+{
+    public override MessageType Type => MessageType.Auth;
+}
+
+public sealed record AuthOk(byte[] DeviceKey, byte[] DeviceSignature) : Message
+{
+    public override MessageType Type => MessageType.AuthOk;
+}
+
+public sealed record GetInfo : Message
+{
+    public override MessageType Type => MessageType.GetInfo;
+}
+
+public sealed record Info(
+    string Serial, string Model, string Firmware, string OfficerId,
+    ulong StorageTotal, ulong StorageFree, uint ClipCount, long DeviceTimeMs) : Message
+{
+    public override MessageType Type => MessageType.Info;
+}
+
+public sealed record SetTime(long HostTimeMs) : Message
+{
+    public override MessageType Type => MessageType.SetTime;
+}
+
+public sealed record TimeSet(long DeviceTimeBeforeMs) : Message
+{
+    public override MessageType Type => MessageType.TimeSet;
+}
+
+public sealed record GetPower : Message
+{
+    public override MessageType Type => MessageType.GetPower;
+}
+
+public sealed record Power(
+    byte Percent, ushort Millivolts, ChargeState State, short TemperatureDeciC, ushort CycleCount, byte HealthPercent) : Message
+{
+    public override MessageType Type => MessageType.Power;
+}
+
+public sealed record ListClips(uint StartIndex, ushort MaxCount) : Message
+{
+    public const ushort MaxPage = 256;
+    public override MessageType Type => MessageType.ListClips;
+}
+
+/// <summary>One clip as listed: identity, size, device times, flags and the SHA-256 made at record time.</summary>
+public sealed record ClipSummary(string ClipId, ulong Size, long StartMs, long EndMs, ClipFlags Flags, byte[] Sha256);
+
+public sealed record ClipList(uint Total, IReadOnlyList<ClipSummary> Clips) : Message
+{
+    public override MessageType Type => MessageType.ClipList;
+}
+
+public sealed record GetClip(string ClipId) : Message
+{
+    public override MessageType Type => MessageType.GetClip;
+}
+
+public sealed record ClipInfo(ClipSummary Clip, string OfficerId, byte[] Signature) : Message
+{
+    public override MessageType Type => MessageType.ClipInfo;
+}
+
+public sealed record ReadClip(string ClipId, ulong Offset, uint Length) : Message
+{
+    public override MessageType Type => MessageType.ReadClip;
+}
+
+/// <summary>Clip bytes. <see cref="Data"/> is a view into the received frame: it lives as long as the frame.</summary>
+public sealed record ClipData(ulong Offset, ReadOnlyMemory<byte> Data) : Message
+{
+    public override MessageType Type => MessageType.ClipData;
+}
+
+public sealed record ReleaseClip(string ClipId, byte[] Sha256) : Message
+{
+    public override MessageType Type => MessageType.ReleaseClip;
+}
+
+public sealed record Released(bool Deleted) : Message
+{
+    public override MessageType Type => MessageType.Released;
+}
+
+public sealed record Ping(ulong Token) : Message
+{
+    public override MessageType Type => MessageType.Ping;
+}
+
+public sealed record Pong(ulong Token) : Message
+{
+    public override MessageType Type => MessageType.Pong;
+}
+
+public sealed record Bye : Message
+{
+    public override MessageType Type => MessageType.Bye;
+}
+
+public sealed record ByeAck : Message
+{
+    public override MessageType Type => MessageType.ByeAck;
+}
+
+public sealed record ErrorReply(ErrorCode Code, string Text) : Message
+{
+    public override MessageType Type => MessageType.Error;
+}

@@ -1,0 +1,310 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using Dock.DeviceProtocol.Errors;
+using Dock.DeviceProtocol.Framing;
+using Dock.DeviceProtocol.Messages;
+using Dock.DeviceProtocol.Transport;
+
+namespace Dock.DeviceProtocol.Session;
+
+/// <summary>
+/// The dock's side of one DockLink session (docklink-v1.md §8). One reader loop dispatches
+/// responses by request id, so any number of requests (bounded by the recorder's max_in_flight)
+/// can be outstanding; that windowing is what makes throughput independent of link latency.
+/// Thread-safe: requests may be issued concurrently.
+/// </summary>
+public sealed partial class HostSession : IAsyncDisposable
+{
+    public const byte ProtocolVersion = 1;
+
+    private readonly IDockLinkTransport _transport;
+    private readonly HostSessionOptions _options;
+    private readonly TimeProvider _time;
+    private readonly FrameReader _reader;
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly ConcurrentDictionary<uint, TaskCompletionSource<FrameReadResult>> _pending = new();
+    private readonly CancellationTokenSource _stop = new();
+    private SemaphoreSlim _inFlight = new(1, 1);
+    private Task _readLoop = Task.CompletedTask;
+    private Task _keepAlive = Task.CompletedTask;
+    private Exception? _failure;
+    private int _nextId;
+    private long _lastSendTicks;
+
+    private HostSession(IDockLinkTransport transport, HostSessionOptions options, TimeProvider time)
+    {
+        _transport = transport;
+        _options = options;
+        _time = time;
+        _reader = new FrameReader(transport);
+        // A random first id (§4.2): stale answers left on a serial line by a previous session
+        // then cannot be mistaken for answers to this one.
+        _nextId = System.Security.Cryptography.RandomNumberGenerator.GetInt32(int.MaxValue);
+    }
+
+    /// <summary>The recorder's HELLO_ACK: serial, limits, capabilities.</summary>
+    public HelloAck Device { get; private set; } = null!;
+
+    /// <summary>The recorder's Ed25519 public key, proven by its AUTH_OK signature.</summary>
+    public byte[] DeviceKey { get; private set; } = [];
+
+    public string Endpoint => _transport.Endpoint;
+
+    public FrameReaderStats Stats => _reader.Stats;
+
+    /// <summary>Completes when the link ends; faulted with the reason when it was not a clean BYE.</summary>
+    public Task Completion => _readLoop;
+
+    /// <summary>HELLO, then mutual authentication. On any failure the transport is disposed.</summary>
+    public static async Task<HostSession> OpenAsync(IDockLinkTransport transport, IDockCredential credential,
+        HostSessionOptions? options = null, TimeProvider? time = null, CancellationToken cancellationToken = default)
+    {
+        options ??= new HostSessionOptions();
+        options.Validate();
+        var session = new HostSession(transport, options, time ?? TimeProvider.System);
+        try
+        {
+            session._readLoop = session.ReadLoopAsync();
+            await session.HandshakeAsync(credential, cancellationToken).ConfigureAwait(false);
+            session._keepAlive = session.KeepAliveLoopAsync();
+            return session;
+        }
+        catch
+        {
+            await session.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private async Task HandshakeAsync(IDockCredential credential, CancellationToken cancellationToken)
+    {
+        var hostNonce = RandomNumberGenerator.GetBytes(MessageCodec.NonceSize);
+        var ack = await RequestAsync<HelloAck>(
+            new Hello(ProtocolVersion, ProtocolVersion, (uint)_options.MaxPayload, hostNonce, credential.DockId),
+            _options.HandshakeTimeout, cancellationToken).ConfigureAwait(false);
+        if (ack.Version != ProtocolVersion)
+            throw DockLinkErrors.VersionMismatch(ProtocolVersion, ProtocolVersion, ack.Version);
+        if (ack.MaxPayload < FrameFormat.MinAdvertisedPayload || ack.MaxInFlight == 0 || ack.MaxRead < 512)
+            throw DockLinkErrors.Malformed(MessageType.HelloAck,
+                $"limits out of range (max_payload {ack.MaxPayload}, max_read {ack.MaxRead}, max_in_flight {ack.MaxInFlight})");
+        if ((ack.AuthMethods & AuthMethods.Ed25519Endorsed) == 0)
+            throw DockLinkErrors.AuthenticationFailed($"recorder {ack.Serial} offers no authentication method we support");
+        Device = ack;
+        _reader.MaxPayload = _options.MaxPayload;
+        _inFlight = new SemaphoreSlim(Math.Min((int)ack.MaxInFlight, 64));
+
+        var transcript = AuthTranscript.Transcript(ProtocolVersion, hostNonce, ack.DeviceNonce, ack.Serial,
+            credential.DockId, credential.PublicKey.Span);
+        var auth = new Auth(AuthMethods.Ed25519Endorsed, credential.DockId, credential.PublicKey.ToArray(),
+            credential.Endorsement.ToArray(), credential.Sign(AuthTranscript.HostMessage(transcript)));
+        AuthOk ok;
+        try
+        {
+            ok = await RequestAsync<AuthOk>(auth, _options.HandshakeTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DockLinkException ex) when (ex.RemoteCode == ErrorCode.AuthFailed)
+        {
+            throw DockLinkErrors.AuthenticationFailed($"recorder {ack.Serial} rejected this dock ({ex.Message}); is the dock key endorsed by the agency the recorder trusts?");
+        }
+        if (!AuthTranscript.Verify(ok.DeviceKey, AuthTranscript.DeviceMessage(transcript, ok.DeviceKey), ok.DeviceSignature))
+            throw DockLinkErrors.AuthenticationFailed($"recorder {ack.Serial} did not prove possession of its key");
+        DeviceKey = ok.DeviceKey;
+    }
+
+    public Task<Info> GetInfoAsync(CancellationToken cancellationToken) =>
+        RequestAsync<Info>(new GetInfo(), _options.RequestTimeout, cancellationToken);
+
+    /// <summary>Sets the recorder clock to ours and returns its offset before the set (device − dock),
+    /// corrected by half the round trip.</summary>
+    public async Task<TimeSpan> SyncTimeAsync(CancellationToken cancellationToken)
+    {
+        long sent = _time.GetTimestamp();
+        var now = _time.GetUtcNow();
+        var reply = await RequestAsync<TimeSet>(new SetTime(now.ToUnixTimeMilliseconds()), _options.RequestTimeout, cancellationToken)
+            .ConfigureAwait(false);
+        var halfTrip = _time.GetElapsedTime(sent) / 2;
+        var hostAtDevice = now + halfTrip;
+        return TimeSpan.FromMilliseconds(reply.DeviceTimeBeforeMs - hostAtDevice.ToUnixTimeMilliseconds());
+    }
+
+    public Task<Power> GetPowerAsync(CancellationToken cancellationToken) =>
+        RequestAsync<Power>(new GetPower(), _options.RequestTimeout, cancellationToken);
+
+    /// <summary>Lists every clip, page by page (docklink-v1.md §5.7).</summary>
+    public async Task<IReadOnlyList<ClipSummary>> ListClipsAsync(CancellationToken cancellationToken)
+    {
+        var all = new List<ClipSummary>();
+        uint total;
+        do
+        {
+            var page = await RequestAsync<ClipList>(new ListClips((uint)all.Count, ListClips.MaxPage), _options.RequestTimeout,
+                cancellationToken).ConfigureAwait(false);
+            total = page.Total;
+            if (page.Clips.Count == 0) break;
+            all.AddRange(page.Clips);
+        } while (all.Count < total);
+        return all;
+    }
+
+    public Task<ClipInfo> GetClipAsync(string clipId, CancellationToken cancellationToken) =>
+        RequestAsync<ClipInfo>(new GetClip(clipId), _options.RequestTimeout, cancellationToken);
+
+    /// <summary>Tells the recorder it may delete the clip (docklink-v1.md §5.10). Returns whether it did.</summary>
+    public async Task<bool> ReleaseClipAsync(string clipId, byte[] sha256, CancellationToken cancellationToken) =>
+        (await RequestAsync<Released>(new ReleaseClip(clipId, sha256), _options.RequestTimeout, cancellationToken)
+            .ConfigureAwait(false)).Deleted;
+
+    public async Task ByeAsync(CancellationToken cancellationToken)
+    {
+        await RequestAsync<ByeAck>(new Bye(), _options.RequestTimeout, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<T> RequestAsync<T>(Message request, TimeSpan timeout, CancellationToken cancellationToken) where T : Message
+    {
+        using var frame = await SendAsync(request, timeout, cancellationToken).ConfigureAwait(false);
+        return Expect<T>(request.Type, frame);
+    }
+
+    private static T Expect<T>(MessageType request, Frame frame) where T : Message
+    {
+        var message = MessageCodec.Decode(frame.Type, frame.Payload);
+        return message switch
+        {
+            T typed => typed,
+            ErrorReply error => throw DockLinkErrors.Remote(request, error.Code, error.Text),
+            _ => throw DockLinkErrors.UnexpectedResponse(request, message.Type),
+        };
+    }
+
+    /// <summary>Sends one request and waits for the frame that answers it. Caller disposes the frame.</summary>
+    private async Task<Frame> SendAsync(Message request, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        await _inFlight.WaitAsync(cancellationToken).ConfigureAwait(false);
+        uint id = 0;
+        try
+        {
+            if (_failure is not null) throw DockLinkErrors.ConnectionLost($"the session already ended ({_failure.Message})", _failure);
+            do { id = (uint)Interlocked.Increment(ref _nextId); } while (id == 0);
+            var tcs = new TaskCompletionSource<FrameReadResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+            _pending[id] = tcs;
+            await WriteAsync(request, id, cancellationToken).ConfigureAwait(false);
+            FrameReadResult result;
+            try
+            {
+                result = await tcs.Task.WaitAsync(timeout, _time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                throw DockLinkErrors.Timeout(request.Type, timeout);
+            }
+            return result.Status switch
+            {
+                FrameReadStatus.Frame => result.Frame!,
+                FrameReadStatus.CorruptPayload => throw DockLinkErrors.CorruptFrame(id),
+                _ => throw DockLinkErrors.TooLarge($"{request.Type} response", result.Header.PayloadLength, _reader.MaxPayload),
+            };
+        }
+        finally
+        {
+            if (id != 0 && _pending.TryRemove(id, out var orphan))
+            {
+                // Timed out or cancelled: a late answer is dropped by the read loop.
+                if (orphan.Task.IsCompletedSuccessfully) orphan.Task.Result.Frame?.Dispose();
+            }
+            _inFlight.Release();
+        }
+    }
+
+    private async Task WriteAsync(Message message, uint requestId, CancellationToken cancellationToken)
+    {
+        using var writer = new WireWriter();
+        MessageCodec.Encode(message, writer);
+        var bytes = writer.Seal(message.Type, requestId);
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _transport.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
+            Volatile.Write(ref _lastSendTicks, _time.GetTimestamp());
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    private async Task ReadLoopAsync()
+    {
+        await Task.Yield();
+        try
+        {
+            while (!_stop.IsCancellationRequested)
+            {
+                var result = await _reader.ReadAsync(_stop.Token).ConfigureAwait(false);
+                if (_pending.TryRemove(result.Header.RequestId, out var tcs))
+                {
+                    if (!tcs.TrySetResult(result)) result.Frame?.Dispose();
+                }
+                else
+                {
+                    // An answer nobody waits for any more (timed out) or noise that passed both CRCs.
+                    result.Frame?.Dispose();
+                }
+            }
+        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        {
+            Fail(DockLinkErrors.ConnectionLost("the session was closed"));
+        }
+        catch (Exception ex)
+        {
+            Fail(ex);
+            throw;
+        }
+    }
+
+    private void Fail(Exception reason)
+    {
+        Interlocked.CompareExchange(ref _failure, reason, null);
+        foreach (var id in _pending.Keys)
+        {
+            if (_pending.TryRemove(id, out var tcs))
+                tcs.TrySetException(reason is DockLinkException ? reason : DockLinkErrors.ConnectionLost(reason.Message, reason));
+        }
+    }
+
+    private async Task KeepAliveLoopAsync()
+    {
+        ulong token = 0;
+        try
+        {
+            while (!_stop.IsCancellationRequested)
+            {
+                await Task.Delay(_options.KeepAliveInterval, _time, _stop.Token).ConfigureAwait(false);
+                if (_time.GetElapsedTime(Volatile.Read(ref _lastSendTicks)) < _options.KeepAliveInterval) continue;
+                await RequestAsync<Pong>(new Ping(++token), _options.RequestTimeout, _stop.Token).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or DockLinkException)
+        {
+            // The link ended; Completion reports why.
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_stop.IsCancellationRequested) return;
+        await _stop.CancelAsync().ConfigureAwait(false);
+        await _transport.DisposeAsync().ConfigureAwait(false);
+        try
+        {
+            await Task.WhenAll(_readLoop, _keepAlive).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or DockLinkException)
+        {
+            // Ending the link is the point of disposal.
+        }
+        Fail(DockLinkErrors.ConnectionLost("the session was closed"));
+        _stop.Dispose();
+        _writeLock.Dispose();
+    }
+}

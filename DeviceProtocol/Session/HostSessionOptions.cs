@@ -1,0 +1,40 @@
+using Dock.DeviceProtocol.Framing;
+
+namespace Dock.DeviceProtocol.Session;
+
+/// <summary>Tuning for the dock side of a session. Defaults are docklink-v1.md §9's recommendations.</summary>
+public sealed record HostSessionOptions
+{
+    /// <summary>How long HELLO and AUTH may take before the recorder is treated as absent or broken.</summary>
+    public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long any other request may take. On expiry the request fails with Timeout.</summary>
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>A PING is sent after this much silence so the recorder's idle timer (30 s) never fires.</summary>
+    public TimeSpan KeepAliveInterval { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The receive limit we advertise: one read chunk plus its header fields.</summary>
+    public int MaxPayload { get; init; } = 1024 * 1024 + 64;
+
+    /// <summary>Bytes asked for per READ_CLIP. 256 KiB keeps 8 in flight under 2 MiB per bay.</summary>
+    public int ReadChunkSize { get; init; } = 256 * 1024;
+
+    /// <summary>READ_CLIPs kept in flight (windowing), capped by the recorder's max_in_flight.</summary>
+    public int ReadWindow { get; init; } = 8;
+
+    /// <summary>Attempts per chunk when a frame is corrupted or a read times out, before the link is given up.</summary>
+    public int ChunkAttempts { get; init; } = 3;
+
+    internal void Validate()
+    {
+        if (MaxPayload is < FrameFormat.MinAdvertisedPayload or > FrameFormat.AbsoluteMaxPayload)
+            throw new ArgumentOutOfRangeException(nameof(MaxPayload), MaxPayload, $"must be {FrameFormat.MinAdvertisedPayload}..{FrameFormat.AbsoluteMaxPayload}");
+        if (ReadChunkSize < 512 || ReadChunkSize > MaxPayload - 64)
+            throw new ArgumentOutOfRangeException(nameof(ReadChunkSize), ReadChunkSize, $"must be 512..{MaxPayload - 64} (MaxPayload - 64)");
+        if (ReadWindow is < 1 or > 64)
+            throw new ArgumentOutOfRangeException(nameof(ReadWindow), ReadWindow, "must be 1..64");
+        if (ChunkAttempts is < 1 or > 10)
+            throw new ArgumentOutOfRangeException(nameof(ChunkAttempts), ChunkAttempts, "must be 1..10");
+    }
+}

@@ -1,0 +1,43 @@
+using Dock.DeviceProtocol.Messages;
+
+namespace Dock.DeviceProtocol.Session;
+
+/// <summary>
+/// What a recorder's firmware provides to the DockLink device role: its identity, clock, battery
+/// and clip store. The simulator implements it; so would firmware (in C, from docklink-v1.md).
+/// To refuse a request, throw <see cref="Errors.DockLinkErrors.Refuse"/> with the wire error code.
+/// </summary>
+public interface IRecorderDevice
+{
+    string Serial { get; }
+
+    IRecorderCredential Credential { get; }
+
+    /// <summary>Raw Ed25519 public keys of the agencies whose endorsement of a dock this recorder accepts.</summary>
+    IReadOnlyList<ReadOnlyMemory<byte>> TrustedAgencyKeys { get; }
+
+    /// <summary>Capability bits announced in HELLO_ACK.</summary>
+    DeviceCapabilities Capabilities { get; }
+
+    Info GetInfo();
+
+    /// <summary>Sets the clock to the host's time; returns the device clock as it was just before, in Unix ms.</summary>
+    long SetTime(long hostTimeMs);
+
+    Power GetPower();
+
+    /// <summary>The clips now stored, in a stable order (oldest first).</summary>
+    IReadOnlyList<ClipSummary> ListClips();
+
+    ClipInfo GetClip(string clipId);
+
+    /// <summary>Fills <paramref name="destination"/> from the clip at <paramref name="offset"/>; returns
+    /// min(destination.Length, size − offset) bytes.</summary>
+    ValueTask<int> ReadClipAsync(string clipId, long offset, Memory<byte> destination, CancellationToken cancellationToken);
+
+    /// <summary>The dock allows deletion: delete if <paramref name="sha256"/> is the clip's hash. Returns whether it deleted.</summary>
+    bool Release(string clipId, ReadOnlySpan<byte> sha256);
+
+    /// <summary>A session started (the recorder is docked) or ended. Used e.g. to start or stop charging.</summary>
+    void OnLinkChanged(bool connected);
+}

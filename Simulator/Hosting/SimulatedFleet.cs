@@ -1,0 +1,84 @@
+using System.Net;
+using Dock.DeviceProtocol.Session;
+using Dock.Simulator.Recorders;
+
+namespace Dock.Simulator.Hosting;
+
+/// <summary>How the recorders of a fleet are reached.</summary>
+public enum SimulatedTransport
+{
+    Tcp,
+    Serial,
+}
+
+/// <summary>What a whole simulated fleet looks like.</summary>
+public sealed record FleetOptions
+{
+    public int Recorders { get; init; } = 4;
+    public int ClipsPerRecorder { get; init; } = 4;
+    public long MinClipSize { get; init; } = 8 * 1024 * 1024;
+    public long MaxClipSize { get; init; } = 8 * 1024 * 1024;
+    public ulong Seed { get; init; } = 2026;
+    public double? ThrottleMBps { get; init; }
+    public string? ClipFolder { get; init; }
+    public SimulatedTransport Transport { get; init; } = SimulatedTransport.Tcp;
+    public IPEndPoint Listen { get; init; } = new(IPAddress.Loopback, 0);
+    public IReadOnlyList<ReadOnlyMemory<byte>> TrustedAgencyKeys { get; init; } = [];
+    public DeviceSessionOptions? SessionOptions { get; init; }
+}
+
+/// <summary>N recorders, each serving DockLink on its own endpoint. Used by dock-sim, the demo and tests.</summary>
+public sealed class SimulatedFleet : IAsyncDisposable
+{
+    private readonly List<RecorderEndpoint> _endpoints;
+
+    private SimulatedFleet(List<RecorderEndpoint> endpoints) => _endpoints = endpoints;
+
+    public IReadOnlyList<RecorderEndpoint> Endpoints => _endpoints;
+
+    public static async Task<SimulatedFleet> StartAsync(FleetOptions options, TimeProvider? time = null, CancellationToken cancellationToken = default)
+    {
+        time ??= TimeProvider.System;
+        var endpoints = new List<RecorderEndpoint>();
+        try
+        {
+            for (int i = 0; i < options.Recorders; i++)
+            {
+                var recorder = await SimulatedRecorder.CreateAsync(new RecorderOptions
+                {
+                    Serial = $"DSJ-SIM-{i + 1:D4}",
+                    OfficerId = $"P{100001 + i}",
+                    Seed = options.Seed + (ulong)i * 7919,
+                    ClipCount = options.ClipsPerRecorder,
+                    MinClipSize = options.MinClipSize,
+                    MaxClipSize = options.MaxClipSize,
+                    ClipFolder = options.ClipFolder,
+                    ThrottleMBps = options.ThrottleMBps,
+                    TrustedAgencyKeys = options.TrustedAgencyKeys,
+                }, time, cancellationToken).ConfigureAwait(false);
+                RecorderEndpoint endpoint = options.Transport switch
+                {
+                    SimulatedTransport.Serial => new PtyRecorderEndpoint(recorder, options.SessionOptions, time),
+                    _ => new TcpRecorderEndpoint(recorder, options.Listen, options.SessionOptions, time),
+                };
+                endpoint.Start();
+                endpoints.Add(endpoint);
+            }
+            return new SimulatedFleet(endpoints);
+        }
+        catch
+        {
+            foreach (var endpoint in endpoints) await endpoint.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var endpoint in _endpoints)
+        {
+            await endpoint.DisposeAsync().ConfigureAwait(false);
+            endpoint.Recorder.Dispose();
+        }
+    }
+}

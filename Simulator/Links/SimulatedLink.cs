@@ -1,0 +1,43 @@
+using Dock.DeviceProtocol.Errors;
+using Dock.DeviceProtocol.Transport;
+using Dock.Simulator.Recorders;
+
+namespace Dock.Simulator.Links;
+
+/// <summary>
+/// What sits between a simulated recorder and its real transport: a bandwidth cap (USB 2.0 runs at
+/// about 40 MB/s) and the armed "yank the cable at byte N" fault.
+/// </summary>
+public sealed class SimulatedLink(IDockLinkTransport inner, RecorderFaults faults, double? throttleMBps, TimeProvider time)
+    : IDockLinkTransport
+{
+    private readonly double _bytesPerSecond = throttleMBps is > 0 ? throttleMBps.Value * 1_000_000 : 0;
+    private readonly long _start = time.GetTimestamp();
+    private long _written;
+
+    public string Endpoint => inner.Endpoint;
+
+    public ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken) =>
+        inner.ReadAsync(buffer, cancellationToken);
+
+    public async ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    {
+        if (_bytesPerSecond > 0)
+        {
+            // Token bucket with no burst: a write may not finish before its bytes would have at the cap.
+            _written += data.Length;
+            var due = TimeSpan.FromSeconds(_written / _bytesPerSecond) - time.GetElapsedTime(_start);
+            if (due > TimeSpan.FromMilliseconds(1))
+                await Task.Delay(due, time, cancellationToken).ConfigureAwait(false);
+        }
+        if (faults.TakeLinkBudget(data.Length) is { } budget)
+        {
+            if (budget > 0) await inner.WriteAsync(data[..(int)budget], cancellationToken).ConfigureAwait(false);
+            await inner.DisposeAsync().ConfigureAwait(false);
+            throw DockLinkErrors.ConnectionLost("simulated cable pull");
+        }
+        await inner.WriteAsync(data, cancellationToken).ConfigureAwait(false);
+    }
+
+    public ValueTask DisposeAsync() => inner.DisposeAsync();
+}

@@ -1,0 +1,29 @@
+namespace Dock.Simulator.Recorders;
+
+/// <summary>How a simulated recorder is made. Everything derives deterministically from <see cref="Seed"/>.</summary>
+public sealed record RecorderOptions
+{
+    public required string Serial { get; init; }
+    public string OfficerId { get; init; } = "";
+    public string Model { get; init; } = "DSJ-SIM1";
+    public string Firmware { get; init; } = "1.0.0-sim";
+    public ulong Seed { get; init; } = 1;
+    public int ClipCount { get; init; } = 4;
+
+    /// <summary>Clip sizes are drawn uniformly from [MinClipSize, MaxClipSize].</summary>
+    public long MinClipSize { get; init; } = 8 * 1024 * 1024;
+    public long MaxClipSize { get; init; } = 8 * 1024 * 1024;
+
+    /// <summary>When set, each file in this folder becomes a clip instead of synthetic bytes.</summary>
+    public string? ClipFolder { get; init; }
+
+    public long StorageBytes { get; init; } = 32L * 1024 * 1024 * 1024;
+
+    /// <summary>Recorder → dock bandwidth in MB/s (USB 2.0 ≈ 40); null for unthrottled.</summary>
+    public double? ThrottleMBps { get; init; }
+
+    public double FullChargeHours { get; init; } = 3;
+
+    /// <summary>Raw public keys of the agencies whose dock endorsements this recorder accepts.</summary>
+    public IReadOnlyList<ReadOnlyMemory<byte>> TrustedAgencyKeys { get; init; } = [];
+}

@@ -1,0 +1,213 @@
+using Dock.Crypto.Keys;
+using Dock.DeviceProtocol.Errors;
+using Dock.DeviceProtocol.Messages;
+using Dock.DeviceProtocol.Session;
+
+namespace Dock.Simulator.Recorders;
+
+/// <summary>
+/// A simulated body-worn recorder: identity key, officer binding, clips with the SHA-256 made at
+/// record time, a charging battery, a drifting clock and fault injection. Implements the DockLink
+/// device role's <see cref="IRecorderDevice"/>, exactly what firmware would.
+/// </summary>
+public sealed class SimulatedRecorder : IRecorderDevice, IDisposable
+{
+    private readonly Lock _lock = new();
+    private readonly List<SimulatedClip> _clips;
+    private readonly Ed25519Key _key;
+    private readonly TimeProvider _time;
+    private TaskCompletionSource _changed = NewSignal();
+    private long _bytesServed;
+    private int _links;
+
+    private SimulatedRecorder(RecorderOptions options, List<SimulatedClip> clips, TimeProvider time)
+    {
+        Options = options;
+        _clips = clips;
+        _time = time;
+        var seed = options.Seed;
+        _key = Ed25519Key.FromSeed(DeriveBytes(ref seed, 32));
+        Clock = new RecorderClock(time, TimeSpan.FromSeconds((double)(SyntheticContent.SplitMix64(ref seed) % 180) - 90),
+            driftPpm: 20 + (double)(SyntheticContent.SplitMix64(ref seed) % 40));
+        Battery = new Battery(time, 10 + SyntheticContent.SplitMix64(ref seed) % 60, options.FullChargeHours,
+            (ushort)(SyntheticContent.SplitMix64(ref seed) % 500), (byte)(80 + SyntheticContent.SplitMix64(ref seed) % 21));
+        Credential = new KeyCredential(_key);
+    }
+
+    public RecorderOptions Options { get; }
+    public string Serial => Options.Serial;
+    public RecorderClock Clock { get; }
+    public Battery Battery { get; }
+    public RecorderFaults Faults { get; } = new();
+    public IRecorderCredential Credential { get; }
+    public IReadOnlyList<ReadOnlyMemory<byte>> TrustedAgencyKeys => Options.TrustedAgencyKeys;
+    public DeviceCapabilities Capabilities => DeviceCapabilities.Release;
+
+    /// <summary>Total clip bytes served over every link so far.</summary>
+    public long BytesServed => Interlocked.Read(ref _bytesServed);
+
+    /// <summary>True while a dock holds a session (the recorder is docked and talking).</summary>
+    public bool Linked => Volatile.Read(ref _links) > 0;
+
+    public IReadOnlyList<SimulatedClip> Clips
+    {
+        get { lock (_lock) return [.. _clips]; }
+    }
+
+    /// <summary>Makes a recorder; synthetic clips are generated and hashed here, "at record time".</summary>
+    public static async Task<SimulatedRecorder> CreateAsync(RecorderOptions options, TimeProvider? time = null,
+        CancellationToken cancellationToken = default)
+    {
+        time ??= TimeProvider.System;
+        Identifier.Require(options.Serial, "serial");
+        var clips = new List<SimulatedClip>();
+        var shiftEnd = time.GetUtcNow().AddMinutes(-5);
+        if (options.ClipFolder is { } folder)
+        {
+            var files = Directory.GetFiles(folder).Order(StringComparer.Ordinal).ToList();
+            for (int i = 0; i < files.Count; i++)
+            {
+                var start = shiftEnd.AddMinutes(-12 * (files.Count - i));
+                var id = ClipIdFor(start, i, Path.GetExtension(files[i]));
+                clips.Add(await SimulatedClip.FromFileAsync(id, files[i], start, start.AddMinutes(10), FlagsFor(i), cancellationToken)
+                    .ConfigureAwait(false));
+            }
+        }
+        else
+        {
+            var seed = options.Seed ^ 0xC1195EEDUL;
+            var made = new SimulatedClip[options.ClipCount];
+            var specs = Enumerable.Range(0, options.ClipCount).Select(i =>
+            {
+                long span = options.MaxClipSize - options.MinClipSize;
+                long size = options.MinClipSize + (span <= 0 ? 0 : (long)(SyntheticContent.SplitMix64(ref seed) % (ulong)(span + 1)));
+                var start = shiftEnd.AddMinutes(-12 * (options.ClipCount - i));
+                return (i, size, clipSeed: SyntheticContent.SplitMix64(ref seed), start);
+            }).ToList();
+            // Hashing is the expensive part of making clips: use every core.
+            await Parallel.ForEachAsync(specs, cancellationToken, (spec, _) =>
+            {
+                made[spec.i] = SimulatedClip.Synthetic(ClipIdFor(spec.start, spec.i, ".mp4"), spec.size, spec.clipSeed,
+                    spec.start, spec.start.AddMinutes(10), FlagsFor(spec.i));
+                return ValueTask.CompletedTask;
+            }).ConfigureAwait(false);
+            clips.AddRange(made);
+        }
+        return new SimulatedRecorder(options, clips, time);
+    }
+
+    private static string ClipIdFor(DateTimeOffset start, int index, string extension)
+    {
+        var ext = extension.Length is > 1 and <= 8 && Identifier.IsValid("x" + extension) ? extension : ".bin";
+        return $"{start:yyyyMMdd-HHmmss}-{index:D4}{ext}";
+    }
+
+    // Every fifth clip is a mandatory full-process recording (R11), every third is marked important.
+    private static ClipFlags FlagsFor(int index) =>
+        (index % 5 == 4 ? ClipFlags.Mandatory : ClipFlags.None) | (index % 3 == 2 ? ClipFlags.Important : ClipFlags.None);
+
+    public Info GetInfo()
+    {
+        lock (_lock)
+        {
+            long used = _clips.Sum(c => c.Size);
+            return new Info(Serial, Options.Model, Options.Firmware, Options.OfficerId, (ulong)Options.StorageBytes,
+                (ulong)Math.Max(0, Options.StorageBytes - used), (uint)_clips.Count, Clock.Now.ToUnixTimeMilliseconds());
+        }
+    }
+
+    public long SetTime(long hostTimeMs) => Clock.Set(DateTimeOffset.FromUnixTimeMilliseconds(hostTimeMs)).ToUnixTimeMilliseconds();
+
+    public Power GetPower() => Battery.Sample();
+
+    public IReadOnlyList<ClipSummary> ListClips()
+    {
+        lock (_lock) return [.. _clips.Select(c => c.Summary)];
+    }
+
+    public ClipInfo GetClip(string clipId) => new(Find(clipId).Summary, Options.OfficerId, []);
+
+    public async ValueTask<int> ReadClipAsync(string clipId, long offset, Memory<byte> destination, CancellationToken cancellationToken)
+    {
+        var clip = Find(clipId);
+        if (offset > clip.Size)
+            throw DockLinkErrors.Refuse(ErrorCode.BadRange, $"offset {offset} is beyond the end of {clipId} ({clip.Size} bytes)");
+        if (Faults.StallReads)
+            await Task.Delay(Timeout.InfiniteTimeSpan, _time, cancellationToken).ConfigureAwait(false);
+        int read = await clip.ReadAsync(offset, destination, cancellationToken).ConfigureAwait(false);
+        int corrupt = Faults.TakeCorruption(read);
+        if (corrupt >= 0) destination.Span[corrupt] ^= 0x01;
+        Interlocked.Add(ref _bytesServed, read);
+        Signal();
+        return read;
+    }
+
+    public bool Release(string clipId, ReadOnlySpan<byte> sha256)
+    {
+        lock (_lock)
+        {
+            var clip = _clips.Find(c => c.ClipId == clipId)
+                ?? throw DockLinkErrors.Refuse(ErrorCode.NoSuchClip, $"no clip {clipId}");
+            if (!sha256.SequenceEqual(clip.Sha256))
+                throw DockLinkErrors.Refuse(ErrorCode.HashMismatch, $"{clipId} does not have that SHA-256; not deleted");
+            _clips.Remove(clip);
+        }
+        Signal();
+        return true;
+    }
+
+    public void OnLinkChanged(bool connected)
+    {
+        int links = connected ? Interlocked.Increment(ref _links) : Interlocked.Decrement(ref _links);
+        // A docked recorder charges; the link is how the simulator knows it is in a bay.
+        Battery.SetCharging(links > 0);
+        Signal();
+    }
+
+    /// <summary>Waits until <paramref name="condition"/> holds; re-checked whenever the recorder's state changes.</summary>
+    public async Task WaitUntilAsync(Func<SimulatedRecorder, bool> condition, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            Task changed;
+            lock (_lock) changed = _changed.Task;
+            if (condition(this)) return;
+            await changed.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private SimulatedClip Find(string clipId)
+    {
+        lock (_lock)
+            return _clips.Find(c => c.ClipId == clipId) ?? throw DockLinkErrors.Refuse(ErrorCode.NoSuchClip, $"no clip {clipId}");
+    }
+
+    private void Signal()
+    {
+        TaskCompletionSource previous;
+        lock (_lock)
+        {
+            previous = _changed;
+            _changed = NewSignal();
+        }
+        previous.TrySetResult();
+    }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private static byte[] DeriveBytes(ref ulong seed, int count)
+    {
+        var bytes = new byte[count];
+        for (int i = 0; i < count; i += 8)
+            BitConverter.TryWriteBytes(bytes.AsSpan(i), SyntheticContent.SplitMix64(ref seed));
+        return bytes;
+    }
+
+    public void Dispose() => _key.Dispose();
+
+    private sealed class KeyCredential(Ed25519Key key) : IRecorderCredential
+    {
+        public ReadOnlyMemory<byte> PublicKey => key.PublicKey;
+        public byte[] Sign(ReadOnlySpan<byte> message) => key.Sign(message);
+    }
+}
