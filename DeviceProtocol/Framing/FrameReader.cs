@@ -28,23 +28,24 @@ public sealed class FrameReader
 
     public FrameReaderStats Stats { get; } = new();
 
-    /// <summary>The largest payload accepted. Raised after HELLO; the buffer grows once, bounded by it.</summary>
+    /// <summary>The largest payload accepted. Raised after HELLO, possibly from another thread while a
+    /// read is pending: the buffer grows (once, bounded by the limit) at the reader's next fill, never
+    /// under a read in flight.</summary>
     public int MaxPayload
     {
-        get => _maxPayload;
-        set
-        {
-            _maxPayload = ValidateLimit(value);
-            int needed = FrameFormat.Overhead + _maxPayload + ReadSlack;
-            if (_buffer.Length < needed)
-            {
-                var bigger = new byte[needed];
-                Buffer.BlockCopy(_buffer, _start, bigger, 0, _end - _start);
-                _end -= _start;
-                _start = 0;
-                _buffer = bigger;
-            }
-        }
+        get => Volatile.Read(ref _maxPayload);
+        set => Volatile.Write(ref _maxPayload, ValidateLimit(value));
+    }
+
+    private void GrowIfNeeded()
+    {
+        int needed = FrameFormat.Overhead + MaxPayload + ReadSlack;
+        if (_buffer.Length >= needed) return;
+        var bigger = new byte[needed];
+        Buffer.BlockCopy(_buffer, _start, bigger, 0, _end - _start);
+        _end -= _start;
+        _start = 0;
+        _buffer = bigger;
     }
 
     private static int ValidateLimit(int value) =>
@@ -74,7 +75,7 @@ public sealed class FrameReader
                 Skip(1);
                 continue;
             }
-            if (header.PayloadLength > (uint)_maxPayload)
+            if (header.PayloadLength > (uint)MaxPayload)
             {
                 // Never wait for, nor allocate, an oversize payload: step past the sync and rescan.
                 Stats.AddOversize();
@@ -141,6 +142,7 @@ public sealed class FrameReader
 
     private async ValueTask FillAsync(CancellationToken cancellationToken)
     {
+        GrowIfNeeded();
         if (_start == _end)
         {
             _start = _end = 0;

@@ -1,0 +1,71 @@
+using Dock.DeviceProtocol.Session;
+using Dock.Service.Catalog;
+using Dock.Service.Configuration;
+using Dock.Service.Identity;
+using Dock.Service.Ingest;
+using Dock.Service.Vault;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Dock.Service.Bays;
+
+/// <summary>
+/// The dock's main hosted service: opens the catalog, vault and identity at start (so a broken
+/// set-up fails start-up with a clear message), then runs every bay in parallel.
+/// </summary>
+public sealed partial class BayMonitor(IOptions<DockOptions> options, DockActivity activity, ILoggerFactory loggers, TimeProvider time)
+    : BackgroundService
+{
+    private readonly DockOptions _options = options.Value;
+    private readonly ILogger _logger = loggers.CreateLogger<BayMonitor>();
+    private ClipCatalog? _catalog;
+    private ClipVault? _vault;
+    private DockIdentity? _identity;
+    private PullScheduler? _scheduler;
+
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var paths = DockPaths.From(_options);
+        _catalog = await ClipCatalog.OpenAsync(paths.Catalog, time, cancellationToken).ConfigureAwait(false);
+        _vault = new ClipVault(paths.DataDirectory);
+        _identity = DockIdentity.Load(paths.KeyFile, paths.EndorsementFile, _options.DockId);
+        _scheduler = new PullScheduler(_options.MaxConcurrentPulls);
+        await _catalog.EndOrphanSessionsAsync(cancellationToken).ConfigureAwait(false);
+        LogStarting(_logger, _identity.DockId, paths.DataDirectory, _options.Bays.Count);
+        await base.StartAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var sessionOptions = new HostSessionOptions
+        {
+            RequestTimeout = _options.Link.RequestTimeout,
+            HandshakeTimeout = _options.Link.HandshakeTimeout,
+            ReadChunkSize = _options.Link.ReadChunkSize,
+            ReadWindow = _options.Link.ReadWindow,
+        };
+        var ingestor = new ClipIngestor(_catalog!, _vault!, _options, activity, loggers.CreateLogger<ClipIngestor>(), time);
+        var docking = new RecorderDocking(_catalog!, ingestor, _scheduler!, _options, activity, loggers.CreateLogger<RecorderDocking>(), time);
+        var workers = new List<Task>();
+        foreach (var bay in _options.Bays)
+        {
+            BayEndpoint.TryParse(bay.Endpoint, out var endpoint, out _); // Validated at start.
+            await _catalog!.UpsertBayAsync(bay.Id, endpoint.ToString(), stoppingToken).ConfigureAwait(false);
+            var worker = new BayWorker(bay, endpoint, _identity!, sessionOptions, docking, _options, activity,
+                loggers.CreateLogger<BayWorker>(), time);
+            workers.Add(worker.RunAsync(stoppingToken));
+        }
+        await Task.WhenAll(workers).ConfigureAwait(false);
+    }
+
+    public override void Dispose()
+    {
+        _identity?.Dispose();
+        _scheduler?.Dispose();
+        base.Dispose();
+    }
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Dock {DockId} starting: data in {DataDirectory}, {Bays} bay(s)")]
+    private static partial void LogStarting(ILogger logger, string dockId, string dataDirectory, int bays);
+}

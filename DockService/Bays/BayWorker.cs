@@ -1,0 +1,99 @@
+using Dock.DeviceProtocol.Errors;
+using Dock.DeviceProtocol.Session;
+using Dock.DeviceProtocol.Transport;
+using Dock.Service.Catalog;
+using Dock.Service.Configuration;
+using Dock.Service.Ingest;
+using Microsoft.Extensions.Logging;
+
+namespace Dock.Service.Bays;
+
+/// <summary>
+/// One bay's life: wait for a recorder, authenticate, run the docking, and when the link ends
+/// (recorder removed, cable pulled, error) go back to waiting. A re-docked recorder resumes where
+/// the catalog says it stopped.
+/// </summary>
+public sealed partial class BayWorker(BayOptions bay, BayEndpoint endpoint, IDockCredential credential, HostSessionOptions sessionOptions,
+    RecorderDocking docking, DockOptions options, DockActivity activity, ILogger<BayWorker> logger, TimeProvider time)
+{
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        activity.SetBay(bay.Id, _ => new BaySnapshot(bay.Id, BayPhase.Empty));
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            IDockLinkTransport transport;
+            try
+            {
+                transport = await BayConnector.ConnectAsync(endpoint, cancellationToken).ConfigureAwait(false);
+            }
+            catch (DockLinkException)
+            {
+                await PauseAsync(cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+            HostSession? session = null;
+            try
+            {
+                session = await HostSession.OpenAsync(transport, credential, sessionOptions, time, cancellationToken).ConfigureAwait(false);
+                await docking.RunAsync(bay.Id, session, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (DockLinkException ex)
+            {
+                LogLinkEnded(logger, bay.Id, ex.Failure, ex.Message);
+                var phase = ex.Failure is DockLinkFailure.ConnectionLost ? BayPhase.Empty : BayPhase.Error;
+                activity.SetBay(bay.Id, b => b with { Phase = phase, Message = ex.Message });
+            }
+            catch (Exception ex) when (ex is IOException or CatalogException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
+            {
+                // The vault or the catalog failed (disk full, permissions): nothing was released for
+                // a clip that is not verified, so the recorder keeps its footage. Retry later.
+                LogStorageError(logger, ex, bay.Id);
+                activity.SetBay(bay.Id, b => b with { Phase = BayPhase.Error, Message = ex.Message });
+            }
+            finally
+            {
+                if (session is not null)
+                {
+                    if (cancellationToken.IsCancellationRequested) await SayByeAsync(session).ConfigureAwait(false);
+                    await session.DisposeAsync().ConfigureAwait(false);
+                }
+            }
+            await PauseAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task PauseAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.Delay(options.ReconnectInterval, time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping: the loop condition ends the worker.
+        }
+    }
+
+    private static async Task SayByeAsync(HostSession session)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+        try
+        {
+            await session.ByeAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is DockLinkException or OperationCanceledException)
+        {
+            // Best effort: the recorder's idle timeout ends its side anyway.
+        }
+    }
+
+    [LoggerMessage(EventId = 1101, Level = LogLevel.Information, Message = "Bay {BayId}: link ended ({Failure}): {Reason}")]
+    private static partial void LogLinkEnded(ILogger logger, string bayId, DockLinkFailure failure, string reason);
+
+    [LoggerMessage(EventId = 1102, Level = LogLevel.Error, Message = "Bay {BayId}: storage error; the recorder keeps its footage and the bay will retry")]
+    private static partial void LogStorageError(ILogger logger, Exception error, string bayId);
+}

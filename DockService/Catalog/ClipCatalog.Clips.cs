@@ -1,0 +1,148 @@
+using Dock.DeviceProtocol.Messages;
+using Microsoft.Data.Sqlite;
+
+namespace Dock.Service.Catalog;
+
+public sealed partial class ClipCatalog
+{
+    private const string ClipColumns = """
+        id, recorder_serial, clip_id, size, device_sha256, device_start, device_end, flags, officer_id,
+        state, pulled_bytes, attempts, vault_path, stored_sha256, last_error, updated_at
+        """;
+
+    /// <summary>Records a clip the recorder listed (once; later listings return the existing row).
+    /// A clip id reused with other content is an error, and the new content stays on the recorder.</summary>
+    public async Task<ClipRecord> AnnounceAsync(string serial, ClipSummary clip, string officerId, CancellationToken cancellationToken)
+    {
+        await using var c = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var tx = (SqliteTransaction)await c.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var now = Now();
+        var id = await ScalarAsync(c, tx, """
+            INSERT INTO clips(recorder_serial, clip_id, size, device_sha256, device_start, device_end, flags, officer_id,
+                              state, announced_at, updated_at)
+            VALUES ($serial, $clip, $size, $sha, $start, $end, $flags, $officer, 'announced', $now, $now)
+            ON CONFLICT(recorder_serial, clip_id) DO NOTHING
+            RETURNING id;
+            """, cancellationToken, ("$serial", serial), ("$clip", clip.ClipId), ("$size", (long)clip.Size), ("$sha", Hex(clip.Sha256)),
+            ("$start", DateTimeOffset.FromUnixTimeMilliseconds(clip.StartMs).ToString("O")),
+            ("$end", DateTimeOffset.FromUnixTimeMilliseconds(clip.EndMs).ToString("O")), ("$flags", (int)clip.Flags),
+            ("$officer", officerId), ("$now", now)).ConfigureAwait(false);
+        if (id is long newId)
+            await AddEventAsync(c, tx, newId, ClipState.Announced, $"{clip.Size} bytes, device sha256 {Hex(clip.Sha256)}", cancellationToken).ConfigureAwait(false);
+        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        var row = (await QueryClipsAsync(c, "WHERE recorder_serial = $serial AND clip_id = $clip", cancellationToken,
+            ("$serial", serial), ("$clip", clip.ClipId)).ConfigureAwait(false))[0];
+        if (row.Size != (long)clip.Size || row.DeviceSha256 != Hex(clip.Sha256))
+            throw new CatalogException($"Recorder {serial} lists clip {clip.ClipId} with a different size or SHA-256 than the one already " +
+                $"catalogued (row {row.Id}). It is left on the recorder; investigate before releasing anything from it.");
+        return row;
+    }
+
+    public async Task<ClipRecord?> GetClipAsync(long id, CancellationToken cancellationToken)
+    {
+        await using var c = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var rows = await QueryClipsAsync(c, "WHERE id = $id", cancellationToken, ("$id", id)).ConfigureAwait(false);
+        return rows.Count == 0 ? null : rows[0];
+    }
+
+    public async Task<IReadOnlyList<ClipRecord>> ListClipsAsync(string? serial, CancellationToken cancellationToken)
+    {
+        await using var c = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        return serial is null
+            ? await QueryClipsAsync(c, "ORDER BY recorder_serial, clip_id", cancellationToken).ConfigureAwait(false)
+            : await QueryClipsAsync(c, "WHERE recorder_serial = $serial ORDER BY clip_id", cancellationToken, ("$serial", serial)).ConfigureAwait(false);
+    }
+
+    /// <summary>Durable progress: the partial file is flushed to <paramref name="pulledBytes"/>.</summary>
+    public Task SetPullingAsync(long id, long pulledBytes, CancellationToken cancellationToken) =>
+        TransitionAsync(id, ClipState.Pulling, pulledBytes == 0 ? "pull started" : null, cancellationToken,
+            "pulled_bytes = $pulled", ("$pulled", pulledBytes));
+
+    public Task SetStoredAsync(long id, string vaultPath, string sha256, CancellationToken cancellationToken) =>
+        TransitionAsync(id, ClipState.Stored, $"stored at {vaultPath}, streamed sha256 {sha256}", cancellationToken,
+            "vault_path = $path, stored_sha256 = $sha, pulled_bytes = size, last_error = NULL", ("$path", vaultPath), ("$sha", sha256));
+
+    public Task SetVerifiedAsync(long id, CancellationToken cancellationToken) =>
+        TransitionAsync(id, ClipState.Verified, "re-read from the vault; sha256 matches the recorder's", cancellationToken, null);
+
+    public Task SetReleasedAsync(long id, string detail, CancellationToken cancellationToken) =>
+        TransitionAsync(id, ClipState.Released, detail, cancellationToken, null);
+
+    public async Task RecordErrorAsync(long id, string error, CancellationToken cancellationToken)
+    {
+        await using var c = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await ExecAsync(c, null, "UPDATE clips SET last_error = $error, updated_at = $now WHERE id = $id;", cancellationToken,
+            ("$error", error), ("$now", Now()), ("$id", id)).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A copy whose hash did not match: record where the bad copy now lies, then send the clip back
+    /// to Announced for another pull, or leave it Quarantined after <paramref name="maxAttempts"/>.
+    /// </summary>
+    public async Task<ClipState> QuarantineAsync(long id, string badCopyPath, string badSha256, string reason, int maxAttempts,
+        CancellationToken cancellationToken)
+    {
+        await using var c = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var tx = (SqliteTransaction)await c.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var now = Now();
+        await ExecAsync(c, tx, "INSERT INTO quarantine(clip_row, path, sha256, reason, at) VALUES ($id, $path, $sha, $reason, $now);",
+            cancellationToken, ("$id", id), ("$path", badCopyPath), ("$sha", badSha256), ("$reason", reason), ("$now", now)).ConfigureAwait(false);
+        long attempts = (long)(await ScalarAsync(c, tx, "UPDATE clips SET attempts = attempts + 1 WHERE id = $id RETURNING attempts;",
+            cancellationToken, ("$id", id)).ConfigureAwait(false))!;
+        var next = attempts >= maxAttempts ? ClipState.Quarantined : ClipState.Announced;
+        await ExecAsync(c, tx, """
+            UPDATE clips SET state = $state, pulled_bytes = 0, vault_path = NULL, stored_sha256 = NULL,
+                             last_error = $reason, updated_at = $now WHERE id = $id;
+            """, cancellationToken, ("$state", next.ToDb()), ("$reason", reason), ("$now", now), ("$id", id)).ConfigureAwait(false);
+        await AddEventAsync(c, tx, id, next, $"quarantined copy {badCopyPath}: {reason}", cancellationToken).ConfigureAwait(false);
+        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return next;
+    }
+
+    public async Task<IReadOnlyList<(DateTimeOffset At, ClipState State, string? Detail)>> ClipHistoryAsync(long id, CancellationToken cancellationToken)
+    {
+        await using var c = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = Command(c, null, "SELECT at, state, detail FROM clip_events WHERE clip_row = $id ORDER BY id;", ("$id", id));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var events = new List<(DateTimeOffset, ClipState, string?)>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            events.Add((ParseTime(reader.GetString(0)), ClipStates.FromDb(reader.GetString(1)), reader.IsDBNull(2) ? null : reader.GetString(2)));
+        return events;
+    }
+
+    private async Task TransitionAsync(long id, ClipState state, string? detail, CancellationToken cancellationToken,
+        string? extraSet, params (string, object?)[] extra)
+    {
+        await using var c = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var tx = (SqliteTransaction)await c.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var sql = $"UPDATE clips SET state = $state, updated_at = $now{(extraSet is null ? "" : ", " + extraSet)} WHERE id = $id;";
+        int changed = await ExecAsync(c, tx, sql, cancellationToken,
+            [("$state", state.ToDb()), ("$now", Now()), ("$id", id), .. extra]).ConfigureAwait(false);
+        if (changed != 1) throw new CatalogException($"Clip row {id} does not exist.");
+        if (detail is not null)
+            await AddEventAsync(c, tx, id, state, detail, cancellationToken).ConfigureAwait(false);
+        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task AddEventAsync(SqliteConnection c, SqliteTransaction tx, long id, ClipState state, string detail, CancellationToken cancellationToken) =>
+        await ExecAsync(c, tx, "INSERT INTO clip_events(clip_row, at, state, detail) VALUES ($id, $now, $state, $detail);", cancellationToken,
+            ("$id", id), ("$now", Now()), ("$state", state.ToDb()), ("$detail", detail)).ConfigureAwait(false);
+
+    private static async Task<List<ClipRecord>> QueryClipsAsync(SqliteConnection c, string where, CancellationToken cancellationToken,
+        params (string, object?)[] parameters)
+    {
+        await using var command = Command(c, null, $"SELECT {ClipColumns} FROM clips {where};", parameters);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var rows = new List<ClipRecord>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            rows.Add(new ClipRecord(
+                reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetInt64(3), reader.GetString(4),
+                ParseTime(reader.GetString(5)), ParseTime(reader.GetString(6)), (ClipFlags)reader.GetInt32(7), reader.GetString(8),
+                ClipStates.FromDb(reader.GetString(9)), reader.GetInt64(10), reader.GetInt32(11),
+                reader.IsDBNull(12) ? null : reader.GetString(12), reader.IsDBNull(13) ? null : reader.GetString(13),
+                reader.IsDBNull(14) ? null : reader.GetString(14), ParseTime(reader.GetString(15))));
+        }
+        return rows;
+    }
+}

@@ -1,0 +1,172 @@
+using System.Globalization;
+using Dock.Crypto.Hashing;
+using Dock.Crypto.Keys;
+using Dock.DeviceProtocol.Messages;
+using Microsoft.Data.Sqlite;
+
+namespace Dock.Service.Catalog;
+
+/// <summary>
+/// The dock's journal: SQLite in WAL mode with synchronous=FULL, so a state change that returned is
+/// on disk. After a crash the service resumes from here with no clip lost and none duplicated.
+/// Each call opens a pooled connection, so the catalog is safe to use from every bay at once.
+/// </summary>
+public sealed partial class ClipCatalog
+{
+    private readonly string _connectionString;
+    private readonly TimeProvider _time;
+
+    private ClipCatalog(string path, TimeProvider time)
+    {
+        Path = path;
+        _time = time;
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = true,
+            DefaultTimeout = 30,
+        }.ToString();
+    }
+
+    public string Path { get; }
+
+    /// <summary>Opens (creating if needed) and migrates the catalog. Throws <see cref="CatalogException"/>
+    /// when the file is not a catalog or comes from a newer Dock.</summary>
+    public static async Task<ClipCatalog> OpenAsync(string path, TimeProvider time, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!);
+        var catalog = new ClipCatalog(path, time);
+        try
+        {
+            await catalog.MigrateAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (SqliteException ex)
+        {
+            throw new CatalogException($"The catalog {path} cannot be opened: {ex.Message}", ex);
+        }
+        return catalog;
+    }
+
+    private async Task MigrateAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await ExecAsync(connection, null, "PRAGMA journal_mode=WAL;", cancellationToken).ConfigureAwait(false);
+        long version = (long)(await ScalarAsync(connection, null, "PRAGMA user_version;", cancellationToken).ConfigureAwait(false))!;
+        if (version > Migrations.All.Length)
+            throw new CatalogException($"The catalog {Path} has schema version {version}, newer than this Dock ({Migrations.All.Length}). Upgrade Dock.");
+        for (long v = version; v < Migrations.All.Length; v++)
+        {
+            await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await ExecAsync(connection, tx, Migrations.All[v], cancellationToken).ConfigureAwait(false);
+            await ExecAsync(connection, tx, $"PRAGMA user_version = {v + 1};", cancellationToken).ConfigureAwait(false);
+            await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public async Task UpsertBayAsync(string bayId, string endpoint, CancellationToken cancellationToken)
+    {
+        await using var c = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await ExecAsync(c, null, """
+            INSERT INTO bays(bay_id, endpoint, updated_at) VALUES ($id, $endpoint, $now)
+            ON CONFLICT(bay_id) DO UPDATE SET endpoint = excluded.endpoint, updated_at = excluded.updated_at;
+            """, cancellationToken, ("$id", bayId), ("$endpoint", endpoint), ("$now", Now())).ConfigureAwait(false);
+    }
+
+    public async Task UpsertRecorderAsync(Info info, byte[] publicKey, CancellationToken cancellationToken)
+    {
+        await using var c = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await ExecAsync(c, null, """
+            INSERT INTO recorders(serial, model, firmware, officer_id, key_fingerprint, public_key, first_seen, last_seen)
+            VALUES ($serial, $model, $firmware, $officer, $fp, $key, $now, $now)
+            ON CONFLICT(serial) DO UPDATE SET model = excluded.model, firmware = excluded.firmware,
+                officer_id = excluded.officer_id, key_fingerprint = excluded.key_fingerprint,
+                public_key = excluded.public_key, last_seen = excluded.last_seen;
+            """, cancellationToken, ("$serial", info.Serial), ("$model", info.Model), ("$firmware", info.Firmware),
+            ("$officer", info.OfficerId), ("$fp", Ed25519Key.Fingerprint(publicKey)), ("$key", publicKey), ("$now", Now()))
+            .ConfigureAwait(false);
+    }
+
+    public async Task<long> StartSessionAsync(string bayId, string serial, CancellationToken cancellationToken)
+    {
+        await using var c = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        return (long)(await ScalarAsync(c, null, """
+            INSERT INTO docking_sessions(bay_id, recorder_serial, started_at) VALUES ($bay, $serial, $now) RETURNING id;
+            """, cancellationToken, ("$bay", bayId), ("$serial", serial), ("$now", Now())).ConfigureAwait(false))!;
+    }
+
+    public async Task SetClockOffsetAsync(long sessionId, TimeSpan offset, CancellationToken cancellationToken)
+    {
+        await using var c = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await ExecAsync(c, null, "UPDATE docking_sessions SET clock_offset_ms = $offset WHERE id = $id;", cancellationToken,
+            ("$offset", (long)offset.TotalMilliseconds), ("$id", sessionId)).ConfigureAwait(false);
+    }
+
+    public async Task EndSessionAsync(long sessionId, string reason, CancellationToken cancellationToken)
+    {
+        await using var c = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await ExecAsync(c, null, "UPDATE docking_sessions SET ended_at = $now, end_reason = $reason WHERE id = $id AND ended_at IS NULL;",
+            cancellationToken, ("$now", Now()), ("$reason", reason), ("$id", sessionId)).ConfigureAwait(false);
+    }
+
+    /// <summary>Closes sessions a crash left open, so the history never shows a recorder docked forever.</summary>
+    public async Task EndOrphanSessionsAsync(CancellationToken cancellationToken)
+    {
+        await using var c = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await ExecAsync(c, null, "UPDATE docking_sessions SET ended_at = $now, end_reason = 'dock restarted' WHERE ended_at IS NULL;",
+            cancellationToken, ("$now", Now())).ConfigureAwait(false);
+    }
+
+    public async Task AddBatterySampleAsync(long sessionId, string serial, Power power, CancellationToken cancellationToken)
+    {
+        await using var c = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await ExecAsync(c, null, """
+            INSERT INTO battery_samples(session_id, recorder_serial, at, percent, millivolts, charge_state, temperature_dc, cycle_count, health_percent)
+            VALUES ($session, $serial, $now, $percent, $mv, $state, $temp, $cycles, $health);
+            """, cancellationToken, ("$session", sessionId), ("$serial", serial), ("$now", Now()), ("$percent", (int)power.Percent),
+            ("$mv", (int)power.Millivolts), ("$state", power.State.ToString().ToLowerInvariant()), ("$temp", (int)power.TemperatureDeciC),
+            ("$cycles", (int)power.CycleCount), ("$health", (int)power.HealthPercent)).ConfigureAwait(false);
+    }
+
+    internal string Now() => _time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture);
+
+    internal static DateTimeOffset ParseTime(string value) => DateTimeOffset.Parse(value, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
+
+    internal async Task<SqliteConnection> OpenConnectionAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        // Durability over speed: the catalog is written a few times per clip, not per chunk.
+        await ExecAsync(connection, null, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;", cancellationToken).ConfigureAwait(false);
+        return connection;
+    }
+
+    internal static async Task<int> ExecAsync(SqliteConnection connection, SqliteTransaction? tx, string sql,
+        CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
+    {
+        await using var command = Command(connection, tx, sql, parameters);
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    internal static async Task<object?> ScalarAsync(SqliteConnection connection, SqliteTransaction? tx, string sql,
+        CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
+    {
+        await using var command = Command(connection, tx, sql, parameters);
+        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    internal static SqliteCommand Command(SqliteConnection connection, SqliteTransaction? tx, string sql, params (string Name, object? Value)[] parameters)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.Transaction = tx;
+        foreach (var (name, value) in parameters)
+            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        return command;
+    }
+
+    internal static string Hex(byte[] hash) => Sha256.ToHex(hash);
+}
+
+/// <summary>The catalog cannot be used: corrupt, locked, or from a newer Dock.</summary>
+public sealed class CatalogException(string message, Exception? inner = null) : Exception(message, inner);

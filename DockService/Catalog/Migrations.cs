@@ -1,0 +1,88 @@
+namespace Dock.Service.Catalog;
+
+/// <summary>
+/// Schema migrations, applied in order inside one transaction each; PRAGMA user_version records
+/// the last one applied. Never edit a shipped migration: add the next.
+/// </summary>
+internal static class Migrations
+{
+    public static readonly string[] All =
+    [
+        // 1: recorders, bays, docking sessions, battery samples, clips and their state history.
+        """
+        CREATE TABLE recorders (
+            serial          TEXT PRIMARY KEY,
+            model           TEXT NOT NULL,
+            firmware        TEXT NOT NULL,
+            officer_id      TEXT NOT NULL,
+            key_fingerprint TEXT,
+            public_key      BLOB,
+            first_seen      TEXT NOT NULL,
+            last_seen       TEXT NOT NULL
+        );
+        CREATE TABLE bays (
+            bay_id     TEXT PRIMARY KEY,
+            endpoint   TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE docking_sessions (
+            id              INTEGER PRIMARY KEY,
+            bay_id          TEXT NOT NULL REFERENCES bays(bay_id),
+            recorder_serial TEXT NOT NULL REFERENCES recorders(serial),
+            started_at      TEXT NOT NULL,
+            ended_at        TEXT,
+            clock_offset_ms INTEGER,
+            end_reason      TEXT
+        );
+        CREATE TABLE battery_samples (
+            id              INTEGER PRIMARY KEY,
+            session_id      INTEGER NOT NULL REFERENCES docking_sessions(id),
+            recorder_serial TEXT NOT NULL REFERENCES recorders(serial),
+            at              TEXT NOT NULL,
+            percent         INTEGER NOT NULL CHECK (percent BETWEEN 0 AND 100),
+            millivolts      INTEGER NOT NULL,
+            charge_state    TEXT NOT NULL,
+            temperature_dc  INTEGER NOT NULL,
+            cycle_count     INTEGER NOT NULL,
+            health_percent  INTEGER NOT NULL
+        );
+        CREATE INDEX battery_by_recorder ON battery_samples(recorder_serial, at);
+        CREATE TABLE clips (
+            id              INTEGER PRIMARY KEY,
+            recorder_serial TEXT NOT NULL REFERENCES recorders(serial),
+            clip_id         TEXT NOT NULL,
+            size            INTEGER NOT NULL CHECK (size >= 0),
+            device_sha256   TEXT NOT NULL,
+            device_start    TEXT NOT NULL,
+            device_end      TEXT NOT NULL,
+            flags           INTEGER NOT NULL,
+            officer_id      TEXT NOT NULL,
+            state           TEXT NOT NULL CHECK (state IN ('announced','pulling','stored','verified','released','quarantined')),
+            pulled_bytes    INTEGER NOT NULL DEFAULT 0,
+            attempts        INTEGER NOT NULL DEFAULT 0,
+            vault_path      TEXT,
+            stored_sha256   TEXT,
+            last_error      TEXT,
+            announced_at    TEXT NOT NULL,
+            updated_at      TEXT NOT NULL,
+            UNIQUE (recorder_serial, clip_id)
+        );
+        CREATE INDEX clips_by_state ON clips(state);
+        CREATE TABLE clip_events (
+            id       INTEGER PRIMARY KEY,
+            clip_row INTEGER NOT NULL REFERENCES clips(id),
+            at       TEXT NOT NULL,
+            state    TEXT NOT NULL,
+            detail   TEXT
+        );
+        CREATE TABLE quarantine (
+            id       INTEGER PRIMARY KEY,
+            clip_row INTEGER NOT NULL REFERENCES clips(id),
+            path     TEXT NOT NULL,
+            sha256   TEXT NOT NULL,
+            reason   TEXT NOT NULL,
+            at       TEXT NOT NULL
+        );
+        """,
+    ];
+}

@@ -1,0 +1,64 @@
+using System.CommandLine;
+using Dock.Crypto.Keys;
+using Dock.Service.Catalog;
+using Dock.Service.Identity;
+using Dock.Service.Ingest;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Dock.Service.Cli;
+
+/// <summary><c>dock run</c>: the service itself, configured from appsettings.json, environment and command line.</summary>
+public static class RunCommand
+{
+    public static Command Create()
+    {
+        var data = CliOptions.Data();
+        var command = new Command("run", "Run the dock service: watch the configured bays and ingest every docked recorder. " +
+            "Any --Dock:Key=value argument overrides configuration, e.g. --Dock:Bays:0:Id=1 --Dock:Bays:0:Endpoint=tcp://127.0.0.1:7001.")
+        {
+            data,
+        };
+        command.TreatUnmatchedTokensAsErrors = false;
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var overrides = new Dictionary<string, string?>();
+            if (parse.GetValue(data) is { } dir) overrides["Dock:DataDirectory"] = dir;
+            using var host = DockHost.Build([.. parse.UnmatchedTokens], overrides, new DockActivity());
+            return await RunHostAsync(host, cancellationToken);
+        });
+        return command;
+    }
+
+    /// <summary>Starts a host, mapping set-up failures to a clear message and exit code 2; then runs until stopped.</summary>
+    public static async Task<int> RunHostAsync(IHost host, CancellationToken cancellationToken)
+    {
+        if (!await TryStartAsync(host, cancellationToken)) return ExitCodes.Usage;
+        await host.WaitForShutdownAsync(cancellationToken);
+        return ExitCodes.Ok;
+    }
+
+    public static async Task<bool> TryStartAsync(IHost host, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await host.StartAsync(cancellationToken);
+            return true;
+        }
+        catch (OptionsValidationException ex)
+        {
+            await Console.Error.WriteLineAsync("dock: the configuration is not valid:");
+            foreach (var failure in ex.Failures) await Console.Error.WriteLineAsync($"  - {failure}");
+        }
+        catch (InvalidOperationException ex) when (ex.Message.Contains("configuration", StringComparison.OrdinalIgnoreCase))
+        {
+            // Binding failures ("Failed to convert configuration value at 'Dock:…'") name the key.
+            await Console.Error.WriteLineAsync($"dock: the configuration is not valid: {ex.Message}");
+        }
+        catch (Exception ex) when (ex is IdentityException or CatalogException or InvalidDataException or UnauthorizedAccessException or IOException)
+        {
+            await Console.Error.WriteLineAsync($"dock: cannot start: {ex.Message}");
+        }
+        return false;
+    }
+}

@@ -1,0 +1,94 @@
+using System.CommandLine;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Dock.Service.Catalog;
+using Dock.Service.Configuration;
+
+namespace Dock.Service.Cli;
+
+/// <summary><c>dock status</c>: what the catalog holds — recorders, clips and their states, docking sessions.</summary>
+public static class StatusCommand
+{
+    internal static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+    };
+
+    public static Command Create()
+    {
+        var data = CliOptions.Data();
+        var json = CliOptions.Json();
+        var command = new Command("status", "Summarise a dock's catalog: recorders, clips with their SHA-256 and state, sessions.") { data, json };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var dir = Path.GetFullPath(parse.GetValue(data) ?? new DockOptions().DataDirectory);
+            var catalogPath = Path.Combine(dir, "catalog.db");
+            if (!File.Exists(catalogPath))
+            {
+                await Console.Error.WriteLineAsync($"dock: no catalog at {catalogPath}. Pass --data with a dock's data folder.");
+                return ExitCodes.Usage;
+            }
+            ClipCatalog catalog;
+            try
+            {
+                catalog = await ClipCatalog.OpenAsync(catalogPath, TimeProvider.System, cancellationToken);
+            }
+            catch (CatalogException ex)
+            {
+                await Console.Error.WriteLineAsync($"dock: {ex.Message}");
+                return ExitCodes.Usage;
+            }
+            var report = await BuildAsync(catalog, dir, cancellationToken);
+            if (parse.GetValue(json)) Console.WriteLine(JsonSerializer.Serialize(report, Json));
+            else PrintText(report);
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    public sealed record ClipStatus(string RecorderSerial, string ClipId, long Size, string Sha256, ClipState State, string OfficerId,
+        string Flags, DateTimeOffset DeviceStart, long PulledBytes, int Attempts, string? VaultPath, bool HashVerified, string? LastError);
+
+    public sealed record RecorderStatus(string Serial, string Model, string Firmware, string OfficerId, string? KeyFingerprint,
+        DateTimeOffset LastSeen, int? LastBatteryPercent, long? LastClockOffsetMs);
+
+    public sealed record Totals(int Clips, long Bytes, IReadOnlyDictionary<string, int> ByState, int HashVerified, int Sessions, int BatterySamples);
+
+    public sealed record StatusReport(string DataDirectory, Totals Totals, IReadOnlyList<RecorderStatus> Recorders, IReadOnlyList<ClipStatus> Clips);
+
+    public static async Task<StatusReport> BuildAsync(ClipCatalog catalog, string dataDirectory, CancellationToken cancellationToken)
+    {
+        var clips = await catalog.ListClipsAsync(null, cancellationToken);
+        var sessions = await catalog.ListSessionsAsync(cancellationToken);
+        var battery = await catalog.ListBatterySamplesAsync(cancellationToken);
+        var recorders = (await catalog.ListRecordersAsync(cancellationToken)).Select(r => new RecorderStatus(
+            r.Serial, r.Model, r.Firmware, r.OfficerId, r.KeyFingerprint, r.LastSeen,
+            battery.LastOrDefault(b => b.RecorderSerial == r.Serial)?.Percent,
+            sessions.LastOrDefault(s => s.RecorderSerial == r.Serial && s.ClockOffsetMs is not null)?.ClockOffsetMs)).ToList();
+        var clipStatus = clips.Select(c => new ClipStatus(c.RecorderSerial, c.ClipId, c.Size, c.DeviceSha256, c.State, c.OfficerId,
+            c.Flags.ToString(), c.DeviceStart, c.PulledBytes, c.Attempts, c.VaultPath,
+            c.State is ClipState.Verified or ClipState.Released && c.StoredSha256 == c.DeviceSha256, c.LastError)).ToList();
+        var byState = Enum.GetValues<ClipState>().ToDictionary(s => s.ToDb(), s => clips.Count(c => c.State == s));
+        var totals = new Totals(clips.Count, clips.Sum(c => c.Size), byState, clipStatus.Count(c => c.HashVerified), sessions.Count, battery.Count);
+        return new StatusReport(dataDirectory, totals, recorders, clipStatus);
+    }
+
+    private static void PrintText(StatusReport report)
+    {
+        Console.WriteLine($"Dock data: {report.DataDirectory}");
+        Console.WriteLine($"Clips: {report.Totals.Clips} ({CliOptions.FormatBytes(report.Totals.Bytes)}), hash-verified: {report.Totals.HashVerified}; " +
+            string.Join(", ", report.Totals.ByState.Where(kv => kv.Value > 0).Select(kv => $"{kv.Key} {kv.Value}")));
+        Console.WriteLine($"Docking sessions: {report.Totals.Sessions}, battery samples: {report.Totals.BatterySamples}");
+        Console.WriteLine();
+        foreach (var recorder in report.Recorders)
+        {
+            Console.WriteLine($"{recorder.Serial}  {recorder.Model} fw {recorder.Firmware}  officer {recorder.OfficerId}  " +
+                $"battery {recorder.LastBatteryPercent?.ToString() ?? "?"}%  clock offset {recorder.LastClockOffsetMs?.ToString() ?? "?"} ms");
+            foreach (var clip in report.Clips.Where(c => c.RecorderSerial == recorder.Serial))
+                Console.WriteLine($"  {clip.ClipId,-28} {CliOptions.FormatBytes(clip.Size),11}  {clip.State.ToDb(),-11} {clip.Sha256[..16]}…" +
+                    (clip.LastError is null ? "" : $"  ! {clip.LastError}"));
+        }
+    }
+}

@@ -1,0 +1,73 @@
+namespace Dock.Service.Configuration;
+
+/// <summary>When a recorder may delete a clip (R1, R11: nothing is lost).</summary>
+public enum ReleasePolicy
+{
+    /// <summary>Never tell recorders to delete (footage stays on the camera too).</summary>
+    Never,
+    /// <summary>Once the vault copy has been re-read and its SHA-256 matches the recorder's.</summary>
+    AfterLocalVerify,
+}
+
+/// <summary>The "Dock" configuration section. Bound from appsettings.json, DOCK_ environment
+/// variables and the command line; validated at start (<see cref="DockOptionsValidator"/>).</summary>
+public sealed class DockOptions
+{
+    public const string Section = "Dock";
+
+    /// <summary>Holds the catalog (catalog.db), the vault and the keys.</summary>
+    public string DataDirectory { get; set; } = "dock-data";
+
+    /// <summary>This dock's id in custody records and in DockLink AUTH. Default: derived from its key.</summary>
+    public string? DockId { get; set; }
+
+    public List<BayOptions> Bays { get; set; } = [];
+
+    /// <summary>Clips pulled at once across all bays (each pull holds window × chunk bytes of memory).</summary>
+    public int MaxConcurrentPulls { get; set; } = 4;
+
+    public ReleasePolicy ReleasePolicy { get; set; } = ReleasePolicy.AfterLocalVerify;
+
+    /// <summary>How often an empty bay is probed for a recorder.</summary>
+    public TimeSpan ReconnectInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How often a docked recorder's battery is sampled after its clips are in.</summary>
+    public TimeSpan BatteryPollInterval { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Bytes pulled between durable checkpoints (fsync + catalog update): the most a crash re-pulls.</summary>
+    public long CheckpointBytes { get; set; } = 32L * 1024 * 1024;
+
+    /// <summary>Whole-clip hash mismatches tolerated before a clip stays quarantined for a person to look at.</summary>
+    public int MaxPullAttempts { get; set; } = 3;
+
+    public LinkOptions Link { get; set; } = new();
+
+    public IdentityOptions Identity { get; set; } = new();
+}
+
+/// <summary>One bay: where its recorder is reached. USB discovery comes later; for now an endpoint.</summary>
+public sealed class BayOptions
+{
+    public string Id { get; set; } = "";
+
+    /// <summary><c>tcp://host:port</c> or <c>serial:///dev/ttyACM0</c> (optionally <c>?baud=115200</c>).</summary>
+    public string Endpoint { get; set; } = "";
+}
+
+/// <summary>DockLink tuning (docklink-v1.md §9).</summary>
+public sealed class LinkOptions
+{
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(10);
+    public TimeSpan HandshakeTimeout { get; set; } = TimeSpan.FromSeconds(5);
+    public int ReadChunkSize { get; set; } = 256 * 1024;
+    public int ReadWindow { get; set; } = 8;
+}
+
+public sealed class IdentityOptions
+{
+    /// <summary>The dock's Ed25519 key (PKCS#8 PEM), created on first start. Relative paths are under DataDirectory.</summary>
+    public string KeyFile { get; set; } = "keys/dock.key";
+
+    /// <summary>The agency's endorsement of this dock's key (written by <c>dock keys endorse</c>).</summary>
+    public string EndorsementFile { get; set; } = "keys/dock.endorsement.json";
+}

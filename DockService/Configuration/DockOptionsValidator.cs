@@ -1,0 +1,57 @@
+using Dock.DeviceProtocol.Messages;
+using Microsoft.Extensions.Options;
+
+namespace Dock.Service.Configuration;
+
+/// <summary>Every problem in the configuration at once, each naming its key, so one start-up fixes all.</summary>
+public sealed class DockOptionsValidator : IValidateOptions<DockOptions>
+{
+    /// <summary>When false (the demo, the benchmark), an empty bay list is fine: they add their own.</summary>
+    public bool RequireBays { get; init; } = true;
+
+    public ValidateOptionsResult Validate(string? name, DockOptions options)
+    {
+        var errors = new List<string>();
+        if (string.IsNullOrWhiteSpace(options.DataDirectory))
+            errors.Add("Dock:DataDirectory must name a folder.");
+        if (options.DockId is not null && !Identifier.IsValid(options.DockId))
+            errors.Add($"Dock:DockId '{options.DockId}' is not valid: {Identifier.Rule}.");
+        if (RequireBays && options.Bays.Count == 0)
+            errors.Add("Dock:Bays is empty: configure at least one bay, e.g. --Dock:Bays:0:Id=1 --Dock:Bays:0:Endpoint=tcp://127.0.0.1:7001.");
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (int i = 0; i < options.Bays.Count; i++)
+        {
+            var bay = options.Bays[i];
+            if (!Identifier.IsValid(bay.Id))
+                errors.Add($"Dock:Bays:{i}:Id '{bay.Id}' is not valid: {Identifier.Rule}.");
+            else if (!seen.Add(bay.Id))
+                errors.Add($"Dock:Bays:{i}:Id '{bay.Id}' is used by two bays.");
+            if (!BayEndpoint.TryParse(bay.Endpoint, out _, out var error))
+                errors.Add($"Dock:Bays:{i}:Endpoint {error}.");
+        }
+        Range(errors, "Dock:MaxConcurrentPulls", options.MaxConcurrentPulls, 1, 64);
+        Range(errors, "Dock:MaxPullAttempts", options.MaxPullAttempts, 1, 100);
+        Range(errors, "Dock:CheckpointBytes", options.CheckpointBytes, 1024 * 1024, 1L << 36);
+        Positive(errors, "Dock:ReconnectInterval", options.ReconnectInterval);
+        Positive(errors, "Dock:BatteryPollInterval", options.BatteryPollInterval);
+        Positive(errors, "Dock:Link:RequestTimeout", options.Link.RequestTimeout);
+        Positive(errors, "Dock:Link:HandshakeTimeout", options.Link.HandshakeTimeout);
+        Range(errors, "Dock:Link:ReadChunkSize", options.Link.ReadChunkSize, 4096, 1024 * 1024);
+        Range(errors, "Dock:Link:ReadWindow", options.Link.ReadWindow, 1, 64);
+        if (string.IsNullOrWhiteSpace(options.Identity.KeyFile))
+            errors.Add("Dock:Identity:KeyFile must name a file.");
+        if (string.IsNullOrWhiteSpace(options.Identity.EndorsementFile))
+            errors.Add("Dock:Identity:EndorsementFile must name a file.");
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    private static void Range(List<string> errors, string key, long value, long min, long max)
+    {
+        if (value < min || value > max) errors.Add($"{key} is {value}; it must be {min}..{max}.");
+    }
+
+    private static void Positive(List<string> errors, string key, TimeSpan value)
+    {
+        if (value <= TimeSpan.Zero || value > TimeSpan.FromDays(1)) errors.Add($"{key} is {value}; it must be above zero and at most a day.");
+    }
+}

@@ -1,0 +1,146 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Dock.Crypto.Keys;
+using Dock.Service.Catalog;
+using Dock.Service.Cli;
+using Dock.Service.Configuration;
+using Dock.Service.Identity;
+using Dock.Service.Ingest;
+using Dock.Simulator.Hosting;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Dock.Service.Demo;
+
+/// <summary>
+/// <c>dock demo</c>: the main job on embedded defaults. An in-process simulated fleet is docked in a
+/// dock whose data lives in --data (default: a new folder in the temp directory); every clip is
+/// pulled, hash-verified, stored and released, with live per-bay progress, then a summary.
+/// </summary>
+public static class DemoCommand
+{
+    public static Command Create()
+    {
+        var data = new Option<string?>("--data") { Description = "Data folder for the catalog, vault and keys (default: a new folder under the temp directory)." };
+        var recorders = new Option<int>("--recorders") { Description = "Simulated recorders, one per bay.", DefaultValueFactory = _ => 4 };
+        var clips = new Option<int>("--clips") { Description = "Clips per recorder.", DefaultValueFactory = _ => 5 };
+        var minSize = CliOptions.Size("--min-clip-size", "Smallest clip.", 8L << 20);
+        var maxSize = CliOptions.Size("--max-clip-size", "Largest clip.", 48L << 20);
+        var throttle = new Option<double?>("--throttle") { Description = "Per-recorder link speed in MB/s (USB 2.0 is about 40). Default: unthrottled." };
+        var transport = new Option<SimulatedTransport>("--transport") { Description = "How recorders are reached: tcp, or serial (pty pairs).", DefaultValueFactory = _ => SimulatedTransport.Tcp };
+        var policy = new Option<ReleasePolicy>("--release-policy") { Description = "When recorders may delete clips.", DefaultValueFactory = _ => ReleasePolicy.AfterLocalVerify };
+        var timeout = new Option<TimeSpan>("--timeout") { Description = "Give up after this long (hh:mm:ss).", DefaultValueFactory = _ => TimeSpan.FromMinutes(10) };
+        var command = new Command("demo", "Run the dock against simulated recorders on embedded defaults and show the result.")
+        {
+            data, recorders, clips, minSize, maxSize, throttle, transport, policy, timeout,
+        };
+        command.SetAction((parse, cancellationToken) => RunAsync(new DemoSettings(
+            parse.GetValue(data), parse.GetValue(recorders), parse.GetValue(clips), parse.GetValue(minSize), parse.GetValue(maxSize),
+            parse.GetValue(throttle), parse.GetValue(transport), parse.GetValue(policy), parse.GetValue(timeout)), cancellationToken));
+        return command;
+    }
+
+    public sealed record DemoSettings(string? DataDirectory, int Recorders, int ClipsPerRecorder, long MinClipSize, long MaxClipSize,
+        double? ThrottleMBps, SimulatedTransport Transport, ReleasePolicy ReleasePolicy, TimeSpan Timeout);
+
+    public static async Task<int> RunAsync(DemoSettings settings, CancellationToken cancellationToken)
+    {
+        if (Validate(settings) is { } problem)
+        {
+            await Console.Error.WriteLineAsync($"dock demo: {problem}");
+            return ExitCodes.Usage;
+        }
+        var dataDirectory = Path.GetFullPath(settings.DataDirectory
+            ?? Path.Combine(Path.GetTempPath(), $"dock-demo-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Environment.ProcessId}"));
+        var paths = DockPaths.From(new DockOptions { DataDirectory = dataDirectory });
+        var agencyPublicKey = PrepareDemoIdentity(paths);
+
+        Console.WriteLine($"Dock demo: {settings.Recorders} simulated recorder(s) × {settings.ClipsPerRecorder} clip(s) of " +
+            $"{CliOptions.FormatBytes(settings.MinClipSize)}–{CliOptions.FormatBytes(settings.MaxClipSize)} over {settings.Transport.ToString().ToLowerInvariant()}" +
+            (settings.ThrottleMBps is { } t ? $" at {t} MB/s each" : "") + ".");
+        Console.WriteLine($"Data folder: {dataDirectory}");
+        Console.WriteLine("Recording clips on the simulated recorders (each hashed as the camera would)...");
+        await using var fleet = await SimulatedFleet.StartAsync(new FleetOptions
+        {
+            Recorders = settings.Recorders,
+            ClipsPerRecorder = settings.ClipsPerRecorder,
+            MinClipSize = settings.MinClipSize,
+            MaxClipSize = settings.MaxClipSize,
+            ThrottleMBps = settings.ThrottleMBps,
+            Transport = settings.Transport,
+            TrustedAgencyKeys = [agencyPublicKey],
+        }, cancellationToken: cancellationToken);
+
+        var overrides = new Dictionary<string, string?>
+        {
+            ["Dock:DataDirectory"] = dataDirectory,
+            ["Dock:ReleasePolicy"] = settings.ReleasePolicy.ToString(),
+            ["Dock:ReconnectInterval"] = "00:00:00.500",
+        };
+        for (int i = 0; i < fleet.Endpoints.Count; i++)
+        {
+            overrides[$"Dock:Bays:{i}:Id"] = (i + 1).ToString();
+            overrides[$"Dock:Bays:{i}:Endpoint"] = fleet.Endpoints[i].Address;
+        }
+        var activity = new DockActivity();
+        using var host = DockHost.Build([], overrides, activity, minimumLevel: LogLevel.Warning);
+        var clock = Stopwatch.StartNew();
+        if (!await RunCommand.TryStartAsync(host, cancellationToken)) return ExitCodes.Usage;
+
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(settings.Timeout);
+        var display = new ProgressDisplay(activity, Console.Out, interactive: !Console.IsOutputRedirected);
+        bool finished;
+        try
+        {
+            finished = await display.RunUntilAsync(
+                a => a.Bays.Count == settings.Recorders && a.Bays.All(b => b.Finished), deadline.Token);
+        }
+        finally
+        {
+            clock.Stop();
+            await host.StopAsync(CancellationToken.None);
+        }
+
+        var catalog = await ClipCatalog.OpenAsync(paths.Catalog, TimeProvider.System, CancellationToken.None);
+        var report = await StatusCommand.BuildAsync(catalog, dataDirectory, CancellationToken.None);
+        return PrintSummary(report, activity, clock.Elapsed, settings, finished);
+    }
+
+    private static string? Validate(DemoSettings s) =>
+        s.Recorders is < 1 or > 64 ? "--recorders must be 1..64."
+        : s.ClipsPerRecorder is < 0 or > 10_000 ? "--clips must be 0..10000."
+        : s.MinClipSize > s.MaxClipSize ? "--min-clip-size is above --max-clip-size."
+        : s.ThrottleMBps is <= 0 ? "--throttle must be above zero."
+        : s.Timeout <= TimeSpan.Zero ? "--timeout must be above zero."
+        : null;
+
+    /// <summary>The demo plays the agency too: it endorses its own dock key, and the simulated recorders trust that agency.</summary>
+    private static byte[] PrepareDemoIdentity(DockPaths paths)
+    {
+        using var agency = KeyFile.LoadOrCreate(Path.Combine(paths.DataDirectory, "keys", "demo-agency.key"));
+        using var key = KeyFile.LoadOrCreate(paths.KeyFile);
+        DockEndorsement.Write(paths.EndorsementFile, agency, DockIdentity.DefaultDockId(key.PublicKey), key.PublicKey);
+        return agency.PublicKey;
+    }
+
+    private static int PrintSummary(StatusCommand.StatusReport report, DockActivity activity, TimeSpan elapsed, DemoSettings settings, bool finished)
+    {
+        int expected = settings.Recorders * settings.ClipsPerRecorder;
+        var totals = report.Totals;
+        double seconds = Math.Max(elapsed.TotalSeconds, 0.001);
+        int released = totals.ByState.GetValueOrDefault(ClipState.Released.ToDb());
+        Console.WriteLine();
+        Console.WriteLine("Summary");
+        Console.WriteLine($"  clips in vault:    {totals.HashVerified} of {expected} expected, SHA-256 verified against the recorder's hash (streamed and re-read)");
+        Console.WriteLine($"  bytes pulled:      {CliOptions.FormatBytes(activity.BytesPulled)} in {seconds:0.0} s = {activity.BytesPulled / 1e6 / seconds:0.0} MB/s (docking to last clip verified)");
+        Console.WriteLine($"  released:          {released} (policy {settings.ReleasePolicy})");
+        Console.WriteLine($"  hash mismatches:   {activity.HashMismatches}; quarantined clips: {totals.ByState.GetValueOrDefault(ClipState.Quarantined.ToDb())}");
+        Console.WriteLine($"  docking sessions:  {totals.Sessions}, battery samples: {totals.BatterySamples}");
+        Console.WriteLine($"  see it again:      dock status --data {report.DataDirectory}");
+        bool ok = finished && totals.HashVerified == expected
+            && (settings.ReleasePolicy != ReleasePolicy.AfterLocalVerify || released == expected);
+        Console.WriteLine(ok ? "Result: every clip is safe in the vault." : "Result: NOT every clip reached the vault verified (see above).");
+        return ok ? ExitCodes.Ok : ExitCodes.Failed;
+    }
+}

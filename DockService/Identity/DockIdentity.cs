@@ -1,0 +1,113 @@
+using System.Text.Json;
+using Dock.Crypto.Keys;
+using Dock.DeviceProtocol.Messages;
+using Dock.DeviceProtocol.Session;
+
+namespace Dock.Service.Identity;
+
+/// <summary>
+/// The dock's Ed25519 identity and the agency's endorsement of it, which recorders require before
+/// they release any clip byte (docklink-v1.md §7).
+/// </summary>
+public sealed class DockIdentity : IDockCredential, IDisposable
+{
+    private readonly Ed25519Key _key;
+    private readonly byte[] _endorsement;
+
+    private DockIdentity(Ed25519Key key, string dockId, byte[] endorsement)
+    {
+        _key = key;
+        DockId = dockId;
+        _endorsement = endorsement;
+    }
+
+    public string DockId { get; }
+    public ReadOnlyMemory<byte> PublicKey => _key.PublicKey;
+    public ReadOnlyMemory<byte> Endorsement => _endorsement;
+    public byte[] Sign(ReadOnlySpan<byte> message) => _key.Sign(message);
+
+    /// <summary>The id a dock gets when configuration names none: stable, derived from its key.</summary>
+    public static string DefaultDockId(ReadOnlySpan<byte> publicKey) => "dock-" + Ed25519Key.Fingerprint(publicKey)[..12];
+
+    /// <summary>Loads the key (creating it on first start) and its endorsement.</summary>
+    public static DockIdentity Load(string keyFile, string endorsementFile, string? configuredDockId)
+    {
+        var key = KeyFile.LoadOrCreate(keyFile);
+        try
+        {
+            var dockId = configuredDockId ?? DefaultDockId(key.PublicKey);
+            var endorsement = DockEndorsement.Read(endorsementFile, dockId, key.PublicKey);
+            return new DockIdentity(key, dockId, endorsement);
+        }
+        catch
+        {
+            key.Dispose();
+            throw;
+        }
+    }
+
+    public void Dispose() => _key.Dispose();
+}
+
+/// <summary>The agency's signature over (dock id, dock key), as a small JSON file the installer copies to the dock.</summary>
+public static class DockEndorsement
+{
+    private sealed record EndorsementFile(string DockId, string DockKey, string AgencyKey, string Signature);
+
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+
+    /// <summary>Signs (dock id, dock key) with the agency key and writes the endorsement file.</summary>
+    public static void Write(string path, Ed25519Key agency, string dockId, ReadOnlySpan<byte> dockKey)
+    {
+        Identifier.Require(dockId, "dock id");
+        var signature = agency.Sign(AuthTranscript.EndorsementMessage(dockId, dockKey));
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        File.WriteAllText(path, JsonSerializer.Serialize(new EndorsementFile(dockId, Convert.ToHexStringLower(dockKey),
+            Convert.ToHexStringLower(agency.PublicKey), Convert.ToHexStringLower(signature)), Json));
+    }
+
+    /// <summary>Reads and checks an endorsement for this dock. Every failure says what to do.</summary>
+    public static byte[] Read(string path, string dockId, ReadOnlySpan<byte> dockKey)
+    {
+        if (!File.Exists(path))
+            throw new IdentityException($"The dock key is not endorsed by an agency: {path} does not exist. " +
+                "Endorse it with `dock keys endorse --agency-key AGENCY.key` (dock-sim prints its agency key file).");
+        EndorsementFile? file;
+        try
+        {
+            if (new FileInfo(path).Length > 64 * 1024) throw new JsonException("file too large");
+            file = JsonSerializer.Deserialize<EndorsementFile>(File.ReadAllText(path), Json);
+        }
+        catch (JsonException ex)
+        {
+            throw new IdentityException($"The endorsement {path} is not valid JSON ({ex.Message}). Endorse the dock again.", ex);
+        }
+        if (file is null || !TryHex(file.DockKey, 32, out var key) || !TryHex(file.AgencyKey, 32, out var agency)
+            || !TryHex(file.Signature, 64, out var signature))
+            throw new IdentityException($"The endorsement {path} is missing fields or has malformed hex. Endorse the dock again.");
+        if (file.DockId != dockId || !key.AsSpan().SequenceEqual(dockKey))
+            throw new IdentityException($"The endorsement {path} is for dock '{file.DockId}' with another key, not this dock ('{dockId}'). " +
+                "The key or the dock id changed: endorse the dock again.");
+        if (!Ed25519Key.Verify(agency, AuthTranscript.EndorsementMessage(dockId, dockKey), signature))
+            throw new IdentityException($"The endorsement {path} has a signature that does not verify. Endorse the dock again.");
+        return signature;
+    }
+
+    private static bool TryHex(string? hex, int length, out byte[] bytes)
+    {
+        bytes = [];
+        if (hex is null || hex.Length != length * 2) return false;
+        try
+        {
+            bytes = Convert.FromHexString(hex);
+            return true;
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
+    }
+}
+
+/// <summary>The dock's identity cannot be used: no endorsement, a corrupt key file, a mismatch.</summary>
+public sealed class IdentityException(string message, Exception? inner = null) : Exception(message, inner);

@@ -1,0 +1,163 @@
+using Dock.Crypto.Hashing;
+using Dock.DeviceProtocol.Session;
+using Dock.Service.Catalog;
+using Dock.Service.Configuration;
+using Dock.Service.Vault;
+using Microsoft.Extensions.Logging;
+
+namespace Dock.Service.Ingest;
+
+/// <summary>
+/// Brings one clip from the recorder to Verified in the vault (R1, R11):
+/// stream → hash while writing → flush → atomic rename → compare with the recorder's SHA-256 →
+/// re-read the stored copy once → Verified. An interruption resumes from the last durable offset;
+/// a hash mismatch moves the bad copy to quarantine and pulls again; nothing is ever deleted.
+/// </summary>
+public sealed partial class ClipIngestor(ClipCatalog catalog, ClipVault vault, DockOptions options, DockActivity activity,
+    ILogger<ClipIngestor> logger, TimeProvider time)
+{
+    public async Task<ClipRecord> BringToVerifiedAsync(HostSession session, ClipRecord clip, string bayId, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            clip = clip.State switch
+            {
+                ClipState.Announced or ClipState.Pulling => await PullAsync(session, clip, bayId, cancellationToken).ConfigureAwait(false),
+                ClipState.Stored => await VerifyAsync(clip, bayId, cancellationToken).ConfigureAwait(false),
+                _ => clip,
+            };
+            if (clip.State is ClipState.Verified or ClipState.Released or ClipState.Quarantined) return clip;
+        }
+    }
+
+    private async Task<ClipRecord> PullAsync(HostSession session, ClipRecord clip, string bayId, CancellationToken cancellationToken)
+    {
+        var final = vault.FinalPath(clip.RecorderSerial, clip.ClipId);
+        if (File.Exists(final))
+            return await AdoptFinalAsync(clip, final, cancellationToken).ConfigureAwait(false);
+
+        await using var partial = vault.OpenPartial(clip.RecorderSerial, clip.ClipId, clip.State == ClipState.Pulling ? clip.PulledBytes : 0);
+        using var hash = Sha256.CreateIncremental();
+        if (partial.ResumedAt > 0)
+        {
+            // The hash state of the durable prefix is not kept across a crash, so the prefix is
+            // re-hashed from disk once; that also proves those bytes survived.
+            await Sha256.HashFileAsync(partial.Path, partial.ResumedAt, hash, cancellationToken).ConfigureAwait(false);
+            LogResuming(logger, clip.RecorderSerial, clip.ClipId, partial.ResumedAt, clip.Size);
+        }
+        await catalog.SetPullingAsync(clip.Id, partial.ResumedAt, cancellationToken).ConfigureAwait(false);
+
+        long written = partial.ResumedAt;
+        long durable = written;
+        activity.SetBay(bayId, b => b with { Phase = BayPhase.Transferring, ClipId = clip.ClipId, ClipBytes = written, ClipSize = clip.Size });
+        try
+        {
+            await session.PullAsync(clip.ClipId, written, clip.Size, async (chunk, ct) =>
+            {
+                await partial.Stream.WriteAsync(chunk.Data, ct).ConfigureAwait(false);
+                hash.AppendData(chunk.Data.Span);
+                written += chunk.Data.Length;
+                activity.AddBytes(chunk.Data.Length);
+                activity.SetBay(bayId, b => b with { ClipBytes = written }, signal: false);
+                if (written - durable >= options.CheckpointBytes)
+                {
+                    partial.FlushToDisk();
+                    await catalog.SetPullingAsync(clip.Id, written, ct).ConfigureAwait(false);
+                    durable = written;
+                }
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Every byte written came in a CRC-checked frame: make it durable so the resume skips it.
+            try
+            {
+                partial.FlushToDisk();
+                await catalog.SetPullingAsync(clip.Id, written, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception flushError) when (flushError is IOException or CatalogException or Microsoft.Data.Sqlite.SqliteException)
+            {
+                LogCheckpointFailed(logger, flushError, clip.RecorderSerial, clip.ClipId);
+            }
+            throw;
+        }
+        partial.FlushToDisk();
+        var streamed = hash.GetHashAndReset();
+        await partial.DisposeAsync().ConfigureAwait(false);
+
+        var streamedHex = Sha256.ToHex(streamed);
+        if (streamedHex != clip.DeviceSha256)
+        {
+            var reason = $"streamed sha256 {streamedHex} differs from the recorder's {clip.DeviceSha256}";
+            return await QuarantineAsync(clip, partial.Path, streamedHex, reason, cancellationToken).ConfigureAwait(false);
+        }
+        var relative = vault.Commit(partial, clip.RecorderSerial, clip.ClipId);
+        await catalog.SetStoredAsync(clip.Id, relative, streamedHex, cancellationToken).ConfigureAwait(false);
+        activity.ClipStored();
+        return await ReloadAsync(clip, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The one deliberate re-read: the stored copy is hashed from disk before anyone may delete the original.</summary>
+    public async Task<ClipRecord> VerifyAsync(ClipRecord clip, string bayId, CancellationToken cancellationToken)
+    {
+        activity.SetBay(bayId, b => b with { Phase = BayPhase.Verifying, ClipId = clip.ClipId });
+        var path = vault.Resolve(clip.VaultPath!);
+        string onDisk;
+        try
+        {
+            onDisk = Sha256.ToHex(await Sha256.HashFileAsync(path, cancellationToken: cancellationToken).ConfigureAwait(false));
+        }
+        catch (FileNotFoundException)
+        {
+            await catalog.RecordErrorAsync(clip.Id, $"stored copy {clip.VaultPath} is missing; pulling again", cancellationToken).ConfigureAwait(false);
+            await catalog.SetPullingAsync(clip.Id, 0, cancellationToken).ConfigureAwait(false);
+            return await ReloadAsync(clip, cancellationToken).ConfigureAwait(false);
+        }
+        if (onDisk != clip.DeviceSha256)
+            return await QuarantineAsync(clip, path, onDisk, $"stored copy re-read as {onDisk}, not {clip.DeviceSha256}", cancellationToken)
+                .ConfigureAwait(false);
+        await catalog.SetVerifiedAsync(clip.Id, cancellationToken).ConfigureAwait(false);
+        activity.ClipVerified();
+        return await ReloadAsync(clip, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A final file with no Stored record: the dock stopped between the rename and the catalog
+    /// update. Re-hash it; adopt it if it is right, quarantine it if not.</summary>
+    private async Task<ClipRecord> AdoptFinalAsync(ClipRecord clip, string final, CancellationToken cancellationToken)
+    {
+        var onDisk = Sha256.ToHex(await Sha256.HashFileAsync(final, cancellationToken: cancellationToken).ConfigureAwait(false));
+        if (onDisk != clip.DeviceSha256)
+            return await QuarantineAsync(clip, final, onDisk, $"found {final} after a restart with sha256 {onDisk}", cancellationToken)
+                .ConfigureAwait(false);
+        await catalog.SetStoredAsync(clip.Id, ClipVault.RelativeFinalPath(clip.RecorderSerial, clip.ClipId), onDisk, cancellationToken)
+            .ConfigureAwait(false);
+        activity.ClipStored();
+        // That re-read was the verification.
+        await catalog.SetVerifiedAsync(clip.Id, cancellationToken).ConfigureAwait(false);
+        activity.ClipVerified();
+        return await ReloadAsync(clip, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<ClipRecord> QuarantineAsync(ClipRecord clip, string badCopy, string badSha, string reason, CancellationToken cancellationToken)
+    {
+        var moved = vault.Quarantine(badCopy, clip.RecorderSerial, clip.ClipId, time.GetUtcNow());
+        var next = await catalog.QuarantineAsync(clip.Id, moved, badSha, reason, options.MaxPullAttempts, cancellationToken).ConfigureAwait(false);
+        activity.HashMismatch();
+        LogHashMismatch(logger, clip.RecorderSerial, clip.ClipId, reason, moved, next == ClipState.Quarantined);
+        return await ReloadAsync(clip, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<ClipRecord> ReloadAsync(ClipRecord clip, CancellationToken cancellationToken) =>
+        await catalog.GetClipAsync(clip.Id, cancellationToken).ConfigureAwait(false)
+            ?? throw new CatalogException($"Clip row {clip.Id} vanished from the catalog.");
+
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Resuming {Serial}/{ClipId} at byte {Offset} of {Size}")]
+    private static partial void LogResuming(ILogger logger, string serial, string clipId, long offset, long size);
+
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Warning,
+        Message = "Hash mismatch on {Serial}/{ClipId}: {Reason}. Bad copy kept at {Path}. Given up (stays quarantined): {GivenUp}")]
+    private static partial void LogHashMismatch(ILogger logger, string serial, string clipId, string reason, string path, bool givenUp);
+
+    [LoggerMessage(EventId = 2003, Level = LogLevel.Warning, Message = "Could not checkpoint {Serial}/{ClipId} after an interrupted pull; it will resume from the previous checkpoint")]
+    private static partial void LogCheckpointFailed(ILogger logger, Exception error, string serial, string clipId);
+}

@@ -1,0 +1,94 @@
+using System.Collections.Concurrent;
+
+namespace Dock.Service.Ingest;
+
+/// <summary>What a bay is doing, as a person at the dock would want to see it (and as the bay LED will show it).</summary>
+public enum BayPhase
+{
+    Empty,
+    Identifying,
+    Transferring,
+    Verifying,
+    /// <summary>All footage is safe in the vault; the recorder is charging.</summary>
+    Done,
+    Error,
+}
+
+public sealed record BaySnapshot(
+    string BayId,
+    BayPhase Phase,
+    string? Serial = null,
+    string? ClipId = null,
+    long ClipBytes = 0,
+    long ClipSize = 0,
+    int ClipsDone = 0,
+    int ClipsTotal = 0,
+    int? BatteryPercent = null,
+    string? Message = null,
+    /// <summary>Every listed clip reached a final state this docking (verified/released, or quarantined).</summary>
+    bool Finished = false);
+
+/// <summary>
+/// Live, in-memory view of the dock for displays and waiters (the catalog stays the durable truth).
+/// Waiters are woken on every change instead of polling.
+/// </summary>
+public sealed class DockActivity
+{
+    private readonly ConcurrentDictionary<string, BaySnapshot> _bays = new(StringComparer.Ordinal);
+    private readonly Lock _lock = new();
+    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private long _bytesPulled;
+    private int _stored;
+    private int _verified;
+    private int _released;
+    private int _mismatches;
+
+    public long BytesPulled => Interlocked.Read(ref _bytesPulled);
+    public int ClipsStored => Volatile.Read(ref _stored);
+    public int ClipsVerified => Volatile.Read(ref _verified);
+    public int ClipsReleased => Volatile.Read(ref _released);
+    public int HashMismatches => Volatile.Read(ref _mismatches);
+
+    public IReadOnlyList<BaySnapshot> Bays => [.. _bays.Values.OrderBy(b => b.BayId, StringComparer.Ordinal)];
+
+    /// <summary>Updates a bay. Per-chunk progress passes <paramref name="signal"/> false: displays refresh on
+    /// their own timer, and waking every waiter 4,000 times a second would cost more than the pull.</summary>
+    public void SetBay(string bayId, Func<BaySnapshot, BaySnapshot> update, bool signal = true)
+    {
+        _bays.AddOrUpdate(bayId, id => update(new BaySnapshot(id, BayPhase.Empty)), (_, old) => update(old));
+        if (signal) Signal();
+    }
+
+    internal void AddBytes(long count)
+    {
+        Interlocked.Add(ref _bytesPulled, count);
+        // Byte progress does not wake waiters: it changes per chunk, and displays refresh on their own timer.
+    }
+
+    internal void ClipStored() { Interlocked.Increment(ref _stored); Signal(); }
+    internal void ClipVerified() { Interlocked.Increment(ref _verified); Signal(); }
+    internal void ClipReleased() { Interlocked.Increment(ref _released); Signal(); }
+    internal void HashMismatch() { Interlocked.Increment(ref _mismatches); Signal(); }
+
+    public async Task WaitUntilAsync(Func<DockActivity, bool> condition, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            Task changed;
+            lock (_lock) changed = _changed.Task;
+            if (condition(this)) return;
+            await changed.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private void Signal()
+    {
+        TaskCompletionSource previous;
+        lock (_lock)
+        {
+            previous = _changed;
+            _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+        previous.TrySetResult();
+    }
+}

@@ -1,0 +1,156 @@
+using Dock.Crypto.Hashing;
+using Dock.DeviceProtocol.Errors;
+using Dock.DeviceProtocol.Messages;
+using Dock.DeviceProtocol.Session;
+using Dock.Service.Catalog;
+using Dock.Service.Configuration;
+using Microsoft.Extensions.Logging;
+
+namespace Dock.Service.Ingest;
+
+/// <summary>
+/// What the dock does with an authenticated recorder in a bay: identify it, sync its clock, sample
+/// its battery, list its clips, pull every clip the vault does not hold (mandatory R11 recordings
+/// first), release per policy, then keep sampling the battery until it is taken out.
+/// </summary>
+public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor ingestor, PullScheduler scheduler, DockOptions options,
+    DockActivity activity, ILogger<RecorderDocking> logger, TimeProvider time)
+{
+    public async Task RunAsync(string bayId, HostSession session, CancellationToken cancellationToken)
+    {
+        activity.SetBay(bayId, _ => new BaySnapshot(bayId, BayPhase.Identifying, session.Device.Serial));
+        var info = await session.GetInfoAsync(cancellationToken).ConfigureAwait(false);
+        if (info.Serial != session.Device.Serial)
+            throw DockLinkErrors.Malformed(MessageType.Info, $"serial {info.Serial} differs from HELLO_ACK's {session.Device.Serial}");
+        await catalog.UpsertRecorderAsync(info, session.DeviceKey, cancellationToken).ConfigureAwait(false);
+        long sessionId = await catalog.StartSessionAsync(bayId, info.Serial, cancellationToken).ConfigureAwait(false);
+        string endReason = "recorder removed";
+        try
+        {
+            var offset = await session.SyncTimeAsync(cancellationToken).ConfigureAwait(false);
+            await catalog.SetClockOffsetAsync(sessionId, offset, cancellationToken).ConfigureAwait(false);
+            LogDocked(logger, bayId, info.Serial, info.OfficerId, (long)offset.TotalMilliseconds, info.ClipCount);
+            await SampleBatteryAsync(bayId, sessionId, info.Serial, session, cancellationToken).ConfigureAwait(false);
+
+            var clips = await AnnounceAsync(info, session, cancellationToken).ConfigureAwait(false);
+            int done = clips.Count(c => c.State is ClipState.Released);
+            activity.SetBay(bayId, b => b with { ClipsDone = done, ClipsTotal = clips.Count });
+            foreach (var listed in clips)
+            {
+                var clip = listed;
+                if (clip.State is not (ClipState.Verified or ClipState.Released or ClipState.Quarantined))
+                {
+                    using (await scheduler.AcquireAsync(cancellationToken).ConfigureAwait(false))
+                        clip = await ingestor.BringToVerifiedAsync(session, clip, bayId, cancellationToken).ConfigureAwait(false);
+                }
+                // Still listed although Released: the recorder did not delete it last time; ask again.
+                if (clip.State is ClipState.Verified or ClipState.Released && options.ReleasePolicy == ReleasePolicy.AfterLocalVerify)
+                    await ReleaseAsync(session, clip, cancellationToken).ConfigureAwait(false);
+                if (clip.State != ClipState.Quarantined) done++;
+                activity.SetBay(bayId, b => b with { ClipsDone = done });
+            }
+            int quarantined = clips.Count - done;
+            activity.SetBay(bayId, b => b with
+            {
+                Phase = quarantined == 0 ? BayPhase.Done : BayPhase.Error,
+                ClipId = null,
+                Finished = true,
+                Message = quarantined == 0 ? null : $"{quarantined} clip(s) quarantined: hash mismatch, kept on the recorder",
+            });
+
+            // Stay docked: sample the battery (charging log) until the recorder is taken out.
+            while (true)
+            {
+                var poll = Task.Delay(options.BatteryPollInterval, time, cancellationToken);
+                if (await Task.WhenAny(session.Completion, poll).ConfigureAwait(false) == session.Completion)
+                {
+                    await session.Completion.ConfigureAwait(false);
+                    break;
+                }
+                await poll.ConfigureAwait(false);
+                await SampleBatteryAsync(bayId, sessionId, info.Serial, session, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            endReason = "dock stopping";
+            throw;
+        }
+        catch (Exception ex)
+        {
+            endReason = $"ended by error: {ex.Message}";
+            throw;
+        }
+        finally
+        {
+            await catalog.EndSessionAsync(sessionId, endReason, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<List<ClipRecord>> AnnounceAsync(Info info, HostSession session, CancellationToken cancellationToken)
+    {
+        var listed = await session.ListClipsAsync(cancellationToken).ConfigureAwait(false);
+        var rows = new List<ClipRecord>(listed.Count);
+        foreach (var clip in listed)
+        {
+            try
+            {
+                rows.Add(await catalog.AnnounceAsync(info.Serial, clip, info.OfficerId, cancellationToken).ConfigureAwait(false));
+            }
+            catch (CatalogException ex)
+            {
+                LogAnnounceRefused(logger, info.Serial, clip.ClipId, ex.Message);
+            }
+        }
+        // R11: mandatory full-process recordings first, then those the officer marked, then oldest first.
+        return [.. rows.OrderByDescending(r => r.Flags.HasFlag(ClipFlags.Mandatory))
+            .ThenByDescending(r => r.Flags.HasFlag(ClipFlags.Important))
+            .ThenBy(r => r.DeviceStart)];
+    }
+
+    private async Task ReleaseAsync(HostSession session, ClipRecord clip, CancellationToken cancellationToken)
+    {
+        if (!Sha256.TryParseHex(clip.DeviceSha256, out var sha)) return;
+        try
+        {
+            bool deleted = await session.ReleaseClipAsync(clip.ClipId, sha, cancellationToken).ConfigureAwait(false);
+            if (clip.State != ClipState.Released)
+            {
+                await catalog.SetReleasedAsync(clip.Id, deleted ? "recorder deleted it" : "recorder acknowledged but kept it", cancellationToken)
+                    .ConfigureAwait(false);
+                activity.ClipReleased();
+            }
+        }
+        catch (DockLinkException ex) when (ex.RemoteCode == ErrorCode.NoSuchClip)
+        {
+            if (clip.State != ClipState.Released)
+            {
+                await catalog.SetReleasedAsync(clip.Id, "already gone from the recorder", cancellationToken).ConfigureAwait(false);
+                activity.ClipReleased();
+            }
+        }
+        catch (DockLinkException ex) when (ex.RemoteCode == ErrorCode.HashMismatch)
+        {
+            // The recorder refuses: it holds other bytes under this id. Keep both; a person must look.
+            await catalog.RecordErrorAsync(clip.Id, $"release refused: {ex.Message}", cancellationToken).ConfigureAwait(false);
+            LogReleaseRefused(logger, clip.RecorderSerial, clip.ClipId, ex.Message);
+        }
+    }
+
+    private async Task SampleBatteryAsync(string bayId, long sessionId, string serial, HostSession session, CancellationToken cancellationToken)
+    {
+        var power = await session.GetPowerAsync(cancellationToken).ConfigureAwait(false);
+        await catalog.AddBatterySampleAsync(sessionId, serial, power, cancellationToken).ConfigureAwait(false);
+        activity.SetBay(bayId, b => b with { BatteryPercent = power.Percent }, signal: false);
+    }
+
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Information,
+        Message = "Bay {BayId}: recorder {Serial} (officer {OfficerId}) docked; clock was off by {OffsetMs} ms; {ClipCount} clips")]
+    private static partial void LogDocked(ILogger logger, string bayId, string serial, string officerId, long offsetMs, uint clipCount);
+
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Error, Message = "Recorder {Serial}: clip {ClipId} not taken: {Reason}")]
+    private static partial void LogAnnounceRefused(ILogger logger, string serial, string clipId, string reason);
+
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Error, Message = "Recorder {Serial} refused to release {ClipId}: {Reason}")]
+    private static partial void LogReleaseRefused(ILogger logger, string serial, string clipId, string reason);
+}

@@ -1,0 +1,117 @@
+using System.Runtime.InteropServices;
+
+namespace Dock.Service.Vault;
+
+/// <summary>
+/// Clip files on local disk. A clip is written under <c>partial/</c>, flushed, then atomically
+/// renamed into <c>clips/{serial}/{clipId}</c> and the directory is fsynced, so after a crash a
+/// final name always holds a complete file. Bad copies are moved to <c>quarantine/</c>, never deleted.
+/// Serials and clip ids are DockLink identifiers (validated at the wire), so they are safe path segments.
+/// </summary>
+public sealed partial class ClipVault
+{
+    public ClipVault(string dataDirectory)
+    {
+        DataDirectory = Path.GetFullPath(dataDirectory);
+        Root = Path.Combine(DataDirectory, "vault");
+        Directory.CreateDirectory(Path.Combine(Root, "clips"));
+        Directory.CreateDirectory(Path.Combine(Root, "partial"));
+        Directory.CreateDirectory(Path.Combine(Root, "quarantine"));
+    }
+
+    public string DataDirectory { get; }
+    public string Root { get; }
+
+    /// <summary>The path stored in the catalog: relative to the data directory, so a data folder can move.</summary>
+    public static string RelativeFinalPath(string serial, string clipId) => Path.Combine("vault", "clips", serial, clipId);
+
+    public string FinalPath(string serial, string clipId) => Path.Combine(DataDirectory, RelativeFinalPath(serial, clipId));
+
+    public string PartialPath(string serial, string clipId) => Path.Combine(Root, "partial", serial, clipId + ".part");
+
+    public string Resolve(string relativePath) => Path.Combine(DataDirectory, relativePath);
+
+    /// <summary>
+    /// Opens the partial file for a pull resuming at <paramref name="durableBytes"/> (what the catalog
+    /// knows was flushed). Anything past it is cut off: it was never confirmed durable.
+    /// </summary>
+    public PartialClip OpenPartial(string serial, string clipId, long durableBytes)
+    {
+        var path = PartialPath(serial, clipId);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var stream = new FileStream(path, new FileStreamOptions
+        {
+            Mode = FileMode.OpenOrCreate,
+            Access = FileAccess.ReadWrite,
+            Share = FileShare.Read,
+            BufferSize = 0, // Chunks are already 256 KiB: write them straight through, no second copy.
+            Options = FileOptions.Asynchronous | FileOptions.SequentialScan,
+        });
+        long resumeAt = Math.Min(stream.Length, durableBytes);
+        stream.SetLength(resumeAt);
+        stream.Position = resumeAt;
+        return new PartialClip(path, stream, resumeAt);
+    }
+
+    /// <summary>Renames a complete, flushed partial file to its final name; fails if that name exists.</summary>
+    public string Commit(PartialClip partial, string serial, string clipId)
+    {
+        var final = FinalPath(serial, clipId);
+        Directory.CreateDirectory(Path.GetDirectoryName(final)!);
+        File.Move(partial.Path, final, overwrite: false);
+        FsyncDirectory(Path.GetDirectoryName(final)!);
+        FsyncDirectory(Path.GetDirectoryName(partial.Path)!);
+        return RelativeFinalPath(serial, clipId);
+    }
+
+    /// <summary>Moves a bad copy (partial or stored) to quarantine under a unique name; returns the new relative path.</summary>
+    public string Quarantine(string absolutePath, string serial, string clipId, DateTimeOffset at)
+    {
+        var folder = Path.Combine(Root, "quarantine", serial);
+        Directory.CreateDirectory(folder);
+        var target = Path.Combine(folder, $"{clipId}.{at:yyyyMMddTHHmmssfffZ}.bad");
+        for (int n = 1; File.Exists(target); n++)
+            target = Path.Combine(folder, $"{clipId}.{at:yyyyMMddTHHmmssfffZ}-{n}.bad");
+        File.Move(absolutePath, target, overwrite: false);
+        FsyncDirectory(folder);
+        return Path.GetRelativePath(DataDirectory, target);
+    }
+
+    /// <summary>Makes a rename durable: on Linux a rename is only on disk once its directory is fsynced.</summary>
+    private static void FsyncDirectory(string directory)
+    {
+        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS()) return; // NTFS journals the rename itself.
+        int fd = open(directory, 0 /* O_RDONLY */);
+        if (fd < 0) throw new IOException($"Cannot open {directory} to flush it (errno {Marshal.GetLastPInvokeError()}).");
+        try
+        {
+            if (fsync(fd) != 0) throw new IOException($"fsync of {directory} failed (errno {Marshal.GetLastPInvokeError()}).");
+        }
+        finally
+        {
+            _ = close(fd);
+        }
+    }
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int open(string path, int flags);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int fsync(int fd);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int close(int fd);
+}
+
+/// <summary>A clip being written: the open file and the offset it resumed from.</summary>
+public sealed class PartialClip(string path, FileStream stream, long resumedAt) : IAsyncDisposable
+{
+    public string Path { get; } = path;
+    public FileStream Stream { get; } = stream;
+    public long ResumedAt { get; } = resumedAt;
+
+    /// <summary>Flushes file data to the device (fsync), so a catalog checkpoint after it is truthful.</summary>
+    public void FlushToDisk() => Stream.Flush(flushToDisk: true);
+
+    public ValueTask DisposeAsync() => Stream.DisposeAsync();
+}
