@@ -25,6 +25,9 @@ public sealed record FleetOptions
     public IPEndPoint Listen { get; init; } = new(IPAddress.Loopback, 0);
     public IReadOnlyList<ReadOnlyMemory<byte>> TrustedAgencyKeys { get; init; } = [];
     public DeviceSessionOptions? SessionOptions { get; init; }
+
+    /// <summary>Added to recorder numbers, for fleets started one recorder at a time.</summary>
+    public int SerialOffset { get; init; }
 }
 
 /// <summary>N recorders, each serving DockLink on its own endpoint. Used by dock-sim, the demo and tests.</summary>
@@ -46,8 +49,8 @@ public sealed class SimulatedFleet : IAsyncDisposable
             {
                 var recorder = await SimulatedRecorder.CreateAsync(new RecorderOptions
                 {
-                    Serial = $"DSJ-SIM-{i + 1:D4}",
-                    OfficerId = $"P{100001 + i}",
+                    Serial = $"DSJ-SIM-{options.SerialOffset + i + 1:D4}",
+                    OfficerId = $"P{100001 + options.SerialOffset + i}",
                     Seed = options.Seed + (ulong)i * 7919,
                     ClipCount = options.ClipsPerRecorder,
                     MinClipSize = options.MinClipSize,

@@ -19,6 +19,13 @@ public sealed class RecorderFaults
     /// <summary>Stop answering READ_CLIP (a stalled device) until cleared.</summary>
     public bool StallReads { get; set; }
 
+    private int _stalledReads;
+
+    /// <summary>READ_CLIPs that hit the stall: a test waits for this instead of sleeping.</summary>
+    public int StalledReads => Volatile.Read(ref _stalledReads);
+
+    internal void NoteStall() => Interlocked.Increment(ref _stalledReads);
+
     /// <summary>For a write of <paramref name="wanted"/> bytes: null to write it all, or how many bytes to
     /// write before cutting the link (the armed disconnect fires and disarms).</summary>
     internal long? TakeLinkBudget(int wanted)

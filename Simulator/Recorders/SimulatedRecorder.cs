@@ -133,7 +133,11 @@ public sealed class SimulatedRecorder : IRecorderDevice, IDisposable
         if (offset > clip.Size)
             throw DockLinkErrors.Refuse(ErrorCode.BadRange, $"offset {offset} is beyond the end of {clipId} ({clip.Size} bytes)");
         if (Faults.StallReads)
+        {
+            Faults.NoteStall();
+            Signal();
             await Task.Delay(Timeout.InfiniteTimeSpan, _time, cancellationToken).ConfigureAwait(false);
+        }
         int read = await clip.ReadAsync(offset, destination, cancellationToken).ConfigureAwait(false);
         int corrupt = Faults.TakeCorruption(read);
         if (corrupt >= 0) destination.Span[corrupt] ^= 0x01;

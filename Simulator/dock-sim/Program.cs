@@ -1,0 +1,144 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Net;
+using Dock.Crypto.Keys;
+using Dock.Simulator.Hosting;
+
+namespace Dock.Simulator.Cli;
+
+/// <summary><c>dock-sim</c>: simulated recorders on their own endpoints, for a dock (or anything) to talk to.</summary>
+public static class Program
+{
+    public static async Task<int> Main(string[] args)
+    {
+        var recorders = new Option<int>("--recorders") { Description = "How many recorders (1..64).", DefaultValueFactory = _ => 4 };
+        var clips = new Option<int>("--clips") { Description = "Clips per recorder.", DefaultValueFactory = _ => 10 };
+        var clipSize = new Option<string>("--clip-size") { Description = "Clip size, e.g. 200MB, 64MiB; or MIN-MAX for a range.", DefaultValueFactory = _ => "16MiB" };
+        var listen = new Option<string>("--listen") { Description = "IP:PORT to listen on. Port 0: a free port per recorder; else PORT, PORT+1, ...", DefaultValueFactory = _ => "127.0.0.1:0" };
+        var serial = new Option<bool>("--serial") { Description = "Serve each recorder on a pseudo-terminal (/dev/pts/N) instead of TCP." };
+        var throttle = new Option<double?>("--throttle") { Description = "Per-recorder link speed in MB/s (USB 2.0 is about 40)." };
+        var folder = new Option<string?>("--clips-from") { Description = "Serve the files in this folder as every recorder's clips instead of synthetic ones." };
+        var seed = new Option<ulong>("--seed") { Description = "Seed for serials, keys and synthetic content.", DefaultValueFactory = _ => 2026 };
+        var agency = new Option<string>("--agency-key") { Description = "The agency key recorders trust (PKCS#8 PEM; created if missing).", DefaultValueFactory = _ => "dock-sim-agency.key" };
+        var root = new RootCommand("Simulated body-worn recorders speaking DockLink v1, each on its own endpoint.")
+        {
+            recorders, clips, clipSize, listen, serial, throttle, folder, seed, agency,
+        };
+        root.SetAction(async (parse, cancellationToken) =>
+        {
+            int count = parse.GetValue(recorders);
+            if (count is < 1 or > 64) return Fail("--recorders must be 1..64.");
+            if (parse.GetValue(clips) is < 0 or > 100_000) return Fail("--clips must be 0..100000.");
+            if (!TryParseRange(parse.GetValue(clipSize)!, out var min, out var max)) return Fail($"--clip-size '{parse.GetValue(clipSize)}' is not a size or MIN-MAX range.");
+            if (!IPEndPoint.TryParse(parse.GetValue(listen)!, out var bind)) return Fail($"--listen '{parse.GetValue(listen)}' is not IP:PORT.");
+            if (parse.GetValue(throttle) is <= 0) return Fail("--throttle must be above zero.");
+            if (parse.GetValue(folder) is { } dir && !Directory.Exists(dir)) return Fail($"--clips-from: no folder {dir}.");
+            if (parse.GetValue(serial) && !OperatingSystem.IsLinux()) return Fail("--serial needs Linux pseudo-terminals.");
+
+            var agencyPath = Path.GetFullPath(parse.GetValue(agency)!);
+            byte[] agencyKey;
+            try
+            {
+                using var key = KeyFile.LoadOrCreate(agencyPath);
+                agencyKey = key.PublicKey;
+            }
+            catch (InvalidDataException ex)
+            {
+                return Fail(ex.Message);
+            }
+
+            Console.WriteLine($"dock-sim: making {count} recorder(s)...");
+            var endpoints = new List<RecorderEndpoint>();
+            await using var disposer = new AsyncDisposables(endpoints);
+            for (int i = 0; i < count; i++)
+            {
+                var at = bind.Port == 0 ? bind : new IPEndPoint(bind.Address, bind.Port + i);
+                var one = await SimulatedFleet.StartAsync(new FleetOptions
+                {
+                    Recorders = 1,
+                    ClipsPerRecorder = parse.GetValue(clips),
+                    MinClipSize = min,
+                    MaxClipSize = max,
+                    Seed = parse.GetValue(seed) + (ulong)i * 7919,
+                    ThrottleMBps = parse.GetValue(throttle),
+                    ClipFolder = parse.GetValue(folder),
+                    Transport = parse.GetValue(serial) ? SimulatedTransport.Serial : SimulatedTransport.Tcp,
+                    Listen = at,
+                    TrustedAgencyKeys = [agencyKey],
+                    SerialOffset = i,
+                }, cancellationToken: cancellationToken);
+                endpoints.AddRange(one.Endpoints);
+            }
+            Console.WriteLine($"Agency key: {agencyPath}");
+            Console.WriteLine($"  endorse a dock for these recorders: dock keys endorse --agency-key {agencyPath} --data DIR");
+            foreach (var endpoint in endpoints)
+            {
+                var r = endpoint.Recorder;
+                Console.WriteLine($"{r.Serial}  officer {r.Options.OfficerId}  {r.Clips.Count} clips  " +
+                    $"{r.Clips.Sum(c => c.Size) / 1e6:0.0} MB  {endpoint.Address}");
+            }
+            Console.WriteLine("Bays for `dock run`:");
+            Console.WriteLine("  " + string.Join(' ', endpoints.Select((e, i) => $"--Dock:Bays:{i}:Id={i + 1} --Dock:Bays:{i}:Endpoint={e.Address}")));
+            Console.WriteLine("Serving until Ctrl+C.");
+            try
+            {
+                await Task.Delay(Timeout.Infinite, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                // Ctrl+C: stop serving.
+            }
+            return 0;
+        });
+        var result = root.Parse(args);
+        if (result.Errors.Count > 0)
+        {
+            foreach (var error in result.Errors) Console.Error.WriteLine($"dock-sim: {error.Message}");
+            return 2;
+        }
+        return await result.InvokeAsync();
+    }
+
+    private static int Fail(string message)
+    {
+        Console.Error.WriteLine($"dock-sim: {message}");
+        return 2;
+    }
+
+    private static bool TryParseRange(string text, out long min, out long max)
+    {
+        var parts = text.Split('-', 2);
+        min = max = 0;
+        if (!TryParseSize(parts[0], out min)) return false;
+        if (parts.Length == 1) { max = min; return true; }
+        return TryParseSize(parts[1], out max) && max >= min;
+    }
+
+    private static bool TryParseSize(string text, out long bytes)
+    {
+        bytes = 0;
+        text = text.Trim();
+        int split = 0;
+        while (split < text.Length && (char.IsAsciiDigit(text[split]) || text[split] == '.')) split++;
+        if (split == 0 || !double.TryParse(text[..split], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var n)) return false;
+        double unit = text[split..].ToUpperInvariant() switch
+        {
+            "" or "B" => 1, "KB" => 1e3, "MB" => 1e6, "GB" => 1e9, "KIB" => 1024, "MIB" => 1 << 20, "GIB" => 1 << 30, _ => -1,
+        };
+        if (unit < 0 || n * unit > 1L << 45) return false;
+        bytes = (long)(n * unit);
+        return true;
+    }
+
+    private sealed class AsyncDisposables(List<RecorderEndpoint> endpoints) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            foreach (var endpoint in endpoints)
+            {
+                await endpoint.DisposeAsync();
+                endpoint.Recorder.Dispose();
+            }
+        }
+    }
+}

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# The whole test suite: build, run every test project, and print one line "N passed, N failed[, N skipped]"
+# counted from the TRX results the runs wrote. Exits non-zero when anything failed or nothing ran.
+set -uo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cd "$root"
+results="$root/.artifacts/test-results"
+rm -rf "$results"
+mkdir -p "$results"
+
+echo "== build"
+if ! dotnet build Dock.sln -c Release -nologo -v quiet -clp:ErrorsOnly; then
+  echo "build failed"
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
+echo "== test"
+status=0
+for project in tests/*/*.Tests.csproj; do
+  name="$(basename "$project" .csproj)"
+  echo "-- $name"
+  dotnet test "$project" -c Release --no-build -nologo \
+    --logger "trx;LogFileName=$name.trx" --results-directory "$results" \
+    --logger "console;verbosity=minimal" || status=1
+done
+
+# Sum the counters of every TRX file: <Counters total=".." executed=".." passed=".." failed=".." ... notExecuted="..">
+sum() { grep -ho "<Counters [^>]*" "$results"/*.trx 2>/dev/null | grep -o " $1=\"[0-9]*\"" | grep -o '[0-9]*' | awk '{s+=$1} END {print s+0}'; }
+passed=$(sum passed); failed=$(sum failed); skipped=$(sum notExecuted); errors=$(sum error); timeouts=$(sum timeout)
+failed=$((failed + errors + timeouts))
+trx_count=$(ls "$results"/*.trx 2>/dev/null | wc -l)
+expected=$(ls tests/*/*.Tests.csproj | wc -l)
+if [ "$trx_count" -lt "$expected" ]; then
+  # A test host that crashed writes no TRX: count that project as a failure rather than hide it.
+  failed=$((failed + expected - trx_count))
+  status=1
+fi
+if [ "$passed" -eq 0 ]; then status=1; fi
+if [ "$failed" -gt 0 ]; then status=1; fi
+if [ "$skipped" -gt 0 ]; then
+  echo "$passed passed, $failed failed, $skipped skipped"
+else
+  echo "$passed passed, $failed failed"
+fi
+exit $status
