@@ -53,7 +53,7 @@ public static class DemoCommand
         var dataDirectory = Path.GetFullPath(settings.DataDirectory
             ?? Path.Combine(Path.GetTempPath(), $"dock-demo-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Environment.ProcessId}"));
         var paths = DockPaths.From(new DockOptions { DataDirectory = dataDirectory });
-        var agencyPublicKey = PrepareDemoIdentity(paths);
+        var agencyPublicKey = DemoAgency.EndorseDock(paths);
 
         Console.WriteLine($"Dock demo: {settings.Recorders} simulated recorder(s) × {settings.ClipsPerRecorder} clip(s) of " +
             $"{CliOptions.FormatBytes(settings.MinClipSize)}–{CliOptions.FormatBytes(settings.MaxClipSize)} over {settings.Transport.ToString().ToLowerInvariant()}" +
@@ -114,15 +114,6 @@ public static class DemoCommand
         : s.ThrottleMBps is <= 0 ? "--throttle must be above zero."
         : s.Timeout <= TimeSpan.Zero ? "--timeout must be above zero."
         : null;
-
-    /// <summary>The demo plays the agency too: it endorses its own dock key, and the simulated recorders trust that agency.</summary>
-    private static byte[] PrepareDemoIdentity(DockPaths paths)
-    {
-        using var agency = KeyFile.LoadOrCreate(Path.Combine(paths.DataDirectory, "keys", "demo-agency.key"));
-        using var key = KeyFile.LoadOrCreate(paths.KeyFile);
-        DockEndorsement.Write(paths.EndorsementFile, agency, DockIdentity.DefaultDockId(key.PublicKey), key.PublicKey);
-        return agency.PublicKey;
-    }
 
     private static int PrintSummary(StatusCommand.StatusReport report, DockActivity activity, TimeSpan elapsed, DemoSettings settings, bool finished)
     {

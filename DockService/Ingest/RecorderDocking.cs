@@ -90,6 +90,7 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
     private async Task<List<ClipRecord>> AnnounceAsync(Info info, HostSession session, CancellationToken cancellationToken)
     {
         var listed = await session.ListClipsAsync(cancellationToken).ConfigureAwait(false);
+        await ReconcileAsync(info.Serial, listed, cancellationToken).ConfigureAwait(false);
         var rows = new List<ClipRecord>(listed.Count);
         foreach (var clip in listed)
         {
@@ -108,6 +109,21 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
             .ThenBy(r => r.DeviceStart)];
     }
 
+    /// <summary>
+    /// A Verified clip the recorder no longer lists was deleted after our release, and the dock stopped
+    /// before it could write that down. Record it now, so the catalog never shows footage as still out there.
+    /// </summary>
+    private async Task ReconcileAsync(string serial, IReadOnlyList<ClipSummary> listed, CancellationToken cancellationToken)
+    {
+        var present = listed.Select(c => c.ClipId).ToHashSet(StringComparer.Ordinal);
+        foreach (var row in await catalog.ListClipsAsync(serial, cancellationToken).ConfigureAwait(false))
+        {
+            if (row.State == ClipState.Verified && !present.Contains(row.ClipId) && options.ReleasePolicy == ReleasePolicy.AfterLocalVerify)
+                await catalog.SetReleasedAsync(row.Id, "no longer on the recorder (released before the dock last stopped)", cancellationToken)
+                    .ConfigureAwait(false);
+        }
+    }
+
     private async Task ReleaseAsync(HostSession session, ClipRecord clip, CancellationToken cancellationToken)
     {
         if (!Sha256.TryParseHex(clip.DeviceSha256, out var sha)) return;
@@ -116,7 +132,8 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
             bool deleted = await session.ReleaseClipAsync(clip.ClipId, sha, cancellationToken).ConfigureAwait(false);
             if (clip.State != ClipState.Released)
             {
-                await catalog.SetReleasedAsync(clip.Id, deleted ? "recorder deleted it" : "recorder acknowledged but kept it", cancellationToken)
+                // The recorder may already have deleted it: record that even if the dock is stopping.
+                await catalog.SetReleasedAsync(clip.Id, deleted ? "recorder deleted it" : "recorder acknowledged but kept it", CancellationToken.None)
                     .ConfigureAwait(false);
                 activity.ClipReleased();
             }

@@ -1,0 +1,20 @@
+using Dock.Crypto.Keys;
+using Dock.Service.Configuration;
+
+namespace Dock.Service.Identity;
+
+/// <summary>
+/// For the demo and tests only: the dock plays the agency too. It keeps a demo agency key in its
+/// data folder, endorses its own key with it, and simulated recorders trust that agency. A real
+/// agency key never sits on a dock.
+/// </summary>
+public static class DemoAgency
+{
+    public static byte[] EndorseDock(DockPaths paths, string? dockId = null)
+    {
+        using var agency = KeyFile.LoadOrCreate(Path.Combine(paths.DataDirectory, "keys", "demo-agency.key"));
+        using var key = KeyFile.LoadOrCreate(paths.KeyFile);
+        DockEndorsement.Write(paths.EndorsementFile, agency, dockId ?? DockIdentity.DefaultDockId(key.PublicKey), key.PublicKey);
+        return agency.PublicKey;
+    }
+}

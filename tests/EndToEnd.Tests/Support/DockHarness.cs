@@ -1,0 +1,121 @@
+using System.Diagnostics;
+using Dock.Service;
+using Dock.Service.Catalog;
+using Dock.Service.Configuration;
+using Dock.Service.Identity;
+using Dock.Service.Ingest;
+using Dock.Simulator.Hosting;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Dock.EndToEnd.Tests.Support;
+
+/// <summary>
+/// A dock data folder (real SQLite, real vault on disk) with an endorsed dock key, a simulated
+/// fleet on real loopback TCP or ptys that trusts it, and ways to run the dock in-process or as a
+/// separate `dock` process.
+/// </summary>
+public sealed class DockHarness : IAsyncDisposable
+{
+    public static readonly TimeSpan Limit = TimeSpan.FromSeconds(120);
+
+    private DockHarness(string dataDirectory, byte[] agencyKey)
+    {
+        DataDirectory = dataDirectory;
+        AgencyKey = agencyKey;
+    }
+
+    public string DataDirectory { get; }
+    public byte[] AgencyKey { get; }
+    public DockPaths Paths => DockPaths.From(new DockOptions { DataDirectory = DataDirectory });
+    public SimulatedFleet? Fleet { get; private set; }
+
+    public static DockHarness Create()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "dock-e2e-" + Guid.NewGuid().ToString("N")[..12]);
+        Directory.CreateDirectory(dir);
+        var agency = DemoAgency.EndorseDock(DockPaths.From(new DockOptions { DataDirectory = dir }));
+        return new DockHarness(dir, agency);
+    }
+
+    public async Task<SimulatedFleet> StartFleetAsync(FleetOptions options)
+    {
+        Fleet = await SimulatedFleet.StartAsync(options with { TrustedAgencyKeys = [AgencyKey] });
+        return Fleet;
+    }
+
+    /// <summary>Configuration overrides binding one bay per fleet recorder.</summary>
+    public Dictionary<string, string?> Overrides(params (string Key, string Value)[] extra)
+    {
+        var overrides = new Dictionary<string, string?>
+        {
+            ["Dock:DataDirectory"] = DataDirectory,
+            ["Dock:ReconnectInterval"] = "00:00:00.200",
+        };
+        for (int i = 0; i < Fleet!.Endpoints.Count; i++)
+        {
+            overrides[$"Dock:Bays:{i}:Id"] = $"{i + 1}";
+            overrides[$"Dock:Bays:{i}:Endpoint"] = Fleet.Endpoints[i].Address;
+        }
+        foreach (var (key, value) in extra) overrides[key] = value;
+        return overrides;
+    }
+
+    public async Task<(IHost Host, DockActivity Activity)> StartDockAsync(params (string Key, string Value)[] extra)
+    {
+        var activity = new DockActivity();
+        var host = DockHost.Build([], Overrides(extra), activity, minimumLevel: LogLevel.Warning);
+        await host.StartAsync();
+        return (host, activity);
+    }
+
+    /// <summary>Waits until every simulated recorder holds no clip: the dock released them all.</summary>
+    public Task RecordersEmptyAsync() =>
+        Task.WhenAll(Fleet!.Endpoints.Select(e => e.Recorder.WaitUntilAsync(r => r.Clips.Count == 0, CancellationToken.None))).WaitAsync(Limit);
+
+    /// <summary>Waits until the dock has recorded the release of <paramref name="count"/> clips.</summary>
+    public static Task ReleasedAsync(DockActivity activity, int count) =>
+        activity.WaitUntilAsync(a => a.ClipsReleased >= count, CancellationToken.None).WaitAsync(Limit);
+
+    /// <summary>Asks a dock process to stop the way systemd does (SIGTERM) and waits for it.</summary>
+    public static async Task TerminateAsync(Process process)
+    {
+        using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            await kill.WaitForExitAsync();
+        await process.WaitForExitAsync().WaitAsync(Limit);
+    }
+
+    public Task<ClipCatalog> CatalogAsync() => ClipCatalog.OpenAsync(Paths.Catalog, TimeProvider.System, CancellationToken.None);
+
+    /// <summary>Starts the real `dock` executable (the dock.dll copied beside the tests).</summary>
+    public static Process StartDockProcess(IEnumerable<string> args, bool redirect = true)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = redirect, RedirectStandardError = redirect, UseShellExecute = false };
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "dock.dll"));
+        foreach (var arg in args) info.ArgumentList.Add(arg);
+        return Process.Start(info) ?? throw new InvalidOperationException("could not start dock");
+    }
+
+    /// <summary>Runs `dock ARGS` to completion; returns exit code and output.</summary>
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunDockAsync(params string[] args)
+    {
+        using var process = StartDockProcess(args);
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(Limit);
+        return (process.ExitCode, await stdout, await stderr);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Fleet is not null) await Fleet.DisposeAsync();
+        try
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A process we killed may still be closing files; the temp folder is cleaned by the OS.
+        }
+    }
+}
