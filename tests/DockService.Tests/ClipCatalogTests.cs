@@ -1,0 +1,109 @@
+using Dock.DeviceProtocol.Messages;
+using Dock.Service.Catalog;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Dock.Service.Tests;
+
+/// <summary>Against a real SQLite file in a temp folder.</summary>
+public sealed class ClipCatalogTests : IDisposable
+{
+    private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("dock-catalog-");
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 24, 9, 0, 0, TimeSpan.Zero));
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        _dir.Delete(recursive: true);
+    }
+
+    private string DbPath => Path.Combine(_dir.FullName, "catalog.db");
+
+    private static ClipSummary Clip(string id, byte fill = 1) =>
+        new(id, 1000, 1_700_000_000_000, 1_700_000_600_000, ClipFlags.Mandatory, Enumerable.Repeat(fill, 32).ToArray());
+
+    private static Info Recorder(string serial) => new(serial, "M", "1.0", "P1", 1, 1, 0, 0);
+
+    [Fact]
+    public async Task OpenAsync_TwiceOnSameFile_MigratesOnceAndUsesWal()
+    {
+        await ClipCatalog.OpenAsync(DbPath, _time, CancellationToken.None);
+        await ClipCatalog.OpenAsync(DbPath, _time, CancellationToken.None);
+
+        await using var c = new SqliteConnection($"Data Source={DbPath}");
+        await c.OpenAsync();
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = "PRAGMA user_version; ";
+        Assert.Equal(1L, await cmd.ExecuteScalarAsync());
+        cmd.CommandText = "PRAGMA journal_mode;";
+        Assert.Equal("wal", await cmd.ExecuteScalarAsync());
+    }
+
+    [Fact]
+    public async Task OpenAsync_NotASqliteFile_CatalogExceptionNamingThePath()
+    {
+        await File.WriteAllTextAsync(DbPath, new string('x', 4096));
+
+        var error = await Assert.ThrowsAsync<CatalogException>(() => ClipCatalog.OpenAsync(DbPath, _time, CancellationToken.None));
+
+        Assert.Contains(DbPath, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AnnounceAsync_SameClipTwice_OneRow_DifferentContentUnderSameId_Refused()
+    {
+        var catalog = await ClipCatalog.OpenAsync(DbPath, _time, CancellationToken.None);
+        await catalog.UpsertRecorderAsync(Recorder("R1"), new byte[32], CancellationToken.None);
+
+        var first = await catalog.AnnounceAsync("R1", Clip("c1"), "P1", CancellationToken.None);
+        var again = await catalog.AnnounceAsync("R1", Clip("c1"), "P1", CancellationToken.None);
+        await Assert.ThrowsAsync<CatalogException>(() => catalog.AnnounceAsync("R1", Clip("c1", fill: 2), "P1", CancellationToken.None));
+
+        Assert.Equal(first.Id, again.Id);
+        Assert.Single(await catalog.ListClipsAsync(null, CancellationToken.None));
+        Assert.Equal(ClipState.Announced, first.State);
+        Assert.Equal(ClipFlags.Mandatory, first.Flags);
+    }
+
+    [Fact]
+    public async Task QuarantineAsync_RetriesUntilMaxAttemptsThenStaysQuarantined()
+    {
+        var catalog = await ClipCatalog.OpenAsync(DbPath, _time, CancellationToken.None);
+        await catalog.UpsertRecorderAsync(Recorder("R1"), new byte[32], CancellationToken.None);
+        var clip = await catalog.AnnounceAsync("R1", Clip("c1"), "P1", CancellationToken.None);
+        await catalog.SetPullingAsync(clip.Id, 0, CancellationToken.None);
+        await catalog.SetPullingAsync(clip.Id, 500, CancellationToken.None);
+
+        Assert.Equal(ClipState.Announced, await catalog.QuarantineAsync(clip.Id, "q/1", "aa", "bad", 2, CancellationToken.None));
+        var afterFirst = await catalog.GetClipAsync(clip.Id, CancellationToken.None);
+        Assert.Equal(0, afterFirst!.PulledBytes);
+        Assert.Equal(ClipState.Quarantined, await catalog.QuarantineAsync(clip.Id, "q/2", "bb", "bad again", 2, CancellationToken.None));
+
+        var history = await catalog.ClipHistoryAsync(clip.Id, CancellationToken.None);
+        Assert.Equal([ClipState.Announced, ClipState.Pulling, ClipState.Announced, ClipState.Quarantined], history.Select(h => h.State));
+    }
+
+    [Fact]
+    public async Task Transitions_AreDurableAcrossReopen()
+    {
+        var catalog = await ClipCatalog.OpenAsync(DbPath, _time, CancellationToken.None);
+        await catalog.UpsertRecorderAsync(Recorder("R1"), new byte[32], CancellationToken.None);
+        var clip = await catalog.AnnounceAsync("R1", Clip("c1"), "P1", CancellationToken.None);
+        // Bay "1" is not registered yet: the foreign key keeps the history consistent.
+        await Assert.ThrowsAsync<SqliteException>(() => catalog.StartSessionAsync("1", "R1", CancellationToken.None));
+        await catalog.UpsertBayAsync("1", "tcp://127.0.0.1:1", CancellationToken.None);
+        long session = await catalog.StartSessionAsync("1", "R1", CancellationToken.None);
+        await catalog.SetPullingAsync(clip.Id, 400, CancellationToken.None);
+        await catalog.SetStoredAsync(clip.Id, "vault/clips/R1/c1", new string('1', 64), CancellationToken.None);
+
+        var reopened = await ClipCatalog.OpenAsync(DbPath, _time, CancellationToken.None);
+        await reopened.EndOrphanSessionsAsync(CancellationToken.None);
+        var row = await reopened.GetClipAsync(clip.Id, CancellationToken.None);
+        Assert.Equal(ClipState.Stored, row!.State);
+        Assert.Equal(1000, row.PulledBytes);
+        Assert.Equal("vault/clips/R1/c1", row.VaultPath);
+        var s = Assert.Single(await reopened.ListSessionsAsync(CancellationToken.None));
+        Assert.Equal("dock restarted", s.EndReason);
+        Assert.Equal(session, s.Id);
+    }
+}

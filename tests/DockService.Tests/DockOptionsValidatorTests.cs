@@ -1,0 +1,90 @@
+using Dock.Service.Cli;
+using Dock.Service.Configuration;
+
+namespace Dock.Service.Tests;
+
+public sealed class DockOptionsValidatorTests
+{
+    private static DockOptions Valid() => new()
+    {
+        Bays = [new BayOptions { Id = "1", Endpoint = "tcp://127.0.0.1:7001" }, new BayOptions { Id = "2", Endpoint = "serial:///dev/ttyACM0?baud=921600" }],
+    };
+
+    [Fact]
+    public void Validate_ValidOptions_Succeeds() => Assert.True(new DockOptionsValidator().Validate(null, Valid()).Succeeded);
+
+    [Fact]
+    public void Validate_EveryProblemReportedAtOnceWithItsKey()
+    {
+        var options = Valid();
+        options.Bays.Add(new BayOptions { Id = "1", Endpoint = "http://x" });
+        options.Bays.Add(new BayOptions { Id = "../bay", Endpoint = "serial://" });
+        options.MaxConcurrentPulls = 0;
+        options.DockId = "dock id with spaces";
+        options.Link.RequestTimeout = TimeSpan.Zero;
+
+        var result = new DockOptionsValidator().Validate(null, options);
+
+        Assert.True(result.Failed);
+        var failures = result.Failures!.ToList();
+        Assert.Contains(failures, f => f.StartsWith("Dock:Bays:2:Id '1' is used by two bays", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("Dock:Bays:2:Endpoint", StringComparison.Ordinal) && f.Contains("unknown scheme 'http'", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("Dock:Bays:3:Id '../bay' is not valid", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("Dock:Bays:3:Endpoint", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("Dock:MaxConcurrentPulls is 0", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("Dock:DockId", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("Dock:Link:RequestTimeout", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Validate_NoBays_FailsOnlyWhenBaysAreRequired()
+    {
+        Assert.True(new DockOptionsValidator().Validate(null, new DockOptions()).Failed);
+        Assert.True(new DockOptionsValidator { RequireBays = false }.Validate(null, new DockOptions()).Succeeded);
+    }
+
+    [Theory]
+    [InlineData("tcp://127.0.0.1:7001", BayTransport.Tcp, "127.0.0.1", 7001, "")]
+    [InlineData("tcp://[::1]:9", BayTransport.Tcp, "::1", 9, "")]
+    [InlineData("serial:///dev/ttyACM3", BayTransport.Serial, "", 0, "/dev/ttyACM3")]
+    public void BayEndpoint_TryParse_Valid(string text, BayTransport transport, string host, int port, string path)
+    {
+        Assert.True(BayEndpoint.TryParse(text, out var endpoint, out var error), error);
+        Assert.Equal(transport, endpoint.Transport);
+        Assert.Equal(host, endpoint.Host);
+        Assert.Equal(port, endpoint.Port);
+        Assert.Equal(path, endpoint.DevicePath);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("127.0.0.1:7001")]
+    [InlineData("tcp://127.0.0.1")]
+    [InlineData("tcp://127.0.0.1:7001/path")]
+    [InlineData("serial:///dev/ttyACM0?parity=odd")]
+    [InlineData("serial:///dev/ttyACM0?baud=12")]
+    public void BayEndpoint_TryParse_Invalid_ExplainsTheForm(string text)
+    {
+        Assert.False(BayEndpoint.TryParse(text, out _, out var error));
+        Assert.False(string.IsNullOrWhiteSpace(error));
+    }
+
+    [Theory]
+    [InlineData("200MB", 200_000_000)]
+    [InlineData("64MiB", 64L << 20)]
+    [InlineData("2GiB", 2L << 30)]
+    [InlineData("1.5KB", 1500)]
+    [InlineData("4096", 4096)]
+    public void TryParseSize_Units(string text, long bytes)
+    {
+        Assert.True(CliOptions.TryParseSize(text, out var parsed));
+        Assert.Equal(bytes, parsed);
+    }
+
+    [Theory]
+    [InlineData("ten")]
+    [InlineData("5XB")]
+    [InlineData("-5MB")]
+    [InlineData("99999999999GB")]
+    public void TryParseSize_Invalid(string text) => Assert.False(CliOptions.TryParseSize(text, out _));
+}
