@@ -1,0 +1,171 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using Dock.Crypto.Keys;
+using Dock.DeviceProtocol.Errors;
+using Dock.DeviceProtocol.Framing;
+using Dock.DeviceProtocol.Messages;
+using Dock.DeviceProtocol.Session;
+using Dock.DeviceProtocol.Tests.Support;
+
+namespace Dock.DeviceProtocol.Tests;
+
+/// <summary>
+/// hardware-specs/vectors/docklink-v1-frames.json holds one golden frame per message: its hex and
+/// its decoded meaning. Each test decodes the hex and compares the meaning, and encodes the meaning
+/// and compares the hex, so neither the spec's vectors nor the code can drift.
+/// To regenerate after a deliberate protocol change: DOCK_WRITE_VECTORS=path/to/file dotnet test.
+/// </summary>
+public sealed class GoldenVectorTests
+{
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        Converters = { new HexConverter(), new MemoryHexConverter(), new JsonStringEnumConverter() },
+    };
+
+    private static string VectorFile => Path.Combine(AppContext.BaseDirectory, "vectors", "docklink-v1-frames.json");
+
+    public static TheoryData<string> Names() => [.. Vectors().Select(v => v.Name)];
+
+    [Theory]
+    [MemberData(nameof(Names))]
+    public async Task Vector_DecodesToItsMeaningAndReencodesToItsBytes(string name)
+    {
+        var file = JsonNode.Parse(await File.ReadAllTextAsync(VectorFile))!;
+        var vector = file["frames"]!.AsArray().Single(v => v!["name"]!.GetValue<string>() == name)!;
+        var bytes = Convert.FromHexString(vector["frame"]!.GetValue<string>());
+
+        var reader = await Frames.ReaderOverAsync(bytes, FrameFormat.AbsoluteMaxPayload);
+        var result = await reader.ReadAsync(CancellationToken.None);
+        using var frame = result.Frame!;
+        Assert.Equal(vector["request_id"]!.GetValue<uint>(), frame.RequestId);
+        var message = MessageCodec.Decode(frame.Type, frame.Payload);
+        Assert.Equal(vector["type"]!.GetValue<string>(), $"0x{frame.Type:X2} {message.Type}");
+        Assert.True(JsonNode.DeepEquals(vector["meaning"], Meaning(message)), $"{name}: decoded {Meaning(message).ToJsonString()}");
+
+        var expected = Vectors().Single(v => v.Name == name);
+        Assert.Equal(bytes, Frames.Encode(expected.Message, expected.RequestId));
+    }
+
+    [Fact]
+    public async Task AuthVector_TranscriptAndSignaturesMatchFile()
+    {
+        var file = JsonNode.Parse(await File.ReadAllTextAsync(VectorFile))!;
+        var auth = file["auth"]!;
+        Assert.True(JsonNode.DeepEquals(auth, JsonSerializer.SerializeToNode(AuthVector(), Json)));
+        var v = AuthVector();
+        Assert.True(AuthTranscript.Verify(Convert.FromHexString(v.AgencyPublicKey), AuthTranscript.EndorsementMessage(v.DockId, Convert.FromHexString(v.DockPublicKey)),
+            Convert.FromHexString(v.Endorsement)));
+    }
+
+    [Fact]
+    public async Task VectorFile_ListsEveryMessageType()
+    {
+        if (Environment.GetEnvironmentVariable("DOCK_WRITE_VECTORS") is { Length: > 0 } target)
+            await File.WriteAllTextAsync(target, Render() + "\n");
+        var file = JsonNode.Parse(await File.ReadAllTextAsync(VectorFile))!;
+        var types = file["frames"]!.AsArray().Select(v => v!["type"]!.GetValue<string>()).ToHashSet();
+        foreach (var type in Enum.GetValues<MessageType>())
+            Assert.Contains($"0x{(byte)type:X2} {type}", types);
+    }
+
+    private static JsonNode Meaning(Message message) => JsonSerializer.SerializeToNode(message, message.GetType(), Json)!;
+
+    private static string Render()
+    {
+        var frames = new JsonArray();
+        foreach (var (name, id, message) in Vectors())
+        {
+            var bytes = Frames.Encode(message, id);
+            frames.Add(new JsonObject
+            {
+                ["name"] = name,
+                ["type"] = $"0x{(byte)message.Type:X2} {message.Type}",
+                ["request_id"] = id,
+                ["meaning"] = Meaning(message),
+                ["header"] = Convert.ToHexStringLower(bytes.AsSpan(0, FrameFormat.HeaderSize)),
+                ["payload"] = Convert.ToHexStringLower(bytes.AsSpan(FrameFormat.HeaderSize, bytes.Length - FrameFormat.Overhead)),
+                ["payload_crc"] = Convert.ToHexStringLower(bytes.AsSpan(bytes.Length - 4)),
+                ["frame"] = Convert.ToHexStringLower(bytes),
+            });
+        }
+        var root = new JsonObject
+        {
+            ["description"] = "DockLink v1 golden frames (hardware-specs/docklink-v1.md). Integers little-endian; 'frame' = header ‖ payload ‖ payload_crc.",
+            ["frames"] = frames,
+            ["auth"] = JsonSerializer.SerializeToNode(AuthVector(), Json),
+        };
+        return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+    }
+
+    public sealed record AuthExample(
+        string AgencySeed, string AgencyPublicKey, string DockSeed, string DockPublicKey, string DockId, string DeviceSeed, string DevicePublicKey,
+        string Serial, string HostNonce, string DeviceNonce, string Endorsement, string Transcript, string HostSignature, string DeviceSignature);
+
+    /// <summary>Fixed keys and nonces, so a firmware engineer can check every byte of §7.</summary>
+    private static AuthExample AuthVector()
+    {
+        byte[] agencySeed = Fill(0xA0), dockSeed = Fill(0xD0), deviceSeed = Fill(0xE0), hostNonce = Fill(0x10), deviceNonce = Fill(0x20);
+        using var agency = Ed25519Key.FromSeed(agencySeed);
+        using var dock = Ed25519Key.FromSeed(dockSeed);
+        using var device = Ed25519Key.FromSeed(deviceSeed);
+        const string DockId = "dock-0001", Serial = "DSJ-0001";
+        var transcript = AuthTranscript.Transcript(1, hostNonce, deviceNonce, Serial, DockId, dock.PublicKey);
+        return new AuthExample(Hex(agencySeed), Hex(agency.PublicKey), Hex(dockSeed), Hex(dock.PublicKey), DockId, Hex(deviceSeed), Hex(device.PublicKey),
+            Serial, Hex(hostNonce), Hex(deviceNonce), Hex(agency.Sign(AuthTranscript.EndorsementMessage(DockId, dock.PublicKey))), Hex(transcript),
+            Hex(dock.Sign(AuthTranscript.HostMessage(transcript))), Hex(device.Sign(AuthTranscript.DeviceMessage(transcript, device.PublicKey))));
+    }
+
+    private static IReadOnlyList<(string Name, uint RequestId, Message Message)> Vectors()
+    {
+        var auth = AuthVector();
+        var sha = Convert.FromHexString("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        var clip = new ClipSummary("20261124-081500-0001.mp4", 104_857_600, 1_795_508_100_000, 1_795_508_700_000, ClipFlags.Mandatory | ClipFlags.Locked, sha);
+        return
+        [
+            ("hello", 0x01020304, new Hello(1, 1, 1_048_640, Convert.FromHexString(auth.HostNonce), auth.DockId)),
+            ("hello_ack", 0x01020304, new HelloAck(1, 65_536, 1_048_576, 16, DeviceCapabilities.Release | DeviceCapabilities.RecordSignatures,
+                Convert.FromHexString(auth.DeviceNonce), AuthMethods.Ed25519Endorsed, auth.Serial)),
+            ("auth", 0x01020305, new Auth(AuthMethods.Ed25519Endorsed, auth.DockId, Convert.FromHexString(auth.DockPublicKey),
+                Convert.FromHexString(auth.Endorsement), Convert.FromHexString(auth.HostSignature))),
+            ("auth_ok", 0x01020305, new AuthOk(Convert.FromHexString(auth.DevicePublicKey), Convert.FromHexString(auth.DeviceSignature))),
+            ("get_info", 6, new GetInfo()),
+            ("info", 6, new Info("DSJ-0001", "DSJ-V7", "3.2.1", "P100001", 64_000_000_000, 41_500_000_000, 37, 1_795_510_000_000)),
+            ("set_time", 7, new SetTime(1_795_510_000_250)),
+            ("time_set", 7, new TimeSet(1_795_509_931_000)),
+            ("get_power", 8, new GetPower()),
+            ("power", 8, new Power(57, 3813, ChargeState.Charging, 312, 214, 93)),
+            ("list_clips", 9, new ListClips(0, 256)),
+            ("clip_list", 9, new ClipList(2, [clip, clip with { ClipId = "20261124-090000-0002.mp4", Size = 5, Flags = ClipFlags.None }])),
+            ("get_clip", 10, new GetClip(clip.ClipId)),
+            ("clip_info", 10, new ClipInfo(clip, "P100001", [])),
+            ("read_clip", 11, new ReadClip(clip.ClipId, 262_144, 16)),
+            ("clip_data", 11, new ClipData(262_144, Enumerable.Range(0, 16).Select(i => (byte)(0xD0 + i)).ToArray())),
+            ("release_clip", 12, new ReleaseClip(clip.ClipId, sha)),
+            ("released", 12, new Released(true)),
+            ("ping", 13, new Ping(0x0102030405060708)),
+            ("pong", 13, new Pong(0x0102030405060708)),
+            ("bye", 14, new Bye()),
+            ("bye_ack", 14, new ByeAck()),
+            ("error_not_authenticated", 15, new ErrorReply(ErrorCode.NotAuthenticated, "authenticate first")),
+        ];
+    }
+
+    private static byte[] Fill(byte start) => Enumerable.Range(0, 32).Select(i => (byte)(start + i)).ToArray();
+
+    private static string Hex(byte[] bytes) => Convert.ToHexStringLower(bytes);
+
+    private sealed class HexConverter : JsonConverter<byte[]>
+    {
+        public override byte[] Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => Convert.FromHexString(reader.GetString()!);
+        public override void Write(Utf8JsonWriter writer, byte[] value, JsonSerializerOptions options) => writer.WriteStringValue(Convert.ToHexStringLower(value));
+    }
+
+    private sealed class MemoryHexConverter : JsonConverter<ReadOnlyMemory<byte>>
+    {
+        public override ReadOnlyMemory<byte> Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => Convert.FromHexString(reader.GetString()!);
+        public override void Write(Utf8JsonWriter writer, ReadOnlyMemory<byte> value, JsonSerializerOptions options) => writer.WriteStringValue(Convert.ToHexStringLower(value.Span));
+    }
+}
