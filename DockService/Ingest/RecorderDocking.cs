@@ -46,7 +46,11 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
                 // Still listed although Released: the recorder did not delete it last time; ask again.
                 if (clip.State is ClipState.Verified or ClipState.Released && options.ReleasePolicy == ReleasePolicy.AfterLocalVerify)
                     await ReleaseAsync(session, clip, cancellationToken).ConfigureAwait(false);
-                if (clip.State != ClipState.Quarantined) done++;
+                if (clip.State != ClipState.Quarantined)
+                {
+                    done++;
+                    LogClipSafe(logger, bayId, clip.RecorderSerial, clip.ClipId, clip.Size, clip.DeviceSha256, clip.State);
+                }
                 activity.SetBay(bayId, b => b with { ClipsDone = done });
             }
             int quarantined = clips.Count - done;
@@ -164,6 +168,10 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
     [LoggerMessage(EventId = 1001, Level = LogLevel.Information,
         Message = "Bay {BayId}: recorder {Serial} (officer {OfficerId}) docked; clock was off by {OffsetMs} ms; {ClipCount} clips")]
     private static partial void LogDocked(ILogger logger, string bayId, string serial, string officerId, long offsetMs, uint clipCount);
+
+    [LoggerMessage(EventId = 1004, Level = LogLevel.Information,
+        Message = "Bay {BayId}: {Serial}/{ClipId} safe in the vault ({Size} bytes, sha256 {Sha256}), now {State}")]
+    private static partial void LogClipSafe(ILogger logger, string bayId, string serial, string clipId, long size, string sha256, ClipState state);
 
     [LoggerMessage(EventId = 1002, Level = LogLevel.Error, Message = "Recorder {Serial}: clip {ClipId} not taken: {Reason}")]
     private static partial void LogAnnounceRefused(ILogger logger, string serial, string clipId, string reason);
