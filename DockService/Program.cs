@@ -15,6 +15,7 @@ public static class Program
             DemoCommand.Create(),
             StatusCommand.Create(),
             KeysCommand.Create(),
+            Bench.BenchCommand.Create(),
         };
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

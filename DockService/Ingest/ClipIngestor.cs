@@ -49,29 +49,40 @@ public sealed partial class ClipIngestor(ClipCatalog catalog, ClipVault vault, D
 
         long written = partial.ResumedAt;
         long durable = written;
+        Task? flushing = null;
+        long flushingAt = 0;
         activity.SetBay(bayId, b => b with { Phase = BayPhase.Transferring, ClipId = clip.ClipId, ClipBytes = written, ClipSize = clip.Size });
         try
         {
             await session.PullAsync(clip.ClipId, written, clip.Size, async (chunk, ct) =>
             {
-                await partial.Stream.WriteAsync(chunk.Data, ct).ConfigureAwait(false);
+                // A synchronous write: on Linux an "async" file write is this same call on another thread.
+                partial.Stream.Write(chunk.Data.Span);
                 hash.AppendData(chunk.Data.Span);
                 written += chunk.Data.Length;
                 activity.AddBytes(chunk.Data.Length);
                 activity.SetBay(bayId, b => b with { ClipBytes = written }, signal: false);
-                if (written - durable >= options.CheckpointBytes)
+                if (flushing is { IsCompleted: true })
                 {
-                    partial.FlushToDisk();
-                    await catalog.SetPullingAsync(clip.Id, written, ct).ConfigureAwait(false);
-                    durable = written;
+                    await flushing.ConfigureAwait(false);
+                    await catalog.SetPullingAsync(clip.Id, flushingAt, ct).ConfigureAwait(false);
+                    durable = flushingAt;
+                    flushing = null;
+                }
+                if (flushing is null && written - durable >= options.CheckpointBytes)
+                {
+                    flushingAt = written;
+                    flushing = partial.FlushToDiskInBackground();
                 }
             }, cancellationToken).ConfigureAwait(false);
+            if (flushing is not null) await flushing.ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             // Every byte written came in a CRC-checked frame: make it durable so the resume skips it.
             try
             {
+                if (flushing is not null) await flushing.ConfigureAwait(false);
                 partial.FlushToDisk();
                 await catalog.SetPullingAsync(clip.Id, written, CancellationToken.None).ConfigureAwait(false);
             }

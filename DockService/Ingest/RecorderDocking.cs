@@ -49,7 +49,7 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
                 if (clip.State != ClipState.Quarantined)
                 {
                     done++;
-                    LogClipSafe(logger, bayId, clip.RecorderSerial, clip.ClipId, clip.Size, clip.DeviceSha256, clip.State);
+                    LogClipSafe(logger, bayId, clip.RecorderSerial, clip.ClipId, clip.Size, clip.DeviceSha256);
                 }
                 activity.SetBay(bayId, b => b with { ClipsDone = done });
             }
@@ -170,8 +170,8 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
     private static partial void LogDocked(ILogger logger, string bayId, string serial, string officerId, long offsetMs, uint clipCount);
 
     [LoggerMessage(EventId = 1004, Level = LogLevel.Information,
-        Message = "Bay {BayId}: {Serial}/{ClipId} safe in the vault ({Size} bytes, sha256 {Sha256}), now {State}")]
-    private static partial void LogClipSafe(ILogger logger, string bayId, string serial, string clipId, long size, string sha256, ClipState state);
+        Message = "Bay {BayId}: {Serial}/{ClipId} safe in the vault ({Size} bytes, sha256 {Sha256} verified)")]
+    private static partial void LogClipSafe(ILogger logger, string bayId, string serial, string clipId, long size, string sha256);
 
     [LoggerMessage(EventId = 1002, Level = LogLevel.Error, Message = "Recorder {Serial}: clip {ClipId} not taken: {Reason}")]
     private static partial void LogAnnounceRefused(ILogger logger, string serial, string clipId, string reason);

@@ -1,0 +1,46 @@
+using System.CommandLine;
+using Dock.Service.Cli;
+
+namespace Dock.Service.Bench;
+
+/// <summary><c>dock bench ingest</c>. A benchmark, not a test: it reports ratios against references measured in the same run.</summary>
+public static class BenchCommand
+{
+    public static Command Create()
+    {
+        var data = new Option<string?>("--data") { Description = "Folder for the benchmark's vaults (default: a new folder under the temp directory; removed afterwards)." };
+        var size = CliOptions.Size("--size", "Bytes to ingest in the unthrottled scenario.", 2L << 30);
+        var clipSize = CliOptions.Size("--clip-size", "Clip size in the unthrottled scenario.", 512L << 20);
+        var recorders = new Option<int>("--throttled-recorders") { Description = "Recorders in the throttled scenario.", DefaultValueFactory = _ => 8 };
+        var throttledClip = CliOptions.Size("--throttled-clip-size", "One clip of this size per throttled recorder.", 1L << 30);
+        var throttle = new Option<double>("--throttle") { Description = "MB/s per throttled recorder (USB 2.0 ≈ 40).", DefaultValueFactory = _ => 40 };
+        var skip = new Option<bool>("--skip-throttled") { Description = "Run only the unthrottled scenario." };
+        var ingest = new Command("ingest", "Ingest MB/s against SHA-256 and disk limits measured in the same run; 8 throttled recorders with the dock's peak memory.")
+        {
+            data, size, clipSize, recorders, throttledClip, throttle, skip,
+        };
+        // Extra --Dock:Key=value arguments go to the benchmarked dock, to compare tunings.
+        ingest.TreatUnmatchedTokensAsErrors = false;
+        ingest.SetAction(async (parse, cancellationToken) =>
+        {
+            if (parse.GetValue(size) < 64L << 20 || parse.GetValue(clipSize) < 1 << 20 || parse.GetValue(recorders) is < 1 or > 64 || parse.GetValue(throttle) <= 0)
+            {
+                await Console.Error.WriteLineAsync("dock bench ingest: --size ≥ 64MiB, --clip-size ≥ 1MiB, --throttled-recorders 1..64, --throttle > 0.");
+                return ExitCodes.Usage;
+            }
+            var dir = Path.GetFullPath(parse.GetValue(data) ?? Path.Combine(Path.GetTempPath(), $"dock-bench-{Environment.ProcessId}"));
+            var bench = new IngestBenchmark(new IngestBenchmark.Settings(dir, parse.GetValue(size), parse.GetValue(clipSize), parse.GetValue(recorders),
+                parse.GetValue(throttledClip), parse.GetValue(throttle), parse.GetValue(skip), [.. parse.UnmatchedTokens]), Console.Out);
+            try
+            {
+                return await bench.RunAsync(cancellationToken);
+            }
+            finally
+            {
+                if (parse.GetValue(data) is null && Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+            }
+        });
+        var bench = new Command("bench", "Benchmarks (figures, not pass/fail tests).") { ingest };
+        return bench;
+    }
+}
