@@ -52,18 +52,5 @@ public static class Sha256
     /// <summary>Lowercase hex, the form used in the catalog, the CLI and manifests.</summary>
     public static string ToHex(ReadOnlySpan<byte> hash) => Convert.ToHexStringLower(hash);
 
-    public static bool TryParseHex(string? hex, out byte[] hash)
-    {
-        hash = [];
-        if (hex is null || hex.Length != Size * 2) return false;
-        try
-        {
-            hash = Convert.FromHexString(hex);
-            return true;
-        }
-        catch (FormatException)
-        {
-            return false;
-        }
-    }
+    public static bool TryParseHex(string? hex, out byte[] hash) => Hex.TryParse(hex, Size, out hash);
 }

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using System.Globalization;
+using Dock.Simulator.Hosting;
 
 namespace Dock.Service.Cli;
 
@@ -15,7 +15,7 @@ public static class CliOptions
 
     public static Option<long> Size(string name, string description, long defaultValue) => new(name)
     {
-        Description = description + " Units: B, KB/MB/GB (10^3), KiB/MiB/GiB (2^10).",
+        Description = $"{description} Units: {ByteSize.Units}.",
         DefaultValueFactory = _ => defaultValue,
         CustomParser = result =>
         {
@@ -26,38 +26,8 @@ public static class CliOptions
         },
     };
 
-    public static bool TryParseSize(string text, out long bytes)
-    {
-        bytes = 0;
-        text = text.Trim();
-        int split = 0;
-        while (split < text.Length && (char.IsAsciiDigit(text[split]) || text[split] == '.')) split++;
-        if (split == 0 || !double.TryParse(text[..split], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var number))
-            return false;
-        double multiplier = text[split..].Trim().ToUpperInvariant() switch
-        {
-            "" or "B" => 1,
-            "KB" or "K" => 1e3,
-            "MB" or "M" => 1e6,
-            "GB" or "G" => 1e9,
-            "KIB" => 1024,
-            "MIB" => 1024 * 1024,
-            "GIB" => 1024L * 1024 * 1024,
-            _ => -1,
-        };
-        if (multiplier < 0) return false;
-        double value = number * multiplier;
-        if (value is < 0 or > 1L << 50) return false;
-        bytes = (long)value;
-        return true;
-    }
+    public static bool TryParseSize(string text, out long bytes) => ByteSize.TryParse(text, out bytes);
 
     /// <summary>Human-readable bytes for summaries.</summary>
-    public static string FormatBytes(long bytes) => bytes switch
-    {
-        >= 1L << 30 => $"{bytes / (double)(1L << 30):0.00} GiB",
-        >= 1L << 20 => $"{bytes / (double)(1L << 20):0.0} MiB",
-        >= 1L << 10 => $"{bytes / 1024.0:0.0} KiB",
-        _ => $"{bytes} B",
-    };
+    public static string FormatBytes(long bytes) => ByteSize.Format(bytes);
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Dock.Crypto.Hashing;
 using Dock.Crypto.Keys;
 using Dock.DeviceProtocol.Messages;
 using Dock.DeviceProtocol.Session;
@@ -82,8 +83,8 @@ public static class DockEndorsement
         {
             throw new IdentityException($"The endorsement {path} is not valid JSON ({ex.Message}). Endorse the dock again.", ex);
         }
-        if (file is null || !TryHex(file.DockKey, 32, out var key) || !TryHex(file.AgencyKey, 32, out var agency)
-            || !TryHex(file.Signature, 64, out var signature))
+        if (file is null || !Hex.TryParse(file.DockKey, 32, out var key) || !Hex.TryParse(file.AgencyKey, 32, out var agency)
+            || !Hex.TryParse(file.Signature, 64, out var signature))
             throw new IdentityException($"The endorsement {path} is missing fields or has malformed hex. Endorse the dock again.");
         if (file.DockId != dockId || !key.AsSpan().SequenceEqual(dockKey))
             throw new IdentityException($"The endorsement {path} is for dock '{file.DockId}' with another key, not this dock ('{dockId}'). " +
@@ -91,21 +92,6 @@ public static class DockEndorsement
         if (!Ed25519Key.Verify(agency, AuthTranscript.EndorsementMessage(dockId, dockKey), signature))
             throw new IdentityException($"The endorsement {path} has a signature that does not verify. Endorse the dock again.");
         return signature;
-    }
-
-    private static bool TryHex(string? hex, int length, out byte[] bytes)
-    {
-        bytes = [];
-        if (hex is null || hex.Length != length * 2) return false;
-        try
-        {
-            bytes = Convert.FromHexString(hex);
-            return true;
-        }
-        catch (FormatException)
-        {
-            return false;
-        }
     }
 }
 

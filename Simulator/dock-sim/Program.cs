@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using System.Net;
 using Dock.Crypto.Keys;
 using Dock.Simulator.Hosting;
@@ -29,7 +28,7 @@ public static class Program
             int count = parse.GetValue(recorders);
             if (count is < 1 or > 64) return Fail("--recorders must be 1..64.");
             if (parse.GetValue(clips) is < 0 or > 100_000) return Fail("--clips must be 0..100000.");
-            if (!TryParseRange(parse.GetValue(clipSize)!, out var min, out var max)) return Fail($"--clip-size '{parse.GetValue(clipSize)}' is not a size or MIN-MAX range.");
+            if (!ByteSize.TryParseRange(parse.GetValue(clipSize), out var min, out var max)) return Fail($"--clip-size '{parse.GetValue(clipSize)}' is not a size or MIN-MAX range.");
             if (!IPEndPoint.TryParse(parse.GetValue(listen)!, out var bind)) return Fail($"--listen '{parse.GetValue(listen)}' is not IP:PORT.");
             if (parse.GetValue(throttle) is <= 0) return Fail("--throttle must be above zero.");
             if (parse.GetValue(folder) is { } dir && !Directory.Exists(dir)) return Fail($"--clips-from: no folder {dir}.");
@@ -103,31 +102,6 @@ public static class Program
     {
         Console.Error.WriteLine($"dock-sim: {message}");
         return 2;
-    }
-
-    private static bool TryParseRange(string text, out long min, out long max)
-    {
-        var parts = text.Split('-', 2);
-        min = max = 0;
-        if (!TryParseSize(parts[0], out min)) return false;
-        if (parts.Length == 1) { max = min; return true; }
-        return TryParseSize(parts[1], out max) && max >= min;
-    }
-
-    private static bool TryParseSize(string text, out long bytes)
-    {
-        bytes = 0;
-        text = text.Trim();
-        int split = 0;
-        while (split < text.Length && (char.IsAsciiDigit(text[split]) || text[split] == '.')) split++;
-        if (split == 0 || !double.TryParse(text[..split], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var n)) return false;
-        double unit = text[split..].ToUpperInvariant() switch
-        {
-            "" or "B" => 1, "KB" => 1e3, "MB" => 1e6, "GB" => 1e9, "KIB" => 1024, "MIB" => 1 << 20, "GIB" => 1 << 30, _ => -1,
-        };
-        if (unit < 0 || n * unit > 1L << 45) return false;
-        bytes = (long)(n * unit);
-        return true;
     }
 
     private sealed class AsyncDisposables(List<RecorderEndpoint> endpoints) : IAsyncDisposable

@@ -73,6 +73,18 @@ public sealed class ProcessTests
     }
 
     [Fact]
+    public async Task Run_BadValueFromEnvironment_ExitsTwoNamingTheKey()
+    {
+        var data = Path.Combine(Path.GetTempPath(), "dock-envcfg-" + Guid.NewGuid().ToString("N")[..8]);
+        var (code, _, stderr) = await DockHarness.RunDockAsync(
+            ["run", "--data", data, "--Dock:Bays:0:Id=1", "--Dock:Bays:0:Endpoint=tcp://127.0.0.1:7001"],
+            new Dictionary<string, string> { ["Dock__ReleasePolicy"] = "Whenever" });
+
+        Assert.Equal(2, code);
+        Assert.Contains("ReleasePolicy", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Run_NoBaysConfigured_ExitsTwoWithExample()
     {
         var (code, _, stderr) = await DockHarness.RunDockAsync("run", "--data", Path.Combine(Path.GetTempPath(), "dock-nobays-" + Guid.NewGuid().ToString("N")[..8]));

@@ -88,18 +88,21 @@ public sealed class DockHarness : IAsyncDisposable
     public Task<ClipCatalog> CatalogAsync() => ClipCatalog.OpenAsync(Paths.Catalog, TimeProvider.System, CancellationToken.None);
 
     /// <summary>Starts the real `dock` executable (the dock.dll copied beside the tests).</summary>
-    public static Process StartDockProcess(IEnumerable<string> args, bool redirect = true)
+    public static Process StartDockProcess(IEnumerable<string> args, bool redirect = true, IReadOnlyDictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = redirect, RedirectStandardError = redirect, UseShellExecute = false };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) info.Environment[name] = value;
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "dock.dll"));
         foreach (var arg in args) info.ArgumentList.Add(arg);
         return Process.Start(info) ?? throw new InvalidOperationException("could not start dock");
     }
 
     /// <summary>Runs `dock ARGS` to completion; returns exit code and output.</summary>
-    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunDockAsync(params string[] args)
+    public static Task<(int ExitCode, string Stdout, string Stderr)> RunDockAsync(params string[] args) => RunDockAsync(args, null);
+
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunDockAsync(string[] args, IReadOnlyDictionary<string, string>? environment)
     {
-        using var process = StartDockProcess(args);
+        using var process = StartDockProcess(args, environment: environment);
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync().WaitAsync(Limit);
