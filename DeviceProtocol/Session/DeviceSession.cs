@@ -114,6 +114,11 @@ public sealed class DeviceSession
         {
             await ReplyAsync(new ErrorReply(code, ex.Message), id, cancellationToken).ConfigureAwait(false);
         }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // The recorder's own storage failed: say so (§6) and keep serving; the dock retries later.
+            await ReplyAsync(new ErrorReply(ErrorCode.StorageError, ex.Message), id, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     private async Task DispatchAsync(Message request, uint id, CancellationToken cancellationToken)

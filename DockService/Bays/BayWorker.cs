@@ -54,6 +54,12 @@ public sealed partial class BayWorker(BayOptions bay, BayEndpoint endpoint, IDoc
                 LogStorageError(logger, ex, bay.Id);
                 activity.SetBay(bay.Id, b => b with { Phase = BayPhase.Error, Message = ex.Message });
             }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                // A defect must cost one bay one attempt, not stop the dock: the other bays keep working.
+                LogUnexpected(logger, ex, bay.Id);
+                activity.SetBay(bay.Id, b => b with { Phase = BayPhase.Error, Message = ex.Message });
+            }
             finally
             {
                 if (session is not null)
@@ -93,6 +99,9 @@ public sealed partial class BayWorker(BayOptions bay, BayEndpoint endpoint, IDoc
 
     [LoggerMessage(EventId = 1101, Level = LogLevel.Information, Message = "Bay {BayId}: link ended ({Failure}): {Reason}")]
     private static partial void LogLinkEnded(ILogger logger, string bayId, DockLinkFailure failure, string reason);
+
+    [LoggerMessage(EventId = 1103, Level = LogLevel.Critical, Message = "Bay {BayId}: unexpected failure; the bay will retry")]
+    private static partial void LogUnexpected(ILogger logger, Exception error, string bayId);
 
     [LoggerMessage(EventId = 1102, Level = LogLevel.Error, Message = "Bay {BayId}: storage error; the recorder keeps its footage and the bay will retry")]
     private static partial void LogStorageError(ILogger logger, Exception error, string bayId);

@@ -142,6 +142,8 @@ public sealed partial class ClipIngestor(ClipCatalog catalog, ClipVault vault, D
                 .ConfigureAwait(false);
         await catalog.SetStoredAsync(clip.Id, ClipVault.RelativeFinalPath(clip.RecorderSerial, clip.ClipId), onDisk, cancellationToken)
             .ConfigureAwait(false);
+        // A leftover partial of the same clip is now redundant: the vault holds a verified whole copy.
+        File.Delete(vault.PartialPath(clip.RecorderSerial, clip.ClipId));
         activity.ClipStored();
         // That re-read was the verification.
         await catalog.SetVerifiedAsync(clip.Id, cancellationToken).ConfigureAwait(false);

@@ -58,8 +58,16 @@ public abstract class RecorderEndpoint : IAsyncDisposable
             {
                 return;
             }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                // One broken session must not take the recorder off the air: like firmware, serve the next link.
+                LastSessionError = ex;
+            }
         }
     }
+
+    /// <summary>The last exception that ended a session abnormally (for tests and diagnostics).</summary>
+    public Exception? LastSessionError { get; private set; }
 
     public virtual async ValueTask DisposeAsync()
     {

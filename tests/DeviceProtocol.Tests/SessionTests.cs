@@ -169,6 +169,33 @@ public sealed class SessionTests : IDisposable
     }
 
     [Fact]
+    public async Task ReadClipAsync_RecorderStorageFails_StorageErrorAndSessionStillServes()
+    {
+        var dir = Directory.CreateTempSubdirectory("dock-storage-");
+        try
+        {
+            await File.WriteAllBytesAsync(Path.Combine(dir.FullName, "a.mp4"), new byte[5000]);
+            await File.WriteAllBytesAsync(Path.Combine(dir.FullName, "b.mp4"), new byte[7000]);
+            using var recorder = await Simulator.Recorders.SimulatedRecorder.CreateAsync(new Simulator.Recorders.RecorderOptions
+            {
+                Serial = "DSJ-S-1", ClipFolder = dir.FullName, TrustedAgencyKeys = [_keys.Agency.PublicKey],
+            });
+            await using var session = await ConnectAsync(recorder);
+            File.Delete(Path.Combine(dir.FullName, "a.mp4")); // The card lost the file under the recorder.
+
+            var error = await Assert.ThrowsAsync<DockLinkException>(() => session.ReadClipAsync(recorder.Clips[0].ClipId, 0, 1000, CancellationToken.None));
+            Assert.Equal(ErrorCode.StorageError, error.RemoteCode);
+
+            using var chunk = await session.ReadClipAsync(recorder.Clips[1].ClipId, 0, 1000, CancellationToken.None);
+            Assert.Equal(1000, chunk.Data.Length);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task SerialTransport_OverRealPty_PullsClipIntact()
     {
         if (!OperatingSystem.IsLinux()) return; // Pseudo-terminals are a Linux fixture; Windows CI has no pty.
