@@ -8,6 +8,12 @@ results="$root/.artifacts/test-results"
 rm -rf "$results"
 mkdir -p "$results"
 
+# The interop tests run stock OpenSSL against the dock's signatures; Debian's package if it is missing.
+if ! command -v openssl >/dev/null 2>&1; then
+  echo "== installing openssl (Debian package)"
+  (apt-get update -qq && apt-get install -y -qq openssl) >/dev/null 2>&1 || echo "warning: could not install openssl"
+fi
+
 echo "== build"
 if ! dotnet build Dock.sln -c Release -nologo -v quiet -clp:ErrorsOnly; then
   echo "build failed"

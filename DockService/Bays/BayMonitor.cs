@@ -1,6 +1,7 @@
 using Dock.DeviceProtocol.Session;
 using Dock.Service.Catalog;
 using Dock.Service.Configuration;
+using Dock.Service.Custody;
 using Dock.Service.Identity;
 using Dock.Service.Ingest;
 using Dock.Service.Vault;
@@ -23,6 +24,7 @@ public sealed partial class BayMonitor(IOptions<DockOptions> options, DockActivi
     private ClipVault? _vault;
     private DockIdentity? _identity;
     private PullScheduler? _scheduler;
+    private CustodyTrail? _custody;
 
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -31,6 +33,8 @@ public sealed partial class BayMonitor(IOptions<DockOptions> options, DockActivi
         _vault = new ClipVault(paths.DataDirectory);
         _identity = DockIdentity.Load(paths.KeyFile, paths.EndorsementFile, _options.DockId);
         _scheduler = new PullScheduler(_options.MaxConcurrentPulls);
+        var log = await CustodyLog.OpenAsync(_catalog, _identity.SigningKey, _identity.DockId, time, cancellationToken).ConfigureAwait(false);
+        _custody = new CustodyTrail(log, _identity, _vault, _catalog);
         await _catalog.EndOrphanSessionsAsync(cancellationToken).ConfigureAwait(false);
         LogStarting(_logger, _identity.DockId, paths.DataDirectory, _options.Bays.Count);
         await base.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -45,8 +49,8 @@ public sealed partial class BayMonitor(IOptions<DockOptions> options, DockActivi
             ReadChunkSize = _options.Link.ReadChunkSize,
             ReadWindow = _options.Link.ReadWindow,
         };
-        var ingestor = new ClipIngestor(_catalog!, _vault!, _options, activity, loggers.CreateLogger<ClipIngestor>(), time);
-        var docking = new RecorderDocking(_catalog!, ingestor, _scheduler!, _options, activity, loggers.CreateLogger<RecorderDocking>(), time);
+        var ingestor = new ClipIngestor(_catalog!, _vault!, _custody!, _options, activity, loggers.CreateLogger<ClipIngestor>(), time);
+        var docking = new RecorderDocking(_catalog!, ingestor, _custody!, _scheduler!, _options, activity, loggers.CreateLogger<RecorderDocking>(), time);
         var workers = new List<Task>();
         foreach (var bay in _options.Bays)
         {

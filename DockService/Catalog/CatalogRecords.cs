@@ -19,7 +19,9 @@ public sealed record ClipRecord(
     string? VaultPath,
     string? StoredSha256,
     string? LastError,
-    DateTimeOffset UpdatedAt);
+    DateTimeOffset UpdatedAt,
+    long? CustodyIndex = null,
+    string? ManifestPath = null);
 
 public sealed record RecorderRecord(string Serial, string Model, string Firmware, string OfficerId, string? KeyFingerprint,
     DateTimeOffset FirstSeen, DateTimeOffset LastSeen);

@@ -7,7 +7,7 @@ public sealed partial class ClipCatalog
 {
     private const string ClipColumns = """
         id, recorder_serial, clip_id, size, device_sha256, device_start, device_end, flags, officer_id,
-        state, pulled_bytes, attempts, vault_path, stored_sha256, last_error, updated_at
+        state, pulled_bytes, attempts, vault_path, stored_sha256, last_error, updated_at, custody_index, manifest_path
         """;
 
     /// <summary>Records a clip the recorder listed (once; later listings return the existing row).
@@ -58,15 +58,24 @@ public sealed partial class ClipCatalog
         TransitionAsync(id, ClipState.Pulling, pulledBytes == 0 ? "pull started" : null, cancellationToken,
             "pulled_bytes = $pulled", ("$pulled", pulledBytes));
 
-    public Task SetStoredAsync(long id, string vaultPath, string sha256, CancellationToken cancellationToken) =>
+    /// <summary>In the vault under its final name; <paramref name="custodyIndex"/> is its "stored" custody entry.</summary>
+    public Task SetStoredAsync(long id, string vaultPath, string sha256, long custodyIndex, CancellationToken cancellationToken) =>
         TransitionAsync(id, ClipState.Stored, $"stored at {vaultPath}, streamed sha256 {sha256}", cancellationToken,
-            "vault_path = $path, stored_sha256 = $sha, pulled_bytes = size, last_error = NULL", ("$path", vaultPath), ("$sha", sha256));
+            "vault_path = $path, stored_sha256 = $sha, pulled_bytes = size, last_error = NULL, custody_index = $idx",
+            ("$path", vaultPath), ("$sha", sha256), ("$idx", custodyIndex));
 
     public Task SetVerifiedAsync(long id, CancellationToken cancellationToken) =>
         TransitionAsync(id, ClipState.Verified, "re-read from the vault; sha256 matches the recorder's", cancellationToken, null);
 
     public Task SetReleasedAsync(long id, string detail, CancellationToken cancellationToken) =>
         TransitionAsync(id, ClipState.Released, detail, cancellationToken, null);
+
+    public async Task SetManifestAsync(long id, long custodyIndex, string manifestPath, CancellationToken cancellationToken)
+    {
+        await using var c = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await ExecAsync(c, null, "UPDATE clips SET custody_index = $idx, manifest_path = $path, updated_at = $now WHERE id = $id;", cancellationToken,
+            ("$idx", custodyIndex), ("$path", manifestPath), ("$now", Now()), ("$id", id)).ConfigureAwait(false);
+    }
 
     public async Task RecordErrorAsync(long id, string error, CancellationToken cancellationToken)
     {
@@ -141,7 +150,8 @@ public sealed partial class ClipCatalog
                 ParseTime(reader.GetString(5)), ParseTime(reader.GetString(6)), (ClipFlags)reader.GetInt32(7), reader.GetString(8),
                 ClipStates.FromDb(reader.GetString(9)), reader.GetInt64(10), reader.GetInt32(11),
                 reader.IsDBNull(12) ? null : reader.GetString(12), reader.IsDBNull(13) ? null : reader.GetString(13),
-                reader.IsDBNull(14) ? null : reader.GetString(14), ParseTime(reader.GetString(15))));
+                reader.IsDBNull(14) ? null : reader.GetString(14), ParseTime(reader.GetString(15)),
+                reader.IsDBNull(16) ? null : reader.GetInt64(16), reader.IsDBNull(17) ? null : reader.GetString(17)));
         }
         return rows;
     }

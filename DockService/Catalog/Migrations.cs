@@ -84,5 +84,20 @@ internal static class Migrations
             at       TEXT NOT NULL
         );
         """,
+        // 2: the custody log (R3): entries in their exact leaf bytes, signed checkpoints, and each clip's "stored" entry.
+        """
+        CREATE TABLE custody_entries (
+            idx       INTEGER PRIMARY KEY,
+            entry     BLOB NOT NULL,
+            leaf_hash BLOB NOT NULL CHECK (length(leaf_hash) = 32)
+        );
+        CREATE TABLE custody_checkpoints (
+            size INTEGER PRIMARY KEY,
+            note TEXT NOT NULL,
+            at   TEXT NOT NULL
+        );
+        ALTER TABLE clips ADD COLUMN custody_index INTEGER;
+        ALTER TABLE clips ADD COLUMN manifest_path TEXT;
+        """,
     ];
 }

@@ -73,7 +73,32 @@ public static class KeysCommand
             }
         });
 
+        var data3 = CliOptions.Data();
+        var publicOnly = new Option<bool>("--public") { Description = "Export the public key (the only export there is).", Required = true };
+        var export = new Command("export", "Print the dock's public key as PKIX PEM, for `dock verify --trust` and OpenSSL.") { data3, publicOnly };
+        export.SetAction(parse =>
+        {
+            var paths = PathsFor(parse.GetValue(data3));
+            if (!File.Exists(paths.KeyFile))
+            {
+                Console.Error.WriteLine($"dock: no dock key at {paths.KeyFile}. Pass --data with a dock's data folder.");
+                return ExitCodes.Usage;
+            }
+            try
+            {
+                using var key = KeyFile.Load(paths.KeyFile);
+                Console.Write(Ed25519Key.PublicKeyPem(key.PublicKey));
+                return ExitCodes.Ok;
+            }
+            catch (InvalidDataException ex)
+            {
+                Console.Error.WriteLine($"dock: {ex.Message}");
+                return ExitCodes.Usage;
+            }
+        });
+
         keys.Subcommands.Add(show);
+        keys.Subcommands.Add(export);
         keys.Subcommands.Add(endorse);
         return keys;
     }

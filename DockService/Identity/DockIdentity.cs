@@ -27,6 +27,9 @@ public sealed class DockIdentity : IDockCredential, IDisposable
     public ReadOnlyMemory<byte> Endorsement => _endorsement;
     public byte[] Sign(ReadOnlySpan<byte> message) => _key.Sign(message);
 
+    /// <summary>The key itself, for signing custody checkpoints and manifests. Never logged or exported privately.</summary>
+    internal Ed25519Key SigningKey => _key;
+
     /// <summary>The id a dock gets when configuration names none: stable, derived from its key.</summary>
     public static string DefaultDockId(ReadOnlySpan<byte> publicKey) => "dock-" + Ed25519Key.Fingerprint(publicKey)[..12];
 

@@ -1,7 +1,9 @@
+using Dock.Crypto.Custody;
 using Dock.Crypto.Hashing;
 using Dock.DeviceProtocol.Session;
 using Dock.Service.Catalog;
 using Dock.Service.Configuration;
+using Dock.Service.Custody;
 using Dock.Service.Vault;
 using Microsoft.Extensions.Logging;
 
@@ -13,28 +15,30 @@ namespace Dock.Service.Ingest;
 /// re-read the stored copy once → Verified. An interruption resumes from the last durable offset;
 /// a hash mismatch moves the bad copy to quarantine and pulls again; nothing is ever deleted.
 /// </summary>
-public sealed partial class ClipIngestor(ClipCatalog catalog, ClipVault vault, DockOptions options, DockActivity activity,
+public sealed partial class ClipIngestor(ClipCatalog catalog, ClipVault vault, CustodyTrail custody, DockOptions options, DockActivity activity,
     ILogger<ClipIngestor> logger, TimeProvider time)
 {
-    public async Task<ClipRecord> BringToVerifiedAsync(HostSession session, ClipRecord clip, string bayId, CancellationToken cancellationToken)
+    public async Task<ClipRecord> BringToVerifiedAsync(HostSession session, ClipRecord clip, DockingContext context, CancellationToken cancellationToken)
     {
+        string bayId = context.BayId;
         while (true)
         {
             clip = clip.State switch
             {
-                ClipState.Announced or ClipState.Pulling => await PullAsync(session, clip, bayId, cancellationToken).ConfigureAwait(false),
-                ClipState.Stored => await VerifyAsync(clip, bayId, cancellationToken).ConfigureAwait(false),
+                ClipState.Announced or ClipState.Pulling => await PullAsync(session, clip, context, cancellationToken).ConfigureAwait(false),
+                ClipState.Stored => await VerifyAsync(clip, context, cancellationToken).ConfigureAwait(false),
                 _ => clip,
             };
             if (clip.State is ClipState.Verified or ClipState.Released or ClipState.Quarantined) return clip;
         }
     }
 
-    private async Task<ClipRecord> PullAsync(HostSession session, ClipRecord clip, string bayId, CancellationToken cancellationToken)
+    private async Task<ClipRecord> PullAsync(HostSession session, ClipRecord clip, DockingContext context, CancellationToken cancellationToken)
     {
+        string bayId = context.BayId;
         var final = vault.FinalPath(clip.RecorderSerial, clip.ClipId);
         if (File.Exists(final))
-            return await AdoptFinalAsync(clip, final, cancellationToken).ConfigureAwait(false);
+            return await AdoptFinalAsync(clip, final, context, cancellationToken).ConfigureAwait(false);
 
         await using var partial = vault.OpenPartial(clip.RecorderSerial, clip.ClipId, clip.State == ClipState.Pulling ? clip.PulledBytes : 0);
         using var hash = Sha256.CreateIncremental();
@@ -100,18 +104,26 @@ public sealed partial class ClipIngestor(ClipCatalog catalog, ClipVault vault, D
         if (streamedHex != clip.DeviceSha256)
         {
             var reason = $"streamed sha256 {streamedHex} differs from the recorder's {clip.DeviceSha256}";
+            await custody.RecordAsync(CustodyEventKind.Acquired, clip, context, streamedHex, $"pulled over {session.Endpoint}; {reason}; quarantined",
+                cancellationToken).ConfigureAwait(false);
             return await QuarantineAsync(clip, partial.Path, streamedHex, reason, cancellationToken).ConfigureAwait(false);
         }
+        await custody.RecordAsync(CustodyEventKind.Acquired, clip, context, streamedHex, $"pulled over {session.Endpoint}", cancellationToken)
+            .ConfigureAwait(false);
+        await custody.RecordAsync(CustodyEventKind.HashVerified, clip, context, streamedHex,
+            "sha256 computed while streaming equals the recorder's record-time sha256", cancellationToken).ConfigureAwait(false);
         var relative = vault.Commit(partial, clip.RecorderSerial, clip.ClipId);
-        await catalog.SetStoredAsync(clip.Id, relative, streamedHex, cancellationToken).ConfigureAwait(false);
+        var stored = await custody.RecordAsync(CustodyEventKind.Stored, clip, context, streamedHex, relative.Replace('\\', '/'), cancellationToken)
+            .ConfigureAwait(false);
+        await catalog.SetStoredAsync(clip.Id, relative, streamedHex, stored.Index, cancellationToken).ConfigureAwait(false);
         activity.ClipStored();
         return await ReloadAsync(clip, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The one deliberate re-read: the stored copy is hashed from disk before anyone may delete the original.</summary>
-    public async Task<ClipRecord> VerifyAsync(ClipRecord clip, string bayId, CancellationToken cancellationToken)
+    public async Task<ClipRecord> VerifyAsync(ClipRecord clip, DockingContext context, CancellationToken cancellationToken)
     {
-        activity.SetBay(bayId, b => b with { Phase = BayPhase.Verifying, ClipId = clip.ClipId });
+        activity.SetBay(context.BayId, b => b with { Phase = BayPhase.Verifying, ClipId = clip.ClipId });
         var path = vault.Resolve(clip.VaultPath!);
         string onDisk;
         try
@@ -127,27 +139,39 @@ public sealed partial class ClipIngestor(ClipCatalog catalog, ClipVault vault, D
         if (onDisk != clip.DeviceSha256)
             return await QuarantineAsync(clip, path, onDisk, $"stored copy re-read as {onDisk}, not {clip.DeviceSha256}", cancellationToken)
                 .ConfigureAwait(false);
+        await VerifiedAsync(clip, context, onDisk, "re-read from the vault; sha256 matches again", cancellationToken).ConfigureAwait(false);
+        return await ReloadAsync(clip, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Records the verification, writes the signed manifest (so the custody trail is on disk
+    /// before any release), then marks the clip Verified.</summary>
+    private async Task VerifiedAsync(ClipRecord clip, DockingContext context, string sha256, string detail, CancellationToken cancellationToken)
+    {
+        await custody.RecordAsync(CustodyEventKind.HashVerified, clip, context, sha256, detail, cancellationToken).ConfigureAwait(false);
+        var stored = await custody.Log.ReadEntryAsync((await ReloadAsync(clip, cancellationToken).ConfigureAwait(false)).CustodyIndex!.Value,
+            cancellationToken).ConfigureAwait(false);
+        await custody.WriteManifestAsync(clip, context, stored, cancellationToken).ConfigureAwait(false);
         await catalog.SetVerifiedAsync(clip.Id, cancellationToken).ConfigureAwait(false);
         activity.ClipVerified();
-        return await ReloadAsync(clip, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>A final file with no Stored record: the dock stopped between the rename and the catalog
     /// update. Re-hash it; adopt it if it is right, quarantine it if not.</summary>
-    private async Task<ClipRecord> AdoptFinalAsync(ClipRecord clip, string final, CancellationToken cancellationToken)
+    private async Task<ClipRecord> AdoptFinalAsync(ClipRecord clip, string final, DockingContext context, CancellationToken cancellationToken)
     {
         var onDisk = Sha256.ToHex(await Sha256.HashFileAsync(final, cancellationToken: cancellationToken).ConfigureAwait(false));
         if (onDisk != clip.DeviceSha256)
             return await QuarantineAsync(clip, final, onDisk, $"found {final} after a restart with sha256 {onDisk}", cancellationToken)
                 .ConfigureAwait(false);
-        await catalog.SetStoredAsync(clip.Id, ClipVault.RelativeFinalPath(clip.RecorderSerial, clip.ClipId), onDisk, cancellationToken)
-            .ConfigureAwait(false);
+        var relative = ClipVault.RelativeFinalPath(clip.RecorderSerial, clip.ClipId);
+        var stored = await custody.RecordAsync(CustodyEventKind.Stored, clip, context, onDisk,
+            $"{relative.Replace('\\', '/')} (found complete after a restart)", cancellationToken).ConfigureAwait(false);
+        await catalog.SetStoredAsync(clip.Id, relative, onDisk, stored.Index, cancellationToken).ConfigureAwait(false);
         // A leftover partial of the same clip is now redundant: the vault holds a verified whole copy.
         File.Delete(vault.PartialPath(clip.RecorderSerial, clip.ClipId));
         activity.ClipStored();
         // That re-read was the verification.
-        await catalog.SetVerifiedAsync(clip.Id, cancellationToken).ConfigureAwait(false);
-        activity.ClipVerified();
+        await VerifiedAsync(clip, context, onDisk, "re-read after a restart; sha256 matches the recorder's", cancellationToken).ConfigureAwait(false);
         return await ReloadAsync(clip, cancellationToken).ConfigureAwait(false);
     }
 

@@ -4,6 +4,8 @@ using Dock.DeviceProtocol.Messages;
 using Dock.DeviceProtocol.Session;
 using Dock.Service.Catalog;
 using Dock.Service.Configuration;
+using Dock.Service.Custody;
+using Dock.Crypto.Custody;
 using Microsoft.Extensions.Logging;
 
 namespace Dock.Service.Ingest;
@@ -13,7 +15,7 @@ namespace Dock.Service.Ingest;
 /// its battery, list its clips, pull every clip the vault does not hold (mandatory R11 recordings
 /// first), release per policy, then keep sampling the battery until it is taken out.
 /// </summary>
-public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor ingestor, PullScheduler scheduler, DockOptions options,
+public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor ingestor, CustodyTrail custody, PullScheduler scheduler, DockOptions options,
     DockActivity activity, ILogger<RecorderDocking> logger, TimeProvider time)
 {
     public async Task RunAsync(string bayId, HostSession session, CancellationToken cancellationToken)
@@ -30,6 +32,7 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
             var offset = await session.SyncTimeAsync(cancellationToken).ConfigureAwait(false);
             await catalog.SetClockOffsetAsync(sessionId, offset, cancellationToken).ConfigureAwait(false);
             LogDocked(logger, bayId, info.Serial, info.OfficerId, (long)offset.TotalMilliseconds, info.ClipCount);
+            var context = new DockingContext(bayId, info.Model, info.Firmware, session.DeviceKey, offset);
             await SampleBatteryAsync(bayId, sessionId, info.Serial, session, cancellationToken).ConfigureAwait(false);
 
             var clips = await AnnounceAsync(info, session, cancellationToken).ConfigureAwait(false);
@@ -41,11 +44,11 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
                 if (clip.State is not (ClipState.Verified or ClipState.Released or ClipState.Quarantined))
                 {
                     using (await scheduler.AcquireAsync(cancellationToken).ConfigureAwait(false))
-                        clip = await ingestor.BringToVerifiedAsync(session, clip, bayId, cancellationToken).ConfigureAwait(false);
+                        clip = await ingestor.BringToVerifiedAsync(session, clip, context, cancellationToken).ConfigureAwait(false);
                 }
                 // Still listed although Released: the recorder did not delete it last time; ask again.
                 if (clip.State is ClipState.Verified or ClipState.Released && options.ReleasePolicy == ReleasePolicy.AfterLocalVerify)
-                    await ReleaseAsync(session, clip, cancellationToken).ConfigureAwait(false);
+                    await ReleaseAsync(session, clip, context, cancellationToken).ConfigureAwait(false);
                 if (clip.State != ClipState.Quarantined)
                 {
                     done++;
@@ -128,7 +131,7 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
         }
     }
 
-    private async Task ReleaseAsync(HostSession session, ClipRecord clip, CancellationToken cancellationToken)
+    private async Task ReleaseAsync(HostSession session, ClipRecord clip, DockingContext context, CancellationToken cancellationToken)
     {
         if (!Sha256.TryParseHex(clip.DeviceSha256, out var sha)) return;
         try
@@ -137,7 +140,9 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
             if (clip.State != ClipState.Released)
             {
                 // The recorder may already have deleted it: record that even if the dock is stopping.
-                await catalog.SetReleasedAsync(clip.Id, deleted ? "recorder deleted it" : "recorder acknowledged but kept it", CancellationToken.None)
+                var detail = deleted ? "recorder deleted it" : "recorder acknowledged but kept it";
+                await custody.RecordAsync(CustodyEventKind.Released, clip, context, clip.DeviceSha256, detail, CancellationToken.None).ConfigureAwait(false);
+                await catalog.SetReleasedAsync(clip.Id, detail, CancellationToken.None)
                     .ConfigureAwait(false);
                 activity.ClipReleased();
             }

@@ -64,6 +64,22 @@ public sealed partial class ClipVault
         return RelativeFinalPath(serial, clipId);
     }
 
+    /// <summary>Writes a small sidecar file (manifest, signature) atomically: temp name, fsync, rename, fsync directory.</summary>
+    public void WriteDurably(string relativePath, ReadOnlySpan<byte> bytes)
+    {
+        var path = Resolve(relativePath);
+        var folder = Path.GetDirectoryName(path)!;
+        Directory.CreateDirectory(folder);
+        var temp = path + ".tmp";
+        using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+        {
+            file.Write(bytes);
+            file.Flush(flushToDisk: true);
+        }
+        File.Move(temp, path, overwrite: true);
+        FsyncDirectory(folder);
+    }
+
     /// <summary>Moves a bad copy (partial or stored) to quarantine under a unique name; returns the new relative path.</summary>
     public string Quarantine(string absolutePath, string serial, string clipId, DateTimeOffset at)
     {

@@ -34,7 +34,7 @@ public sealed class ClipCatalogTests : IDisposable
         await c.OpenAsync();
         await using var cmd = c.CreateCommand();
         cmd.CommandText = "PRAGMA user_version; ";
-        Assert.Equal(1L, await cmd.ExecuteScalarAsync());
+        Assert.Equal(2L, await cmd.ExecuteScalarAsync());
         cmd.CommandText = "PRAGMA journal_mode;";
         Assert.Equal("wal", await cmd.ExecuteScalarAsync());
     }
@@ -94,7 +94,7 @@ public sealed class ClipCatalogTests : IDisposable
         await catalog.UpsertBayAsync("1", "tcp://127.0.0.1:1", CancellationToken.None);
         long session = await catalog.StartSessionAsync("1", "R1", CancellationToken.None);
         await catalog.SetPullingAsync(clip.Id, 400, CancellationToken.None);
-        await catalog.SetStoredAsync(clip.Id, "vault/clips/R1/c1", new string('1', 64), CancellationToken.None);
+        await catalog.SetStoredAsync(clip.Id, "vault/clips/R1/c1", new string('1', 64), 0, CancellationToken.None);
 
         var reopened = await ClipCatalog.OpenAsync(DbPath, _time, CancellationToken.None);
         await reopened.EndOrphanSessionsAsync(CancellationToken.None);

@@ -66,7 +66,7 @@ public sealed class IngestTests
         var row = Assert.Single(await catalog.ListClipsAsync(null, CancellationToken.None));
         Assert.Equal(ClipState.Released, row.State);
         Assert.Equal(Sha256.ToHex(clip.Sha256), Sha256.ToHex(await Sha256.HashFileAsync(Path.Combine(harness.DataDirectory, row.VaultPath!))));
-        Assert.Single(Directory.EnumerateFiles(Path.Combine(harness.DataDirectory, "vault", "clips"), "*", SearchOption.AllDirectories));
+        Assert.Single(harness.VaultClips());
         Assert.Empty(Directory.EnumerateFiles(Path.Combine(harness.DataDirectory, "vault", "partial"), "*", SearchOption.AllDirectories));
         Assert.Equal(2, (await catalog.ListSessionsAsync(CancellationToken.None)).Count);
         // Resumed, not restarted: at most the read window (8 × 256 KiB) and one chunk were served twice.

@@ -47,7 +47,7 @@ public sealed class ProcessTests
             Assert.Equal(ClipState.Released, row.State);
             Assert.Equal(expected[row.ClipId], Sha256.ToHex(await Sha256.HashFileAsync(Path.Combine(harness.DataDirectory, row.VaultPath!))));
         }
-        Assert.Equal(2, Directory.EnumerateFiles(Path.Combine(harness.DataDirectory, "vault", "clips"), "*", SearchOption.AllDirectories).Count());
+        Assert.Equal(2, harness.VaultClips().Count);
         Assert.Empty(Directory.EnumerateFiles(Path.Combine(harness.DataDirectory, "vault", "partial"), "*", SearchOption.AllDirectories));
         // The second clip resumed from its last checkpoint (4 MiB apart), not from zero (24 MiB would be served again).
         long servedAgain = recorder.BytesServed - 2 * Size;

@@ -85,6 +85,20 @@ public sealed class DockHarness : IAsyncDisposable
         await process.WaitForExitAsync().WaitAsync(Limit);
     }
 
+    /// <summary>Clip files in the vault (not their manifests); each must have its manifest and signature beside it.</summary>
+    public IReadOnlyList<string> VaultClips()
+    {
+        var all = Directory.EnumerateFiles(Path.Combine(DataDirectory, "vault", "clips"), "*", SearchOption.AllDirectories).ToHashSet();
+        var clips = all.Where(f => !f.EndsWith(".manifest.json", StringComparison.Ordinal) && !f.EndsWith(".manifest.json.sig", StringComparison.Ordinal)).ToList();
+        foreach (var clip in clips)
+        {
+            Assert.Contains(clip + ".manifest.json", all);
+            Assert.Contains(clip + ".manifest.json.sig", all);
+        }
+        Assert.Equal(clips.Count * 3, all.Count);
+        return clips;
+    }
+
     public Task<ClipCatalog> CatalogAsync() => ClipCatalog.OpenAsync(Paths.Catalog, TimeProvider.System, CancellationToken.None);
 
     /// <summary>Starts the real `dock` executable (the dock.dll copied beside the tests).</summary>

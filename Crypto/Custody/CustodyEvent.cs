@@ -1,0 +1,134 @@
+using System.Globalization;
+using System.Text;
+
+namespace Dock.Crypto.Custody;
+
+/// <summary>What happened to a clip or a device (REQUIREMENTS R3, R5). Wire names are the lowercase forms.</summary>
+public enum CustodyEventKind
+{
+    Acquired,
+    HashVerified,
+    SignatureVerified,
+    Stored,
+    Released,
+    MetadataChanged,
+    Viewed,
+    Exported,
+    Purged,
+}
+
+/// <summary>
+/// One custody log entry, with an exact byte form (hardware-specs/custody-log-v1.md): UTF-8 lines
+/// "key: value\n" in a fixed order, optional lines omitted, no other whitespace. The bytes are the
+/// Merkle leaf (RFC 6962 leaf hash = SHA-256(0x00 ‖ bytes)), so anyone can recompute the tree from them.
+/// </summary>
+public sealed record CustodyEvent(
+    long Index,
+    CustodyEventKind Kind,
+    DateTimeOffset At,
+    string DockId,
+    string Actor,
+    string? RecorderSerial = null,
+    string? ClipId = null,
+    string? Sha256 = null,
+    long? Size = null,
+    long? ClockOffsetMs = null,
+    string? Detail = null)
+{
+    public const string Header = "dock-custody/v1";
+    public const int MaxDetailBytes = 1024;
+    private static readonly string[] Keys = ["index", "event", "time", "dock", "actor", "recorder", "clip", "sha256", "size", "clock-offset-ms", "detail"];
+
+    public static string KindName(CustodyEventKind kind) => kind switch
+    {
+        CustodyEventKind.HashVerified => "hash-verified",
+        CustodyEventKind.SignatureVerified => "signature-verified",
+        CustodyEventKind.MetadataChanged => "metadata-changed",
+        _ => kind.ToString().ToLowerInvariant(),
+    };
+
+    public byte[] ToBytes()
+    {
+        var text = new StringBuilder(Header).Append('\n');
+        void Line(string key, string? value)
+        {
+            if (value is null) return;
+            if (value.Any(char.IsControl)) throw new ArgumentException($"Custody field '{key}' contains a control character.");
+            text.Append(key).Append(": ").Append(value).Append('\n');
+        }
+        Line("index", Index.ToString(CultureInfo.InvariantCulture));
+        Line("event", KindName(Kind));
+        Line("time", At.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture));
+        Line("dock", DockId);
+        Line("actor", Actor);
+        Line("recorder", RecorderSerial);
+        Line("clip", ClipId);
+        Line("sha256", Sha256);
+        Line("size", Size?.ToString(CultureInfo.InvariantCulture));
+        Line("clock-offset-ms", ClockOffsetMs?.ToString(CultureInfo.InvariantCulture));
+        if (Detail is not null && Encoding.UTF8.GetByteCount(Detail) > MaxDetailBytes)
+            throw new ArgumentException($"Custody detail is above {MaxDetailBytes} bytes.");
+        Line("detail", Detail);
+        return Encoding.UTF8.GetBytes(text.ToString());
+    }
+
+    /// <summary>Parses the exact byte form; anything else (reordered, extra spaces, unknown keys) is rejected.</summary>
+    public static bool TryParse(ReadOnlySpan<byte> bytes, out CustodyEvent custodyEvent, out string error)
+    {
+        custodyEvent = null!;
+        string text;
+        try
+        {
+            text = new UTF8Encoding(false, true).GetString(bytes);
+        }
+        catch (DecoderFallbackException)
+        {
+            error = "not UTF-8";
+            return false;
+        }
+        var lines = text.Split('\n');
+        if (lines.Length < 2 || lines[0] != Header || lines[^1].Length != 0) { error = $"does not start with '{Header}' or end with a newline"; return false; }
+        var fields = new Dictionary<string, string>(StringComparer.Ordinal);
+        int lastKey = -1;
+        foreach (var line in lines[1..^1])
+        {
+            int colon = line.IndexOf(": ", StringComparison.Ordinal);
+            if (colon <= 0) { error = $"line '{line}' is not 'key: value'"; return false; }
+            var key = line[..colon];
+            int position = Array.IndexOf(Keys, key);
+            if (position <= lastKey) { error = $"key '{key}' is unknown, repeated or out of order"; return false; }
+            lastKey = position;
+            fields[key] = line[(colon + 2)..];
+        }
+        if (!fields.TryGetValue("index", out var index) || !long.TryParse(index, NumberStyles.None, CultureInfo.InvariantCulture, out var idx)
+            || !fields.TryGetValue("event", out var kindName) || !TryKind(kindName, out var kind)
+            || !fields.TryGetValue("time", out var time) || !DateTimeOffset.TryParseExact(time, "yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture,
+                DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var at)
+            || !fields.TryGetValue("dock", out var dock) || !fields.TryGetValue("actor", out var actor))
+        {
+            error = "index, event, time, dock and actor are required and must be well formed";
+            return false;
+        }
+        long? size = fields.TryGetValue("size", out var s) && long.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var sv) ? sv : null;
+        long? offset = fields.TryGetValue("clock-offset-ms", out var o) && long.TryParse(o, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var ov) ? ov : null;
+        custodyEvent = new CustodyEvent(idx, kind, at, dock, actor, fields.GetValueOrDefault("recorder"), fields.GetValueOrDefault("clip"),
+            fields.GetValueOrDefault("sha256"), size, offset, fields.GetValueOrDefault("detail"));
+        if (!custodyEvent.ToBytes().AsSpan().SequenceEqual(bytes)) { error = "not in canonical form"; return false; }
+        error = "";
+        return true;
+    }
+
+    private static bool TryKind(string name, out CustodyEventKind kind)
+    {
+        foreach (var candidate in Enum.GetValues<CustodyEventKind>())
+        {
+            if (KindName(candidate) == name)
+            {
+                kind = candidate;
+                return true;
+            }
+        }
+        kind = default;
+        return false;
+    }
+}

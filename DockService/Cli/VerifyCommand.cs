@@ -1,0 +1,56 @@
+using System.CommandLine;
+using System.Text.Json;
+using Dock.Service.Custody;
+
+namespace Dock.Service.Cli;
+
+/// <summary><c>dock verify CLIP [--manifest M] [--trust KEY.pem] [--json]</c>: no catalog, no network.</summary>
+public static class VerifyCommand
+{
+    public static Command Create()
+    {
+        var clip = new Argument<string>("clip") { Description = "The clip file." };
+        var manifest = new Option<string?>("--manifest") { Description = "Its manifest (default: CLIP.manifest.json; the signature is MANIFEST.sig)." };
+        var trust = new Option<string?>("--trust") { Description = "The dock's public key, PEM (from `dock keys export --public`). Without it the result is 'unknown key'." };
+        var json = CliOptions.Json();
+        var command = new Command("verify", "Prove a clip is exactly what was stored: its hash, the dock's signature, the custody log proof. " +
+            "Exit codes: 0 verified, 10 hash mismatch, 11 bad signature, 12 unknown key, 13 bad proof, 14 malformed input, 2 usage.")
+        {
+            clip, manifest, trust, json,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var clipPath = parse.GetValue(clip)!;
+            var manifestPath = parse.GetValue(manifest) ?? clipPath + ".manifest.json";
+            byte[]? trusted = null;
+            if (parse.GetValue(trust) is { } trustPath)
+            {
+                if (!File.Exists(trustPath) || new FileInfo(trustPath).Length > 4096
+                    || !ClipVerifier.TryReadPublicKeyPem(await File.ReadAllTextAsync(trustPath, cancellationToken), out var key))
+                {
+                    await Console.Error.WriteLineAsync($"dock verify: --trust {trustPath} is not an Ed25519 public key in PEM form.");
+                    return ExitCodes.Usage;
+                }
+                trusted = key;
+            }
+            var report = await ClipVerifier.VerifyAsync(clipPath, manifestPath, trusted, cancellationToken);
+            if (parse.GetValue(json))
+            {
+                Console.WriteLine(JsonSerializer.Serialize(new { outcome = report.Outcome.ToString(), exitCode = (int)report.Outcome, report.Steps, report.Timeline },
+                    StatusCommand.Json));
+            }
+            else
+            {
+                foreach (var step in report.Steps) Console.WriteLine($"{(step.Ok ? "ok  " : "FAIL")}  {step.Name,-18} {step.Detail}");
+                if (report.Timeline.Count > 0)
+                {
+                    Console.WriteLine("custody timeline:");
+                    foreach (var line in report.Timeline) Console.WriteLine($"  {line}");
+                }
+                Console.WriteLine(report.Outcome == VerifyOutcome.Verified ? "VERIFIED" : $"NOT VERIFIED: {report.Outcome}");
+            }
+            return (int)report.Outcome;
+        });
+        return command;
+    }
+}

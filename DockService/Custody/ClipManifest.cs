@@ -1,0 +1,43 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Dock.Service.Custody;
+
+/// <summary>
+/// The per-clip sidecar (hardware-specs/clip-manifest-v1.md). Its exact bytes are signed by the dock
+/// (detached, 64 raw bytes in "NAME.sig"), so `openssl pkeyutl -verify -rawin` checks it; the
+/// evidence file itself is never rewritten.
+/// </summary>
+public sealed record ClipManifest(
+    string Format,
+    ManifestClip Clip,
+    ManifestRecorder Recorder,
+    string OfficerId,
+    ManifestTimes Times,
+    ManifestDock Dock,
+    ManifestCustody Custody)
+{
+    public const string FormatV1 = "dock-clip-manifest/v1";
+    public const int MaxBytes = 1024 * 1024;
+
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+}
+
+public sealed record ManifestClip(string RecorderSerial, string ClipId, long Size, string Sha256, int Flags, DateTimeOffset DeviceStart, DateTimeOffset DeviceEnd);
+
+/// <summary>The recorder's identity; <see cref="Signature"/> is its record-time signature when it makes one (hex), else null.</summary>
+public sealed record ManifestRecorder(string Serial, string Model, string Firmware, string? PublicKey, string? Signature);
+
+/// <summary>Device times are the recorder's clock; <see cref="ClockOffsetMs"/> is recorder − dock when it docked.</summary>
+public sealed record ManifestTimes(DateTimeOffset DeviceStart, DateTimeOffset DeviceEnd, DateTimeOffset DockStoredAt, long? ClockOffsetMs);
+
+public sealed record ManifestDock(string Id, string PublicKey);
+
+/// <summary>The clip's "stored" custody entry (exact text), its inclusion proof, and the signed checkpoint it is proven against.</summary>
+public sealed record ManifestCustody(long Index, string Entry, IReadOnlyList<string> InclusionProof, string Checkpoint);

@@ -1,0 +1,153 @@
+using System.Text;
+using System.Text.Json;
+using Dock.Crypto.Custody;
+using Dock.Crypto.Hashing;
+using Dock.Crypto.Keys;
+using Dock.Crypto.Transparency;
+
+namespace Dock.Service.Custody;
+
+/// <summary>How a verification ended; the values are `dock verify` exit codes (README, "dock verify").</summary>
+public enum VerifyOutcome
+{
+    Verified = 0,
+    HashMismatch = 10,
+    BadSignature = 11,
+    UnknownKey = 12,
+    BadProof = 13,
+    Malformed = 14,
+}
+
+public sealed record VerifyStep(string Name, bool Ok, string Detail);
+
+public sealed record VerifyReport(VerifyOutcome Outcome, IReadOnlyList<VerifyStep> Steps, IReadOnlyList<string> Timeline);
+
+/// <summary>
+/// Checks a clip against its manifest with nothing but the two files and a trusted dock key: no
+/// catalog, no network (R3: anyone can check the proof). The first failing check decides the outcome.
+/// </summary>
+public static class ClipVerifier
+{
+    public static async Task<VerifyReport> VerifyAsync(string clipPath, string manifestPath, byte[]? trustedDockKey, CancellationToken cancellationToken)
+    {
+        var steps = new List<VerifyStep>();
+        var timeline = new List<string>();
+        VerifyOutcome outcome = VerifyOutcome.Verified;
+        void Step(string name, bool ok, string detail, VerifyOutcome failure)
+        {
+            steps.Add(new VerifyStep(name, ok, detail));
+            if (!ok && outcome == VerifyOutcome.Verified) outcome = failure;
+        }
+        VerifyReport Done() => new(outcome, steps, timeline);
+
+        var sigPath = manifestPath + ".sig";
+        var manifestInfo = new FileInfo(manifestPath);
+        if (!manifestInfo.Exists || manifestInfo.Length > ClipManifest.MaxBytes || !File.Exists(sigPath) || new FileInfo(sigPath).Length != 64)
+        {
+            Step("manifest files", false, $"need {manifestPath} (≤ 1 MiB) and its 64-byte signature {sigPath}", VerifyOutcome.Malformed);
+            return Done();
+        }
+        var bytes = await File.ReadAllBytesAsync(manifestPath, cancellationToken);
+        var signature = await File.ReadAllBytesAsync(sigPath, cancellationToken);
+        ClipManifest? manifest = null;
+        try
+        {
+            manifest = JsonSerializer.Deserialize<ClipManifest>(bytes, ClipManifest.Json);
+        }
+        catch (JsonException)
+        {
+            // Judged below: a signature over garbage still fails first, which is the more useful answer.
+        }
+
+        // 1. The dock's signature over the exact manifest bytes, with the trusted key.
+        byte[]? manifestKey = manifest?.Dock?.PublicKey is { } hex && Hex.TryParse(hex, 32, out var k) ? k : null;
+        var key = trustedDockKey ?? manifestKey;
+        bool signed = key is not null && Ed25519Key.Verify(key, bytes, signature);
+        if (trustedDockKey is not null && manifestKey is not null && !manifestKey.AsSpan().SequenceEqual(trustedDockKey))
+            Step("dock key", false, $"manifest names dock key {Ed25519Key.Fingerprint(manifestKey)}, not the trusted {Ed25519Key.Fingerprint(trustedDockKey)}",
+                VerifyOutcome.UnknownKey);
+        Step("dock signature", signed, signed ? $"manifest signed by dock key {Ed25519Key.Fingerprint(key!)}" : "manifest signature does not verify",
+            VerifyOutcome.BadSignature);
+        if (manifest is null || manifest.Format != ClipManifest.FormatV1 || manifest.Clip is null || manifest.Custody is null || manifest.Dock is null)
+        {
+            Step("manifest", false, $"not a {ClipManifest.FormatV1} document", VerifyOutcome.Malformed);
+            return Done();
+        }
+        if (trustedDockKey is null)
+            Step("dock key", false, "no --trust key given: the manifest's own key was used, which proves nothing about who signed it", VerifyOutcome.UnknownKey);
+
+        // 2. The clip's bytes.
+        if (!File.Exists(clipPath))
+        {
+            Step("clip", false, $"{clipPath} does not exist", VerifyOutcome.Malformed);
+            return Done();
+        }
+        var length = new FileInfo(clipPath).Length;
+        var sha = Sha256.ToHex(await Sha256.HashFileAsync(clipPath, cancellationToken: cancellationToken));
+        Step("clip sha256", sha == manifest.Clip.Sha256 && length == manifest.Clip.Size,
+            $"{length} bytes, sha256 {sha}; manifest says {manifest.Clip.Size} bytes, {manifest.Clip.Sha256}", VerifyOutcome.HashMismatch);
+
+        // 3. The recorder's record-time signature (recorders that make one).
+        Step("recorder signature", true, manifest.Recorder?.Signature is null
+            ? "none: this recorder does not sign clips at record time"
+            : "present (checked by the chain-of-custody verifier once recorders sign)", VerifyOutcome.BadSignature);
+
+        // 4. The custody entry, its inclusion in the signed checkpoint.
+        var entryBytes = Encoding.UTF8.GetBytes(manifest.Custody.Entry ?? "");
+        if (!CustodyEvent.TryParse(entryBytes, out var entry, out var entryError))
+        {
+            Step("custody entry", false, entryError, VerifyOutcome.Malformed);
+            return Done();
+        }
+        bool matches = entry.Index == manifest.Custody.Index && entry.Sha256 == manifest.Clip.Sha256 && entry.ClipId == manifest.Clip.ClipId
+            && entry.RecorderSerial == manifest.Clip.RecorderSerial && entry.Kind == CustodyEventKind.Stored;
+        Step("custody entry", matches, $"entry {entry.Index}: {CustodyEvent.KindName(entry.Kind)} {entry.RecorderSerial}/{entry.ClipId} at {entry.At:O}",
+            VerifyOutcome.BadProof);
+        var origin = CustodyLog.OriginFor(manifest.Dock.Id ?? "");
+        if (!SignedNote.TryOpen(manifest.Custody.Checkpoint ?? "", origin, key ?? new byte[32], out var noteText, out var noteError)
+            || !Checkpoint.TryParse(noteText, out var checkpoint, out noteError))
+        {
+            Step("checkpoint", false, noteError, VerifyOutcome.BadSignature);
+            return Done();
+        }
+        Step("checkpoint", true, $"{checkpoint.Origin} signed tree of {checkpoint.Size} entries", VerifyOutcome.BadSignature);
+        var proof = new List<byte[]>();
+        foreach (var node in manifest.Custody.InclusionProof ?? [])
+        {
+            if (!Hex.TryParse(node, 32, out var hash))
+            {
+                Step("inclusion proof", false, "a proof node is not 32 bytes of hex", VerifyOutcome.Malformed);
+                return Done();
+            }
+            proof.Add(hash);
+        }
+        bool included = MerkleTree.VerifyInclusion(entry.Index, checkpoint.Size, MerkleTree.LeafHash(entryBytes), proof, checkpoint.RootHash);
+        Step("inclusion proof", included, included ? $"entry {entry.Index} is in the checkpointed tree" : "the proof does not lead to the checkpoint's root",
+            VerifyOutcome.BadProof);
+
+        timeline.Add($"{manifest.Times.DeviceStart:O}  recorded on {manifest.Clip.RecorderSerial} by officer {manifest.OfficerId} (recorder clock)");
+        timeline.Add($"{manifest.Times.DeviceEnd:O}  recording ended (recorder clock; offset at docking {manifest.Times.ClockOffsetMs} ms)");
+        timeline.Add($"{entry.At:O}  stored by dock {entry.DockId}: {entry.Detail}");
+        timeline.Add($"checkpoint of {checkpoint.Size} entries, root {Convert.ToHexStringLower(checkpoint.RootHash)[..16]}…");
+        return Done();
+    }
+
+    /// <summary>Reads a PKIX PEM Ed25519 public key (as `dock keys export --public` and OpenSSL write).</summary>
+    public static bool TryReadPublicKeyPem(string pem, out byte[] key)
+    {
+        key = [];
+        var body = string.Concat(pem.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith("-----", StringComparison.Ordinal)));
+        try
+        {
+            var der = Convert.FromBase64String(body);
+            // SubjectPublicKeyInfo for Ed25519: 30 2a 30 05 06 03 2b 65 70 03 21 00 ‖ key.
+            if (der.Length != 44 || !der.AsSpan(0, 12).SequenceEqual(Convert.FromHexString("302a300506032b6570032100"))) return false;
+            key = der[12..];
+            return true;
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
+    }
+}

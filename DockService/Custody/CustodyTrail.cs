@@ -1,0 +1,46 @@
+using System.Text;
+using System.Text.Json;
+using Dock.Crypto.Custody;
+using Dock.Service.Catalog;
+using Dock.Service.Identity;
+using Dock.Service.Vault;
+
+namespace Dock.Service.Custody;
+
+/// <summary>What a docking knows that custody records need: the recorder, its key and its clock offset.</summary>
+public sealed record DockingContext(string BayId, string RecorderModel, string RecorderFirmware, byte[] RecorderKey, TimeSpan ClockOffset);
+
+/// <summary>
+/// The ingest pipeline's door to the custody log: records each step of a clip as an event, and writes
+/// the signed manifest once the clip is verified (before any release).
+/// </summary>
+public sealed class CustodyTrail(CustodyLog log, DockIdentity identity, ClipVault vault, ClipCatalog catalog)
+{
+    public CustodyLog Log => log;
+
+    public Task<CustodyEvent> RecordAsync(CustodyEventKind kind, ClipRecord clip, DockingContext context, string sha256, string detail,
+        CancellationToken cancellationToken) =>
+        log.AppendAsync((index, at) => new CustodyEvent(index, kind, at, log.DockId, log.DockId, clip.RecorderSerial, clip.ClipId, sha256,
+            clip.Size, (long)context.ClockOffset.TotalMilliseconds, detail), cancellationToken);
+
+    /// <summary>Checkpoints the log, then writes "CLIP.manifest.json" and its ".sig" beside the clip; returns the manifest's relative path.</summary>
+    public async Task<string> WriteManifestAsync(ClipRecord clip, DockingContext context, CustodyEvent stored, CancellationToken cancellationToken)
+    {
+        var (checkpoint, note) = await log.CheckpointAsync(cancellationToken);
+        var proof = log.InclusionProof(stored.Index, checkpoint.Size);
+        var manifest = new ClipManifest(
+            ClipManifest.FormatV1,
+            new ManifestClip(clip.RecorderSerial, clip.ClipId, clip.Size, clip.DeviceSha256, (int)clip.Flags, clip.DeviceStart, clip.DeviceEnd),
+            new ManifestRecorder(clip.RecorderSerial, context.RecorderModel, context.RecorderFirmware, Convert.ToHexStringLower(context.RecorderKey), null),
+            clip.OfficerId,
+            new ManifestTimes(clip.DeviceStart, clip.DeviceEnd, stored.At, (long)context.ClockOffset.TotalMilliseconds),
+            new ManifestDock(identity.DockId, Convert.ToHexStringLower(identity.PublicKey.Span)),
+            new ManifestCustody(stored.Index, Encoding.UTF8.GetString(stored.ToBytes()), [.. proof.Select(Convert.ToHexStringLower)], note));
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(manifest, ClipManifest.Json);
+        var relative = ClipVault.RelativeFinalPath(clip.RecorderSerial, clip.ClipId) + ".manifest.json";
+        vault.WriteDurably(relative, bytes);
+        vault.WriteDurably(relative + ".sig", identity.SigningKey.Sign(bytes));
+        await catalog.SetManifestAsync(clip.Id, stored.Index, relative, cancellationToken);
+        return relative;
+    }
+}

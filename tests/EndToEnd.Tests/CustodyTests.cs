@@ -1,0 +1,219 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Dock.Crypto.Custody;
+using Dock.Crypto.Keys;
+using Dock.Crypto.Transparency;
+using Dock.EndToEnd.Tests.Support;
+using Dock.Service.Custody;
+using Dock.Simulator.Hosting;
+
+namespace Dock.EndToEnd.Tests;
+
+/// <summary>Chain of custody on real ingests: manifests, signatures, the custody log and `dock verify`.</summary>
+public sealed class CustodyTests : IAsyncLifetime
+{
+    private DockHarness _harness = null!;
+    private string _clip = null!;
+
+    public async Task InitializeAsync()
+    {
+        _harness = DockHarness.Create();
+        await _harness.StartFleetAsync(new FleetOptions { Recorders = 2, ClipsPerRecorder = 2, MinClipSize = 300_000, MaxClipSize = 600_000 });
+        var (host, activity) = await _harness.StartDockAsync();
+        using (host)
+        {
+            await DockHarness.ReleasedAsync(activity, 4);
+            await host.StopAsync();
+        }
+        _clip = Directory.EnumerateFiles(Path.Combine(_harness.DataDirectory, "vault", "clips"), "*.mp4", SearchOption.AllDirectories).Order().First();
+    }
+
+    public async Task DisposeAsync() => await _harness.DisposeAsync();
+
+    private string Manifest => _clip + ".manifest.json";
+
+    private async Task<string> TrustPemAsync()
+    {
+        var (code, pem, stderr) = await DockHarness.RunDockAsync("keys", "export", "--public", "--data", _harness.DataDirectory);
+        Assert.True(code == 0, stderr);
+        var path = Path.Combine(_harness.DataDirectory, "dock.pem");
+        await File.WriteAllTextAsync(path, pem);
+        return path;
+    }
+
+    private static byte[] Key(string pem) => ClipVerifier.TryReadPublicKeyPem(pem, out var key) ? key : throw new InvalidOperationException("bad pem");
+
+    [Fact]
+    public async Task Verify_IntactClip_ExitZeroWithTimeline()
+    {
+        var (code, stdout, _) = await DockHarness.RunDockAsync("verify", _clip, "--trust", await TrustPemAsync(), "--json");
+
+        Assert.Equal(0, code);
+        using var doc = JsonDocument.Parse(stdout);
+        Assert.Equal("Verified", doc.RootElement.GetProperty("outcome").GetString());
+        Assert.All(doc.RootElement.GetProperty("steps").EnumerateArray(), s => Assert.True(s.GetProperty("ok").GetBoolean(), s.ToString()));
+        Assert.Contains(doc.RootElement.GetProperty("timeline").EnumerateArray(), t => t.GetString()!.Contains("stored by dock", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task ManifestSignature_VerifiesWithStockOpenssl()
+    {
+        var pem = await TrustPemAsync();
+        using var ok = Process.Start(new ProcessStartInfo("openssl", ["pkeyutl", "-verify", "-pubin", "-inkey", pem, "-rawin", "-in", Manifest, "-sigfile", Manifest + ".sig"])
+            { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        var output = await ok.StandardOutput.ReadToEndAsync() + await ok.StandardError.ReadToEndAsync();
+        await ok.WaitForExitAsync();
+        Assert.True(ok.ExitCode == 0, output);
+        Assert.Contains("Signature Verified Successfully", output, StringComparison.Ordinal);
+
+        var tampered = Manifest + ".tampered";
+        var bytes = await File.ReadAllBytesAsync(Manifest);
+        bytes[bytes.Length / 2] ^= 0x01;
+        await File.WriteAllBytesAsync(tampered, bytes);
+        using var bad = Process.Start(new ProcessStartInfo("openssl", ["pkeyutl", "-verify", "-pubin", "-inkey", pem, "-rawin", "-in", tampered, "-sigfile", Manifest + ".sig"])
+            { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        await bad.WaitForExitAsync();
+        Assert.NotEqual(0, bad.ExitCode);
+    }
+
+    [Fact]
+    public async Task Verify_FlippedByteInClip_HashMismatch()
+    {
+        var copy = Copy(_clip, out var manifest);
+        var bytes = await File.ReadAllBytesAsync(copy);
+        bytes[12_345] ^= 0x80;
+        await File.WriteAllBytesAsync(copy, bytes);
+
+        var report = await ClipVerifier.VerifyAsync(copy, manifest, Key(await File.ReadAllTextAsync(await TrustPemAsync())), CancellationToken.None);
+
+        Assert.Equal(VerifyOutcome.HashMismatch, report.Outcome);
+    }
+
+    [Fact]
+    public async Task Verify_FlippedByteInManifest_BadSignature()
+    {
+        var copy = Copy(_clip, out var manifest);
+        var text = await File.ReadAllTextAsync(manifest);
+        await File.WriteAllTextAsync(manifest, text.Replace("\"officerId\": \"P", "\"officerId\": \"Q", StringComparison.Ordinal));
+
+        var report = await ClipVerifier.VerifyAsync(copy, manifest, Key(await File.ReadAllTextAsync(await TrustPemAsync())), CancellationToken.None);
+
+        Assert.Equal(VerifyOutcome.BadSignature, report.Outcome);
+    }
+
+    [Fact]
+    public async Task Verify_ManifestResignedWithSubstitutedKey_UnknownKey()
+    {
+        var copy = Copy(_clip, out var manifest);
+        using var attacker = Ed25519Key.Generate();
+        var node = JsonNode.Parse(await File.ReadAllTextAsync(manifest))!;
+        node["dock"]!["publicKey"] = Convert.ToHexStringLower(attacker.PublicKey);
+        var bytes = Encoding.UTF8.GetBytes(node.ToJsonString(ClipManifest.Json));
+        await File.WriteAllBytesAsync(manifest, bytes);
+        await File.WriteAllBytesAsync(manifest + ".sig", attacker.Sign(bytes));
+
+        var report = await ClipVerifier.VerifyAsync(copy, manifest, Key(await File.ReadAllTextAsync(await TrustPemAsync())), CancellationToken.None);
+        Assert.Equal(VerifyOutcome.UnknownKey, report.Outcome);
+
+        var trustingAttacker = await ClipVerifier.VerifyAsync(copy, manifest, null, CancellationToken.None);
+        Assert.Equal(VerifyOutcome.UnknownKey, trustingAttacker.Outcome); // Without --trust nothing is vouched for.
+    }
+
+    [Fact]
+    public async Task Verify_ProofThatDoesNotReachTheCheckpoint_BadProof()
+    {
+        // Even a manifest signed by the real dock key (a dock bug, or a stolen key) must carry a proof that holds.
+        var copy = Copy(_clip, out var manifest);
+        using var dockKey = KeyFile.Load(_harness.Paths.KeyFile);
+        var node = JsonNode.Parse(await File.ReadAllTextAsync(manifest))!;
+        var proof = node["custody"]!["inclusionProof"]!.AsArray();
+        proof[0] = new string('0', 64);
+        var bytes = Encoding.UTF8.GetBytes(node.ToJsonString(ClipManifest.Json));
+        await File.WriteAllBytesAsync(manifest, bytes);
+        await File.WriteAllBytesAsync(manifest + ".sig", dockKey.Sign(bytes));
+
+        var report = await ClipVerifier.VerifyAsync(copy, manifest, dockKey.PublicKey, CancellationToken.None);
+
+        Assert.Equal(VerifyOutcome.BadProof, report.Outcome);
+    }
+
+    [Fact]
+    public async Task Verify_CheckpointForgedByAnotherKey_BadSignature()
+    {
+        var copy = Copy(_clip, out var manifest);
+        using var dockKey = KeyFile.Load(_harness.Paths.KeyFile);
+        using var forger = Ed25519Key.Generate();
+        var node = JsonNode.Parse(await File.ReadAllTextAsync(manifest))!;
+        var origin = "dock/" + node["dock"]!["id"]!.GetValue<string>();
+        var note = node["custody"]!["checkpoint"]!.GetValue<string>();
+        node["custody"]!["checkpoint"] = SignedNote.Sign(note[..(note.IndexOf("\n\n", StringComparison.Ordinal) + 1)], origin, forger);
+        var bytes = Encoding.UTF8.GetBytes(node.ToJsonString(ClipManifest.Json));
+        await File.WriteAllBytesAsync(manifest, bytes);
+        await File.WriteAllBytesAsync(manifest + ".sig", dockKey.Sign(bytes));
+
+        var report = await ClipVerifier.VerifyAsync(copy, manifest, dockKey.PublicKey, CancellationToken.None);
+
+        Assert.Equal(VerifyOutcome.BadSignature, report.Outcome);
+        Assert.Contains(report.Steps, s => s.Name == "checkpoint" && !s.Ok);
+    }
+
+    [Fact]
+    public async Task Verify_GarbageManifest_Malformed()
+    {
+        var copy = Copy(_clip, out var manifest);
+        await File.WriteAllTextAsync(manifest, "{ not json");
+        Assert.Equal(VerifyOutcome.BadSignature, (await ClipVerifier.VerifyAsync(copy, manifest, new byte[32], CancellationToken.None)).Outcome);
+        File.Delete(manifest + ".sig");
+        Assert.Equal(VerifyOutcome.Malformed, (await ClipVerifier.VerifyAsync(copy, manifest, null, CancellationToken.None)).Outcome);
+    }
+
+    [Fact]
+    public async Task CustodyLog_EveryClipHasItsStepsInOrder_AndCheckpointsAreConsistent()
+    {
+        var catalog = await _harness.CatalogAsync();
+        var entries = new List<CustodyEvent>();
+        var leaves = new List<byte[]>();
+        await foreach (var (index, bytes, leaf) in CustodyLog.ReadEntriesAsync(catalog, CancellationToken.None))
+        {
+            Assert.True(CustodyEvent.TryParse(bytes, out var entry, out var error), error);
+            Assert.Equal(index, entry.Index);
+            Assert.Equal(MerkleTree.LeafHash(bytes), leaf);
+            entries.Add(entry);
+            leaves.Add(leaf);
+        }
+        foreach (var clip in entries.GroupBy(e => (e.RecorderSerial, e.ClipId)))
+        {
+            Assert.Equal(
+                [CustodyEventKind.Acquired, CustodyEventKind.HashVerified, CustodyEventKind.Stored, CustodyEventKind.HashVerified, CustodyEventKind.Released],
+                clip.Select(e => e.Kind));
+        }
+        Assert.Equal(4, entries.GroupBy(e => (e.RecorderSerial, e.ClipId)).Count());
+
+        using var dockKey = KeyFile.Load(_harness.Paths.KeyFile);
+        var checkpoints = new List<Checkpoint>();
+        foreach (var (_, note) in await CustodyLog.ReadCheckpointsAsync(catalog, CancellationToken.None))
+        {
+            var origin = note[..note.IndexOf('\n', StringComparison.Ordinal)];
+            Assert.True(SignedNote.TryOpen(note, origin, dockKey.PublicKey, out var text, out var error), error);
+            Assert.True(Checkpoint.TryParse(text, out var checkpoint, out error), error);
+            Assert.Equal(MerkleTree.Root(leaves, checkpoint.Size), checkpoint.RootHash);
+            checkpoints.Add(checkpoint);
+        }
+        Assert.True(checkpoints.Count >= 4); // One per verified clip, before its release.
+        foreach (var (older, newer) in checkpoints.Zip(checkpoints.Skip(1)))
+            Assert.True(MerkleTree.VerifyConsistency(older.Size, newer.Size, older.RootHash, newer.RootHash, MerkleTree.ConsistencyProof(leaves, older.Size, newer.Size)));
+    }
+
+    private string Copy(string clip, out string manifest)
+    {
+        var dir = Directory.CreateTempSubdirectory("dock-tamper-").FullName;
+        var copy = Path.Combine(dir, Path.GetFileName(clip));
+        File.Copy(clip, copy);
+        manifest = copy + ".manifest.json";
+        File.Copy(clip + ".manifest.json", manifest);
+        File.Copy(clip + ".manifest.json.sig", manifest + ".sig");
+        return copy;
+    }
+}
