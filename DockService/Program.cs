@@ -15,6 +15,7 @@ public static class Program
             DemoCommand.Create(),
             StatusCommand.Create(),
             KeysCommand.Create(),
+            RecordersCommand.Create(),
             VerifyCommand.Create(),
             Bench.BenchCommand.Create(),
         };

@@ -15,6 +15,14 @@ public enum CustodyEventKind
     Viewed,
     Exported,
     Purged,
+    /// <summary>A whole copy kept in quarantine, never released: hash mismatch, untrusted recorder, bad record-time signature.</summary>
+    Quarantined,
+    /// <summary>A recorder key was added to the enrolment list (detail: fingerprint, source).</summary>
+    RecorderEnrolled,
+    /// <summary>A recorder key was revoked or replaced (detail: fingerprint, reason).</summary>
+    RecorderRevoked,
+    /// <summary>The dock's own key was replaced (detail: old and new fingerprints). Later checkpoints use the new key.</summary>
+    DockKeyRotated,
 }
 
 /// <summary>
@@ -39,13 +47,18 @@ public sealed record CustodyEvent(
     public const int MaxDetailBytes = 1024;
     private static readonly string[] Keys = ["index", "event", "time", "dock", "actor", "recorder", "clip", "sha256", "size", "clock-offset-ms", "detail"];
 
-    public static string KindName(CustodyEventKind kind) => kind switch
+    /// <summary>The wire name: the kind in lowercase words joined by '-', e.g. "hash-verified".</summary>
+    public static string KindName(CustodyEventKind kind)
     {
-        CustodyEventKind.HashVerified => "hash-verified",
-        CustodyEventKind.SignatureVerified => "signature-verified",
-        CustodyEventKind.MetadataChanged => "metadata-changed",
-        _ => kind.ToString().ToLowerInvariant(),
-    };
+        var name = kind.ToString();
+        var text = new StringBuilder(name.Length + 4);
+        for (int i = 0; i < name.Length; i++)
+        {
+            if (char.IsUpper(name[i]) && i > 0) text.Append('-');
+            text.Append(char.ToLowerInvariant(name[i]));
+        }
+        return text.ToString();
+    }
 
     public byte[] ToBytes()
     {

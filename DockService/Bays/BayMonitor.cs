@@ -2,6 +2,7 @@ using Dock.DeviceProtocol.Session;
 using Dock.Service.Catalog;
 using Dock.Service.Configuration;
 using Dock.Service.Custody;
+using Dock.Service.Enrolment;
 using Dock.Service.Identity;
 using Dock.Service.Ingest;
 using Dock.Service.Vault;
@@ -25,6 +26,7 @@ public sealed partial class BayMonitor(IOptions<DockOptions> options, DockActivi
     private DockIdentity? _identity;
     private PullScheduler? _scheduler;
     private CustodyTrail? _custody;
+    private RecorderEnrolment? _enrolment;
 
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -35,6 +37,7 @@ public sealed partial class BayMonitor(IOptions<DockOptions> options, DockActivi
         _scheduler = new PullScheduler(_options.MaxConcurrentPulls);
         var log = await CustodyLog.OpenAsync(_catalog, _identity.SigningKey, _identity.DockId, time, cancellationToken).ConfigureAwait(false);
         _custody = new CustodyTrail(log, _identity, _vault, _catalog);
+        _enrolment = new RecorderEnrolment(_catalog, log);
         await _catalog.EndOrphanSessionsAsync(cancellationToken).ConfigureAwait(false);
         LogStarting(_logger, _identity.DockId, paths.DataDirectory, _options.Bays.Count);
         await base.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -50,7 +53,7 @@ public sealed partial class BayMonitor(IOptions<DockOptions> options, DockActivi
             ReadWindow = _options.Link.ReadWindow,
         };
         var ingestor = new ClipIngestor(_catalog!, _vault!, _custody!, _options, activity, loggers.CreateLogger<ClipIngestor>(), time);
-        var docking = new RecorderDocking(_catalog!, ingestor, _custody!, _scheduler!, _options, activity, loggers.CreateLogger<RecorderDocking>(), time);
+        var docking = new RecorderDocking(_catalog!, ingestor, _custody!, _enrolment!, _scheduler!, _options, activity, loggers.CreateLogger<RecorderDocking>(), time);
         var workers = new List<Task>();
         foreach (var bay in _options.Bays)
         {
@@ -60,7 +63,33 @@ public sealed partial class BayMonitor(IOptions<DockOptions> options, DockActivi
                 loggers.CreateLogger<BayWorker>(), time);
             workers.Add(worker.RunAsync(stoppingToken));
         }
+        workers.Add(CheckpointPeriodicallyAsync(stoppingToken));
         await Task.WhenAll(workers).ConfigureAwait(false);
+    }
+
+    /// <summary>Signs a checkpoint every interval while the log grows (one per verified clip is made anyway),
+    /// so events with no clip behind them (enrolments, held footage) are soon committed to as well.</summary>
+    private async Task CheckpointPeriodicallyAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(_options.CheckpointInterval, time, stoppingToken).ConfigureAwait(false);
+                try
+                {
+                    await _custody!.Log.CheckpointAsync(stoppingToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is CatalogException or Microsoft.Data.Sqlite.SqliteException or IOException)
+                {
+                    LogCheckpointFailed(_logger, ex);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping.
+        }
     }
 
     public override void Dispose()
@@ -69,6 +98,9 @@ public sealed partial class BayMonitor(IOptions<DockOptions> options, DockActivi
         _scheduler?.Dispose();
         base.Dispose();
     }
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Error, Message = "Periodic custody checkpoint failed; the next one will cover these events")]
+    private static partial void LogCheckpointFailed(ILogger logger, Exception error);
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Dock {DockId} starting: data in {DataDirectory}, {Bays} bay(s)")]
     private static partial void LogStarting(ILogger logger, string dockId, string dataDirectory, int bays);

@@ -109,6 +109,8 @@ public sealed class IngestBenchmark(IngestBenchmark.Settings settings, TextWrite
             ThrottleMBps = throttle, TrustedAgencyKeys = [agency],
         }, cancellationToken: cancellationToken);
         long bytes = fleet.Endpoints.Sum(e => e.Recorder.Clips.Sum(c => c.Size));
+        await DemoAgency.EnrolRecordersAsync(dataDirectory,
+            fleet.Endpoints.Select(e => (e.Recorder.Serial, e.Recorder.Credential.PublicKey.ToArray())), "bench fleet", cancellationToken);
 
         var args = new List<string> { "run", "--data", dataDirectory, $"--Dock:MaxConcurrentPulls={Math.Max(4, recorders)}",
             "--Logging:LogLevel:Default=Warning" };

@@ -21,7 +21,25 @@ public sealed record ClipRecord(
     string? LastError,
     DateTimeOffset UpdatedAt,
     long? CustodyIndex = null,
-    string? ManifestPath = null);
+    string? ManifestPath = null,
+    string? RecorderSignature = null,
+    ClipHold? Hold = null);
+
+/// <summary>Why a clip whose bytes are fine is kept in quarantine and never released (issue: chain of custody).</summary>
+public enum ClipHold
+{
+    /// <summary>The recorder's key is not enrolled (or was revoked): its identity is not trusted. Pulled again once it is enrolled.</summary>
+    UntrustedRecorder,
+    /// <summary>The record-time signature is missing or does not verify under the enrolled key. A person must look.</summary>
+    BadRecordSignature,
+}
+
+/// <summary>One key in the enrolment list; <see cref="RevokedAt"/> set once it was revoked or replaced.</summary>
+public sealed record RecorderKeyRecord(long Id, string Serial, byte[] PublicKey, string Fingerprint, DateTimeOffset EnrolledAt, string Source,
+    DateTimeOffset? RevokedAt, string? RevokeReason);
+
+/// <summary>Something a person must look at (R10): an unenrolled recorder, a bad signature.</summary>
+public sealed record AlertRecord(long Id, DateTimeOffset At, string Kind, string? RecorderSerial, string? ClipId, string Message);
 
 public sealed record RecorderRecord(string Serial, string Model, string Firmware, string OfficerId, string? KeyFingerprint,
     DateTimeOffset FirstSeen, DateTimeOffset LastSeen);

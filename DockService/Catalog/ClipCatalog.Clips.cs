@@ -7,7 +7,8 @@ public sealed partial class ClipCatalog
 {
     private const string ClipColumns = """
         id, recorder_serial, clip_id, size, device_sha256, device_start, device_end, flags, officer_id,
-        state, pulled_bytes, attempts, vault_path, stored_sha256, last_error, updated_at, custody_index, manifest_path
+        state, pulled_bytes, attempts, vault_path, stored_sha256, last_error, updated_at, custody_index, manifest_path,
+        recorder_signature, hold
         """;
 
     /// <summary>Records a clip the recorder listed (once; later listings return the existing row).
@@ -108,6 +109,68 @@ public sealed partial class ClipCatalog
         return next;
     }
 
+    /// <summary>Keeps the recorder's record-time signature (hex) with the clip, as it came in CLIP_INFO.</summary>
+    public async Task SetRecorderSignatureAsync(long id, string? signatureHex, CancellationToken cancellationToken)
+    {
+        await using var c = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await ExecAsync(c, null, "UPDATE clips SET recorder_signature = $sig WHERE id = $id;", cancellationToken,
+            ("$sig", signatureHex), ("$id", id)).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A whole, hash-verified copy that must not be trusted yet: it lies in quarantine at
+    /// <paramref name="heldCopyPath"/>, the clip is Quarantined with <paramref name="hold"/>, and the
+    /// recorder keeps its footage.
+    /// </summary>
+    public async Task HoldAsync(long id, string heldCopyPath, string sha256, ClipHold hold, string reason, CancellationToken cancellationToken)
+    {
+        await using var c = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var tx = (SqliteTransaction)await c.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var now = Now();
+        await ExecAsync(c, tx, "INSERT INTO quarantine(clip_row, path, sha256, reason, at) VALUES ($id, $path, $sha, $reason, $now);",
+            cancellationToken, ("$id", id), ("$path", heldCopyPath), ("$sha", sha256), ("$reason", reason), ("$now", now)).ConfigureAwait(false);
+        await ExecAsync(c, tx, """
+            UPDATE clips SET state = 'quarantined', hold = $hold, pulled_bytes = 0, vault_path = NULL, stored_sha256 = $sha,
+                             last_error = $reason, updated_at = $now WHERE id = $id;
+            """, cancellationToken, ("$hold", HoldToDb(hold)), ("$sha", sha256), ("$reason", reason), ("$now", now), ("$id", id)).ConfigureAwait(false);
+        await AddEventAsync(c, tx, id, ClipState.Quarantined, $"held at {heldCopyPath}: {reason}", cancellationToken).ConfigureAwait(false);
+        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The recorder is trusted now (enrolled since): its held clips go back to Announced for a fresh pull.
+    /// The held copies stay in quarantine; nothing is deleted.</summary>
+    public async Task<int> UnholdUntrustedAsync(string serial, CancellationToken cancellationToken)
+    {
+        await using var c = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var tx = (SqliteTransaction)await c.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var ids = new List<long>();
+        await using (var command = Command(c, tx, "SELECT id FROM clips WHERE recorder_serial = $serial AND state = 'quarantined' AND hold = $hold;",
+            ("$serial", serial), ("$hold", HoldToDb(ClipHold.UntrustedRecorder))))
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) ids.Add(reader.GetInt64(0));
+        foreach (var id in ids)
+        {
+            await ExecAsync(c, tx, "UPDATE clips SET state = 'announced', hold = NULL, stored_sha256 = NULL, last_error = NULL, updated_at = $now WHERE id = $id;",
+                cancellationToken, ("$now", Now()), ("$id", id)).ConfigureAwait(false);
+            await AddEventAsync(c, tx, id, ClipState.Announced, "recorder now enrolled: pulling again", cancellationToken).ConfigureAwait(false);
+        }
+        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return ids.Count;
+    }
+
+    private static string HoldToDb(ClipHold hold) => hold switch
+    {
+        ClipHold.UntrustedRecorder => "untrusted-recorder",
+        _ => "bad-record-signature",
+    };
+
+    private static ClipHold? HoldFromDb(string value) => value switch
+    {
+        "untrusted-recorder" => ClipHold.UntrustedRecorder,
+        "bad-record-signature" => ClipHold.BadRecordSignature,
+        _ => null,
+    };
+
     public async Task<IReadOnlyList<(DateTimeOffset At, ClipState State, string? Detail)>> ClipHistoryAsync(long id, CancellationToken cancellationToken)
     {
         await using var c = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
@@ -151,7 +214,8 @@ public sealed partial class ClipCatalog
                 ClipStates.FromDb(reader.GetString(9)), reader.GetInt64(10), reader.GetInt32(11),
                 reader.IsDBNull(12) ? null : reader.GetString(12), reader.IsDBNull(13) ? null : reader.GetString(13),
                 reader.IsDBNull(14) ? null : reader.GetString(14), ParseTime(reader.GetString(15)),
-                reader.IsDBNull(16) ? null : reader.GetInt64(16), reader.IsDBNull(17) ? null : reader.GetString(17)));
+                reader.IsDBNull(16) ? null : reader.GetInt64(16), reader.IsDBNull(17) ? null : reader.GetString(17),
+                reader.IsDBNull(18) ? null : reader.GetString(18), reader.IsDBNull(19) ? null : HoldFromDb(reader.GetString(19))));
         }
         return rows;
     }

@@ -99,5 +99,42 @@ internal static class Migrations
         ALTER TABLE clips ADD COLUMN custody_index INTEGER;
         ALTER TABLE clips ADD COLUMN manifest_path TEXT;
         """,
+        // 3: recorder enrolment (trusted keys, with rotation and revocation kept as history), alerts,
+        //    each clip's record-time signature, and why a clip is held in quarantine.
+        """
+        CREATE TABLE recorder_keys (
+            id            INTEGER PRIMARY KEY,
+            serial        TEXT NOT NULL,
+            public_key    BLOB NOT NULL CHECK (length(public_key) = 32),
+            fingerprint   TEXT NOT NULL,
+            enrolled_at   TEXT NOT NULL,
+            source        TEXT NOT NULL,
+            revoked_at    TEXT,
+            revoke_reason TEXT
+        );
+        CREATE UNIQUE INDEX recorder_keys_one_active ON recorder_keys(serial) WHERE revoked_at IS NULL;
+        CREATE TABLE alerts (
+            id              INTEGER PRIMARY KEY,
+            at              TEXT NOT NULL,
+            kind            TEXT NOT NULL,
+            recorder_serial TEXT,
+            clip_id         TEXT,
+            message         TEXT NOT NULL
+        );
+        ALTER TABLE clips ADD COLUMN recorder_signature TEXT;
+        ALTER TABLE clips ADD COLUMN hold TEXT;
+        -- A rotated dock key signs its own checkpoint of a size the old key already signed.
+        CREATE TABLE custody_checkpoints_v3 (
+            id      INTEGER PRIMARY KEY,
+            size    INTEGER NOT NULL,
+            key_id  TEXT NOT NULL,
+            note    TEXT NOT NULL,
+            at      TEXT NOT NULL,
+            UNIQUE (size, key_id)
+        );
+        INSERT INTO custody_checkpoints_v3(size, key_id, note, at) SELECT size, '', note, at FROM custody_checkpoints ORDER BY size;
+        DROP TABLE custody_checkpoints;
+        ALTER TABLE custody_checkpoints_v3 RENAME TO custody_checkpoints;
+        """,
     ];
 }

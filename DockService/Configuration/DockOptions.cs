@@ -28,6 +28,14 @@ public sealed class DockOptions
 
     public ReleasePolicy ReleasePolicy { get; set; } = ReleasePolicy.AfterLocalVerify;
 
+    /// <summary>A recorder whose key is not enrolled: pull its footage into quarantine (true, the default:
+    /// nothing is left at risk on an unknown camera) or leave it on the recorder. Either way it is
+    /// alerted and never told to delete anything.</summary>
+    public bool QuarantineUnenrolled { get; set; } = true;
+
+    /// <summary>A signed custody checkpoint at least this often while the log grows (besides one per verified clip).</summary>
+    public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>How often an empty bay is probed for a recorder.</summary>
     public TimeSpan ReconnectInterval { get; set; } = TimeSpan.FromSeconds(2);
 

@@ -34,6 +34,7 @@ public sealed class DockOptionsValidator : IValidateOptions<DockOptions>
         Range(errors, "Dock:CheckpointBytes", options.CheckpointBytes, 1024 * 1024, 1L << 36);
         Positive(errors, "Dock:ReconnectInterval", options.ReconnectInterval);
         Positive(errors, "Dock:BatteryPollInterval", options.BatteryPollInterval);
+        Positive(errors, "Dock:CheckpointInterval", options.CheckpointInterval);
         Positive(errors, "Dock:Link:RequestTimeout", options.Link.RequestTimeout);
         Positive(errors, "Dock:Link:HandshakeTimeout", options.Link.HandshakeTimeout);
         Range(errors, "Dock:Link:ReadChunkSize", options.Link.ReadChunkSize, 4096, 1024 * 1024);

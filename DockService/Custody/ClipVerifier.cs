@@ -4,6 +4,8 @@ using Dock.Crypto.Custody;
 using Dock.Crypto.Hashing;
 using Dock.Crypto.Keys;
 using Dock.Crypto.Transparency;
+using Dock.DeviceProtocol.Messages;
+using Dock.DeviceProtocol.Session;
 
 namespace Dock.Service.Custody;
 
@@ -87,10 +89,22 @@ public static class ClipVerifier
         Step("clip sha256", sha == manifest.Clip.Sha256 && length == manifest.Clip.Size,
             $"{length} bytes, sha256 {sha}; manifest says {manifest.Clip.Size} bytes, {manifest.Clip.Sha256}", VerifyOutcome.HashMismatch);
 
-        // 3. The recorder's record-time signature (recorders that make one).
-        Step("recorder signature", true, manifest.Recorder?.Signature is null
-            ? "none: this recorder does not sign clips at record time"
-            : "present (checked by the chain-of-custody verifier once recorders sign)", VerifyOutcome.BadSignature);
+        // 3. The recorder's record-time signature (recorders that make one), under the recorder key the dock enrolled.
+        if (manifest.Recorder?.Signature is not { } recorderSignature)
+            Step("recorder signature", true, "none: this recorder does not sign clips at record time", VerifyOutcome.BadSignature);
+        else if (!Hex.TryParse(manifest.Recorder.PublicKey, 32, out var recorderKey) || !Hex.TryParse(recorderSignature, 64, out var recorderSig)
+            || !Identifier.IsValid(manifest.Clip.RecorderSerial) || !Identifier.IsValid(manifest.Clip.ClipId)
+            || !Hex.TryParse(manifest.Clip.Sha256, 32, out var clipSha) || manifest.Clip.Size < 0)
+            Step("recorder signature", false, "recorder key, signature or clip fields are malformed", VerifyOutcome.Malformed);
+        else
+        {
+            var message = ClipSignature.Message(manifest.Clip.RecorderSerial, manifest.Clip.ClipId, (ulong)manifest.Clip.Size, clipSha,
+                manifest.Clip.DeviceStart.ToUnixTimeMilliseconds(), manifest.Clip.DeviceEnd.ToUnixTimeMilliseconds());
+            bool ok = Ed25519Key.Verify(recorderKey, message, recorderSig);
+            Step("recorder signature", ok, ok
+                ? $"signed at record time by recorder {manifest.Clip.RecorderSerial} key {Ed25519Key.Fingerprint(recorderKey)}"
+                : $"the record-time signature does not verify under recorder key {Ed25519Key.Fingerprint(recorderKey)}", VerifyOutcome.BadSignature);
+        }
 
         // 4. The custody entry, its inclusion in the signed checkpoint.
         var entryBytes = Encoding.UTF8.GetBytes(manifest.Custody.Entry ?? "");

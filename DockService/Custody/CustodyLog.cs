@@ -58,20 +58,25 @@ public sealed class CustodyLog
         return new CustodyLog(catalog, key, dockId, time, leaves);
     }
 
-    /// <summary>Appends one event; <paramref name="make"/> receives the index and the dock's time.</summary>
+    /// <summary>Appends one event; <paramref name="make"/> receives the index and the dock's time.
+    /// Another process (a `dock recorders` command beside the running service) may append too: the
+    /// write transaction serialises them, and each first catches up with what the other wrote.</summary>
     public async Task<CustodyEvent> AppendAsync(Func<long, DateTimeOffset, CustodyEvent> make, CancellationToken cancellationToken)
     {
         await _lock.WaitAsync(cancellationToken);
         try
         {
+            await using var c = await _catalog.OpenConnectionAsync(cancellationToken);
+            await using var tx = (SqliteTransaction)await c.BeginTransactionAsync(cancellationToken);
+            await CatchUpAsync(c, tx, cancellationToken);
             long index = Size;
             var entry = make(index, _time.GetUtcNow());
             if (entry.Index != index || entry.DockId != DockId) throw new ArgumentException("A custody event must carry the next index and this dock's id.");
             var bytes = entry.ToBytes();
             var leaf = MerkleTree.LeafHash(bytes);
-            await using var c = await _catalog.OpenConnectionAsync(cancellationToken);
-            await ClipCatalog.ExecAsync(c, null, "INSERT INTO custody_entries(idx, entry, leaf_hash) VALUES ($idx, $entry, $leaf);",
+            await ClipCatalog.ExecAsync(c, tx, "INSERT INTO custody_entries(idx, entry, leaf_hash) VALUES ($idx, $entry, $leaf);",
                 CancellationToken.None, ("$idx", index), ("$entry", bytes), ("$leaf", leaf));
+            await tx.CommitAsync(CancellationToken.None);
             lock (_leaves) _leaves.Add(leaf);
             return entry;
         }
@@ -81,15 +86,33 @@ public sealed class CustodyLog
         }
     }
 
+    private async Task CatchUpAsync(SqliteConnection c, SqliteTransaction? tx, CancellationToken cancellationToken)
+    {
+        await using var command = ClipCatalog.Command(c, tx, "SELECT idx, leaf_hash FROM custody_entries WHERE idx >= $from ORDER BY idx;", ("$from", Size));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            lock (_leaves)
+            {
+                if (reader.GetInt64(0) != _leaves.Count)
+                    throw new CatalogException($"The custody log in {_catalog.Path} has a gap at index {_leaves.Count}: it was altered outside Dock.");
+                _leaves.Add((byte[])reader.GetValue(1));
+            }
+        }
+    }
+
     /// <summary>Signs a checkpoint of the whole log now (or returns the existing one for this size).</summary>
     public async Task<(Checkpoint Checkpoint, string Note)> CheckpointAsync(CancellationToken cancellationToken)
     {
         await _lock.WaitAsync(cancellationToken);
         try
         {
-            var leaves = Snapshot();
             await using var c = await _catalog.OpenConnectionAsync(cancellationToken);
-            if (await ClipCatalog.ScalarAsync(c, null, "SELECT note FROM custody_checkpoints WHERE size = $size;", cancellationToken, ("$size", (long)leaves.Count)) is string existing)
+            await CatchUpAsync(c, null, cancellationToken);
+            var leaves = Snapshot();
+            var keyId = Ed25519Key.Fingerprint(_key.PublicKey);
+            if (await ClipCatalog.ScalarAsync(c, null, "SELECT note FROM custody_checkpoints WHERE size = $size AND key_id = $key;", cancellationToken,
+                ("$size", (long)leaves.Count), ("$key", keyId)) is string existing)
             {
                 SignedNote.TryOpen(existing, Origin, _key.PublicKey, out var text, out _);
                 Checkpoint.TryParse(text, out var parsed, out _);
@@ -97,8 +120,8 @@ public sealed class CustodyLog
             }
             var checkpoint = new Checkpoint(Origin, leaves.Count, MerkleTree.Root(leaves, leaves.Count));
             var note = SignedNote.Sign(checkpoint.ToText(), Origin, _key);
-            await ClipCatalog.ExecAsync(c, null, "INSERT INTO custody_checkpoints(size, note, at) VALUES ($size, $note, $at);", cancellationToken,
-                ("$size", checkpoint.Size), ("$note", note), ("$at", _catalog.Now()));
+            await ClipCatalog.ExecAsync(c, null, "INSERT INTO custody_checkpoints(size, key_id, note, at) VALUES ($size, $key, $note, $at);", cancellationToken,
+                ("$size", checkpoint.Size), ("$key", keyId), ("$note", note), ("$at", _catalog.Now()));
             return (checkpoint, note);
         }
         finally
@@ -140,7 +163,7 @@ public sealed class CustodyLog
     public static async Task<IReadOnlyList<(long Size, string Note)>> ReadCheckpointsAsync(ClipCatalog catalog, CancellationToken cancellationToken)
     {
         await using var c = await catalog.OpenConnectionAsync(cancellationToken);
-        await using var command = ClipCatalog.Command(c, null, "SELECT size, note FROM custody_checkpoints ORDER BY size;");
+        await using var command = ClipCatalog.Command(c, null, "SELECT size, note FROM custody_checkpoints ORDER BY size, id;");
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var list = new List<(long, string)>();
         while (await reader.ReadAsync(cancellationToken)) list.Add((reader.GetInt64(0), reader.GetString(1)));

@@ -2,13 +2,16 @@ using System.Text;
 using System.Text.Json;
 using Dock.Crypto.Custody;
 using Dock.Service.Catalog;
+using Dock.Service.Enrolment;
 using Dock.Service.Identity;
 using Dock.Service.Vault;
 
 namespace Dock.Service.Custody;
 
-/// <summary>What a docking knows that custody records need: the recorder, its key and its clock offset.</summary>
-public sealed record DockingContext(string BayId, string RecorderModel, string RecorderFirmware, byte[] RecorderKey, TimeSpan ClockOffset);
+/// <summary>What a docking knows that custody records need: the recorder, its key, whether that key is
+/// enrolled, whether it signs clips, and its clock offset.</summary>
+public sealed record DockingContext(string BayId, string RecorderModel, string RecorderFirmware, byte[] RecorderKey, TimeSpan ClockOffset,
+    RecorderTrust Trust, bool SignsClips);
 
 /// <summary>
 /// The ingest pipeline's door to the custody log: records each step of a clip as an event, and writes
@@ -31,7 +34,8 @@ public sealed class CustodyTrail(CustodyLog log, DockIdentity identity, ClipVaul
         var manifest = new ClipManifest(
             ClipManifest.FormatV1,
             new ManifestClip(clip.RecorderSerial, clip.ClipId, clip.Size, clip.DeviceSha256, (int)clip.Flags, clip.DeviceStart, clip.DeviceEnd),
-            new ManifestRecorder(clip.RecorderSerial, context.RecorderModel, context.RecorderFirmware, Convert.ToHexStringLower(context.RecorderKey), null),
+            new ManifestRecorder(clip.RecorderSerial, context.RecorderModel, context.RecorderFirmware, Convert.ToHexStringLower(context.RecorderKey),
+                string.IsNullOrEmpty(clip.RecorderSignature) ? null : clip.RecorderSignature),
             clip.OfficerId,
             new ManifestTimes(clip.DeviceStart, clip.DeviceEnd, stored.At, (long)context.ClockOffset.TotalMilliseconds),
             new ManifestDock(identity.DockId, Convert.ToHexStringLower(identity.PublicKey.Span)),

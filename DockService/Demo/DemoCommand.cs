@@ -71,6 +71,10 @@ public static class DemoCommand
             TrustedAgencyKeys = [agencyPublicKey],
         }, cancellationToken: cancellationToken);
 
+        // The equipment manager enrolled these cameras' keys when issuing them.
+        await DemoAgency.EnrolRecordersAsync(dataDirectory,
+            fleet.Endpoints.Select(e => (e.Recorder.Serial, e.Recorder.Credential.PublicKey.ToArray())), "demo fleet", cancellationToken);
+
         var overrides = new Dictionary<string, string?>
         {
             ["Dock:DataDirectory"] = dataDirectory,

@@ -17,4 +17,15 @@ public static class DemoAgency
         DockEndorsement.Write(paths.EndorsementFile, agency, dockId ?? DockIdentity.DefaultDockId(key.PublicKey), key.PublicKey);
         return agency.PublicKey;
     }
+
+    /// <summary>What an equipment manager does when issuing cameras: enrol their keys on the dock
+    /// (recorded as custody events, exactly as `dock recorders enroll` does).</summary>
+    public static async Task EnrolRecordersAsync(string dataDirectory, IEnumerable<(string Serial, byte[] PublicKey)> recorders, string source,
+        CancellationToken cancellationToken)
+    {
+        using var folder = await Cli.DataFolder.OpenAsync(dataDirectory, cancellationToken, createCatalog: true).ConfigureAwait(false);
+        var enrolment = new Enrolment.RecorderEnrolment(folder.Catalog, folder.Log);
+        foreach (var (serial, key) in recorders)
+            await enrolment.EnrolAsync(serial, key, source, Cli.DataFolder.Actor, replace: false, cancellationToken).ConfigureAwait(false);
+    }
 }

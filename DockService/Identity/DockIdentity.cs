@@ -70,6 +70,21 @@ public static class DockEndorsement
             Convert.ToHexStringLower(agency.PublicKey), Convert.ToHexStringLower(signature)), Json));
     }
 
+    /// <summary>The dock id an endorsement file names, without checking it (null if there is no readable file).</summary>
+    public static string? PeekDockId(string path)
+    {
+        try
+        {
+            if (!File.Exists(path) || new FileInfo(path).Length > 64 * 1024) return null;
+            var id = JsonSerializer.Deserialize<EndorsementFile>(File.ReadAllText(path), Json)?.DockId;
+            return Identifier.IsValid(id) ? id : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Reads and checks an endorsement for this dock. Every failure says what to do.</summary>
     public static byte[] Read(string path, string dockId, ReadOnlySpan<byte> dockKey)
     {

@@ -1,5 +1,7 @@
 using Dock.Crypto.Custody;
 using Dock.Crypto.Hashing;
+using Dock.Crypto.Keys;
+using Dock.DeviceProtocol.Messages;
 using Dock.DeviceProtocol.Session;
 using Dock.Service.Catalog;
 using Dock.Service.Configuration;
@@ -112,6 +114,8 @@ public sealed partial class ClipIngestor(ClipCatalog catalog, ClipVault vault, C
             .ConfigureAwait(false);
         await custody.RecordAsync(CustodyEventKind.HashVerified, clip, context, streamedHex,
             "sha256 computed while streaming equals the recorder's record-time sha256", cancellationToken).ConfigureAwait(false);
+        if (await CheckIdentityAsync(clip, context, streamedHex, cancellationToken).ConfigureAwait(false) is { } hold)
+            return await HoldAsync(clip, partial.Path, streamedHex, hold, context, cancellationToken).ConfigureAwait(false);
         var relative = vault.Commit(partial, clip.RecorderSerial, clip.ClipId);
         var stored = await custody.RecordAsync(CustodyEventKind.Stored, clip, context, streamedHex, relative.Replace('\\', '/'), cancellationToken)
             .ConfigureAwait(false);
@@ -163,6 +167,8 @@ public sealed partial class ClipIngestor(ClipCatalog catalog, ClipVault vault, C
         if (onDisk != clip.DeviceSha256)
             return await QuarantineAsync(clip, final, onDisk, $"found {final} after a restart with sha256 {onDisk}", cancellationToken)
                 .ConfigureAwait(false);
+        if (await CheckIdentityAsync(clip, context, onDisk, cancellationToken).ConfigureAwait(false) is { } hold)
+            return await HoldAsync(clip, final, onDisk, hold, context, cancellationToken).ConfigureAwait(false);
         var relative = ClipVault.RelativeFinalPath(clip.RecorderSerial, clip.ClipId);
         var stored = await custody.RecordAsync(CustodyEventKind.Stored, clip, context, onDisk,
             $"{relative.Replace('\\', '/')} (found complete after a restart)", cancellationToken).ConfigureAwait(false);
@@ -172,6 +178,47 @@ public sealed partial class ClipIngestor(ClipCatalog catalog, ClipVault vault, C
         activity.ClipStored();
         // That re-read was the verification.
         await VerifiedAsync(clip, context, onDisk, "re-read after a restart; sha256 matches the recorder's", cancellationToken).ConfigureAwait(false);
+        return await ReloadAsync(clip, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The bytes match the recorder's hash; now, is the recorder who it says it is, and did it sign this
+    /// clip when it recorded it? Returns why the clip must be held, or null (after recording the
+    /// signature-verified event when there is a signature).
+    /// </summary>
+    private async Task<(ClipHold Hold, string Reason)?> CheckIdentityAsync(ClipRecord clip, DockingContext context, string sha256,
+        CancellationToken cancellationToken)
+    {
+        if (!context.Trust.Trusted) return (ClipHold.UntrustedRecorder, context.Trust.Reason!);
+        if (!context.SignsClips) return null;
+        if (string.IsNullOrEmpty(clip.RecorderSignature) || !Hex.TryParse(clip.RecorderSignature, 64, out var signature))
+            return (ClipHold.BadRecordSignature, "the recorder announces record-time signatures but sent none for this clip");
+        if (!Hex.TryParse(clip.DeviceSha256, 32, out var sha))
+            return (ClipHold.BadRecordSignature, "the recorder's sha256 is malformed");
+        var summary = new ClipSummary(clip.ClipId, (ulong)clip.Size, clip.DeviceStart.ToUnixTimeMilliseconds(), clip.DeviceEnd.ToUnixTimeMilliseconds(),
+            clip.Flags, sha);
+        if (!ClipSignature.Verify(context.RecorderKey, clip.RecorderSerial, summary, signature))
+            return (ClipHold.BadRecordSignature, $"the record-time signature does not verify under the enrolled key {Ed25519Key.Fingerprint(context.RecorderKey)}: " +
+                "the clip's id, size, hash or times are not what this recorder signed");
+        await custody.RecordAsync(CustodyEventKind.SignatureVerified, clip, context, sha256,
+            $"record-time signature verifies under enrolled recorder key {Ed25519Key.Fingerprint(context.RecorderKey)}", cancellationToken).ConfigureAwait(false);
+        return null;
+    }
+
+    /// <summary>A whole, hash-correct copy from a recorder (or with a signature) we cannot trust: kept in
+    /// quarantine, recorded, alerted, and the recorder is never told to delete it.</summary>
+    private async Task<ClipRecord> HoldAsync(ClipRecord clip, string copy, string sha256, (ClipHold Hold, string Reason) held, DockingContext context,
+        CancellationToken cancellationToken)
+    {
+        var moved = vault.Quarantine(copy, clip.RecorderSerial, clip.ClipId, time.GetUtcNow());
+        var relative = Path.GetRelativePath(vault.DataDirectory, moved).Replace('\\', '/');
+        await custody.RecordAsync(CustodyEventKind.Quarantined, clip, context, sha256, $"{relative}: {held.Reason}", cancellationToken).ConfigureAwait(false);
+        await catalog.HoldAsync(clip.Id, moved, sha256, held.Hold, held.Reason, cancellationToken).ConfigureAwait(false);
+        var kind = held.Hold == ClipHold.UntrustedRecorder ? "untrusted-recorder" : "bad-record-signature";
+        await catalog.AddAlertAsync(kind, clip.RecorderSerial, clip.ClipId, $"{clip.ClipId} held in quarantine, kept on the recorder: {held.Reason}",
+            cancellationToken).ConfigureAwait(false);
+        activity.ClipHeld();
+        LogHeld(logger, clip.RecorderSerial, clip.ClipId, held.Reason, moved);
         return await ReloadAsync(clip, cancellationToken).ConfigureAwait(false);
     }
 
@@ -194,6 +241,10 @@ public sealed partial class ClipIngestor(ClipCatalog catalog, ClipVault vault, C
     [LoggerMessage(EventId = 2002, Level = LogLevel.Warning,
         Message = "Hash mismatch on {Serial}/{ClipId}: {Reason}. Bad copy kept at {Path}. Given up (stays quarantined): {GivenUp}")]
     private static partial void LogHashMismatch(ILogger logger, string serial, string clipId, string reason, string path, bool givenUp);
+
+    [LoggerMessage(EventId = 2004, Level = LogLevel.Warning,
+        Message = "ALERT {Serial}/{ClipId} held in quarantine and kept on the recorder: {Reason}. Copy at {Path}")]
+    private static partial void LogHeld(ILogger logger, string serial, string clipId, string reason, string path);
 
     [LoggerMessage(EventId = 2003, Level = LogLevel.Warning, Message = "Could not checkpoint {Serial}/{ClipId} after an interrupted pull; it will resume from the previous checkpoint")]
     private static partial void LogCheckpointFailed(ILogger logger, Exception error, string serial, string clipId);

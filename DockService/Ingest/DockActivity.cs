@@ -11,6 +11,8 @@ public enum BayPhase
     Verifying,
     /// <summary>All footage is safe in the vault; the recorder is charging.</summary>
     Done,
+    /// <summary>Footage is safe but a person must look: an unenrolled recorder, a bad signature.</summary>
+    Attention,
     Error,
 }
 
@@ -42,12 +44,16 @@ public sealed class DockActivity
     private int _verified;
     private int _released;
     private int _mismatches;
+    private int _held;
 
     public long BytesPulled => Interlocked.Read(ref _bytesPulled);
     public int ClipsStored => Volatile.Read(ref _stored);
     public int ClipsVerified => Volatile.Read(ref _verified);
     public int ClipsReleased => Volatile.Read(ref _released);
     public int HashMismatches => Volatile.Read(ref _mismatches);
+
+    /// <summary>Whole copies held in quarantine because the recorder or its signature is not trusted.</summary>
+    public int ClipsHeld => Volatile.Read(ref _held);
 
     public IReadOnlyList<BaySnapshot> Bays => [.. _bays.Values.OrderBy(b => b.BayId, StringComparer.Ordinal)];
 
@@ -69,6 +75,7 @@ public sealed class DockActivity
     internal void ClipVerified() { Interlocked.Increment(ref _verified); Signal(); }
     internal void ClipReleased() { Interlocked.Increment(ref _released); Signal(); }
     internal void HashMismatch() { Interlocked.Increment(ref _mismatches); Signal(); }
+    internal void ClipHeld() { Interlocked.Increment(ref _held); Signal(); }
 
     public async Task WaitUntilAsync(Func<DockActivity, bool> condition, CancellationToken cancellationToken)
     {

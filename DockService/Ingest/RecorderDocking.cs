@@ -6,6 +6,7 @@ using Dock.Service.Catalog;
 using Dock.Service.Configuration;
 using Dock.Service.Custody;
 using Dock.Crypto.Custody;
+using Dock.Service.Enrolment;
 using Microsoft.Extensions.Logging;
 
 namespace Dock.Service.Ingest;
@@ -15,8 +16,8 @@ namespace Dock.Service.Ingest;
 /// its battery, list its clips, pull every clip the vault does not hold (mandatory R11 recordings
 /// first), release per policy, then keep sampling the battery until it is taken out.
 /// </summary>
-public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor ingestor, CustodyTrail custody, PullScheduler scheduler, DockOptions options,
-    DockActivity activity, ILogger<RecorderDocking> logger, TimeProvider time)
+public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor ingestor, CustodyTrail custody, RecorderEnrolment enrolment,
+    PullScheduler scheduler, DockOptions options, DockActivity activity, ILogger<RecorderDocking> logger, TimeProvider time)
 {
     public async Task RunAsync(string bayId, HostSession session, CancellationToken cancellationToken)
     {
@@ -32,37 +33,60 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
             var offset = await session.SyncTimeAsync(cancellationToken).ConfigureAwait(false);
             await catalog.SetClockOffsetAsync(sessionId, offset, cancellationToken).ConfigureAwait(false);
             LogDocked(logger, bayId, info.Serial, info.OfficerId, (long)offset.TotalMilliseconds, info.ClipCount);
-            var context = new DockingContext(bayId, info.Model, info.Firmware, session.DeviceKey, offset);
+            var trust = await enrolment.EvaluateAsync(info.Serial, session.DeviceKey, cancellationToken).ConfigureAwait(false);
+            bool signs = session.Device.Capabilities.HasFlag(DeviceCapabilities.RecordSignatures);
+            var context = new DockingContext(bayId, info.Model, info.Firmware, session.DeviceKey, offset, trust, signs);
+            if (trust.Trusted)
+            {
+                // Enrolled since its footage was held: pull it again, now trusted. The held copies stay.
+                int unheld = await catalog.UnholdUntrustedAsync(info.Serial, cancellationToken).ConfigureAwait(false);
+                if (unheld > 0) LogUnheld(logger, info.Serial, unheld);
+            }
+            else
+            {
+                var what = options.QuarantineUnenrolled ? "its footage is pulled into quarantine" : "its footage is left on it (QuarantineUnenrolled is off)";
+                await catalog.AddAlertAsync("untrusted-recorder", info.Serial, null, $"bay {bayId}: {trust.Reason}; {what} and it is never told to delete anything",
+                    cancellationToken).ConfigureAwait(false);
+                LogUntrusted(logger, bayId, trust.Reason!, what);
+            }
             await SampleBatteryAsync(bayId, sessionId, info.Serial, session, cancellationToken).ConfigureAwait(false);
 
-            var clips = await AnnounceAsync(info, session, cancellationToken).ConfigureAwait(false);
+            var clips = await AnnounceAsync(info, session, signs, cancellationToken).ConfigureAwait(false);
             int done = clips.Count(c => c.State is ClipState.Released);
             activity.SetBay(bayId, b => b with { ClipsDone = done, ClipsTotal = clips.Count });
+            bool pull = trust.Trusted || options.QuarantineUnenrolled;
             foreach (var listed in clips)
             {
                 var clip = listed;
-                if (clip.State is not (ClipState.Verified or ClipState.Released or ClipState.Quarantined))
+                if (pull && clip.State is not (ClipState.Verified or ClipState.Released or ClipState.Quarantined))
                 {
                     using (await scheduler.AcquireAsync(cancellationToken).ConfigureAwait(false))
                         clip = await ingestor.BringToVerifiedAsync(session, clip, context, cancellationToken).ConfigureAwait(false);
                 }
                 // Still listed although Released: the recorder did not delete it last time; ask again.
-                if (clip.State is ClipState.Verified or ClipState.Released && options.ReleasePolicy == ReleasePolicy.AfterLocalVerify)
+                // Never for a recorder whose identity is not trusted.
+                if (clip.State is ClipState.Verified or ClipState.Released && options.ReleasePolicy == ReleasePolicy.AfterLocalVerify && trust.Trusted)
                     await ReleaseAsync(session, clip, context, cancellationToken).ConfigureAwait(false);
-                if (clip.State != ClipState.Quarantined)
+                if (clip.State is ClipState.Verified or ClipState.Released)
                 {
                     done++;
                     LogClipSafe(logger, bayId, clip.RecorderSerial, clip.ClipId, clip.Size, clip.DeviceSha256);
                 }
                 activity.SetBay(bayId, b => b with { ClipsDone = done });
             }
-            int quarantined = clips.Count - done;
+            var final = await catalog.ListClipsAsync(info.Serial, cancellationToken).ConfigureAwait(false);
+            int mismatched = final.Count(c => c.State == ClipState.Quarantined && c.Hold is null);
+            int untrusted = final.Count(c => c.State == ClipState.Quarantined && c.Hold is not null);
+            int notDone = clips.Count - done;
             activity.SetBay(bayId, b => b with
             {
-                Phase = quarantined == 0 ? BayPhase.Done : BayPhase.Error,
+                Phase = notDone == 0 ? BayPhase.Done : mismatched > 0 ? BayPhase.Error : BayPhase.Attention,
                 ClipId = null,
                 Finished = true,
-                Message = quarantined == 0 ? null : $"{quarantined} clip(s) quarantined: hash mismatch, kept on the recorder",
+                Message = notDone == 0 ? null
+                    : !pull ? $"{trust.Reason}; {notDone} clip(s) left on the recorder"
+                    : mismatched > 0 ? $"{mismatched} clip(s) quarantined: hash mismatch, kept on the recorder"
+                    : $"{untrusted} clip(s) held in quarantine, kept on the recorder: {(trust.Trusted ? "bad record-time signature" : trust.Reason)}",
             });
 
             // Stay docked: sample the battery (charging log) until the recorder is taken out.
@@ -94,7 +118,7 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
         }
     }
 
-    private async Task<List<ClipRecord>> AnnounceAsync(Info info, HostSession session, CancellationToken cancellationToken)
+    private async Task<List<ClipRecord>> AnnounceAsync(Info info, HostSession session, bool signs, CancellationToken cancellationToken)
     {
         var listed = await session.ListClipsAsync(cancellationToken).ConfigureAwait(false);
         await ReconcileAsync(info.Serial, listed, cancellationToken).ConfigureAwait(false);
@@ -103,7 +127,10 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
         {
             try
             {
-                rows.Add(await catalog.AnnounceAsync(info.Serial, clip, info.OfficerId, cancellationToken).ConfigureAwait(false));
+                var row = await catalog.AnnounceAsync(info.Serial, clip, info.OfficerId, cancellationToken).ConfigureAwait(false);
+                if (signs && row.RecorderSignature is null && row.State is not (ClipState.Verified or ClipState.Released))
+                    row = await FetchSignatureAsync(session, row, clip, cancellationToken).ConfigureAwait(false);
+                rows.Add(row);
             }
             catch (CatalogException ex)
             {
@@ -114,6 +141,20 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
         return [.. rows.OrderByDescending(r => r.Flags.HasFlag(ClipFlags.Mandatory))
             .ThenByDescending(r => r.Flags.HasFlag(ClipFlags.Important))
             .ThenBy(r => r.DeviceStart)];
+    }
+
+    /// <summary>Asks for the clip's record-time signature (CLIP_INFO) and keeps it with the clip as received;
+    /// it is checked once the bytes are in (ClipIngestor), and travels in the manifest.</summary>
+    private async Task<ClipRecord> FetchSignatureAsync(HostSession session, ClipRecord row, ClipSummary listed, CancellationToken cancellationToken)
+    {
+        var info = await session.GetClipAsync(listed.ClipId, cancellationToken).ConfigureAwait(false);
+        var described = info.Clip;
+        // CLIP_INFO must describe the clip exactly as listed; a signature over other fields is kept but will not verify.
+        if (described.ClipId != listed.ClipId || described.Size != listed.Size || !described.Sha256.AsSpan().SequenceEqual(listed.Sha256))
+            throw DockLinkErrors.Malformed(MessageType.ClipInfo, $"CLIP_INFO for {listed.ClipId} differs from its CLIP_LIST entry");
+        var hex = Convert.ToHexStringLower(info.Signature);
+        await catalog.SetRecorderSignatureAsync(row.Id, hex, cancellationToken).ConfigureAwait(false);
+        return row with { RecorderSignature = hex };
     }
 
     /// <summary>
@@ -177,6 +218,12 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
     [LoggerMessage(EventId = 1004, Level = LogLevel.Information,
         Message = "Bay {BayId}: {Serial}/{ClipId} safe in the vault ({Size} bytes, sha256 {Sha256} verified)")]
     private static partial void LogClipSafe(ILogger logger, string bayId, string serial, string clipId, long size, string sha256);
+
+    [LoggerMessage(EventId = 1005, Level = LogLevel.Warning, Message = "ALERT bay {BayId}: {Reason}; {What}")]
+    private static partial void LogUntrusted(ILogger logger, string bayId, string reason, string what);
+
+    [LoggerMessage(EventId = 1006, Level = LogLevel.Information, Message = "Recorder {Serial} is enrolled now: {Count} held clip(s) will be pulled again")]
+    private static partial void LogUnheld(ILogger logger, string serial, int count);
 
     [LoggerMessage(EventId = 1002, Level = LogLevel.Error, Message = "Recorder {Serial}: clip {ClipId} not taken: {Reason}")]
     private static partial void LogAnnounceRefused(ILogger logger, string serial, string clipId, string reason);

@@ -28,6 +28,9 @@ public sealed record FleetOptions
 
     /// <summary>Added to recorder numbers, for fleets started one recorder at a time.</summary>
     public int SerialOffset { get; init; }
+
+    /// <summary>Whether the recorders sign each clip at record time (capability bit 0).</summary>
+    public bool SignsClips { get; init; } = true;
 }
 
 /// <summary>N recorders, each serving DockLink on its own endpoint. Used by dock-sim, the demo and tests.</summary>
@@ -58,6 +61,7 @@ public sealed class SimulatedFleet : IAsyncDisposable
                     ClipFolder = options.ClipFolder,
                     ThrottleMBps = options.ThrottleMBps,
                     TrustedAgencyKeys = options.TrustedAgencyKeys,
+                    SignsClips = options.SignsClips,
                 }, time, cancellationToken).ConfigureAwait(false);
                 RecorderEndpoint endpoint = options.Transport switch
                 {

@@ -22,6 +22,10 @@ public sealed record RecorderOptions
     /// <summary>Recorder → dock bandwidth in MB/s (USB 2.0 ≈ 40); null for unthrottled.</summary>
     public double? ThrottleMBps { get; init; }
 
+    /// <summary>Whether the recorder signs each clip when it finishes it (capability bit 0). Older
+    /// models do not; the dock then records the clip as unsigned.</summary>
+    public bool SignsClips { get; init; } = true;
+
     public double FullChargeHours { get; init; } = 3;
 
     /// <summary>Raw public keys of the agencies whose dock endorsements this recorder accepts.</summary>

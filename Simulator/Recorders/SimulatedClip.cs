@@ -29,6 +29,13 @@ public sealed class SimulatedClip
     /// <summary>The SHA-256 the recorder made when it finished the clip (before any dock saw it).</summary>
     public byte[] Sha256 { get; private set; } = [];
 
+    /// <summary>The recorder's record-time signature (docklink-v1.md §7.5), or empty if it does not sign.</summary>
+    public byte[] Signature { get; private set; } = [];
+
+    /// <summary>What the recorder does when it finishes the clip: sign (serial, id, size, sha256, times) with its key.</summary>
+    internal void Sign(string serial, Func<byte[], byte[]> sign) =>
+        Signature = sign(Dock.DeviceProtocol.Session.ClipSignature.Message(serial, Summary));
+
     public static SimulatedClip Synthetic(string clipId, long size, ulong seed, DateTimeOffset start, DateTimeOffset end, ClipFlags flags)
     {
         var content = new SyntheticContent(seed);
@@ -77,4 +84,10 @@ public sealed class SimulatedClip
 
     /// <summary>Corrupts what the recorder claims as the hash (fault injection: "wrong hash").</summary>
     public void CorruptRecordedHash() => Sha256[0] ^= 0xFF;
+
+    /// <summary>Damages the record-time signature (fault injection: "footage not signed by this camera").</summary>
+    public void CorruptSignature()
+    {
+        if (Signature.Length > 0) Signature[^1] ^= 0x01;
+    }
 }

@@ -32,6 +32,8 @@ public sealed class SimulatedRecorder : IRecorderDevice, IDisposable
         Battery = new Battery(time, 10 + SyntheticContent.SplitMix64(ref seed) % 60, options.FullChargeHours,
             (ushort)(SyntheticContent.SplitMix64(ref seed) % 500), (byte)(80 + SyntheticContent.SplitMix64(ref seed) % 21));
         Credential = new KeyCredential(_key);
+        if (options.SignsClips)
+            foreach (var clip in clips) clip.Sign(options.Serial, m => _key.Sign(m));
     }
 
     public RecorderOptions Options { get; }
@@ -41,7 +43,8 @@ public sealed class SimulatedRecorder : IRecorderDevice, IDisposable
     public RecorderFaults Faults { get; } = new();
     public IRecorderCredential Credential { get; }
     public IReadOnlyList<ReadOnlyMemory<byte>> TrustedAgencyKeys => Options.TrustedAgencyKeys;
-    public DeviceCapabilities Capabilities => DeviceCapabilities.Release;
+    public DeviceCapabilities Capabilities =>
+        DeviceCapabilities.Release | (Options.SignsClips ? DeviceCapabilities.RecordSignatures : DeviceCapabilities.None);
 
     /// <summary>Total clip bytes served over every link so far.</summary>
     public long BytesServed => Interlocked.Read(ref _bytesServed);
@@ -125,7 +128,11 @@ public sealed class SimulatedRecorder : IRecorderDevice, IDisposable
         lock (_lock) return [.. _clips.Select(c => c.Summary)];
     }
 
-    public ClipInfo GetClip(string clipId) => new(Find(clipId).Summary, Options.OfficerId, []);
+    public ClipInfo GetClip(string clipId)
+    {
+        var clip = Find(clipId);
+        return new ClipInfo(clip.Summary, Options.OfficerId, [.. clip.Signature]);
+    }
 
     public async ValueTask<int> ReadClipAsync(string clipId, long offset, Memory<byte> destination, CancellationToken cancellationToken)
     {

@@ -19,9 +19,11 @@ public static class Program
         var folder = new Option<string?>("--clips-from") { Description = "Serve the files in this folder as every recorder's clips instead of synthetic ones." };
         var seed = new Option<ulong>("--seed") { Description = "Seed for serials, keys and synthetic content.", DefaultValueFactory = _ => 2026 };
         var agency = new Option<string>("--agency-key") { Description = "The agency key recorders trust (PKCS#8 PEM; created if missing).", DefaultValueFactory = _ => "dock-sim-agency.key" };
+        var enrolmentFile = new Option<string>("--enrolment-file") { Description = "Where to write the recorders' public keys, for `dock recorders enroll --file`.", DefaultValueFactory = _ => "dock-sim-recorders.txt" };
+        var unsigned = new Option<bool>("--unsigned") { Description = "Recorders that do not sign clips at record time (older models)." };
         var root = new RootCommand("Simulated body-worn recorders speaking DockLink v1, each on its own endpoint.")
         {
-            recorders, clips, clipSize, listen, serial, throttle, folder, seed, agency,
+            recorders, clips, clipSize, listen, serial, throttle, folder, seed, agency, enrolmentFile, unsigned,
         };
         root.SetAction(async (parse, cancellationToken) =>
         {
@@ -65,11 +67,18 @@ public static class Program
                     Listen = at,
                     TrustedAgencyKeys = [agencyKey],
                     SerialOffset = i,
+                    SignsClips = !parse.GetValue(unsigned),
                 }, cancellationToken: cancellationToken);
                 endpoints.AddRange(one.Endpoints);
             }
             Console.WriteLine($"Agency key: {agencyPath}");
             Console.WriteLine($"  endorse a dock for these recorders: dock keys endorse --agency-key {agencyPath} --data DIR");
+            // The list an equipment manager gets with the cameras: serial and raw Ed25519 public key per line.
+            var enrolmentPath = Path.GetFullPath(parse.GetValue(enrolmentFile)!);
+            await File.WriteAllTextAsync(enrolmentPath, "# Dock recorder enrolment list: SERIAL ED25519-PUBLIC-KEY-HEX\n" + string.Concat(
+                endpoints.Select(e => $"{e.Recorder.Serial} {Convert.ToHexStringLower(e.Recorder.Credential.PublicKey.Span)}\n")), cancellationToken);
+            Console.WriteLine($"Recorder keys: {enrolmentPath}");
+            Console.WriteLine($"  enrol them on the dock: dock recorders enroll --file {enrolmentPath} --data DIR");
             foreach (var endpoint in endpoints)
             {
                 var r = endpoint.Recorder;

@@ -104,6 +104,27 @@ public sealed class CustodyTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Verify_RecorderSignatureNotTheRecorders_BadSignatureEvenWhenTheDockSignedIt()
+    {
+        // A dock (or whoever holds its key) cannot vouch for footage the recorder never signed.
+        var copy = Copy(_clip, out var manifest);
+        var text = await File.ReadAllTextAsync(manifest);
+        var signature = System.Text.RegularExpressions.Regex.Match(text, "\"signature\": \"([0-9a-f]{128})\"").Groups[1].Value;
+        Assert.Equal(128, signature.Length);
+        var forged = (signature[0] == 'a' ? "b" : "a") + signature[1..];
+        var bytes = System.Text.Encoding.UTF8.GetBytes(text.Replace(signature, forged, StringComparison.Ordinal));
+        await File.WriteAllBytesAsync(manifest, bytes);
+        using (var dockKey = KeyFile.Load(_harness.Paths.KeyFile))
+            await File.WriteAllBytesAsync(manifest + ".sig", dockKey.Sign(bytes));
+
+        var report = await ClipVerifier.VerifyAsync(copy, manifest, Key(await File.ReadAllTextAsync(await TrustPemAsync())), CancellationToken.None);
+
+        Assert.Equal(VerifyOutcome.BadSignature, report.Outcome);
+        Assert.False(Assert.Single(report.Steps, s => s.Name == "recorder signature").Ok);
+        Assert.True(Assert.Single(report.Steps, s => s.Name == "dock signature").Ok);
+    }
+
+    [Fact]
     public async Task Verify_ManifestResignedWithSubstitutedKey_UnknownKey()
     {
         var copy = Copy(_clip, out var manifest);
@@ -183,13 +204,16 @@ public sealed class CustodyTests : IAsyncLifetime
             entries.Add(entry);
             leaves.Add(leaf);
         }
-        foreach (var clip in entries.GroupBy(e => (e.RecorderSerial, e.ClipId)))
+        // First the equipment manager's enrolments, then every clip's steps in order.
+        Assert.All(entries.Take(2), e => Assert.Equal(CustodyEventKind.RecorderEnrolled, e.Kind));
+        foreach (var clip in entries.Where(e => e.ClipId is not null).GroupBy(e => (e.RecorderSerial, e.ClipId)))
         {
             Assert.Equal(
-                [CustodyEventKind.Acquired, CustodyEventKind.HashVerified, CustodyEventKind.Stored, CustodyEventKind.HashVerified, CustodyEventKind.Released],
+                [CustodyEventKind.Acquired, CustodyEventKind.HashVerified, CustodyEventKind.SignatureVerified, CustodyEventKind.Stored,
+                    CustodyEventKind.HashVerified, CustodyEventKind.Released],
                 clip.Select(e => e.Kind));
         }
-        Assert.Equal(4, entries.GroupBy(e => (e.RecorderSerial, e.ClipId)).Count());
+        Assert.Equal(4, entries.Where(e => e.ClipId is not null).GroupBy(e => (e.RecorderSerial, e.ClipId)).Count());
 
         using var dockKey = KeyFile.Load(_harness.Paths.KeyFile);
         var checkpoints = new List<Checkpoint>();

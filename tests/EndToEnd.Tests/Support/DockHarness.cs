@@ -38,11 +38,17 @@ public sealed class DockHarness : IAsyncDisposable
         return new DockHarness(dir, agency);
     }
 
-    public async Task<SimulatedFleet> StartFleetAsync(FleetOptions options)
+    /// <summary>Starts simulated recorders that trust this dock's agency; <paramref name="enrol"/> puts their
+    /// keys on the dock's enrolment list first, as an equipment manager would.</summary>
+    public async Task<SimulatedFleet> StartFleetAsync(FleetOptions options, bool enrol = true)
     {
         Fleet = await SimulatedFleet.StartAsync(options with { TrustedAgencyKeys = [AgencyKey] });
+        if (enrol) await EnrolFleetAsync();
         return Fleet;
     }
+
+    public Task EnrolFleetAsync() => DemoAgency.EnrolRecordersAsync(DataDirectory,
+        Fleet!.Endpoints.Select(e => (e.Recorder.Serial, e.Recorder.Credential.PublicKey.ToArray())), "test fleet", CancellationToken.None);
 
     /// <summary>Configuration overrides binding one bay per fleet recorder.</summary>
     public Dictionary<string, string?> Overrides(params (string Key, string Value)[] extra)

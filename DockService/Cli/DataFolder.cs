@@ -1,0 +1,63 @@
+using Dock.Crypto.Keys;
+using Dock.Service.Catalog;
+using Dock.Service.Configuration;
+using Dock.Service.Custody;
+using Dock.Service.Identity;
+
+namespace Dock.Service.Cli;
+
+/// <summary>
+/// A dock's data folder opened by a command-line tool (beside or instead of the running service):
+/// the catalog, the dock key and the custody log. Writers share the catalog safely (SQLite
+/// transactions; the custody log catches up with entries other processes appended).
+/// </summary>
+public sealed class DataFolder : IDisposable
+{
+    private DataFolder(DockPaths paths, ClipCatalog catalog, Ed25519Key key, string dockId, CustodyLog log)
+    {
+        Paths = paths;
+        Catalog = catalog;
+        Key = key;
+        DockId = dockId;
+        Log = log;
+    }
+
+    public DockPaths Paths { get; }
+    public ClipCatalog Catalog { get; }
+    public Ed25519Key Key { get; }
+    public string DockId { get; }
+    public CustodyLog Log { get; }
+
+    /// <summary>The person or tool acting, recorded as the custody "actor": user@host.</summary>
+    public static string Actor => $"{Environment.UserName}@{Environment.MachineName}";
+
+    public static DockPaths PathsFor(string? data) =>
+        DockPaths.From(new DockOptions { DataDirectory = data ?? new DockOptions().DataDirectory });
+
+    /// <summary>Opens an existing data folder; <paramref name="data"/> must hold a dock key (and a catalog,
+    /// unless <paramref name="createCatalog"/>: a dock being set up before its first start).</summary>
+    public static async Task<DataFolder> OpenAsync(string? data, CancellationToken cancellationToken, bool createCatalog = false)
+    {
+        var paths = PathsFor(data);
+        if (!File.Exists(paths.KeyFile))
+            throw new IdentityException($"No dock key at {paths.KeyFile}: pass --data with a dock's data folder (or start the dock once).");
+        if (!createCatalog && !File.Exists(paths.Catalog))
+            throw new IdentityException($"No catalog at {paths.Catalog}: pass --data with a dock's data folder (or start the dock once).");
+        var key = KeyFile.Load(paths.KeyFile);
+        try
+        {
+            // The dock id the service uses is the endorsed one; an unendorsed dock uses its default id.
+            var dockId = DockEndorsement.PeekDockId(paths.EndorsementFile) ?? DockIdentity.DefaultDockId(key.PublicKey);
+            var catalog = await ClipCatalog.OpenAsync(paths.Catalog, TimeProvider.System, cancellationToken);
+            var log = await CustodyLog.OpenAsync(catalog, key, dockId, TimeProvider.System, cancellationToken);
+            return new DataFolder(paths, catalog, key, dockId, log);
+        }
+        catch
+        {
+            key.Dispose();
+            throw;
+        }
+    }
+
+    public void Dispose() => Key.Dispose();
+}

@@ -1,0 +1,160 @@
+using System.CommandLine;
+using System.Text.Json;
+using Dock.Crypto.Keys;
+using Dock.DeviceProtocol.Errors;
+using Dock.DeviceProtocol.Session;
+using Dock.DeviceProtocol.Transport;
+using Dock.Service.Bays;
+using Dock.Service.Catalog;
+using Dock.Service.Configuration;
+using Dock.Service.Enrolment;
+using Dock.Service.Identity;
+
+namespace Dock.Service.Cli;
+
+/// <summary>
+/// <c>dock recorders enroll|list|revoke</c>: the enrolment list of recorder keys this dock trusts.
+/// Every change is a custody event. The dock service may be running meanwhile.
+/// </summary>
+public static class RecordersCommand
+{
+    public static Command Create()
+    {
+        var recorders = new Command("recorders", "The recorder keys this dock trusts (enrolment), with rotation and revocation.");
+
+        var data = CliOptions.Data();
+        var file = new Option<string?>("--file") { Description = "An enrolment list: one 'SERIAL PUBLIC-KEY-HEX' per line (dock-sim writes one)." };
+        var from = new Option<string?>("--from") { Description = "Enrol the recorder docked at this endpoint (tcp://HOST:PORT or serial:///dev/ttyX): it proves its key in the handshake." };
+        var replace = new Option<bool>("--replace") { Description = "The recorder was re-keyed: revoke its enrolled key and enrol the new one." };
+        var enroll = new Command("enroll", "Add recorder keys to the enrolment list, from a file or from a docked recorder.") { data, file, from, replace };
+        enroll.SetAction(async (parse, cancellationToken) =>
+        {
+            if ((parse.GetValue(file) is null) == (parse.GetValue(from) is null))
+                return Fail("give exactly one of --file FILE or --from ENDPOINT.");
+            try
+            {
+                using var folder = await DataFolder.OpenAsync(parse.GetValue(data), cancellationToken, createCatalog: true);
+                var enrolment = new RecorderEnrolment(folder.Catalog, folder.Log);
+                IReadOnlyList<(string Serial, byte[] Key)> entries;
+                string source;
+                if (parse.GetValue(file) is { } path)
+                {
+                    entries = EnrolmentFile.Read(path);
+                    source = $"file {Path.GetFileName(path)}";
+                }
+                else
+                {
+                    entries = [await ReadDockedAsync(folder, parse.GetValue(from)!, cancellationToken)];
+                    source = $"docked at {parse.GetValue(from)}";
+                }
+                int added = 0;
+                foreach (var (serial, key) in entries)
+                {
+                    bool isNew = await enrolment.EnrolAsync(serial, key, source, DataFolder.Actor, parse.GetValue(replace), cancellationToken);
+                    Console.WriteLine($"{serial}  {Ed25519Key.Fingerprint(key)}  {(isNew ? "enrolled" : "already enrolled")}");
+                    if (isNew) added++;
+                }
+                if (added > 0) await folder.Log.CheckpointAsync(cancellationToken);
+                Console.WriteLine($"{added} key(s) enrolled, {entries.Count - added} already enrolled.");
+                return ExitCodes.Ok;
+            }
+            catch (Exception ex) when (ex is EnrolmentException or IdentityException or CatalogException or InvalidDataException or DockLinkException)
+            {
+                return Fail(ex.Message);
+            }
+        });
+
+        var data2 = CliOptions.Data();
+        var json = CliOptions.Json();
+        var list = new Command("list", "Every key ever enrolled, with its state.") { data2, json };
+        list.SetAction(async (parse, cancellationToken) =>
+        {
+            try
+            {
+                using var folder = await DataFolder.OpenAsync(parse.GetValue(data2), cancellationToken);
+                var keys = await folder.Catalog.ListRecorderKeysAsync(cancellationToken);
+                if (parse.GetValue(json))
+                {
+                    Console.WriteLine(JsonSerializer.Serialize(keys.Select(k => new
+                    {
+                        k.Serial, PublicKey = Convert.ToHexStringLower(k.PublicKey), k.Fingerprint, k.EnrolledAt, k.Source, k.RevokedAt, k.RevokeReason,
+                    }), StatusCommand.Json));
+                    return ExitCodes.Ok;
+                }
+                if (keys.Count == 0) Console.WriteLine("No recorder is enrolled. Use `dock recorders enroll --file F` or `--from ENDPOINT`.");
+                foreach (var k in keys)
+                    Console.WriteLine($"{k.Serial,-16} {k.Fingerprint}  enrolled {k.EnrolledAt:u} ({k.Source})" +
+                        (k.RevokedAt is { } at ? $"  REVOKED {at:u}: {k.RevokeReason}" : "  active"));
+                return ExitCodes.Ok;
+            }
+            catch (Exception ex) when (ex is IdentityException or CatalogException or InvalidDataException)
+            {
+                return Fail(ex.Message);
+            }
+        });
+
+        var data3 = CliOptions.Data();
+        var serialArgument = new Argument<string>("serial") { Description = "The recorder's serial number." };
+        var reason = new Option<string>("--reason") { Description = "Why (recorded in the custody log): lost, stolen, decommissioned…", Required = true };
+        var revoke = new Command("revoke", "Revoke a recorder's key: its footage is then held in quarantine and it is never told to delete anything.")
+        {
+            data3, serialArgument, reason,
+        };
+        revoke.SetAction(async (parse, cancellationToken) =>
+        {
+            var why = parse.GetValue(reason)!;
+            if (string.IsNullOrWhiteSpace(why) || why.Any(char.IsControl) || why.Length > 200)
+                return Fail("--reason must be 1-200 characters of plain text.");
+            try
+            {
+                using var folder = await DataFolder.OpenAsync(parse.GetValue(data3), cancellationToken);
+                var enrolment = new RecorderEnrolment(folder.Catalog, folder.Log);
+                var serial = parse.GetValue(serialArgument)!;
+                if (!await enrolment.RevokeAsync(serial, why, DataFolder.Actor, cancellationToken))
+                    return Fail($"recorder {serial} has no enrolled key to revoke (see `dock recorders list`).");
+                await folder.Log.CheckpointAsync(cancellationToken);
+                Console.WriteLine($"Revoked the key of {serial}: {why}");
+                return ExitCodes.Ok;
+            }
+            catch (Exception ex) when (ex is IdentityException or CatalogException or InvalidDataException)
+            {
+                return Fail(ex.Message);
+            }
+        });
+
+        recorders.Subcommands.Add(enroll);
+        recorders.Subcommands.Add(list);
+        recorders.Subcommands.Add(revoke);
+        return recorders;
+    }
+
+    /// <summary>Handshakes with the recorder at <paramref name="endpointText"/> (as a bay would) and returns
+    /// the key it proved. Trust on first use, by the person running the command.</summary>
+    private static async Task<(string Serial, byte[] Key)> ReadDockedAsync(DataFolder folder, string endpointText, CancellationToken cancellationToken)
+    {
+        if (!BayEndpoint.TryParse(endpointText, out var endpoint, out var error))
+            throw new EnrolmentException($"--from {endpointText}: {error}");
+        using var identity = DockIdentity.Load(folder.Paths.KeyFile, folder.Paths.EndorsementFile, folder.DockId);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(30));
+        IDockLinkTransport transport;
+        try
+        {
+            transport = await BayConnector.ConnectAsync(endpoint, timeout.Token);
+        }
+        catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException or UnauthorizedAccessException or OperationCanceledException)
+        {
+            throw new EnrolmentException($"No recorder answers at {endpoint}: {ex.Message}");
+        }
+        await using var session = await HostSession.OpenAsync(transport, identity, cancellationToken: timeout.Token);
+        var result = (session.Device.Serial, session.DeviceKey);
+        await session.ByeAsync(timeout.Token);
+        return result;
+    }
+
+    private static int Fail(string message)
+    {
+        Console.Error.WriteLine($"dock: {message}");
+        return ExitCodes.Usage;
+    }
+}
