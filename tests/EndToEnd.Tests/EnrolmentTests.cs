@@ -197,3 +197,62 @@ public sealed class EnrolmentTests
         return events;
     }
 }
+
+/// <summary>`dock recorders …` as an equipment manager runs it: the real executable.</summary>
+public sealed class RecordersCommandTests
+{
+    [Fact]
+    public async Task Enroll_FromFileAndFromADockedRecorder_ListShowsThem_RevokeRecords()
+    {
+        await using var harness = DockHarness.Create();
+        var fleet = await harness.StartFleetAsync(new FleetOptions { Recorders = 2, ClipsPerRecorder = 0 }, enrol: false);
+        var first = fleet.Endpoints[0].Recorder;
+        var file = Path.Combine(harness.DataDirectory, "recorders.txt");
+        await File.WriteAllTextAsync(file, $"# issued 2026-11\n{first.Serial} {Convert.ToHexStringLower(first.Credential.PublicKey.Span)}\n");
+
+        var (code, stdout, stderr) = await DockHarness.RunDockAsync("recorders", "enroll", "--file", file, "--data", harness.DataDirectory);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("1 key(s) enrolled", stdout, StringComparison.Ordinal);
+        (code, stdout, _) = await DockHarness.RunDockAsync("recorders", "enroll", "--file", file, "--data", harness.DataDirectory);
+        Assert.Equal(0, code);
+        Assert.Contains("already enrolled", stdout, StringComparison.Ordinal);
+
+        // The second recorder proves its key over DockLink, as it sits in a bay.
+        (code, stdout, stderr) = await DockHarness.RunDockAsync("recorders", "enroll", "--from", fleet.Endpoints[1].Address, "--data", harness.DataDirectory);
+        Assert.True(code == 0, stderr);
+        Assert.Contains(fleet.Endpoints[1].Recorder.Serial, stdout, StringComparison.Ordinal);
+
+        (code, stdout, stderr) = await DockHarness.RunDockAsync("recorders", "revoke", first.Serial, "--reason", "lost on patrol", "--data", harness.DataDirectory);
+        Assert.True(code == 0, stderr);
+        (code, stdout, _) = await DockHarness.RunDockAsync("recorders", "list", "--json", "--data", harness.DataDirectory);
+        Assert.Equal(0, code);
+        using var doc = System.Text.Json.JsonDocument.Parse(stdout);
+        var keys = doc.RootElement.EnumerateArray().ToList();
+        Assert.Equal(2, keys.Count);
+        Assert.Equal("lost on patrol", keys.Single(k => k.GetProperty("serial").GetString() == first.Serial).GetProperty("revokeReason").GetString());
+        Assert.Equal(System.Text.Json.JsonValueKind.Null,
+            keys.Single(k => k.GetProperty("serial").GetString() == fleet.Endpoints[1].Recorder.Serial).GetProperty("revokedAt").ValueKind);
+    }
+
+    [Theory]
+    [InlineData("bad-line", "expected 'SERIAL PUBLIC-KEY-HEX'")]
+    [InlineData("missing", "does not exist")]
+    [InlineData("neither", "exactly one of --file")]
+    [InlineData("unreachable", "cannot connect to tcp://127.0.0.1:1")]
+    public async Task Enroll_BadInput_ExitTwoWithAMessage(string @case, string message)
+    {
+        await using var harness = DockHarness.Create();
+        var file = Path.Combine(harness.DataDirectory, "recorders.txt");
+        await File.WriteAllTextAsync(file, "DSJ-1\n");
+        string[] args = @case switch
+        {
+            "bad-line" => ["--file", file],
+            "missing" => ["--file", file + ".nope"],
+            "neither" => [],
+            _ => ["--from", "tcp://127.0.0.1:1"],
+        };
+        var (code, _, stderr) = await DockHarness.RunDockAsync(["recorders", "enroll", "--data", harness.DataDirectory, .. args]);
+        Assert.Equal(2, code);
+        Assert.Contains(message, stderr, StringComparison.Ordinal);
+    }
+}
