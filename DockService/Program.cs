@@ -17,6 +17,7 @@ public static class Program
             KeysCommand.Create(),
             RecordersCommand.Create(),
             VerifyCommand.Create(),
+            LogCommand.Create(),
             Bench.BenchCommand.Create(),
         };
         var parse = root.Parse(args);

@@ -42,7 +42,7 @@ public static class MerkleTree
         ArgumentOutOfRangeException.ThrowIfNegative(index);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, size);
         var proof = new List<byte[]>();
-        Path(leaves, index, 0, size, proof);
+        Path((a, b) => Subtree(leaves, a, b), index, 0, size, proof);
         return proof;
     }
 
@@ -53,7 +53,7 @@ public static class MerkleTree
         ArgumentOutOfRangeException.ThrowIfNegative(first);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(first, size);
         var proof = new List<byte[]>();
-        if (first > 0 && first < size) SubProof(leaves, first, 0, size, true, proof);
+        if (first > 0 && first < size) SubProof((a, b) => Subtree(leaves, a, b), first, 0, size, true, proof);
         return proof;
     }
 
@@ -132,7 +132,7 @@ public static class MerkleTree
     }
 
     // The largest power of two strictly below n (n ≥ 2).
-    private static long Split(long n)
+    internal static long Split(long n)
     {
         long k = 1;
         while (k << 1 < n) k <<= 1;
@@ -147,41 +147,43 @@ public static class MerkleTree
         return NodeHash(Subtree(leaves, start, start + k), Subtree(leaves, start + k, end));
     }
 
-    private static void Path(IReadOnlyList<byte[]> leaves, long index, long start, long end, List<byte[]> proof)
+    /// <summary>PATH over any source of subtree hashes MTH(D[start:end]).</summary>
+    internal static void Path(Func<long, long, byte[]> subtree, long index, long start, long end, List<byte[]> proof)
     {
         long n = end - start;
         if (n <= 1) return;
         long k = Split(n);
         if (index - start < k)
         {
-            Path(leaves, index, start, start + k, proof);
-            proof.Add(Subtree(leaves, start + k, end));
+            Path(subtree, index, start, start + k, proof);
+            proof.Add(subtree(start + k, end));
         }
         else
         {
-            Path(leaves, index, start + k, end, proof);
-            proof.Add(Subtree(leaves, start, start + k));
+            Path(subtree, index, start + k, end, proof);
+            proof.Add(subtree(start, start + k));
         }
     }
 
-    private static void SubProof(IReadOnlyList<byte[]> leaves, long m, long start, long end, bool complete, List<byte[]> proof)
+    /// <summary>SUBPROOF over any source of subtree hashes.</summary>
+    internal static void SubProof(Func<long, long, byte[]> subtree, long m, long start, long end, bool complete, List<byte[]> proof)
     {
         long n = end - start;
         if (m == n)
         {
-            if (!complete) proof.Add(Subtree(leaves, start, end));
+            if (!complete) proof.Add(subtree(start, end));
             return;
         }
         long k = Split(n);
         if (m <= k)
         {
-            SubProof(leaves, m, start, start + k, complete, proof);
-            proof.Add(Subtree(leaves, start + k, end));
+            SubProof(subtree, m, start, start + k, complete, proof);
+            proof.Add(subtree(start + k, end));
         }
         else
         {
-            SubProof(leaves, m - k, start + k, end, false, proof);
-            proof.Add(Subtree(leaves, start, start + k));
+            SubProof(subtree, m - k, start + k, end, false, proof);
+            proof.Add(subtree(start, start + k));
         }
     }
 

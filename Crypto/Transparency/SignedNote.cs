@@ -79,6 +79,25 @@ public static class SignedNote
         return true;
     }
 
+    /// <summary>The (key name, key ID) of each signature line, without checking anything: to tell
+    /// "signed by a key we do not know" from "a known key's signature is wrong".</summary>
+    public static IReadOnlyList<(string Name, uint KeyId)> SignatureKeys(string note)
+    {
+        var keys = new List<(string, uint)>();
+        int split = note.LastIndexOf("\n\n", StringComparison.Ordinal);
+        if (split < 0 || note.Length > MaxNoteBytes) return keys;
+        foreach (var line in note[(split + 2)..].Split('\n'))
+        {
+            if (!line.StartsWith(Dash, StringComparison.Ordinal)) continue;
+            var parts = line[Dash.Length..].Split(' ');
+            if (parts.Length != 2) continue;
+            var blob = new byte[parts[1].Length];
+            if (Convert.TryFromBase64String(parts[1], blob, out int written) && written >= 4)
+                keys.Add((parts[0], BinaryPrimitives.ReadUInt32BigEndian(blob)));
+        }
+        return keys;
+    }
+
     private static void CheckKeyName(string keyName)
     {
         if (keyName.Length == 0 || keyName.Any(c => char.IsWhiteSpace(c) || c == '+'))

@@ -87,4 +87,21 @@ public sealed class MerkleTreeTests
             }
         }
     }
+
+    [Fact]
+    public void MerkleLevels_GivesTheSameRootsAndProofsAsTheReferenceForEveryPrefix()
+    {
+        var leaves = Enumerable.Range(0, 70).Select(i => MerkleTree.LeafHash([(byte)i, (byte)(i >> 8)])).ToList();
+        var levels = new MerkleLevels();
+        foreach (var leaf in leaves) levels.Append(leaf);
+        for (int size = 0; size <= leaves.Count; size++)
+        {
+            Assert.Equal(MerkleTree.Root(leaves, size), levels.Root(size));
+            for (int i = 0; i < size; i++)
+                Assert.Equal(MerkleTree.InclusionProof(leaves, i, size), levels.InclusionProof(i, size));
+            for (int first = 0; first <= size; first++)
+                Assert.Equal(MerkleTree.ConsistencyProof(leaves, first, size), levels.ConsistencyProof(first, size));
+        }
+        Assert.Throws<ArgumentOutOfRangeException>(() => levels.Root(71));
+    }
 }

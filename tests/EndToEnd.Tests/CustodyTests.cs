@@ -230,6 +230,102 @@ public sealed class CustodyTests : IAsyncLifetime
             Assert.True(MerkleTree.VerifyConsistency(older.Size, newer.Size, older.RootHash, newer.RootHash, MerkleTree.ConsistencyProof(leaves, older.Size, newer.Size)));
     }
 
+    private async Task<(string Dir, string Pem)> ExportAsync()
+    {
+        var dir = Path.Combine(Directory.CreateTempSubdirectory("dock-log-").FullName, "export");
+        var (code, stdout, stderr) = await DockHarness.RunDockAsync("log", "export", dir, "--data", _harness.DataDirectory);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("Exported", stdout, StringComparison.Ordinal);
+        return (dir, await TrustPemAsync());
+    }
+
+    private static async Task<(int Code, string Output)> VerifyLogAsync(string dir, string pem)
+    {
+        var (code, stdout, stderr) = await DockHarness.RunDockAsync("log", "verify", dir, "--trust", pem);
+        return (code, stdout + stderr);
+    }
+
+    [Fact]
+    public async Task LogExport_IsCompleteAndVerifies_AndRecordsTheExport()
+    {
+        var (dir, pem) = await ExportAsync();
+        var entries = Directory.GetFiles(Path.Combine(dir, "entries")).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(Enumerable.Range(0, entries.Count).Select(i => i.ToString("D12", System.Globalization.CultureInfo.InvariantCulture)),
+            entries.Select(Path.GetFileName));
+        Assert.Contains("event: exported", await File.ReadAllTextAsync(entries[^1]), StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(dir, "checkpoint")));
+        // The latest checkpoint commits to every entry, the export event included.
+        Assert.Equal(entries.Count.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            (await File.ReadAllLinesAsync(Path.Combine(dir, "checkpoint")))[1]);
+
+        var (code, output) = await VerifyLogAsync(dir, pem);
+        Assert.True(code == 0, output);
+        Assert.Contains("VERIFIED", output, StringComparison.Ordinal);
+        // Exporting into a folder that is not empty is refused.
+        var (again, _, stderr) = await DockHarness.RunDockAsync("log", "export", dir, "--data", _harness.DataDirectory);
+        Assert.Equal(2, again);
+        Assert.Contains("not empty", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task LogVerify_FlippedByteInAnEntry_BadProof()
+    {
+        var (dir, pem) = await ExportAsync();
+        var file = Path.Combine(dir, "entries", "000000000003");
+        var bytes = await File.ReadAllBytesAsync(file);
+        bytes[^3] ^= 0x01;
+        await File.WriteAllBytesAsync(file, bytes);
+        var (code, output) = await VerifyLogAsync(dir, pem);
+        Assert.True(code == 13, output);
+        Assert.Contains("altered, removed, inserted or reordered", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task LogVerify_RemovedEvent_BadProof()
+    {
+        var (dir, pem) = await ExportAsync();
+        File.Delete(Path.Combine(dir, "entries", "000000000005"));
+        var (code, output) = await VerifyLogAsync(dir, pem);
+        Assert.True(code == 13, output);
+    }
+
+    [Fact]
+    public async Task LogVerify_ReorderedEvents_BadProof()
+    {
+        var (dir, pem) = await ExportAsync();
+        var a = Path.Combine(dir, "entries", "000000000006");
+        var b = Path.Combine(dir, "entries", "000000000007");
+        var bytesA = await File.ReadAllBytesAsync(a);
+        await File.WriteAllBytesAsync(a, await File.ReadAllBytesAsync(b));
+        await File.WriteAllBytesAsync(b, bytesA);
+        var (code, output) = await VerifyLogAsync(dir, pem);
+        Assert.True(code == 13, output);
+    }
+
+    [Fact]
+    public async Task LogVerify_ForgedCheckpoint_BadSignature_OrUnknownKeyWhenSignedByAnotherKey()
+    {
+        var (dir, pem) = await ExportAsync();
+        // A checkpoint claiming another root under the dock's signature line.
+        var latest = Path.Combine(dir, "checkpoint");
+        var lines = (await File.ReadAllTextAsync(latest)).Split('\n');
+        lines[2] = Convert.ToBase64String(new byte[32]);
+        await File.WriteAllTextAsync(latest, string.Join('\n', lines));
+        var (code, output) = await VerifyLogAsync(dir, pem);
+        Assert.True(code == 11, output);
+
+        // The same log, re-signed by someone else's key, with the real dock key trusted.
+        var (dir2, _) = await ExportAsync();
+        using var attacker = Ed25519Key.Generate();
+        var note = await File.ReadAllTextAsync(Path.Combine(dir2, "checkpoint"));
+        var origin = note[..note.IndexOf('\n', StringComparison.Ordinal)];
+        var body = note[..(note.IndexOf("\n\n", StringComparison.Ordinal) + 1)];
+        foreach (var file in Directory.GetFiles(Path.Combine(dir2, "checkpoints"))) File.Delete(file);
+        await File.WriteAllTextAsync(Path.Combine(dir2, "checkpoint"), SignedNote.Sign(body, origin, attacker));
+        (code, output) = await VerifyLogAsync(dir2, pem);
+        Assert.True(code == 12, output);
+    }
+
     private string Copy(string clip, out string manifest)
     {
         var dir = Directory.CreateTempSubdirectory("dock-tamper-").FullName;
