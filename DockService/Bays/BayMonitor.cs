@@ -33,7 +33,7 @@ public sealed partial class BayMonitor(IOptions<DockOptions> options, DockActivi
         var paths = DockPaths.From(_options);
         _catalog = await ClipCatalog.OpenAsync(paths.Catalog, time, cancellationToken).ConfigureAwait(false);
         _vault = new ClipVault(paths.DataDirectory);
-        _identity = DockIdentity.Load(paths.KeyFile, paths.EndorsementFile, _options.DockId);
+        _identity = DockIdentity.Load(paths, _options.DockId);
         _scheduler = new PullScheduler(_options.MaxConcurrentPulls);
         var log = await CustodyLog.OpenAsync(_catalog, _identity.SigningKey, _identity.DockId, time, cancellationToken).ConfigureAwait(false);
         _custody = new CustodyTrail(log, _identity, _vault, _catalog);

@@ -39,15 +39,13 @@ public sealed class DataFolder : IDisposable
     public static async Task<DataFolder> OpenAsync(string? data, CancellationToken cancellationToken, bool createCatalog = false)
     {
         var paths = PathsFor(data);
-        if (!File.Exists(paths.KeyFile))
-            throw new IdentityException($"No dock key at {paths.KeyFile}: pass --data with a dock's data folder (or start the dock once).");
         if (!createCatalog && !File.Exists(paths.Catalog))
             throw new IdentityException($"No catalog at {paths.Catalog}: pass --data with a dock's data folder (or start the dock once).");
-        var key = KeyFile.Load(paths.KeyFile);
+        var key = DockKey.Load(paths, create: false);
         try
         {
             // The dock id the service uses is the endorsed one; an unendorsed dock uses its default id.
-            var dockId = DockEndorsement.PeekDockId(paths.EndorsementFile) ?? DockIdentity.DefaultDockId(key.PublicKey);
+            var dockId = DockEndorsement.PeekDockId(paths.EndorsementFile) ?? DockIdentity.DockIdFor(paths, key.PublicKey);
             var catalog = await ClipCatalog.OpenAsync(paths.Catalog, TimeProvider.System, cancellationToken);
             var log = await CustodyLog.OpenAsync(catalog, key, dockId, TimeProvider.System, cancellationToken);
             return new DataFolder(paths, catalog, key, dockId, log);

@@ -1,108 +1,191 @@
 using System.CommandLine;
+using Dock.Crypto.Custody;
 using Dock.Crypto.Keys;
+using Dock.Service.Catalog;
 using Dock.Service.Configuration;
+using Dock.Service.Custody;
 using Dock.Service.Identity;
 
 namespace Dock.Service.Cli;
 
-/// <summary><c>dock keys show</c> and <c>dock keys endorse</c>: the dock's identity and its agency endorsement.</summary>
+/// <summary>
+/// <c>dock keys show|export|endorse|seal|unseal|rotate</c>: the dock's identity key, its endorsement
+/// by the agency, its passphrase sealing, and its rotation (recorded in the custody log).
+/// </summary>
 public static class KeysCommand
 {
     public static Command Create()
     {
-        var keys = new Command("keys", "The dock's Ed25519 identity key and its endorsement by the agency.");
+        var keys = new Command("keys", "The dock's Ed25519 identity key: show, export, endorse, seal with a passphrase, rotate.");
 
         var data = CliOptions.Data();
-        var show = new Command("show", "Print the dock id and public key (created on first use), and whether it is endorsed.") { data };
-        show.SetAction(parse =>
+        var show = new Command("show", "Print the dock id and public key (created on first use), whether it is sealed and endorsed.") { data };
+        show.SetAction(parse => Run(() =>
         {
-            var paths = PathsFor(parse.GetValue(data));
+            var paths = DataFolder.PathsFor(parse.GetValue(data));
+            using var key = DockKey.Load(paths, create: true);
+            var dockId = DockIdentity.DockIdFor(paths, key.PublicKey);
+            Console.WriteLine($"dock id:     {dockId}");
+            Console.WriteLine($"public key:  {Convert.ToHexStringLower(key.PublicKey)}");
+            Console.WriteLine($"fingerprint: {Ed25519Key.Fingerprint(key.PublicKey)}");
+            Console.WriteLine($"key file:    {paths.KeyFile} ({(KeyFile.IsSealed(paths.KeyFile) ? "sealed with a passphrase" : "not sealed, mode 0600")})");
+            string endorsed;
             try
             {
-                using var key = KeyFile.LoadOrCreate(paths.KeyFile);
-                var dockId = DockIdentity.DefaultDockId(key.PublicKey);
-                Console.WriteLine($"dock id:     {dockId}");
-                Console.WriteLine($"public key:  {Convert.ToHexStringLower(key.PublicKey)}");
-                Console.WriteLine($"fingerprint: {Ed25519Key.Fingerprint(key.PublicKey)}");
-                Console.WriteLine($"key file:    {paths.KeyFile}");
-                string endorsed;
-                try
-                {
-                    DockEndorsement.Read(paths.EndorsementFile, dockId, key.PublicKey);
-                    endorsed = $"yes ({paths.EndorsementFile})";
-                }
-                catch (IdentityException ex)
-                {
-                    endorsed = $"no: {ex.Message}";
-                }
-                Console.WriteLine($"endorsed:    {endorsed}");
-                Console.Write(Ed25519Key.PublicKeyPem(key.PublicKey));
-                return ExitCodes.Ok;
+                DockEndorsement.Read(paths.EndorsementFile, dockId, key.PublicKey);
+                endorsed = $"yes ({paths.EndorsementFile})";
             }
-            catch (InvalidDataException ex)
+            catch (IdentityException ex)
             {
-                Console.Error.WriteLine($"dock: {ex.Message}");
-                return ExitCodes.Usage;
+                endorsed = $"no: {ex.Message}";
             }
-        });
+            Console.WriteLine($"endorsed:    {endorsed}");
+            Console.Write(Ed25519Key.PublicKeyPem(key.PublicKey));
+            return Task.FromResult(ExitCodes.Ok);
+        }));
 
         var data2 = CliOptions.Data();
         var agencyKey = new Option<string>("--agency-key") { Description = "The agency's Ed25519 private key (PKCS#8 PEM).", Required = true };
-        var dockIdOption = new Option<string?>("--dock-id") { Description = "The dock id to endorse (default: derived from the dock key)." };
+        var dockIdOption = new Option<string?>("--dock-id") { Description = "The dock id to endorse (default: the dock's id)." };
         var endorse = new Command("endorse", "Endorse this dock's key with an agency key, so recorders trusting that agency talk to it.")
         {
             data2, agencyKey, dockIdOption,
         };
-        endorse.SetAction(parse =>
+        endorse.SetAction(parse => Run(() =>
         {
-            var paths = PathsFor(parse.GetValue(data2));
-            try
-            {
-                using var agency = KeyFile.Load(parse.GetValue(agencyKey)!);
-                using var key = KeyFile.LoadOrCreate(paths.KeyFile);
-                var dockId = parse.GetValue(dockIdOption) ?? DockIdentity.DefaultDockId(key.PublicKey);
-                DockEndorsement.Write(paths.EndorsementFile, agency, dockId, key.PublicKey);
-                Console.WriteLine($"Endorsed dock {dockId} (key {Ed25519Key.Fingerprint(key.PublicKey)}) by agency key " +
-                    $"{Ed25519Key.Fingerprint(agency.PublicKey)}: {paths.EndorsementFile}");
-                return ExitCodes.Ok;
-            }
-            catch (Exception ex) when (ex is InvalidDataException or FileNotFoundException or ArgumentException)
-            {
-                Console.Error.WriteLine($"dock: {ex.Message}");
-                return ExitCodes.Usage;
-            }
-        });
+            var paths = DataFolder.PathsFor(parse.GetValue(data2));
+            using var agency = LoadOther(parse.GetValue(agencyKey)!, "agency key");
+            using var key = DockKey.Load(paths, create: true);
+            var dockId = parse.GetValue(dockIdOption) ?? DockIdentity.DockIdFor(paths, key.PublicKey);
+            DockEndorsement.Write(paths.EndorsementFile, agency, dockId, key.PublicKey);
+            Console.WriteLine($"Endorsed dock {dockId} (key {Ed25519Key.Fingerprint(key.PublicKey)}) by agency key " +
+                $"{Ed25519Key.Fingerprint(agency.PublicKey)}: {paths.EndorsementFile}");
+            return Task.FromResult(ExitCodes.Ok);
+        }));
 
         var data3 = CliOptions.Data();
         var publicOnly = new Option<bool>("--public") { Description = "Export the public key (the only export there is).", Required = true };
         var export = new Command("export", "Print the dock's public key as PKIX PEM, for `dock verify --trust` and OpenSSL.") { data3, publicOnly };
-        export.SetAction(parse =>
+        export.SetAction(parse => Run(() =>
         {
-            var paths = PathsFor(parse.GetValue(data3));
-            if (!File.Exists(paths.KeyFile))
-            {
-                Console.Error.WriteLine($"dock: no dock key at {paths.KeyFile}. Pass --data with a dock's data folder.");
-                return ExitCodes.Usage;
-            }
-            try
-            {
-                using var key = KeyFile.Load(paths.KeyFile);
-                Console.Write(Ed25519Key.PublicKeyPem(key.PublicKey));
-                return ExitCodes.Ok;
-            }
-            catch (InvalidDataException ex)
-            {
-                Console.Error.WriteLine($"dock: {ex.Message}");
-                return ExitCodes.Usage;
-            }
-        });
+            using var key = DockKey.Load(DataFolder.PathsFor(parse.GetValue(data3)), create: false);
+            Console.Write(Ed25519Key.PublicKeyPem(key.PublicKey));
+            return Task.FromResult(ExitCodes.Ok);
+        }));
+
+        var data4 = CliOptions.Data();
+        var newPassphrase = new Option<string>("--passphrase-file") { Description = "A file holding the new passphrase (first line).", Required = true };
+        var seal = new Command("seal", $"Seal the dock key with a passphrase (Argon2id + XChaCha20-Poly1305), or change it. The current one, if sealed, " +
+            $"comes from {DockKey.PassphraseFileVariable} or {DockKey.PassphraseVariable}.") { data4, newPassphrase };
+        seal.SetAction(parse => Run(() =>
+        {
+            var paths = DataFolder.PathsFor(parse.GetValue(data4));
+            var replacement = DockKey.Passphrase(paths with { PassphraseFile = Path.GetFullPath(parse.GetValue(newPassphrase)!) })!;
+            using (DockKey.Load(paths, create: true)) { } // The current key opens (and exists) before anything is rewritten.
+            KeyFile.Reseal(paths.KeyFile, DockKey.Passphrase(paths), replacement);
+            Console.WriteLine($"Sealed {paths.KeyFile}. The dock now needs the passphrase at start: Dock:Identity:PassphraseFile, " +
+                $"{DockKey.PassphraseFileVariable} or {DockKey.PassphraseVariable}.");
+            return Task.FromResult(ExitCodes.Ok);
+        }));
+
+        var data5 = CliOptions.Data();
+        var unseal = new Command("unseal", $"Store the dock key without a passphrase again (mode 0600). The passphrase comes from {DockKey.PassphraseFileVariable} or {DockKey.PassphraseVariable}.")
+        {
+            data5,
+        };
+        unseal.SetAction(parse => Run(() =>
+        {
+            var paths = DataFolder.PathsFor(parse.GetValue(data5));
+            if (!KeyFile.IsSealed(paths.KeyFile)) return Task.FromResult(Fail($"{paths.KeyFile} is not sealed."));
+            var passphrase = DockKey.Passphrase(paths) ?? throw new IdentityException(
+                $"{paths.KeyFile} is sealed: give its passphrase in {DockKey.PassphraseFileVariable} or {DockKey.PassphraseVariable}.");
+            using (DockKey.Load(paths, create: false)) { }
+            KeyFile.Unseal(paths.KeyFile, passphrase);
+            Console.WriteLine($"Unsealed {paths.KeyFile} (mode 0600).");
+            return Task.FromResult(ExitCodes.Ok);
+        }));
+
+        var data6 = CliOptions.Data();
+        var reason = new Option<string>("--reason") { Description = "Why (recorded in the custody log): scheduled, suspected compromise, …", Required = true };
+        var rotate = new Command("rotate", "Replace the dock key. Stop the dock first. The old key signs a last checkpoint over the rotation event, " +
+            "the new key signs the same tree; the dock id stays. Then endorse the new key.") { data6, reason };
+        rotate.SetAction(parse => Run(async () =>
+        {
+            var why = parse.GetValue(reason)!;
+            if (string.IsNullOrWhiteSpace(why) || why.Any(char.IsControl) || why.Length > 200) return Fail("--reason must be 1-200 characters of plain text.");
+            var (dockId, oldFingerprint, newFingerprint) = await RotateAsync(parse.GetValue(data6), why, CancellationToken.None);
+            Console.WriteLine($"Dock {dockId}: key {oldFingerprint} replaced by {newFingerprint}; recorded in the custody log and checkpointed by both keys.");
+            Console.WriteLine("Recorders will refuse this dock until the new key is endorsed: dock keys endorse --agency-key AGENCY.key");
+            return ExitCodes.Ok;
+        }));
 
         keys.Subcommands.Add(show);
         keys.Subcommands.Add(export);
         keys.Subcommands.Add(endorse);
+        keys.Subcommands.Add(seal);
+        keys.Subcommands.Add(unseal);
+        keys.Subcommands.Add(rotate);
         return keys;
     }
 
-    private static DockPaths PathsFor(string? data) =>
-        DockPaths.From(new DockOptions { DataDirectory = data ?? new DockOptions().DataDirectory });
+    /// <summary>
+    /// The rotation, so that an auditor holding only the new key can still verify the old checkpoints:
+    /// the old key checkpoints a log that ends with "dock key OLD replaced by NEW" (its handover), and the
+    /// new key signs the same tree. custody-log-v1.md §4.
+    /// </summary>
+    private static async Task<(string DockId, string Old, string New)> RotateAsync(string? data, string reason, CancellationToken cancellationToken)
+    {
+        var paths = DataFolder.PathsFor(data);
+        using var folder = await DataFolder.OpenAsync(data, cancellationToken);
+        using var next = Ed25519Key.Generate();
+        var oldKey = folder.Key.PublicKey;
+        await folder.Log.AppendAsync((index, at) => new CustodyEvent(index, CustodyEventKind.DockKeyRotated, at, folder.DockId, DataFolder.Actor,
+            Detail: $"dock key {Convert.ToHexStringLower(oldKey)} replaced by {Convert.ToHexStringLower(next.PublicKey)}: {reason}"), cancellationToken);
+        await folder.Log.CheckpointAsync(cancellationToken);
+
+        // Pin the id (the default one derives from the key), keep the old public key, then swap keys atomically.
+        var pinned = DockIdentity.PinnedIdFile(paths);
+        if (!File.Exists(pinned)) await File.WriteAllTextAsync(pinned, folder.DockId + "\n", cancellationToken);
+        var retired = Path.Combine(Path.GetDirectoryName(paths.KeyFile)!, "retired");
+        Directory.CreateDirectory(retired);
+        await File.WriteAllTextAsync(Path.Combine(retired, Ed25519Key.Fingerprint(oldKey) + ".pem"), Ed25519Key.PublicKeyPem(oldKey), cancellationToken);
+        var staged = paths.KeyFile + ".next";
+        File.Delete(staged);
+        using (KeyFile.LoadOrCreateFrom(staged, next, DockKey.Passphrase(paths))) { }
+        File.Move(staged, paths.KeyFile, overwrite: true);
+
+        using var rotated = await DataFolder.OpenAsync(data, cancellationToken);
+        await rotated.Log.CheckpointAsync(cancellationToken);
+        return (folder.DockId, Ed25519Key.Fingerprint(oldKey), Ed25519Key.Fingerprint(next.PublicKey));
+    }
+
+    private static Ed25519Key LoadOther(string path, string what)
+    {
+        try
+        {
+            return KeyFile.Load(path);
+        }
+        catch (Exception ex) when (ex is InvalidDataException or FileNotFoundException or KeyPassphraseException)
+        {
+            throw new IdentityException($"The {what} cannot be used: {ex.Message}", ex);
+        }
+    }
+
+    private static async Task<int> Run(Func<Task<int>> action)
+    {
+        try
+        {
+            return await action();
+        }
+        catch (Exception ex) when (ex is IdentityException or CatalogException or IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            return Fail(ex.Message);
+        }
+    }
+
+    private static int Fail(string message)
+    {
+        Console.Error.WriteLine($"dock keys: {message}");
+        return ExitCodes.Usage;
+    }
 }

@@ -134,7 +134,7 @@ public static class RecordersCommand
     {
         if (!BayEndpoint.TryParse(endpointText, out var endpoint, out var error))
             throw new EnrolmentException($"--from {endpointText}: {error}");
-        using var identity = DockIdentity.Load(folder.Paths.KeyFile, folder.Paths.EndorsementFile, folder.DockId);
+        using var identity = DockIdentity.Load(folder.Paths, folder.DockId);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(TimeSpan.FromSeconds(30));
         IDockLinkTransport transport;

@@ -78,4 +78,8 @@ public sealed class IdentityOptions
 
     /// <summary>The agency's endorsement of this dock's key (written by <c>dock keys endorse</c>).</summary>
     public string EndorsementFile { get; set; } = "keys/dock.endorsement.json";
+
+    /// <summary>A file holding the passphrase that seals the dock key (e.g. a systemd credential). Without it,
+    /// DOCK_KEY_PASSPHRASE_FILE or DOCK_KEY_PASSPHRASE; without those the key is stored unsealed (0600).</summary>
+    public string? PassphraseFile { get; set; }
 }

@@ -29,6 +29,12 @@ public static class LogVerifier
         if (!keysTrusted)
             Step("dock key", false, "no --trust key given: the key shipped with the log was used, which proves nothing about who signed it", VerifyOutcome.UnknownKey);
 
+        var tree = new MerkleLevels();
+        foreach (var entry in entries) tree.Append(MerkleTree.LeafHash(entry));
+        var keys = WithHandovers(entries, notes, tree, trustedKeys, out var handovers);
+        if (handovers.Count > 0)
+            Step("key rotation", true, string.Join("; ", handovers), VerifyOutcome.UnknownKey);
+
         // 1. Every checkpoint is signed by a trusted dock key.
         var checkpoints = new List<Checkpoint>();
         string? origin = null;
@@ -44,7 +50,7 @@ public static class LogVerifier
                 continue;
             }
             Checkpoint? opened = null;
-            foreach (var key in trustedKeys)
+            foreach (var key in keys)
             {
                 if (SignedNote.TryOpen(note, name, key, out var text, out _) && Checkpoint.TryParse(text, out var parsed, out _))
                 {
@@ -58,7 +64,7 @@ public static class LogVerifier
                 continue;
             }
             bad++;
-            var known = trustedKeys.Select(k => SignedNote.KeyId(name, k)).ToHashSet();
+            var known = keys.Select(k => SignedNote.KeyId(name, k)).ToHashSet();
             bool byKnownKey = SignedNote.SignatureKeys(note).Any(s => s.Name == name && known.Contains(s.KeyId));
             var size = note.Split('\n').ElementAtOrDefault(1);
             Step("checkpoint signature", false, byKnownKey
@@ -67,12 +73,10 @@ public static class LogVerifier
         }
         if (bad == 0)
             Step("checkpoint signatures", notes.Count > 0, notes.Count > 0
-                ? $"{notes.Count} checkpoint(s) signed by trusted key(s) {string.Join(", ", trustedKeys.Select(k => Ed25519Key.Fingerprint(k)))}"
+                ? $"{notes.Count} checkpoint(s) signed by trusted key(s) {string.Join(", ", keys.Select(k => Ed25519Key.Fingerprint(k)))}"
                 : "there is no checkpoint: nothing commits to these entries", VerifyOutcome.Malformed);
 
         // 2. Each checkpoint's root is the root of that many entries, recomputed here.
-        var tree = new MerkleLevels();
-        foreach (var entry in entries) tree.Append(MerkleTree.LeafHash(entry));
         checkpoints.Sort((a, b) => a.Size.CompareTo(b.Size));
         long lastGood = 0;
         Checkpoint? firstBad = null;
@@ -130,6 +134,51 @@ public static class LogVerifier
                 : "all canonical and in order", VerifyOutcome.Malformed);
         return new LogVerifyReport(outcome, steps, entries.Count, notes.Count, committed);
     }
+
+    /// <summary>
+    /// A rotated dock key is trusted through its successor: entry i "dock-key-rotated: dock key OLD replaced by
+    /// NEW" hands over from OLD to NEW. If NEW is trusted and a checkpoint signed by NEW commits to entry i
+    /// (its root matching the entries here), OLD is trusted too, for the checkpoints it signed before.
+    /// A forged rotation entry cannot do this: it is only believed once the trusted key has committed to it.
+    /// </summary>
+    private static List<byte[]> WithHandovers(IReadOnlyList<byte[]> entries, IReadOnlyList<string> notes, MerkleLevels tree,
+        IReadOnlyList<byte[]> trusted, out List<string> handovers)
+    {
+        handovers = [];
+        var keys = trusted.ToList();
+        var rotations = new List<(long Index, byte[] Old, byte[] New)>();
+        for (int i = 0; i < entries.Count; i++)
+        {
+            if (CustodyEvent.TryParse(entries[i], out var e, out _) && e.Kind == CustodyEventKind.DockKeyRotated && e.Detail is { } detail
+                && RotationDetail.Match(detail) is { Success: true } m)
+                rotations.Add((i, Convert.FromHexString(m.Groups[1].Value), Convert.FromHexString(m.Groups[2].Value)));
+        }
+        bool changed = rotations.Count > 0;
+        while (changed)
+        {
+            changed = false;
+            foreach (var (index, oldKey, newKey) in rotations)
+            {
+                if (keys.Any(k => k.AsSpan().SequenceEqual(oldKey)) || !keys.Any(k => k.AsSpan().SequenceEqual(newKey))) continue;
+                foreach (var note in notes)
+                {
+                    var name = note.Split('\n', 2)[0];
+                    if (SignedNote.TryOpen(note, name, newKey, out var text, out _) && Checkpoint.TryParse(text, out var cp, out _)
+                        && cp.Size > index && cp.Size <= tree.Size && cp.RootHash.AsSpan().SequenceEqual(tree.Root(cp.Size)))
+                    {
+                        keys.Add(oldKey);
+                        handovers.Add($"key {Ed25519Key.Fingerprint(oldKey)} handed over to {Ed25519Key.Fingerprint(newKey)} at entry {index}");
+                        changed = true;
+                        break;
+                    }
+                }
+            }
+        }
+        return keys;
+    }
+
+    private static readonly System.Text.RegularExpressions.Regex RotationDetail =
+        new("^dock key ([0-9a-f]{64}) replaced by ([0-9a-f]{64})", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
 
     /// <summary>The export's entry file name: the index, zero-padded to 12 digits.</summary>
     public static string EntryFileName(long index) => index.ToString("D12", CultureInfo.InvariantCulture);

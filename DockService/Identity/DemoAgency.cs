@@ -13,8 +13,8 @@ public static class DemoAgency
     public static byte[] EndorseDock(DockPaths paths, string? dockId = null)
     {
         using var agency = KeyFile.LoadOrCreate(Path.Combine(paths.DataDirectory, "keys", "demo-agency.key"));
-        using var key = KeyFile.LoadOrCreate(paths.KeyFile);
-        DockEndorsement.Write(paths.EndorsementFile, agency, dockId ?? DockIdentity.DefaultDockId(key.PublicKey), key.PublicKey);
+        using var key = DockKey.Load(paths, create: true);
+        DockEndorsement.Write(paths.EndorsementFile, agency, dockId ?? DockIdentity.DockIdFor(paths, key.PublicKey), key.PublicKey);
         return agency.PublicKey;
     }
 

@@ -3,6 +3,7 @@ using Dock.Crypto.Hashing;
 using Dock.Crypto.Keys;
 using Dock.DeviceProtocol.Messages;
 using Dock.DeviceProtocol.Session;
+using Dock.Service.Configuration;
 
 namespace Dock.Service.Identity;
 
@@ -33,14 +34,28 @@ public sealed class DockIdentity : IDockCredential, IDisposable
     /// <summary>The id a dock gets when configuration names none: stable, derived from its key.</summary>
     public static string DefaultDockId(ReadOnlySpan<byte> publicKey) => "dock-" + Ed25519Key.Fingerprint(publicKey)[..12];
 
-    /// <summary>Loads the key (creating it on first start) and its endorsement.</summary>
-    public static DockIdentity Load(string keyFile, string endorsementFile, string? configuredDockId)
+    /// <summary>
+    /// The dock's id when configuration names none: the one pinned in "dock.id" beside the key (written
+    /// when the key is rotated, so the dock and its custody log keep their name), else derived from the key.
+    /// </summary>
+    public static string DockIdFor(DockPaths paths, ReadOnlySpan<byte> publicKey)
     {
-        var key = KeyFile.LoadOrCreate(keyFile);
+        var file = PinnedIdFile(paths);
+        if (File.Exists(file) && new FileInfo(file).Length <= 128 && File.ReadAllText(file).Trim() is var pinned && Identifier.IsValid(pinned))
+            return pinned;
+        return DefaultDockId(publicKey);
+    }
+
+    public static string PinnedIdFile(DockPaths paths) => Path.Combine(Path.GetDirectoryName(paths.KeyFile)!, "dock.id");
+
+    /// <summary>Loads the key (creating it on first start) and its endorsement.</summary>
+    public static DockIdentity Load(DockPaths paths, string? configuredDockId)
+    {
+        var key = DockKey.Load(paths, create: true);
         try
         {
-            var dockId = configuredDockId ?? DefaultDockId(key.PublicKey);
-            var endorsement = DockEndorsement.Read(endorsementFile, dockId, key.PublicKey);
+            var dockId = configuredDockId ?? DockIdFor(paths, key.PublicKey);
+            var endorsement = DockEndorsement.Read(paths.EndorsementFile, dockId, key.PublicKey);
             return new DockIdentity(key, dockId, endorsement);
         }
         catch

@@ -25,6 +25,26 @@ public sealed class ClipCatalogTests : IDisposable
     private static Info Recorder(string serial) => new(serial, "M", "1.0", "P1", 1, 1, 0, 0);
 
     [Fact]
+    public async Task OpenAsync_CatalogFromTheVersionBefore_UpgradesKeepingItsCheckpoints()
+    {
+        await using (var old = new SqliteConnection($"Data Source={DbPath}"))
+        {
+            await old.OpenAsync();
+            await using var cmd = old.CreateCommand();
+            cmd.CommandText = Migrations.All[0] + Migrations.All[1] +
+                "INSERT INTO custody_checkpoints(size, note, at) VALUES (7, 'dock/x\n7\nAAAA\n\n— dock/x sig\n', '2026-01-01T00:00:00Z'); PRAGMA user_version = 2;";
+            await cmd.ExecuteNonQueryAsync();
+        }
+        SqliteConnection.ClearAllPools();
+
+        var catalog = await ClipCatalog.OpenAsync(DbPath, _time, CancellationToken.None);
+
+        var notes = await Dock.Service.Custody.CustodyLog.ReadCheckpointsAsync(catalog, CancellationToken.None);
+        Assert.Equal(7, Assert.Single(notes).Size);
+        Assert.Empty(await catalog.ListRecorderKeysAsync(CancellationToken.None));
+    }
+
+    [Fact]
     public async Task OpenAsync_TwiceOnSameFile_MigratesOnceAndUsesWal()
     {
         await ClipCatalog.OpenAsync(DbPath, _time, CancellationToken.None);
@@ -34,7 +54,7 @@ public sealed class ClipCatalogTests : IDisposable
         await c.OpenAsync();
         await using var cmd = c.CreateCommand();
         cmd.CommandText = "PRAGMA user_version; ";
-        Assert.Equal(2L, await cmd.ExecuteScalarAsync());
+        Assert.Equal((long)Migrations.All.Length, await cmd.ExecuteScalarAsync());
         cmd.CommandText = "PRAGMA journal_mode;";
         Assert.Equal("wal", await cmd.ExecuteScalarAsync());
     }

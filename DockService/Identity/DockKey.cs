@@ -1,0 +1,56 @@
+using Dock.Crypto.Keys;
+using Dock.Service.Configuration;
+
+namespace Dock.Service.Identity;
+
+/// <summary>
+/// Loads the dock's key the same way for the service and every command: from its key file, unsealing it
+/// with the configured passphrase when it is sealed; every failure becomes an <see cref="IdentityException"/>
+/// that says what to do.
+/// </summary>
+public static class DockKey
+{
+    public const string PassphraseVariable = "DOCK_KEY_PASSPHRASE";
+    public const string PassphraseFileVariable = "DOCK_KEY_PASSPHRASE_FILE";
+
+    /// <summary>The passphrase from Dock:Identity:PassphraseFile, DOCK_KEY_PASSPHRASE_FILE or DOCK_KEY_PASSPHRASE, in that order; null if none.</summary>
+    public static string? Passphrase(DockPaths paths)
+    {
+        var file = paths.PassphraseFile ?? Environment.GetEnvironmentVariable(PassphraseFileVariable);
+        if (!string.IsNullOrEmpty(file))
+        {
+            try
+            {
+                if (new FileInfo(file).Length > 4096) throw new IdentityException($"The passphrase file {file} is larger than 4 KiB: is it the right file?");
+                var text = File.ReadAllText(file).TrimEnd('\r', '\n');
+                return text.Length > 0 ? text : throw new IdentityException($"The passphrase file {file} is empty.");
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                throw new IdentityException($"The passphrase file {file} cannot be read: {ex.Message}", ex);
+            }
+        }
+        var value = Environment.GetEnvironmentVariable(PassphraseVariable);
+        return string.IsNullOrEmpty(value) ? null : value;
+    }
+
+    /// <summary>Loads the dock key, creating it (sealed if a passphrase is configured) when <paramref name="create"/> and it does not exist.</summary>
+    public static Ed25519Key Load(DockPaths paths, bool create)
+    {
+        var passphrase = Passphrase(paths);
+        try
+        {
+            if (!create && !File.Exists(paths.KeyFile))
+                throw new IdentityException($"No dock key at {paths.KeyFile}: pass --data with a dock's data folder (or start the dock once).");
+            return create ? KeyFile.LoadOrCreate(paths.KeyFile, passphrase) : KeyFile.Load(paths.KeyFile, passphrase);
+        }
+        catch (KeyPassphraseException ex)
+        {
+            throw new IdentityException(ex.Message, ex);
+        }
+        catch (Exception ex) when (ex is InvalidDataException or IOException or UnauthorizedAccessException)
+        {
+            throw new IdentityException($"The dock key cannot be used: {ex.Message}", ex);
+        }
+    }
+}
