@@ -40,7 +40,31 @@ public static class BenchCommand
                 if (parse.GetValue(data) is null && Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
             }
         });
-        var bench = new Command("bench", "Benchmarks (figures, not pass/fail tests).") { ingest };
+        var data2 = new Option<string?>("--data") { Description = "Folder for the benchmark's catalog (default: a new folder under the temp directory; removed afterwards)." };
+        var events = new Option<int>("--events") { Description = "Events in the log to verify.", DefaultValueFactory = _ => 100_000 };
+        var custodyClip = CliOptions.Size("--clip-size", "The clip whose ingest time the per-clip custody work is compared with.", 200_000_000);
+        var custody = new Command("custody", "Custody log appends per second, time to verify a 100,000-event log, per-clip signing overhead vs ingest.")
+        {
+            data2, events, custodyClip,
+        };
+        custody.SetAction(async (parse, cancellationToken) =>
+        {
+            if (parse.GetValue(events) is < 1000 or > 10_000_000 || parse.GetValue(custodyClip) < 1 << 20)
+            {
+                await Console.Error.WriteLineAsync("dock bench custody: --events 1000..10000000, --clip-size ≥ 1MiB.");
+                return ExitCodes.Usage;
+            }
+            var dir = Path.GetFullPath(parse.GetValue(data2) ?? Path.Combine(Path.GetTempPath(), $"dock-bench-custody-{Environment.ProcessId}"));
+            try
+            {
+                return await new CustodyBenchmark(dir, parse.GetValue(events), parse.GetValue(custodyClip), Console.Out).RunAsync(cancellationToken);
+            }
+            finally
+            {
+                if (parse.GetValue(data2) is null && Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+            }
+        });
+        var bench = new Command("bench", "Benchmarks (figures, not pass/fail tests).") { ingest, custody };
         return bench;
     }
 }

@@ -95,7 +95,7 @@ public sealed class IngestBenchmark(IngestBenchmark.Settings settings, TextWrite
         return rate;
     }
 
-    private async Task<ScenarioResult> RunScenarioAsync(string name, int recorders, int clipsEach, long clipSize, double? throttle,
+    internal async Task<ScenarioResult> RunScenarioAsync(string name, int recorders, int clipsEach, long clipSize, double? throttle,
         CancellationToken cancellationToken)
     {
         var dataDirectory = Path.Combine(settings.DataDirectory, $"scenario-{recorders}x{clipsEach}");

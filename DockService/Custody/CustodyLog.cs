@@ -21,6 +21,7 @@ public sealed class CustodyLog
     private readonly TimeProvider _time;
     private readonly SemaphoreSlim _lock = new(1, 1);
     private readonly MerkleLevels _leaves;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<PendingAppend> _queue = new();
 
     private CustodyLog(ClipCatalog catalog, Ed25519Key key, string dockId, TimeProvider time, MerkleLevels leaves)
     {
@@ -59,32 +60,95 @@ public sealed class CustodyLog
         return new CustodyLog(catalog, key, dockId, time, leaves);
     }
 
-    /// <summary>Appends one event; <paramref name="make"/> receives the index and the dock's time.
+    /// <summary>
+    /// Appends one event; <paramref name="make"/> receives the index and the dock's time. It returns once
+    /// the entry is durable (synchronous=FULL commit). Appends that arrive while a commit is running are
+    /// written together in the next one (group commit): every bay can log at once for one fsync.
     /// Another process (a `dock recorders` command beside the running service) may append too: the
-    /// write transaction serialises them, and each first catches up with what the other wrote.</summary>
+    /// write transaction serialises them, and each first catches up with what the other wrote.
+    /// </summary>
     public async Task<CustodyEvent> AppendAsync(Func<long, DateTimeOffset, CustodyEvent> make, CancellationToken cancellationToken)
     {
-        await _lock.WaitAsync(cancellationToken);
+        var pending = new PendingAppend(make);
+        _queue.Enqueue(pending);
         try
         {
-            await using var c = await _catalog.OpenConnectionAsync(cancellationToken);
-            await using var tx = (SqliteTransaction)await c.BeginTransactionAsync(cancellationToken);
-            await CatchUpAsync(c, tx, cancellationToken);
-            long index = Size;
-            var entry = make(index, _time.GetUtcNow());
-            if (entry.Index != index || entry.DockId != DockId) throw new ArgumentException("A custody event must carry the next index and this dock's id.");
-            var bytes = entry.ToBytes();
-            var leaf = MerkleTree.LeafHash(bytes);
-            await ClipCatalog.ExecAsync(c, tx, "INSERT INTO custody_entries(idx, entry, leaf_hash) VALUES ($idx, $entry, $leaf);",
-                CancellationToken.None, ("$idx", index), ("$entry", bytes), ("$leaf", leaf));
-            await tx.CommitAsync(CancellationToken.None);
-            lock (_leaves) _leaves.Append(leaf);
-            return entry;
+            await _lock.WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            // Withdraw it unless a leader already took it into a commit (then it is, or will be, in the log).
+            if (pending.TryWithdraw()) throw;
+            return await pending.Completion.Task;
+        }
+        try
+        {
+            if (!pending.Completion.Task.IsCompleted) await CommitQueuedAsync();
         }
         finally
         {
             _lock.Release();
         }
+        return await pending.Completion.Task;
+    }
+
+    /// <summary>Writes everything queued (up to <see cref="MaxBatch"/>) in one transaction. Called under the lock.</summary>
+    private async Task CommitQueuedAsync()
+    {
+        var batch = new List<PendingAppend>();
+        while (batch.Count < MaxBatch && _queue.TryDequeue(out var next))
+            if (next.TryClaim()) batch.Add(next);
+        if (batch.Count == 0) return;
+        var written = new List<(PendingAppend Pending, CustodyEvent Entry, byte[] Leaf)>(batch.Count);
+        try
+        {
+            await using var c = await _catalog.OpenConnectionAsync(CancellationToken.None);
+            await using var tx = (SqliteTransaction)await c.BeginTransactionAsync(CancellationToken.None);
+            await CatchUpAsync(c, tx, CancellationToken.None);
+            long index = Size;
+            var now = _time.GetUtcNow();
+            foreach (var pending in batch)
+            {
+                CustodyEvent entry;
+                byte[] bytes;
+                try
+                {
+                    entry = pending.Make(index, now);
+                    if (entry.Index != index || entry.DockId != DockId) throw new ArgumentException("A custody event must carry the next index and this dock's id.");
+                    bytes = entry.ToBytes();
+                }
+                catch (ArgumentException ex)
+                {
+                    pending.Completion.TrySetException(ex); // This event is malformed; the others are not.
+                    continue;
+                }
+                var leaf = MerkleTree.LeafHash(bytes);
+                await ClipCatalog.ExecAsync(c, tx, "INSERT INTO custody_entries(idx, entry, leaf_hash) VALUES ($idx, $entry, $leaf);",
+                    CancellationToken.None, ("$idx", index), ("$entry", bytes), ("$leaf", leaf));
+                written.Add((pending, entry, leaf));
+                index++;
+            }
+            await tx.CommitAsync(CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            foreach (var pending in batch) pending.Completion.TrySetException(ex);
+            return;
+        }
+        lock (_leaves)
+            foreach (var (_, _, leaf) in written) _leaves.Append(leaf);
+        foreach (var (pending, entry, _) in written) pending.Completion.TrySetResult(entry);
+    }
+
+    private const int MaxBatch = 256;
+
+    private sealed class PendingAppend(Func<long, DateTimeOffset, CustodyEvent> make)
+    {
+        private int _state; // 0 queued, 1 claimed by a commit, 2 withdrawn by its caller.
+        public Func<long, DateTimeOffset, CustodyEvent> Make { get; } = make;
+        public TaskCompletionSource<CustodyEvent> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public bool TryClaim() => Interlocked.CompareExchange(ref _state, 1, 0) == 0;
+        public bool TryWithdraw() => Interlocked.CompareExchange(ref _state, 2, 0) == 0;
     }
 
     private async Task CatchUpAsync(SqliteConnection c, SqliteTransaction? tx, CancellationToken cancellationToken)

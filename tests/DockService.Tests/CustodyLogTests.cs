@@ -1,0 +1,83 @@
+using Dock.Crypto.Custody;
+using Dock.Crypto.Keys;
+using Dock.Crypto.Transparency;
+using Dock.Service.Catalog;
+using Dock.Service.Custody;
+
+namespace Dock.Service.Tests;
+
+/// <summary>The custody log on a real SQLite file: group commit, gap-free indexes, a second writer, reopening.</summary>
+public sealed class CustodyLogTests : IAsyncLifetime
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("dock-custody-").FullName;
+    private readonly Ed25519Key _key = Ed25519Key.Generate();
+    private ClipCatalog _catalog = null!;
+
+    public async Task InitializeAsync() => _catalog = await ClipCatalog.OpenAsync(Path.Combine(_dir, "catalog.db"), TimeProvider.System, CancellationToken.None);
+
+    public Task DisposeAsync()
+    {
+        _key.Dispose();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_dir, recursive: true);
+        return Task.CompletedTask;
+    }
+
+    private static Func<long, DateTimeOffset, CustodyEvent> Event(CustodyLog log, string detail) =>
+        (index, at) => new CustodyEvent(index, CustodyEventKind.Viewed, at, log.DockId, "tester", Detail: detail);
+
+    [Fact]
+    public async Task ConcurrentAppends_GetEveryIndexOnce_AndTheTreeMatchesTheStoredEntries()
+    {
+        var log = await CustodyLog.OpenAsync(_catalog, _key, "dock-test", TimeProvider.System, CancellationToken.None);
+        var appended = await Task.WhenAll(Enumerable.Range(0, 16).Select(t => Task.Run(async () =>
+        {
+            var mine = new List<CustodyEvent>();
+            for (int i = 0; i < 40; i++) mine.Add(await log.AppendAsync(Event(log, $"writer {t} event {i}"), CancellationToken.None));
+            return mine;
+        })));
+
+        var all = appended.SelectMany(x => x).ToList();
+        Assert.Equal(Enumerable.Range(0, 640).Select(i => (long)i), all.Select(e => e.Index).Order());
+        // Each writer's events are in the order it appended them.
+        Assert.All(appended, mine => Assert.Equal(mine.Select(e => e.Index).Order(), mine.Select(e => e.Index)));
+        var leaves = new List<byte[]>();
+        await foreach (var (index, bytes, leaf) in CustodyLog.ReadEntriesAsync(_catalog, CancellationToken.None))
+        {
+            Assert.Equal(leaves.Count, index);
+            Assert.Equal(MerkleTree.LeafHash(bytes), leaf);
+            leaves.Add(leaf);
+        }
+        var (checkpoint, _) = await log.CheckpointAsync(CancellationToken.None);
+        Assert.Equal(640, checkpoint.Size);
+        Assert.Equal(MerkleTree.Root(leaves, 640), checkpoint.RootHash);
+    }
+
+    [Fact]
+    public async Task MalformedEvent_FailsAlone_WithoutAGap()
+    {
+        var log = await CustodyLog.OpenAsync(_catalog, _key, "dock-test", TimeProvider.System, CancellationToken.None);
+        await log.AppendAsync(Event(log, "first"), CancellationToken.None);
+        await Assert.ThrowsAsync<ArgumentException>(() => log.AppendAsync(Event(log, "line\nbreak"), CancellationToken.None));
+        var next = await log.AppendAsync(Event(log, "second"), CancellationToken.None);
+        Assert.Equal(1, next.Index);
+    }
+
+    [Fact]
+    public async Task SecondWriter_OnTheSameCatalog_IsCaughtUp_AndReopeningRebuildsTheTree()
+    {
+        var service = await CustodyLog.OpenAsync(_catalog, _key, "dock-test", TimeProvider.System, CancellationToken.None);
+        var tool = await CustodyLog.OpenAsync(await ClipCatalog.OpenAsync(_catalog.Path, TimeProvider.System, CancellationToken.None), _key, "dock-test",
+            TimeProvider.System, CancellationToken.None);
+        await service.AppendAsync(Event(service, "by the service"), CancellationToken.None);
+        var byTool = await tool.AppendAsync(Event(tool, "by a command"), CancellationToken.None);
+        var byService = await service.AppendAsync(Event(service, "by the service again"), CancellationToken.None);
+        Assert.Equal(1, byTool.Index);
+        Assert.Equal(2, byService.Index);
+        var (fromService, _) = await service.CheckpointAsync(CancellationToken.None);
+        var reopened = await CustodyLog.OpenAsync(_catalog, _key, "dock-test", TimeProvider.System, CancellationToken.None);
+        var (fromReopened, _) = await reopened.CheckpointAsync(CancellationToken.None);
+        Assert.Equal(3, fromService.Size);
+        Assert.Equal(fromService.RootHash, fromReopened.RootHash);
+    }
+}
