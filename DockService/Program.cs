@@ -18,6 +18,7 @@ public static class Program
             RecordersCommand.Create(),
             VerifyCommand.Create(),
             LogCommand.Create(),
+            ClipsCommand.Create(),
             Bench.BenchCommand.Create(),
         };
         var parse = root.Parse(args);

@@ -49,14 +49,16 @@ public static class StatusCommand
     }
 
     public sealed record ClipStatus(string RecorderSerial, string ClipId, long Size, string Sha256, ClipState State, string OfficerId,
-        string Flags, DateTimeOffset DeviceStart, long PulledBytes, int Attempts, string? VaultPath, bool HashVerified, string? LastError);
+        string Flags, DateTimeOffset DeviceStart, long PulledBytes, int Attempts, string? VaultPath, bool HashVerified, string? LastError,
+        ClipHold? Hold, bool RecorderSigned);
 
     public sealed record RecorderStatus(string Serial, string Model, string Firmware, string OfficerId, string? KeyFingerprint,
         DateTimeOffset LastSeen, int? LastBatteryPercent, long? LastClockOffsetMs);
 
     public sealed record Totals(int Clips, long Bytes, IReadOnlyDictionary<string, int> ByState, int HashVerified, int Sessions, int BatterySamples);
 
-    public sealed record StatusReport(string DataDirectory, Totals Totals, IReadOnlyList<RecorderStatus> Recorders, IReadOnlyList<ClipStatus> Clips);
+    public sealed record StatusReport(string DataDirectory, Totals Totals, IReadOnlyList<RecorderStatus> Recorders, IReadOnlyList<ClipStatus> Clips,
+        IReadOnlyList<AlertRecord> Alerts);
 
     public static async Task<StatusReport> BuildAsync(ClipCatalog catalog, string dataDirectory, CancellationToken cancellationToken)
     {
@@ -69,10 +71,11 @@ public static class StatusCommand
             sessions.LastOrDefault(s => s.RecorderSerial == r.Serial && s.ClockOffsetMs is not null)?.ClockOffsetMs)).ToList();
         var clipStatus = clips.Select(c => new ClipStatus(c.RecorderSerial, c.ClipId, c.Size, c.DeviceSha256, c.State, c.OfficerId,
             c.Flags.ToString(), c.DeviceStart, c.PulledBytes, c.Attempts, c.VaultPath,
-            c.State is ClipState.Verified or ClipState.Released && c.StoredSha256 == c.DeviceSha256, c.LastError)).ToList();
+            c.State is ClipState.Verified or ClipState.Released && c.StoredSha256 == c.DeviceSha256, c.LastError,
+            c.Hold, !string.IsNullOrEmpty(c.RecorderSignature))).ToList();
         var byState = Enum.GetValues<ClipState>().ToDictionary(s => s.ToDb(), s => clips.Count(c => c.State == s));
         var totals = new Totals(clips.Count, clips.Sum(c => c.Size), byState, clipStatus.Count(c => c.HashVerified), sessions.Count, battery.Count);
-        return new StatusReport(dataDirectory, totals, recorders, clipStatus);
+        return new StatusReport(dataDirectory, totals, recorders, clipStatus, await catalog.ListAlertsAsync(cancellationToken));
     }
 
     private static void PrintText(StatusReport report)
@@ -81,6 +84,12 @@ public static class StatusCommand
         Console.WriteLine($"Clips: {report.Totals.Clips} ({CliOptions.FormatBytes(report.Totals.Bytes)}), hash-verified: {report.Totals.HashVerified}; " +
             string.Join(", ", report.Totals.ByState.Where(kv => kv.Value > 0).Select(kv => $"{kv.Key} {kv.Value}")));
         Console.WriteLine($"Docking sessions: {report.Totals.Sessions}, battery samples: {report.Totals.BatterySamples}");
+        if (report.Alerts.Count > 0)
+        {
+            Console.WriteLine($"Alerts ({report.Alerts.Count}, newest last):");
+            foreach (var alert in report.Alerts.TakeLast(20))
+                Console.WriteLine($"  {alert.At:u}  {alert.Kind,-22} {alert.RecorderSerial} {alert.ClipId} {alert.Message}");
+        }
         Console.WriteLine();
         foreach (var recorder in report.Recorders)
         {

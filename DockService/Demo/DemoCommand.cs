@@ -131,8 +131,13 @@ public static class DemoCommand
         Console.WriteLine($"  bytes pulled:      {CliOptions.FormatBytes(activity.BytesPulled)} in {seconds:0.0} s = {activity.BytesPulled / 1e6 / seconds:0.0} MB/s (docking to last clip verified)");
         Console.WriteLine($"  released:          {released} (policy {settings.ReleasePolicy})");
         Console.WriteLine($"  hash mismatches:   {activity.HashMismatches}; quarantined clips: {totals.ByState.GetValueOrDefault(ClipState.Quarantined.ToDb())}");
+        Console.WriteLine($"  record signatures: {report.Clips.Count(c => c.RecorderSigned)} clip(s) signed by their recorder at record time, " +
+            $"each checked against its enrolled key; held for a person: {activity.ClipsHeld}");
         Console.WriteLine($"  docking sessions:  {totals.Sessions}, battery samples: {totals.BatterySamples}");
         Console.WriteLine($"  see it again:      dock status --data {report.DataDirectory}");
+        if (report.Clips.FirstOrDefault(c => c.VaultPath is not null) is { } sample)
+            Console.WriteLine($"  prove one:         dock keys export --public --data {report.DataDirectory} > dock.pem; " +
+                $"dock verify {Path.Combine(report.DataDirectory, sample.VaultPath!)} --trust dock.pem");
         bool ok = finished && totals.HashVerified == expected
             && (settings.ReleasePolicy != ReleasePolicy.AfterLocalVerify || released == expected);
         Console.WriteLine(ok ? "Result: every clip is safe in the vault." : "Result: NOT every clip reached the vault verified (see above).");

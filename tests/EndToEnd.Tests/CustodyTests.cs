@@ -211,7 +211,7 @@ public sealed class CustodyTests : IAsyncLifetime
             Assert.Equal(
                 [CustodyEventKind.Acquired, CustodyEventKind.HashVerified, CustodyEventKind.SignatureVerified, CustodyEventKind.Stored,
                     CustodyEventKind.HashVerified, CustodyEventKind.Released],
-                clip.Select(e => e.Kind));
+                clip.Select(e => e.Kind).Where(k => k != CustodyEventKind.Exported)); // Other tests here export clips.
         }
         Assert.Equal(4, entries.Where(e => e.ClipId is not null).GroupBy(e => (e.RecorderSerial, e.ClipId)).Count());
 
@@ -225,7 +225,13 @@ public sealed class CustodyTests : IAsyncLifetime
             Assert.Equal(MerkleTree.Root(leaves, checkpoint.Size), checkpoint.RootHash);
             checkpoints.Add(checkpoint);
         }
-        Assert.True(checkpoints.Count >= 4); // One per verified clip, before its release.
+        // Each clip was committed to by a signed checkpoint before the recorder was told to release it.
+        foreach (var clip in entries.Where(e => e.ClipId is not null).GroupBy(e => (e.RecorderSerial, e.ClipId)))
+        {
+            long stored = clip.Single(e => e.Kind == CustodyEventKind.Stored).Index;
+            long released = clip.Single(e => e.Kind == CustodyEventKind.Released).Index;
+            Assert.Contains(checkpoints, c => c.Size > stored && c.Size <= released);
+        }
         foreach (var (older, newer) in checkpoints.Zip(checkpoints.Skip(1)))
             Assert.True(MerkleTree.VerifyConsistency(older.Size, newer.Size, older.RootHash, newer.RootHash, MerkleTree.ConsistencyProof(leaves, older.Size, newer.Size)));
     }
@@ -324,6 +330,27 @@ public sealed class CustodyTests : IAsyncLifetime
         await File.WriteAllTextAsync(Path.Combine(dir2, "checkpoint"), SignedNote.Sign(body, origin, attacker));
         (code, output) = await VerifyLogAsync(dir2, pem);
         Assert.True(code == 12, output);
+    }
+
+    [Fact]
+    public async Task ClipsExport_CopyVerifies_AndTheRetrievalIsACustodyEvent()
+    {
+        var serial = Path.GetFileName(Path.GetDirectoryName(_clip)!);
+        var clipId = Path.GetFileName(_clip);
+        var target = Directory.CreateTempSubdirectory("dock-clip-export-").FullName;
+        var (code, stdout, stderr) = await DockHarness.RunDockAsync("clips", "export", serial, clipId, target, "--reason", "case 2026-117 review",
+            "--data", _harness.DataDirectory);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("custody entry", stdout, StringComparison.Ordinal);
+        var (verify, output, _) = await DockHarness.RunDockAsync("verify", Path.Combine(target, clipId), "--trust", await TrustPemAsync());
+        Assert.True(verify == 0, output);
+        var exported = Assert.Single((await EnrolmentTests.EventsAsync(await _harness.CatalogAsync())),
+            e => e.Kind == CustodyEventKind.Exported && e.ClipId == clipId);
+        Assert.Contains("case 2026-117 review", exported.Detail, StringComparison.Ordinal);
+
+        (code, _, stderr) = await DockHarness.RunDockAsync("clips", "export", serial, "no-such-clip.mp4", target, "--reason", "x", "--data", _harness.DataDirectory);
+        Assert.Equal(2, code);
+        Assert.Contains("no clip", stderr, StringComparison.Ordinal);
     }
 
     private string Copy(string clip, out string manifest)
