@@ -96,6 +96,7 @@ public sealed class GoldenVectorTests
             ["description"] = "DockLink v1 golden frames (hardware-specs/docklink-v1.md). Integers little-endian; 'frame' = header ‖ payload ‖ payload_crc.",
             ["frames"] = frames,
             ["auth"] = JsonSerializer.SerializeToNode(AuthVector(), Json),
+            ["clip_signature"] = JsonSerializer.SerializeToNode(ClipSignatureVector(), Json),
         };
         return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
     }
@@ -116,6 +117,37 @@ public sealed class GoldenVectorTests
         return new AuthExample(Hex(agencySeed), Hex(agency.PublicKey), Hex(dockSeed), Hex(dock.PublicKey), DockId, Hex(deviceSeed), Hex(device.PublicKey),
             Serial, Hex(hostNonce), Hex(deviceNonce), Hex(agency.Sign(AuthTranscript.EndorsementMessage(DockId, dock.PublicKey))), Hex(transcript),
             Hex(dock.Sign(AuthTranscript.HostMessage(transcript))), Hex(device.Sign(AuthTranscript.DeviceMessage(transcript, device.PublicKey))));
+    }
+
+    public sealed record ClipSignatureExample(string DeviceSeed, string DevicePublicKey, string Serial, string ClipId, ulong Size, string Sha256,
+        long StartTime, long EndTime, string Message, string Signature);
+
+    private static readonly ClipSummary ExampleClip = new("20261124-081500-0001.mp4", 104_857_600, 1_795_508_100_000, 1_795_508_700_000,
+        ClipFlags.Mandatory | ClipFlags.Locked, Convert.FromHexString("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"));
+
+    /// <summary>§7.5: the record-time signature of the example clip by the example device key.</summary>
+    private static ClipSignatureExample ClipSignatureVector()
+    {
+        var seed = Fill(0xE0);
+        using var device = Ed25519Key.FromSeed(seed);
+        var message = ClipSignature.Message("DSJ-0001", ExampleClip);
+        return new ClipSignatureExample(Hex(seed), Hex(device.PublicKey), "DSJ-0001", ExampleClip.ClipId, ExampleClip.Size, Hex(ExampleClip.Sha256),
+            ExampleClip.StartMs, ExampleClip.EndMs, Hex(message), Hex(device.Sign(message)));
+    }
+
+    [Fact]
+    public async Task ClipSignatureVector_MatchesFileAndVerifies()
+    {
+        var file = JsonNode.Parse(await File.ReadAllTextAsync(VectorFile))!;
+        Assert.True(JsonNode.DeepEquals(file["clip_signature"], JsonSerializer.SerializeToNode(ClipSignatureVector(), Json)));
+        var v = ClipSignatureVector();
+        Assert.True(ClipSignature.Verify(Convert.FromHexString(v.DevicePublicKey), v.Serial, ExampleClip, Convert.FromHexString(v.Signature)));
+        // Any other size, hash, time or serial: the signature no longer verifies.
+        Assert.False(ClipSignature.Verify(Convert.FromHexString(v.DevicePublicKey), v.Serial, ExampleClip with { Size = ExampleClip.Size + 1 },
+            Convert.FromHexString(v.Signature)));
+        Assert.False(ClipSignature.Verify(Convert.FromHexString(v.DevicePublicKey), "DSJ-0002", ExampleClip, Convert.FromHexString(v.Signature)));
+        Assert.False(ClipSignature.Verify(Convert.FromHexString(v.DevicePublicKey), v.Serial, ExampleClip with { EndMs = ExampleClip.EndMs + 1 },
+            Convert.FromHexString(v.Signature)));
     }
 
     private static IReadOnlyList<(string Name, uint RequestId, Message Message)> Vectors()
@@ -141,6 +173,7 @@ public sealed class GoldenVectorTests
             ("clip_list", 9, new ClipList(2, [clip, clip with { ClipId = "20261124-090000-0002.mp4", Size = 5, Flags = ClipFlags.None }])),
             ("get_clip", 10, new GetClip(clip.ClipId)),
             ("clip_info", 10, new ClipInfo(clip, "P100001", [])),
+            ("clip_info_signed", 10, new ClipInfo(clip, "P100001", Convert.FromHexString(ClipSignatureVector().Signature))),
             ("read_clip", 11, new ReadClip(clip.ClipId, 262_144, 16)),
             ("clip_data", 11, new ClipData(262_144, Enumerable.Range(0, 16).Select(i => (byte)(0xD0 + i)).ToArray())),
             ("release_clip", 12, new ReleaseClip(clip.ClipId, sha)),
