@@ -92,6 +92,21 @@ public sealed partial class BayMonitor(IOptions<DockOptions> options, DockActivi
         }
     }
 
+    /// <summary>Stops the bays, then signs a last checkpoint so a clean stop leaves no entry uncommitted.</summary>
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken).ConfigureAwait(false);
+        if (_custody is null) return;
+        try
+        {
+            await _custody.Log.CheckpointAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is CatalogException or Microsoft.Data.Sqlite.SqliteException or IOException or OperationCanceledException)
+        {
+            LogCheckpointFailed(_logger, ex);
+        }
+    }
+
     public override void Dispose()
     {
         _identity?.Dispose();
