@@ -13,6 +13,19 @@ public static class CliOptions
 
     public static Option<bool> Json() => new("--json") { Description = "Print machine-readable JSON." };
 
+    /// <summary>A required "--reason": recorded in the custody log, so plain text of 1-200 characters.</summary>
+    public static Option<string> Reason(string description)
+    {
+        var option = new Option<string>("--reason") { Description = description, Required = true };
+        option.Validators.Add(result =>
+        {
+            var text = result.GetValueOrDefault<string>() ?? "";
+            if (string.IsNullOrWhiteSpace(text) || text.Any(char.IsControl) || text.Length > 200)
+                result.AddError("--reason must be 1-200 characters of plain text (it is recorded in the custody log).");
+        });
+        return option;
+    }
+
     public static Option<long> Size(string name, string description, long defaultValue) => new(name)
     {
         Description = $"{description} Units: {ByteSize.Units}.",

@@ -20,7 +20,7 @@ public static class ClipsCommand
         var serial = new Argument<string>("serial") { Description = "The recorder's serial." };
         var clipId = new Argument<string>("clip") { Description = "The clip id." };
         var dir = new Argument<string>("dir") { Description = "Folder to copy the clip, its manifest and the manifest's signature into." };
-        var reason = new Option<string>("--reason") { Description = "Why (recorded in the custody log), e.g. a case number.", Required = true };
+        var reason = CliOptions.Reason("Why (recorded in the custody log), e.g. a case number.");
         var export = new Command("export", "Copy a clip with its manifest and signature out of the vault; recorded as an 'exported' custody event.")
         {
             data, serial, clipId, dir, reason,
@@ -28,14 +28,13 @@ public static class ClipsCommand
         export.SetAction(async (parse, cancellationToken) =>
         {
             var why = parse.GetValue(reason)!;
-            if (string.IsNullOrWhiteSpace(why) || why.Any(char.IsControl) || why.Length > 200) return Fail("--reason must be 1-200 characters of plain text.");
             try
             {
                 using var folder = await DataFolder.OpenAsync(parse.GetValue(data), cancellationToken);
                 var row = (await folder.Catalog.ListClipsAsync(parse.GetValue(serial), cancellationToken)).FirstOrDefault(c => c.ClipId == parse.GetValue(clipId));
-                if (row is null) return Fail($"no clip {parse.GetValue(clipId)} of recorder {parse.GetValue(serial)} in the catalog (see `dock status`).");
+                if (row is null) return ExitCodes.UsageError("clips", $"no clip {parse.GetValue(clipId)} of recorder {parse.GetValue(serial)} in the catalog (see `dock status`).");
                 if (row.State is not (ClipState.Verified or ClipState.Released) || row.VaultPath is null || row.ManifestPath is null)
-                    return Fail($"{row.RecorderSerial}/{row.ClipId} is {row.State.ToDb()}, not verified in the vault: there is no proven copy to export.");
+                    return ExitCodes.UsageError("clips", $"{row.RecorderSerial}/{row.ClipId} is {row.State.ToDb()}, not verified in the vault: there is no proven copy to export.");
                 var target = Path.GetFullPath(parse.GetValue(dir)!);
                 Directory.CreateDirectory(target);
                 var source = Path.Combine(folder.Paths.DataDirectory, row.VaultPath);
@@ -43,12 +42,12 @@ public static class ClipsCommand
                 var copy = Path.Combine(target, row.ClipId);
                 foreach (var (from, to) in new[] { (source, copy), (manifest, copy + ".manifest.json"), (manifest + ".sig", copy + ".manifest.json.sig") })
                 {
-                    if (File.Exists(to)) return Fail($"{to} already exists; export into another folder.");
+                    if (File.Exists(to)) return ExitCodes.UsageError("clips", $"{to} already exists; export into another folder.");
                     File.Copy(from, to);
                 }
                 var sha = Sha256.ToHex(await Sha256.HashFileAsync(copy, cancellationToken: cancellationToken));
                 if (sha != row.DeviceSha256)
-                    return Fail($"the copy at {copy} hashes to {sha}, not the recorded {row.DeviceSha256}: the vault copy or the target disk is damaged. Do not use it.");
+                    return ExitCodes.UsageError("clips", $"the copy at {copy} hashes to {sha}, not the recorded {row.DeviceSha256}: the vault copy or the target disk is damaged. Do not use it.");
                 var entry = await folder.Log.AppendAsync((index, at) => new CustodyEvent(index, CustodyEventKind.Exported, at, folder.DockId, DataFolder.Actor,
                     row.RecorderSerial, row.ClipId, sha, row.Size, Detail: $"copied to {target}: {why}"), cancellationToken);
                 await folder.Log.CheckpointAsync(cancellationToken);
@@ -58,16 +57,11 @@ public static class ClipsCommand
             }
             catch (Exception ex) when (ex is IdentityException or CatalogException or IOException or UnauthorizedAccessException)
             {
-                return Fail(ex.Message);
+                return ExitCodes.UsageError("clips", ex.Message);
             }
         });
         clips.Subcommands.Add(export);
         return clips;
     }
 
-    private static int Fail(string message)
-    {
-        Console.Error.WriteLine($"dock clips: {message}");
-        return ExitCodes.Usage;
-    }
 }

@@ -8,4 +8,11 @@ public static class ExitCodes
     public const int Failed = 1;
     /// <summary>Bad command line or configuration, or a set-up problem (no endorsement, unreadable catalog).</summary>
     public const int Usage = 2;
+
+    /// <summary>Prints "dock COMMAND: message" to stderr and returns <see cref="Usage"/>.</summary>
+    public static int UsageError(string command, string message)
+    {
+        Console.Error.WriteLine($"dock {command}: {message}");
+        return Usage;
+    }
 }

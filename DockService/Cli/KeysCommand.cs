@@ -96,7 +96,7 @@ public static class KeysCommand
         unseal.SetAction(parse => Run(() =>
         {
             var paths = DataFolder.PathsFor(parse.GetValue(data5));
-            if (!KeyFile.IsSealed(paths.KeyFile)) return Task.FromResult(Fail($"{paths.KeyFile} is not sealed."));
+            if (!KeyFile.IsSealed(paths.KeyFile)) return Task.FromResult(ExitCodes.UsageError("keys", $"{paths.KeyFile} is not sealed."));
             var passphrase = DockKey.Passphrase(paths) ?? throw new IdentityException(
                 $"{paths.KeyFile} is sealed: give its passphrase in {DockKey.PassphraseFileVariable} or {DockKey.PassphraseVariable}.");
             using (DockKey.Load(paths, create: false)) { }
@@ -106,13 +106,12 @@ public static class KeysCommand
         }));
 
         var data6 = CliOptions.Data();
-        var reason = new Option<string>("--reason") { Description = "Why (recorded in the custody log): scheduled, suspected compromise, …", Required = true };
+        var reason = CliOptions.Reason("Why (recorded in the custody log): scheduled, suspected compromise, …");
         var rotate = new Command("rotate", "Replace the dock key. Stop the dock first. The old key signs a last checkpoint over the rotation event, " +
             "the new key signs the same tree; the dock id stays. Then endorse the new key.") { data6, reason };
         rotate.SetAction(parse => Run(async () =>
         {
             var why = parse.GetValue(reason)!;
-            if (string.IsNullOrWhiteSpace(why) || why.Any(char.IsControl) || why.Length > 200) return Fail("--reason must be 1-200 characters of plain text.");
             var (dockId, oldFingerprint, newFingerprint) = await RotateAsync(parse.GetValue(data6), why, CancellationToken.None);
             Console.WriteLine($"Dock {dockId}: key {oldFingerprint} replaced by {newFingerprint}; recorded in the custody log and checkpointed by both keys.");
             Console.WriteLine("Recorders will refuse this dock until the new key is endorsed: dock keys endorse --agency-key AGENCY.key");
@@ -179,13 +178,8 @@ public static class KeysCommand
         }
         catch (Exception ex) when (ex is IdentityException or CatalogException or IOException or UnauthorizedAccessException or ArgumentException)
         {
-            return Fail(ex.Message);
+            return ExitCodes.UsageError("keys", ex.Message);
         }
     }
 
-    private static int Fail(string message)
-    {
-        Console.Error.WriteLine($"dock keys: {message}");
-        return ExitCodes.Usage;
-    }
 }

@@ -30,7 +30,7 @@ public static class LogCommand
         {
             var target = Path.GetFullPath(parse.GetValue(dir)!);
             if (Directory.Exists(target) && Directory.EnumerateFileSystemEntries(target).Any())
-                return Fail($"{target} is not empty; export into a new or empty folder (an export is never merged into another).");
+                return ExitCodes.UsageError("log", $"{target} is not empty; export into a new or empty folder (an export is never merged into another).");
             try
             {
                 using var folder = await DataFolder.OpenAsync(parse.GetValue(data), cancellationToken);
@@ -45,7 +45,7 @@ public static class LogCommand
             }
             catch (Exception ex) when (ex is IdentityException or CatalogException or InvalidDataException or IOException or UnauthorizedAccessException)
             {
-                return Fail(ex.Message);
+                return ExitCodes.UsageError("log", ex.Message);
             }
         });
 
@@ -64,7 +64,7 @@ public static class LogCommand
             foreach (var pem in parse.GetValue(trust) ?? [])
             {
                 if (!File.Exists(pem) || new FileInfo(pem).Length > 4096 || !ClipVerifier.TryReadPublicKeyPem(await File.ReadAllTextAsync(pem, cancellationToken), out var key))
-                    return Fail($"--trust {pem} is not an Ed25519 public key in PEM form.");
+                    return ExitCodes.UsageError("log", $"--trust {pem} is not an Ed25519 public key in PEM form.");
                 keys.Add(key);
             }
             List<byte[]> entries;
@@ -90,7 +90,7 @@ public static class LogCommand
             }
             catch (Exception ex) when (ex is IdentityException or CatalogException or InvalidDataException or IOException or UnauthorizedAccessException)
             {
-                return Fail(ex.Message);
+                return ExitCodes.UsageError("log", ex.Message);
             }
             var report = LogVerifier.Verify(entries, notes, keys, trusted);
             if (parse.GetValue(json))
@@ -121,7 +121,7 @@ public static class LogCommand
             }
             catch (Exception ex) when (ex is IdentityException or CatalogException or InvalidDataException)
             {
-                return Fail(ex.Message);
+                return ExitCodes.UsageError("log", ex.Message);
             }
         });
 
@@ -193,9 +193,4 @@ public static class LogCommand
 
         """;
 
-    private static int Fail(string message)
-    {
-        Console.Error.WriteLine($"dock log: {message}");
-        return ExitCodes.Usage;
-    }
 }

@@ -30,7 +30,7 @@ public static class RecordersCommand
         enroll.SetAction(async (parse, cancellationToken) =>
         {
             if ((parse.GetValue(file) is null) == (parse.GetValue(from) is null))
-                return Fail("give exactly one of --file FILE or --from ENDPOINT.");
+                return ExitCodes.UsageError("recorders", "give exactly one of --file FILE or --from ENDPOINT.");
             try
             {
                 using var folder = await DataFolder.OpenAsync(parse.GetValue(data), cancellationToken, createCatalog: true);
@@ -60,7 +60,7 @@ public static class RecordersCommand
             }
             catch (Exception ex) when (ex is EnrolmentException or IdentityException or CatalogException or InvalidDataException or DockLinkException)
             {
-                return Fail(ex.Message);
+                return ExitCodes.UsageError("recorders", ex.Message);
             }
         });
 
@@ -89,13 +89,13 @@ public static class RecordersCommand
             }
             catch (Exception ex) when (ex is IdentityException or CatalogException or InvalidDataException)
             {
-                return Fail(ex.Message);
+                return ExitCodes.UsageError("recorders", ex.Message);
             }
         });
 
         var data3 = CliOptions.Data();
         var serialArgument = new Argument<string>("serial") { Description = "The recorder's serial number." };
-        var reason = new Option<string>("--reason") { Description = "Why (recorded in the custody log): lost, stolen, decommissioned…", Required = true };
+        var reason = CliOptions.Reason("Why (recorded in the custody log): lost, stolen, decommissioned…");
         var revoke = new Command("revoke", "Revoke a recorder's key: its footage is then held in quarantine and it is never told to delete anything.")
         {
             data3, serialArgument, reason,
@@ -103,22 +103,20 @@ public static class RecordersCommand
         revoke.SetAction(async (parse, cancellationToken) =>
         {
             var why = parse.GetValue(reason)!;
-            if (string.IsNullOrWhiteSpace(why) || why.Any(char.IsControl) || why.Length > 200)
-                return Fail("--reason must be 1-200 characters of plain text.");
             try
             {
                 using var folder = await DataFolder.OpenAsync(parse.GetValue(data3), cancellationToken);
                 var enrolment = new RecorderEnrolment(folder.Catalog, folder.Log);
                 var serial = parse.GetValue(serialArgument)!;
                 if (!await enrolment.RevokeAsync(serial, why, DataFolder.Actor, cancellationToken))
-                    return Fail($"recorder {serial} has no enrolled key to revoke (see `dock recorders list`).");
+                    return ExitCodes.UsageError("recorders", $"recorder {serial} has no enrolled key to revoke (see `dock recorders list`).");
                 await folder.Log.CheckpointAsync(cancellationToken);
                 Console.WriteLine($"Revoked the key of {serial}: {why}");
                 return ExitCodes.Ok;
             }
             catch (Exception ex) when (ex is IdentityException or CatalogException or InvalidDataException)
             {
-                return Fail(ex.Message);
+                return ExitCodes.UsageError("recorders", ex.Message);
             }
         });
 
@@ -152,9 +150,4 @@ public static class RecordersCommand
         return result;
     }
 
-    private static int Fail(string message)
-    {
-        Console.Error.WriteLine($"dock: {message}");
-        return ExitCodes.Usage;
-    }
 }
