@@ -23,6 +23,14 @@ public enum CustodyEventKind
     RecorderRevoked,
     /// <summary>The dock's own key was replaced (detail: old and new fingerprints). Later checkpoints use the new key.</summary>
     DockKeyRotated,
+    /// <summary>The clip joined the upload queue (detail: target and object key).</summary>
+    Queued,
+    /// <summary>An upload attempt started or resumed (detail: parts already held by the store).</summary>
+    Uploading,
+    /// <summary>The store accepted the whole object.</summary>
+    Uploaded,
+    /// <summary>The dock checked the store's copy against the clip's SHA-256 (detail: how).</summary>
+    CloudVerified,
 }
 
 /// <summary>

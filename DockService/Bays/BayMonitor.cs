@@ -3,6 +3,8 @@ using Dock.Service.Catalog;
 using Dock.Service.Configuration;
 using Dock.Service.Custody;
 using Dock.Service.Enrolment;
+using Dock.Service.Upload;
+using Dock.Service.Upload.Targets;
 using Dock.Service.Identity;
 using Dock.Service.Ingest;
 using Dock.Service.Vault;
@@ -27,6 +29,8 @@ public sealed partial class BayMonitor(IOptions<DockOptions> options, DockActivi
     private PullScheduler? _scheduler;
     private CustodyTrail? _custody;
     private RecorderEnrolment? _enrolment;
+    private ICloudTarget? _cloud;
+    private CloudTargetUri? _cloudUri;
 
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -38,6 +42,16 @@ public sealed partial class BayMonitor(IOptions<DockOptions> options, DockActivi
         var log = await CustodyLog.OpenAsync(_catalog, _identity.SigningKey, _identity.DockId, time, cancellationToken).ConfigureAwait(false);
         _custody = new CustodyTrail(log, _identity, _vault, _catalog);
         _enrolment = new RecorderEnrolment(_catalog, log);
+        CloudTargetUri.TryParse(_options.Cloud.Target, out _cloudUri, out _); // Validated at start.
+        try
+        {
+            _cloud = CloudTargets.Create(_cloudUri, paths.DataDirectory);
+        }
+        catch (CloudException ex)
+        {
+            // Only static set-up problems land here (e.g. no connection string): say so and do not start.
+            throw new IdentityException($"Dock:Cloud:Target {_cloudUri}: {ex.Message}", ex);
+        }
         await _catalog.EndOrphanSessionsAsync(cancellationToken).ConfigureAwait(false);
         LogStarting(_logger, _identity.DockId, paths.DataDirectory, _options.Bays.Count);
         await base.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -64,6 +78,8 @@ public sealed partial class BayMonitor(IOptions<DockOptions> options, DockActivi
             workers.Add(worker.RunAsync(stoppingToken));
         }
         workers.Add(CheckpointPeriodicallyAsync(stoppingToken));
+        var uploader = new Uploader(_catalog!, _vault!, _custody!.Log, _cloud!, _cloudUri!, _options.Cloud, activity, loggers.CreateLogger<Uploader>(), time);
+        workers.Add(uploader.RunAsync(stoppingToken));
         await Task.WhenAll(workers).ConfigureAwait(false);
     }
 
@@ -99,9 +115,10 @@ public sealed partial class BayMonitor(IOptions<DockOptions> options, DockActivi
         if (_custody is null) return;
         try
         {
-            await _custody.Log.CheckpointAsync(cancellationToken).ConfigureAwait(false);
+            // Not the stop token: the host may already have cancelled it, and this is one short local write.
+            await _custody.Log.CheckpointAsync(CancellationToken.None).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is CatalogException or Microsoft.Data.Sqlite.SqliteException or IOException or OperationCanceledException)
+        catch (Exception ex) when (ex is CatalogException or Microsoft.Data.Sqlite.SqliteException or IOException)
         {
             LogCheckpointFailed(_logger, ex);
         }
@@ -109,6 +126,7 @@ public sealed partial class BayMonitor(IOptions<DockOptions> options, DockActivi
 
     public override void Dispose()
     {
+        _cloud?.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _identity?.Dispose();
         _scheduler?.Dispose();
         base.Dispose();

@@ -136,5 +136,31 @@ internal static class Migrations
         DROP TABLE custody_checkpoints;
         ALTER TABLE custody_checkpoints_v3 RENAME TO custody_checkpoints;
         """,
+        // 4: the upload queue (Upload/): one row per verified clip, its multipart state, and the parts the store holds.
+        """
+        CREATE TABLE uploads (
+            id              INTEGER PRIMARY KEY,
+            clip_row        INTEGER NOT NULL UNIQUE REFERENCES clips(id),
+            target          TEXT NOT NULL,
+            object_key      TEXT NOT NULL,
+            priority        INTEGER NOT NULL,
+            state           TEXT NOT NULL CHECK (state IN ('queued','uploading','uploaded','verified')),
+            upload_id       TEXT,
+            part_size       INTEGER,
+            attempts        INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at TEXT NOT NULL,
+            last_error      TEXT,
+            queued_at       TEXT NOT NULL,
+            updated_at      TEXT NOT NULL
+        );
+        CREATE INDEX uploads_due ON uploads(state, priority DESC, queued_at);
+        CREATE TABLE upload_parts (
+            upload_row  INTEGER NOT NULL REFERENCES uploads(id),
+            part_number INTEGER NOT NULL,
+            receipt     TEXT NOT NULL,
+            size        INTEGER NOT NULL,
+            PRIMARY KEY (upload_row, part_number)
+        );
+        """,
     ];
 }

@@ -11,6 +11,13 @@ public static class CliOptions
         Description = "The dock's data folder (catalog, vault, keys). Default: Dock:DataDirectory from configuration, else ./dock-data.",
     };
 
+    /// <summary>"--cloud URI": where verified clips go (Dock:Cloud:Target).</summary>
+    public static Option<string?> Cloud() => new("--cloud")
+    {
+        Description = "Cloud target: file:DIR (default file:cloud, in the data folder), s3://BUCKET/PREFIX (AWS_* variables) or " +
+            "azblob://CONTAINER/PREFIX (AZURE_STORAGE_CONNECTION_STRING).",
+    };
+
     public static Option<bool> Json() => new("--json") { Description = "Print machine-readable JSON." };
 
     /// <summary>A required "--reason": recorded in the custody log, so plain text of 1-200 characters.</summary>

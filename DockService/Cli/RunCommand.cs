@@ -14,16 +14,18 @@ public static class RunCommand
     public static Command Create()
     {
         var data = CliOptions.Data();
+        var cloud = CliOptions.Cloud();
         var command = new Command("run", "Run the dock service: watch the configured bays and ingest every docked recorder. " +
             "Any --Dock:Key=value argument overrides configuration, e.g. --Dock:Bays:0:Id=1 --Dock:Bays:0:Endpoint=tcp://127.0.0.1:7001.")
         {
-            data,
+            data, cloud,
         };
         command.TreatUnmatchedTokensAsErrors = false;
         command.SetAction(async (parse, cancellationToken) =>
         {
             var overrides = new Dictionary<string, string?>();
             if (parse.GetValue(data) is { } dir) overrides["Dock:DataDirectory"] = dir;
+            if (parse.GetValue(cloud) is { } target) overrides["Dock:Cloud:Target"] = target;
             using var host = DockHost.Build([.. parse.UnmatchedTokens], overrides, new DockActivity());
             return await RunHostAsync(host, cancellationToken);
         });

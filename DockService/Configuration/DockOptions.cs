@@ -7,6 +7,8 @@ public enum ReleasePolicy
     Never,
     /// <summary>Once the vault copy has been re-read and its SHA-256 matches the recorder's.</summary>
     AfterLocalVerify,
+    /// <summary>Once the cloud target holds a copy whose SHA-256 the dock has checked (the default).</summary>
+    AfterCloudVerify,
 }
 
 /// <summary>The "Dock" configuration section. Bound from appsettings.json, DOCK_ environment
@@ -26,7 +28,9 @@ public sealed class DockOptions
     /// <summary>Clips pulled at once across all bays (each pull holds window × chunk bytes of memory).</summary>
     public int MaxConcurrentPulls { get; set; } = 4;
 
-    public ReleasePolicy ReleasePolicy { get; set; } = ReleasePolicy.AfterLocalVerify;
+    public ReleasePolicy ReleasePolicy { get; set; } = ReleasePolicy.AfterCloudVerify;
+
+    public CloudOptions Cloud { get; set; } = new();
 
     /// <summary>A recorder whose key is not enrolled: pull its footage into quarantine (true, the default:
     /// nothing is left at risk on an unknown camera) or leave it on the recorder. Either way it is
@@ -82,4 +86,32 @@ public sealed class IdentityOptions
     /// <summary>A file holding the passphrase that seals the dock key (e.g. a systemd credential). Without it,
     /// DOCK_KEY_PASSPHRASE_FILE or DOCK_KEY_PASSPHRASE; without those the key is stored unsealed (0600).</summary>
     public string? PassphraseFile { get; set; }
+}
+
+/// <summary>Where verified clips are forwarded (Upload/), and how.</summary>
+public sealed class CloudOptions
+{
+    /// <summary><c>file:DIR</c> (relative to DataDirectory), <c>s3://BUCKET/PREFIX</c> or <c>azblob://CONTAINER/PREFIX</c>.
+    /// Credentials never go here: S3 uses AWS_* variables or the profile chain, Azure AZURE_STORAGE_CONNECTION_STRING.</summary>
+    public string Target { get; set; } = "file:cloud";
+
+    /// <summary>Clips uploaded at once.</summary>
+    public int MaxConcurrentUploads { get; set; } = 4;
+
+    /// <summary>Total upload bandwidth in MB/s; 0 for no cap.</summary>
+    public double MaxMBps { get; set; }
+
+    /// <summary>Local-time windows with no new uploads, e.g. ["07:00-09:00"] when every dock in the building unloads.</summary>
+    public List<string> Blackout { get; set; } = [];
+
+    /// <summary>Clips larger than this go up in parts (S3 multipart, Azure blocks), resumable across restarts.</summary>
+    public long MultipartThreshold { get; set; } = 16L * 1024 * 1024;
+
+    public long PartSize { get; set; } = 8L * 1024 * 1024;
+
+    /// <summary>An alert (R10) when the oldest clip waiting for the cloud is older than this.</summary>
+    public TimeSpan PendingAlertAfter { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>Longest wait between retries of a failing upload (backoff with jitter grows up to this).</summary>
+    public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromMinutes(10);
 }

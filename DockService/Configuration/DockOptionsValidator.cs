@@ -39,6 +39,17 @@ public sealed class DockOptionsValidator : IValidateOptions<DockOptions>
         Positive(errors, "Dock:Link:HandshakeTimeout", options.Link.HandshakeTimeout);
         Range(errors, "Dock:Link:ReadChunkSize", options.Link.ReadChunkSize, 4096, 1024 * 1024);
         Range(errors, "Dock:Link:ReadWindow", options.Link.ReadWindow, 1, 64);
+        if (!Upload.CloudTargetUri.TryParse(options.Cloud.Target, out _, out var cloudError))
+            errors.Add($"Dock:Cloud:Target {cloudError}");
+        Range(errors, "Dock:Cloud:MaxConcurrentUploads", options.Cloud.MaxConcurrentUploads, 1, 64);
+        if (options.Cloud.MaxMBps < 0 || double.IsNaN(options.Cloud.MaxMBps)) errors.Add($"Dock:Cloud:MaxMBps is {options.Cloud.MaxMBps}; use 0 (no cap) or a positive MB/s.");
+        Range(errors, "Dock:Cloud:PartSize", options.Cloud.PartSize, 5L * 1024 * 1024, 512L * 1024 * 1024);
+        Range(errors, "Dock:Cloud:MultipartThreshold", options.Cloud.MultipartThreshold, options.Cloud.PartSize, 1L << 40);
+        for (int i = 0; i < options.Cloud.Blackout.Count; i++)
+            if (!Upload.UploadWindows.TryParse(options.Cloud.Blackout[i], out _, out var windowError))
+                errors.Add($"Dock:Cloud:Blackout:{i} {windowError}");
+        if (options.Cloud.PendingAlertAfter <= TimeSpan.Zero) errors.Add("Dock:Cloud:PendingAlertAfter must be above zero.");
+        Positive(errors, "Dock:Cloud:MaxRetryDelay", options.Cloud.MaxRetryDelay);
         if (string.IsNullOrWhiteSpace(options.Identity.KeyFile))
             errors.Add("Dock:Identity:KeyFile must name a file.");
         if (string.IsNullOrWhiteSpace(options.Identity.EndorsementFile))

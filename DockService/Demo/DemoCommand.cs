@@ -28,20 +28,22 @@ public static class DemoCommand
         var maxSize = CliOptions.Size("--max-clip-size", "Largest clip.", 48L << 20);
         var throttle = new Option<double?>("--throttle") { Description = "Per-recorder link speed in MB/s (USB 2.0 is about 40). Default: unthrottled." };
         var transport = new Option<SimulatedTransport>("--transport") { Description = "How recorders are reached: tcp, or serial (pty pairs).", DefaultValueFactory = _ => SimulatedTransport.Tcp };
-        var policy = new Option<ReleasePolicy>("--release-policy") { Description = "When recorders may delete clips.", DefaultValueFactory = _ => ReleasePolicy.AfterLocalVerify };
+        var policy = new Option<ReleasePolicy>("--release-policy") { Description = "When recorders may delete clips.", DefaultValueFactory = _ => ReleasePolicy.AfterCloudVerify };
+        var cloud = CliOptions.Cloud();
         var timeout = new Option<TimeSpan>("--timeout") { Description = "Give up after this long (hh:mm:ss).", DefaultValueFactory = _ => TimeSpan.FromMinutes(10) };
         var command = new Command("demo", "Run the dock against simulated recorders on embedded defaults and show the result.")
         {
-            data, recorders, clips, minSize, maxSize, throttle, transport, policy, timeout,
+            data, recorders, clips, minSize, maxSize, throttle, transport, policy, cloud, timeout,
         };
         command.SetAction((parse, cancellationToken) => RunAsync(new DemoSettings(
             parse.GetValue(data), parse.GetValue(recorders), parse.GetValue(clips), parse.GetValue(minSize), parse.GetValue(maxSize),
-            parse.GetValue(throttle), parse.GetValue(transport), parse.GetValue(policy), parse.GetValue(timeout)), cancellationToken));
+            parse.GetValue(throttle), parse.GetValue(transport), parse.GetValue(policy), parse.GetValue(timeout),
+            parse.GetValue(cloud) ?? "file:cloud"), cancellationToken));
         return command;
     }
 
     public sealed record DemoSettings(string? DataDirectory, int Recorders, int ClipsPerRecorder, long MinClipSize, long MaxClipSize,
-        double? ThrottleMBps, SimulatedTransport Transport, ReleasePolicy ReleasePolicy, TimeSpan Timeout);
+        double? ThrottleMBps, SimulatedTransport Transport, ReleasePolicy ReleasePolicy, TimeSpan Timeout, string Cloud = "file:cloud");
 
     public static async Task<int> RunAsync(DemoSettings settings, CancellationToken cancellationToken)
     {
@@ -79,6 +81,7 @@ public static class DemoCommand
         {
             ["Dock:DataDirectory"] = dataDirectory,
             ["Dock:ReleasePolicy"] = settings.ReleasePolicy.ToString(),
+            ["Dock:Cloud:Target"] = settings.Cloud,
             ["Dock:ReconnectInterval"] = "00:00:00.500",
         };
         for (int i = 0; i < fleet.Endpoints.Count; i++)
@@ -98,7 +101,9 @@ public static class DemoCommand
         try
         {
             finished = await display.RunUntilAsync(
-                a => a.Bays.Count == settings.Recorders && a.Bays.All(b => b.Finished), deadline.Token);
+                a => a.Bays.Count == settings.Recorders && a.Bays.All(b => b.Finished)
+                    && (settings.ReleasePolicy != ReleasePolicy.AfterCloudVerify || a.ClipsReleased >= a.ClipsVerified || a.CloudProblem is not null),
+                deadline.Token);
         }
         finally
         {
@@ -128,7 +133,9 @@ public static class DemoCommand
         Console.WriteLine();
         Console.WriteLine("Summary");
         Console.WriteLine($"  clips in vault:    {totals.HashVerified} of {expected} expected, SHA-256 verified against the recorder's hash (streamed and re-read)");
-        Console.WriteLine($"  bytes pulled:      {CliOptions.FormatBytes(activity.BytesPulled)} in {seconds:0.0} s = {activity.BytesPulled / 1e6 / seconds:0.0} MB/s (docking to last clip verified)");
+        Console.WriteLine($"  bytes pulled:      {CliOptions.FormatBytes(activity.BytesPulled)} in {seconds:0.0} s = {activity.BytesPulled / 1e6 / seconds:0.0} MB/s (docking until every clip was done)");
+        Console.WriteLine($"  cloud:             {activity.ClipsCloudVerified} verified in {settings.Cloud}" +
+            (activity.CloudProblem is { } problem ? $"; NOT USABLE: {problem}" : " (read back or the store's own SHA-256)"));
         Console.WriteLine($"  released:          {released} (policy {settings.ReleasePolicy})");
         Console.WriteLine($"  hash mismatches:   {activity.HashMismatches}; quarantined clips: {totals.ByState.GetValueOrDefault(ClipState.Quarantined.ToDb())}");
         Console.WriteLine($"  record signatures: {report.Clips.Count(c => c.RecorderSigned)} clip(s) signed by their recorder at record time, " +
@@ -139,8 +146,11 @@ public static class DemoCommand
             Console.WriteLine($"  prove one:         dock keys export --public --data {report.DataDirectory} > dock.pem; " +
                 $"dock verify {Path.Combine(report.DataDirectory, sample.VaultPath!)} --trust dock.pem");
         bool ok = finished && totals.HashVerified == expected
-            && (settings.ReleasePolicy != ReleasePolicy.AfterLocalVerify || released == expected);
-        Console.WriteLine(ok ? "Result: every clip is safe in the vault." : "Result: NOT every clip reached the vault verified (see above).");
+            && (settings.ReleasePolicy == ReleasePolicy.Never || released == expected);
+        Console.WriteLine(ok ? "Result: every clip is safe in the vault" + (settings.ReleasePolicy == ReleasePolicy.AfterCloudVerify ? " and in the cloud." : ".")
+            : totals.HashVerified == expected && activity.CloudProblem is not null
+                ? "Result: every clip is safe in the vault, but the cloud target is not usable, so the recorders keep their footage (see above)."
+                : "Result: NOT every clip reached the vault verified (see above).");
         return ok ? ExitCodes.Ok : ExitCodes.Failed;
     }
 }

@@ -45,6 +45,7 @@ public sealed class DockActivity
     private int _released;
     private int _mismatches;
     private int _held;
+    private int _cloudVerified;
 
     public long BytesPulled => Interlocked.Read(ref _bytesPulled);
     public int ClipsStored => Volatile.Read(ref _stored);
@@ -54,6 +55,18 @@ public sealed class DockActivity
 
     /// <summary>Whole copies held in quarantine because the recorder or its signature is not trusted.</summary>
     public int ClipsHeld => Volatile.Read(ref _held);
+
+    /// <summary>Why the cloud target cannot be used right now (credentials, missing container), or null.</summary>
+    public string? CloudProblem { get; private set; }
+
+    internal void SetCloudProblem(string? problem)
+    {
+        CloudProblem = problem;
+        Signal();
+    }
+
+    /// <summary>Clips whose cloud copy the dock verified since it started.</summary>
+    public int ClipsCloudVerified => Volatile.Read(ref _cloudVerified);
 
     public IReadOnlyList<BaySnapshot> Bays => [.. _bays.Values.OrderBy(b => b.BayId, StringComparer.Ordinal)];
 
@@ -76,6 +89,13 @@ public sealed class DockActivity
     internal void ClipReleased() { Interlocked.Increment(ref _released); Signal(); }
     internal void HashMismatch() { Interlocked.Increment(ref _mismatches); Signal(); }
     internal void ClipHeld() { Interlocked.Increment(ref _held); Signal(); }
+    internal void ClipCloudVerified() { Interlocked.Increment(ref _cloudVerified); Signal(); }
+
+    /// <summary>Completes at the next change of anything here (a clip verified, a bay's phase, …).</summary>
+    public Task NextChangeAsync()
+    {
+        lock (_lock) return _changed.Task;
+    }
 
     public async Task WaitUntilAsync(Func<DockActivity, bool> condition, CancellationToken cancellationToken)
     {

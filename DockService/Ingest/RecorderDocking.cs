@@ -55,6 +55,8 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
             int done = clips.Count(c => c.State is ClipState.Released);
             activity.SetBay(bayId, b => b with { ClipsDone = done, ClipsTotal = clips.Count });
             bool pull = trust.Trusted || options.QuarantineUnenrolled;
+            var cloudVerified = await catalog.CloudVerifiedClipsAsync(info.Serial, cancellationToken).ConfigureAwait(false);
+            var waiting = new List<ClipRecord>();
             foreach (var listed in clips)
             {
                 var clip = listed;
@@ -64,9 +66,10 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
                         clip = await ingestor.BringToVerifiedAsync(session, clip, context, cancellationToken).ConfigureAwait(false);
                 }
                 // Still listed although Released: the recorder did not delete it last time; ask again.
-                // Never for a recorder whose identity is not trusted.
-                if (clip.State is ClipState.Verified or ClipState.Released && options.ReleasePolicy == ReleasePolicy.AfterLocalVerify && trust.Trusted)
+                if (MayRelease(clip, trust, cloudVerified))
                     await ReleaseAsync(session, clip, context, cancellationToken).ConfigureAwait(false);
+                else if (clip.State == ClipState.Verified && options.ReleasePolicy == ReleasePolicy.AfterCloudVerify && trust.Trusted)
+                    waiting.Add(clip);
                 if (clip.State is ClipState.Verified or ClipState.Released)
                 {
                     done++;
@@ -83,23 +86,45 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
                 Phase = notDone == 0 ? BayPhase.Done : mismatched > 0 ? BayPhase.Error : BayPhase.Attention,
                 ClipId = null,
                 Finished = true,
-                Message = notDone == 0 ? null
+                Message = notDone == 0 ? (waiting.Count == 0 ? null : $"{waiting.Count} clip(s) safe in the vault, kept on the recorder until the cloud copy is verified")
                     : !pull ? $"{trust.Reason}; {notDone} clip(s) left on the recorder"
                     : mismatched > 0 ? $"{mismatched} clip(s) quarantined: hash mismatch, kept on the recorder"
                     : $"{untrusted} clip(s) held in quarantine, kept on the recorder: {(trust.Trusted ? "bad record-time signature" : trust.Reason)}",
             });
 
-            // Stay docked: sample the battery (charging log) until the recorder is taken out.
+            // Stay docked: sample the battery (charging log) and release clips as their cloud copies verify,
+            // until the recorder is taken out.
+            var nextSample = time.GetUtcNow() + options.BatteryPollInterval;
             while (true)
             {
-                var poll = Task.Delay(options.BatteryPollInterval, time, cancellationToken);
-                if (await Task.WhenAny(session.Completion, poll).ConfigureAwait(false) == session.Completion)
+                // Take the change signal before looking, so a verification that lands in between still wakes us.
+                var changed = activity.NextChangeAsync();
+                if (waiting.Count > 0)
+                {
+                    cloudVerified = await catalog.CloudVerifiedClipsAsync(info.Serial, cancellationToken).ConfigureAwait(false);
+                    foreach (var clip in waiting.Where(c => cloudVerified.Contains(c.Id)).ToList())
+                    {
+                        await ReleaseAsync(session, clip, context, cancellationToken).ConfigureAwait(false);
+                        waiting.Remove(clip);
+                    }
+                    if (waiting.Count == 0) activity.SetBay(bayId, b => b with { Message = null });
+                }
+                if (time.GetUtcNow() >= nextSample)
+                {
+                    await SampleBatteryAsync(bayId, sessionId, info.Serial, session, cancellationToken).ConfigureAwait(false);
+                    nextSample = time.GetUtcNow() + options.BatteryPollInterval;
+                }
+                var untilSample = nextSample - time.GetUtcNow();
+                var poll = Task.Delay(untilSample > TimeSpan.Zero ? untilSample : TimeSpan.Zero, time, cancellationToken);
+                var woke = waiting.Count > 0
+                    ? await Task.WhenAny(session.Completion, poll, changed).ConfigureAwait(false)
+                    : await Task.WhenAny(session.Completion, poll).ConfigureAwait(false);
+                if (woke == session.Completion)
                 {
                     await session.Completion.ConfigureAwait(false);
                     break;
                 }
-                await poll.ConfigureAwait(false);
-                await SampleBatteryAsync(bayId, sessionId, info.Serial, session, cancellationToken).ConfigureAwait(false);
+                cancellationToken.ThrowIfCancellationRequested(); // A cancelled poll only ends the wait; stop here.
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -117,6 +142,15 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
             await catalog.EndSessionAsync(sessionId, endReason, CancellationToken.None).ConfigureAwait(false);
         }
     }
+
+    /// <summary>Release per policy, and never for a recorder whose identity is not trusted.</summary>
+    private bool MayRelease(ClipRecord clip, RecorderTrust trust, IReadOnlySet<long> cloudVerified) =>
+        trust.Trusted && clip.State is ClipState.Verified or ClipState.Released && options.ReleasePolicy switch
+        {
+            ReleasePolicy.AfterLocalVerify => true,
+            ReleasePolicy.AfterCloudVerify => cloudVerified.Contains(clip.Id),
+            _ => false,
+        };
 
     private async Task<List<ClipRecord>> AnnounceAsync(Info info, HostSession session, bool signs, CancellationToken cancellationToken)
     {
@@ -166,7 +200,7 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
         var present = listed.Select(c => c.ClipId).ToHashSet(StringComparer.Ordinal);
         foreach (var row in await catalog.ListClipsAsync(serial, cancellationToken).ConfigureAwait(false))
         {
-            if (row.State == ClipState.Verified && !present.Contains(row.ClipId) && options.ReleasePolicy == ReleasePolicy.AfterLocalVerify)
+            if (row.State == ClipState.Verified && !present.Contains(row.ClipId) && options.ReleasePolicy != ReleasePolicy.Never)
                 await catalog.SetReleasedAsync(row.Id, "no longer on the recorder (released before the dock last stopped)", cancellationToken)
                     .ConfigureAwait(false);
         }

@@ -41,8 +41,10 @@ public sealed class RecorderTests
     public async Task CreateAsync_SameSeed_SameClipsAndHashesMadeFromTheBytes()
     {
         var options = new RecorderOptions { Serial = "DSJ-X-1", Seed = 42, ClipCount = 3, MinClipSize = 10_000, MaxClipSize = 200_000 };
-        using var one = await SimulatedRecorder.CreateAsync(options);
-        using var two = await SimulatedRecorder.CreateAsync(options);
+        // Same clock too: clip ids carry the recording time, and a second may tick between the two.
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 24, 18, 0, 0, TimeSpan.Zero));
+        using var one = await SimulatedRecorder.CreateAsync(options, time);
+        using var two = await SimulatedRecorder.CreateAsync(options, time);
 
         Assert.Equal(one.Clips.Select(c => (c.ClipId, c.Size, Sha256.ToHex(c.Sha256))), two.Clips.Select(c => (c.ClipId, c.Size, Sha256.ToHex(c.Sha256))));
         foreach (var clip in one.Clips)

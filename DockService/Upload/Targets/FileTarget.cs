@@ -1,0 +1,85 @@
+using System.Text.Json;
+using Dock.Crypto.Hashing;
+
+namespace Dock.Service.Upload.Targets;
+
+/// <summary>
+/// A local folder (or a mounted NAS share) as the cloud: the embedded default of `dock demo`. Objects are
+/// written to a temporary name, flushed and renamed, with their metadata in a ".meta.json" beside them;
+/// verification re-reads the file. Parts are not needed for a local disk: a restart rewrites the object.
+/// </summary>
+public sealed class FileTarget(string root) : ICloudTarget
+{
+    public string Description => $"file:{root}";
+    public bool SupportsParts => false;
+
+    public Task CheckAsync(CancellationToken cancellationToken)
+    {
+        if (!Directory.Exists(root))
+            throw new CloudException(CloudFailure.MissingContainer, $"The cloud folder {root} does not exist; create it (the dock does not create its target).");
+        return Task.CompletedTask;
+    }
+
+    public async Task<StoredObject?> HeadAsync(string key, CancellationToken cancellationToken)
+    {
+        var path = PathOf(key);
+        if (!File.Exists(path)) return null;
+        string? sha = null;
+        if (File.Exists(path + ".meta.json"))
+        {
+            try
+            {
+                sha = JsonSerializer.Deserialize<Dictionary<string, string>>(await File.ReadAllTextAsync(path + ".meta.json", cancellationToken))?.GetValueOrDefault("sha256");
+            }
+            catch (JsonException)
+            {
+                // Unreadable metadata: treat as carrying no hash; the upload then rewrites it.
+            }
+        }
+        return new StoredObject(new FileInfo(path).Length, sha);
+    }
+
+    public async Task PutAsync(string key, Stream content, long length, ObjectMetadata metadata, CancellationToken cancellationToken)
+    {
+        var path = PathOf(key);
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            var temporary = path + ".uploading";
+            await using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous))
+            {
+                await content.CopyToAsync(file, 1 << 20, cancellationToken);
+                if (file.Length != length) throw new CloudException(CloudFailure.Transient, $"wrote {file.Length} bytes of {key}, expected {length}");
+                file.Flush(flushToDisk: true);
+            }
+            await File.WriteAllTextAsync(path + ".meta.json", JsonSerializer.Serialize(metadata.ToDictionary()), cancellationToken);
+            File.Move(temporary, path, overwrite: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new CloudException(ex is UnauthorizedAccessException ? CloudFailure.Credentials : CloudFailure.Transient,
+                $"Writing {key} to {root} failed: {ex.Message}", ex);
+        }
+    }
+
+    public Task<string> BeginPartsAsync(string key, ObjectMetadata metadata, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("A folder target takes whole objects.");
+
+    public Task<string> UploadPartAsync(string key, string uploadId, int partNumber, Stream content, long length, byte[] partSha256,
+        CancellationToken cancellationToken) => throw new NotSupportedException("A folder target takes whole objects.");
+
+    public Task CompletePartsAsync(string key, string uploadId, IReadOnlyList<(int PartNumber, string Receipt)> parts, ObjectMetadata metadata,
+        CancellationToken cancellationToken) => throw new NotSupportedException("A folder target takes whole objects.");
+
+    public async Task<CloudVerification> VerifyAsync(string key, long size, string sha256, CancellationToken cancellationToken)
+    {
+        var path = PathOf(key);
+        if (!File.Exists(path)) return new CloudVerification(false, "the file is missing", null);
+        var found = Sha256.ToHex(await Sha256.HashFileAsync(path, cancellationToken: cancellationToken));
+        return new CloudVerification(found == sha256 && new FileInfo(path).Length == size, "re-read from the folder", found);
+    }
+
+    private string PathOf(string key) => Path.Combine(root, key.Replace('/', Path.DirectorySeparatorChar));
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+}

@@ -1,0 +1,390 @@
+using Dock.Crypto.Custody;
+using Dock.Crypto.Hashing;
+using Dock.Service.Catalog;
+using Dock.Service.Configuration;
+using Dock.Service.Custody;
+using Dock.Service.Ingest;
+using Dock.Service.Vault;
+using Microsoft.Extensions.Logging;
+using Polly;
+using Polly.CircuitBreaker;
+using Polly.Retry;
+
+namespace Dock.Service.Upload;
+
+/// <summary>
+/// Forwards verified clips to the cloud target (R1: 即时上传云存储) from the durable queue in the catalog:
+/// R11 recordings first; a concurrency limit, an optional bandwidth cap and blackout windows; multipart
+/// uploads resumed part by part after a restart; retries with backoff and jitter behind a circuit
+/// breaker; and then a check of what the store holds. Only a clip whose cloud copy verified may be
+/// released (ReleasePolicy.AfterCloudVerify). Every step is a custody event.
+/// </summary>
+public sealed partial class Uploader
+{
+    private readonly ClipCatalog _catalog;
+    private readonly ClipVault _vault;
+    private readonly CustodyLog _log;
+    private readonly ICloudTarget _target;
+    private readonly CloudTargetUri _uri;
+    private readonly CloudOptions _options;
+    private readonly DockActivity _activity;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly BandwidthLimiter? _limiter;
+    private readonly ResiliencePipeline _calls;
+    private readonly IReadOnlyList<UploadWindow> _blackout;
+    private readonly HashSet<long> _busy = [];
+    private readonly Lock _lock = new();
+    private readonly Dictionary<string, DateTimeOffset> _alerted = new(StringComparer.Ordinal);
+
+    public Uploader(ClipCatalog catalog, ClipVault vault, CustodyLog log, ICloudTarget target, CloudTargetUri uri, CloudOptions options,
+        DockActivity activity, ILogger<Uploader> logger, TimeProvider time)
+    {
+        _catalog = catalog;
+        _vault = vault;
+        _log = log;
+        _target = target;
+        _uri = uri;
+        _options = options;
+        _activity = activity;
+        _logger = logger;
+        _time = time;
+        _limiter = options.MaxMBps > 0 ? new BandwidthLimiter(options.MaxMBps * 1e6, time) : null;
+        _blackout = [.. options.Blackout.Select(w => UploadWindows.TryParse(w, out var window, out _) ? window : null!)];
+        // Quick retries for a blip, inside a breaker that stops hammering a store that is down; the queue's
+        // own backoff (persisted, so it survives restarts) takes over for long outages.
+        _calls = new ResiliencePipelineBuilder { TimeProvider = time }
+            .AddRetry(new RetryStrategyOptions
+            {
+                ShouldHandle = new PredicateBuilder().Handle<CloudException>(e => e.Failure == CloudFailure.Transient),
+                MaxRetryAttempts = 3,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = TimeSpan.FromMilliseconds(200),
+            })
+            .AddCircuitBreaker(new CircuitBreakerStrategyOptions
+            {
+                ShouldHandle = new PredicateBuilder().Handle<CloudException>(e => e.Failure == CloudFailure.Transient),
+                FailureRatio = 0.5,
+                MinimumThroughput = 8,
+                SamplingDuration = TimeSpan.FromSeconds(30),
+                BreakDuration = TimeSpan.FromSeconds(15),
+            })
+            .Build();
+    }
+
+    public async Task RunAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await CheckTargetAsync(stoppingToken);
+            int moved = await _catalog.RetargetPendingUploadsAsync(_uri.ToString(), stoppingToken);
+            if (moved > 0) LogRetargeted(_logger, moved, _uri.ToString());
+            await EnqueueVerifiedAsync(stoppingToken);
+            var workers = Enumerable.Range(0, _options.MaxConcurrentUploads).Select(_ => WorkerAsync(stoppingToken)).ToList();
+            workers.Add(WatchBacklogAsync(stoppingToken));
+            await Task.WhenAll(workers);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping: the queue is durable; whatever was in flight resumes at the next start.
+        }
+    }
+
+    private async Task CheckTargetAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _target.CheckAsync(cancellationToken);
+            LogTargetReady(_logger, _target.Description);
+            _activity.SetCloudProblem(null);
+        }
+        catch (CloudException ex)
+        {
+            // The dock keeps ingesting (getting footage off the cameras matters most); nothing is released meanwhile.
+            if (ex.NeedsAPerson) _activity.SetCloudProblem(ex.Message);
+            await AlertAsync("cloud-target", null, null, $"the cloud target {_target.Description} cannot be used: {ex.Message} " +
+                "Clips stay queued and on the recorders until it works.", cancellationToken);
+        }
+    }
+
+    /// <summary>Queues verified clips that are not queued yet (each a custody event).</summary>
+    private async Task EnqueueVerifiedAsync(CancellationToken cancellationToken)
+    {
+        var added = await _catalog.EnqueueVerifiedAsync(_uri.ToString(), c => ObjectLayout.Clip(_uri.Prefix, c.DeviceStart, c.RecorderSerial, c.ClipId),
+            cancellationToken);
+        foreach (var (upload, clip) in added)
+            await RecordAsync(CustodyEventKind.Queued, clip, $"for {_uri}/{upload.ObjectKey} (priority {upload.Priority})", cancellationToken);
+    }
+
+    private async Task WorkerAsync(CancellationToken stoppingToken)
+    {
+        while (true)
+        {
+            stoppingToken.ThrowIfCancellationRequested();
+            var wait = UploadWindows.WaitAt(_blackout, TimeOnly.FromDateTime(_time.GetLocalNow().DateTime));
+            if (wait > TimeSpan.Zero)
+            {
+                await Task.Delay(wait < TimeSpan.FromMinutes(1) ? wait : TimeSpan.FromMinutes(1), _time, stoppingToken);
+                continue;
+            }
+            var changed = _activity.NextChangeAsync();
+            await EnqueueVerifiedAsync(stoppingToken);
+            var upload = await ClaimNextAsync(stoppingToken);
+            if (upload is null)
+            {
+                var due = await _catalog.NextUploadDueAtAsync(stoppingToken);
+                var idle = due is { } at ? at - _time.GetUtcNow() : TimeSpan.FromSeconds(30);
+                idle = idle < TimeSpan.FromMilliseconds(50) ? TimeSpan.FromMilliseconds(50) : idle > TimeSpan.FromSeconds(30) ? TimeSpan.FromSeconds(30) : idle;
+                await Task.WhenAny(changed, Task.Delay(idle, _time, stoppingToken));
+                continue;
+            }
+            try
+            {
+                await ProcessAsync(upload, stoppingToken);
+            }
+            finally
+            {
+                lock (_lock) _busy.Remove(upload.Id);
+            }
+        }
+    }
+
+    private async Task<UploadRecord?> ClaimNextAsync(CancellationToken cancellationToken)
+    {
+        for (int tries = 0; tries < 4; tries++)
+        {
+            long[] busy;
+            lock (_lock) busy = [.. _busy];
+            var next = await _catalog.NextDueUploadAsync(_time.GetUtcNow(), busy, cancellationToken);
+            if (next is null) return null;
+            lock (_lock)
+                if (_busy.Add(next.Id)) return next;
+        }
+        return null;
+    }
+
+    private async Task ProcessAsync(UploadRecord upload, CancellationToken stoppingToken)
+    {
+        var clip = await _catalog.GetClipAsync(upload.ClipRow, stoppingToken)
+            ?? throw new CatalogException($"Upload {upload.Id} names clip row {upload.ClipRow}, which does not exist.");
+        try
+        {
+            await UploadAndVerifyAsync(upload, clip, stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (CloudException ex) when (ex.Failure == CloudFailure.UploadGone)
+        {
+            await _catalog.ResetUploadAsync(upload.Id, CancellationToken.None);
+            await RetryLaterAsync(upload, clip, ex.Message, TimeSpan.Zero);
+        }
+        catch (CloudException ex) when (ex.NeedsAPerson)
+        {
+            _activity.SetCloudProblem(ex.Message);
+            await AlertAsync(ex.Failure.ToString(), clip.RecorderSerial, null, ex.Message, CancellationToken.None);
+            await RetryLaterAsync(upload, clip, ex.Message, _options.MaxRetryDelay);
+        }
+        catch (Exception ex) when (ex is CloudException or BrokenCircuitException or IOException or OperationCanceledException)
+        {
+            // Transient (including an HTTP timeout): back off, with jitter so a fleet of docks does not retry in step.
+            await RetryLaterAsync(upload, clip, ex is BrokenCircuitException ? "the store keeps failing; pausing uploads" : ex.Message, Backoff(upload.Attempts));
+        }
+    }
+
+    private async Task UploadAndVerifyAsync(UploadRecord upload, ClipRecord clip, CancellationToken cancellationToken)
+    {
+        var key = upload.ObjectKey;
+        var path = _vault.Resolve(clip.VaultPath ?? throw new CatalogException($"{clip.RecorderSerial}/{clip.ClipId} has no vault copy to upload."));
+        var manifest = _vault.Resolve(clip.ManifestPath ?? throw new CatalogException($"{clip.RecorderSerial}/{clip.ClipId} has no manifest."));
+        var metadata = new ObjectMetadata(clip.DeviceSha256, _log.DockId, clip.RecorderSerial, clip.ClipId, "application/octet-stream");
+
+        if (upload.State != UploadState.Uploaded)
+        {
+            var existing = await Call(ct => _target.HeadAsync(key, ct), cancellationToken);
+            if (existing is { } found && found.Size == clip.Size && found.Sha256Metadata == clip.DeviceSha256)
+            {
+                // Idempotent: the store already holds this content under this name (an earlier run got this far).
+                await RecordAsync(CustodyEventKind.Uploaded, clip, $"{_uri}/{key}: already in the store with this sha256", cancellationToken);
+            }
+            else
+            {
+                var parts = await _catalog.ListUploadPartsAsync(upload.Id, cancellationToken);
+                await RecordAsync(CustodyEventKind.Uploading, clip, parts.Count == 0
+                    ? $"to {_uri}/{key}"
+                    : $"to {_uri}/{key}, resuming: {parts.Count} part(s) already in the store", cancellationToken);
+                await _catalog.SetUploadStateAsync(upload.Id, UploadState.Uploading, cancellationToken);
+                if (_target.SupportsParts && clip.Size > _options.MultipartThreshold)
+                    await UploadPartsAsync(upload, clip, path, key, metadata, cancellationToken);
+                else
+                {
+                    if (_limiter is not null) await _limiter.AcquireAsync(clip.Size, cancellationToken);
+                    await Call(async ct =>
+                    {
+                        await using var body = new FileSegmentStream(path, 0, clip.Size);
+                        await _target.PutAsync(key, body, clip.Size, metadata, ct);
+                        return true;
+                    }, cancellationToken);
+                }
+                await RecordAsync(CustodyEventKind.Uploaded, clip, $"{_uri}/{key}", cancellationToken);
+            }
+            await PutSmallAsync(ObjectLayout.Manifest(key), manifest, metadata with { ContentType = "application/json" }, cancellationToken);
+            await PutSmallAsync(ObjectLayout.ManifestSignature(key), manifest + ".sig", metadata, cancellationToken);
+            await _catalog.SetUploadStateAsync(upload.Id, UploadState.Uploaded, cancellationToken);
+        }
+
+        var check = await Call(ct => _target.VerifyAsync(key, clip.Size, clip.DeviceSha256, ct), cancellationToken);
+        if (!check.Matches)
+        {
+            // The store holds something else: never count it as a copy. Upload again from the start.
+            await _catalog.ResetUploadAsync(upload.Id, CancellationToken.None);
+            throw new CloudException(CloudFailure.Transient, $"{_uri}/{key} did not verify ({check.How}: found sha256 {check.FoundSha256 ?? "none"}, " +
+                $"expected {clip.DeviceSha256}); uploading it again.");
+        }
+        await RecordAsync(CustodyEventKind.CloudVerified, clip, $"{_uri}/{key}: {check.How}", cancellationToken);
+        _activity.SetCloudProblem(null);
+        await _catalog.SetUploadStateAsync(upload.Id, UploadState.Verified, cancellationToken);
+        _activity.ClipCloudVerified();
+        LogCloudVerified(_logger, clip.RecorderSerial, clip.ClipId, key, check.How);
+        await UploadCheckpointAsync(cancellationToken);
+    }
+
+    /// <summary>A parts upload, resumed from the parts the catalog says the store already holds.</summary>
+    private async Task UploadPartsAsync(UploadRecord upload, ClipRecord clip, string path, string key, ObjectMetadata metadata, CancellationToken cancellationToken)
+    {
+        long partSize = upload.PartSize ?? _options.PartSize;
+        var uploadId = upload.UploadId;
+        if (uploadId is null)
+        {
+            uploadId = await Call(ct => _target.BeginPartsAsync(key, metadata, ct), cancellationToken);
+            await _catalog.SetUploadIdAsync(upload.Id, uploadId, partSize, cancellationToken);
+        }
+        var done = (await _catalog.ListUploadPartsAsync(upload.Id, cancellationToken)).ToDictionary(p => p.PartNumber);
+        int count = (int)((clip.Size + partSize - 1) / partSize);
+        var receipts = new List<(int, string)>(count);
+        for (int part = 1; part <= count; part++)
+        {
+            long offset = (part - 1) * partSize;
+            long length = Math.Min(partSize, clip.Size - offset);
+            if (done.TryGetValue(part, out var held) && held.Size == length)
+            {
+                receipts.Add((part, held.Receipt));
+                continue;
+            }
+            byte[] partSha;
+            await using (var forHash = new FileSegmentStream(path, offset, length))
+                partSha = await System.Security.Cryptography.SHA256.HashDataAsync(forHash, cancellationToken);
+            if (_limiter is not null) await _limiter.AcquireAsync(length, cancellationToken);
+            int number = part;
+            var receipt = await Call(async ct =>
+            {
+                await using var body = new FileSegmentStream(path, offset, length);
+                return await _target.UploadPartAsync(key, uploadId, number, body, length, partSha, ct);
+            }, cancellationToken);
+            await _catalog.AddUploadPartAsync(upload.Id, part, receipt, length, cancellationToken);
+            receipts.Add((part, receipt));
+        }
+        await Call(async ct =>
+        {
+            await _target.CompletePartsAsync(key, uploadId, receipts, metadata, ct);
+            return true;
+        }, cancellationToken);
+    }
+
+    private async Task PutSmallAsync(string key, string path, ObjectMetadata metadata, CancellationToken cancellationToken)
+    {
+        var bytes = await File.ReadAllBytesAsync(path, cancellationToken);
+        await Call(async ct =>
+        {
+            await _target.PutAsync(key, new MemoryStream(bytes, writable: false), bytes.Length, metadata with { Sha256 = Sha256.ToHex(Sha256.Hash(bytes)) }, ct);
+            return true;
+        }, cancellationToken);
+    }
+
+    /// <summary>Puts the latest signed checkpoint under PREFIX/custody/DOCKID/, so the cloud holds what the manifests are proven against.</summary>
+    private async Task UploadCheckpointAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var (checkpoint, note) = await _log.CheckpointAsync(cancellationToken);
+            var bytes = System.Text.Encoding.UTF8.GetBytes(note);
+            var metadata = new ObjectMetadata(Sha256.ToHex(Sha256.Hash(bytes)), _log.DockId, null, null, "text/plain; charset=utf-8");
+            await Call(async ct =>
+            {
+                await _target.PutAsync(ObjectLayout.Checkpoint(_uri.Prefix, _log.DockId, checkpoint.Size), new MemoryStream(bytes), bytes.Length, metadata, ct);
+                return true;
+            }, cancellationToken);
+        }
+        catch (CloudException ex)
+        {
+            LogCheckpointUploadFailed(_logger, ex.Message); // The next verified clip uploads a newer one.
+        }
+    }
+
+    private async Task<T> Call<T>(Func<CancellationToken, Task<T>> action, CancellationToken cancellationToken) =>
+        await _calls.ExecuteAsync(async ct => await action(ct), cancellationToken);
+
+    private async Task RetryLaterAsync(UploadRecord upload, ClipRecord clip, string error, TimeSpan delay)
+    {
+        await _catalog.ScheduleUploadRetryAsync(upload.Id, error, _time.GetUtcNow() + delay, CancellationToken.None);
+        LogRetry(_logger, clip.RecorderSerial, clip.ClipId, error, delay);
+    }
+
+    /// <summary>Exponential from 1 s to MaxRetryDelay, with "full jitter" in its upper half.</summary>
+    private TimeSpan Backoff(int attempts)
+    {
+        var ceiling = TimeSpan.FromSeconds(Math.Min(_options.MaxRetryDelay.TotalSeconds, Math.Pow(2, Math.Min(attempts, 20))));
+        return ceiling * (0.5 + Random.Shared.NextDouble() / 2);
+    }
+
+    /// <summary>R10: the dock may be offline for days; say so when the oldest waiting clip gets too old.</summary>
+    private async Task WatchBacklogAsync(CancellationToken stoppingToken)
+    {
+        var period = TimeSpan.FromTicks(Math.Clamp(_options.PendingAlertAfter.Ticks / 4, TimeSpan.FromSeconds(1).Ticks, TimeSpan.FromMinutes(5).Ticks));
+        while (true)
+        {
+            var oldest = await _catalog.OldestPendingUploadAsync(stoppingToken);
+            if (oldest is not null && _time.GetUtcNow() - oldest.QueuedAt > _options.PendingAlertAfter)
+                await AlertAsync("cloud-backlog", null, null, $"the oldest clip waiting for the cloud was queued {oldest.QueuedAt:u} " +
+                    $"(more than {_options.PendingAlertAfter} ago); last error: {oldest.LastError ?? "none"}", stoppingToken);
+            await Task.Delay(period, _time, stoppingToken);
+        }
+    }
+
+    /// <summary>An alert in the catalog and the log, at most once an hour per kind.</summary>
+    private async Task AlertAsync(string kind, string? serial, string? clipId, string message, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            var now = _time.GetUtcNow();
+            if (_alerted.TryGetValue(kind, out var last) && now - last < TimeSpan.FromHours(1)) return;
+            _alerted[kind] = now;
+        }
+        await _catalog.AddAlertAsync(kind, serial, clipId, message, cancellationToken);
+        LogAlert(_logger, kind, message);
+    }
+
+    private Task<CustodyEvent> RecordAsync(CustodyEventKind kind, ClipRecord clip, string detail, CancellationToken cancellationToken) =>
+        _log.AppendAsync((index, at) => new CustodyEvent(index, kind, at, _log.DockId, _log.DockId, clip.RecorderSerial, clip.ClipId, clip.DeviceSha256,
+            clip.Size, Detail: detail), cancellationToken);
+
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Cloud target ready: {Target}")]
+    private static partial void LogTargetReady(ILogger logger, string target);
+
+    [LoggerMessage(EventId = 3002, Level = LogLevel.Information, Message = "{Serial}/{ClipId} verified in the cloud as {Key} ({How})")]
+    private static partial void LogCloudVerified(ILogger logger, string serial, string clipId, string key, string how);
+
+    [LoggerMessage(EventId = 3003, Level = LogLevel.Warning, Message = "Upload of {Serial}/{ClipId} failed: {Error}. Next try in {Delay}")]
+    private static partial void LogRetry(ILogger logger, string serial, string clipId, string error, TimeSpan delay);
+
+    [LoggerMessage(EventId = 3004, Level = LogLevel.Error, Message = "ALERT {Kind}: {Message}")]
+    private static partial void LogAlert(ILogger logger, string kind, string message);
+
+    [LoggerMessage(EventId = 3005, Level = LogLevel.Warning, Message = "Could not upload the custody checkpoint: {Error}")]
+    private static partial void LogCheckpointUploadFailed(ILogger logger, string error);
+
+    [LoggerMessage(EventId = 3006, Level = LogLevel.Information, Message = "{Count} pending upload(s) moved to the new target {Target}")]
+    private static partial void LogRetargeted(ILogger logger, int count, string target);
+}
