@@ -14,6 +14,15 @@ if ! command -v openssl >/dev/null 2>&1; then
   (apt-get update -qq && apt-get install -y -qq openssl) >/dev/null 2>&1 || echo "warning: could not install openssl"
 fi
 
+# The cloud tests run real storage emulators (s3rver, Azurite) from npm, pinned by tests/emulators/package-lock.json.
+if [ ! -x tests/emulators/node_modules/.bin/s3rver ] || [ ! -x tests/emulators/node_modules/.bin/azurite-blob ] \
+   || [ tests/emulators/package-lock.json -nt tests/emulators/node_modules/.package-lock.json ]; then
+  echo "== installing the storage emulators (npm ci in tests/emulators)"
+  if ! (cd tests/emulators && npm ci --no-audit --no-fund --loglevel=error >/dev/null); then
+    echo "npm ci failed: the cloud tests need s3rver and Azurite (npm registry, Node 20)"
+  fi
+fi
+
 echo "== build"
 if ! dotnet build Dock.sln -c Release -nologo -v quiet -clp:ErrorsOnly; then
   echo "build failed"

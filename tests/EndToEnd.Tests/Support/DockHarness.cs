@@ -67,6 +67,10 @@ public sealed class DockHarness : IAsyncDisposable
         return overrides;
     }
 
+    /// <summary>`dock run` arguments for this harness's data folder and fleet, plus --Key=value extras.</summary>
+    public string[] RunArguments(params (string Key, string Value)[] extra) =>
+        ["run", .. Overrides(extra).Select(kv => $"--{kv.Key}={kv.Value}")];
+
     public async Task<(IHost Host, DockActivity Activity)> StartDockAsync(params (string Key, string Value)[] extra)
     {
         var activity = new DockActivity();

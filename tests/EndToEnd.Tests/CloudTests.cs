@@ -1,0 +1,262 @@
+using System.Diagnostics;
+using Amazon.Runtime;
+using Amazon.S3;
+using Amazon.S3.Model;
+using Azure.Storage.Blobs;
+using Dock.Crypto.Custody;
+using Dock.Crypto.Hashing;
+using Dock.EndToEnd.Tests.Support;
+using Dock.Service.Catalog;
+using Dock.Service.Upload;
+using Dock.Simulator.Hosting;
+
+namespace Dock.EndToEnd.Tests;
+
+/// <summary>
+/// Simulator → dock (its own process) → a real storage emulator: s3rver or Azurite on 127.0.0.1. Every
+/// object is read back with the plain SDK and its SHA-256 compared; nothing is released before the
+/// cloud copy verified; crashes of the store or the dock resume without duplicates.
+/// </summary>
+public sealed class CloudTests
+{
+    private const string Prefix = "unit-7";
+
+    private static Dictionary<string, string> S3Environment(Emulator s3, string key = "S3RVER", string secret = "S3RVER") => new()
+    {
+        ["AWS_ENDPOINT_URL"] = s3.Endpoint, ["AWS_ACCESS_KEY_ID"] = key, ["AWS_SECRET_ACCESS_KEY"] = secret, ["AWS_REGION"] = "us-east-1",
+    };
+
+    private static AmazonS3Client S3Client(Emulator s3) => new(new BasicAWSCredentials("S3RVER", "S3RVER"),
+        new AmazonS3Config { ServiceURL = s3.Endpoint, ForcePathStyle = true, AuthenticationRegion = "us-east-1" });
+
+    /// <summary>Small parts so a few MB already go up in several resumable parts.</summary>
+    private static readonly (string, string)[] SmallParts = [("Dock:Cloud:MultipartThreshold", "5242880"), ("Dock:Cloud:PartSize", "5242880")];
+
+    /// <summary>What must be in the store: every clip, exact, with its manifest and signature, and nothing twice.</summary>
+    private static Dictionary<string, (long Size, string Sha)> Expected(SimulatedFleet fleet)
+    {
+        var expected = new Dictionary<string, (long, string)>(StringComparer.Ordinal);
+        foreach (var endpoint in fleet.Endpoints)
+            foreach (var clip in endpoint.Recorder.Clips)
+                expected[ObjectLayout.Clip(Prefix, clip.Start, endpoint.Recorder.Serial, clip.ClipId)] = (clip.Size, Sha256.ToHex(clip.Sha256));
+        return expected;
+    }
+
+    private static async Task AssertS3HoldsExactlyAsync(Emulator s3, string bucket, Dictionary<string, (long Size, string Sha)> expected)
+    {
+        using var client = S3Client(s3);
+        var keys = new List<string>();
+        string? token = null;
+        do
+        {
+            var page = await client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket, Prefix = Prefix + "/", ContinuationToken = token });
+            keys.AddRange((page.S3Objects ?? []).Select(o => o.Key));
+            token = page.IsTruncated == true ? page.NextContinuationToken : null;
+        } while (token is not null);
+        var clipKeys = keys.Where(k => !k.Contains("/custody/", StringComparison.Ordinal) && !k.EndsWith(".manifest.json", StringComparison.Ordinal)
+            && !k.EndsWith(".manifest.json.sig", StringComparison.Ordinal)).ToList();
+        Assert.Equal(expected.Keys.Order(), clipKeys.Order()); // No duplicate, no stray object.
+        foreach (var (key, (size, sha)) in expected)
+        {
+            using var get = await client.GetObjectAsync(bucket, key);
+            Assert.Equal(sha, get.Metadata["sha256"]);
+            using var hash = Sha256.CreateIncremental();
+            var buffer = new byte[1 << 20];
+            long total = 0;
+            int n;
+            while ((n = await get.ResponseStream.ReadAsync(buffer)) > 0)
+            {
+                hash.AppendData(buffer, 0, n);
+                total += n;
+            }
+            Assert.Equal(size, total);
+            Assert.Equal(sha, Sha256.ToHex(hash.GetHashAndReset()));
+            Assert.Contains(key + ".manifest.json", keys);
+            Assert.Contains(key + ".manifest.json.sig", keys);
+        }
+        Assert.Contains(keys, k => k.StartsWith($"{Prefix}/custody/", StringComparison.Ordinal));
+    }
+
+    /// <summary>Each released clip was cloud-verified first, in the custody log.</summary>
+    private static async Task AssertReleasedOnlyAfterCloudVerifyAsync(DockHarness harness, int clips)
+    {
+        var events = await EnrolmentTests.EventsAsync(await harness.CatalogAsync());
+        var released = events.Where(e => e.Kind == CustodyEventKind.Released).ToList();
+        Assert.Equal(clips, released.Count);
+        foreach (var release in released)
+        {
+            var verified = events.Where(e => e.Kind == CustodyEventKind.CloudVerified && e.RecorderSerial == release.RecorderSerial && e.ClipId == release.ClipId);
+            Assert.Contains(verified, v => v.Index < release.Index);
+        }
+    }
+
+    private static async Task WaitForAsync(DockHarness harness, Func<ClipCatalog, Task<bool>> condition, string what)
+    {
+        var clock = Stopwatch.StartNew();
+        var catalog = await harness.CatalogAsync();
+        while (!await condition(catalog))
+        {
+            if (clock.Elapsed > DockHarness.Limit) throw new TimeoutException($"waited {DockHarness.Limit} for {what}");
+            await Task.Delay(100);
+        }
+    }
+
+    [Fact]
+    public async Task S3_EveryClipReadBackExact_ReleasedOnlyAfterCloudVerify()
+    {
+        await using var s3 = await Emulator.StartS3Async("evidence");
+        await using var harness = DockHarness.Create();
+        var fleet = await harness.StartFleetAsync(new FleetOptions { Recorders = 2, ClipsPerRecorder = 3, MinClipSize = 200_000, MaxClipSize = 14_000_000 });
+        var expected = Expected(fleet);
+
+        using (var dock = DockHarness.StartDockProcess(harness.RunArguments([("Dock:Cloud:Target", $"s3://evidence/{Prefix}"), .. SmallParts]),
+            redirect: false, S3Environment(s3)))
+        {
+            await harness.RecordersEmptyAsync();
+            await DockHarness.TerminateAsync(dock);
+        }
+
+        await AssertS3HoldsExactlyAsync(s3, "evidence", expected);
+        await AssertReleasedOnlyAfterCloudVerifyAsync(harness, expected.Count);
+        Assert.All(await (await harness.CatalogAsync()).ListUploadsAsync(CancellationToken.None), u => Assert.Equal(UploadState.Verified, u.State));
+    }
+
+    [Fact]
+    public async Task Azure_EveryClipReadBackExact_ReleasedOnlyAfterCloudVerify()
+    {
+        await using var azurite = await Emulator.StartAzuriteAsync();
+        var container = new BlobServiceClient(azurite.AzureConnectionString).GetBlobContainerClient("evidence");
+        await container.CreateAsync(); // The agency creates it; the dock never does.
+        await using var harness = DockHarness.Create();
+        var fleet = await harness.StartFleetAsync(new FleetOptions { Recorders = 2, ClipsPerRecorder = 2, MinClipSize = 200_000, MaxClipSize = 14_000_000 });
+        var expected = Expected(fleet);
+
+        using (var dock = DockHarness.StartDockProcess(harness.RunArguments([("Dock:Cloud:Target", $"azblob://evidence/{Prefix}"), .. SmallParts]),
+            redirect: false, new Dictionary<string, string> { ["AZURE_STORAGE_CONNECTION_STRING"] = azurite.AzureConnectionString }))
+        {
+            await harness.RecordersEmptyAsync();
+            await DockHarness.TerminateAsync(dock);
+        }
+
+        var blobs = new List<string>();
+        await foreach (var item in container.GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, Prefix + "/", CancellationToken.None)) blobs.Add(item.Name);
+        Assert.Equal(expected.Keys.Order(), blobs.Where(b => !b.Contains("/custody/", StringComparison.Ordinal) && !b.Contains(".manifest.json", StringComparison.Ordinal)).Order());
+        foreach (var (key, (size, sha)) in expected)
+        {
+            var content = (await container.GetBlobClient(key).DownloadContentAsync()).Value;
+            Assert.Equal(size, content.Content.ToMemory().Length);
+            Assert.Equal(sha, Sha256.ToHex(Sha256.Hash(content.Content.ToMemory().Span)));
+            Assert.Equal(sha, content.Details.Metadata["sha256"]);
+        }
+        await AssertReleasedOnlyAfterCloudVerifyAsync(harness, expected.Count);
+    }
+
+    [Fact]
+    public async Task WrongCredentials_ClearAlert_NothingReleasedOrLost_ThenRightCredentialsFinish()
+    {
+        await using var s3 = await Emulator.StartS3Async("evidence");
+        await using var harness = DockHarness.Create();
+        var fleet = await harness.StartFleetAsync(new FleetOptions { Recorders = 1, ClipsPerRecorder = 2, MinClipSize = 200_000, MaxClipSize = 400_000 });
+        var expected = Expected(fleet);
+        string[] args = harness.RunArguments(("Dock:Cloud:Target", $"s3://evidence/{Prefix}"));
+
+        using (var dock = DockHarness.StartDockProcess(args, redirect: true, S3Environment(s3, "WRONGKEY", "TOPSECRET-do-not-print")))
+        {
+            var stdout = dock.StandardOutput.ReadToEndAsync();
+            var stderr = dock.StandardError.ReadToEndAsync();
+            await WaitForAsync(harness, async c => (await c.ListAlertsAsync(CancellationToken.None)).Any(a => a.Message.Contains("refused the credentials", StringComparison.Ordinal))
+                && (await c.ListUploadsAsync(CancellationToken.None)).Count == 2, "the credentials alert and both clips queued");
+            await DockHarness.TerminateAsync(dock);
+            Assert.DoesNotContain("TOPSECRET", await stdout + await stderr, StringComparison.Ordinal);
+        }
+        Assert.Equal(2, fleet.Endpoints[0].Recorder.Clips.Count); // nothing released
+        var catalog = await harness.CatalogAsync();
+        Assert.All(await catalog.ListUploadsAsync(CancellationToken.None), u => Assert.NotEqual(UploadState.Verified, u.State));
+        Assert.DoesNotContain(await catalog.ListAlertsAsync(CancellationToken.None), a => a.Message.Contains("TOPSECRET", StringComparison.Ordinal));
+
+        // The queue survived the restart: with the right key everything goes up and is released.
+        using (var dock = DockHarness.StartDockProcess(args, redirect: false, S3Environment(s3)))
+        {
+            await harness.RecordersEmptyAsync();
+            await DockHarness.TerminateAsync(dock);
+        }
+        await AssertS3HoldsExactlyAsync(s3, "evidence", expected);
+    }
+
+    [Fact]
+    public async Task MissingBucket_ClearAlert_RecorderKeepsItsFootage()
+    {
+        await using var s3 = await Emulator.StartS3Async("evidence");
+        await using var harness = DockHarness.Create();
+        var fleet = await harness.StartFleetAsync(new FleetOptions { Recorders = 1, ClipsPerRecorder = 1, MinClipSize = 200_000, MaxClipSize = 200_000 });
+        using (var dock = DockHarness.StartDockProcess(harness.RunArguments(("Dock:Cloud:Target", "s3://no-such-bucket/x")), redirect: false, S3Environment(s3)))
+        {
+            await WaitForAsync(harness, async c => (await c.ListAlertsAsync(CancellationToken.None)).Any(a => a.Message.Contains("'no-such-bucket' does not exist", StringComparison.Ordinal))
+                && (await c.ListClipsAsync(null, CancellationToken.None)).All(r => r.State == ClipState.Verified), "the missing-bucket alert");
+            await DockHarness.TerminateAsync(dock);
+        }
+        Assert.Single(fleet.Endpoints[0].Recorder.Clips);
+    }
+
+    [Fact]
+    public async Task StoreKilledMidMultipart_Restarted_UploadResumesAndTheObjectIsExact()
+    {
+        await using var s3 = await Emulator.StartS3Async("evidence");
+        await using var harness = DockHarness.Create();
+        var fleet = await harness.StartFleetAsync(new FleetOptions { Recorders = 1, ClipsPerRecorder = 1, MinClipSize = 40_000_000, MaxClipSize = 40_000_000 });
+        var expected = Expected(fleet);
+        // 8 parts at 8 MB/s: about 5 s of upload to cut into.
+        string[] args = harness.RunArguments([("Dock:Cloud:Target", $"s3://evidence/{Prefix}"), ("Dock:Cloud:MaxMBps", "8"), .. SmallParts]);
+        using (var dock = DockHarness.StartDockProcess(args, redirect: false, S3Environment(s3)))
+        {
+            await WaitForAsync(harness, async c => await PartsAsync(c) >= 2, "two parts in the store");
+            await s3.KillAsync();
+            // Longer than the quick in-call retries: the attempt fails and is rescheduled from the queue.
+            await Task.Delay(5000);
+            Assert.Single(fleet.Endpoints[0].Recorder.Clips); // nothing released while the store is down
+            await s3.RestartAsync();
+            await harness.RecordersEmptyAsync();
+            await DockHarness.TerminateAsync(dock);
+        }
+        await AssertS3HoldsExactlyAsync(s3, "evidence", expected);
+        var events = await EnrolmentTests.EventsAsync(await harness.CatalogAsync());
+        Assert.True(events.Any(e => e.Kind == CustodyEventKind.Uploading && e.Detail!.Contains("resuming", StringComparison.Ordinal)),
+            string.Join("\n", events.Where(e => e.Kind == CustodyEventKind.Uploading).Select(e => e.Detail)));
+    }
+
+    [Fact]
+    public async Task DockKilledMidMultipart_Restarted_ResumesWithoutDuplicatesOrEarlyRelease()
+    {
+        await using var s3 = await Emulator.StartS3Async("evidence");
+        await using var harness = DockHarness.Create();
+        var fleet = await harness.StartFleetAsync(new FleetOptions { Recorders = 1, ClipsPerRecorder = 2, MinClipSize = 30_000_000, MaxClipSize = 30_000_000 });
+        var expected = Expected(fleet);
+        string[] args = harness.RunArguments([("Dock:Cloud:Target", $"s3://evidence/{Prefix}"), ("Dock:Cloud:MaxMBps", "8"), ("Dock:Cloud:MaxConcurrentUploads", "1"), .. SmallParts]);
+        using (var dock = DockHarness.StartDockProcess(args, redirect: false, S3Environment(s3)))
+        {
+            await WaitForAsync(harness, async c => await PartsAsync(c) >= 2, "two parts in the store");
+            dock.Kill(); // SIGKILL: no goodbye, mid-part.
+            await dock.WaitForExitAsync();
+        }
+        Assert.Equal(2, fleet.Endpoints[0].Recorder.Clips.Count); // nothing released early
+        long partsBefore = await PartsAsync(await harness.CatalogAsync());
+
+        using (var dock = DockHarness.StartDockProcess(args, redirect: false, S3Environment(s3)))
+        {
+            await harness.RecordersEmptyAsync();
+            await DockHarness.TerminateAsync(dock);
+        }
+        await AssertS3HoldsExactlyAsync(s3, "evidence", expected);
+        var events = await EnrolmentTests.EventsAsync(await harness.CatalogAsync());
+        Assert.Contains(events, e => e.Kind == CustodyEventKind.Uploading && e.Detail!.Contains($"resuming: {partsBefore} part(s)", StringComparison.Ordinal));
+        await AssertReleasedOnlyAfterCloudVerifyAsync(harness, expected.Count);
+    }
+
+    private static async Task<long> PartsAsync(ClipCatalog catalog)
+    {
+        long parts = 0;
+        foreach (var upload in await catalog.ListUploadsAsync(CancellationToken.None))
+            parts += (await catalog.ListUploadPartsAsync(upload.Id, CancellationToken.None)).Count;
+        return parts;
+    }
+}
