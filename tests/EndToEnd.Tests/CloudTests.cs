@@ -252,6 +252,29 @@ public sealed class CloudTests
         await AssertReleasedOnlyAfterCloudVerifyAsync(harness, expected.Count);
     }
 
+    [Fact]
+    public async Task Injected503sAndCutConnections_RetriesSucceed_NoDuplicates()
+    {
+        await using var s3 = await Emulator.StartS3Async("evidence");
+        await using var proxy = new FaultProxy(s3.Port, every503: 3, everyCut: 4);
+        await using var harness = DockHarness.Create();
+        var fleet = await harness.StartFleetAsync(new FleetOptions { Recorders = 2, ClipsPerRecorder = 3, MinClipSize = 1_000_000, MaxClipSize = 12_000_000 });
+        var expected = Expected(fleet);
+        var environment = S3Environment(s3);
+        environment["AWS_ENDPOINT_URL"] = proxy.Endpoint;
+
+        using (var dock = DockHarness.StartDockProcess(harness.RunArguments([("Dock:Cloud:Target", $"s3://evidence/{Prefix}"), .. SmallParts]),
+            redirect: false, environment))
+        {
+            await harness.RecordersEmptyAsync();
+            await DockHarness.TerminateAsync(dock);
+        }
+
+        Assert.True(proxy.Served503 > 0 && proxy.Cut > 0, $"faults injected: {proxy.Served503} × 503, {proxy.Cut} cut");
+        await AssertS3HoldsExactlyAsync(s3, "evidence", expected);
+        await AssertReleasedOnlyAfterCloudVerifyAsync(harness, expected.Count);
+    }
+
     private static async Task<long> PartsAsync(ClipCatalog catalog)
     {
         long parts = 0;

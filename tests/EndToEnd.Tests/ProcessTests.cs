@@ -61,6 +61,10 @@ public sealed class ProcessTests
     [InlineData("--Dock:MaxConcurrentPulls=0", "Dock:MaxConcurrentPulls")]
     [InlineData("--Dock:MaxConcurrentPulls=lots", "MaxConcurrentPulls")]
     [InlineData("--Dock:Link:ReadChunkSize=9999999", "Dock:Link:ReadChunkSize")]
+    [InlineData("--Dock:Cloud:Target=ftp://somewhere/x", "Dock:Cloud:Target")]
+    [InlineData("--Dock:Cloud:Target=s3://AKIA:hunter2@evidence/x", "credentials come from the environment")]
+    [InlineData("--Dock:Cloud:Blackout:0=7-9", "Dock:Cloud:Blackout:0")]
+    [InlineData("--Dock:Cloud:PartSize=1000", "Dock:Cloud:PartSize")]
     public async Task Run_BadConfiguration_ExitsTwoNamingTheKey(string bad, string named)
     {
         var data = Path.Combine(Path.GetTempPath(), "dock-badcfg-" + Guid.NewGuid().ToString("N")[..8]);
@@ -70,6 +74,7 @@ public sealed class ProcessTests
         Assert.Equal(2, code);
         Assert.Contains(named, stderr, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal); // A message, not a stack trace.
+        Assert.DoesNotContain("hunter2", stderr, StringComparison.Ordinal);
     }
 
     [Fact]
