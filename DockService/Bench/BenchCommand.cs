@@ -64,7 +64,41 @@ public static class BenchCommand
                 if (parse.GetValue(data2) is null && Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
             }
         });
-        var bench = new Command("bench", "Benchmarks (figures, not pass/fail tests).") { ingest, custody };
+        var data3 = new Option<string?>("--data") { Description = "Folder for the benchmark's files (default: a new folder under the temp directory; removed afterwards)." };
+        var single = CliOptions.Size("--size", "The single clip.", 256L << 20);
+        var parallel = new Option<int>("--parallel") { Description = "Clips uploaded at once in the parallel scenario.", DefaultValueFactory = _ => 8 };
+        var parallelSize = CliOptions.Size("--parallel-size", "Size of each clip in the parallel scenario.", 64L << 20);
+        var partSize = CliOptions.Size("--part-size", "Part size (Dock:Cloud:PartSize).", 8L << 20);
+        var upload = new Command("upload", "Upload MB/s of the dock's S3 and Azure paths vs a plain SDK upload of the same files, to s3rver and Azurite " +
+            "(started from tests/emulators; run ./test.sh once to install them).")
+        {
+            data3, single, parallel, parallelSize, partSize,
+        };
+        upload.SetAction(async (parse, cancellationToken) =>
+        {
+            if (parse.GetValue(single) < 8L << 20 || parse.GetValue(parallel) is < 1 or > 64 || parse.GetValue(parallelSize) < 1 << 20
+                || parse.GetValue(partSize) < 5L << 20)
+            {
+                await Console.Error.WriteLineAsync("dock bench upload: --size ≥ 8MiB, --parallel 1..64, --parallel-size ≥ 1MiB, --part-size ≥ 5MiB.");
+                return ExitCodes.Usage;
+            }
+            var dir = Path.GetFullPath(parse.GetValue(data3) ?? Path.Combine(Path.GetTempPath(), $"dock-bench-upload-{Environment.ProcessId}"));
+            try
+            {
+                return await new UploadBenchmark(dir, parse.GetValue(single), parse.GetValue(parallel), parse.GetValue(parallelSize), parse.GetValue(partSize),
+                    Console.Out).RunAsync(cancellationToken);
+            }
+            catch (InvalidOperationException ex) when (ex.Message.Contains("emulator", StringComparison.Ordinal))
+            {
+                await Console.Error.WriteLineAsync($"dock bench upload: {ex.Message}");
+                return ExitCodes.Usage;
+            }
+            finally
+            {
+                if (parse.GetValue(data3) is null && Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+            }
+        });
+        var bench = new Command("bench", "Benchmarks (figures, not pass/fail tests).") { ingest, custody, upload };
         return bench;
     }
 }

@@ -261,36 +261,10 @@ public sealed partial class Uploader
             uploadId = await Call(ct => _target.BeginPartsAsync(key, metadata, ct), cancellationToken);
             await _catalog.SetUploadIdAsync(upload.Id, uploadId, partSize, cancellationToken);
         }
-        var done = (await _catalog.ListUploadPartsAsync(upload.Id, cancellationToken)).ToDictionary(p => p.PartNumber);
-        int count = (int)((clip.Size + partSize - 1) / partSize);
-        var receipts = new List<(int, string)>(count);
-        for (int part = 1; part <= count; part++)
-        {
-            long offset = (part - 1) * partSize;
-            long length = Math.Min(partSize, clip.Size - offset);
-            if (done.TryGetValue(part, out var held) && held.Size == length)
-            {
-                receipts.Add((part, held.Receipt));
-                continue;
-            }
-            byte[] partSha;
-            await using (var forHash = new FileSegmentStream(path, offset, length))
-                partSha = await System.Security.Cryptography.SHA256.HashDataAsync(forHash, cancellationToken);
-            if (_limiter is not null) await _limiter.AcquireAsync(length, cancellationToken);
-            int number = part;
-            var receipt = await Call(async ct =>
-            {
-                await using var body = new FileSegmentStream(path, offset, length);
-                return await _target.UploadPartAsync(key, uploadId, number, body, length, partSha, ct);
-            }, cancellationToken);
-            await _catalog.AddUploadPartAsync(upload.Id, part, receipt, length, cancellationToken);
-            receipts.Add((part, receipt));
-        }
-        await Call(async ct =>
-        {
-            await _target.CompletePartsAsync(key, uploadId, receipts, metadata, ct);
-            return true;
-        }, cancellationToken);
+        var done = (await _catalog.ListUploadPartsAsync(upload.Id, cancellationToken)).ToDictionary(p => p.PartNumber, p => (p.Receipt, p.Size));
+        await PartTransfer.RunAsync(_target, key, uploadId, path, clip.Size, partSize, metadata, done,
+            (part, receipt, length, ct) => _catalog.AddUploadPartAsync(upload.Id, part, receipt, length, ct), _limiter,
+            (action, ct) => Call(action, ct), cancellationToken);
     }
 
     private async Task PutSmallAsync(string key, string path, ObjectMetadata metadata, CancellationToken cancellationToken)

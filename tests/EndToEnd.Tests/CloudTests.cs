@@ -6,6 +6,7 @@ using Azure.Storage.Blobs;
 using Dock.Crypto.Custody;
 using Dock.Crypto.Hashing;
 using Dock.EndToEnd.Tests.Support;
+using Dock.Service.Bench;
 using Dock.Service.Catalog;
 using Dock.Service.Upload;
 using Dock.Simulator.Hosting;
@@ -21,12 +22,12 @@ public sealed class CloudTests
 {
     private const string Prefix = "unit-7";
 
-    private static Dictionary<string, string> S3Environment(Emulator s3, string key = "S3RVER", string secret = "S3RVER") => new()
+    private static Dictionary<string, string> S3Environment(StorageEmulator s3, string key = "S3RVER", string secret = "S3RVER") => new()
     {
         ["AWS_ENDPOINT_URL"] = s3.Endpoint, ["AWS_ACCESS_KEY_ID"] = key, ["AWS_SECRET_ACCESS_KEY"] = secret, ["AWS_REGION"] = "us-east-1",
     };
 
-    private static AmazonS3Client S3Client(Emulator s3) => new(new BasicAWSCredentials("S3RVER", "S3RVER"),
+    private static AmazonS3Client S3Client(StorageEmulator s3) => new(new BasicAWSCredentials("S3RVER", "S3RVER"),
         new AmazonS3Config { ServiceURL = s3.Endpoint, ForcePathStyle = true, AuthenticationRegion = "us-east-1" });
 
     /// <summary>Small parts so a few MB already go up in several resumable parts.</summary>
@@ -42,7 +43,7 @@ public sealed class CloudTests
         return expected;
     }
 
-    private static async Task AssertS3HoldsExactlyAsync(Emulator s3, string bucket, Dictionary<string, (long Size, string Sha)> expected)
+    private static async Task AssertS3HoldsExactlyAsync(StorageEmulator s3, string bucket, Dictionary<string, (long Size, string Sha)> expected)
     {
         using var client = S3Client(s3);
         var keys = new List<string>();
@@ -104,7 +105,7 @@ public sealed class CloudTests
     [Fact]
     public async Task S3_EveryClipReadBackExact_ReleasedOnlyAfterCloudVerify()
     {
-        await using var s3 = await Emulator.StartS3Async("evidence");
+        await using var s3 = await StorageEmulator.StartS3Async("evidence");
         await using var harness = DockHarness.Create();
         var fleet = await harness.StartFleetAsync(new FleetOptions { Recorders = 2, ClipsPerRecorder = 3, MinClipSize = 200_000, MaxClipSize = 14_000_000 });
         var expected = Expected(fleet);
@@ -124,7 +125,7 @@ public sealed class CloudTests
     [Fact]
     public async Task Azure_EveryClipReadBackExact_ReleasedOnlyAfterCloudVerify()
     {
-        await using var azurite = await Emulator.StartAzuriteAsync();
+        await using var azurite = await StorageEmulator.StartAzuriteAsync();
         var container = new BlobServiceClient(azurite.AzureConnectionString).GetBlobContainerClient("evidence");
         await container.CreateAsync(); // The agency creates it; the dock never does.
         await using var harness = DockHarness.Create();
@@ -154,7 +155,7 @@ public sealed class CloudTests
     [Fact]
     public async Task WrongCredentials_ClearAlert_NothingReleasedOrLost_ThenRightCredentialsFinish()
     {
-        await using var s3 = await Emulator.StartS3Async("evidence");
+        await using var s3 = await StorageEmulator.StartS3Async("evidence");
         await using var harness = DockHarness.Create();
         var fleet = await harness.StartFleetAsync(new FleetOptions { Recorders = 1, ClipsPerRecorder = 2, MinClipSize = 200_000, MaxClipSize = 400_000 });
         var expected = Expected(fleet);
@@ -186,7 +187,7 @@ public sealed class CloudTests
     [Fact]
     public async Task MissingBucket_ClearAlert_RecorderKeepsItsFootage()
     {
-        await using var s3 = await Emulator.StartS3Async("evidence");
+        await using var s3 = await StorageEmulator.StartS3Async("evidence");
         await using var harness = DockHarness.Create();
         var fleet = await harness.StartFleetAsync(new FleetOptions { Recorders = 1, ClipsPerRecorder = 1, MinClipSize = 200_000, MaxClipSize = 200_000 });
         using (var dock = DockHarness.StartDockProcess(harness.RunArguments(("Dock:Cloud:Target", "s3://no-such-bucket/x")), redirect: false, S3Environment(s3)))
@@ -201,7 +202,7 @@ public sealed class CloudTests
     [Fact]
     public async Task StoreKilledMidMultipart_Restarted_UploadResumesAndTheObjectIsExact()
     {
-        await using var s3 = await Emulator.StartS3Async("evidence");
+        await using var s3 = await StorageEmulator.StartS3Async("evidence");
         await using var harness = DockHarness.Create();
         var fleet = await harness.StartFleetAsync(new FleetOptions { Recorders = 1, ClipsPerRecorder = 1, MinClipSize = 40_000_000, MaxClipSize = 40_000_000 });
         var expected = Expected(fleet);
@@ -227,7 +228,7 @@ public sealed class CloudTests
     [Fact]
     public async Task DockKilledMidMultipart_Restarted_ResumesWithoutDuplicatesOrEarlyRelease()
     {
-        await using var s3 = await Emulator.StartS3Async("evidence");
+        await using var s3 = await StorageEmulator.StartS3Async("evidence");
         await using var harness = DockHarness.Create();
         var fleet = await harness.StartFleetAsync(new FleetOptions { Recorders = 1, ClipsPerRecorder = 2, MinClipSize = 30_000_000, MaxClipSize = 30_000_000 });
         var expected = Expected(fleet);
@@ -255,7 +256,7 @@ public sealed class CloudTests
     [Fact]
     public async Task Injected503sAndCutConnections_RetriesSucceed_NoDuplicates()
     {
-        await using var s3 = await Emulator.StartS3Async("evidence");
+        await using var s3 = await StorageEmulator.StartS3Async("evidence");
         await using var proxy = new FaultProxy(s3.Port, every503: 3, everyCut: 4);
         await using var harness = DockHarness.Create();
         var fleet = await harness.StartFleetAsync(new FleetOptions { Recorders = 2, ClipsPerRecorder = 3, MinClipSize = 1_000_000, MaxClipSize = 12_000_000 });

@@ -1,21 +1,22 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 
-namespace Dock.EndToEnd.Tests.Support;
+namespace Dock.Service.Bench;
 
 /// <summary>
 /// A real storage emulator from npm (tests/emulators, installed by test.sh): s3rver for S3, Azurite for
 /// Azure Blob, on 127.0.0.1 at a free port with its own temporary folder. It can be killed and started
-/// again on the same port and folder, as a store that crashes would be.
+/// again on the same port and folder, as a store that crashes would be. Used by the cloud tests and by
+/// `dock bench upload`; never by the dock itself.
 /// </summary>
-public sealed partial class Emulator : IAsyncDisposable
+public sealed partial class StorageEmulator : IAsyncDisposable
 {
     public const string AzuriteAccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
     private readonly string _tool;
     private readonly Func<int, string[]> _arguments;
     private Process? _process;
 
-    private Emulator(string tool, string dataDirectory, Func<int, string[]> arguments)
+    private StorageEmulator(string tool, string dataDirectory, Func<int, string[]> arguments)
     {
         _tool = tool;
         DataDirectory = dataDirectory;
@@ -30,25 +31,25 @@ public sealed partial class Emulator : IAsyncDisposable
     public string AzureConnectionString =>
         $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AzuriteAccountKey};BlobEndpoint={Endpoint}/devstoreaccount1;";
 
-    public static Task<Emulator> StartS3Async(params string[] buckets)
+    public static Task<StorageEmulator> StartS3Async(params string[] buckets)
     {
         var dir = Directory.CreateTempSubdirectory("dock-s3rver-").FullName;
-        var emulator = new Emulator(Tool("s3rver"), dir, port =>
+        var emulator = new StorageEmulator(Tool("s3rver"), dir, port =>
             ["--directory", dir, "--address", "127.0.0.1", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 .. buckets.SelectMany(b => new[] { "--configure-bucket", b })]);
         return emulator.StartAsync(0);
     }
 
-    public static Task<Emulator> StartAzuriteAsync()
+    public static Task<StorageEmulator> StartAzuriteAsync()
     {
         var dir = Directory.CreateTempSubdirectory("dock-azurite-").FullName;
-        var emulator = new Emulator(Tool("azurite-blob"), dir, port =>
+        var emulator = new StorageEmulator(Tool("azurite-blob"), dir, port =>
             ["--blobHost", "127.0.0.1", "--blobPort", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--location", dir,
                 "--skipApiVersionCheck", "--disableTelemetry", "--loose"]);
         return emulator.StartAsync(0);
     }
 
-    private async Task<Emulator> StartAsync(int port)
+    private async Task<StorageEmulator> StartAsync(int port)
     {
         var info = new ProcessStartInfo(_tool) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var argument in _arguments(port)) info.ArgumentList.Add(argument);
@@ -110,10 +111,13 @@ public sealed partial class Emulator : IAsyncDisposable
 
     private static string Tool(string name)
     {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        foreach (var start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
         {
-            var candidate = Path.Combine(dir.FullName, "tests", "emulators", "node_modules", ".bin", name);
-            if (File.Exists(candidate)) return candidate;
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
+                var candidate = Path.Combine(dir.FullName, "tests", "emulators", "node_modules", ".bin", name);
+                if (File.Exists(candidate)) return candidate;
+            }
         }
         throw new InvalidOperationException($"The {name} emulator is not installed: run ./test.sh (it runs `npm ci` in tests/emulators).");
     }
