@@ -60,6 +60,14 @@ public sealed partial class ClipCatalog
         return moved;
     }
 
+    /// <summary>A (re)start is often the fix for what made uploads fail: make every pending one due now.</summary>
+    public async Task MakePendingUploadsDueAsync(CancellationToken cancellationToken)
+    {
+        await using var c = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await ExecAsync(c, null, "UPDATE uploads SET next_attempt_at = $now WHERE state <> 'verified' AND next_attempt_at > $now;", cancellationToken,
+            ("$now", Now())).ConfigureAwait(false);
+    }
+
     /// <summary>The most urgent upload that is due: R11 recordings first, then officer-marked, then oldest.</summary>
     public async Task<UploadRecord?> NextDueUploadAsync(DateTimeOffset now, IReadOnlyCollection<long> busy, CancellationToken cancellationToken)
     {

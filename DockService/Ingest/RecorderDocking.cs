@@ -56,75 +56,77 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
             activity.SetBay(bayId, b => b with { ClipsDone = done, ClipsTotal = clips.Count });
             bool pull = trust.Trusted || options.QuarantineUnenrolled;
             var cloudVerified = await catalog.CloudVerifiedClipsAsync(info.Serial, cancellationToken).ConfigureAwait(false);
-            var waiting = new List<ClipRecord>();
-            foreach (var listed in clips)
+            // With AfterCloudVerify, clips wait here for their cloud copy; a releaser frees them as their copies
+            // verify, even while later clips are still being pulled, so a recorder leaves the dock empty sooner.
+            var waiting = new System.Collections.Concurrent.ConcurrentDictionary<long, ClipRecord>();
+            var ingestDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            using var releaserStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var releaser = options.ReleasePolicy == ReleasePolicy.AfterCloudVerify && trust.Trusted
+                ? ReleaseAsCloudVerifiedAsync(bayId, session, context, waiting, ingestDone.Task, releaserStop.Token)
+                : Task.CompletedTask;
+            try
             {
-                var clip = listed;
-                if (pull && clip.State is not (ClipState.Verified or ClipState.Released or ClipState.Quarantined))
+                foreach (var listed in clips)
                 {
-                    using (await scheduler.AcquireAsync(cancellationToken).ConfigureAwait(false))
-                        clip = await ingestor.BringToVerifiedAsync(session, clip, context, cancellationToken).ConfigureAwait(false);
-                }
-                // Still listed although Released: the recorder did not delete it last time; ask again.
-                if (MayRelease(clip, trust, cloudVerified))
-                    await ReleaseAsync(session, clip, context, cancellationToken).ConfigureAwait(false);
-                else if (clip.State == ClipState.Verified && options.ReleasePolicy == ReleasePolicy.AfterCloudVerify && trust.Trusted)
-                    waiting.Add(clip);
-                if (clip.State is ClipState.Verified or ClipState.Released)
-                {
-                    done++;
-                    LogClipSafe(logger, bayId, clip.RecorderSerial, clip.ClipId, clip.Size, clip.DeviceSha256);
-                }
-                activity.SetBay(bayId, b => b with { ClipsDone = done });
-            }
-            var final = await catalog.ListClipsAsync(info.Serial, cancellationToken).ConfigureAwait(false);
-            int mismatched = final.Count(c => c.State == ClipState.Quarantined && c.Hold is null);
-            int untrusted = final.Count(c => c.State == ClipState.Quarantined && c.Hold is not null);
-            int notDone = clips.Count - done;
-            activity.SetBay(bayId, b => b with
-            {
-                Phase = notDone == 0 ? BayPhase.Done : mismatched > 0 ? BayPhase.Error : BayPhase.Attention,
-                ClipId = null,
-                Finished = true,
-                Message = notDone == 0 ? (waiting.Count == 0 ? null : $"{waiting.Count} clip(s) safe in the vault, kept on the recorder until the cloud copy is verified")
-                    : !pull ? $"{trust.Reason}; {notDone} clip(s) left on the recorder"
-                    : mismatched > 0 ? $"{mismatched} clip(s) quarantined: hash mismatch, kept on the recorder"
-                    : $"{untrusted} clip(s) held in quarantine, kept on the recorder: {(trust.Trusted ? "bad record-time signature" : trust.Reason)}",
-            });
-
-            // Stay docked: sample the battery (charging log) and release clips as their cloud copies verify,
-            // until the recorder is taken out.
-            var nextSample = time.GetUtcNow() + options.BatteryPollInterval;
-            while (true)
-            {
-                // Take the change signal before looking, so a verification that lands in between still wakes us.
-                var changed = activity.NextChangeAsync();
-                if (waiting.Count > 0)
-                {
-                    cloudVerified = await catalog.CloudVerifiedClipsAsync(info.Serial, cancellationToken).ConfigureAwait(false);
-                    foreach (var clip in waiting.Where(c => cloudVerified.Contains(c.Id)).ToList())
+                    var clip = listed;
+                    if (pull && clip.State is not (ClipState.Verified or ClipState.Released or ClipState.Quarantined))
                     {
-                        await ReleaseAsync(session, clip, context, cancellationToken).ConfigureAwait(false);
-                        waiting.Remove(clip);
+                        using (await scheduler.AcquireAsync(cancellationToken).ConfigureAwait(false))
+                            clip = await ingestor.BringToVerifiedAsync(session, clip, context, cancellationToken).ConfigureAwait(false);
                     }
-                    if (waiting.Count == 0) activity.SetBay(bayId, b => b with { Message = null });
+                    // Still listed although Released: the recorder did not delete it last time; ask again.
+                    if (MayRelease(clip, trust, cloudVerified))
+                        await ReleaseAsync(session, clip, context, cancellationToken).ConfigureAwait(false);
+                    else if (clip.State == ClipState.Verified && options.ReleasePolicy == ReleasePolicy.AfterCloudVerify && trust.Trusted)
+                        waiting[clip.Id] = clip;
+                    if (clip.State is ClipState.Verified or ClipState.Released)
+                    {
+                        done++;
+                        LogClipSafe(logger, bayId, clip.RecorderSerial, clip.ClipId, clip.Size, clip.DeviceSha256);
+                    }
+                    activity.SetBay(bayId, b => b with { ClipsDone = done });
                 }
-                if (time.GetUtcNow() >= nextSample)
+                ingestDone.SetResult();
+                var final = await catalog.ListClipsAsync(info.Serial, cancellationToken).ConfigureAwait(false);
+                int mismatched = final.Count(c => c.State == ClipState.Quarantined && c.Hold is null);
+                int untrusted = final.Count(c => c.State == ClipState.Quarantined && c.Hold is not null);
+                int notDone = clips.Count - done;
+                int kept = waiting.Count;
+                activity.SetBay(bayId, b => b with
                 {
+                    Phase = notDone == 0 ? BayPhase.Done : mismatched > 0 ? BayPhase.Error : BayPhase.Attention,
+                    ClipId = null,
+                    Finished = true,
+                    Message = notDone == 0 ? (kept == 0 ? null : $"{kept} clip(s) safe in the vault, kept on the recorder until the cloud copy is verified")
+                        : !pull ? $"{trust.Reason}; {notDone} clip(s) left on the recorder"
+                        : mismatched > 0 ? $"{mismatched} clip(s) quarantined: hash mismatch, kept on the recorder"
+                        : $"{untrusted} clip(s) held in quarantine, kept on the recorder: {(trust.Trusted ? "bad record-time signature" : trust.Reason)}",
+                });
+
+                // Stay docked: sample the battery (charging log) until the recorder is taken out.
+                while (true)
+                {
+                    var poll = Task.Delay(options.BatteryPollInterval, time, cancellationToken);
+                    if (await Task.WhenAny(session.Completion, poll).ConfigureAwait(false) == session.Completion)
+                    {
+                        await session.Completion.ConfigureAwait(false);
+                        break;
+                    }
+                    await poll.ConfigureAwait(false);
                     await SampleBatteryAsync(bayId, sessionId, info.Serial, session, cancellationToken).ConfigureAwait(false);
-                    nextSample = time.GetUtcNow() + options.BatteryPollInterval;
                 }
-                var untilSample = nextSample - time.GetUtcNow();
-                var poll = Task.Delay(untilSample > TimeSpan.Zero ? untilSample : TimeSpan.Zero, time, cancellationToken);
-                var woke = waiting.Count > 0
-                    ? await Task.WhenAny(session.Completion, poll, changed).ConfigureAwait(false)
-                    : await Task.WhenAny(session.Completion, poll).ConfigureAwait(false);
-                if (woke == session.Completion)
+            }
+            finally
+            {
+                await releaserStop.CancelAsync().ConfigureAwait(false);
+                try
                 {
-                    await session.Completion.ConfigureAwait(false);
-                    break;
+                    await releaser.ConfigureAwait(false);
                 }
-                cancellationToken.ThrowIfCancellationRequested(); // A cancelled poll only ends the wait; stop here.
+                catch (Exception ex) when (ex is OperationCanceledException or DockLinkException or IOException)
+                {
+                    // The session ended under it; what was released is recorded, the rest waits for the next docking.
+                }
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -140,6 +142,36 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
         finally
         {
             await catalog.EndSessionAsync(sessionId, endReason, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Releases waiting clips as their cloud copies verify, until none waits and the ingest is done.</summary>
+    private async Task ReleaseAsCloudVerifiedAsync(string bayId, HostSession session, DockingContext context,
+        System.Collections.Concurrent.ConcurrentDictionary<long, ClipRecord> waiting, Task ingestDone, CancellationToken cancellationToken)
+    {
+        var serial = session.Device.Serial;
+        var stopped = Task.Delay(Timeout.Infinite, cancellationToken);
+        while (true)
+        {
+            // Take the change signal before looking, so a verification that lands in between still wakes us.
+            var changed = activity.NextChangeAsync();
+            if (!waiting.IsEmpty)
+            {
+                var verified = await catalog.CloudVerifiedClipsAsync(serial, cancellationToken).ConfigureAwait(false);
+                foreach (var id in waiting.Keys.Where(verified.Contains).ToList())
+                    if (waiting.TryRemove(id, out var clip))
+                        await ReleaseAsync(session, clip, context, cancellationToken).ConfigureAwait(false);
+            }
+            if (ingestDone.IsCompleted && waiting.IsEmpty)
+            {
+                activity.SetBay(bayId, b => b.Message is { } m && m.Contains("until the cloud copy", StringComparison.Ordinal) ? b with { Message = null } : b);
+                return;
+            }
+            var woke = ingestDone.IsCompleted
+                ? await Task.WhenAny(changed, session.Completion, stopped).ConfigureAwait(false)
+                : await Task.WhenAny(changed, ingestDone, session.Completion, stopped).ConfigureAwait(false);
+            if (woke == session.Completion) return;
+            cancellationToken.ThrowIfCancellationRequested();
         }
     }
 

@@ -80,6 +80,7 @@ public sealed partial class Uploader
             await CheckTargetAsync(stoppingToken);
             int moved = await _catalog.RetargetPendingUploadsAsync(_uri.ToString(), stoppingToken);
             if (moved > 0) LogRetargeted(_logger, moved, _uri.ToString());
+            await _catalog.MakePendingUploadsDueAsync(stoppingToken);
             await EnqueueVerifiedAsync(stoppingToken);
             var workers = Enumerable.Range(0, _options.MaxConcurrentUploads).Select(_ => WorkerAsync(stoppingToken)).ToList();
             workers.Add(WatchBacklogAsync(stoppingToken));
@@ -244,11 +245,12 @@ public sealed partial class Uploader
                 $"expected {clip.DeviceSha256}); uploading it again.");
         }
         await RecordAsync(CustodyEventKind.CloudVerified, clip, $"{_uri}/{key}: {check.How}", cancellationToken);
-        _activity.SetCloudProblem(null);
+        // The cloud gets a checkpoint covering this clip's trail before the clip may be released.
+        await UploadCheckpointAsync(cancellationToken);
         await _catalog.SetUploadStateAsync(upload.Id, UploadState.Verified, cancellationToken);
+        _activity.SetCloudProblem(null);
         _activity.ClipCloudVerified();
         LogCloudVerified(_logger, clip.RecorderSerial, clip.ClipId, key, check.How);
-        await UploadCheckpointAsync(cancellationToken);
     }
 
     /// <summary>A parts upload, resumed from the parts the catalog says the store already holds.</summary>

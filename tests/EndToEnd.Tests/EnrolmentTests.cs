@@ -104,6 +104,7 @@ public sealed class EnrolmentTests
         using (host)
         {
             await FinishedAsync(activity, 1);
+            await DockHarness.ReleasedAsync(activity, 2);
             Assert.Equal(BayPhase.Attention, Assert.Single(activity.Bays).Phase);
             await host.StopAsync();
         }
