@@ -126,4 +126,39 @@ public sealed class ClipCatalogTests : IDisposable
         Assert.Equal("dock restarted", s.EndReason);
         Assert.Equal(session, s.Id);
     }
+
+    [Fact]
+    public async Task UploadQueue_R11First_ThenImportant_ThenOldest_AndRetriesWait()
+    {
+        var catalog = await ClipCatalog.OpenAsync(DbPath, _time, CancellationToken.None);
+        await catalog.UpsertRecorderAsync(Recorder("DSJ-1"), new byte[32], CancellationToken.None);
+        var flags = new[] { ClipFlags.None, ClipFlags.Important, ClipFlags.Mandatory, ClipFlags.None };
+        for (int i = 0; i < flags.Length; i++)
+        {
+            var row = await catalog.AnnounceAsync("DSJ-1", Clip($"c{i}", (byte)(i + 1)) with { Flags = flags[i] }, "P1", CancellationToken.None);
+            await catalog.SetStoredAsync(row.Id, $"vault/clips/DSJ-1/c{i}", row.DeviceSha256, i, CancellationToken.None);
+            await catalog.SetManifestAsync(row.Id, i, $"vault/clips/DSJ-1/c{i}.manifest.json", CancellationToken.None);
+            await catalog.SetVerifiedAsync(row.Id, CancellationToken.None);
+            _time.Advance(TimeSpan.FromSeconds(1));
+        }
+        var queued = await catalog.EnqueueVerifiedAsync("file:cloud", c => "k/" + c.ClipId, CancellationToken.None);
+        Assert.Equal(4, queued.Count);
+        Assert.Empty(await catalog.EnqueueVerifiedAsync("file:cloud", c => "k/" + c.ClipId, CancellationToken.None)); // once only
+
+        var order = new List<string>();
+        var busy = new List<long>();
+        while (await catalog.NextDueUploadAsync(_time.GetUtcNow(), busy, CancellationToken.None) is { } next)
+        {
+            order.Add(next.ObjectKey);
+            busy.Add(next.Id);
+        }
+        Assert.Equal(["k/c2", "k/c1", "k/c0", "k/c3"], order);
+
+        // A failed attempt waits for its retry time; the others are still due.
+        var first = (await catalog.ListUploadsAsync(CancellationToken.None)).Single(u => u.ObjectKey == "k/c2");
+        await catalog.ScheduleUploadRetryAsync(first.Id, "store down", _time.GetUtcNow().AddMinutes(5), CancellationToken.None);
+        Assert.Equal("k/c1", (await catalog.NextDueUploadAsync(_time.GetUtcNow(), [], CancellationToken.None))!.ObjectKey);
+        _time.Advance(TimeSpan.FromMinutes(5));
+        Assert.Equal("k/c2", (await catalog.NextDueUploadAsync(_time.GetUtcNow(), [], CancellationToken.None))!.ObjectKey);
+    }
 }

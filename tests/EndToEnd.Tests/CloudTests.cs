@@ -159,7 +159,7 @@ public sealed class CloudTests
         await using var harness = DockHarness.Create();
         var fleet = await harness.StartFleetAsync(new FleetOptions { Recorders = 1, ClipsPerRecorder = 2, MinClipSize = 200_000, MaxClipSize = 400_000 });
         var expected = Expected(fleet);
-        string[] args = harness.RunArguments(("Dock:Cloud:Target", $"s3://evidence/{Prefix}"));
+        string[] args = harness.RunArguments(("Dock:Cloud:Target", $"s3://evidence/{Prefix}"), ("Dock:Cloud:PendingAlertAfter", "00:00:02"));
 
         using (var dock = DockHarness.StartDockProcess(args, redirect: true, S3Environment(s3, "WRONGKEY", "TOPSECRET-do-not-print")))
         {
@@ -167,6 +167,8 @@ public sealed class CloudTests
             var stderr = dock.StandardError.ReadToEndAsync();
             await WaitForAsync(harness, async c => (await c.ListAlertsAsync(CancellationToken.None)).Any(a => a.Message.Contains("refused the credentials", StringComparison.Ordinal))
                 && (await c.ListUploadsAsync(CancellationToken.None)).Count == 2, "the credentials alert and both clips queued");
+            // R10: the backlog itself is alerted once the oldest waiting clip passes the threshold.
+            await WaitForAsync(harness, async c => (await c.ListAlertsAsync(CancellationToken.None)).Any(a => a.Kind == "cloud-backlog"), "the backlog alert");
             await DockHarness.TerminateAsync(dock);
             Assert.DoesNotContain("TOPSECRET", await stdout + await stderr, StringComparison.Ordinal);
         }
