@@ -50,6 +50,21 @@ public static class Sha256
     }
 
     /// <summary>Lowercase hex, the form used in the catalog, the CLI and manifests.</summary>
+    /// <summary>Hashes a stream to its end (e.g. an object read back from a store); returns the hash and the byte count.</summary>
+    public static async Task<(byte[] Hash, long Length)> HashStreamAsync(Stream stream, CancellationToken cancellationToken = default)
+    {
+        using var hash = CreateIncremental();
+        var buffer = new byte[1 << 20];
+        long total = 0;
+        int n;
+        while ((n = await stream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+        {
+            hash.AppendData(buffer, 0, n);
+            total += n;
+        }
+        return (hash.GetHashAndReset(), total);
+    }
+
     public static string ToHex(ReadOnlySpan<byte> hash) => Convert.ToHexStringLower(hash);
 
     public static bool TryParseHex(string? hex, out byte[] hash) => Hex.TryParse(hex, Size, out hash);

@@ -105,16 +105,8 @@ public sealed class AzureBlobTarget : ICloudTarget
         {
             var download = await _container.GetBlobClient(key).DownloadStreamingAsync(cancellationToken: cancellationToken);
             await using var stream = download.Value.Content;
-            using var hash = Sha256.CreateIncremental();
-            var buffer = new byte[1 << 20];
-            long total = 0;
-            int n;
-            while ((n = await stream.ReadAsync(buffer, cancellationToken)) > 0)
-            {
-                hash.AppendData(buffer, 0, n);
-                total += n;
-            }
-            var found = Sha256.ToHex(hash.GetHashAndReset());
+            var (hash, total) = await Sha256.HashStreamAsync(stream, cancellationToken);
+            var found = Sha256.ToHex(hash);
             return new CloudVerification(found == sha256 && total == size, "streamed read-back (Azure keeps no SHA-256 of a blob)", found);
         });
 

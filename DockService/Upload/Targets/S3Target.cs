@@ -127,16 +127,8 @@ public sealed class S3Target : ICloudTarget
                 return new CloudVerification(found == sha256, "the store's own SHA-256 (x-amz-checksum-sha256)", found);
             }
             using var get = await _client.GetObjectAsync(new GetObjectRequest { BucketName = _bucket, Key = key }, cancellationToken);
-            using var hash = Sha256.CreateIncremental();
-            var buffer = new byte[1 << 20];
-            long total = 0;
-            int n;
-            while ((n = await get.ResponseStream.ReadAsync(buffer, cancellationToken)) > 0)
-            {
-                hash.AppendData(buffer, 0, n);
-                total += n;
-            }
-            var read = Sha256.ToHex(hash.GetHashAndReset());
+            var (hash, total) = await Sha256.HashStreamAsync(get.ResponseStream, cancellationToken);
+            var read = Sha256.ToHex(hash);
             return new CloudVerification(read == sha256 && total == size, "streamed read-back (the store reports no full-object SHA-256)", read);
         });
 
