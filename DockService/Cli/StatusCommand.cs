@@ -50,7 +50,7 @@ public static class StatusCommand
 
     public sealed record ClipStatus(string RecorderSerial, string ClipId, long Size, string Sha256, ClipState State, string OfficerId,
         string Flags, DateTimeOffset DeviceStart, long PulledBytes, int Attempts, string? VaultPath, bool HashVerified, string? LastError,
-        ClipHold? Hold, bool RecorderSigned);
+        ClipHold? Hold, bool RecorderSigned, string? Cloud, string? CloudError);
 
     public sealed record RecorderStatus(string Serial, string Model, string Firmware, string OfficerId, string? KeyFingerprint,
         DateTimeOffset LastSeen, int? LastBatteryPercent, long? LastClockOffsetMs);
@@ -63,6 +63,7 @@ public static class StatusCommand
     public static async Task<StatusReport> BuildAsync(ClipCatalog catalog, string dataDirectory, CancellationToken cancellationToken)
     {
         var clips = await catalog.ListClipsAsync(null, cancellationToken);
+        var uploads = (await catalog.ListUploadsAsync(cancellationToken)).ToDictionary(u => u.ClipRow);
         var sessions = await catalog.ListSessionsAsync(cancellationToken);
         var battery = await catalog.ListBatterySamplesAsync(cancellationToken);
         var recorders = (await catalog.ListRecordersAsync(cancellationToken)).Select(r => new RecorderStatus(
@@ -72,7 +73,9 @@ public static class StatusCommand
         var clipStatus = clips.Select(c => new ClipStatus(c.RecorderSerial, c.ClipId, c.Size, c.DeviceSha256, c.State, c.OfficerId,
             c.Flags.ToString(), c.DeviceStart, c.PulledBytes, c.Attempts, c.VaultPath,
             c.State is ClipState.Verified or ClipState.Released && c.StoredSha256 == c.DeviceSha256, c.LastError,
-            c.Hold, !string.IsNullOrEmpty(c.RecorderSignature))).ToList();
+            c.Hold, !string.IsNullOrEmpty(c.RecorderSignature),
+            uploads.TryGetValue(c.Id, out var u) ? (u.State == UploadState.Verified ? "cloud-verified" : u.State.ToString().ToLowerInvariant()) : null,
+            uploads.TryGetValue(c.Id, out var pending) && pending.State != UploadState.Verified ? pending.LastError : null)).ToList();
         var byState = Enum.GetValues<ClipState>().ToDictionary(s => s.ToDb(), s => clips.Count(c => c.State == s));
         var totals = new Totals(clips.Count, clips.Sum(c => c.Size), byState, clipStatus.Count(c => c.HashVerified), sessions.Count, battery.Count);
         return new StatusReport(dataDirectory, totals, recorders, clipStatus, await catalog.ListAlertsAsync(cancellationToken));
@@ -96,8 +99,8 @@ public static class StatusCommand
             Console.WriteLine($"{recorder.Serial}  {recorder.Model} fw {recorder.Firmware}  officer {recorder.OfficerId}  " +
                 $"battery {recorder.LastBatteryPercent?.ToString() ?? "?"}%  clock offset {recorder.LastClockOffsetMs?.ToString() ?? "?"} ms");
             foreach (var clip in report.Clips.Where(c => c.RecorderSerial == recorder.Serial))
-                Console.WriteLine($"  {clip.ClipId,-28} {CliOptions.FormatBytes(clip.Size),11}  {clip.State.ToDb(),-11} {clip.Sha256[..16]}…" +
-                    (clip.LastError is null ? "" : $"  ! {clip.LastError}"));
+                Console.WriteLine($"  {clip.ClipId,-28} {CliOptions.FormatBytes(clip.Size),11}  {clip.State.ToDb(),-11} {clip.Cloud ?? "-",-14} {clip.Sha256[..16]}…" +
+                    (clip.LastError is null ? "" : $"  ! {clip.LastError}") + (clip.CloudError is null ? "" : $"  ! cloud: {clip.CloudError}"));
         }
     }
 }

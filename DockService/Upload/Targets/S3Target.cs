@@ -53,7 +53,8 @@ public sealed class S3Target : ICloudTarget
 
     public Task CheckAsync(CancellationToken cancellationToken) => Call("checking the bucket", async () =>
     {
-        await _client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = _bucket, MaxKeys = 1 }, cancellationToken);
+        // ListObjects (v1), not v2: some compatible stores (s3rver 3.7) answer v2 with max-keys=1 by a 500.
+        await _client.ListObjectsAsync(new ListObjectsRequest { BucketName = _bucket, MaxKeys = 1 }, cancellationToken);
         return true;
     });
 
