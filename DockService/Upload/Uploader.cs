@@ -36,6 +36,8 @@ public sealed partial class Uploader
     private readonly HashSet<long> _busy = [];
     private readonly Lock _lock = new();
     private readonly Dictionary<string, DateTimeOffset> _alerted = new(StringComparer.Ordinal);
+    // Queuing (row + "queued" event) and claiming take turns, so no upload starts before its "queued" is in the log.
+    private readonly SemaphoreSlim _queueTurn = new(1, 1);
 
     public Uploader(ClipCatalog catalog, ClipVault vault, CustodyLog log, ICloudTarget target, CloudTargetUri uri, CloudOptions options,
         DockActivity activity, ILogger<Uploader> logger, TimeProvider time)
@@ -112,10 +114,18 @@ public sealed partial class Uploader
     /// <summary>Queues verified clips that are not queued yet (each a custody event).</summary>
     private async Task EnqueueVerifiedAsync(CancellationToken cancellationToken)
     {
-        var added = await _catalog.EnqueueVerifiedAsync(_uri.ToString(), c => ObjectLayout.Clip(_uri.Prefix, c.DeviceStart, c.RecorderSerial, c.ClipId),
-            cancellationToken);
-        foreach (var (upload, clip) in added)
-            await RecordAsync(CustodyEventKind.Queued, clip, $"for {_uri}/{upload.ObjectKey} (priority {upload.Priority})", cancellationToken);
+        await _queueTurn.WaitAsync(cancellationToken);
+        try
+        {
+            var added = await _catalog.EnqueueVerifiedAsync(_uri.ToString(), c => ObjectLayout.Clip(_uri.Prefix, c.DeviceStart, c.RecorderSerial, c.ClipId),
+                cancellationToken);
+            foreach (var (upload, clip) in added)
+                await RecordAsync(CustodyEventKind.Queued, clip, $"for {_uri}/{upload.ObjectKey} (priority {upload.Priority})", CancellationToken.None);
+        }
+        finally
+        {
+            _queueTurn.Release();
+        }
     }
 
     private async Task WorkerAsync(CancellationToken stoppingToken)
@@ -153,16 +163,20 @@ public sealed partial class Uploader
 
     private async Task<UploadRecord?> ClaimNextAsync(CancellationToken cancellationToken)
     {
-        for (int tries = 0; tries < 4; tries++)
+        await _queueTurn.WaitAsync(cancellationToken);
+        try
         {
             long[] busy;
             lock (_lock) busy = [.. _busy];
             var next = await _catalog.NextDueUploadAsync(_time.GetUtcNow(), busy, cancellationToken);
             if (next is null) return null;
-            lock (_lock)
-                if (_busy.Add(next.Id)) return next;
+            lock (_lock) _busy.Add(next.Id);
+            return next;
         }
-        return null;
+        finally
+        {
+            _queueTurn.Release();
+        }
     }
 
     private async Task ProcessAsync(UploadRecord upload, CancellationToken stoppingToken)
