@@ -78,8 +78,11 @@ public sealed partial class BayMonitor(IOptions<DockOptions> options, DockActivi
             workers.Add(worker.RunAsync(stoppingToken));
         }
         workers.Add(CheckpointPeriodicallyAsync(stoppingToken));
-        var uploader = new Uploader(_catalog!, _vault!, _custody!.Log, _cloud!, _cloudUri!, _options.Cloud, activity, loggers.CreateLogger<Uploader>(), time);
-        workers.Add(uploader.RunAsync(stoppingToken));
+        if (_cloud is not null)
+        {
+            var uploader = new Uploader(_catalog!, _vault!, _custody!.Log, _cloud, _cloudUri!, _options.Cloud, activity, loggers.CreateLogger<Uploader>(), time);
+            workers.Add(uploader.RunAsync(stoppingToken));
+        }
         await Task.WhenAll(workers).ConfigureAwait(false);
     }
 

@@ -112,7 +112,9 @@ public sealed class IngestBenchmark(IngestBenchmark.Settings settings, TextWrite
         await DemoAgency.EnrolRecordersAsync(dataDirectory,
             fleet.Endpoints.Select(e => (e.Recorder.Serial, e.Recorder.Credential.PublicKey.ToArray())), "bench fleet", cancellationToken);
 
+        // Ingest alone, as issue 2 defined its targets: no upload competing for the disk (see `dock bench upload`).
         var args = new List<string> { "run", "--data", dataDirectory, $"--Dock:MaxConcurrentPulls={Math.Max(4, recorders)}",
+            "--Dock:Cloud:Target=none", "--Dock:ReleasePolicy=AfterLocalVerify",
             "--Logging:LogLevel:Default=Warning" };
         args.AddRange(settings.DockArguments);
         for (int i = 0; i < fleet.Endpoints.Count; i++)

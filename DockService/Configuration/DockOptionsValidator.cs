@@ -39,8 +39,11 @@ public sealed class DockOptionsValidator : IValidateOptions<DockOptions>
         Positive(errors, "Dock:Link:HandshakeTimeout", options.Link.HandshakeTimeout);
         Range(errors, "Dock:Link:ReadChunkSize", options.Link.ReadChunkSize, 4096, 1024 * 1024);
         Range(errors, "Dock:Link:ReadWindow", options.Link.ReadWindow, 1, 64);
-        if (!Upload.CloudTargetUri.TryParse(options.Cloud.Target, out _, out var cloudError))
+        if (!Upload.CloudTargetUri.TryParse(options.Cloud.Target, out var cloudTarget, out var cloudError))
             errors.Add($"Dock:Cloud:Target {cloudError}");
+        else if (cloudTarget.Kind == Upload.CloudKind.None && options.ReleasePolicy == ReleasePolicy.AfterCloudVerify)
+            errors.Add("Dock:Cloud:Target is none, but Dock:ReleasePolicy is AfterCloudVerify: recorders would never be released. " +
+                "Set a target, or Dock:ReleasePolicy=AfterLocalVerify (or Never).");
         Range(errors, "Dock:Cloud:MaxConcurrentUploads", options.Cloud.MaxConcurrentUploads, 1, 64);
         if (options.Cloud.MaxMBps < 0 || double.IsNaN(options.Cloud.MaxMBps)) errors.Add($"Dock:Cloud:MaxMBps is {options.Cloud.MaxMBps}; use 0 (no cap) or a positive MB/s.");
         Range(errors, "Dock:Cloud:PartSize", options.Cloud.PartSize, 5L * 1024 * 1024, 512L * 1024 * 1024);

@@ -4,6 +4,8 @@ namespace Dock.Service.Upload;
 
 public enum CloudKind
 {
+    /// <summary>No cloud: a dock that keeps footage in its vault only (releases need AfterLocalVerify or Never).</summary>
+    None,
     File,
     S3,
     AzureBlob,
@@ -19,7 +21,13 @@ public sealed record CloudTargetUri(CloudKind Kind, string Container, string Pre
     {
         target = null!;
         text = text?.Trim();
-        if (string.IsNullOrEmpty(text)) { error = "is empty: use file:DIR, s3://BUCKET/PREFIX or azblob://CONTAINER/PREFIX."; return false; }
+        if (string.IsNullOrEmpty(text)) { error = "is empty: use file:DIR, s3://BUCKET/PREFIX, azblob://CONTAINER/PREFIX or none."; return false; }
+        if (text == "none")
+        {
+            target = new CloudTargetUri(CloudKind.None, "", "");
+            error = "";
+            return true;
+        }
         if (text.StartsWith("file:", StringComparison.Ordinal))
         {
             var dir = text["file:".Length..];
@@ -68,6 +76,7 @@ public sealed record CloudTargetUri(CloudKind Kind, string Container, string Pre
 
     public override string ToString() => Kind switch
     {
+        CloudKind.None => "none",
         CloudKind.File => $"file:{Container}",
         CloudKind.S3 => $"s3://{Container}/{Prefix}",
         _ => $"azblob://{Container}/{Prefix}",

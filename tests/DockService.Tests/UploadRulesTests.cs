@@ -7,6 +7,7 @@ namespace Dock.Service.Tests;
 public sealed class UploadRulesTests
 {
     [Theory]
+    [InlineData("none", CloudKind.None, "", "")]
     [InlineData("file:/srv/evidence", CloudKind.File, "/srv/evidence", "")]
     [InlineData("file:cloud", CloudKind.File, "cloud", "")]
     [InlineData("s3://evidence", CloudKind.S3, "evidence", "")]

@@ -8,10 +8,12 @@ public static class CloudTargets
     /// default, file:cloud). An absolute one is someone else's (a NAS mount): it must exist, so that an
     /// unmounted share is reported instead of silently filling the local disk.
     /// </summary>
-    public static ICloudTarget Create(CloudTargetUri uri, string dataDirectory)
+    public static ICloudTarget? Create(CloudTargetUri uri, string dataDirectory)
     {
         switch (uri.Kind)
         {
+            case CloudKind.None:
+                return null;
             case CloudKind.File:
                 var root = Path.GetFullPath(Path.Combine(dataDirectory, uri.Container));
                 if (!Path.IsPathRooted(uri.Container)) Directory.CreateDirectory(root);
