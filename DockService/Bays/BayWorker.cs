@@ -36,6 +36,7 @@ public sealed partial class BayWorker(BayOptions bay, BayEndpoint endpoint, IDoc
             {
                 session = await HostSession.OpenAsync(transport, credential, sessionOptions, time, cancellationToken).ConfigureAwait(false);
                 await docking.RunAsync(bay.Id, session, cancellationToken).ConfigureAwait(false);
+                activity.SetBay(bay.Id, _ => new BaySnapshot(bay.Id, BayPhase.Empty)); // Said goodbye and left.
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {

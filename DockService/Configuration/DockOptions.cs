@@ -32,6 +32,8 @@ public sealed class DockOptions
 
     public CloudOptions Cloud { get; set; } = new();
 
+    public BoardOptions Board { get; set; } = new();
+
     /// <summary>A recorder whose key is not enrolled: pull its footage into quarantine (true, the default:
     /// nothing is left at risk on an unknown camera) or leave it on the recorder. Either way it is
     /// alerted and never told to delete anything.</summary>
@@ -114,4 +116,37 @@ public sealed class CloudOptions
 
     /// <summary>Longest wait between retries of a failing upload (backoff with jitter grows up to this).</summary>
     public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromMinutes(10);
+}
+
+public enum BoardDriver
+{
+    /// <summary>No dock board (a PC with USB hubs, a test bench).</summary>
+    None,
+    /// <summary>In-memory pins: the demo and tests (what the lights would show, with times).</summary>
+    Simulated,
+    /// <summary>Linux GPIO character device through System.Device.Gpio (libgpiod).</summary>
+    Gpio,
+}
+
+/// <summary>The dock board: per-bay RGB light and charge switch (hardware-specs/dock-board.md).</summary>
+public sealed class BoardOptions
+{
+    public BoardDriver Driver { get; set; } = BoardDriver.None;
+
+    /// <summary>The GPIO chip number (/dev/gpiochipN) the pins below belong to.</summary>
+    public int GpioChip { get; set; }
+
+    /// <summary>True when a pin driven low lights the LED / enables the charger (common-anode LEDs, P-MOSFET switches).</summary>
+    public bool ActiveLow { get; set; }
+
+    public List<BayPinOptions> Bays { get; set; } = [];
+}
+
+public sealed class BayPinOptions
+{
+    public string BayId { get; set; } = "";
+    public int RedPin { get; set; } = -1;
+    public int GreenPin { get; set; } = -1;
+    public int BluePin { get; set; } = -1;
+    public int ChargePin { get; set; } = -1;
 }

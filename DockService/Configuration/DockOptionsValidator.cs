@@ -53,6 +53,21 @@ public sealed class DockOptionsValidator : IValidateOptions<DockOptions>
                 errors.Add($"Dock:Cloud:Blackout:{i} {windowError}");
         if (options.Cloud.PendingAlertAfter <= TimeSpan.Zero) errors.Add("Dock:Cloud:PendingAlertAfter must be above zero.");
         Positive(errors, "Dock:Cloud:MaxRetryDelay", options.Cloud.MaxRetryDelay);
+        if (options.Board.Driver != BoardDriver.None)
+        {
+            var used = new Dictionary<int, string>();
+            for (int i = 0; i < options.Board.Bays.Count; i++)
+            {
+                var pins = options.Board.Bays[i];
+                if (!options.Bays.Any(b => b.Id == pins.BayId))
+                    errors.Add($"Dock:Board:Bays:{i}:BayId '{pins.BayId}' names no configured bay.");
+                foreach (var (line, pin) in new[] { ("RedPin", pins.RedPin), ("GreenPin", pins.GreenPin), ("BluePin", pins.BluePin), ("ChargePin", pins.ChargePin) })
+                {
+                    if (pin is < 0 or > 1023) errors.Add($"Dock:Board:Bays:{i}:{line} is {pin}; give the GPIO line number (0..1023).");
+                    else if (!used.TryAdd(pin, $"Dock:Board:Bays:{i}:{line}")) errors.Add($"Dock:Board:Bays:{i}:{line} uses line {pin}, already used by {used[pin]}.");
+                }
+            }
+        }
         if (string.IsNullOrWhiteSpace(options.Identity.KeyFile))
             errors.Add("Dock:Identity:KeyFile must name a file.");
         if (string.IsNullOrWhiteSpace(options.Identity.EndorsementFile))

@@ -66,11 +66,15 @@ public abstract class RecorderEndpoint : IAsyncDisposable
         }
     }
 
+    private int _disposed;
+
     /// <summary>The last exception that ended a session abnormally (for tests and diagnostics).</summary>
     public Exception? LastSessionError { get; private set; }
 
+    /// <summary>Takes the recorder off the air (out of its bay). Safe to call more than once.</summary>
     public virtual async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         await _stop.CancelAsync().ConfigureAwait(false);
         await OnStoppingAsync().ConfigureAwait(false);
         try
