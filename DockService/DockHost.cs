@@ -35,6 +35,10 @@ public static class DockHost
         builder.Services.AddSingleton<IValidateOptions<DockOptions>>(new DockOptionsValidator { RequireBays = requireBays });
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(activity);
+        // Under systemd: Type=notify readiness and journald log format; under the Windows SCM: a service.
+        // Both do nothing when the dock runs in a terminal.
+        builder.Services.AddSystemd();
+        builder.Services.AddWindowsService(service => service.ServiceName = "Dock");
         builder.Services.AddHostedService<BayMonitor>();
         // The dock board only when one is configured; the simulated pins are a singleton tests can look at.
         switch (builder.Configuration.GetSection("Dock:Board").Get<BoardOptions>()?.Driver ?? BoardDriver.None)

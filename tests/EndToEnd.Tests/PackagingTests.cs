@@ -1,0 +1,53 @@
+using System.Diagnostics;
+
+namespace Dock.EndToEnd.Tests;
+
+/// <summary>The self-contained linux-x64 publish (what an installer copies to /opt/dock) runs on its own.</summary>
+public sealed class PackagingTests
+{
+    [Fact]
+    public async Task PublishLinuxX64SelfContained_RunsVersionAndTheDemo()
+    {
+        var root = RepositoryRoot();
+        var output = Directory.CreateTempSubdirectory("dock-publish-").FullName;
+        try
+        {
+            var (code, text) = await RunAsync("dotnet", ["publish", Path.Combine(root, "DockService", "DockService.csproj"), "-c", "Release", "-r", "linux-x64",
+                "--self-contained", "-o", output, "-nologo", "-v", "quiet"], root);
+            Assert.True(code == 0, text);
+            var dock = Path.Combine(output, "dock");
+            Assert.True(File.Exists(dock), "the published apphost is missing");
+
+            (code, text) = await RunAsync(dock, ["--version"], output);
+            Assert.True(code == 0, text);
+            Assert.Matches(@"^\d+\.\d+\.\d+", text.Trim());
+
+            var data = Path.Combine(output, "demo-data");
+            (code, text) = await RunAsync(dock, ["demo", "--data", data, "--recorders", "1", "--clips", "2", "--min-clip-size", "1MB", "--max-clip-size", "2MB"], output);
+            Assert.True(code == 0, text);
+            Assert.Contains("every clip is safe in the vault and in the cloud", text, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(output, recursive: true);
+        }
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Dock.sln"))) return dir.FullName;
+        throw new InvalidOperationException("Dock.sln not found above the test binaries.");
+    }
+
+    private static async Task<(int Code, string Output)> RunAsync(string file, string[] args, string directory)
+    {
+        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = directory, UseShellExecute = false };
+        foreach (var arg in args) info.ArgumentList.Add(arg);
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(5));
+        return (process.ExitCode, await stdout + await stderr);
+    }
+}
