@@ -19,6 +19,7 @@ public static class Program
             VerifyCommand.Create(),
             LogCommand.Create(),
             ClipsCommand.Create(),
+            BaysCommand.Create(),
             Bench.BenchCommand.Create(),
         };
         var parse = root.Parse(args);

@@ -71,8 +71,19 @@ public sealed partial class BayMonitor(IOptions<DockOptions> options, DockActivi
         var workers = new List<Task>();
         foreach (var bay in _options.Bays)
         {
-            BayEndpoint.TryParse(bay.Endpoint, out var endpoint, out _); // Validated at start.
-            await _catalog!.UpsertBayAsync(bay.Id, endpoint.ToString(), stoppingToken).ConfigureAwait(false);
+            Func<BayEndpoint?> endpoint;
+            if (bay.UsbPort is { Length: > 0 } port)
+            {
+                var scanner = new Discovery.SysfsUsbScanner(_options.SysfsRoot);
+                endpoint = () => Discovery.UsbEndpoints.ForPort(scanner, port, _options.DeviceRoot);
+                await _catalog!.UpsertBayAsync(bay.Id, $"usb:{port}", stoppingToken).ConfigureAwait(false);
+            }
+            else
+            {
+                BayEndpoint.TryParse(bay.Endpoint, out var fixedEndpoint, out _); // Validated at start.
+                endpoint = () => fixedEndpoint;
+                await _catalog!.UpsertBayAsync(bay.Id, fixedEndpoint.ToString(), stoppingToken).ConfigureAwait(false);
+            }
             var worker = new BayWorker(bay, endpoint, _identity!, sessionOptions, docking, _options, activity,
                 loggers.CreateLogger<BayWorker>(), time);
             workers.Add(worker.RunAsync(stoppingToken));

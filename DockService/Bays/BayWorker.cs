@@ -13,7 +13,7 @@ namespace Dock.Service.Bays;
 /// (recorder removed, cable pulled, error) go back to waiting. A re-docked recorder resumes where
 /// the catalog says it stopped.
 /// </summary>
-public sealed partial class BayWorker(BayOptions bay, BayEndpoint endpoint, IDockCredential credential, HostSessionOptions sessionOptions,
+public sealed partial class BayWorker(BayOptions bay, Func<BayEndpoint?> endpointNow, IDockCredential credential, HostSessionOptions sessionOptions,
     RecorderDocking docking, DockOptions options, DockActivity activity, ILogger<BayWorker> logger, TimeProvider time)
 {
     public async Task RunAsync(CancellationToken cancellationToken)
@@ -22,6 +22,12 @@ public sealed partial class BayWorker(BayOptions bay, BayEndpoint endpoint, IDoc
         while (!cancellationToken.IsCancellationRequested)
         {
             IDockLinkTransport transport;
+            // A fixed endpoint, or whatever the bay's USB port presents right now (nothing docked: wait).
+            if (endpointNow() is not { } endpoint)
+            {
+                await PauseAsync(cancellationToken).ConfigureAwait(false);
+                continue;
+            }
             try
             {
                 transport = await BayConnector.ConnectAsync(endpoint, cancellationToken).ConfigureAwait(false);

@@ -34,6 +34,12 @@ public sealed class DockOptions
 
     public BoardOptions Board { get; set; } = new();
 
+    /// <summary>Where USB port paths are looked up (Linux sysfs); tests point it at a fake tree.</summary>
+    public string SysfsRoot { get; set; } = "/sys";
+
+    /// <summary>Where the device nodes of discovered ttys live.</summary>
+    public string DeviceRoot { get; set; } = "/dev";
+
     /// <summary>A recorder whose key is not enrolled: pull its footage into quarantine (true, the default:
     /// nothing is left at risk on an unknown camera) or leave it on the recorder. Either way it is
     /// alerted and never told to delete anything.</summary>
@@ -66,6 +72,10 @@ public sealed class BayOptions
 
     /// <summary><c>tcp://host:port</c> or <c>serial:///dev/ttyACM0</c> (optionally <c>?baud=115200</c>).</summary>
     public string Endpoint { get; set; } = "";
+
+    /// <summary>Instead of a fixed endpoint: the physical USB port path (e.g. "1-1.3", from `dock bays learn`).
+    /// The recorder found there is reached over the tty it presents.</summary>
+    public string? UsbPort { get; set; }
 }
 
 /// <summary>DockLink tuning (docklink-v1.md §9).</summary>

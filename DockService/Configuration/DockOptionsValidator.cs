@@ -26,7 +26,14 @@ public sealed class DockOptionsValidator : IValidateOptions<DockOptions>
                 errors.Add($"Dock:Bays:{i}:Id '{bay.Id}' is not valid: {Identifier.Rule}.");
             else if (!seen.Add(bay.Id))
                 errors.Add($"Dock:Bays:{i}:Id '{bay.Id}' is used by two bays.");
-            if (!BayEndpoint.TryParse(bay.Endpoint, out _, out var error))
+            if (!string.IsNullOrEmpty(bay.UsbPort))
+            {
+                if (!string.IsNullOrEmpty(bay.Endpoint))
+                    errors.Add($"Dock:Bays:{i} has both Endpoint and UsbPort; give one.");
+                else if (!System.Text.RegularExpressions.Regex.IsMatch(bay.UsbPort, @"^\d+-\d+(\.\d+)*$"))
+                    errors.Add($"Dock:Bays:{i}:UsbPort '{bay.UsbPort}' is not a USB port path like 1-1.3 (see `dock bays scan`).");
+            }
+            else if (!BayEndpoint.TryParse(bay.Endpoint, out _, out var error))
                 errors.Add($"Dock:Bays:{i}:Endpoint {error}.");
         }
         Range(errors, "Dock:MaxConcurrentPulls", options.MaxConcurrentPulls, 1, 64);

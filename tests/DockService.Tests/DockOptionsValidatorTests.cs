@@ -37,6 +37,29 @@ public sealed class DockOptionsValidatorTests
     }
 
     [Fact]
+    public void Validate_BoardPinMapAndUsbPorts_EveryMistakeNamed()
+    {
+        var options = Valid();
+        options.Bays.Add(new BayOptions { Id = "3", UsbPort = "1-1.3" });
+        options.Bays.Add(new BayOptions { Id = "4", UsbPort = "usb1" });
+        options.Board = new BoardOptions
+        {
+            Driver = BoardDriver.Simulated,
+            Bays =
+            [
+                new BayPinOptions { BayId = "1", RedPin = 5, GreenPin = 6, BluePin = 13, ChargePin = 19 },
+                new BayPinOptions { BayId = "9", RedPin = 5, GreenPin = 20, BluePin = 21, ChargePin = -1 },
+            ],
+        };
+        var failures = new DockOptionsValidator().Validate(null, options).Failures!.ToList();
+        Assert.DoesNotContain(failures, f => f.StartsWith("Dock:Bays:2", StringComparison.Ordinal)); // a valid USB port bay
+        Assert.Contains(failures, f => f.StartsWith("Dock:Bays:3:UsbPort 'usb1'", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("Dock:Board:Bays:1:BayId '9' names no configured bay", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("Dock:Board:Bays:1:RedPin uses line 5, already used by Dock:Board:Bays:0:RedPin", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("Dock:Board:Bays:1:ChargePin is -1", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Validate_NoBays_FailsOnlyWhenBaysAreRequired()
     {
         Assert.True(new DockOptionsValidator().Validate(null, new DockOptions()).Failed);

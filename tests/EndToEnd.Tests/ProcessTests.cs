@@ -66,6 +66,7 @@ public sealed class ProcessTests
     [InlineData("--Dock:Cloud:Blackout:0=7-9", "Dock:Cloud:Blackout:0")]
     [InlineData("--Dock:Cloud:PartSize=1000", "Dock:Cloud:PartSize")]
     [InlineData("--Dock:Cloud:Target=none", "recorders would never be released")]
+    [InlineData("--Dock:Bays:0:UsbPort=1-1.3", "has both Endpoint and UsbPort")]
     public async Task Run_BadConfiguration_ExitsTwoNamingTheKey(string bad, string named)
     {
         var data = Path.Combine(Path.GetTempPath(), "dock-badcfg-" + Guid.NewGuid().ToString("N")[..8]);

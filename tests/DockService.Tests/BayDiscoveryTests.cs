@@ -1,0 +1,105 @@
+using Dock.Service.Bays.Discovery;
+
+namespace Dock.Service.Tests;
+
+/// <summary>Bay discovery over a fake sysfs tree in a temporary folder (the only fake: no USB devices exist here).</summary>
+public sealed class BayDiscoveryTests : IDisposable
+{
+    private readonly string _sysfs = Directory.CreateTempSubdirectory("dock-sysfs-").FullName;
+    private string Devices => Path.Combine(_sysfs, "bus", "usb", "devices");
+
+    public void Dispose() => Directory.Delete(_sysfs, recursive: true);
+
+    /// <summary>A recorder at <paramref name="port"/>: a CDC-ACM pair (comm + data with a tty), as such cameras present.</summary>
+    private void Plug(string port, string serial, string vid = "2e8a", string pid = "000a", string? tty = "ttyACM0", string? net = null, string? block = null,
+        int dataClass = 0x0a)
+    {
+        var dir = Path.Combine(Devices, port);
+        Directory.CreateDirectory(dir);
+        File.WriteAllText(Path.Combine(dir, "idVendor"), vid + "\n");
+        File.WriteAllText(Path.Combine(dir, "idProduct"), pid + "\n");
+        File.WriteAllText(Path.Combine(dir, "serial"), serial + "\n");
+        File.WriteAllText(Path.Combine(dir, "product"), "DSJ body camera\n");
+        var comm = Directory.CreateDirectory(Path.Combine(dir, $"{port}:1.0")).FullName;
+        File.WriteAllText(Path.Combine(comm, "bInterfaceClass"), "02\n");
+        var data = Directory.CreateDirectory(Path.Combine(dir, $"{port}:1.1")).FullName;
+        File.WriteAllText(Path.Combine(data, "bInterfaceClass"), $"{dataClass:x2}\n");
+        if (tty is not null) Directory.CreateDirectory(Path.Combine(data, "tty", tty));
+        if (net is not null) Directory.CreateDirectory(Path.Combine(data, "net", net));
+        if (block is not null) Directory.CreateDirectory(Path.Combine(data, "host3", "target3:0:0", "3:0:0:0", "block", block));
+    }
+
+    private void Unplug(string port) => Directory.Delete(Path.Combine(Devices, port), recursive: true);
+
+    private BayDiscovery Discovery() => new(new Dictionary<string, string> { ["1-1.3"] = "1", ["1-1.4"] = "2" }, new SysfsUsbScanner(_sysfs));
+
+    [Fact]
+    public void RecorderAppears_DockedInItsBay_WithItsTty()
+    {
+        Directory.CreateDirectory(Path.Combine(Devices, "usb1")); // a root hub: not a port
+        var discovery = Discovery();
+        Assert.Empty(discovery.Poll());
+        Plug("1-1.3", "DSJ0001");
+        var change = Assert.Single(discovery.Poll());
+        Assert.Equal(("1", BayChangeKind.Docked, "DSJ0001", "ttyACM0", UsbPresentation.Serial),
+            (change.BayId, change.Kind, change.Device.Serial, change.Device.Tty, change.Device.Presentation));
+        Assert.Empty(discovery.Poll()); // nothing new
+    }
+
+    [Fact]
+    public void RecorderMovedToAnotherBay_RemovedFromOneDockedInTheOther()
+    {
+        var discovery = Discovery();
+        Plug("1-1.3", "DSJ0001");
+        discovery.Poll();
+        Unplug("1-1.3");
+        Plug("1-1.4", "DSJ0001", tty: "ttyACM1");
+        var changes = discovery.Poll();
+        Assert.Contains(changes, c => c is { BayId: "1", Kind: BayChangeKind.Removed });
+        Assert.Contains(changes, c => c is { BayId: "2", Kind: BayChangeKind.Docked } && c.Device.Tty == "ttyACM1");
+    }
+
+    [Fact]
+    public void RecorderVanishesMidTransfer_Removed()
+    {
+        var discovery = Discovery();
+        Plug("1-1.3", "DSJ0001");
+        discovery.Poll();
+        Unplug("1-1.3");
+        Assert.Equal(BayChangeKind.Removed, Assert.Single(discovery.Poll()).Kind);
+        Assert.Empty(discovery.Current);
+    }
+
+    [Fact]
+    public void TwoIdenticalModelsInTwoBays_ToldApartByPort()
+    {
+        var discovery = Discovery();
+        Plug("1-1.3", "DSJ0001", tty: "ttyACM0");
+        Plug("1-1.4", "DSJ0002", tty: "ttyACM1");
+        Plug("1-1.9", "DSJ0003", tty: "ttyACM2"); // a port no bay is bound to
+        var changes = discovery.Poll();
+        Assert.Equal(2, changes.Count);
+        Assert.Equal("DSJ0001", discovery.Current["1"].Serial);
+        Assert.Equal("ttyACM1", discovery.Current["2"].Tty);
+        // Swapping the two cameras between bays is two removals and two dockings.
+        Unplug("1-1.3");
+        Unplug("1-1.4");
+        Plug("1-1.3", "DSJ0002");
+        Plug("1-1.4", "DSJ0001");
+        Assert.Equal(4, discovery.Poll().Count);
+    }
+
+    [Fact]
+    public void Presentations_NetworkDiskVendorBulk()
+    {
+        Plug("1-1.3", "A", tty: null, net: "usb0");
+        Plug("1-1.4", "B", tty: null, block: "sdb", dataClass: 0x08);
+        Plug("1-1.5", "C", tty: null, dataClass: 0xff);
+        var devices = new SysfsUsbScanner(_sysfs).Scan().ToDictionary(d => d.PortPath);
+        Assert.Equal(UsbPresentation.Network, devices["1-1.3"].Presentation);
+        Assert.Equal("usb0", devices["1-1.3"].NetInterface);
+        Assert.Equal(UsbPresentation.MassStorage, devices["1-1.4"].Presentation);
+        Assert.Equal("sdb", devices["1-1.4"].BlockDevice);
+        Assert.Equal(UsbPresentation.VendorBulk, devices["1-1.5"].Presentation);
+    }
+}

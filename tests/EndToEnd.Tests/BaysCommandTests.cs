@@ -1,0 +1,91 @@
+using Dock.EndToEnd.Tests.Support;
+
+namespace Dock.EndToEnd.Tests;
+
+/// <summary>`dock bays learn` as an installer uses it: dock one camera at a time (over a fake sysfs tree).</summary>
+public sealed class BaysCommandTests
+{
+    private static void Plug(string sysfs, string port, string serial, string tty)
+    {
+        var dir = Path.Combine(sysfs, "bus", "usb", "devices", port);
+        Directory.CreateDirectory(Path.Combine(dir, $"{port}:1.1", "tty", tty));
+        File.WriteAllText(Path.Combine(dir, $"{port}:1.1", "bInterfaceClass"), "0a\n");
+        File.WriteAllText(Path.Combine(dir, "idVendor"), "2e8a\n");
+        File.WriteAllText(Path.Combine(dir, "idProduct"), "000a\n");
+        File.WriteAllText(Path.Combine(dir, "serial"), serial + "\n");
+    }
+
+    [Fact]
+    public async Task Learn_EachNewPortBecomesTheNextBay_PortsInUseIgnored()
+    {
+        var sysfs = Directory.CreateTempSubdirectory("dock-sysfs-").FullName;
+        try
+        {
+            Plug(sysfs, "1-1.1", "KEYBOARD", "ttyACM9"); // already there: not a bay
+            using var learn = DockHarness.StartDockProcess(["bays", "learn", "--sysfs", sysfs, "--count", "2"]);
+            var output = learn.StandardOutput.ReadToEndAsync();
+            await Task.Delay(700);
+            Plug(sysfs, "1-1.3", "DSJ0001", "ttyACM0");
+            await Task.Delay(700);
+            Plug(sysfs, "1-1.4", "DSJ0002", "ttyACM1");
+            await learn.WaitForExitAsync().WaitAsync(DockHarness.Limit);
+            var text = await output;
+            Assert.Equal(0, learn.ExitCode);
+            Assert.Contains("--Dock:Bays:0:Id=1 --Dock:Bays:0:UsbPort=1-1.3", text, StringComparison.Ordinal);
+            Assert.Contains("--Dock:Bays:1:Id=2 --Dock:Bays:1:UsbPort=1-1.4", text, StringComparison.Ordinal);
+            Assert.DoesNotContain("UsbPort=1-1.1", text, StringComparison.Ordinal);
+
+            var (code, scan, _) = await DockHarness.RunDockAsync("bays", "scan", "--sysfs", sysfs);
+            Assert.Equal(0, code);
+            Assert.Contains("1-1.3      2e8a:000a serial DSJ0001 Serial /dev/ttyACM0", scan, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(sysfs, recursive: true);
+        }
+    }
+}
+
+/// <summary>A bay bound to a USB port path: the recorder found there (a pty standing in for its ttyACM) is ingested.</summary>
+public sealed class UsbPortBayTests
+{
+    [Fact]
+    public async Task BayByUsbPort_RecorderFoundThroughSysfs_IngestedOverItsTty()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        await using var harness = DockHarness.Create();
+        var fleet = await harness.StartFleetAsync(new Dock.Simulator.Hosting.FleetOptions
+        {
+            Recorders = 1, ClipsPerRecorder = 2, MinClipSize = 100_000, MaxClipSize = 200_000, Transport = Dock.Simulator.Hosting.SimulatedTransport.Serial,
+        });
+        var pts = fleet.Endpoints[0].Address["serial://".Length..];
+        var sysfs = Directory.CreateTempSubdirectory("dock-sysfs-").FullName;
+        var dev = Directory.CreateTempSubdirectory("dock-dev-").FullName;
+        try
+        {
+            // The port the camera sits in, as the kernel would show it, and its device node.
+            var port = Path.Combine(sysfs, "bus", "usb", "devices", "1-1.3");
+            Directory.CreateDirectory(Path.Combine(port, "1-1.3:1.1", "tty", "ttyACM0"));
+            File.WriteAllText(Path.Combine(port, "idVendor"), "2e8a\n");
+            File.WriteAllText(Path.Combine(port, "idProduct"), "000a\n");
+            File.WriteAllText(Path.Combine(port, "serial"), "DSJ0001\n");
+            File.CreateSymbolicLink(Path.Combine(dev, "ttyACM0"), pts);
+
+            var activity = new Dock.Service.Ingest.DockActivity();
+            using var host = Dock.Service.DockHost.Build([], new Dictionary<string, string?>
+            {
+                ["Dock:DataDirectory"] = harness.DataDirectory, ["Dock:ReconnectInterval"] = "00:00:00.200",
+                ["Dock:Bays:0:Id"] = "1", ["Dock:Bays:0:UsbPort"] = "1-1.3", ["Dock:SysfsRoot"] = sysfs, ["Dock:DeviceRoot"] = dev,
+            }, activity, minimumLevel: Microsoft.Extensions.Logging.LogLevel.Warning);
+            await host.StartAsync();
+            await harness.RecordersEmptyAsync();
+            await host.StopAsync();
+            Assert.Equal(2, harness.VaultClips().Count);
+        }
+        finally
+        {
+            Directory.Delete(sysfs, recursive: true);
+            Directory.Delete(dev, recursive: true);
+        }
+    }
+}
