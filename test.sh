@@ -14,6 +14,12 @@ if ! command -v openssl >/dev/null 2>&1; then
   (apt-get update -qq && apt-get install -y -qq openssl) >/dev/null 2>&1 || echo "warning: could not install openssl"
 fi
 
+# The USB bulk transport P/Invokes libusb-1.0 (Debian libusb-1.0-0); its tests load the real library.
+if ! ldconfig -p 2>/dev/null | grep -q 'libusb-1.0.so.0'; then
+  echo "== installing libusb-1.0 (Debian package)"
+  (apt-get update -qq && apt-get install -y -qq libusb-1.0-0) >/dev/null 2>&1 || echo "warning: could not install libusb-1.0-0"
+fi
+
 # The cloud tests run real storage emulators (s3rver, Azurite) from npm, pinned by tests/emulators/package-lock.json.
 if [ ! -x tests/emulators/node_modules/.bin/s3rver ] || [ ! -x tests/emulators/node_modules/.bin/azurite-blob ] \
    || [ tests/emulators/package-lock.json -nt tests/emulators/node_modules/.package-lock.json ]; then

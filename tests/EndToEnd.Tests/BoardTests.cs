@@ -35,7 +35,8 @@ public sealed class BoardTests
             Assert.False(pins.Level(Charge), "charger off when empty");
 
             var lights = Collapse(board.History.Where(h => h.BayId == "1").Select(h => h.Light));
-            Assert.Equal(BayLight.Empty, lights[0]);
+            // The recorder may already be identifying when the board first looks (both start with the dock).
+            Assert.Contains(lights[0], new[] { BayLight.Empty, BayLight.Charging });
             Assert.Equal([BayLight.Transferring, BayLight.Done, BayLight.Empty], lights.SkipWhile(l => l is BayLight.Empty or BayLight.Charging));
             // Transferring blinks blue at 2 Hz: several on/off edges, and the charger came on before the transfer.
             var changes = pins.Changes;
