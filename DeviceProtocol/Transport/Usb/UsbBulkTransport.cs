@@ -67,26 +67,80 @@ public sealed class UsbBulkPipe : IBulkPipe
 }
 
 /// <summary>
-/// DockLink over USB bulk endpoints. Bulk IN reads poll with a short timeout so cancellation is honoured;
-/// a vanished device (hot-unplug: NO_DEVICE, IO, PIPE) ends the session as ConnectionLost, and re-docking
-/// resumes like any other transport.
+/// DockLink over USB bulk endpoints. libusb transfers block, so one dedicated reader thread per link polls
+/// bulk IN (with a short timeout, so it notices a closed link) into a small bounded queue; pool threads
+/// never sit in libusb. A vanished device (hot-unplug: NO_DEVICE, IO, PIPE) ends the session as
+/// ConnectionLost, and re-docking resumes like any other transport.
 /// </summary>
-public sealed class UsbBulkTransport(IBulkPipe pipe) : IDockLinkTransport
+public sealed class UsbBulkTransport : IDockLinkTransport
 {
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(200);
     private static readonly TimeSpan WriteTimeout = TimeSpan.FromSeconds(5);
+    private const int ReadSize = 64 * 1024;
+    private readonly IBulkPipe _pipe;
     private readonly SemaphoreSlim _writing = new(1, 1);
+    private readonly System.Threading.Channels.Channel<byte[]> _received =
+        System.Threading.Channels.Channel.CreateBounded<byte[]>(new System.Threading.Channels.BoundedChannelOptions(16) { SingleReader = true, SingleWriter = true });
+    private readonly CancellationTokenSource _closing = new();
+    private readonly Thread _reader;
+    private byte[] _current = [];
+    private int _offset;
 
-    public string Endpoint => pipe.Endpoint;
+    public UsbBulkTransport(IBulkPipe pipe)
+    {
+        _pipe = pipe;
+        _reader = new Thread(ReadLoop) { IsBackground = true, Name = $"usb-in {pipe.Endpoint}" };
+        _reader.Start();
+    }
+
+    public string Endpoint => _pipe.Endpoint;
+
+    private void ReadLoop()
+    {
+        var buffer = new byte[ReadSize];
+        try
+        {
+            while (!_closing.IsCancellationRequested)
+            {
+                int n = _pipe.Read(buffer, Poll);
+                if (n == 0) continue;
+                // Blocks (briefly) when the session reads slower than the device sends: bounded memory.
+                _received.Writer.WriteAsync(buffer.AsSpan(0, n).ToArray(), _closing.Token).AsTask().GetAwaiter().GetResult();
+            }
+            _received.Writer.TryComplete();
+        }
+        catch (OperationCanceledException)
+        {
+            _received.Writer.TryComplete();
+        }
+        catch (Exception ex) when (ex is UsbException or ObjectDisposedException or InvalidOperationException)
+        {
+            _received.Writer.TryComplete(DockLinkErrors.ConnectionLost($"reading {Endpoint} failed: {ex.Message}", ex));
+        }
+    }
 
     public async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken)
     {
-        while (true)
+        if (_offset == _current.Length)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            int n = await Task.Run(() => Map(() => pipe.Read(buffer.Span, Poll), "reading"), cancellationToken).ConfigureAwait(false);
-            if (n > 0) return n;
+            try
+            {
+                _current = await _received.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                _offset = 0;
+            }
+            catch (System.Threading.Channels.ChannelClosedException ex) when (ex.InnerException is DockLinkException link)
+            {
+                throw link;
+            }
+            catch (System.Threading.Channels.ChannelClosedException)
+            {
+                return 0; // Closed by us: end of stream.
+            }
         }
+        int n = Math.Min(buffer.Length, _current.Length - _offset);
+        _current.AsMemory(_offset, n).CopyTo(buffer);
+        _offset += n;
+        return n;
     }
 
     public async ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
@@ -94,7 +148,17 @@ public sealed class UsbBulkTransport(IBulkPipe pipe) : IDockLinkTransport
         await _writing.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await Task.Run(() => Map(() => { pipe.Write(data.Span, WriteTimeout); return 0; }, "writing"), cancellationToken).ConfigureAwait(false);
+            await Task.Run(() =>
+            {
+                try
+                {
+                    _pipe.Write(data.Span, WriteTimeout);
+                }
+                catch (UsbException ex) when (ex.DeviceGone || ex.Error == UsbError.Timeout)
+                {
+                    throw DockLinkErrors.ConnectionLost($"writing {Endpoint} failed: {ex.Message}", ex);
+                }
+            }, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -102,26 +166,13 @@ public sealed class UsbBulkTransport(IBulkPipe pipe) : IDockLinkTransport
         }
     }
 
-    private int Map(Func<int> transfer, string what)
-    {
-        try
-        {
-            return transfer();
-        }
-        catch (UsbException ex) when (ex.DeviceGone || ex.Error == UsbError.Timeout)
-        {
-            throw DockLinkErrors.ConnectionLost($"{what} {Endpoint} failed: {ex.Message}", ex);
-        }
-        catch (ObjectDisposedException ex)
-        {
-            throw DockLinkErrors.ConnectionLost($"{what} {Endpoint}: the link is closed", ex);
-        }
-    }
-
     public ValueTask DisposeAsync()
     {
-        pipe.Dispose();
+        _closing.Cancel();
+        _reader.Join(TimeSpan.FromSeconds(2)); // At most one poll interval.
+        _pipe.Dispose();
         _writing.Dispose();
+        _closing.Dispose();
         return ValueTask.CompletedTask;
     }
 }
