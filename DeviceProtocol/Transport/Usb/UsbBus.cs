@@ -30,31 +30,40 @@ public sealed class UsbBus : IDisposable
 
     public IReadOnlyList<UsbDeviceInfo> List()
     {
-        nint count = LibUsb.GetDeviceList(_context, out var list);
-        if (count < 0) throw UsbException.FromCode((int)count, "listing USB devices");
-        try
+        var devices = new List<UsbDeviceInfo>();
+        Visit((_, bus, path, d) =>
         {
-            var devices = new List<UsbDeviceInfo>((int)count);
-            var ports = new byte[7];
-            for (int i = 0; i < count; i++)
-            {
-                var device = Marshal.ReadIntPtr(list, i * IntPtr.Size);
-                if (LibUsb.GetDeviceDescriptor(device, out var descriptor) < 0) continue;
-                int depth = LibUsb.GetPortNumbers(device, ports, ports.Length);
-                int bus = LibUsb.GetBusNumber(device);
-                var path = depth <= 0 ? $"usb{bus}" : $"{bus}-{string.Join('.', ports.Take(depth))}";
-                devices.Add(new UsbDeviceInfo(bus, path, descriptor.idVendor, descriptor.idProduct));
-            }
-            return devices;
-        }
-        finally
-        {
-            LibUsb.FreeDeviceList(list, 1);
-        }
+            devices.Add(new UsbDeviceInfo(bus, path, d.idVendor, d.idProduct));
+            return false;
+        });
+        return devices;
     }
 
     /// <summary>Opens the device at <paramref name="portPath"/> with these ids and claims <paramref name="interfaceNumber"/>.</summary>
     public UsbBulkPipe OpenBulk(string portPath, ushort vendorId, ushort productId, int interfaceNumber, byte inEndpoint, byte outEndpoint)
+    {
+        UsbBulkPipe? opened = null;
+        Visit((device, _, path, d) =>
+        {
+            if (d.idVendor != vendorId || d.idProduct != productId || path != portPath) return false;
+            int rc = LibUsb.Open(device, out var handle);
+            if (rc < 0) throw UsbException.FromCode(rc, $"opening {vendorId:x4}:{productId:x4} at {portPath}");
+            LibUsb.SetAutoDetachKernelDriver(handle, 1);
+            rc = LibUsb.ClaimInterface(handle, interfaceNumber);
+            if (rc < 0)
+            {
+                LibUsb.Close(handle);
+                throw UsbException.FromCode(rc, $"claiming interface {interfaceNumber} of {portPath}");
+            }
+            opened = new UsbBulkPipe(handle, interfaceNumber, inEndpoint, outEndpoint, $"usb://{portPath}/{vendorId:x4}:{productId:x4}");
+            return true;
+        });
+        return opened ?? throw new UsbException(UsbError.NotFound, $"no {vendorId:x4}:{productId:x4} device at USB port {portPath}");
+    }
+
+    /// <summary>Calls <paramref name="visit"/> with each device, its bus, its port path ("1-1.3", as sysfs names it;
+    /// "usbN" for a root hub) and its descriptor, until it returns true. The list is freed afterwards.</summary>
+    private void Visit(Func<IntPtr, int, string, LibUsb.DeviceDescriptor, bool> visit)
     {
         nint count = LibUsb.GetDeviceList(_context, out var list);
         if (count < 0) throw UsbException.FromCode((int)count, "listing USB devices");
@@ -64,21 +73,12 @@ public sealed class UsbBus : IDisposable
             for (int i = 0; i < count; i++)
             {
                 var device = Marshal.ReadIntPtr(list, i * IntPtr.Size);
-                if (LibUsb.GetDeviceDescriptor(device, out var d) < 0 || d.idVendor != vendorId || d.idProduct != productId) continue;
+                if (LibUsb.GetDeviceDescriptor(device, out var descriptor) < 0) continue;
                 int depth = LibUsb.GetPortNumbers(device, ports, ports.Length);
-                if ($"{LibUsb.GetBusNumber(device)}-{string.Join('.', ports.Take(Math.Max(0, depth)))}" != portPath) continue;
-                int rc = LibUsb.Open(device, out var handle);
-                if (rc < 0) throw UsbException.FromCode(rc, $"opening {vendorId:x4}:{productId:x4} at {portPath}");
-                LibUsb.SetAutoDetachKernelDriver(handle, 1);
-                rc = LibUsb.ClaimInterface(handle, interfaceNumber);
-                if (rc < 0)
-                {
-                    LibUsb.Close(handle);
-                    throw UsbException.FromCode(rc, $"claiming interface {interfaceNumber} of {portPath}");
-                }
-                return new UsbBulkPipe(handle, interfaceNumber, inEndpoint, outEndpoint, $"usb://{portPath}/{vendorId:x4}:{productId:x4}");
+                int bus = LibUsb.GetBusNumber(device);
+                var path = depth <= 0 ? $"usb{bus}" : $"{bus}-{string.Join('.', ports.Take(depth))}";
+                if (visit(device, bus, path, descriptor)) return;
             }
-            throw new UsbException(UsbError.NotFound, $"no {vendorId:x4}:{productId:x4} device at USB port {portPath}");
         }
         finally
         {
