@@ -31,6 +31,9 @@ public interface ICloudTarget : IAsyncDisposable
     /// <summary>Whether large objects can go up in parts that survive a restart.</summary>
     bool SupportsParts { get; }
 
+    /// <summary>Whether parts carry their own SHA-256 to the store (S3); otherwise the part loop skips hashing them.</summary>
+    bool ChecksumsParts { get; }
+
     /// <summary>Checks the container exists and the credentials work (a dock has no right to create containers).</summary>
     Task CheckAsync(CancellationToken cancellationToken);
 
@@ -42,7 +45,8 @@ public interface ICloudTarget : IAsyncDisposable
     /// <summary>Starts a parts upload; returns its id (persisted by the queue so a restart resumes it).</summary>
     Task<string> BeginPartsAsync(string key, ObjectMetadata metadata, CancellationToken cancellationToken);
 
-    /// <summary>Uploads part <paramref name="partNumber"/> (1-based); returns the receipt the completion needs.</summary>
+    /// <summary>Uploads part <paramref name="partNumber"/> (1-based); returns the receipt the completion needs.
+    /// <paramref name="partSha256"/> is empty unless <see cref="ChecksumsParts"/>.</summary>
     Task<string> UploadPartAsync(string key, string uploadId, int partNumber, Stream content, long length, byte[] partSha256,
         CancellationToken cancellationToken);
 

@@ -37,9 +37,11 @@ public static class PartTransfer
             {
                 try
                 {
-                    byte[] partSha;
-                    await using (var forHash = new FileSegmentStream(path, offset, length))
-                        partSha = await System.Security.Cryptography.SHA256.HashDataAsync(forHash, failed.Token);
+                    // A second read of the part, only for stores that check a per-part SHA-256 (S3).
+                    byte[] partSha = [];
+                    if (target.ChecksumsParts)
+                        await using (var forHash = new FileSegmentStream(path, offset, length))
+                            partSha = await System.Security.Cryptography.SHA256.HashDataAsync(forHash, failed.Token);
                     if (limiter is not null) await limiter.AcquireAsync(length, failed.Token);
                     var receipt = await call(async ct =>
                     {

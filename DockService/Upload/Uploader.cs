@@ -38,6 +38,7 @@ public sealed partial class Uploader
     private readonly Dictionary<string, DateTimeOffset> _alerted = new(StringComparer.Ordinal);
     // Queuing (row + "queued" event) and claiming take turns, so no upload starts before its "queued" is in the log.
     private readonly SemaphoreSlim _queueTurn = new(1, 1);
+    private int _verifiedSeen = -1;
 
     public Uploader(ClipCatalog catalog, ClipVault vault, CustodyLog log, ICloudTarget target, CloudTargetUri uri, CloudOptions options,
         DockActivity activity, ILogger<Uploader> logger, TimeProvider time)
@@ -117,6 +118,8 @@ public sealed partial class Uploader
         await _queueTurn.WaitAsync(cancellationToken);
         try
         {
+            // Read the count first: a clip verified while this query runs is picked up by the next look.
+            Volatile.Write(ref _verifiedSeen, _activity.ClipsVerified);
             var added = await _catalog.EnqueueVerifiedAsync(_uri.ToString(), c => ObjectLayout.Clip(_uri.Prefix, c.DeviceStart, c.RecorderSerial, c.ClipId),
                 cancellationToken);
             foreach (var (upload, clip) in added)
@@ -140,7 +143,8 @@ public sealed partial class Uploader
                 continue;
             }
             var changed = _activity.NextChangeAsync();
-            await EnqueueVerifiedAsync(stoppingToken);
+            // Only when a clip was verified since the last look: one query per verification, not per wake-up and worker.
+            if (_activity.ClipsVerified != Volatile.Read(ref _verifiedSeen)) await EnqueueVerifiedAsync(stoppingToken);
             var upload = await ClaimNextAsync(stoppingToken);
             if (upload is null)
             {

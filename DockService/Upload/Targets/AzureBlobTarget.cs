@@ -39,6 +39,7 @@ public sealed class AzureBlobTarget : ICloudTarget
 
     public string Description { get; }
     public bool SupportsParts => true;
+    public bool ChecksumsParts => false;
 
     public Task CheckAsync(CancellationToken cancellationToken) => Call("checking the container", async () =>
     {

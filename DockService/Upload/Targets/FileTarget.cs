@@ -12,6 +12,7 @@ public sealed class FileTarget(string root) : ICloudTarget
 {
     public string Description => $"file:{root}";
     public bool SupportsParts => false;
+    public bool ChecksumsParts => false;
 
     public Task CheckAsync(CancellationToken cancellationToken)
     {

@@ -50,6 +50,7 @@ public sealed class S3Target : ICloudTarget
 
     public string Description { get; }
     public bool SupportsParts => true;
+    public bool ChecksumsParts => true;
 
     public Task CheckAsync(CancellationToken cancellationToken) => Call("checking the bucket", async () =>
     {
