@@ -72,20 +72,26 @@ public sealed partial class BayMonitor(IOptions<DockOptions> options, DockActivi
         foreach (var bay in _options.Bays)
         {
             Func<BayEndpoint?> endpoint;
+            Func<string?> volume;
             if (bay.UsbPort is { Length: > 0 } port)
             {
                 var scanner = new Discovery.SysfsUsbScanner(_options.SysfsRoot);
                 endpoint = () => Discovery.UsbEndpoints.ForPort(scanner, port, _options.DeviceRoot);
+                volume = () => Discovery.UsbEndpoints.VolumeForPort(scanner, port, _options.MassStorage.MountsFile);
                 await _catalog!.UpsertBayAsync(bay.Id, $"usb:{port}", stoppingToken).ConfigureAwait(false);
             }
             else
             {
                 BayEndpoint.TryParse(bay.Endpoint, out var fixedEndpoint, out _); // Validated at start.
                 endpoint = () => fixedEndpoint;
+                var folder = bay.Volume is { Length: > 0 } v ? Path.GetFullPath(v) : null;
+                volume = () => folder is not null && Directory.Exists(folder) ? folder : null;
                 await _catalog!.UpsertBayAsync(bay.Id, fixedEndpoint.ToString(), stoppingToken).ConfigureAwait(false);
             }
-            var worker = new BayWorker(bay, endpoint, _identity!, sessionOptions, docking, _options, activity,
-                loggers.CreateLogger<BayWorker>(), time);
+            IRecorderSource source = bay.Driver == RecorderDriver.MassStorage
+                ? new MassStorageRecorderSource(endpoint, volume, _options.MassStorage, _catalog!, time)
+                : new DockLinkRecorderSource(endpoint, _identity!, sessionOptions, time);
+            var worker = new BayWorker(bay, source, docking, _options, activity, loggers.CreateLogger<BayWorker>(), time);
             workers.Add(worker.RunAsync(stoppingToken));
         }
         workers.Add(CheckpointPeriodicallyAsync(stoppingToken));

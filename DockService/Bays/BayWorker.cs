@@ -1,19 +1,19 @@
 using Dock.DeviceProtocol.Errors;
-using Dock.DeviceProtocol.Session;
-using Dock.DeviceProtocol.Transport;
 using Dock.Service.Catalog;
 using Dock.Service.Configuration;
 using Dock.Service.Ingest;
+using Dock.Service.Recorders;
 using Microsoft.Extensions.Logging;
 
 namespace Dock.Service.Bays;
 
 /// <summary>
-/// One bay's life: wait for a recorder, authenticate, run the docking, and when the link ends
+/// One bay's life: wait for a recorder, open it (DockLink handshake, or a mass-storage recorder's command
+/// channel and disk), run the docking, and when the link ends
 /// (recorder removed, cable pulled, error) go back to waiting. A re-docked recorder resumes where
 /// the catalog says it stopped.
 /// </summary>
-public sealed partial class BayWorker(BayOptions bay, Func<BayEndpoint?> endpointNow, IDockCredential credential, HostSessionOptions sessionOptions,
+public sealed partial class BayWorker(BayOptions bay, IRecorderSource source,
     RecorderDocking docking, DockOptions options, DockActivity activity, ILogger<BayWorker> logger, TimeProvider time)
 {
     public async Task RunAsync(CancellationToken cancellationToken)
@@ -21,26 +21,16 @@ public sealed partial class BayWorker(BayOptions bay, Func<BayEndpoint?> endpoin
         activity.SetBay(bay.Id, _ => new BaySnapshot(bay.Id, BayPhase.Empty));
         while (!cancellationToken.IsCancellationRequested)
         {
-            IDockLinkTransport transport;
-            // A fixed endpoint, or whatever the bay's USB port presents right now (nothing docked: wait).
-            if (endpointNow() is not { } endpoint)
-            {
-                await PauseAsync(cancellationToken).ConfigureAwait(false);
-                continue;
-            }
+            IDockedRecorder? session = null;
             try
             {
-                transport = await BayConnector.ConnectAsync(endpoint, cancellationToken).ConfigureAwait(false);
-            }
-            catch (DockLinkException)
-            {
-                await PauseAsync(cancellationToken).ConfigureAwait(false);
-                continue;
-            }
-            HostSession? session = null;
-            try
-            {
-                session = await HostSession.OpenAsync(transport, credential, sessionOptions, time, cancellationToken).ConfigureAwait(false);
+                // Nothing docked (or nothing answering yet): wait and look again.
+                session = await source.OpenAsync(cancellationToken).ConfigureAwait(false);
+                if (session is null)
+                {
+                    await PauseAsync(cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
                 await docking.RunAsync(bay.Id, session, cancellationToken).ConfigureAwait(false);
                 activity.SetBay(bay.Id, _ => new BaySnapshot(bay.Id, BayPhase.Empty)); // Said goodbye and left.
             }
@@ -91,7 +81,7 @@ public sealed partial class BayWorker(BayOptions bay, Func<BayEndpoint?> endpoin
         }
     }
 
-    private static async Task SayByeAsync(HostSession session)
+    private static async Task SayByeAsync(IDockedRecorder session)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(1));
         try

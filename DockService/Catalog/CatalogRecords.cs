@@ -36,7 +36,13 @@ public enum ClipHold
 
 /// <summary>One key in the enrolment list; <see cref="RevokedAt"/> set once it was revoked or replaced.</summary>
 public sealed record RecorderKeyRecord(long Id, string Serial, byte[] PublicKey, string Fingerprint, DateTimeOffset EnrolledAt, string Source,
-    DateTimeOffset? RevokedAt, string? RevokeReason);
+    DateTimeOffset? RevokedAt, string? RevokeReason)
+{
+    /// <summary>The fingerprint shown for a keyless (mass-storage) enrolment: the serial alone is trusted, and only as claimed.</summary>
+    public const string Keyless = "keyless";
+
+    public bool IsKeyless => PublicKey.Length == 0;
+}
 
 /// <summary>Something a person must look at (R10): an unenrolled recorder, a bad signature.</summary>
 public sealed record AlertRecord(long Id, DateTimeOffset At, string Kind, string? RecorderSerial, string? ClipId, string Message);

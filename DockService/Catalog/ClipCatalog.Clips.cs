@@ -46,6 +46,14 @@ public sealed partial class ClipCatalog
         return rows.Count == 0 ? null : rows[0];
     }
 
+    public async Task<ClipRecord?> FindClipAsync(string serial, string clipId, CancellationToken cancellationToken)
+    {
+        await using var c = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var rows = await QueryClipsAsync(c, "WHERE recorder_serial = $serial AND clip_id = $clip", cancellationToken, ("$serial", serial), ("$clip", clipId))
+            .ConfigureAwait(false);
+        return rows.Count == 0 ? null : rows[0];
+    }
+
     public async Task<IReadOnlyList<ClipRecord>> ListClipsAsync(string? serial, CancellationToken cancellationToken)
     {
         await using var c = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);

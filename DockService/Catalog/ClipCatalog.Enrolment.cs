@@ -21,7 +21,7 @@ public sealed partial class ClipCatalog
         var active = await ActiveKeyAsync(c, tx, serial, cancellationToken).ConfigureAwait(false);
         if (active is not null && active.PublicKey.AsSpan().SequenceEqual(publicKey))
             return (active, false, null);
-        var fingerprint = Ed25519Key.Fingerprint(publicKey);
+        var fingerprint = publicKey.Length == 0 ? RecorderKeyRecord.Keyless : Ed25519Key.Fingerprint(publicKey);
         if (await RevokedKeyAsync(c, tx, serial, publicKey, cancellationToken).ConfigureAwait(false) is { } revoked)
             throw new EnrolmentException($"Key {fingerprint} of recorder {serial} was revoked on {revoked.RevokedAt:u} ({revoked.RevokeReason}); " +
                 "a revoked key is never enrolled again. Re-key the recorder.");

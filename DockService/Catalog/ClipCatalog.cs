@@ -83,7 +83,7 @@ public sealed partial class ClipCatalog
                 officer_id = excluded.officer_id, key_fingerprint = excluded.key_fingerprint,
                 public_key = excluded.public_key, last_seen = excluded.last_seen;
             """, cancellationToken, ("$serial", info.Serial), ("$model", info.Model), ("$firmware", info.Firmware),
-            ("$officer", info.OfficerId), ("$fp", Ed25519Key.Fingerprint(publicKey)), ("$key", publicKey), ("$now", Now()))
+            ("$officer", info.OfficerId), ("$fp", publicKey.Length == 0 ? RecorderKeyRecord.Keyless : Ed25519Key.Fingerprint(publicKey)), ("$key", publicKey), ("$now", Now()))
             .ConfigureAwait(false);
     }
 

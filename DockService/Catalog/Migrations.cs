@@ -162,5 +162,23 @@ internal static class Migrations
             PRIMARY KEY (upload_row, part_number)
         );
         """,
+        // 5: keyless enrolment for mass-storage recorders, which have no key to prove (recorder-command-channel-v1.md §6):
+        // an empty public_key. SQLite cannot alter a CHECK, so the table is rebuilt.
+        """
+        CREATE TABLE recorder_keys_v5 (
+            id            INTEGER PRIMARY KEY,
+            serial        TEXT NOT NULL,
+            public_key    BLOB NOT NULL CHECK (length(public_key) IN (0, 32)),
+            fingerprint   TEXT NOT NULL,
+            enrolled_at   TEXT NOT NULL,
+            source        TEXT NOT NULL,
+            revoked_at    TEXT,
+            revoke_reason TEXT
+        );
+        INSERT INTO recorder_keys_v5 SELECT id, serial, public_key, fingerprint, enrolled_at, source, revoked_at, revoke_reason FROM recorder_keys;
+        DROP TABLE recorder_keys;
+        ALTER TABLE recorder_keys_v5 RENAME TO recorder_keys;
+        CREATE UNIQUE INDEX recorder_keys_one_active ON recorder_keys(serial) WHERE revoked_at IS NULL;
+        """,
     ];
 }

@@ -26,11 +26,24 @@ public static class RecordersCommand
         var file = new Option<string?>("--file") { Description = "An enrolment list: one 'SERIAL PUBLIC-KEY-HEX' per line (dock-sim writes one)." };
         var from = new Option<string?>("--from") { Description = "Enrol the recorder docked at this endpoint (tcp://HOST:PORT or serial:///dev/ttyX): it proves its key in the handshake." };
         var replace = new Option<bool>("--replace") { Description = "The recorder was re-keyed: revoke its enrolled key and enrol the new one." };
-        var enroll = new Command("enroll", "Add recorder keys to the enrolment list, from a file or from a docked recorder.") { data, file, from, replace };
+        var serialOption = new Option<string?>("--serial") { Description = "With --keyless: the serial of a mass-storage recorder to trust." };
+        var keyless = new Option<bool>("--keyless")
+        {
+            Description = "Enrol a mass-storage recorder, which has no key: its serial is trusted as it claims it (recorder-command-channel-v1.md §6).",
+        };
+        var enroll = new Command("enroll", "Add recorder keys to the enrolment list, from a file or from a docked recorder, or a keyless mass-storage recorder.")
+        {
+            data, file, from, replace, serialOption, keyless,
+        };
         enroll.SetAction(async (parse, cancellationToken) =>
         {
-            if ((parse.GetValue(file) is null) == (parse.GetValue(from) is null))
-                return ExitCodes.UsageError("recorders", "give exactly one of --file FILE or --from ENDPOINT.");
+            int sources = (parse.GetValue(file) is null ? 0 : 1) + (parse.GetValue(from) is null ? 0 : 1) + (parse.GetValue(keyless) ? 1 : 0);
+            if (sources != 1)
+                return ExitCodes.UsageError("recorders", "give exactly one of --file FILE, --from ENDPOINT or --serial SERIAL --keyless.");
+            if (parse.GetValue(keyless) != (parse.GetValue(serialOption) is not null))
+                return ExitCodes.UsageError("recorders", "--serial and --keyless go together: --serial SERIAL --keyless.");
+            if (parse.GetValue(serialOption) is { } s && !Dock.DeviceProtocol.Messages.Identifier.IsValid(s))
+                return ExitCodes.UsageError("recorders", $"--serial '{s}' is not valid: {Dock.DeviceProtocol.Messages.Identifier.Rule}.");
             try
             {
                 using var folder = await DataFolder.OpenAsync(parse.GetValue(data), cancellationToken, createCatalog: true);
@@ -42,6 +55,11 @@ public static class RecordersCommand
                     entries = EnrolmentFile.Read(path);
                     source = $"file {Path.GetFileName(path)}";
                 }
+                else if (parse.GetValue(serialOption) is { } keylessSerial)
+                {
+                    entries = [(keylessSerial, [])];
+                    source = "a person (keyless)";
+                }
                 else
                 {
                     entries = [await ReadDockedAsync(folder, parse.GetValue(from)!, cancellationToken)];
@@ -51,7 +69,7 @@ public static class RecordersCommand
                 foreach (var (serial, key) in entries)
                 {
                     bool isNew = await enrolment.EnrolAsync(serial, key, source, DataFolder.Actor, parse.GetValue(replace), cancellationToken);
-                    Console.WriteLine($"{serial}  {Ed25519Key.Fingerprint(key)}  {(isNew ? "enrolled" : "already enrolled")}");
+                    Console.WriteLine($"{serial}  {(key.Length == 0 ? RecorderKeyRecord.Keyless : Ed25519Key.Fingerprint(key))}  {(isNew ? "enrolled" : "already enrolled")}");
                     if (isNew) added++;
                 }
                 if (added > 0) await folder.Log.CheckpointAsync(cancellationToken);

@@ -63,6 +63,52 @@ public sealed class DockOptions
     public LinkOptions Link { get; set; } = new();
 
     public IdentityOptions Identity { get; set; } = new();
+
+    public MassStorageOptions MassStorage { get; set; } = new();
+}
+
+/// <summary>What a bay's recorder speaks.</summary>
+public enum RecorderDriver
+{
+    /// <summary>DockLink (hardware-specs/docklink-v1.md) over TCP, serial or USB.</summary>
+    DockLink,
+    /// <summary>A USB disk plus a GA/T 947.4-style command channel (hardware-specs/recorder-command-channel-v1.md).</summary>
+    MassStorage,
+}
+
+/// <summary>Mass-storage recorders (recorder-command-channel-v1.md §5–7).</summary>
+public sealed class MassStorageOptions
+{
+    /// <summary>Unlocks the camera's command set. Checked by the camera, so it proves nothing to the dock (§6).</summary>
+    public string Password { get; set; } = "000000";
+
+    public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>How long after MASS_STORAGE the disk may take to appear (and be mounted).</summary>
+    public TimeSpan VolumeTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Folders (from the disk's root) holding clips.</summary>
+    public List<string> Folders { get; set; } = ["DCIM", "VIDEO", "AUDIO", "PHOTO", "RECORD"];
+
+    /// <summary>File extensions that are clips.</summary>
+    public List<string> Extensions { get; set; } = ["mp4", "mov", "avi", "mkv", "ts", "wav", "mp3", "aac", "amr", "jpg", "jpeg", "png"];
+
+    /// <summary>A file name containing one of these marks an important clip.</summary>
+    public List<string> ImportantMarkers { get; set; } = ["IMP", "_I_"];
+
+    /// <summary>Clips under these folders are R11 mandatory full-process recordings.</summary>
+    public List<string> MandatoryFolders { get; set; } = [];
+
+    /// <summary>The recorders' clock zone for times in file names (IANA or Windows id); empty: the dock's.</summary>
+    public string TimeZone { get; set; } = "";
+
+    public int MaxDepth { get; set; } = 4;
+
+    /// <summary>Files considered per docking; more are left for the next docking.</summary>
+    public int MaxClips { get; set; } = 10_000;
+
+    /// <summary>Where mounted filesystems are listed (Linux); tests point it at a fake.</summary>
+    public string MountsFile { get; set; } = "/proc/self/mounts";
 }
 
 /// <summary>One bay: where its recorder is reached. USB discovery comes later; for now an endpoint.</summary>
@@ -74,8 +120,15 @@ public sealed class BayOptions
     public string Endpoint { get; set; } = "";
 
     /// <summary>Instead of a fixed endpoint: the physical USB port path (e.g. "1-1.3", from `dock bays learn`).
-    /// The recorder found there is reached over the tty it presents.</summary>
+    /// The recorder found there is reached over the tty it presents (DockLink, or a mass-storage recorder's
+    /// command channel; its disk is the block device on the same port).</summary>
     public string? UsbPort { get; set; }
+
+    /// <summary>DockLink (default) or MassStorage: then Endpoint (or the port's tty) is the command channel.</summary>
+    public RecorderDriver Driver { get; set; } = RecorderDriver.DockLink;
+
+    /// <summary>A mass-storage recorder's disk at a fixed mount point (with a fixed Endpoint); with UsbPort it is found.</summary>
+    public string? Volume { get; set; }
 }
 
 /// <summary>DockLink tuning (docklink-v1.md §9).</summary>

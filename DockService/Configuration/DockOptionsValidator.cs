@@ -35,6 +35,26 @@ public sealed class DockOptionsValidator : IValidateOptions<DockOptions>
             }
             else if (!BayEndpoint.TryParse(bay.Endpoint, out _, out var error))
                 errors.Add($"Dock:Bays:{i}:Endpoint {error}.");
+            if (!Enum.IsDefined(bay.Driver))
+                errors.Add($"Dock:Bays:{i}:Driver '{bay.Driver}' is not DockLink or MassStorage.");
+            else if (bay.Driver == RecorderDriver.MassStorage && string.IsNullOrEmpty(bay.UsbPort) && string.IsNullOrWhiteSpace(bay.Volume))
+                errors.Add($"Dock:Bays:{i} is a MassStorage bay with a fixed Endpoint (its command channel): give Dock:Bays:{i}:Volume, the disk's mount point.");
+            else if (bay.Driver == RecorderDriver.DockLink && !string.IsNullOrEmpty(bay.Volume))
+                errors.Add($"Dock:Bays:{i}:Volume is set, but the bay's Driver is DockLink; set Dock:Bays:{i}:Driver=MassStorage.");
+        }
+        if (options.Bays.Any(b => b.Driver == RecorderDriver.MassStorage))
+        {
+            var ms = options.MassStorage;
+            Positive(errors, "Dock:MassStorage:CommandTimeout", ms.CommandTimeout);
+            Positive(errors, "Dock:MassStorage:VolumeTimeout", ms.VolumeTimeout);
+            if (System.Text.Encoding.UTF8.GetByteCount(ms.Password) > 32) errors.Add("Dock:MassStorage:Password is longer than the channel's 32 bytes.");
+            if (ms.Folders.Count == 0 || ms.Folders.Any(f => f.Contains("..", StringComparison.Ordinal) || Path.IsPathRooted(f)))
+                errors.Add("Dock:MassStorage:Folders must list folders relative to the disk's root (e.g. DCIM), without '..'.");
+            if (ms.Extensions.Count == 0) errors.Add("Dock:MassStorage:Extensions is empty: no file would be a clip.");
+            Range(errors, "Dock:MassStorage:MaxDepth", ms.MaxDepth, 0, 16);
+            Range(errors, "Dock:MassStorage:MaxClips", ms.MaxClips, 1, 100_000);
+            if (ms.TimeZone.Length > 0 && !TimeZoneInfo.TryFindSystemTimeZoneById(ms.TimeZone, out _))
+                errors.Add($"Dock:MassStorage:TimeZone '{ms.TimeZone}' is not a known time zone (e.g. Asia/Shanghai).");
         }
         Range(errors, "Dock:MaxConcurrentPulls", options.MaxConcurrentPulls, 1, 64);
         Range(errors, "Dock:MaxPullAttempts", options.MaxPullAttempts, 1, 100);

@@ -9,9 +9,10 @@ using Dock.Service.Vault;
 namespace Dock.Service.Custody;
 
 /// <summary>What a docking knows that custody records need: the recorder, its key, whether that key is
-/// enrolled, whether it signs clips, and its clock offset.</summary>
+/// enrolled, whether it signs clips, and its clock offset. <paramref name="HashSource"/> names what the pulled bytes'
+/// SHA-256 is compared with, in custody records' words.</summary>
 public sealed record DockingContext(string BayId, string RecorderModel, string RecorderFirmware, byte[] RecorderKey, TimeSpan ClockOffset,
-    RecorderTrust Trust, bool SignsClips);
+    RecorderTrust Trust, bool SignsClips, string HashSource = "the recorder's record-time sha256");
 
 /// <summary>
 /// The ingest pipeline's door to the custody log: records each step of a clip as an event, and writes

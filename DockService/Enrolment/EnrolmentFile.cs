@@ -5,7 +5,8 @@ namespace Dock.Service.Enrolment;
 
 /// <summary>
 /// The enrolment list an equipment manager hands to a dock: one recorder per line,
-/// "SERIAL PUBLIC-KEY-HEX" (64 hex digits, the raw Ed25519 key), '#' starts a comment.
+/// "SERIAL PUBLIC-KEY-HEX" (64 hex digits, the raw Ed25519 key) or "SERIAL keyless" (a mass-storage recorder,
+/// trusted by its claimed serial), '#' starts a comment.
 /// dock-sim writes one for its recorders; a vendor's provisioning tool would write the same.
 /// </summary>
 public static class EnrolmentFile
@@ -35,8 +36,9 @@ public static class EnrolmentFile
                 throw new Catalog.EnrolmentException($"{name}:{number}: expected 'SERIAL PUBLIC-KEY-HEX', found {parts.Length} field(s).");
             if (!Identifier.IsValid(parts[0]))
                 throw new Catalog.EnrolmentException($"{name}:{number}: '{parts[0]}' is not a valid serial (1-64 of A-Z a-z 0-9 . _ -).");
-            if (!Hex.TryParse(parts[1], 32, out var key))
-                throw new Catalog.EnrolmentException($"{name}:{number}: the key for {parts[0]} is not 64 hex digits (a raw Ed25519 public key).");
+            byte[] key = [];
+            if (parts[1] != "keyless" && !Hex.TryParse(parts[1], 32, out key))
+                throw new Catalog.EnrolmentException($"{name}:{number}: the key for {parts[0]} is not 64 hex digits (a raw Ed25519 public key) or 'keyless'.");
             if (!seen.Add(parts[0]))
                 throw new Catalog.EnrolmentException($"{name}:{number}: {parts[0]} is listed twice.");
             entries.Add((parts[0], key));
@@ -46,5 +48,5 @@ public static class EnrolmentFile
 
     public static string Format(IEnumerable<(string Serial, byte[] PublicKey)> recorders) =>
         "# Dock recorder enrolment list: SERIAL ED25519-PUBLIC-KEY-HEX\n" +
-        string.Concat(recorders.Select(r => $"{r.Serial} {Convert.ToHexStringLower(r.PublicKey)}\n"));
+        string.Concat(recorders.Select(r => $"{r.Serial} {(r.PublicKey.Length == 0 ? "keyless" : Convert.ToHexStringLower(r.PublicKey))}\n"));
 }

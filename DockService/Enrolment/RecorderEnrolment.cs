@@ -22,16 +22,19 @@ public sealed record RecorderTrust(bool Trusted, string? Reason)
 public sealed class RecorderEnrolment(ClipCatalog catalog, CustodyLog log)
 {
     /// <summary>Enrols a key; returns false if exactly that key was already enrolled (nothing recorded).</summary>
+    /// <remarks>An empty key enrols a keyless (mass-storage) recorder: its serial is trusted as claimed, which
+    /// custody records say; it can be revoked and replaced like a key.</remarks>
     public async Task<bool> EnrolAsync(string serial, byte[] publicKey, string source, string actor, bool replace, CancellationToken cancellationToken)
     {
-        if (publicKey.Length != 32) throw new EnrolmentException($"Recorder {serial}: an Ed25519 public key is 32 bytes, not {publicKey.Length}.");
+        if (publicKey.Length is not (0 or 32)) throw new EnrolmentException($"Recorder {serial}: an Ed25519 public key is 32 bytes, not {publicKey.Length}.");
         var (key, added, replaced) = await catalog.EnrolRecorderKeyAsync(serial, publicKey, source, replace, cancellationToken).ConfigureAwait(false);
         if (!added) return false;
         if (replaced is not null)
             await RecordAsync(CustodyEventKind.RecorderRevoked, serial, actor, $"key {replaced.Fingerprint} revoked: {replaced.RevokeReason}", cancellationToken)
                 .ConfigureAwait(false);
-        await RecordAsync(CustodyEventKind.RecorderEnrolled, serial, actor,
-            $"key {key.Fingerprint} ({Convert.ToHexStringLower(publicKey)}) enrolled from {source}", cancellationToken).ConfigureAwait(false);
+        await RecordAsync(CustodyEventKind.RecorderEnrolled, serial, actor, key.IsKeyless
+            ? $"keyless (mass-storage) recorder enrolled from {source}: its serial is trusted as claimed, it cannot prove it"
+            : $"key {key.Fingerprint} ({Convert.ToHexStringLower(publicKey)}) enrolled from {source}", cancellationToken).ConfigureAwait(false);
         return true;
     }
 
@@ -45,12 +48,20 @@ public sealed class RecorderEnrolment(ClipCatalog catalog, CustodyLog log)
         return true;
     }
 
-    /// <summary>Compares the key a recorder proved in the handshake with the enrolment list.</summary>
+    /// <summary>Compares the key a recorder proved in the handshake (none: a mass-storage recorder) with the enrolment list.</summary>
     public async Task<RecorderTrust> EvaluateAsync(string serial, byte[] provedKey, CancellationToken cancellationToken)
     {
-        var fingerprint = Ed25519Key.Fingerprint(provedKey);
         var active = await catalog.ActiveRecorderKeyAsync(serial, cancellationToken).ConfigureAwait(false);
         if (active is not null && active.PublicKey.AsSpan().SequenceEqual(provedKey)) return RecorderTrust.Enrolled;
+        if (provedKey.Length == 0)
+            return active is not null
+                ? new(false, $"recorder {serial} docked as a mass-storage recorder, which proves no key, but its enrolled key is {active.Fingerprint}: " +
+                    "a counterfeit claiming its serial, or a recorder switched to mass-storage mode; it is not trusted")
+                : await catalog.RevokedRecorderKeyAsync(serial, provedKey, cancellationToken).ConfigureAwait(false) is { } revokedKeyless
+                    ? new(false, $"keyless recorder {serial} was revoked on {revokedKeyless.RevokedAt:u} ({revokedKeyless.RevokeReason})")
+                    : new(false, $"mass-storage recorder {serial} is not enrolled on this dock; if it is ours, enrol it with " +
+                        $"`dock recorders enroll --serial {serial} --keyless`");
+        var fingerprint = Ed25519Key.Fingerprint(provedKey);
         if (await catalog.RevokedRecorderKeyAsync(serial, provedKey, cancellationToken).ConfigureAwait(false) is { } revoked)
             return new(false, $"recorder {serial} proved key {fingerprint}, which was revoked on {revoked.RevokedAt:u} ({revoked.RevokeReason})");
         if (active is not null)

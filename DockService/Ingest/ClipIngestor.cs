@@ -5,6 +5,7 @@ using Dock.DeviceProtocol.Messages;
 using Dock.DeviceProtocol.Session;
 using Dock.Service.Catalog;
 using Dock.Service.Configuration;
+using Dock.Service.Recorders;
 using Dock.Service.Custody;
 using Dock.Service.Vault;
 using Microsoft.Extensions.Logging;
@@ -20,7 +21,7 @@ namespace Dock.Service.Ingest;
 public sealed partial class ClipIngestor(ClipCatalog catalog, ClipVault vault, CustodyTrail custody, DockOptions options, DockActivity activity,
     ILogger<ClipIngestor> logger, TimeProvider time)
 {
-    public async Task<ClipRecord> BringToVerifiedAsync(HostSession session, ClipRecord clip, DockingContext context, CancellationToken cancellationToken)
+    public async Task<ClipRecord> BringToVerifiedAsync(IDockedRecorder session, ClipRecord clip, DockingContext context, CancellationToken cancellationToken)
     {
         string bayId = context.BayId;
         while (true)
@@ -35,7 +36,7 @@ public sealed partial class ClipIngestor(ClipCatalog catalog, ClipVault vault, C
         }
     }
 
-    private async Task<ClipRecord> PullAsync(HostSession session, ClipRecord clip, DockingContext context, CancellationToken cancellationToken)
+    private async Task<ClipRecord> PullAsync(IDockedRecorder session, ClipRecord clip, DockingContext context, CancellationToken cancellationToken)
     {
         string bayId = context.BayId;
         var final = vault.FinalPath(clip.RecorderSerial, clip.ClipId);
@@ -63,10 +64,10 @@ public sealed partial class ClipIngestor(ClipCatalog catalog, ClipVault vault, C
             await session.PullAsync(clip.ClipId, written, clip.Size, async (chunk, ct) =>
             {
                 // A synchronous write: on Linux an "async" file write is this same call on another thread.
-                partial.Stream.Write(chunk.Data.Span);
-                hash.AppendData(chunk.Data.Span);
-                written += chunk.Data.Length;
-                activity.AddBytes(chunk.Data.Length);
+                partial.Stream.Write(chunk.Span);
+                hash.AppendData(chunk.Span);
+                written += chunk.Length;
+                activity.AddBytes(chunk.Length);
                 activity.SetBay(bayId, b => b with { ClipBytes = written }, signal: false);
                 if (flushing is { IsCompleted: true })
                 {
@@ -85,7 +86,8 @@ public sealed partial class ClipIngestor(ClipCatalog catalog, ClipVault vault, C
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            // Every byte written came in a CRC-checked frame: make it durable so the resume skips it.
+            // Every byte written is as the recorder sent it (a CRC-checked frame, or a file read); the final hash
+            // check covers them all. Make them durable so the resume skips them.
             try
             {
                 if (flushing is not null) await flushing.ConfigureAwait(false);
@@ -113,7 +115,7 @@ public sealed partial class ClipIngestor(ClipCatalog catalog, ClipVault vault, C
         await custody.RecordAsync(CustodyEventKind.Acquired, clip, context, streamedHex, $"pulled over {session.Endpoint}", cancellationToken)
             .ConfigureAwait(false);
         await custody.RecordAsync(CustodyEventKind.HashVerified, clip, context, streamedHex,
-            "sha256 computed while streaming equals the recorder's record-time sha256", cancellationToken).ConfigureAwait(false);
+            $"sha256 computed while streaming equals {context.HashSource}", cancellationToken).ConfigureAwait(false);
         if (await CheckIdentityAsync(clip, context, streamedHex, cancellationToken).ConfigureAwait(false) is { } hold)
             return await HoldAsync(clip, partial.Path, streamedHex, hold, context, cancellationToken).ConfigureAwait(false);
         var relative = vault.Commit(partial, clip.RecorderSerial, clip.ClipId);

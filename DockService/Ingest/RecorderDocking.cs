@@ -7,6 +7,7 @@ using Dock.Service.Configuration;
 using Dock.Service.Custody;
 using Dock.Crypto.Custody;
 using Dock.Service.Enrolment;
+using Dock.Service.Recorders;
 using Microsoft.Extensions.Logging;
 
 namespace Dock.Service.Ingest;
@@ -19,13 +20,13 @@ namespace Dock.Service.Ingest;
 public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor ingestor, CustodyTrail custody, RecorderEnrolment enrolment,
     PullScheduler scheduler, DockOptions options, DockActivity activity, ILogger<RecorderDocking> logger, TimeProvider time)
 {
-    public async Task RunAsync(string bayId, HostSession session, CancellationToken cancellationToken)
+    public async Task RunAsync(string bayId, IDockedRecorder session, CancellationToken cancellationToken)
     {
-        activity.SetBay(bayId, _ => new BaySnapshot(bayId, BayPhase.Identifying, session.Device.Serial));
+        activity.SetBay(bayId, _ => new BaySnapshot(bayId, BayPhase.Identifying, session.Serial));
         var info = await session.GetInfoAsync(cancellationToken).ConfigureAwait(false);
-        if (info.Serial != session.Device.Serial)
-            throw DockLinkErrors.Malformed(MessageType.Info, $"serial {info.Serial} differs from HELLO_ACK's {session.Device.Serial}");
-        await catalog.UpsertRecorderAsync(info, session.DeviceKey, cancellationToken).ConfigureAwait(false);
+        if (info.Serial != session.Serial)
+            throw DockLinkErrors.Malformed(MessageType.Info, $"serial {info.Serial} differs from the {session.Serial} it docked as");
+        await catalog.UpsertRecorderAsync(info, session.ProvedKey, cancellationToken).ConfigureAwait(false);
         long sessionId = await catalog.StartSessionAsync(bayId, info.Serial, cancellationToken).ConfigureAwait(false);
         string endReason = "recorder removed";
         try
@@ -33,9 +34,9 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
             var offset = await session.SyncTimeAsync(cancellationToken).ConfigureAwait(false);
             await catalog.SetClockOffsetAsync(sessionId, offset, cancellationToken).ConfigureAwait(false);
             LogDocked(logger, bayId, info.Serial, info.OfficerId, (long)offset.TotalMilliseconds, info.ClipCount);
-            var trust = await enrolment.EvaluateAsync(info.Serial, session.DeviceKey, cancellationToken).ConfigureAwait(false);
-            bool signs = session.Device.Capabilities.HasFlag(DeviceCapabilities.RecordSignatures);
-            var context = new DockingContext(bayId, info.Model, info.Firmware, session.DeviceKey, offset, trust, signs);
+            var trust = await enrolment.EvaluateAsync(info.Serial, session.ProvedKey, cancellationToken).ConfigureAwait(false);
+            bool signs = session.SignsClips;
+            var context = new DockingContext(bayId, info.Model, info.Firmware, session.ProvedKey, offset, trust, signs, session.HashSource);
             if (trust.Trusted)
             {
                 // Enrolled since its footage was held: pull it again, now trusted. The held copies stay.
@@ -146,10 +147,10 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
     }
 
     /// <summary>Releases waiting clips as their cloud copies verify, until none waits and the ingest is done.</summary>
-    private async Task ReleaseAsCloudVerifiedAsync(string bayId, HostSession session, DockingContext context,
+    private async Task ReleaseAsCloudVerifiedAsync(string bayId, IDockedRecorder session, DockingContext context,
         System.Collections.Concurrent.ConcurrentDictionary<long, ClipRecord> waiting, Task ingestDone, CancellationToken cancellationToken)
     {
-        var serial = session.Device.Serial;
+        var serial = session.Serial;
         var stopped = Task.Delay(Timeout.Infinite, cancellationToken);
         while (true)
         {
@@ -184,7 +185,7 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
             _ => false,
         };
 
-    private async Task<List<ClipRecord>> AnnounceAsync(Info info, HostSession session, bool signs, CancellationToken cancellationToken)
+    private async Task<List<ClipRecord>> AnnounceAsync(Info info, IDockedRecorder session, bool signs, CancellationToken cancellationToken)
     {
         var listed = await session.ListClipsAsync(cancellationToken).ConfigureAwait(false);
         await ReconcileAsync(info.Serial, listed, cancellationToken).ConfigureAwait(false);
@@ -211,7 +212,7 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
 
     /// <summary>Asks for the clip's record-time signature (CLIP_INFO) and keeps it with the clip as received;
     /// it is checked once the bytes are in (ClipIngestor), and travels in the manifest.</summary>
-    private async Task<ClipRecord> FetchSignatureAsync(HostSession session, ClipRecord row, ClipSummary listed, CancellationToken cancellationToken)
+    private async Task<ClipRecord> FetchSignatureAsync(IDockedRecorder session, ClipRecord row, ClipSummary listed, CancellationToken cancellationToken)
     {
         var info = await session.GetClipAsync(listed.ClipId, cancellationToken).ConfigureAwait(false);
         var described = info.Clip;
@@ -238,7 +239,7 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
         }
     }
 
-    private async Task ReleaseAsync(HostSession session, ClipRecord clip, DockingContext context, CancellationToken cancellationToken)
+    private async Task ReleaseAsync(IDockedRecorder session, ClipRecord clip, DockingContext context, CancellationToken cancellationToken)
     {
         if (!Sha256.TryParseHex(clip.DeviceSha256, out var sha)) return;
         try
@@ -262,15 +263,15 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
                 activity.ClipReleased();
             }
         }
-        catch (DockLinkException ex) when (ex.RemoteCode == ErrorCode.HashMismatch)
+        catch (DockLinkException ex) when (ex.RemoteCode is ErrorCode.HashMismatch or ErrorCode.StorageError)
         {
-            // The recorder refuses: it holds other bytes under this id. Keep both; a person must look.
+            // The recorder refuses (it holds other bytes under this id) or cannot delete: keep both; a person must look.
             await catalog.RecordErrorAsync(clip.Id, $"release refused: {ex.Message}", cancellationToken).ConfigureAwait(false);
             LogReleaseRefused(logger, clip.RecorderSerial, clip.ClipId, ex.Message);
         }
     }
 
-    private async Task SampleBatteryAsync(string bayId, long sessionId, string serial, HostSession session, CancellationToken cancellationToken)
+    private async Task SampleBatteryAsync(string bayId, long sessionId, string serial, IDockedRecorder session, CancellationToken cancellationToken)
     {
         var power = await session.GetPowerAsync(cancellationToken).ConfigureAwait(false);
         await catalog.AddBatterySampleAsync(sessionId, serial, power, cancellationToken).ConfigureAwait(false);

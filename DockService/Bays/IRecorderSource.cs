@@ -1,0 +1,72 @@
+using Dock.DeviceProtocol.Errors;
+using Dock.DeviceProtocol.Session;
+using Dock.Service.Configuration;
+using Dock.Service.Recorders;
+
+namespace Dock.Service.Bays;
+
+/// <summary>How a bay reaches the recorder docked in it, whichever driver that takes.</summary>
+public interface IRecorderSource
+{
+    /// <summary>The recorder in the bay, ready for the docking; null when the bay is empty.
+    /// Failures after the recorder was found (a refused handshake, a bad answer) are thrown.</summary>
+    Task<IDockedRecorder?> OpenAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>DockLink recorders: connect to the bay's endpoint (fixed, or what its USB port presents now) and authenticate.</summary>
+public sealed class DockLinkRecorderSource(Func<BayEndpoint?> endpointNow, IDockCredential credential, HostSessionOptions sessionOptions,
+    TimeProvider time) : IRecorderSource
+{
+    public async Task<IDockedRecorder?> OpenAsync(CancellationToken cancellationToken)
+    {
+        if (endpointNow() is not { } endpoint) return null;
+        Dock.DeviceProtocol.Transport.IDockLinkTransport transport;
+        try
+        {
+            transport = await BayConnector.ConnectAsync(endpoint, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DockLinkException)
+        {
+            return null; // Nothing answers there: the bay is empty.
+        }
+        var session = await HostSession.OpenAsync(transport, credential, sessionOptions, time, cancellationToken).ConfigureAwait(false);
+        return new DockLinkRecorder(session);
+    }
+}
+
+/// <summary>
+/// Mass-storage recorders: open the command channel (the bay's fixed endpoint, or the tty on its USB port),
+/// then find the disk (the fixed volume folder, or where the block device on that port is mounted).
+/// </summary>
+public sealed class MassStorageRecorderSource(Func<BayEndpoint?> channelNow, Func<string?> volumeNow, MassStorageOptions options,
+    Catalog.ClipCatalog catalog, TimeProvider time) : IRecorderSource
+{
+    public async Task<IDockedRecorder?> OpenAsync(CancellationToken cancellationToken)
+    {
+        if (channelNow() is not { } endpoint) return null;
+        Dock.DeviceProtocol.Transport.IDockLinkTransport transport;
+        try
+        {
+            transport = await BayConnector.ConnectAsync(endpoint, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DockLinkException)
+        {
+            return null;
+        }
+        var channel = new Dock.DeviceProtocol.CommandChannel.CommandChannelClient(transport, options.CommandTimeout, time);
+        try
+        {
+            return await Recorders.MassStorage.MassStorageRecorder.OpenAsync(channel, volumeNow, options, KnownHashAsync, time, cancellationToken)
+                .ConfigureAwait(false);
+        }
+        catch
+        {
+            await channel.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>The reference hash the catalog already holds (first read at an earlier docking), so a file is hashed once, not per docking.</summary>
+    private async Task<string?> KnownHashAsync(string serial, string clipId, long size, CancellationToken cancellationToken) =>
+        await catalog.FindClipAsync(serial, clipId, cancellationToken).ConfigureAwait(false) is { } row && row.Size == size ? row.DeviceSha256 : null;
+}

@@ -1,0 +1,32 @@
+using Dock.DeviceProtocol.Messages;
+using Dock.DeviceProtocol.Session;
+
+namespace Dock.Service.Recorders;
+
+/// <summary>A DockLink recorder: an authenticated <see cref="HostSession"/> behind the recorder seam.</summary>
+public sealed class DockLinkRecorder(HostSession session) : IDockedRecorder
+{
+    public string Serial => session.Device.Serial;
+    public string Endpoint => session.Endpoint;
+    public byte[] ProvedKey => session.DeviceKey;
+    public bool SignsClips => session.Device.Capabilities.HasFlag(DeviceCapabilities.RecordSignatures);
+    public string HashSource => "the recorder's record-time sha256";
+    public Task Completion => session.Completion;
+
+    public Task<Info> GetInfoAsync(CancellationToken cancellationToken) => session.GetInfoAsync(cancellationToken);
+    public Task<TimeSpan> SyncTimeAsync(CancellationToken cancellationToken) => session.SyncTimeAsync(cancellationToken);
+    public Task<Power> GetPowerAsync(CancellationToken cancellationToken) => session.GetPowerAsync(cancellationToken);
+    public Task<IReadOnlyList<ClipSummary>> ListClipsAsync(CancellationToken cancellationToken) => session.ListClipsAsync(cancellationToken);
+    public Task<ClipInfo> GetClipAsync(string clipId, CancellationToken cancellationToken) => session.GetClipAsync(clipId, cancellationToken);
+
+    public Task PullAsync(string clipId, long offset, long size, Func<ReadOnlyMemory<byte>, CancellationToken, ValueTask> sink,
+        CancellationToken cancellationToken) =>
+        session.PullAsync(clipId, offset, size, (chunk, ct) => sink(chunk.Data, ct), cancellationToken);
+
+    public Task<bool> ReleaseClipAsync(string clipId, byte[] sha256, CancellationToken cancellationToken) =>
+        session.ReleaseClipAsync(clipId, sha256, cancellationToken);
+
+    public Task ByeAsync(CancellationToken cancellationToken) => session.ByeAsync(cancellationToken);
+
+    public ValueTask DisposeAsync() => session.DisposeAsync();
+}

@@ -1,0 +1,54 @@
+using Dock.DeviceProtocol.Messages;
+
+namespace Dock.Service.Recorders;
+
+/// <summary>
+/// The seam between the ingest pipeline and a recorder in a bay, whatever it speaks: DockLink
+/// (<see cref="DockLinkRecorder"/>) or a USB disk with a command channel
+/// (<see cref="MassStorage.MassStorageRecorder"/>). Failures surface as
+/// <see cref="Dock.DeviceProtocol.Errors.DockLinkException"/>: ConnectionLost means the recorder left.
+/// </summary>
+public interface IDockedRecorder : IAsyncDisposable
+{
+    /// <summary>The serial the recorder gave when it docked.</summary>
+    string Serial { get; }
+
+    /// <summary>How it is reached, for logs and custody records.</summary>
+    string Endpoint { get; }
+
+    /// <summary>The Ed25519 key it proved in a handshake; empty when the driver cannot prove identity (mass storage).</summary>
+    byte[] ProvedKey { get; }
+
+    /// <summary>Whether it signs each clip at record time (docklink-v1.md §7.5).</summary>
+    bool SignsClips { get; }
+
+    /// <summary>What <see cref="ListClipsAsync"/>'s SHA-256 is, in custody records' words.</summary>
+    string HashSource { get; }
+
+    /// <summary>Completes when the recorder has left the bay.</summary>
+    Task Completion { get; }
+
+    Task<Info> GetInfoAsync(CancellationToken cancellationToken);
+
+    /// <summary>Sets its clock; returns how far off it was (recorder minus dock).</summary>
+    Task<TimeSpan> SyncTimeAsync(CancellationToken cancellationToken);
+
+    Task<Power> GetPowerAsync(CancellationToken cancellationToken);
+
+    /// <summary>Every clip it holds, each with the reference SHA-256 the pulled bytes must match.</summary>
+    Task<IReadOnlyList<ClipSummary>> ListClipsAsync(CancellationToken cancellationToken);
+
+    /// <summary>The record-time signature (only when <see cref="SignsClips"/>).</summary>
+    Task<ClipInfo> GetClipAsync(string clipId, CancellationToken cancellationToken);
+
+    /// <summary>Streams bytes [offset, size) of a clip to <paramref name="sink"/>, in order.</summary>
+    Task PullAsync(string clipId, long offset, long size, Func<ReadOnlyMemory<byte>, CancellationToken, ValueTask> sink,
+        CancellationToken cancellationToken);
+
+    /// <summary>Deletes the clip if it still has exactly this SHA-256; true if deleted, false if kept.
+    /// NoSuchClip / HashMismatch remote errors as for DockLink's RELEASE.</summary>
+    Task<bool> ReleaseClipAsync(string clipId, byte[] sha256, CancellationToken cancellationToken);
+
+    /// <summary>A polite goodbye when the dock stops (best effort).</summary>
+    Task ByeAsync(CancellationToken cancellationToken);
+}

@@ -1,0 +1,275 @@
+using System.Buffers;
+using Dock.Crypto.Hashing;
+using Dock.DeviceProtocol.CommandChannel;
+using Dock.DeviceProtocol.Errors;
+using Dock.DeviceProtocol.Messages;
+using Dock.Service.Configuration;
+
+namespace Dock.Service.Recorders.MassStorage;
+
+/// <summary>
+/// A recorder that is a USB disk plus a GA/T 947.4-style command channel (recorder-command-channel-v1.md),
+/// behind the same seam as DockLink recorders, so its clips go through the same pipeline (hash, vault,
+/// custody, cloud, release policy). It cannot prove who it is: <see cref="ProvedKey"/> is empty and
+/// the serial is the channel's claim (§6). It states no hash: the reference hash is the dock's own first
+/// read of each file, which the pull (a second read) must match (§7).
+/// </summary>
+public sealed class MassStorageRecorder : IDockedRecorder
+{
+    private const int ReadBufferSize = 256 * 1024;
+    private readonly IRecorderCommandChannel _channel;
+    private readonly string _volume;
+    private readonly ClipLayout _layout;
+    private readonly Func<string, string, long, CancellationToken, Task<string?>> _knownHash;
+    private readonly TimeProvider _time;
+    private readonly CancellationTokenSource _watch = new();
+    private readonly Task _completion;
+    private readonly Dictionary<string, LayoutClip> _listed = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Path, long Size, DateTime Written), byte[]> _hashes = [];
+
+    private MassStorageRecorder(IRecorderCommandChannel channel, string volume, RecorderIdentity identity, OfficerInfo officer, ClipLayout layout,
+        Func<string, string, long, CancellationToken, Task<string?>> knownHash, TimeProvider time)
+    {
+        _channel = channel;
+        _volume = volume;
+        Identity = identity;
+        Officer = officer;
+        _layout = layout;
+        _knownHash = knownHash;
+        _time = time;
+        _completion = WatchAsync(_watch.Token);
+    }
+
+    public RecorderIdentity Identity { get; }
+    public OfficerInfo Officer { get; }
+    public string Volume => _volume;
+
+    public string Serial => Identity.Serial;
+    public string Endpoint => $"mass-storage {_volume} (commands over {_channel.Endpoint}; identity claimed, not proven)";
+    public byte[] ProvedKey => [];
+    public bool SignsClips => false;
+    public string HashSource => "the sha256 of the dock's first read of the file on the recorder's disk";
+    public Task Completion => _completion;
+
+    /// <summary>
+    /// Logs in (the camera checks the password), asks who it is and whose, switches it to mass storage and
+    /// waits for its disk. <paramref name="volumeNow"/> says where the disk is mounted now (null: not yet).
+    /// <paramref name="knownHash"/> gives the verified SHA-256 the dock already holds for (serial, clip id, size),
+    /// so clips already in the vault are not read twice again at each docking.
+    /// </summary>
+    public static async Task<MassStorageRecorder> OpenAsync(IRecorderCommandChannel channel, Func<string?> volumeNow, MassStorageOptions options,
+        Func<string, string, long, CancellationToken, Task<string?>> knownHash, TimeProvider time, CancellationToken cancellationToken)
+    {
+        await channel.LoginAsync(options.Password, cancellationToken).ConfigureAwait(false);
+        var identity = await channel.IdentifyAsync(cancellationToken).ConfigureAwait(false);
+        var officer = await channel.ReadOfficerAsync(cancellationToken).ConfigureAwait(false);
+        if (volumeNow() is not { } volume)
+        {
+            await channel.SwitchToMassStorageAsync(cancellationToken).ConfigureAwait(false);
+            long started = time.GetTimestamp();
+            while ((volume = volumeNow()!) is null)
+            {
+                if (time.GetElapsedTime(started) > options.VolumeTimeout)
+                    throw CommandChannelErrors.NoDisk(identity.Serial, options.VolumeTimeout);
+                if (channel.Closed.IsCompleted) throw CommandChannelErrors.ConnectionLost(channel.Endpoint, "the recorder left while its disk was awaited");
+                await Task.Delay(TimeSpan.FromMilliseconds(250), time, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        return new MassStorageRecorder(channel, volume, identity, officer, new ClipLayout(options), knownHash, time);
+    }
+
+    public Task<Info> GetInfoAsync(CancellationToken cancellationToken)
+    {
+        ulong total = 0, free = 0;
+        try
+        {
+            var drive = new DriveInfo(_volume);
+            total = (ulong)drive.TotalSize;
+            free = (ulong)drive.AvailableFreeSpace;
+        }
+        catch (Exception ex) when (ex is IOException or ArgumentException or UnauthorizedAccessException)
+        {
+            // Sizes are informative; an odd mount must not stop the docking.
+        }
+        int clips = Scan().Count;
+        return Task.FromResult(new Info(Serial, Identity.Model, Identity.Firmware, Officer.OfficerId.Length > 0 ? Officer.OfficerId : "unassigned",
+            total, free, (uint)clips, _time.GetUtcNow().ToUnixTimeMilliseconds()));
+    }
+
+    public async Task<TimeSpan> SyncTimeAsync(CancellationToken cancellationToken)
+    {
+        long sent = _time.GetTimestamp();
+        var now = _time.GetUtcNow().ToOffset(TimeZoneInfo.Local.GetUtcOffset(_time.GetUtcNow()));
+        long before = await _channel.SyncTimeAsync(now, cancellationToken).ConfigureAwait(false);
+        var hostAtDevice = now + _time.GetElapsedTime(sent) / 2;
+        return TimeSpan.FromMilliseconds(before - hostAtDevice.ToUnixTimeMilliseconds());
+    }
+
+    public async Task<Power> GetPowerAsync(CancellationToken cancellationToken)
+    {
+        var b = await _channel.ReadBatteryAsync(cancellationToken).ConfigureAwait(false);
+        return new Power(b.Percent, b.Millivolts, b.State, b.TemperatureDeciC, b.CycleCount, b.HealthPercent);
+    }
+
+    public async Task<IReadOnlyList<ClipSummary>> ListClipsAsync(CancellationToken cancellationToken)
+    {
+        var summaries = new List<ClipSummary>();
+        _listed.Clear();
+        foreach (var clip in Scan())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var sha = await ReferenceHashAsync(clip, cancellationToken).ConfigureAwait(false);
+            if (sha is null) continue; // Still being written: next docking.
+            _listed[clip.ClipId] = clip;
+            summaries.Add(new ClipSummary(clip.ClipId, (ulong)clip.Size, clip.Start.ToUnixTimeMilliseconds(), clip.End.ToUnixTimeMilliseconds(),
+                clip.Flags, sha));
+        }
+        return summaries;
+    }
+
+    /// <summary>What the vault already verified for this file, or the hash of a first read now. Null if the
+    /// file changed while it was read (a recorder still writing it).</summary>
+    private async Task<byte[]?> ReferenceHashAsync(LayoutClip clip, CancellationToken cancellationToken)
+    {
+        var key = (clip.RelativePath, clip.Size, clip.LastWriteUtc);
+        if (_hashes.TryGetValue(key, out var cached)) return cached;
+        if (await _knownHash(Serial, clip.ClipId, clip.Size, cancellationToken).ConfigureAwait(false) is { } known && Sha256.TryParseHex(known, out var k))
+            return _hashes[key] = k;
+        byte[] sha;
+        try
+        {
+            sha = await Sha256.HashFileAsync(clip.FullPath, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw Lost($"reading {clip.RelativePath}: {ex.Message}", ex);
+        }
+        var after = new FileInfo(clip.FullPath);
+        if (!after.Exists || after.Length != clip.Size || after.LastWriteTimeUtc != clip.LastWriteUtc) return null;
+        return _hashes[key] = sha;
+    }
+
+    public Task<ClipInfo> GetClipAsync(string clipId, CancellationToken cancellationToken) =>
+        throw DockLinkErrors.InvalidState("a mass-storage recorder makes no record-time signatures");
+
+    public async Task PullAsync(string clipId, long offset, long size, Func<ReadOnlyMemory<byte>, CancellationToken, ValueTask> sink,
+        CancellationToken cancellationToken)
+    {
+        var clip = Listed(clipId);
+        var buffer = ArrayPool<byte>.Shared.Rent(ReadBufferSize);
+        try
+        {
+            await using var file = OpenForRead(clip);
+            if (file.Length != size) throw Lost($"{clip.RelativePath} is now {file.Length} bytes, not the {size} listed");
+            file.Position = offset;
+            while (offset < size)
+            {
+                // A real unplug fails the read; a disk that merely vanished from the mount table is caught here.
+                if (!Directory.Exists(_volume)) throw Lost("the disk is gone");
+                int n;
+                try
+                {
+                    n = await file.ReadAsync(buffer.AsMemory(0, (int)Math.Min(ReadBufferSize, size - offset)), cancellationToken).ConfigureAwait(false);
+                }
+                catch (IOException ex)
+                {
+                    throw Lost($"reading {clip.RelativePath}: {ex.Message}", ex);
+                }
+                if (n == 0) throw Lost($"{clip.RelativePath} ended at byte {offset} of {size}");
+                await sink(buffer.AsMemory(0, n), cancellationToken).ConfigureAwait(false);
+                offset += n;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Deleting is the only write the dock makes to the disk: only if the file still hashes to what was verified (§7).</summary>
+    public async Task<bool> ReleaseClipAsync(string clipId, byte[] sha256, CancellationToken cancellationToken)
+    {
+        if (!_listed.TryGetValue(clipId, out var clip) || !File.Exists(clip.FullPath))
+            throw DockLinkErrors.Remote(MessageType.ReleaseClip, ErrorCode.NoSuchClip, $"{clipId} is not on the disk");
+        byte[] now;
+        try
+        {
+            now = await Sha256.HashFileAsync(clip.FullPath, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw Lost($"re-reading {clip.RelativePath} before deleting it: {ex.Message}", ex);
+        }
+        if (!now.AsSpan().SequenceEqual(sha256))
+            throw DockLinkErrors.Remote(MessageType.ReleaseClip, ErrorCode.HashMismatch,
+                $"{clip.RelativePath} now hashes to {Sha256.ToHex(now)}, not the verified {Sha256.ToHex(sha256)}; kept");
+        try
+        {
+            File.Delete(clip.FullPath);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // A read-only disk (write-protect switch, FAT errors): the clip stays, which is safe.
+            throw DockLinkErrors.Remote(MessageType.ReleaseClip, ErrorCode.StorageError, $"could not delete {clip.RelativePath}: {ex.Message}");
+        }
+        _listed.Remove(clipId);
+        return true;
+    }
+
+    public Task ByeAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    private IReadOnlyList<LayoutClip> Scan()
+    {
+        try
+        {
+            return _layout.Scan(_volume);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw Lost($"listing the disk: {ex.Message}", ex);
+        }
+    }
+
+    private LayoutClip Listed(string clipId) => _listed.TryGetValue(clipId, out var clip)
+        ? clip
+        : throw DockLinkErrors.Remote(MessageType.ReadClip, ErrorCode.NoSuchClip, $"{clipId} was not listed on the disk");
+
+    private FileStream OpenForRead(LayoutClip clip)
+    {
+        try
+        {
+            return new FileStream(clip.FullPath, new FileStreamOptions
+            {
+                Mode = FileMode.Open, Access = FileAccess.Read, Share = FileShare.Read, BufferSize = 0, Options = FileOptions.SequentialScan,
+            });
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw Lost($"opening {clip.RelativePath}: {ex.Message}", ex);
+        }
+    }
+
+    private DockLinkException Lost(string what, Exception? inner = null) => CommandChannelErrors.ConnectionLost(_channel.Endpoint, $"recorder {Serial}: {what}", inner);
+
+    /// <summary>The recorder has left when its disk is gone or its command channel closed.</summary>
+    private async Task WatchAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested && Directory.Exists(_volume) && !_channel.Closed.IsCompleted)
+                await Task.WhenAny(Task.Delay(TimeSpan.FromMilliseconds(500), _time, cancellationToken), _channel.Closed).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Disposed.
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _watch.CancelAsync().ConfigureAwait(false);
+        await _completion.ConfigureAwait(false);
+        await _channel.DisposeAsync().ConfigureAwait(false);
+        _watch.Dispose();
+    }
+}

@@ -1,0 +1,184 @@
+using Dock.Crypto.Custody;
+using Dock.Crypto.Hashing;
+using Dock.EndToEnd.Tests.Support;
+using Dock.Service;
+using Dock.Service.Catalog;
+using Dock.Service.Identity;
+using Dock.Service.Ingest;
+using Dock.Simulator.MassStorage;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Dock.EndToEnd.Tests;
+
+/// <summary>
+/// Mass-storage recorders (recorder-command-channel-v1.md): a disk folder plus a GA/T 947.4-style command
+/// channel on a real pty, through the same pipeline as DockLink recorders.
+/// </summary>
+public sealed class MassStorageTests
+{
+    private static async Task<(IHost Host, DockActivity Activity)> StartDockAsync(DockHarness harness, MassStorageFleet fleet,
+        params (string Key, string Value)[] extra)
+    {
+        var overrides = new Dictionary<string, string?>
+        {
+            ["Dock:DataDirectory"] = harness.DataDirectory,
+            ["Dock:ReconnectInterval"] = "00:00:00.200",
+            ["Dock:ReleasePolicy"] = "AfterLocalVerify",
+            ["Dock:MassStorage:CommandTimeout"] = "00:00:00.500",
+        };
+        for (int i = 0; i < fleet.Recorders.Count; i++)
+        {
+            overrides[$"Dock:Bays:{i}:Id"] = $"{i + 1}";
+            overrides[$"Dock:Bays:{i}:Driver"] = "MassStorage";
+            overrides[$"Dock:Bays:{i}:Endpoint"] = fleet.Recorders[i].CommandAddress;
+            overrides[$"Dock:Bays:{i}:Volume"] = fleet.Recorders[i].Volume;
+        }
+        foreach (var (key, value) in extra) overrides[key] = value;
+        var activity = new DockActivity();
+        var host = DockHost.Build([], overrides, activity, minimumLevel: LogLevel.Warning);
+        await host.StartAsync();
+        return (host, activity);
+    }
+
+    private static async Task<Dictionary<string, string>> FileHashesAsync(SimulatedMassStorageRecorder recorder, string root)
+    {
+        var hashes = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var relative in recorder.Files)
+            hashes[relative] = Sha256.ToHex(await Sha256.HashFileAsync(Path.Combine(root, relative)));
+        return hashes;
+    }
+
+    private static string Offline(SimulatedMassStorageRecorder recorder) => Path.Combine(recorder.Options.Folder, "." + recorder.Serial + ".offline");
+
+    [Fact]
+    public async Task EnrolledKeyless_EveryFileInVaultExact_ThenDeleted_UnenrolledHeldAndKept()
+    {
+        await using var harness = DockHarness.Create();
+        await using var fleet = await MassStorageFleet.StartAsync(2, 4, 300_000, 2_000_000);
+        var enrolled = fleet.Recorders[0];
+        var stranger = fleet.Recorders[1];
+        var expected = await FileHashesAsync(enrolled, Offline(enrolled));
+        var strangerFiles = stranger.Files;
+        await DemoAgency.EnrolRecordersAsync(harness.DataDirectory, [(enrolled.Serial, [])], "test", CancellationToken.None);
+
+        var (host, activity) = await StartDockAsync(harness, fleet);
+        using (host)
+        {
+            await activity.WaitUntilAsync(a => a.ClipsReleased >= 4 && a.Bays.Count(b => b.Finished) == 2, CancellationToken.None).WaitAsync(DockHarness.Limit);
+            await host.StopAsync();
+        }
+
+        // Released per policy: the enrolled recorder's disk is empty; the stranger's is untouched.
+        Assert.True(enrolled.InMassStorageMode);
+        Assert.Empty(enrolled.Files);
+        Assert.Equal(strangerFiles, stranger.Files);
+
+        var catalog = await harness.CatalogAsync();
+        var rows = await catalog.ListClipsAsync(enrolled.Serial, CancellationToken.None);
+        Assert.Equal(4, rows.Count);
+        foreach (var (relative, sha) in expected)
+        {
+            var row = Assert.Single(rows, r => r.ClipId == relative.Replace('/', '_'));
+            Assert.Equal(ClipState.Released, row.State);
+            Assert.Equal(sha, row.DeviceSha256);
+            Assert.Equal(sha, Sha256.ToHex(await Sha256.HashFileAsync(Path.Combine(harness.DataDirectory, row.VaultPath!))));
+            Assert.Equal("P200001", row.OfficerId); // from READ_OFFICER
+            Assert.Equal(relative.Contains("_IMP", StringComparison.Ordinal), row.Flags.HasFlag(Dock.DeviceProtocol.Messages.ClipFlags.Important));
+        }
+        Assert.All(await catalog.ListClipsAsync(stranger.Serial, CancellationToken.None), r => Assert.Equal(ClipHold.UntrustedRecorder, r.Hold));
+        var alerts = await catalog.ListAlertsAsync(CancellationToken.None);
+        Assert.Contains(alerts, a => a.RecorderSerial == stranger.Serial && a.Message.Contains("--keyless", StringComparison.Ordinal));
+
+        // Custody says what was and was not proven.
+        var events = await EnrolmentTests.EventsAsync(catalog);
+        var acquired = events.Where(e => e.Kind == CustodyEventKind.Acquired && e.RecorderSerial == enrolled.Serial).ToList();
+        Assert.Equal(4, acquired.Count);
+        Assert.All(acquired, e => Assert.Contains("identity claimed, not proven", e.Detail, StringComparison.Ordinal));
+        Assert.Contains(events, e => e.Kind == CustodyEventKind.HashVerified && e.Detail!.Contains("first read", StringComparison.Ordinal));
+        Assert.DoesNotContain(events, e => e.Kind == CustodyEventKind.Released && e.RecorderSerial == stranger.Serial);
+
+        // An auditor verifies a clip: no recorder signature (said so), the dock's signature and the log hold.
+        var pem = Path.Combine(harness.DataDirectory, "dock.pem");
+        var (exported, pemText, _) = await DockHarness.RunDockAsync("keys", "export", "--public", "--data", harness.DataDirectory);
+        Assert.Equal(0, exported);
+        await File.WriteAllTextAsync(pem, pemText);
+        var (code, report, _) = await DockHarness.RunDockAsync("verify", Path.Combine(harness.DataDirectory, rows[0].VaultPath!), "--trust", pem);
+        Assert.True(code == 0, report);
+        Assert.Contains("does not sign clips", report, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task UnpluggedMidTransfer_ResumesFromCheckpointOnRedocking_NoDuplicates()
+    {
+        await using var harness = DockHarness.Create();
+        await using var fleet = await MassStorageFleet.StartAsync(1, 2, 192L << 20, 192L << 20);
+        var recorder = fleet.Recorders[0];
+        var expected = await FileHashesAsync(recorder, Offline(recorder));
+        await DemoAgency.EnrolRecordersAsync(harness.DataDirectory, [(recorder.Serial, [])], "test", CancellationToken.None);
+
+        // Small checkpoints and slow durable writes keep a 192 MiB pull going long enough to pull the recorder out mid-way.
+        var (host, activity) = await StartDockAsync(harness, fleet, ("Dock:CheckpointBytes", "1048576"));
+        using (host)
+        {
+            // Byte progress does not wake waiters (it would wake them per chunk): poll it.
+            string? interrupted = null;
+            using (var limit = new CancellationTokenSource(DockHarness.Limit))
+                while (interrupted is null)
+                {
+                    if (activity.Bays.FirstOrDefault(b => b.Phase == BayPhase.Transferring && b.ClipBytes > (4L << 20)) is { } bay)
+                    {
+                        recorder.Unplug();
+                        interrupted = bay.ClipId;
+                    }
+                    else await Task.Delay(1, limit.Token);
+                }
+            long pulledAtUnplug = activity.BytesPulled;
+            await activity.WaitUntilAsync(a => a.Bays.All(b => b.Phase is BayPhase.Empty or BayPhase.Error), CancellationToken.None).WaitAsync(DockHarness.Limit);
+            var catalog = await harness.CatalogAsync();
+            var partial = Assert.Single(await catalog.ListClipsAsync(recorder.Serial, CancellationToken.None), r => r.ClipId == interrupted);
+            Assert.Equal(ClipState.Pulling, partial.State);
+            Assert.True(partial.PulledBytes > 0, "a durable checkpoint was recorded before the unplug");
+            Assert.NotEmpty(recorder.Files); // nothing was deleted from an interrupted docking
+
+            recorder.Plug();
+            await activity.WaitUntilAsync(a => a.ClipsReleased >= 2, CancellationToken.None).WaitAsync(DockHarness.Limit);
+            await host.StopAsync();
+            long total = expected.Count * (192L << 20);
+            // Resumed, not restarted: the interrupted clip's durable prefix was not pulled again.
+            Assert.True(activity.BytesPulled < total + pulledAtUnplug - (1L << 20), $"pulled {activity.BytesPulled} for {total} bytes of clips");
+        }
+
+        Assert.Empty(recorder.Files);
+        Assert.Equal(expected.Count, harness.VaultClips().Count);
+        var rows = await (await harness.CatalogAsync()).ListClipsAsync(recorder.Serial, CancellationToken.None);
+        Assert.Equal(expected.Values.Order(), rows.Select(r => r.DeviceSha256).Order());
+        var events = await EnrolmentTests.EventsAsync(await harness.CatalogAsync());
+        Assert.Equal(expected.Count, events.Count(e => e.Kind == CustodyEventKind.Stored));
+    }
+
+    [Fact]
+    public async Task WrongPassword_BaySaysSo_NothingPulledOrDeleted()
+    {
+        await using var harness = DockHarness.Create();
+        await using var fleet = await MassStorageFleet.StartAsync(1, 2, 100_000, 200_000);
+        var recorder = fleet.Recorders[0];
+        var files = recorder.Files;
+        await DemoAgency.EnrolRecordersAsync(harness.DataDirectory, [(recorder.Serial, [])], "test", CancellationToken.None);
+
+        var (host, activity) = await StartDockAsync(harness, fleet, ("Dock:MassStorage:Password", "123456"));
+        using (host)
+        {
+            await activity.WaitUntilAsync(a => a.Bays.Any(b => b.Phase == BayPhase.Error && b.Message is not null), CancellationToken.None)
+                .WaitAsync(DockHarness.Limit);
+            var bay = Assert.Single(activity.Bays);
+            Assert.Contains("Dock:MassStorage:Password", bay.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain("123456", bay.Message, StringComparison.Ordinal);
+            await host.StopAsync();
+        }
+        Assert.True(recorder.RefusedLogins > 0);
+        Assert.False(recorder.InMassStorageMode);
+        Assert.Equal(files, recorder.Files);
+        Assert.Empty(await (await harness.CatalogAsync()).ListClipsAsync(null, CancellationToken.None));
+    }
+}
