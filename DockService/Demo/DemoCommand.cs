@@ -27,7 +27,19 @@ public static class DemoCommand
         var minSize = CliOptions.Size("--min-clip-size", "Smallest clip.", 8L << 20);
         var maxSize = CliOptions.Size("--max-clip-size", "Largest clip.", 48L << 20);
         var throttle = new Option<double?>("--throttle") { Description = "Per-recorder link speed in MB/s (USB 2.0 is about 40). Default: unthrottled." };
-        var transport = new Option<SimulatedTransport>("--transport") { Description = "How recorders are reached: tcp, or serial (pty pairs).", DefaultValueFactory = _ => SimulatedTransport.Tcp };
+        var transport = new Option<SimulatedTransport>("--transport")
+        {
+            Description = "How recorders are reached: tcp, serial (DockLink over pty pairs), or mass-storage (GA/T 947.4-style: a disk plus a command channel on a pty).",
+            DefaultValueFactory = _ => SimulatedTransport.Tcp,
+            CustomParser = result =>
+            {
+                var text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
+                if (Enum.TryParse<SimulatedTransport>(text.Replace("-", "", StringComparison.Ordinal), ignoreCase: true, out var value) && Enum.IsDefined(value))
+                    return value;
+                result.AddError($"--transport '{text}' is not tcp, serial or mass-storage.");
+                return default;
+            },
+        };
         var policy = new Option<ReleasePolicy>("--release-policy") { Description = "When recorders may delete clips.", DefaultValueFactory = _ => ReleasePolicy.AfterCloudVerify };
         var cloud = CliOptions.Cloud();
         var timeout = new Option<TimeSpan>("--timeout") { Description = "Give up after this long (hh:mm:ss).", DefaultValueFactory = _ => TimeSpan.FromMinutes(10) };
@@ -57,10 +69,13 @@ public static class DemoCommand
         var paths = DockPaths.From(new DockOptions { DataDirectory = dataDirectory });
         var agencyPublicKey = DemoAgency.EndorseDock(paths);
 
+        bool massStorage = settings.Transport == SimulatedTransport.MassStorage;
         Console.WriteLine($"Dock demo: {settings.Recorders} simulated recorder(s) × {settings.ClipsPerRecorder} clip(s) of " +
-            $"{CliOptions.FormatBytes(settings.MinClipSize)}–{CliOptions.FormatBytes(settings.MaxClipSize)} over {settings.Transport.ToString().ToLowerInvariant()}" +
+            $"{CliOptions.FormatBytes(settings.MinClipSize)}–{CliOptions.FormatBytes(settings.MaxClipSize)} over " +
+            (massStorage ? "mass storage (a disk each, GA/T 947.4-style command channel on a pty)" : settings.Transport.ToString().ToLowerInvariant()) +
             (settings.ThrottleMBps is { } t ? $" at {t} MB/s each" : "") + ".");
         Console.WriteLine($"Data folder: {dataDirectory}");
+        if (massStorage) return await RunMassStorageAsync(settings, dataDirectory, paths, cancellationToken);
         Console.WriteLine("Recording clips on the simulated recorders (each hashed as the camera would)...");
         await using var fleet = await SimulatedFleet.StartAsync(new FleetOptions
         {
@@ -77,18 +92,47 @@ public static class DemoCommand
         await DemoAgency.EnrolRecordersAsync(dataDirectory,
             fleet.Endpoints.Select(e => (e.Recorder.Serial, e.Recorder.Credential.PublicKey.ToArray())), "demo fleet", cancellationToken);
 
-        var overrides = new Dictionary<string, string?>
-        {
-            ["Dock:DataDirectory"] = dataDirectory,
-            ["Dock:ReleasePolicy"] = settings.ReleasePolicy.ToString(),
-            ["Dock:Cloud:Target"] = settings.Cloud,
-            ["Dock:ReconnectInterval"] = "00:00:00.500",
-        };
+        var overrides = BaseOverrides(settings, dataDirectory);
         for (int i = 0; i < fleet.Endpoints.Count; i++)
         {
             overrides[$"Dock:Bays:{i}:Id"] = (i + 1).ToString();
             overrides[$"Dock:Bays:{i}:Endpoint"] = fleet.Endpoints[i].Address;
         }
+        return await RunDockAsync(settings, dataDirectory, paths, overrides, cancellationToken);
+    }
+
+    /// <summary>The same job with GA/T 947.4-style recorders: each a disk folder plus a command channel on a pty,
+    /// enrolled keyless (they cannot prove who they are), pulled through the same pipeline.</summary>
+    private static async Task<int> RunMassStorageAsync(DemoSettings settings, string dataDirectory, DockPaths paths, CancellationToken cancellationToken)
+    {
+        Console.WriteLine("Recording clips onto the simulated recorders' disks...");
+        await using var fleet = await Dock.Simulator.MassStorage.MassStorageFleet.StartAsync(settings.Recorders, settings.ClipsPerRecorder,
+            settings.MinClipSize, settings.MaxClipSize, cancellationToken: cancellationToken);
+        await DemoAgency.EnrolRecordersAsync(dataDirectory, fleet.Recorders.Select(r => (r.Serial, Array.Empty<byte>())), "demo fleet (keyless)",
+            cancellationToken);
+        var overrides = BaseOverrides(settings, dataDirectory);
+        for (int i = 0; i < fleet.Recorders.Count; i++)
+        {
+            overrides[$"Dock:Bays:{i}:Id"] = (i + 1).ToString();
+            overrides[$"Dock:Bays:{i}:Driver"] = "MassStorage";
+            overrides[$"Dock:Bays:{i}:Endpoint"] = fleet.Recorders[i].CommandAddress;
+            overrides[$"Dock:Bays:{i}:Volume"] = fleet.Recorders[i].Volume;
+        }
+        return await RunDockAsync(settings, dataDirectory, paths, overrides, cancellationToken);
+    }
+
+    private static Dictionary<string, string?> BaseOverrides(DemoSettings settings, string dataDirectory) => new()
+    {
+        ["Dock:DataDirectory"] = dataDirectory,
+        ["Dock:ReleasePolicy"] = settings.ReleasePolicy.ToString(),
+        ["Dock:Cloud:Target"] = settings.Cloud,
+        ["Dock:ReconnectInterval"] = "00:00:00.500",
+    };
+
+    /// <summary>Runs the dock on those bays with live progress until every clip is done (or the timeout), then the summary.</summary>
+    private static async Task<int> RunDockAsync(DemoSettings settings, string dataDirectory, DockPaths paths, Dictionary<string, string?> overrides,
+        CancellationToken cancellationToken)
+    {
         var activity = new DockActivity();
         using var host = DockHost.Build([], overrides, activity, minimumLevel: LogLevel.Warning);
         var clock = Stopwatch.StartNew();
@@ -132,14 +176,18 @@ public static class DemoCommand
         int released = totals.ByState.GetValueOrDefault(ClipState.Released.ToDb());
         Console.WriteLine();
         Console.WriteLine("Summary");
-        Console.WriteLine($"  clips in vault:    {totals.HashVerified} of {expected} expected, SHA-256 verified against the recorder's hash (streamed and re-read)");
+        bool massStorage = settings.Transport == SimulatedTransport.MassStorage;
+        Console.WriteLine($"  clips in vault:    {totals.HashVerified} of {expected} expected, SHA-256 verified against " +
+            (massStorage ? "the dock's first read of each file (streamed and re-read)" : "the recorder's hash (streamed and re-read)"));
         Console.WriteLine($"  bytes pulled:      {CliOptions.FormatBytes(activity.BytesPulled)} in {seconds:0.0} s = {activity.BytesPulled / 1e6 / seconds:0.0} MB/s (docking until every clip was done)");
         Console.WriteLine($"  cloud:             {activity.ClipsCloudVerified} verified in {settings.Cloud}" +
             (activity.CloudProblem is { } problem ? $"; NOT USABLE: {problem}" : " (read back or the store's own SHA-256)"));
         Console.WriteLine($"  released:          {released} (policy {settings.ReleasePolicy})");
         Console.WriteLine($"  hash mismatches:   {activity.HashMismatches}; quarantined clips: {totals.ByState.GetValueOrDefault(ClipState.Quarantined.ToDb())}");
-        Console.WriteLine($"  record signatures: {report.Clips.Count(c => c.RecorderSigned)} clip(s) signed by their recorder at record time, " +
-            $"each checked against its enrolled key; held for a person: {activity.ClipsHeld}");
+        Console.WriteLine(massStorage
+            ? $"  record signatures: none (mass-storage recorders cannot sign; enrolled keyless, their identity is claimed, not proven); held for a person: {activity.ClipsHeld}"
+            : $"  record signatures: {report.Clips.Count(c => c.RecorderSigned)} clip(s) signed by their recorder at record time, " +
+              $"each checked against its enrolled key; held for a person: {activity.ClipsHeld}");
         Console.WriteLine($"  docking sessions:  {totals.Sessions}, battery samples: {totals.BatterySamples}");
         Console.WriteLine($"  see it again:      dock status --data {report.DataDirectory}");
         if (report.Clips.FirstOrDefault(c => c.VaultPath is not null) is { } sample)

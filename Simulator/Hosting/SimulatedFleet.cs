@@ -9,6 +9,8 @@ public enum SimulatedTransport
 {
     Tcp,
     Serial,
+    /// <summary>Not DockLink: GA/T 947.4-style recorders, a disk plus a command channel (MassStorage.MassStorageFleet).</summary>
+    MassStorage,
 }
 
 /// <summary>What a whole simulated fleet looks like.</summary>
@@ -44,6 +46,8 @@ public sealed class SimulatedFleet : IAsyncDisposable
 
     public static async Task<SimulatedFleet> StartAsync(FleetOptions options, TimeProvider? time = null, CancellationToken cancellationToken = default)
     {
+        if (options.Transport == SimulatedTransport.MassStorage)
+            throw new ArgumentException("Mass-storage recorders do not speak DockLink: start a MassStorage.MassStorageFleet.", nameof(options));
         time ??= TimeProvider.System;
         var endpoints = new List<RecorderEndpoint>();
         try

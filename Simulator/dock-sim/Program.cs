@@ -21,9 +21,14 @@ public static class Program
         var agency = new Option<string>("--agency-key") { Description = "The agency key recorders trust (PKCS#8 PEM; created if missing).", DefaultValueFactory = _ => "dock-sim-agency.key" };
         var enrolmentFile = new Option<string>("--enrolment-file") { Description = "Where to write the recorders' public keys, for `dock recorders enroll --file`.", DefaultValueFactory = _ => "dock-sim-recorders.txt" };
         var unsigned = new Option<bool>("--unsigned") { Description = "Recorders that do not sign clips at record time (older models)." };
-        var root = new RootCommand("Simulated body-worn recorders speaking DockLink v1, each on its own endpoint.")
+        var massStorage = new Option<bool>("--mass-storage")
         {
-            recorders, clips, clipSize, listen, serial, throttle, folder, seed, agency, enrolmentFile, unsigned,
+            Description = "GA/T 947.4-style recorders instead: a disk folder each (under --disks) plus a command channel on a pty.",
+        };
+        var disks = new Option<string>("--disks") { Description = "With --mass-storage: where the recorders' disks appear.", DefaultValueFactory = _ => "dock-sim-disks" };
+        var root = new RootCommand("Simulated body-worn recorders speaking DockLink v1, each on its own endpoint (or mass-storage recorders).")
+        {
+            recorders, clips, clipSize, listen, serial, throttle, folder, seed, agency, enrolmentFile, unsigned, massStorage, disks,
         };
         root.SetAction(async (parse, cancellationToken) =>
         {
@@ -35,6 +40,14 @@ public static class Program
             if (parse.GetValue(throttle) is <= 0) return Fail("--throttle must be above zero.");
             if (parse.GetValue(folder) is { } dir && !Directory.Exists(dir)) return Fail($"--clips-from: no folder {dir}.");
             if (parse.GetValue(serial) && !OperatingSystem.IsLinux()) return Fail("--serial needs Linux pseudo-terminals.");
+            if (parse.GetValue(massStorage))
+            {
+                if (!OperatingSystem.IsLinux()) return Fail("--mass-storage needs Linux pseudo-terminals for the command channels.");
+                if (parse.GetValue(folder) is not null || parse.GetValue(throttle) is not null || parse.GetValue(unsigned))
+                    return Fail("--clips-from, --throttle and --unsigned are for DockLink recorders, not --mass-storage.");
+                return await ServeMassStorageAsync(count, parse.GetValue(clips), min, max, Path.GetFullPath(parse.GetValue(disks)!), parse.GetValue(seed),
+                    Path.GetFullPath(parse.GetValue(enrolmentFile)!), cancellationToken);
+            }
 
             var agencyPath = Path.GetFullPath(parse.GetValue(agency)!);
             byte[] agencyKey;
@@ -105,6 +118,33 @@ public static class Program
             return 2;
         }
         return await result.InvokeAsync();
+    }
+
+    private static async Task<int> ServeMassStorageAsync(int count, int clips, long min, long max, string disks, ulong seed, string enrolmentPath,
+        CancellationToken cancellationToken)
+    {
+        Console.WriteLine($"dock-sim: recording {count} mass-storage recorder(s) onto {disks}...");
+        await using var fleet = await MassStorage.MassStorageFleet.StartAsync(count, clips, min, max, disks, seed, cancellationToken: cancellationToken);
+        // They have no keys: an equipment manager enrols them by serial, knowing that proves nothing (spec §6).
+        await File.WriteAllTextAsync(enrolmentPath, "# Dock recorder enrolment list: SERIAL keyless (mass-storage recorders)\n" +
+            string.Concat(fleet.Recorders.Select(r => $"{r.Serial} keyless\n")), cancellationToken);
+        Console.WriteLine($"Enrolment list: {enrolmentPath}");
+        Console.WriteLine($"  enrol them on the dock: dock recorders enroll --file {enrolmentPath} --data DIR");
+        foreach (var r in fleet.Recorders)
+            Console.WriteLine($"{r.Serial}  officer {r.Officer.OfficerId}  {r.Files.Count} files  commands {r.CommandAddress}  disk {r.Volume} (after MASS_STORAGE)");
+        Console.WriteLine("Bays for `dock run`:");
+        Console.WriteLine("  " + string.Join(' ', fleet.Recorders.Select((r, i) =>
+            $"--Dock:Bays:{i}:Id={i + 1} --Dock:Bays:{i}:Driver=MassStorage --Dock:Bays:{i}:Endpoint={r.CommandAddress} --Dock:Bays:{i}:Volume={r.Volume}")));
+        Console.WriteLine("Serving until Ctrl+C.");
+        try
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            // Ctrl+C: stop serving.
+        }
+        return 0;
     }
 
     private static int Fail(string message)

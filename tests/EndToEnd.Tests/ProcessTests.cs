@@ -114,6 +114,7 @@ public sealed class ProcessTests
     [InlineData("status", "--no-such-option")]
     [InlineData("demo", "--recorders", "0")]
     [InlineData("demo", "--min-clip-size", "ten")]
+    [InlineData("demo", "--transport", "floppy")]
     [InlineData("frobnicate")]
     public async Task Cli_BadArguments_ExitTwoWithMessage(params string[] args)
     {
@@ -123,16 +124,18 @@ public sealed class ProcessTests
         Assert.False(string.IsNullOrWhiteSpace(stderr), stdout);
     }
 
-    [Fact]
-    public async Task Demo_SmallFleet_ExitsZeroAndStatusJsonListsEveryClipVerified()
+    [Theory]
+    [InlineData("tcp", "DSJ-SIM-")]
+    [InlineData("mass-storage", "ZFY-MSC-")]
+    public async Task Demo_SmallFleet_ExitsZeroAndStatusJsonListsEveryClipVerified(string transport, string serialPrefix)
     {
         var data = Path.Combine(Path.GetTempPath(), "dock-demo-test-" + Guid.NewGuid().ToString("N")[..8]);
         try
         {
             var (code, stdout, stderr) = await DockHarness.RunDockAsync("demo", "--data", data, "--recorders", "3", "--clips", "3",
-                "--min-clip-size", "1MB", "--max-clip-size", "4MB");
+                "--min-clip-size", "1MB", "--max-clip-size", "4MB", "--transport", transport);
             Assert.True(code == 0, stdout + stderr);
-            Assert.Contains("every clip is safe", stdout, StringComparison.Ordinal);
+            Assert.Contains("every clip is safe in the vault and in the cloud", stdout, StringComparison.Ordinal);
 
             var (statusCode, json, _) = await DockHarness.RunDockAsync("status", "--data", data, "--json");
             Assert.Equal(0, statusCode);
@@ -141,7 +144,7 @@ public sealed class ProcessTests
             Assert.Equal(9, clips.Count);
             Assert.All(clips, c =>
             {
-                Assert.StartsWith("DSJ-SIM-", c.GetProperty("recorderSerial").GetString(), StringComparison.Ordinal);
+                Assert.StartsWith(serialPrefix, c.GetProperty("recorderSerial").GetString(), StringComparison.Ordinal);
                 Assert.Matches("^[0-9a-f]{64}$", c.GetProperty("sha256").GetString()!);
                 Assert.Equal("released", c.GetProperty("state").GetString());
                 Assert.True(c.GetProperty("size").GetInt64() >= 1_000_000);
