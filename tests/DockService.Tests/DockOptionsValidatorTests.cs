@@ -37,6 +37,27 @@ public sealed class DockOptionsValidatorTests
     }
 
     [Fact]
+    public void Validate_MassStorageBays_EveryMistakeNamed()
+    {
+        var options = Valid();
+        options.Bays.Add(new BayOptions { Id = "3", Endpoint = "serial:///dev/ttyACM1", Driver = RecorderDriver.MassStorage });
+        options.Bays.Add(new BayOptions { Id = "4", Endpoint = "serial:///dev/ttyACM2", Volume = "/media/x" });
+        options.MassStorage.Folders = ["../etc"];
+        options.MassStorage.Extensions = [];
+        options.MassStorage.TimeZone = "Mars/Olympus";
+        options.MassStorage.Password = new string('9', 40);
+
+        var failures = new DockOptionsValidator().Validate(null, options).Failures!.ToList();
+
+        Assert.Contains(failures, f => f.StartsWith("Dock:Bays:2 is a MassStorage bay", StringComparison.Ordinal) && f.Contains("Volume", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("Dock:Bays:3:Volume is set, but the bay's Driver is DockLink", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("Dock:MassStorage:Folders", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("Dock:MassStorage:Extensions", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("Dock:MassStorage:TimeZone 'Mars/Olympus'", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("Dock:MassStorage:Password is longer", StringComparison.Ordinal) && !f.Contains("9999", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Validate_BoardPinMapAndUsbPorts_EveryMistakeNamed()
     {
         var options = Valid();

@@ -235,8 +235,36 @@ public sealed class RecordersCommandTests
             keys.Single(k => k.GetProperty("serial").GetString() == fleet.Endpoints[1].Recorder.Serial).GetProperty("revokedAt").ValueKind);
     }
 
+    [Fact]
+    public async Task EnrollKeyless_MassStorageSerialTrustedAsClaimed_AKeyedRecorderClaimingItIsNot()
+    {
+        await using var harness = DockHarness.Create();
+        var (code, stdout, stderr) = await DockHarness.RunDockAsync("recorders", "enroll", "--serial", "ZFY-0042", "--keyless", "--data", harness.DataDirectory);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("ZFY-0042  keyless  enrolled", stdout, StringComparison.Ordinal);
+        var file = Path.Combine(harness.DataDirectory, "recorders.txt");
+        await File.WriteAllTextAsync(file, "ZFY-0043 keyless\n");
+        (code, _, stderr) = await DockHarness.RunDockAsync("recorders", "enroll", "--file", file, "--data", harness.DataDirectory);
+        Assert.True(code == 0, stderr);
+
+        using var folder = await DataFolder.OpenAsync(harness.DataDirectory, CancellationToken.None);
+        var enrolment = new RecorderEnrolment(folder.Catalog, folder.Log);
+        Assert.True((await enrolment.EvaluateAsync("ZFY-0042", [], CancellationToken.None)).Trusted);
+        Assert.True((await enrolment.EvaluateAsync("ZFY-0043", [], CancellationToken.None)).Trusted);
+        var unknown = await enrolment.EvaluateAsync("ZFY-0099", [], CancellationToken.None);
+        Assert.False(unknown.Trusted);
+        Assert.Contains("--keyless", unknown.Reason, StringComparison.Ordinal);
+        // A DockLink recorder proving some key under a keyless serial is not that recorder.
+        using var key = Dock.Crypto.Keys.Ed25519Key.Generate();
+        Assert.False((await enrolment.EvaluateAsync("ZFY-0042", key.PublicKey, CancellationToken.None)).Trusted);
+        var events = await EnrolmentTests.EventsAsync(folder.Catalog);
+        Assert.Contains(events, e => e.Kind == CustodyEventKind.RecorderEnrolled && e.RecorderSerial == "ZFY-0042"
+            && e.Detail!.Contains("trusted as claimed", StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData("bad-line", "expected 'SERIAL PUBLIC-KEY-HEX'")]
+    [InlineData("keyless-no-serial", "--serial and --keyless go together")]
     [InlineData("missing", "does not exist")]
     [InlineData("neither", "exactly one of --file")]
     [InlineData("unreachable", "cannot connect to tcp://127.0.0.1:1")]
@@ -250,6 +278,7 @@ public sealed class RecordersCommandTests
             "bad-line" => ["--file", file],
             "missing" => ["--file", file + ".nope"],
             "neither" => [],
+            "keyless-no-serial" => ["--keyless"],
             _ => ["--from", "tcp://127.0.0.1:1"],
         };
         var (code, _, stderr) = await DockHarness.RunDockAsync(["recorders", "enroll", "--data", harness.DataDirectory, .. args]);
