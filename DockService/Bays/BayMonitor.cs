@@ -31,6 +31,7 @@ public sealed partial class BayMonitor(IOptions<DockOptions> options, DockActivi
     private RecorderEnrolment? _enrolment;
     private ICloudTarget? _cloud;
     private CloudTargetUri? _cloudUri;
+    private Discovery.UeventMonitor? _uevents;
 
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -69,6 +70,13 @@ public sealed partial class BayMonitor(IOptions<DockOptions> options, DockActivi
         var ingestor = new ClipIngestor(_catalog!, _vault!, _custody!, _options, activity, loggers.CreateLogger<ClipIngestor>(), time);
         var docking = new RecorderDocking(_catalog!, ingestor, _custody!, _enrolment!, _scheduler!, _options, activity, loggers.CreateLogger<RecorderDocking>(), time);
         var workers = new List<Task>();
+        Func<Task>? hotplug = null;
+        if (_options.Bays.Any(b => !string.IsNullOrEmpty(b.UsbPort)))
+        {
+            _uevents = Discovery.UeventMonitor.TryOpen(["usb", "tty", "net", "block"], out var why);
+            if (_uevents is not null) hotplug = () => _uevents.Next;
+            else LogNoHotplug(_logger, why!, _options.ReconnectInterval.TotalSeconds);
+        }
         foreach (var bay in _options.Bays)
         {
             Func<BayEndpoint?> endpoint;
@@ -91,7 +99,8 @@ public sealed partial class BayMonitor(IOptions<DockOptions> options, DockActivi
             IRecorderSource source = bay.Driver == RecorderDriver.MassStorage
                 ? new MassStorageRecorderSource(endpoint, volume, _options.MassStorage, _catalog!, time)
                 : new DockLinkRecorderSource(endpoint, _identity!, sessionOptions, time);
-            var worker = new BayWorker(bay, source, docking, _options, activity, loggers.CreateLogger<BayWorker>(), time);
+            var worker = new BayWorker(bay, source, docking, _options, activity, loggers.CreateLogger<BayWorker>(), time,
+                string.IsNullOrEmpty(bay.UsbPort) ? null : hotplug);
             workers.Add(worker.RunAsync(stoppingToken));
         }
         workers.Add(CheckpointPeriodicallyAsync(stoppingToken));
@@ -147,10 +156,14 @@ public sealed partial class BayMonitor(IOptions<DockOptions> options, DockActivi
     public override void Dispose()
     {
         _cloud?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        _uevents?.Dispose();
         _identity?.Dispose();
         _scheduler?.Dispose();
         base.Dispose();
     }
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "No USB hotplug events ({Why}); USB bays poll sysfs every {Seconds} s")]
+    private static partial void LogNoHotplug(ILogger logger, string why, double seconds);
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Error, Message = "Periodic custody checkpoint failed; the next one will cover these events")]
     private static partial void LogCheckpointFailed(ILogger logger, Exception error);

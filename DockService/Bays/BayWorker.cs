@@ -13,8 +13,10 @@ namespace Dock.Service.Bays;
 /// (recorder removed, cable pulled, error) go back to waiting. A re-docked recorder resumes where
 /// the catalog says it stopped.
 /// </summary>
+/// <remarks><paramref name="hotplug"/>, when given, returns a task that completes at the next USB hotplug event
+/// (netlink): an empty bay then looks again at once instead of at the next poll.</remarks>
 public sealed partial class BayWorker(BayOptions bay, IRecorderSource source,
-    RecorderDocking docking, DockOptions options, DockActivity activity, ILogger<BayWorker> logger, TimeProvider time)
+    RecorderDocking docking, DockOptions options, DockActivity activity, ILogger<BayWorker> logger, TimeProvider time, Func<Task>? hotplug = null)
 {
     public async Task RunAsync(CancellationToken cancellationToken)
     {
@@ -22,13 +24,15 @@ public sealed partial class BayWorker(BayOptions bay, IRecorderSource source,
         while (!cancellationToken.IsCancellationRequested)
         {
             IDockedRecorder? session = null;
+            // Taken before looking, so a camera docked while we look still wakes the pause.
+            var plugged = hotplug?.Invoke();
             try
             {
                 // Nothing docked (or nothing answering yet): wait and look again.
                 session = await source.OpenAsync(cancellationToken).ConfigureAwait(false);
                 if (session is null)
                 {
-                    await PauseAsync(cancellationToken).ConfigureAwait(false);
+                    await PauseAsync(cancellationToken, plugged).ConfigureAwait(false);
                     continue;
                 }
                 await docking.RunAsync(bay.Id, session, cancellationToken).ConfigureAwait(false);
@@ -69,11 +73,15 @@ public sealed partial class BayWorker(BayOptions bay, IRecorderSource source,
         }
     }
 
-    private async Task PauseAsync(CancellationToken cancellationToken)
+    private async Task PauseAsync(CancellationToken cancellationToken, Task? plugged = null)
     {
         try
         {
-            await Task.Delay(options.ReconnectInterval, time, cancellationToken).ConfigureAwait(false);
+            var delay = Task.Delay(options.ReconnectInterval, time, cancellationToken);
+            // A hotplug event ends the wait early; the delay stays as the fallback poll.
+            if (plugged is not null) await Task.WhenAny(delay, plugged).ConfigureAwait(false);
+            else await delay.ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
         }
         catch (OperationCanceledException)
         {

@@ -103,3 +103,32 @@ public sealed class BayDiscoveryTests : IDisposable
         Assert.Equal(UsbPresentation.VendorBulk, devices["1-1.5"].Presentation);
     }
 }
+
+/// <summary>Netlink hotplug, against the real kernel: writing "change" to a sysfs uevent file makes the kernel send one.</summary>
+public sealed class UeventMonitorTests
+{
+    [Fact]
+    public async Task KernelUevent_Received_WithActionAndSubsystem()
+    {
+        using var monitor = Dock.Service.Bays.Discovery.UeventMonitor.TryOpen(["net"], out var why);
+        Assert.True(monitor is not null, why);
+        var next = monitor.Next;
+        await File.WriteAllTextAsync("/sys/class/net/lo/uevent", "change");
+        var uevent = await next.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal("change", uevent.Action);
+        Assert.Equal("net", uevent.Subsystem);
+        Assert.EndsWith("/net/lo", uevent.DevPath, StringComparison.Ordinal);
+        Assert.Equal("lo", uevent.Properties["INTERFACE"]);
+    }
+
+    [Fact]
+    public void Parse_KernelDatagram_AndRejectsOthers()
+    {
+        var kernel = "add@/devices/pci0000:00/usb1/1-1/1-1.3\0ACTION=add\0DEVPATH=/devices/pci0000:00/usb1/1-1/1-1.3\0SUBSYSTEM=usb\0PRODUCT=2e8a/a/100\0"u8;
+        var parsed = Dock.Service.Bays.Discovery.Uevent.Parse(kernel);
+        Assert.NotNull(parsed);
+        Assert.Equal(("add", "usb"), (parsed.Action, parsed.Subsystem));
+        Assert.Null(Dock.Service.Bays.Discovery.Uevent.Parse("libudev\0\0\0\0garbage"u8));
+        Assert.Null(Dock.Service.Bays.Discovery.Uevent.Parse(""u8));
+    }
+}

@@ -88,4 +88,89 @@ public sealed class UsbPortBayTests
             Directory.Delete(dev, recursive: true);
         }
     }
+
+    [Fact]
+    public async Task BayByUsbPort_CameraDockedAfterStart_NoticedByNetlinkHotplug_NotByTheNextPoll()
+    {
+        await using var harness = DockHarness.Create();
+        var fleet = await harness.StartFleetAsync(new Dock.Simulator.Hosting.FleetOptions
+        {
+            Recorders = 1, ClipsPerRecorder = 1, MinClipSize = 100_000, MaxClipSize = 100_000, Transport = Dock.Simulator.Hosting.SimulatedTransport.Serial,
+        });
+        var pts = fleet.Endpoints[0].Address["serial://".Length..];
+        var sysfs = Directory.CreateTempSubdirectory("dock-sysfs-").FullName;
+        var dev = Directory.CreateTempSubdirectory("dock-dev-").FullName;
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(sysfs, "bus", "usb", "devices"));
+            var activity = new Dock.Service.Ingest.DockActivity();
+            // A poll every 10 minutes: only a hotplug event can find the camera within the test's limit.
+            using var host = Dock.Service.DockHost.Build([], new Dictionary<string, string?>
+            {
+                ["Dock:DataDirectory"] = harness.DataDirectory, ["Dock:ReconnectInterval"] = "00:10:00",
+                ["Dock:Bays:0:Id"] = "1", ["Dock:Bays:0:UsbPort"] = "1-1.3", ["Dock:SysfsRoot"] = sysfs, ["Dock:DeviceRoot"] = dev,
+            }, activity, minimumLevel: Microsoft.Extensions.Logging.LogLevel.Warning);
+            await host.StartAsync();
+            await activity.WaitUntilAsync(a => a.Bays.Count == 1, CancellationToken.None).WaitAsync(DockHarness.Limit);
+            await Task.Delay(500); // the bay looked, found nothing, and is waiting
+
+            var port = Path.Combine(sysfs, "bus", "usb", "devices", "1-1.3");
+            Directory.CreateDirectory(Path.Combine(port, "1-1.3:1.1", "tty", "ttyACM0"));
+            File.WriteAllText(Path.Combine(port, "idVendor"), "2e8a\n");
+            File.WriteAllText(Path.Combine(port, "idProduct"), "000a\n");
+            File.CreateSymbolicLink(Path.Combine(dev, "ttyACM0"), pts);
+            // The fake tree gets no kernel event of its own; ask the kernel for a real one (as root, like the dock's CI).
+            File.WriteAllText("/sys/class/net/lo/uevent", "change");
+
+            await harness.RecordersEmptyAsync();
+            await host.StopAsync();
+            Assert.Single(harness.VaultClips());
+        }
+        finally
+        {
+            Directory.Delete(sysfs, recursive: true);
+            Directory.Delete(dev, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task MassStorageBayByUsbPort_TtyIsTheCommandChannel_DiskFoundThroughTheMountTable()
+    {
+        await using var harness = DockHarness.Create();
+        await using var fleet = await Dock.Simulator.MassStorage.MassStorageFleet.StartAsync(1, 2, 100_000, 300_000);
+        var recorder = fleet.Recorders[0];
+        await Dock.Service.Identity.DemoAgency.EnrolRecordersAsync(harness.DataDirectory, [(recorder.Serial, [])], "test", CancellationToken.None);
+        var sysfs = Directory.CreateTempSubdirectory("dock-sysfs-").FullName;
+        var dev = Directory.CreateTempSubdirectory("dock-dev-").FullName;
+        try
+        {
+            // A composite device: CDC-ACM command interface and a USB disk (sdz) on the same port.
+            var port = Path.Combine(sysfs, "bus", "usb", "devices", "2-1.4");
+            Directory.CreateDirectory(Path.Combine(port, "2-1.4:1.0", "tty", "ttyACM3"));
+            Directory.CreateDirectory(Path.Combine(port, "2-1.4:1.2", "host6", "target6:0:0", "6:0:0:0", "block", "sdz"));
+            File.WriteAllText(Path.Combine(port, "idVendor"), "1234\n");
+            File.WriteAllText(Path.Combine(port, "idProduct"), "5678\n");
+            File.CreateSymbolicLink(Path.Combine(dev, "ttyACM3"), recorder.CommandPath);
+            var mounts = Path.Combine(dev, "mounts");
+            File.WriteAllText(mounts, $"/dev/sda1 / ext4 rw 0 0\n/dev/sdz1 {recorder.Volume.Replace(" ", "\\040", StringComparison.Ordinal)} vfat rw 0 0\n");
+
+            var activity = new Dock.Service.Ingest.DockActivity();
+            using var host = Dock.Service.DockHost.Build([], new Dictionary<string, string?>
+            {
+                ["Dock:DataDirectory"] = harness.DataDirectory, ["Dock:ReconnectInterval"] = "00:00:00.200", ["Dock:ReleasePolicy"] = "AfterLocalVerify",
+                ["Dock:Bays:0:Id"] = "1", ["Dock:Bays:0:UsbPort"] = "2-1.4", ["Dock:Bays:0:Driver"] = "MassStorage",
+                ["Dock:SysfsRoot"] = sysfs, ["Dock:DeviceRoot"] = dev, ["Dock:MassStorage:MountsFile"] = mounts,
+            }, activity, minimumLevel: Microsoft.Extensions.Logging.LogLevel.Warning);
+            await host.StartAsync();
+            await activity.WaitUntilAsync(a => a.ClipsReleased >= 2, CancellationToken.None).WaitAsync(DockHarness.Limit);
+            await host.StopAsync();
+            Assert.Equal(2, harness.VaultClips().Count);
+            Assert.Empty(recorder.Files);
+        }
+        finally
+        {
+            Directory.Delete(sysfs, recursive: true);
+            Directory.Delete(dev, recursive: true);
+        }
+    }
 }

@@ -20,6 +20,7 @@ public static class UsbEndpoints
     public static string? VolumeForPort(SysfsUsbScanner scanner, string port, string mountsFile)
     {
         var device = scanner.Scan().FirstOrDefault(d => d.PortPath == port);
-        return device?.BlockDevice is { } block ? Recorders.MassStorage.MountTable.FindMountPoint(mountsFile, block) : null;
+        return device?.BlockDevice is { } block && Recorders.MassStorage.MountTable.FindMountPoint(mountsFile, block) is { } mounted
+            && Directory.Exists(mounted) ? mounted : null;
     }
 }
