@@ -1,6 +1,7 @@
 using System.Net;
 using Dock.DeviceProtocol.Errors;
 using Dock.DeviceProtocol.Transport;
+using Dock.DeviceProtocol.Transport.Usb;
 using Dock.Service.Configuration;
 
 namespace Dock.Service.Bays;
@@ -8,6 +9,9 @@ namespace Dock.Service.Bays;
 /// <summary>Opens the transport for a bay's endpoint. "Nothing there" is ConnectionLost: the bay is empty.</summary>
 public static class BayConnector
 {
+    // One libusb context for the process; pipes need it alive, and it is cheap to keep.
+    private static readonly Lazy<UsbBus> Usb = new(UsbBus.Open, LazyThreadSafetyMode.ExecutionAndPublication);
+
     public static async Task<IDockLinkTransport> ConnectAsync(BayEndpoint endpoint, CancellationToken cancellationToken)
     {
         switch (endpoint.Transport)
@@ -21,6 +25,21 @@ public static class BayConnector
                 if (!File.Exists(endpoint.DevicePath) && !OperatingSystem.IsWindows())
                     throw DockLinkErrors.ConnectionLost($"no device at {endpoint.DevicePath}");
                 return SerialTransport.Open(endpoint.DevicePath, endpoint.BaudRate);
+            case BayTransport.UsbBulk:
+                var a = endpoint.Usb!;
+                try
+                {
+                    return new UsbBulkTransport(Usb.Value.OpenBulk(a.PortPath, a.VendorId, a.ProductId, a.Interface, a.InEndpoint, a.OutEndpoint));
+                }
+                catch (UsbException ex) when (ex.Error is UsbError.NotFound || ex.DeviceGone)
+                {
+                    throw DockLinkErrors.ConnectionLost($"nothing at {endpoint}", ex);
+                }
+                catch (UsbException ex)
+                {
+                    // No libusb, no permission: not an empty bay but a set-up problem the bay must show.
+                    throw DockLinkErrors.InvalidState($"{endpoint}: {ex.Message}");
+                }
             default:
                 throw new ArgumentOutOfRangeException(nameof(endpoint));
         }

@@ -84,7 +84,7 @@ public sealed partial class BayMonitor(IOptions<DockOptions> options, DockActivi
             if (bay.UsbPort is { Length: > 0 } port)
             {
                 var scanner = new Discovery.SysfsUsbScanner(_options.SysfsRoot);
-                endpoint = () => Discovery.UsbEndpoints.ForPort(scanner, port, _options.DeviceRoot);
+                endpoint = () => Discovery.UsbEndpoints.ForPort(scanner, port, _options.DeviceRoot, _options.ProcRoot, _options.Link.TcpPort);
                 volume = () => Discovery.UsbEndpoints.VolumeForPort(scanner, port, _options.MassStorage.MountsFile);
                 await _catalog!.UpsertBayAsync(bay.Id, $"usb:{port}", stoppingToken).ConfigureAwait(false);
             }

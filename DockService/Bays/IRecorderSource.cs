@@ -25,7 +25,7 @@ public sealed class DockLinkRecorderSource(Func<BayEndpoint?> endpointNow, IDock
         {
             transport = await BayConnector.ConnectAsync(endpoint, cancellationToken).ConfigureAwait(false);
         }
-        catch (DockLinkException)
+        catch (DockLinkException ex) when (ex.Failure == DockLinkFailure.ConnectionLost)
         {
             return null; // Nothing answers there: the bay is empty.
         }
@@ -49,7 +49,7 @@ public sealed class MassStorageRecorderSource(Func<BayEndpoint?> channelNow, Fun
         {
             transport = await BayConnector.ConnectAsync(endpoint, cancellationToken).ConfigureAwait(false);
         }
-        catch (DockLinkException)
+        catch (DockLinkException ex) when (ex.Failure == DockLinkFailure.ConnectionLost)
         {
             return null;
         }

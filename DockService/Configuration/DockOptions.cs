@@ -40,6 +40,9 @@ public sealed class DockOptions
     /// <summary>Where the device nodes of discovered ttys live.</summary>
     public string DeviceRoot { get; set; } = "/dev";
 
+    /// <summary>Where the kernel's routing and neighbour tables are read (network-card recorders); tests point it at a fake.</summary>
+    public string ProcRoot { get; set; } = "/proc";
+
     /// <summary>A recorder whose key is not enrolled: pull its footage into quarantine (true, the default:
     /// nothing is left at risk on an unknown camera) or leave it on the recorder. Either way it is
     /// alerted and never told to delete anything.</summary>
@@ -137,6 +140,9 @@ public sealed class LinkOptions
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(10);
     public TimeSpan HandshakeTimeout { get; set; } = TimeSpan.FromSeconds(5);
     public int ReadChunkSize { get; set; } = 256 * 1024;
+
+    /// <summary>The TCP port DockLink recorders listen on behind a USB network card (docklink-v1.md §1).</summary>
+    public int TcpPort { get; set; } = 7001;
     public int ReadWindow { get; set; } = 8;
 }
 

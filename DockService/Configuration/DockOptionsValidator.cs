@@ -66,6 +66,7 @@ public sealed class DockOptionsValidator : IValidateOptions<DockOptions>
         Positive(errors, "Dock:Link:HandshakeTimeout", options.Link.HandshakeTimeout);
         Range(errors, "Dock:Link:ReadChunkSize", options.Link.ReadChunkSize, 4096, 1024 * 1024);
         Range(errors, "Dock:Link:ReadWindow", options.Link.ReadWindow, 1, 64);
+        Range(errors, "Dock:Link:TcpPort", options.Link.TcpPort, 1, 65535);
         if (!Upload.CloudTargetUri.TryParse(options.Cloud.Target, out var cloudTarget, out var cloudError))
             errors.Add($"Dock:Cloud:Target {cloudError}");
         else if (cloudTarget.Kind == Upload.CloudKind.None && options.ReleasePolicy == ReleasePolicy.AfterCloudVerify)

@@ -102,6 +102,42 @@ public sealed class BayDiscoveryTests : IDisposable
         Assert.Equal("sdb", devices["1-1.4"].BlockDevice);
         Assert.Equal(UsbPresentation.VendorBulk, devices["1-1.5"].Presentation);
     }
+
+    [Fact]
+    public void EndpointForPort_NetworkCardAtItsGateway_VendorBulkThroughLibusb_NothingWithoutAnAddress()
+    {
+        Plug("1-1.3", "A", tty: null, net: "usb0");
+        Plug("1-1.4", "B", tty: null, net: "usb1");
+        Plug("1-1.5", "C", tty: null, dataClass: 0xff, vid: "1d6b", pid: "0104");
+        var bulk = Path.Combine(Devices, "1-1.5", "1-1.5:1.1");
+        File.WriteAllText(Path.Combine(bulk, "bInterfaceNumber"), "01\n");
+        foreach (var (ep, direction) in new[] { ("ep_83", "in"), ("ep_02", "out"), ("ep_84", "in") })
+        {
+            Directory.CreateDirectory(Path.Combine(bulk, ep));
+            File.WriteAllText(Path.Combine(bulk, ep, "type"), "Bulk\n");
+            File.WriteAllText(Path.Combine(bulk, ep, "direction"), direction + "\n");
+        }
+        var proc = Directory.CreateDirectory(Path.Combine(_sysfs, "proc", "net")).FullName;
+        File.WriteAllText(Path.Combine(proc, "route"),
+            "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n" +
+            "eth0\t00000000\t0102A8C0\t0003\t0\t0\t0\t00000000\t0\t0\t0\n" +
+            "usb0\t002AA8C0\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n" +
+            "usb0\t00000000\t012AA8C0\t0003\t0\t0\t600\t00000000\t0\t0\t0\n");
+        File.WriteAllText(Path.Combine(proc, "arp"),
+            "IP address       HW type     Flags       HW address            Mask     Device\n" +
+            "192.168.43.9     0x1         0x0         00:00:00:00:00:00     *        usb1\n");
+        var scanner = new SysfsUsbScanner(_sysfs);
+        var procRoot = Path.Combine(_sysfs, "proc");
+
+        Assert.Equal("tcp://192.168.42.1:7001", UsbEndpoints.ForPort(scanner, "1-1.3", procRoot: procRoot)!.ToString());
+        Assert.Null(UsbEndpoints.ForPort(scanner, "1-1.4", procRoot: procRoot)); // an incomplete neighbour is no address
+        File.AppendAllText(Path.Combine(proc, "arp"), "192.168.43.7     0x1         0x2         02:11:22:33:44:55     *        usb1\n");
+        Assert.Equal("tcp://192.168.43.7:9000", UsbEndpoints.ForPort(scanner, "1-1.4", procRoot: procRoot, tcpPort: 9000)!.ToString());
+        var usb = UsbEndpoints.ForPort(scanner, "1-1.5", procRoot: procRoot)!;
+        Assert.Equal(Dock.Service.Configuration.BayTransport.UsbBulk, usb.Transport);
+        Assert.Equal(new Dock.Service.Configuration.UsbBulkAddress("1-1.5", 0x1d6b, 0x0104, 1, 0x83, 0x02), usb.Usb);
+        Assert.Null(UsbEndpoints.ForPort(scanner, "1-1.9", procRoot: procRoot));
+    }
 }
 
 /// <summary>Netlink hotplug, against the real kernel: writing "change" to a sysfs uevent file makes the kernel send one.</summary>

@@ -87,6 +87,17 @@ public sealed class DockOptionsValidatorTests
         Assert.True(new DockOptionsValidator { RequireBays = false }.Validate(null, new DockOptions()).Succeeded);
     }
 
+    [Fact]
+    public void BayEndpoint_TryParse_UsbBulk_WithDefaultsAndRoundTrip()
+    {
+        Assert.True(BayEndpoint.TryParse("usb://1-1.3?vid=2e8a&pid=000a", out var plain, out var error), error);
+        Assert.Equal(new UsbBulkAddress("1-1.3", 0x2e8a, 0x000a, 0, 0x81, 0x01), plain.Usb);
+        Assert.True(BayEndpoint.TryParse("usb://2-1.4.2?vid=1d6b&pid=0104&interface=2&in=83&out=02", out var full, out error), error);
+        Assert.Equal(new UsbBulkAddress("2-1.4.2", 0x1d6b, 0x0104, 2, 0x83, 0x02), full.Usb);
+        Assert.True(BayEndpoint.TryParse(full.ToString(), out var again, out _));
+        Assert.Equal(full.Usb, again.Usb);
+    }
+
     [Theory]
     [InlineData("tcp://127.0.0.1:7001", BayTransport.Tcp, "127.0.0.1", 7001, "")]
     [InlineData("tcp://[::1]:9", BayTransport.Tcp, "::1", 9, "")]
@@ -107,6 +118,11 @@ public sealed class DockOptionsValidatorTests
     [InlineData("tcp://127.0.0.1:7001/path")]
     [InlineData("serial:///dev/ttyACM0?parity=odd")]
     [InlineData("serial:///dev/ttyACM0?baud=12")]
+    [InlineData("usb://1-1.3")]
+    [InlineData("usb://bus1?vid=2e8a&pid=000a")]
+    [InlineData("usb://1-1.3?vid=2e8a&pid=000a&in=01")]
+    [InlineData("usb://1-1.3?vid=2e8a&pid=000a&colour=red")]
+    [InlineData("usb://1-1.3?vid=zz&pid=000a")]
     public void BayEndpoint_TryParse_Invalid_ExplainsTheForm(string text)
     {
         Assert.False(BayEndpoint.TryParse(text, out _, out var error));

@@ -173,4 +173,58 @@ public sealed class UsbPortBayTests
             Directory.Delete(dev, recursive: true);
         }
     }
+
+    [Fact]
+    public async Task NetworkCardRecorder_ReachedAtTheGatewayOfItsInterface_OverRealTcp()
+    {
+        await using var harness = DockHarness.Create();
+        var fleet = await harness.StartFleetAsync(new Dock.Simulator.Hosting.FleetOptions { Recorders = 1, ClipsPerRecorder = 2, MinClipSize = 100_000, MaxClipSize = 200_000 });
+        var tcpPort = new Uri(fleet.Endpoints[0].Address).Port;
+        var sysfs = Directory.CreateTempSubdirectory("dock-sysfs-").FullName;
+        try
+        {
+            // An RNDIS/ECM camera at port 1-1.2 whose interface usb0 routes to it as the gateway (here: loopback, where the simulator listens).
+            var port = Path.Combine(sysfs, "bus", "usb", "devices", "1-1.2");
+            Directory.CreateDirectory(Path.Combine(port, "1-1.2:1.0", "net", "usb0"));
+            File.WriteAllText(Path.Combine(port, "idVendor"), "0525\n");
+            File.WriteAllText(Path.Combine(port, "idProduct"), "a4a2\n");
+            var proc = Directory.CreateDirectory(Path.Combine(sysfs, "proc", "net")).FullName;
+            File.WriteAllText(Path.Combine(proc, "route"), "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\n" +
+                "usb0\t00000000\t0100007F\t0003\t0\t0\t0\t00000000\n");
+
+            var activity = new Dock.Service.Ingest.DockActivity();
+            using var host = Dock.Service.DockHost.Build([], new Dictionary<string, string?>
+            {
+                ["Dock:DataDirectory"] = harness.DataDirectory, ["Dock:ReconnectInterval"] = "00:00:00.200",
+                ["Dock:Bays:0:Id"] = "1", ["Dock:Bays:0:UsbPort"] = "1-1.2", ["Dock:SysfsRoot"] = sysfs,
+                ["Dock:ProcRoot"] = Path.Combine(sysfs, "proc"), ["Dock:Link:TcpPort"] = tcpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            }, activity, minimumLevel: Microsoft.Extensions.Logging.LogLevel.Warning);
+            await host.StartAsync();
+            await harness.RecordersEmptyAsync();
+            await host.StopAsync();
+            Assert.Equal(2, harness.VaultClips().Count);
+        }
+        finally
+        {
+            Directory.Delete(sysfs, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task UsbBulkBay_NoSuchDeviceOnThisBus_BayWaitsEmpty_NoError()
+    {
+        await using var harness = DockHarness.Create();
+        var activity = new Dock.Service.Ingest.DockActivity();
+        using var host = Dock.Service.DockHost.Build([], new Dictionary<string, string?>
+        {
+            ["Dock:DataDirectory"] = harness.DataDirectory, ["Dock:ReconnectInterval"] = "00:00:00.100",
+            ["Dock:Bays:0:Id"] = "1", ["Dock:Bays:0:Endpoint"] = "usb://1-1.3?vid=2e8a&pid=000a",
+        }, activity, minimumLevel: Microsoft.Extensions.Logging.LogLevel.Warning);
+        await host.StartAsync();
+        await Task.Delay(1000); // several looks through the real libusb at a bus with no such device
+        var bay = Assert.Single(activity.Bays);
+        await host.StopAsync();
+        Assert.Equal(Dock.Service.Ingest.BayPhase.Empty, bay.Phase);
+        Assert.Null(bay.Message);
+    }
 }

@@ -16,8 +16,13 @@ public enum UsbPresentation
     VendorBulk,
 }
 
-/// <summary>One interface of a USB device and what the kernel bound to it.</summary>
-public sealed record UsbInterface(string Name, int Class, string? Tty, string? NetInterface, string? BlockDevice);
+/// <summary>One interface of a USB device and what the kernel bound to it; for vendor interfaces, its bulk endpoint addresses.</summary>
+public sealed record UsbInterface(string Name, int Class, string? Tty, string? NetInterface, string? BlockDevice)
+{
+    public int Number { get; init; }
+    public byte? BulkIn { get; init; }
+    public byte? BulkOut { get; init; }
+}
 
 /// <summary>A USB device at a physical port path such as "1-1.3" (stable across re-plugs into the same socket).</summary>
 public sealed record UsbDevice(string PortPath, string VendorId, string ProductId, string? Serial, string? Product, IReadOnlyList<UsbInterface> Interfaces)
@@ -33,6 +38,9 @@ public sealed record UsbDevice(string PortPath, string VendorId, string ProductI
     public string? Tty => Interfaces.Select(i => i.Tty).FirstOrDefault(t => t is not null);
     public string? NetInterface => Interfaces.Select(i => i.NetInterface).FirstOrDefault(n => n is not null);
     public string? BlockDevice => Interfaces.Select(i => i.BlockDevice).FirstOrDefault(b => b is not null);
+
+    /// <summary>The first vendor-specific interface with a bulk IN and OUT endpoint (DockLink over USB bulk).</summary>
+    public UsbInterface? VendorBulk => Interfaces.FirstOrDefault(i => i.Class == 0xFF && i.BulkIn is not null && i.BulkOut is not null);
 }
 
 /// <summary>
@@ -62,7 +70,13 @@ public sealed partial class SysfsUsbScanner(string sysfsRoot = "/sys")
             foreach (var intf in Directory.EnumerateDirectories(entry, name + ":*"))
             {
                 int cls = int.TryParse(Read(intf, "bInterfaceClass"), System.Globalization.NumberStyles.HexNumber, null, out var c) ? c : -1;
-                interfaces.Add(new UsbInterface(Path.GetFileName(intf), cls, Child(intf, "tty"), Child(intf, "net"), FindBlock(intf, 0)));
+                var (bulkIn, bulkOut) = BulkEndpoints(intf);
+                interfaces.Add(new UsbInterface(Path.GetFileName(intf), cls, Child(intf, "tty"), Child(intf, "net"), FindBlock(intf, 0))
+                {
+                    Number = int.TryParse(Read(intf, "bInterfaceNumber"), System.Globalization.NumberStyles.HexNumber, null, out var n) ? n : -1,
+                    BulkIn = bulkIn,
+                    BulkOut = bulkOut,
+                });
             }
             found.Add(new UsbDevice(name, vendor, product, Read(entry, "serial"), Read(entry, "product"), [.. interfaces.OrderBy(i => i.Name, StringComparer.Ordinal)]));
         }
@@ -90,6 +104,19 @@ public sealed partial class SysfsUsbScanner(string sysfsRoot = "/sys")
     {
         var path = Path.Combine(dir, folder);
         return Directory.Exists(path) ? Directory.EnumerateFileSystemEntries(path).Select(Path.GetFileName).Order(StringComparer.Ordinal).FirstOrDefault() : null;
+    }
+
+    /// <summary>The interface's first bulk IN and OUT endpoints: ep_XX folders with type "Bulk" and a direction.</summary>
+    private static (byte? In, byte? Out) BulkEndpoints(string intf)
+    {
+        byte? bulkIn = null, bulkOut = null;
+        foreach (var ep in Directory.EnumerateDirectories(intf, "ep_*").Order(StringComparer.Ordinal))
+        {
+            if (Read(ep, "type") != "Bulk" || !byte.TryParse(Path.GetFileName(ep)[3..], System.Globalization.NumberStyles.HexNumber, null, out var address)) continue;
+            if (Read(ep, "direction") == "in") bulkIn ??= address;
+            else if (Read(ep, "direction") == "out") bulkOut ??= address;
+        }
+        return (bulkIn, bulkOut);
     }
 
     /// <summary>Mass storage: host*/target*/*/block/sdX, a few levels down.</summary>
