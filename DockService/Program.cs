@@ -20,6 +20,7 @@ public static class Program
             LogCommand.Create(),
             ClipsCommand.Create(),
             BaysCommand.Create(),
+            ServiceCommand.Create(),
             Bench.BenchCommand.Create(),
         };
         var parse = root.Parse(args);

@@ -6,6 +6,7 @@ namespace Dock.EndToEnd.Tests;
 public sealed class PackagingTests
 {
     [Fact]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
     public async Task PublishLinuxX64SelfContained_RunsVersionAndTheDemo()
     {
         var root = RepositoryRoot();
@@ -26,6 +27,23 @@ public sealed class PackagingTests
             (code, text) = await RunAsync(dock, ["demo", "--data", data, "--recorders", "1", "--clips", "2", "--min-clip-size", "1MB", "--max-clip-size", "2MB"], output);
             Assert.True(code == 0, text);
             Assert.Contains("every clip is safe in the vault and in the cloud", text, StringComparison.Ordinal);
+
+            // `dock service install`, staged: the unit runs this published binary as the service user on its data folder.
+            var stage = Path.Combine(output, "stage");
+            (code, text) = await RunAsync(dock, ["service", "install", "--prefix", stage, "--user", "dockd", "--data", "/srv/dock"], output);
+            Assert.True(code == 0, text);
+            var unit = await File.ReadAllTextAsync(Path.Combine(stage, "etc", "systemd", "system", "dock.service"));
+            Assert.Contains($"ExecStart={dock} run --data /srv/dock\n", unit, StringComparison.Ordinal);
+            Assert.Contains("User=dockd\n", unit, StringComparison.Ordinal);
+            Assert.Contains("Type=notify\n", unit, StringComparison.Ordinal);
+            Assert.Contains("ReadWritePaths=/srv/dock -/media/dock\n", unit, StringComparison.Ordinal);
+            Assert.DoesNotContain("/var/lib/dock", unit, StringComparison.Ordinal);
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(stage, "etc", "dock", "dock.env")));
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(Path.Combine(stage, "srv", "dock")));
+            (code, text) = await RunAsync(dock, ["service", "uninstall", "--prefix", stage], output);
+            Assert.True(code == 0, text);
+            Assert.False(File.Exists(Path.Combine(stage, "etc", "systemd", "system", "dock.service")));
+            Assert.True(File.Exists(Path.Combine(stage, "etc", "dock", "dock.env"))); // configuration and data are kept
         }
         finally
         {

@@ -115,6 +115,8 @@ public sealed class ProcessTests
     [InlineData("demo", "--recorders", "0")]
     [InlineData("demo", "--min-clip-size", "ten")]
     [InlineData("demo", "--transport", "floppy")]
+    [InlineData("service", "install", "--user", "bad user")]
+    [InlineData("service", "install", "--data", "relative/dir")]
     [InlineData("frobnicate")]
     public async Task Cli_BadArguments_ExitTwoWithMessage(params string[] args)
     {
