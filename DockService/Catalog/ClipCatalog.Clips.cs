@@ -12,7 +12,9 @@ public sealed partial class ClipCatalog
         """;
 
     /// <summary>Records a clip the recorder listed (once; later listings return the existing row).
-    /// A clip id reused with other content is an error, and the new content stays on the recorder.</summary>
+    /// A clip id reused with other content is an error, and the new content stays on the recorder.
+    /// An empty SHA-256 means the recorder states none yet (mass storage): the reference hash is set by
+    /// <see cref="SetReferenceHashAsync"/> just before the pull, and later listings compare sizes only.</summary>
     public async Task<ClipRecord> AnnounceAsync(string serial, ClipSummary clip, string officerId, CancellationToken cancellationToken)
     {
         await using var c = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
@@ -29,11 +31,12 @@ public sealed partial class ClipCatalog
             ("$end", DateTimeOffset.FromUnixTimeMilliseconds(clip.EndMs).ToString("O")), ("$flags", (int)clip.Flags),
             ("$officer", officerId), ("$now", now)).ConfigureAwait(false);
         if (id is long newId)
-            await AddEventAsync(c, tx, newId, ClipState.Announced, $"{clip.Size} bytes, device sha256 {Hex(clip.Sha256)}", cancellationToken).ConfigureAwait(false);
+            await AddEventAsync(c, tx, newId, ClipState.Announced, clip.Sha256.Length == 0 ? $"{clip.Size} bytes, no hash stated by the recorder"
+                : $"{clip.Size} bytes, device sha256 {Hex(clip.Sha256)}", cancellationToken).ConfigureAwait(false);
         await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
         var row = (await QueryClipsAsync(c, "WHERE recorder_serial = $serial AND clip_id = $clip", cancellationToken,
             ("$serial", serial), ("$clip", clip.ClipId)).ConfigureAwait(false))[0];
-        if (row.Size != (long)clip.Size || row.DeviceSha256 != Hex(clip.Sha256))
+        if (row.Size != (long)clip.Size || (clip.Sha256.Length > 0 && row.DeviceSha256 != Hex(clip.Sha256)))
             throw new CatalogException($"Recorder {serial} lists clip {clip.ClipId} with a different size or SHA-256 than the one already " +
                 $"catalogued (row {row.Id}). It is left on the recorder; investigate before releasing anything from it.");
         return row;
@@ -44,6 +47,24 @@ public sealed partial class ClipCatalog
         await using var c = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         var rows = await QueryClipsAsync(c, "WHERE id = $id", cancellationToken, ("$id", id)).ConfigureAwait(false);
         return rows.Count == 0 ? null : rows[0];
+    }
+
+    /// <summary>Sets the reference SHA-256 of a clip announced without one (mass storage: the dock's first read).
+    /// Set once; false if the clip already had one.</summary>
+    public async Task<bool> SetReferenceHashAsync(long id, string sha256, string how, CancellationToken cancellationToken)
+    {
+        await using var c = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var tx = (SqliteTransaction)await c.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        int changed = await ExecAsync(c, tx, "UPDATE clips SET device_sha256 = $sha, updated_at = $now WHERE id = $id AND device_sha256 = '';",
+            cancellationToken, ("$sha", sha256), ("$now", Now()), ("$id", id)).ConfigureAwait(false);
+        if (changed == 1)
+        {
+            var state = ClipStates.FromDb((string)(await ScalarAsync(c, tx, "SELECT state FROM clips WHERE id = $id;", cancellationToken, ("$id", id))
+                .ConfigureAwait(false))!);
+            await AddEventAsync(c, tx, id, state, $"reference sha256 {sha256} ({how})", cancellationToken).ConfigureAwait(false);
+        }
+        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return changed == 1;
     }
 
     public async Task<ClipRecord?> FindClipAsync(string serial, string clipId, CancellationToken cancellationToken)

@@ -24,6 +24,14 @@ public sealed partial class ClipIngestor(ClipCatalog catalog, ClipVault vault, C
     public async Task<ClipRecord> BringToVerifiedAsync(IDockedRecorder session, ClipRecord clip, DockingContext context, CancellationToken cancellationToken)
     {
         string bayId = context.BayId;
+        if (clip.DeviceSha256.Length == 0 && clip.State is ClipState.Announced or ClipState.Pulling)
+        {
+            // The recorder states no hash (mass storage): its reference is the dock's first read, made now, right before the pull.
+            activity.SetBay(bayId, b => b with { Phase = BayPhase.Verifying, ClipId = clip.ClipId, ClipBytes = 0, ClipSize = clip.Size });
+            var reference = await session.ReferenceHashAsync(clip.ClipId, cancellationToken).ConfigureAwait(false);
+            await catalog.SetReferenceHashAsync(clip.Id, Sha256.ToHex(reference), session.HashSource, cancellationToken).ConfigureAwait(false);
+            clip = await ReloadAsync(clip, cancellationToken).ConfigureAwait(false);
+        }
         while (true)
         {
             clip = clip.State switch

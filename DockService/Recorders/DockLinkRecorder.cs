@@ -17,6 +17,10 @@ public sealed class DockLinkRecorder(HostSession session) : IDockedRecorder
     public Task<TimeSpan> SyncTimeAsync(CancellationToken cancellationToken) => session.SyncTimeAsync(cancellationToken);
     public Task<Power> GetPowerAsync(CancellationToken cancellationToken) => session.GetPowerAsync(cancellationToken);
     public Task<IReadOnlyList<ClipSummary>> ListClipsAsync(CancellationToken cancellationToken) => session.ListClipsAsync(cancellationToken);
+    /// <summary>A DockLink recorder states every clip's record-time hash in CLIP_LIST.</summary>
+    public Task<byte[]> ReferenceHashAsync(string clipId, CancellationToken cancellationToken) =>
+        throw Dock.DeviceProtocol.Errors.DockLinkErrors.InvalidState($"CLIP_LIST gave no sha256 for {clipId}");
+
     public Task<ClipInfo> GetClipAsync(string clipId, CancellationToken cancellationToken) => session.GetClipAsync(clipId, cancellationToken);
 
     public Task PullAsync(string clipId, long offset, long size, Func<ReadOnlyMemory<byte>, CancellationToken, ValueTask> sink,

@@ -35,8 +35,12 @@ public interface IDockedRecorder : IAsyncDisposable
 
     Task<Power> GetPowerAsync(CancellationToken cancellationToken);
 
-    /// <summary>Every clip it holds, each with the reference SHA-256 the pulled bytes must match.</summary>
+    /// <summary>Every clip it holds, each with the reference SHA-256 the pulled bytes must match, or an empty one when
+    /// the driver makes it only on demand (<see cref="ReferenceHashAsync"/>).</summary>
     Task<IReadOnlyList<ClipSummary>> ListClipsAsync(CancellationToken cancellationToken);
+
+    /// <summary>The reference SHA-256 of a clip listed without one, made now (just before its pull).</summary>
+    Task<byte[]> ReferenceHashAsync(string clipId, CancellationToken cancellationToken);
 
     /// <summary>The record-time signature (only when <see cref="SignsClips"/>).</summary>
     Task<ClipInfo> GetClipAsync(string clipId, CancellationToken cancellationToken);

@@ -86,6 +86,25 @@ public sealed class ClipCatalogTests : IDisposable
     }
 
     [Fact]
+    public async Task AnnounceWithoutHash_ReferenceSetOnce_ThenListingsCompareSizeAndTheReference()
+    {
+        var catalog = await ClipCatalog.OpenAsync(DbPath, _time, CancellationToken.None);
+        await catalog.UpsertRecorderAsync(Recorder("R1"), [], CancellationToken.None);
+        var unhashed = Clip("c1") with { Sha256 = [] };
+
+        var row = await catalog.AnnounceAsync("R1", unhashed, "P1", CancellationToken.None);
+        Assert.Equal("", row.DeviceSha256);
+        var reference = new string('a', 64);
+        Assert.True(await catalog.SetReferenceHashAsync(row.Id, reference, "first read", CancellationToken.None));
+        Assert.False(await catalog.SetReferenceHashAsync(row.Id, new string('b', 64), "again", CancellationToken.None)); // set once
+
+        Assert.Equal(reference, (await catalog.AnnounceAsync("R1", unhashed, "P1", CancellationToken.None)).DeviceSha256);
+        await Assert.ThrowsAsync<CatalogException>(() => catalog.AnnounceAsync("R1", unhashed with { Size = 999 }, "P1", CancellationToken.None));
+        await Assert.ThrowsAsync<CatalogException>(() => catalog.AnnounceAsync("R1", Clip("c1", fill: 0xbb), "P1", CancellationToken.None));
+        Assert.Contains(await catalog.ClipHistoryAsync(row.Id, CancellationToken.None), e => e.Detail is { } d && d.Contains(reference, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task QuarantineAsync_RetriesUntilMaxAttemptsThenStaysQuarantined()
     {
         var catalog = await ClipCatalog.OpenAsync(DbPath, _time, CancellationToken.None);

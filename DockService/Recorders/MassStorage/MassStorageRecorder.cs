@@ -111,6 +111,9 @@ public sealed class MassStorageRecorder : IDockedRecorder
         return new Power(b.Percent, b.Millivolts, b.State, b.TemperatureDeciC, b.CycleCount, b.HealthPercent);
     }
 
+    /// <summary>Lists the disk without reading it: a clip the dock has not hashed before is listed with no hash, and is
+    /// read for its reference hash just before its pull (<see cref="ReferenceHashAsync"/>), so the pull's read follows
+    /// at once (from the page cache, for clips that fit in memory) and the first clip starts without waiting for all.</summary>
     public async Task<IReadOnlyList<ClipSummary>> ListClipsAsync(CancellationToken cancellationToken)
     {
         var summaries = new List<ClipSummary>();
@@ -118,8 +121,13 @@ public sealed class MassStorageRecorder : IDockedRecorder
         foreach (var clip in Scan())
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var sha = await ReferenceHashAsync(clip, cancellationToken).ConfigureAwait(false);
-            if (sha is null) continue; // Still being written: next docking.
+            var key = (clip.RelativePath, clip.Size, clip.LastWriteUtc);
+            if (!_hashes.TryGetValue(key, out var sha))
+            {
+                sha = await _knownHash(Serial, clip.ClipId, clip.Size, cancellationToken).ConfigureAwait(false) is { } known
+                    && Sha256.TryParseHex(known, out var k) ? k : [];
+                if (sha.Length > 0) _hashes[key] = sha;
+            }
             _listed[clip.ClipId] = clip;
             summaries.Add(new ClipSummary(clip.ClipId, (ulong)clip.Size, clip.Start.ToUnixTimeMilliseconds(), clip.End.ToUnixTimeMilliseconds(),
                 clip.Flags, sha));
@@ -127,14 +135,13 @@ public sealed class MassStorageRecorder : IDockedRecorder
         return summaries;
     }
 
-    /// <summary>What the vault already verified for this file, or the hash of a first read now. Null if the
-    /// file changed while it was read (a recorder still writing it).</summary>
-    private async Task<byte[]?> ReferenceHashAsync(LayoutClip clip, CancellationToken cancellationToken)
+    /// <summary>The dock's first read of the file. A file that changes while it is read (a recorder still writing it)
+    /// is refused as busy: the docking ends and the next one tries again.</summary>
+    public async Task<byte[]> ReferenceHashAsync(string clipId, CancellationToken cancellationToken)
     {
+        var clip = Listed(clipId);
         var key = (clip.RelativePath, clip.Size, clip.LastWriteUtc);
         if (_hashes.TryGetValue(key, out var cached)) return cached;
-        if (await _knownHash(Serial, clip.ClipId, clip.Size, cancellationToken).ConfigureAwait(false) is { } known && Sha256.TryParseHex(known, out var k))
-            return _hashes[key] = k;
         byte[] sha;
         try
         {
@@ -145,7 +152,8 @@ public sealed class MassStorageRecorder : IDockedRecorder
             throw Lost($"reading {clip.RelativePath}: {ex.Message}", ex);
         }
         var after = new FileInfo(clip.FullPath);
-        if (!after.Exists || after.Length != clip.Size || after.LastWriteTimeUtc != clip.LastWriteUtc) return null;
+        if (!after.Exists || after.Length != clip.Size || after.LastWriteTimeUtc != clip.LastWriteUtc)
+            throw DockLinkErrors.Remote(MessageType.ReadClip, ErrorCode.Busy, $"{clip.RelativePath} changed while it was read; it is still being written");
         return _hashes[key] = sha;
     }
 
