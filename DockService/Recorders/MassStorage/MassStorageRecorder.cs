@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Collections.Concurrent;
 using Dock.Crypto.Hashing;
 using Dock.DeviceProtocol.CommandChannel;
 using Dock.DeviceProtocol.Errors;
@@ -24,8 +25,9 @@ public sealed class MassStorageRecorder : IDockedRecorder
     private readonly TimeProvider _time;
     private readonly CancellationTokenSource _watch = new();
     private readonly Task _completion;
-    private readonly Dictionary<string, LayoutClip> _listed = new(StringComparer.Ordinal);
-    private readonly Dictionary<(string Path, long Size, DateTime Written), byte[]> _hashes = [];
+    // The releaser (cloud-verified clips) runs beside the pulls: both maps are shared.
+    private readonly ConcurrentDictionary<string, LayoutClip> _listed = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string Path, long Size, DateTime Written), byte[]> _hashes = new();
 
     private MassStorageRecorder(IRecorderCommandChannel channel, string volume, RecorderIdentity identity, OfficerInfo officer, ClipLayout layout,
         Func<string, string, long, CancellationToken, Task<string?>> knownHash, TimeProvider time)
@@ -220,7 +222,7 @@ public sealed class MassStorageRecorder : IDockedRecorder
             // A read-only disk (write-protect switch, FAT errors): the clip stays, which is safe.
             throw DockLinkErrors.Remote(MessageType.ReleaseClip, ErrorCode.StorageError, $"could not delete {clip.RelativePath}: {ex.Message}");
         }
-        _listed.Remove(clipId);
+        _listed.TryRemove(clipId, out _);
         return true;
     }
 
