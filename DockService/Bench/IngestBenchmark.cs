@@ -41,6 +41,12 @@ public sealed class IngestBenchmark(IngestBenchmark.Settings settings, TextWrite
         output.WriteLine($"             end-to-end incl. verification re-read / limit = {single.EndToEndMBps / limit:0.00}");
         bool ok = ratio >= 0.8;
 
+        // Mass storage (no target): the reference read and the pull's read of each file, then the same pipeline.
+        var disk2 = await RunMassStorageScenarioAsync((int)Math.Max(1, settings.TotalBytes / settings.ClipSize), settings.ClipSize, cancellationToken);
+        Report(disk2);
+        output.WriteLine($"  ratio      mass storage / DockLink single stream = {disk2.IngestMBps:0.0} / {single.IngestMBps:0.0} = " +
+            $"{disk2.IngestMBps / single.IngestMBps:0.00}   (no target: each file is read twice; the disk here is a folder in the page cache)");
+
         if (!settings.SkipThrottled)
         {
             double cap = settings.ThrottledRecorders * settings.ThrottleMBps;
@@ -139,16 +145,63 @@ public sealed class IngestBenchmark(IngestBenchmark.Settings settings, TextWrite
             await dock.WaitForExitAsync(CancellationToken.None);
         }
 
-        // Ingest time from the catalog's own history: first "pull started" to last "stored".
+        return await ResultAsync(name, paths, bytes, endToEnd, peakRss, cancellationToken);
+    }
+
+    /// <summary>Ingest time from the catalog's own history: the first "pull started" (or, for a clip the recorder stated no
+    /// hash for, its reference read) to the last "stored". Removes the scenario's data.</summary>
+    private static async Task<ScenarioResult> ResultAsync(string name, DockPaths paths, long bytes, TimeSpan endToEnd, long peakRss,
+        CancellationToken cancellationToken)
+    {
         var catalog = await ClipCatalog.OpenAsync(paths.Catalog, TimeProvider.System, cancellationToken);
         var events = new List<(DateTimeOffset At, ClipState State, string? Detail)>();
         foreach (var clip in await catalog.ListClipsAsync(null, cancellationToken))
             events.AddRange(await catalog.ClipHistoryAsync(clip.Id, cancellationToken));
-        var started = events.Where(e => e.State == ClipState.Pulling).Min(e => e.At);
+        var started = events.Where(e => e.State == ClipState.Pulling || e.Detail?.StartsWith("reference sha256", StringComparison.Ordinal) == true).Min(e => e.At);
         var stored = events.Where(e => e.State == ClipState.Stored).Max(e => e.At);
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(dataDirectory, recursive: true);
+        Directory.Delete(paths.DataDirectory, recursive: true);
         return new ScenarioResult(name, bytes, bytes / 1e6 / (stored - started).TotalSeconds, bytes / 1e6 / endToEnd.TotalSeconds, peakRss);
+    }
+
+    /// <summary>One mass-storage recorder: a disk folder and a command channel on a pty, through the same pipeline.</summary>
+    private async Task<ScenarioResult> RunMassStorageScenarioAsync(int clips, long clipSize, CancellationToken cancellationToken)
+    {
+        const string name = "single mass-storage recorder, unthrottled";
+        var dataDirectory = Path.Combine(settings.DataDirectory, "scenario-mass-storage");
+        if (Directory.Exists(dataDirectory)) Directory.Delete(dataDirectory, recursive: true);
+        var paths = DockPaths.From(new DockOptions { DataDirectory = dataDirectory });
+        DemoAgency.EndorseDock(paths);
+        output.WriteLine($"  preparing  {name}: 1 × {clips} × {CliOptions.FormatBytes(clipSize)} (written to its disk folder)...");
+        await using var fleet = await Dock.Simulator.MassStorage.MassStorageFleet.StartAsync(1, clips, clipSize, clipSize,
+            Path.Combine(settings.DataDirectory, "scenario-disks"), cancellationToken: cancellationToken);
+        var recorder = fleet.Recorders[0];
+        await DemoAgency.EnrolRecordersAsync(dataDirectory, [(recorder.Serial, [])], "bench (keyless)", cancellationToken);
+        var args = new List<string> { "run", "--data", dataDirectory, "--Dock:Cloud:Target=none", "--Dock:ReleasePolicy=AfterLocalVerify",
+            "--Logging:LogLevel:Default=Warning", "--Dock:Bays:0:Id=1", "--Dock:Bays:0:Driver=MassStorage",
+            $"--Dock:Bays:0:Endpoint={recorder.CommandAddress}", $"--Dock:Bays:0:Volume={recorder.Volume}" };
+        args.AddRange(settings.DockArguments);
+        using var dock = StartSelf(args);
+        long peakRss;
+        TimeSpan endToEnd;
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            // Released means deleted from its disk: done when the disk is empty.
+            while (!recorder.InMassStorageMode || recorder.Files.Count > 0)
+            {
+                if (dock.HasExited) throw new InvalidOperationException($"the dock exited with {dock.ExitCode}");
+                await Task.Delay(50, cancellationToken);
+            }
+            endToEnd = clock.Elapsed;
+            peakRss = ReadPeakRss(dock.Id);
+        }
+        finally
+        {
+            if (!dock.HasExited) dock.Kill(entireProcessTree: true);
+            await dock.WaitForExitAsync(CancellationToken.None);
+        }
+        return await ResultAsync(name, paths, clips * clipSize, endToEnd, peakRss, cancellationToken);
     }
 
     private static Process StartSelf(IEnumerable<string> args)
