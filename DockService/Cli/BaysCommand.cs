@@ -87,5 +87,7 @@ public static class BaysCommand
 
     private static string Describe(UsbDevice d) =>
         $"{d.PortPath,-10} {d.VendorId}:{d.ProductId} serial {d.Serial ?? "-"} {d.Presentation}" +
-        (d.Tty is { } tty ? $" /dev/{tty}" : d.NetInterface is { } net ? $" {net}" : d.BlockDevice is { } block ? $" /dev/{block}" : "");
+        // Everything it presents: a mass-storage recorder shows its command tty and its disk together.
+        (d.Tty is { } tty ? $" /dev/{tty}" : "") + (d.NetInterface is { } net ? $" {net}" : "") + (d.BlockDevice is { } block ? $" /dev/{block}" : "") +
+        (d.VendorBulk is { } bulk ? $" bulk interface {bulk.Number} in {bulk.BulkIn:x2} out {bulk.BulkOut:x2}" : "");
 }
