@@ -12,6 +12,20 @@ public static class BayConnector
     // One libusb context for the process; pipes need it alive, and it is cheap to keep.
     private static readonly Lazy<UsbBus> Usb = new(UsbBus.Open, LazyThreadSafetyMode.ExecutionAndPublication);
 
+    /// <summary>The transport, or null when nothing is there (the bay is empty). Set-up problems (no libusb,
+    /// no permission) are thrown, so the bay shows them.</summary>
+    public static async Task<IDockLinkTransport?> TryConnectAsync(BayEndpoint endpoint, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await ConnectAsync(endpoint, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DockLinkException ex) when (ex.Failure == DockLinkFailure.ConnectionLost)
+        {
+            return null;
+        }
+    }
+
     public static async Task<IDockLinkTransport> ConnectAsync(BayEndpoint endpoint, CancellationToken cancellationToken)
     {
         switch (endpoint.Transport)

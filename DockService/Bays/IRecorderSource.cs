@@ -1,4 +1,3 @@
-using Dock.DeviceProtocol.Errors;
 using Dock.DeviceProtocol.Session;
 using Dock.Service.Configuration;
 using Dock.Service.Recorders;
@@ -19,16 +18,8 @@ public sealed class DockLinkRecorderSource(Func<BayEndpoint?> endpointNow, IDock
 {
     public async Task<IDockedRecorder?> OpenAsync(CancellationToken cancellationToken)
     {
-        if (endpointNow() is not { } endpoint) return null;
-        Dock.DeviceProtocol.Transport.IDockLinkTransport transport;
-        try
-        {
-            transport = await BayConnector.ConnectAsync(endpoint, cancellationToken).ConfigureAwait(false);
-        }
-        catch (DockLinkException ex) when (ex.Failure == DockLinkFailure.ConnectionLost)
-        {
-            return null; // Nothing answers there: the bay is empty.
-        }
+        if (endpointNow() is not { } endpoint || await BayConnector.TryConnectAsync(endpoint, cancellationToken).ConfigureAwait(false) is not { } transport)
+            return null;
         var session = await HostSession.OpenAsync(transport, credential, sessionOptions, time, cancellationToken).ConfigureAwait(false);
         return new DockLinkRecorder(session);
     }
@@ -43,16 +34,8 @@ public sealed class MassStorageRecorderSource(Func<BayEndpoint?> channelNow, Fun
 {
     public async Task<IDockedRecorder?> OpenAsync(CancellationToken cancellationToken)
     {
-        if (channelNow() is not { } endpoint) return null;
-        Dock.DeviceProtocol.Transport.IDockLinkTransport transport;
-        try
-        {
-            transport = await BayConnector.ConnectAsync(endpoint, cancellationToken).ConfigureAwait(false);
-        }
-        catch (DockLinkException ex) when (ex.Failure == DockLinkFailure.ConnectionLost)
-        {
+        if (channelNow() is not { } endpoint || await BayConnector.TryConnectAsync(endpoint, cancellationToken).ConfigureAwait(false) is not { } transport)
             return null;
-        }
         var channel = new Dock.DeviceProtocol.CommandChannel.CommandChannelClient(transport, options.CommandTimeout, time);
         try
         {

@@ -47,90 +47,90 @@ public sealed class BaysCommandTests
 }
 
 /// <summary>A bay bound to a USB port path: the recorder found there (a pty standing in for its ttyACM) is ingested.</summary>
-public sealed class UsbPortBayTests
+public sealed class UsbPortBayTests : IDisposable
 {
+    // The only fakes: the kernel's view of the USB bus (sysfs), its device nodes and tables. What sits behind them is real.
+    private readonly string _sysfs = Directory.CreateTempSubdirectory("dock-sysfs-").FullName;
+    private readonly string _dev = Directory.CreateTempSubdirectory("dock-dev-").FullName;
+
+    public void Dispose()
+    {
+        Directory.Delete(_sysfs, recursive: true);
+        Directory.Delete(_dev, recursive: true);
+    }
+
+    /// <summary>A device at <paramref name="port"/> with ids and interface folders (relative paths under "PORT:1.N").</summary>
+    private string Port(string port, string vid, string pid, params string[] interfaceFolders)
+    {
+        var dir = Path.Combine(_sysfs, "bus", "usb", "devices", port);
+        Directory.CreateDirectory(dir);
+        foreach (var folder in interfaceFolders) Directory.CreateDirectory(Path.Combine(dir, folder));
+        File.WriteAllText(Path.Combine(dir, "idVendor"), vid + "\n");
+        File.WriteAllText(Path.Combine(dir, "idProduct"), pid + "\n");
+        return dir;
+    }
+
+    private async Task<(Microsoft.Extensions.Hosting.IHost Host, Dock.Service.Ingest.DockActivity Activity)> StartDockAsync(DockHarness harness,
+        string reconnect, params (string Key, string Value)[] settings)
+    {
+        var overrides = new Dictionary<string, string?>
+        {
+            ["Dock:DataDirectory"] = harness.DataDirectory, ["Dock:ReconnectInterval"] = reconnect, ["Dock:Bays:0:Id"] = "1",
+            ["Dock:SysfsRoot"] = _sysfs, ["Dock:DeviceRoot"] = _dev,
+        };
+        foreach (var (key, value) in settings) overrides[key] = value;
+        var activity = new Dock.Service.Ingest.DockActivity();
+        var host = Dock.Service.DockHost.Build([], overrides, activity, minimumLevel: Microsoft.Extensions.Logging.LogLevel.Warning);
+        await host.StartAsync();
+        return (host, activity);
+    }
+
+    private static Task<Dock.Simulator.Hosting.SimulatedFleet> SerialFleetAsync(DockHarness harness, int clips) =>
+        harness.StartFleetAsync(new Dock.Simulator.Hosting.FleetOptions
+        {
+            Recorders = 1, ClipsPerRecorder = clips, MinClipSize = 100_000, MaxClipSize = 200_000, Transport = Dock.Simulator.Hosting.SimulatedTransport.Serial,
+        });
+
     [Fact]
     public async Task BayByUsbPort_RecorderFoundThroughSysfs_IngestedOverItsTty()
     {
-        if (!OperatingSystem.IsLinux()) return;
         await using var harness = DockHarness.Create();
-        var fleet = await harness.StartFleetAsync(new Dock.Simulator.Hosting.FleetOptions
-        {
-            Recorders = 1, ClipsPerRecorder = 2, MinClipSize = 100_000, MaxClipSize = 200_000, Transport = Dock.Simulator.Hosting.SimulatedTransport.Serial,
-        });
-        var pts = fleet.Endpoints[0].Address["serial://".Length..];
-        var sysfs = Directory.CreateTempSubdirectory("dock-sysfs-").FullName;
-        var dev = Directory.CreateTempSubdirectory("dock-dev-").FullName;
-        try
-        {
-            // The port the camera sits in, as the kernel would show it, and its device node.
-            var port = Path.Combine(sysfs, "bus", "usb", "devices", "1-1.3");
-            Directory.CreateDirectory(Path.Combine(port, "1-1.3:1.1", "tty", "ttyACM0"));
-            File.WriteAllText(Path.Combine(port, "idVendor"), "2e8a\n");
-            File.WriteAllText(Path.Combine(port, "idProduct"), "000a\n");
-            File.WriteAllText(Path.Combine(port, "serial"), "DSJ0001\n");
-            File.CreateSymbolicLink(Path.Combine(dev, "ttyACM0"), pts);
+        var fleet = await SerialFleetAsync(harness, 2);
+        // The port the camera sits in, as the kernel would show it, and its device node.
+        File.WriteAllText(Path.Combine(Port("1-1.3", "2e8a", "000a", "1-1.3:1.1/tty/ttyACM0"), "serial"), "DSJ0001\n");
+        File.CreateSymbolicLink(Path.Combine(_dev, "ttyACM0"), fleet.Endpoints[0].Address["serial://".Length..]);
 
-            var activity = new Dock.Service.Ingest.DockActivity();
-            using var host = Dock.Service.DockHost.Build([], new Dictionary<string, string?>
-            {
-                ["Dock:DataDirectory"] = harness.DataDirectory, ["Dock:ReconnectInterval"] = "00:00:00.200",
-                ["Dock:Bays:0:Id"] = "1", ["Dock:Bays:0:UsbPort"] = "1-1.3", ["Dock:SysfsRoot"] = sysfs, ["Dock:DeviceRoot"] = dev,
-            }, activity, minimumLevel: Microsoft.Extensions.Logging.LogLevel.Warning);
-            await host.StartAsync();
+        var (host, _) = await StartDockAsync(harness, "00:00:00.200", ("Dock:Bays:0:UsbPort", "1-1.3"));
+        using (host)
+        {
             await harness.RecordersEmptyAsync();
             await host.StopAsync();
-            Assert.Equal(2, harness.VaultClips().Count);
         }
-        finally
-        {
-            Directory.Delete(sysfs, recursive: true);
-            Directory.Delete(dev, recursive: true);
-        }
+        Assert.Equal(2, harness.VaultClips().Count);
     }
 
     [Fact]
     public async Task BayByUsbPort_CameraDockedAfterStart_NoticedByNetlinkHotplug_NotByTheNextPoll()
     {
         await using var harness = DockHarness.Create();
-        var fleet = await harness.StartFleetAsync(new Dock.Simulator.Hosting.FleetOptions
+        var fleet = await SerialFleetAsync(harness, 1);
+        Directory.CreateDirectory(Path.Combine(_sysfs, "bus", "usb", "devices"));
+        // A poll every 10 minutes: only a hotplug event can find the camera within the test's limit.
+        var (host, activity) = await StartDockAsync(harness, "00:10:00", ("Dock:Bays:0:UsbPort", "1-1.3"));
+        using (host)
         {
-            Recorders = 1, ClipsPerRecorder = 1, MinClipSize = 100_000, MaxClipSize = 100_000, Transport = Dock.Simulator.Hosting.SimulatedTransport.Serial,
-        });
-        var pts = fleet.Endpoints[0].Address["serial://".Length..];
-        var sysfs = Directory.CreateTempSubdirectory("dock-sysfs-").FullName;
-        var dev = Directory.CreateTempSubdirectory("dock-dev-").FullName;
-        try
-        {
-            Directory.CreateDirectory(Path.Combine(sysfs, "bus", "usb", "devices"));
-            var activity = new Dock.Service.Ingest.DockActivity();
-            // A poll every 10 minutes: only a hotplug event can find the camera within the test's limit.
-            using var host = Dock.Service.DockHost.Build([], new Dictionary<string, string?>
-            {
-                ["Dock:DataDirectory"] = harness.DataDirectory, ["Dock:ReconnectInterval"] = "00:10:00",
-                ["Dock:Bays:0:Id"] = "1", ["Dock:Bays:0:UsbPort"] = "1-1.3", ["Dock:SysfsRoot"] = sysfs, ["Dock:DeviceRoot"] = dev,
-            }, activity, minimumLevel: Microsoft.Extensions.Logging.LogLevel.Warning);
-            await host.StartAsync();
             await activity.WaitUntilAsync(a => a.Bays.Count == 1, CancellationToken.None).WaitAsync(DockHarness.Limit);
             await Task.Delay(500); // the bay looked, found nothing, and is waiting
 
-            var port = Path.Combine(sysfs, "bus", "usb", "devices", "1-1.3");
-            Directory.CreateDirectory(Path.Combine(port, "1-1.3:1.1", "tty", "ttyACM0"));
-            File.WriteAllText(Path.Combine(port, "idVendor"), "2e8a\n");
-            File.WriteAllText(Path.Combine(port, "idProduct"), "000a\n");
-            File.CreateSymbolicLink(Path.Combine(dev, "ttyACM0"), pts);
+            Port("1-1.3", "2e8a", "000a", "1-1.3:1.1/tty/ttyACM0");
+            File.CreateSymbolicLink(Path.Combine(_dev, "ttyACM0"), fleet.Endpoints[0].Address["serial://".Length..]);
             // The fake tree gets no kernel event of its own; ask the kernel for a real one (as root, like the dock's CI).
             File.WriteAllText("/sys/class/net/lo/uevent", "change");
 
             await harness.RecordersEmptyAsync();
             await host.StopAsync();
-            Assert.Single(harness.VaultClips());
         }
-        finally
-        {
-            Directory.Delete(sysfs, recursive: true);
-            Directory.Delete(dev, recursive: true);
-        }
+        Assert.Single(harness.VaultClips());
     }
 
     [Fact]
@@ -140,38 +140,21 @@ public sealed class UsbPortBayTests
         await using var fleet = await Dock.Simulator.MassStorage.MassStorageFleet.StartAsync(1, 2, 100_000, 300_000);
         var recorder = fleet.Recorders[0];
         await Dock.Service.Identity.DemoAgency.EnrolRecordersAsync(harness.DataDirectory, [(recorder.Serial, [])], "test", CancellationToken.None);
-        var sysfs = Directory.CreateTempSubdirectory("dock-sysfs-").FullName;
-        var dev = Directory.CreateTempSubdirectory("dock-dev-").FullName;
-        try
-        {
-            // A composite device: CDC-ACM command interface and a USB disk (sdz) on the same port.
-            var port = Path.Combine(sysfs, "bus", "usb", "devices", "2-1.4");
-            Directory.CreateDirectory(Path.Combine(port, "2-1.4:1.0", "tty", "ttyACM3"));
-            Directory.CreateDirectory(Path.Combine(port, "2-1.4:1.2", "host6", "target6:0:0", "6:0:0:0", "block", "sdz"));
-            File.WriteAllText(Path.Combine(port, "idVendor"), "1234\n");
-            File.WriteAllText(Path.Combine(port, "idProduct"), "5678\n");
-            File.CreateSymbolicLink(Path.Combine(dev, "ttyACM3"), recorder.CommandPath);
-            var mounts = Path.Combine(dev, "mounts");
-            File.WriteAllText(mounts, $"/dev/sda1 / ext4 rw 0 0\n/dev/sdz1 {recorder.Volume.Replace(" ", "\\040", StringComparison.Ordinal)} vfat rw 0 0\n");
+        // A composite device: CDC-ACM command interface and a USB disk (sdz) on the same port.
+        Port("2-1.4", "1234", "5678", "2-1.4:1.0/tty/ttyACM3", "2-1.4:1.2/host6/target6:0:0/6:0:0:0/block/sdz");
+        File.CreateSymbolicLink(Path.Combine(_dev, "ttyACM3"), recorder.CommandPath);
+        var mounts = Path.Combine(_dev, "mounts");
+        File.WriteAllText(mounts, $"/dev/sda1 / ext4 rw 0 0\n/dev/sdz1 {recorder.Volume.Replace(" ", "\\040", StringComparison.Ordinal)} vfat rw 0 0\n");
 
-            var activity = new Dock.Service.Ingest.DockActivity();
-            using var host = Dock.Service.DockHost.Build([], new Dictionary<string, string?>
-            {
-                ["Dock:DataDirectory"] = harness.DataDirectory, ["Dock:ReconnectInterval"] = "00:00:00.200", ["Dock:ReleasePolicy"] = "AfterLocalVerify",
-                ["Dock:Bays:0:Id"] = "1", ["Dock:Bays:0:UsbPort"] = "2-1.4", ["Dock:Bays:0:Driver"] = "MassStorage",
-                ["Dock:SysfsRoot"] = sysfs, ["Dock:DeviceRoot"] = dev, ["Dock:MassStorage:MountsFile"] = mounts,
-            }, activity, minimumLevel: Microsoft.Extensions.Logging.LogLevel.Warning);
-            await host.StartAsync();
+        var (host, activity) = await StartDockAsync(harness, "00:00:00.200", ("Dock:Bays:0:UsbPort", "2-1.4"), ("Dock:Bays:0:Driver", "MassStorage"),
+            ("Dock:ReleasePolicy", "AfterLocalVerify"), ("Dock:MassStorage:MountsFile", mounts));
+        using (host)
+        {
             await activity.WaitUntilAsync(a => a.ClipsReleased >= 2, CancellationToken.None).WaitAsync(DockHarness.Limit);
             await host.StopAsync();
-            Assert.Equal(2, harness.VaultClips().Count);
-            Assert.Empty(recorder.Files);
         }
-        finally
-        {
-            Directory.Delete(sysfs, recursive: true);
-            Directory.Delete(dev, recursive: true);
-        }
+        Assert.Equal(2, harness.VaultClips().Count);
+        Assert.Empty(recorder.Files);
     }
 
     [Fact]
@@ -180,51 +163,34 @@ public sealed class UsbPortBayTests
         await using var harness = DockHarness.Create();
         var fleet = await harness.StartFleetAsync(new Dock.Simulator.Hosting.FleetOptions { Recorders = 1, ClipsPerRecorder = 2, MinClipSize = 100_000, MaxClipSize = 200_000 });
         var tcpPort = new Uri(fleet.Endpoints[0].Address).Port;
-        var sysfs = Directory.CreateTempSubdirectory("dock-sysfs-").FullName;
-        try
-        {
-            // An RNDIS/ECM camera at port 1-1.2 whose interface usb0 routes to it as the gateway (here: loopback, where the simulator listens).
-            var port = Path.Combine(sysfs, "bus", "usb", "devices", "1-1.2");
-            Directory.CreateDirectory(Path.Combine(port, "1-1.2:1.0", "net", "usb0"));
-            File.WriteAllText(Path.Combine(port, "idVendor"), "0525\n");
-            File.WriteAllText(Path.Combine(port, "idProduct"), "a4a2\n");
-            var proc = Directory.CreateDirectory(Path.Combine(sysfs, "proc", "net")).FullName;
-            File.WriteAllText(Path.Combine(proc, "route"), "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\n" +
-                "usb0\t00000000\t0100007F\t0003\t0\t0\t0\t00000000\n");
+        // An RNDIS/ECM camera at port 1-1.2 whose interface usb0 routes to it as the gateway (here: loopback, where the simulator listens).
+        Port("1-1.2", "0525", "a4a2", "1-1.2:1.0/net/usb0");
+        var proc = Directory.CreateDirectory(Path.Combine(_dev, "proc", "net")).FullName;
+        File.WriteAllText(Path.Combine(proc, "route"), "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\n" +
+            "usb0\t00000000\t0100007F\t0003\t0\t0\t0\t00000000\n");
 
-            var activity = new Dock.Service.Ingest.DockActivity();
-            using var host = Dock.Service.DockHost.Build([], new Dictionary<string, string?>
-            {
-                ["Dock:DataDirectory"] = harness.DataDirectory, ["Dock:ReconnectInterval"] = "00:00:00.200",
-                ["Dock:Bays:0:Id"] = "1", ["Dock:Bays:0:UsbPort"] = "1-1.2", ["Dock:SysfsRoot"] = sysfs,
-                ["Dock:ProcRoot"] = Path.Combine(sysfs, "proc"), ["Dock:Link:TcpPort"] = tcpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            }, activity, minimumLevel: Microsoft.Extensions.Logging.LogLevel.Warning);
-            await host.StartAsync();
+        var (host, _) = await StartDockAsync(harness, "00:00:00.200", ("Dock:Bays:0:UsbPort", "1-1.2"), ("Dock:ProcRoot", Path.Combine(_dev, "proc")),
+            ("Dock:Link:TcpPort", tcpPort.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        using (host)
+        {
             await harness.RecordersEmptyAsync();
             await host.StopAsync();
-            Assert.Equal(2, harness.VaultClips().Count);
         }
-        finally
-        {
-            Directory.Delete(sysfs, recursive: true);
-        }
+        Assert.Equal(2, harness.VaultClips().Count);
     }
 
     [Fact]
     public async Task UsbBulkBay_NoSuchDeviceOnThisBus_BayWaitsEmpty_NoError()
     {
         await using var harness = DockHarness.Create();
-        var activity = new Dock.Service.Ingest.DockActivity();
-        using var host = Dock.Service.DockHost.Build([], new Dictionary<string, string?>
+        var (host, activity) = await StartDockAsync(harness, "00:00:00.100", ("Dock:Bays:0:Endpoint", "usb://1-1.3?vid=2e8a&pid=000a"));
+        using (host)
         {
-            ["Dock:DataDirectory"] = harness.DataDirectory, ["Dock:ReconnectInterval"] = "00:00:00.100",
-            ["Dock:Bays:0:Id"] = "1", ["Dock:Bays:0:Endpoint"] = "usb://1-1.3?vid=2e8a&pid=000a",
-        }, activity, minimumLevel: Microsoft.Extensions.Logging.LogLevel.Warning);
-        await host.StartAsync();
-        await Task.Delay(1000); // several looks through the real libusb at a bus with no such device
-        var bay = Assert.Single(activity.Bays);
-        await host.StopAsync();
-        Assert.Equal(Dock.Service.Ingest.BayPhase.Empty, bay.Phase);
-        Assert.Null(bay.Message);
+            await Task.Delay(1000); // several looks through the real libusb at a bus with no such device
+            var bay = Assert.Single(activity.Bays);
+            await host.StopAsync();
+            Assert.Equal(Dock.Service.Ingest.BayPhase.Empty, bay.Phase);
+            Assert.Null(bay.Message);
+        }
     }
 }
