@@ -32,15 +32,27 @@ public sealed class DockLinkRecorderSource(Func<BayEndpoint?> endpointNow, IDock
 public sealed class MassStorageRecorderSource(Func<BayEndpoint?> channelNow, Func<string?> volumeNow, MassStorageOptions options,
     Catalog.ClipCatalog catalog, TimeProvider time) : IRecorderSource
 {
+    // Who the recorder whose disk is mounted here said it was: a recorder that dropped its channel after presenting
+    // its disk is still known while that disk stays. Forgotten as soon as the disk goes.
+    private Recorders.MassStorage.Identification? _remembered;
+
     public async Task<IDockedRecorder?> OpenAsync(CancellationToken cancellationToken)
     {
-        if (channelNow() is not { } endpoint || await BayConnector.TryConnectAsync(endpoint, cancellationToken).ConfigureAwait(false) is not { } transport)
+        var volume = volumeNow();
+        if (volume is null) _remembered = null;
+        Dock.DeviceProtocol.CommandChannel.IRecorderCommandChannel channel;
+        if (channelNow() is { } endpoint && await BayConnector.TryConnectAsync(endpoint, cancellationToken).ConfigureAwait(false) is { } transport)
+            channel = new Dock.DeviceProtocol.CommandChannel.CommandChannelClient(transport, options.CommandTimeout, time);
+        else if (_remembered is { } known && known.Volume == volume)
+            channel = new Recorders.MassStorage.GoneCommandChannel("(none: the recorder re-enumerated as a plain disk)");
+        else
             return null;
-        var channel = new Dock.DeviceProtocol.CommandChannel.CommandChannelClient(transport, options.CommandTimeout, time);
         try
         {
-            return await Recorders.MassStorage.MassStorageRecorder.OpenAsync(channel, volumeNow, options, KnownHashAsync, time, cancellationToken)
-                .ConfigureAwait(false);
+            var recorder = await Recorders.MassStorage.MassStorageRecorder.OpenAsync(channel, volumeNow, options, KnownHashAsync, time, cancellationToken,
+                _remembered).ConfigureAwait(false);
+            _remembered = recorder.Docked;
+            return recorder;
         }
         catch
         {

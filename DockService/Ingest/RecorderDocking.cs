@@ -273,7 +273,7 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
 
     private async Task SampleBatteryAsync(string bayId, long sessionId, string serial, IDockedRecorder session, CancellationToken cancellationToken)
     {
-        var power = await session.GetPowerAsync(cancellationToken).ConfigureAwait(false);
+        if (await session.GetPowerAsync(cancellationToken).ConfigureAwait(false) is not { } power) return;
         await catalog.AddBatterySampleAsync(sessionId, serial, power, cancellationToken).ConfigureAwait(false);
         activity.SetBay(bayId, b => b with { BatteryPercent = power.Percent }, signal: false);
     }

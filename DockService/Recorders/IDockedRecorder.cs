@@ -33,7 +33,9 @@ public interface IDockedRecorder : IAsyncDisposable
     /// <summary>Sets its clock; returns how far off it was (recorder minus dock).</summary>
     Task<TimeSpan> SyncTimeAsync(CancellationToken cancellationToken);
 
-    Task<Power> GetPowerAsync(CancellationToken cancellationToken);
+    /// <summary>The battery now; null when the recorder cannot say (a mass-storage recorder whose command channel
+    /// went away once it presented its disk).</summary>
+    Task<Power?> GetPowerAsync(CancellationToken cancellationToken);
 
     /// <summary>Every clip it holds, each with the reference SHA-256 the pulled bytes must match, or an empty one when
     /// the driver makes it only on demand (<see cref="ReferenceHashAsync"/>).</summary>

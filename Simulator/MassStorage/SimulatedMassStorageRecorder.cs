@@ -20,6 +20,9 @@ public sealed record MassStorageRecorderOptions
     public int ClipCount { get; init; } = 4;
     public long MinClipSize { get; init; } = 8 * 1024 * 1024;
     public long MaxClipSize { get; init; } = 8 * 1024 * 1024;
+
+    /// <summary>Like many real ones, it stops answering commands once it presents its disk (it re-enumerates as a plain USB disk).</summary>
+    public bool DropsChannelInMassStorage { get; init; }
 }
 
 /// <summary>
@@ -132,7 +135,7 @@ public sealed class SimulatedMassStorageRecorder : ICommandChannelHandler, IAsyn
         {
             try
             {
-                await CommandChannelDevice.ServeAsync(new PtyTransport(_pty), this, cancellationToken, () => _plugged).ConfigureAwait(false);
+                await CommandChannelDevice.ServeAsync(new PtyTransport(_pty), this, cancellationToken, Answering).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is DockLinkException or IOException)
             {
@@ -152,6 +155,8 @@ public sealed class SimulatedMassStorageRecorder : ICommandChannelHandler, IAsyn
             }
         }
     }
+
+    private bool Answering() => _plugged && !(Options.DropsChannelInMassStorage && InMassStorageMode);
 
     public bool CheckPassword(string password)
     {

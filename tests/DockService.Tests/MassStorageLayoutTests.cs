@@ -105,3 +105,32 @@ public sealed class MassStorageLayoutTests : IDisposable
         Assert.Null(MountTable.FindMountPoint(Path.Combine(_disk, "missing"), "sdb"));
     }
 }
+
+/// <summary>Opening a mass-storage recorder whose command channel is gone (it re-enumerated as a plain disk).</summary>
+public sealed class MassStorageOpenTests : IDisposable
+{
+    private readonly string _disk = Directory.CreateTempSubdirectory("dock-disk-").FullName;
+
+    public void Dispose() => Directory.Delete(_disk, recursive: true);
+
+    private static Task<string?> NoKnownHash(string serial, string clip, long size, CancellationToken ct) => Task.FromResult<string?>(null);
+
+    [Fact]
+    public async Task ChannelGone_DiskStillThere_RememberedIdentityUsed_OtherwiseConnectionLost()
+    {
+        var remembered = new Identification(new Dock.DeviceProtocol.CommandChannel.RecorderIdentity("ZFY-1", "ZFY", "M", "1"),
+            new Dock.DeviceProtocol.CommandChannel.OfficerInfo("P1", "", "", ""), TimeSpan.FromSeconds(-42), null, _disk);
+
+        await using var reopened = await MassStorageRecorder.OpenAsync(new GoneCommandChannel("gone"), () => _disk, new MassStorageOptions(), NoKnownHash,
+            TimeProvider.System, CancellationToken.None, remembered);
+        Assert.Equal("ZFY-1", reopened.Serial);
+        Assert.Equal(TimeSpan.FromSeconds(-42), await reopened.SyncTimeAsync(CancellationToken.None));
+        Assert.Null(await reopened.GetPowerAsync(CancellationToken.None)); // unknown, not made up
+        Assert.Empty(reopened.ProvedKey);
+
+        // Another disk (or none remembered): the dock cannot say whose it is, so it does not open it.
+        var error = await Assert.ThrowsAsync<Dock.DeviceProtocol.Errors.DockLinkException>(() => MassStorageRecorder.OpenAsync(new GoneCommandChannel("gone"),
+            () => _disk, new MassStorageOptions(), NoKnownHash, TimeProvider.System, CancellationToken.None, remembered with { Volume = "/elsewhere" }));
+        Assert.Equal(Dock.DeviceProtocol.Errors.DockLinkFailure.ConnectionLost, error.Failure);
+    }
+}

@@ -158,6 +158,40 @@ public sealed class MassStorageTests
     }
 
     [Fact]
+    public async Task RecorderDropsItsCommandChannelOnceItPresentsTheDisk_DockingGoesOnFromTheDisk_EndsWhenTheDiskGoes()
+    {
+        await using var harness = DockHarness.Create();
+        var folder = Directory.CreateTempSubdirectory("dock-msc-").FullName;
+        await using var recorder = await SimulatedMassStorageRecorder.CreateAsync(new MassStorageRecorderOptions
+        {
+            Serial = "ZFY-DROP-1", Folder = folder, OfficerId = "P9", ClipCount = 3, MinClipSize = 200_000, MaxClipSize = 900_000,
+            DropsChannelInMassStorage = true,
+        });
+        await DemoAgency.EnrolRecordersAsync(harness.DataDirectory, [(recorder.Serial, [])], "test", CancellationToken.None);
+        var overrides = new Dictionary<string, string?>
+        {
+            ["Dock:DataDirectory"] = harness.DataDirectory, ["Dock:ReconnectInterval"] = "00:00:00.200", ["Dock:ReleasePolicy"] = "AfterLocalVerify",
+            ["Dock:MassStorage:CommandTimeout"] = "00:00:00.300", ["Dock:BatteryPollInterval"] = "00:00:00.200",
+            ["Dock:Bays:0:Id"] = "1", ["Dock:Bays:0:Driver"] = "MassStorage", ["Dock:Bays:0:Endpoint"] = recorder.CommandAddress,
+            ["Dock:Bays:0:Volume"] = recorder.Volume,
+        };
+        var activity = new DockActivity();
+        using (var host = DockHost.Build([], overrides, activity, minimumLevel: LogLevel.Warning))
+        {
+            await host.StartAsync();
+            await activity.WaitUntilAsync(a => a.ClipsReleased >= 3, CancellationToken.None).WaitAsync(DockHarness.Limit);
+            await Task.Delay(1000); // battery polls fail quietly; the recorder is still docked
+            Assert.Equal(BayPhase.Done, Assert.Single(activity.Bays).Phase);
+            recorder.Unplug();
+            await activity.WaitUntilAsync(a => a.Bays.All(b => b.Phase == BayPhase.Empty), CancellationToken.None).WaitAsync(DockHarness.Limit);
+            await host.StopAsync();
+        }
+        Assert.Empty(recorder.Files);
+        Assert.Equal(3, harness.VaultClips().Count);
+        Directory.Delete(folder, recursive: true);
+    }
+
+    [Fact]
     public async Task WrongPassword_BaySaysSo_NothingPulledOrDeleted()
     {
         await using var harness = DockHarness.Create();

@@ -8,6 +8,10 @@ using Dock.Service.Configuration;
 
 namespace Dock.Service.Recorders.MassStorage;
 
+/// <summary>What a mass-storage recorder's channel said when it was opened (identity, officer, clock offset, battery),
+/// and where its disk is mounted.</summary>
+public sealed record Identification(RecorderIdentity Identity, OfficerInfo Officer, TimeSpan ClockOffset, BatteryStatus? Battery, string? Volume);
+
 /// <summary>
 /// A recorder that is a USB disk plus a GA/T 947.4-style command channel (recorder-command-channel-v1.md),
 /// behind the same seam as DockLink recorders, so its clips go through the same pipeline (hash, vault,
@@ -22,6 +26,7 @@ public sealed class MassStorageRecorder : IDockedRecorder
     private readonly string _volume;
     private readonly ClipLayout _layout;
     private readonly Func<string, string, long, CancellationToken, Task<string?>> _knownHash;
+    private readonly Func<string?> _volumeNow;
     private readonly TimeProvider _time;
     private readonly CancellationTokenSource _watch = new();
     private readonly Task _completion;
@@ -29,21 +34,26 @@ public sealed class MassStorageRecorder : IDockedRecorder
     private readonly ConcurrentDictionary<string, LayoutClip> _listed = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string Path, long Size, DateTime Written), byte[]> _hashes = new();
 
-    private MassStorageRecorder(IRecorderCommandChannel channel, string volume, RecorderIdentity identity, OfficerInfo officer, ClipLayout layout,
+    private BatteryStatus? _openingBattery;
+
+    private MassStorageRecorder(IRecorderCommandChannel channel, Identification docked, Func<string?> volumeNow, ClipLayout layout,
         Func<string, string, long, CancellationToken, Task<string?>> knownHash, TimeProvider time)
     {
         _channel = channel;
-        _volume = volume;
-        Identity = identity;
-        Officer = officer;
+        _volume = docked.Volume!;
+        _volumeNow = volumeNow;
+        Docked = docked;
+        _openingBattery = docked.Battery;
         _layout = layout;
         _knownHash = knownHash;
         _time = time;
         _completion = WatchAsync(_watch.Token);
     }
 
-    public RecorderIdentity Identity { get; }
-    public OfficerInfo Officer { get; }
+    /// <summary>What the channel said when the recorder was opened, and where its disk is.</summary>
+    public Identification Docked { get; }
+    public RecorderIdentity Identity => Docked.Identity;
+    public OfficerInfo Officer => Docked.Officer;
     public string Volume => _volume;
 
     public string Serial => Identity.Serial;
@@ -54,30 +64,50 @@ public sealed class MassStorageRecorder : IDockedRecorder
     public Task Completion => _completion;
 
     /// <summary>
-    /// Logs in (the camera checks the password), asks who it is and whose, switches it to mass storage and
-    /// waits for its disk. <paramref name="volumeNow"/> says where the disk is mounted now (null: not yet).
-    /// <paramref name="knownHash"/> gives the verified SHA-256 the dock already holds for (serial, clip id, size),
-    /// so clips already in the vault are not read twice again at each docking.
+    /// Logs in (the camera checks the password), asks who it is and whose, reads its battery, sets its clock, then
+    /// switches it to mass storage and waits for its disk: everything the channel is needed for happens before the
+    /// switch, because many recorders drop the channel once they present the disk. <paramref name="volumeNow"/> says
+    /// where the disk is mounted now (null: not yet). <paramref name="knownHash"/> gives the reference SHA-256 the
+    /// catalog already holds for (serial, clip id, size), so a clip is read for it once, not at every docking.
+    /// <paramref name="remembered"/>: what this bay learnt when this disk appeared; if the disk never went away and the
+    /// channel is silent now, it is the same recorder (the bay re-opens it after an error, say).
     /// </summary>
     public static async Task<MassStorageRecorder> OpenAsync(IRecorderCommandChannel channel, Func<string?> volumeNow, MassStorageOptions options,
-        Func<string, string, long, CancellationToken, Task<string?>> knownHash, TimeProvider time, CancellationToken cancellationToken)
+        Func<string, string, long, CancellationToken, Task<string?>> knownHash, TimeProvider time, CancellationToken cancellationToken,
+        Identification? remembered = null)
     {
-        await channel.LoginAsync(options.Password, cancellationToken).ConfigureAwait(false);
-        var identity = await channel.IdentifyAsync(cancellationToken).ConfigureAwait(false);
-        var officer = await channel.ReadOfficerAsync(cancellationToken).ConfigureAwait(false);
-        if (volumeNow() is not { } volume)
+        Identification id;
+        try
+        {
+            await channel.LoginAsync(options.Password, cancellationToken).ConfigureAwait(false);
+            var identity = await channel.IdentifyAsync(cancellationToken).ConfigureAwait(false);
+            var officer = await channel.ReadOfficerAsync(cancellationToken).ConfigureAwait(false);
+            var battery = await channel.ReadBatteryAsync(cancellationToken).ConfigureAwait(false);
+            long sent = time.GetTimestamp();
+            var now = time.GetUtcNow().ToOffset(TimeZoneInfo.Local.GetUtcOffset(time.GetUtcNow()));
+            long before = await channel.SyncTimeAsync(now, cancellationToken).ConfigureAwait(false);
+            var offset = TimeSpan.FromMilliseconds(before - (now + time.GetElapsedTime(sent) / 2).ToUnixTimeMilliseconds());
+            id = new Identification(identity, officer, offset, battery, volumeNow());
+        }
+        catch (DockLinkException ex) when (ex.Failure is DockLinkFailure.Timeout or DockLinkFailure.ConnectionLost
+            && remembered?.Volume is { } known && volumeNow() == known)
+        {
+            id = remembered with { Battery = null };
+        }
+        if (id.Volume is null)
         {
             await channel.SwitchToMassStorageAsync(cancellationToken).ConfigureAwait(false);
             long started = time.GetTimestamp();
-            while ((volume = volumeNow()!) is null)
+            string? volume;
+            while ((volume = volumeNow()) is null)
             {
                 if (time.GetElapsedTime(started) > options.VolumeTimeout)
-                    throw CommandChannelErrors.NoDisk(identity.Serial, options.VolumeTimeout);
-                if (channel.Closed.IsCompleted) throw CommandChannelErrors.ConnectionLost(channel.Endpoint, "the recorder left while its disk was awaited");
+                    throw CommandChannelErrors.NoDisk(id.Identity.Serial, options.VolumeTimeout);
                 await Task.Delay(TimeSpan.FromMilliseconds(250), time, cancellationToken).ConfigureAwait(false);
             }
+            id = id with { Volume = volume };
         }
-        return new MassStorageRecorder(channel, volume, identity, officer, new ClipLayout(options), knownHash, time);
+        return new MassStorageRecorder(channel, id, volumeNow, new ClipLayout(options), knownHash, time);
     }
 
     public Task<Info> GetInfoAsync(CancellationToken cancellationToken)
@@ -98,19 +128,23 @@ public sealed class MassStorageRecorder : IDockedRecorder
             total, free, (uint)clips, _time.GetUtcNow().ToUnixTimeMilliseconds()));
     }
 
-    public async Task<TimeSpan> SyncTimeAsync(CancellationToken cancellationToken)
-    {
-        long sent = _time.GetTimestamp();
-        var now = _time.GetUtcNow().ToOffset(TimeZoneInfo.Local.GetUtcOffset(_time.GetUtcNow()));
-        long before = await _channel.SyncTimeAsync(now, cancellationToken).ConfigureAwait(false);
-        var hostAtDevice = now + _time.GetElapsedTime(sent) / 2;
-        return TimeSpan.FromMilliseconds(before - hostAtDevice.ToUnixTimeMilliseconds());
-    }
+    /// <summary>The clock was set when the recorder was opened (before its channel could go away); this is how far off it was then.</summary>
+    public Task<TimeSpan> SyncTimeAsync(CancellationToken cancellationToken) => Task.FromResult(Docked.ClockOffset);
 
-    public async Task<Power> GetPowerAsync(CancellationToken cancellationToken)
+    /// <summary>Many recorders drop their command interface once they present the disk (they re-enumerate as a
+    /// plain USB disk): then the battery is unknown, and the docking goes on from the disk alone.</summary>
+    public async Task<Power?> GetPowerAsync(CancellationToken cancellationToken)
     {
-        var b = await _channel.ReadBatteryAsync(cancellationToken).ConfigureAwait(false);
-        return new Power(b.Percent, b.Millivolts, b.State, b.TemperatureDeciC, b.CycleCount, b.HealthPercent);
+        if (Interlocked.Exchange(ref _openingBattery, null) is { } first) return ToPower(first);
+        if (_channel.Closed.IsCompleted) return null;
+        try
+        {
+            return ToPower(await _channel.ReadBatteryAsync(cancellationToken).ConfigureAwait(false));
+        }
+        catch (DockLinkException ex) when (ex.Failure is DockLinkFailure.ConnectionLost or DockLinkFailure.Timeout)
+        {
+            return null;
+        }
     }
 
     /// <summary>Lists the disk without reading it: a clip the dock has not hashed before is listed with no hash, and is
@@ -158,6 +192,8 @@ public sealed class MassStorageRecorder : IDockedRecorder
             throw DockLinkErrors.Remote(MessageType.ReadClip, ErrorCode.Busy, $"{clip.RelativePath} changed while it was read; it is still being written");
         return _hashes[key] = sha;
     }
+
+    private static Power ToPower(BatteryStatus b) => new(b.Percent, b.Millivolts, b.State, b.TemperatureDeciC, b.CycleCount, b.HealthPercent);
 
     public Task<ClipInfo> GetClipAsync(string clipId, CancellationToken cancellationToken) =>
         throw DockLinkErrors.InvalidState("a mass-storage recorder makes no record-time signatures");
@@ -261,13 +297,14 @@ public sealed class MassStorageRecorder : IDockedRecorder
 
     private DockLinkException Lost(string what, Exception? inner = null) => CommandChannelErrors.ConnectionLost(_channel.Endpoint, $"recorder {Serial}: {what}", inner);
 
-    /// <summary>The recorder has left when its disk is gone or its command channel closed.</summary>
+    /// <summary>The recorder has left when its disk is gone (unmounted, or its block device left the port). Not when the
+    /// command channel closes: many recorders drop it once they present the disk.</summary>
     private async Task WatchAsync(CancellationToken cancellationToken)
     {
         try
         {
-            while (!cancellationToken.IsCancellationRequested && Directory.Exists(_volume) && !_channel.Closed.IsCompleted)
-                await Task.WhenAny(Task.Delay(TimeSpan.FromMilliseconds(500), _time, cancellationToken), _channel.Closed).ConfigureAwait(false);
+            while (!cancellationToken.IsCancellationRequested && _volumeNow() == _volume)
+                await Task.Delay(TimeSpan.FromMilliseconds(500), _time, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
