@@ -31,6 +31,8 @@ public enum CustodyEventKind
     Uploaded,
     /// <summary>The dock checked the store's copy against the clip's SHA-256 (detail: how).</summary>
     CloudVerified,
+    /// <summary>An officer was written to a recorder (detail: officer, unit, the previous officer, the channel).</summary>
+    RecorderAssigned,
 }
 
 /// <summary>

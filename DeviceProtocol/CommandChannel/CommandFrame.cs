@@ -172,6 +172,6 @@ public static class CommandChannelErrors
 
     public static DockLinkException Refused(CommandCode command, CommandStatus status) =>
         new(DockLinkFailure.RemoteError, status == CommandStatus.Denied
-            ? $"The recorder refused {command}: the command-channel password was not accepted (set Dock:MassStorage:Password to the recorders' password)."
+            ? $"The recorder refused {command}: the command-channel password was not accepted (set Dock:MassStorage:Password, or --password, to the recorders' password)."
             : $"The recorder refused {command}: {status}.");
 }

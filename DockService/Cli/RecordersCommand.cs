@@ -141,7 +141,74 @@ public static class RecordersCommand
         recorders.Subcommands.Add(enroll);
         recorders.Subcommands.Add(list);
         recorders.Subcommands.Add(revoke);
+        recorders.Subcommands.Add(AssignCommand());
         return recorders;
+    }
+
+    /// <summary><c>dock recorders assign</c>: writes the officer a mass-storage recorder is issued to (GA/T 947.4-style
+    /// WRITE_OFFICER), reads it back, and records it in custody: the officer id then tags that recorder's footage.</summary>
+    private static Command AssignCommand()
+    {
+        var data = CliOptions.Data();
+        var from = new Option<string>("--from") { Description = "The recorder's command channel: serial:///dev/ttyACM0 (or tcp://HOST:PORT).", Required = true };
+        var officer = new Option<string>("--officer") { Description = "Police number (警号): the officer id its footage is tagged with.", Required = true };
+        var name = new Option<string>("--name") { Description = "The officer's name.", DefaultValueFactory = _ => "" };
+        var unitId = new Option<string>("--unit-id") { Description = "Unit code.", DefaultValueFactory = _ => "" };
+        var unitName = new Option<string>("--unit-name") { Description = "Unit name.", DefaultValueFactory = _ => "" };
+        var password = new Option<string>("--password")
+        {
+            Description = "The recorders' command-channel password (checked by the camera only).", DefaultValueFactory = _ => new MassStorageOptions().Password,
+        };
+        var reason = CliOptions.Reason("Why (recorded in the custody log): issued to a new officer, unit change…");
+        var assign = new Command("assign", "Write the officer a mass-storage recorder is issued to (over its command channel), and record it.")
+        {
+            data, from, officer, name, unitId, unitName, password, reason,
+        };
+        assign.SetAction(async (parse, cancellationToken) =>
+        {
+            var written = new Dock.DeviceProtocol.CommandChannel.OfficerInfo(parse.GetValue(officer)!, parse.GetValue(name)!, parse.GetValue(unitId)!,
+                parse.GetValue(unitName)!);
+            if (!Dock.DeviceProtocol.Messages.Identifier.IsValid(written.OfficerId) || written.OfficerId.Length > Dock.DeviceProtocol.CommandChannel.OfficerInfo.MaxId)
+                return ExitCodes.UsageError("recorders", $"--officer '{written.OfficerId}' must be 1-16 of A-Z a-z 0-9 . _ -.");
+            try
+            {
+                written.Encode(); // Field limits (UTF-8 bytes) before anything is sent.
+            }
+            catch (ArgumentException ex)
+            {
+                return ExitCodes.UsageError("recorders", ex.Message);
+            }
+            if (!BayEndpoint.TryParse(parse.GetValue(from), out var endpoint, out var error))
+                return ExitCodes.UsageError("recorders", $"--from {error}");
+            try
+            {
+                using var folder = await DataFolder.OpenAsync(parse.GetValue(data), cancellationToken, createCatalog: true);
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                timeout.CancelAfter(TimeSpan.FromSeconds(30));
+                var transport = await BayConnector.TryConnectAsync(endpoint, timeout.Token)
+                    ?? throw new EnrolmentException($"No recorder answers at {endpoint}.");
+                await using var channel = new Dock.DeviceProtocol.CommandChannel.CommandChannelClient(transport);
+                await channel.LoginAsync(parse.GetValue(password)!, timeout.Token);
+                var identity = await channel.IdentifyAsync(timeout.Token);
+                var before = await channel.ReadOfficerAsync(timeout.Token);
+                await channel.WriteOfficerAsync(written, timeout.Token);
+                var after = await channel.ReadOfficerAsync(timeout.Token);
+                if (after != written)
+                    throw new EnrolmentException($"Recorder {identity.Serial} accepted the officer but reads back {after.OfficerId} ({after.Name}); nothing recorded.");
+                var detail = $"officer {written.OfficerId} ({written.Name}), unit {written.UnitId} ({written.UnitName}) written over {channel.Endpoint}; " +
+                    $"was {(before.OfficerId.Length > 0 ? before.OfficerId : "unassigned")}: {parse.GetValue(reason)}";
+                await folder.Log.AppendAsync((index, at) => new Dock.Crypto.Custody.CustodyEvent(index, Dock.Crypto.Custody.CustodyEventKind.RecorderAssigned, at,
+                    folder.Log.DockId, DataFolder.Actor, identity.Serial, Detail: detail), cancellationToken);
+                await folder.Log.CheckpointAsync(cancellationToken);
+                Console.WriteLine($"{identity.Serial}: officer {written.OfficerId} written and read back (was {(before.OfficerId.Length > 0 ? before.OfficerId : "unassigned")}); recorded in custody.");
+                return ExitCodes.Ok;
+            }
+            catch (Exception ex) when (ex is EnrolmentException or IdentityException or CatalogException or InvalidDataException or DockLinkException)
+            {
+                return ExitCodes.UsageError("recorders", ex.Message);
+            }
+        });
+        return assign;
     }
 
     /// <summary>Handshakes with the recorder at <paramref name="endpointText"/> (as a bay would) and returns

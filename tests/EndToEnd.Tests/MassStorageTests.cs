@@ -192,6 +192,39 @@ public sealed class MassStorageTests
     }
 
     [Fact]
+    public async Task Assign_WritesTheOfficerReadsItBack_RecordsIt_AndTheNextDockingTagsFootageWithIt()
+    {
+        await using var harness = DockHarness.Create();
+        await using var fleet = await MassStorageFleet.StartAsync(1, 2, 100_000, 200_000);
+        var recorder = fleet.Recorders[0];
+        await DemoAgency.EnrolRecordersAsync(harness.DataDirectory, [(recorder.Serial, [])], "test", CancellationToken.None);
+
+        var (code, stdout, stderr) = await DockHarness.RunDockAsync("recorders", "assign", "--from", recorder.CommandAddress, "--officer", "P777",
+            "--name", "王五", "--unit-id", "330106", "--unit-name", "西湖分局", "--reason", "issued at shift start", "--data", harness.DataDirectory);
+        Assert.True(code == 0, stdout + stderr);
+        Assert.Equal(new Dock.DeviceProtocol.CommandChannel.OfficerInfo("P777", "王五", "330106", "西湖分局"), recorder.Officer);
+        (code, _, stderr) = await DockHarness.RunDockAsync("recorders", "assign", "--from", recorder.CommandAddress, "--officer", "P778",
+            "--password", "999999", "--reason", "x", "--data", harness.DataDirectory);
+        Assert.Equal(2, code);
+        Assert.Contains("password was not accepted", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("999999", stderr, StringComparison.Ordinal);
+        Assert.Equal("P777", recorder.Officer.OfficerId);
+
+        var (host, activity) = await StartDockAsync(harness, fleet);
+        using (host)
+        {
+            await activity.WaitUntilAsync(a => a.ClipsReleased >= 2, CancellationToken.None).WaitAsync(DockHarness.Limit);
+            await host.StopAsync();
+        }
+        var catalog = await harness.CatalogAsync();
+        Assert.All(await catalog.ListClipsAsync(recorder.Serial, CancellationToken.None), r => Assert.Equal("P777", r.OfficerId));
+        var assigned = Assert.Single(await EnrolmentTests.EventsAsync(catalog), e => e.Kind == CustodyEventKind.RecorderAssigned);
+        Assert.Equal(recorder.Serial, assigned.RecorderSerial);
+        Assert.Contains("officer P777 (王五)", assigned.Detail, StringComparison.Ordinal);
+        Assert.Contains("was P200001", assigned.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task WrongPassword_BaySaysSo_NothingPulledOrDeleted()
     {
         await using var harness = DockHarness.Create();
