@@ -145,7 +145,16 @@ public static class ServiceCommand
         var info = new ProcessStartInfo(file) { UseShellExecute = false, RedirectStandardError = true };
         foreach (var arg in args) info.ArgumentList.Add(arg);
         Console.WriteLine($"$ {file} {string.Join(' ', args)}");
-        using var process = Process.Start(info) ?? throw new InvalidOperationException($"could not run {file}");
+        Process? started;
+        try
+        {
+            started = Process.Start(info);
+        }
+        catch (System.ComponentModel.Win32Exception ex)
+        {
+            throw new InvalidOperationException($"cannot run {file} ({ex.Message}): is this a systemd system? --prefix DIR stages the files without it.", ex);
+        }
+        using var process = started ?? throw new InvalidOperationException($"could not run {file}");
         var error = process.StandardError.ReadToEnd();
         process.WaitForExit();
         if (process.ExitCode != 0) throw new InvalidOperationException($"{file} {string.Join(' ', args)} failed ({process.ExitCode}): {error.Trim()}");
