@@ -57,6 +57,10 @@ public sealed class DockOptions
     /// <summary>How often a docked recorder's battery is sampled after its clips are in.</summary>
     public TimeSpan BatteryPollInterval { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>A docked recorder whose battery health (capacity left, %) is under this, or whose battery reports a
+    /// charge fault, puts its bay in "attention" once its footage is safe: the equipment manager should replace it.</summary>
+    public int BatteryHealthAttentionPercent { get; set; } = 60;
+
     /// <summary>Bytes pulled between durable checkpoints (fsync + catalog update): the most a crash re-pulls.</summary>
     public long CheckpointBytes { get; set; } = 32L * 1024 * 1024;
 

@@ -50,7 +50,7 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
                     cancellationToken).ConfigureAwait(false);
                 LogUntrusted(logger, bayId, trust.Reason!, what);
             }
-            await SampleBatteryAsync(bayId, sessionId, info.Serial, session, cancellationToken).ConfigureAwait(false);
+            var battery = await SampleBatteryAsync(bayId, sessionId, info.Serial, session, cancellationToken).ConfigureAwait(false);
 
             var clips = await AnnounceAsync(info, session, signs, cancellationToken).ConfigureAwait(false);
             int done = clips.Count(c => c.State is ClipState.Released);
@@ -93,12 +93,14 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
                 int untrusted = final.Count(c => c.State == ClipState.Quarantined && c.Hold is not null);
                 int notDone = clips.Count - done;
                 int kept = waiting.Count;
+                // The footage is safe; a worn-out or faulty battery is the one thing left for a person to see to.
+                var batteryProblem = await BatteryAttentionAsync(bayId, info.Serial, battery, cancellationToken).ConfigureAwait(false);
                 activity.SetBay(bayId, b => b with
                 {
-                    Phase = notDone == 0 ? BayPhase.Done : mismatched > 0 ? BayPhase.Error : BayPhase.Attention,
+                    Phase = notDone == 0 ? (batteryProblem is null ? BayPhase.Done : BayPhase.Attention) : mismatched > 0 ? BayPhase.Error : BayPhase.Attention,
                     ClipId = null,
                     Finished = true,
-                    Message = notDone == 0 ? (kept == 0 ? null : $"{kept} clip(s) safe in the vault, kept on the recorder until the cloud copy is verified")
+                    Message = notDone == 0 ? batteryProblem ?? (kept == 0 ? null : $"{kept} clip(s) safe in the vault, kept on the recorder until the cloud copy is verified")
                         : !pull ? $"{trust.Reason}; {notDone} clip(s) left on the recorder"
                         : mismatched > 0 ? $"{mismatched} clip(s) quarantined: hash mismatch, kept on the recorder"
                         : $"{untrusted} clip(s) held in quarantine, kept on the recorder: {(trust.Trusted ? "bad record-time signature" : trust.Reason)}",
@@ -114,7 +116,12 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
                         break;
                     }
                     await poll.ConfigureAwait(false);
-                    await SampleBatteryAsync(bayId, sessionId, info.Serial, session, cancellationToken).ConfigureAwait(false);
+                    var sample = await SampleBatteryAsync(bayId, sessionId, info.Serial, session, cancellationToken).ConfigureAwait(false);
+                    if (batteryProblem is null && await BatteryAttentionAsync(bayId, info.Serial, sample, cancellationToken).ConfigureAwait(false) is { } appeared)
+                    {
+                        batteryProblem = appeared;
+                        activity.SetBay(bayId, b => b.Phase == BayPhase.Done ? b with { Phase = BayPhase.Attention, Message = appeared } : b);
+                    }
                 }
             }
             finally
@@ -271,11 +278,28 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
         }
     }
 
-    private async Task SampleBatteryAsync(string bayId, long sessionId, string serial, IDockedRecorder session, CancellationToken cancellationToken)
+    private async Task<Power?> SampleBatteryAsync(string bayId, long sessionId, string serial, IDockedRecorder session, CancellationToken cancellationToken)
     {
-        if (await session.GetPowerAsync(cancellationToken).ConfigureAwait(false) is not { } power) return;
+        if (await session.GetPowerAsync(cancellationToken).ConfigureAwait(false) is not { } power) return null;
         await catalog.AddBatterySampleAsync(sessionId, serial, power, cancellationToken).ConfigureAwait(false);
         activity.SetBay(bayId, b => b with { BatteryPercent = power.Percent }, signal: false);
+        return power;
+    }
+
+    /// <summary>Why the battery needs a person (worn out, or a charge fault), alerted once per docking; null if it is fine or unknown.</summary>
+    private async Task<string?> BatteryAttentionAsync(string bayId, string serial, Power? power, CancellationToken cancellationToken)
+    {
+        string? problem = power switch
+        {
+            null => null,
+            { State: ChargeState.Fault } => "the battery reports a charge fault: take the recorder out of service and have the battery checked",
+            { HealthPercent: var h } when h < options.BatteryHealthAttentionPercent =>
+                $"battery health {h} % (under {options.BatteryHealthAttentionPercent} %): replace the battery",
+            _ => null,
+        };
+        if (problem is not null)
+            await catalog.AddAlertAsync("battery", serial, null, $"bay {bayId}: {problem}", cancellationToken).ConfigureAwait(false);
+        return problem;
     }
 
     [LoggerMessage(EventId = 1001, Level = LogLevel.Information,

@@ -33,6 +33,9 @@ public sealed record FleetOptions
 
     /// <summary>Whether the recorders sign each clip at record time (capability bit 0).</summary>
     public bool SignsClips { get; init; } = true;
+
+    /// <summary>Every recorder's battery health (%); null: drawn per recorder.</summary>
+    public byte? BatteryHealthPercent { get; init; }
 }
 
 /// <summary>N recorders, each serving DockLink on its own endpoint. Used by dock-sim, the demo and tests.</summary>
@@ -66,6 +69,7 @@ public sealed class SimulatedFleet : IAsyncDisposable
                     ThrottleMBps = options.ThrottleMBps,
                     TrustedAgencyKeys = options.TrustedAgencyKeys,
                     SignsClips = options.SignsClips,
+                    BatteryHealthPercent = options.BatteryHealthPercent,
                 }, time, cancellationToken).ConfigureAwait(false);
                 RecorderEndpoint endpoint = options.Transport switch
                 {

@@ -28,6 +28,9 @@ public sealed record RecorderOptions
 
     public double FullChargeHours { get; init; } = 3;
 
+    /// <summary>The battery's health (capacity left, %); null: drawn from the seed (80–100).</summary>
+    public byte? BatteryHealthPercent { get; init; }
+
     /// <summary>Raw public keys of the agencies whose dock endorsements this recorder accepts.</summary>
     public IReadOnlyList<ReadOnlyMemory<byte>> TrustedAgencyKeys { get; init; } = [];
 }

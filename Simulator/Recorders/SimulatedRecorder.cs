@@ -30,7 +30,7 @@ public sealed class SimulatedRecorder : IRecorderDevice, IDisposable
         Clock = new RecorderClock(time, TimeSpan.FromSeconds((double)(SyntheticContent.SplitMix64(ref seed) % 180) - 90),
             driftPpm: 20 + (double)(SyntheticContent.SplitMix64(ref seed) % 40));
         Battery = new Battery(time, 10 + SyntheticContent.SplitMix64(ref seed) % 60, options.FullChargeHours,
-            (ushort)(SyntheticContent.SplitMix64(ref seed) % 500), (byte)(80 + SyntheticContent.SplitMix64(ref seed) % 21));
+            (ushort)(SyntheticContent.SplitMix64(ref seed) % 500), options.BatteryHealthPercent ?? (byte)(80 + SyntheticContent.SplitMix64(ref seed) % 21));
         Credential = new KeyCredential(_key);
         if (options.SignsClips)
             foreach (var clip in clips) clip.Sign(options.Serial, m => _key.Sign(m));

@@ -47,6 +47,29 @@ public sealed class BoardTests
         }
     }
 
+    [Fact]
+    public async Task WornBattery_FootageSafeAndReleased_ButTheBayAsksForAPerson()
+    {
+        await using var harness = DockHarness.Create();
+        var fleet = await harness.StartFleetAsync(new FleetOptions { Recorders = 1, ClipsPerRecorder = 2, MinClipSize = 100_000, MaxClipSize = 200_000,
+            BatteryHealthPercent = 41 });
+        var (host, activity) = await harness.StartDockAsync(("Dock:ReleasePolicy", "AfterLocalVerify"), ("Dock:Board:Driver", "Simulated"),
+            ("Dock:Board:Bays:0:BayId", "1"), ("Dock:Board:Bays:0:RedPin", $"{Red}"), ("Dock:Board:Bays:0:GreenPin", $"{Green}"),
+            ("Dock:Board:Bays:0:BluePin", $"{Blue}"), ("Dock:Board:Bays:0:ChargePin", $"{Charge}"));
+        using (host)
+        {
+            await harness.RecordersEmptyAsync();
+            var board = host.Services.GetRequiredService<DockBoard>();
+            await WaitForLightAsync(board, BayLight.Attention);
+            var bay = Assert.Single(activity.Bays);
+            Assert.Contains("battery health 41 %", bay.Message, StringComparison.Ordinal);
+            await host.StopAsync();
+        }
+        var alerts = await (await harness.CatalogAsync()).ListAlertsAsync(CancellationToken.None);
+        Assert.Contains(alerts, a => a.Kind == "battery" && a.RecorderSerial == fleet.Endpoints[0].Recorder.Serial);
+        Assert.Equal(2, harness.VaultClips().Count);
+    }
+
     private static List<BayLight> Collapse(IEnumerable<BayLight> lights)
     {
         var collapsed = new List<BayLight>();
