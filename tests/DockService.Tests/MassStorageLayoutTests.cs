@@ -45,6 +45,31 @@ public sealed class MassStorageLayoutTests : IDisposable
     }
 
     [Fact]
+    public void Scan_LinksAreNeverFollowed_NoFileFromOutsideTheDisk()
+    {
+        var outside = Directory.CreateTempSubdirectory("dock-outside-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(outside, "secret.txt"), "not footage");
+            Directory.CreateDirectory(Path.Combine(outside, "more"));
+            File.WriteAllText(Path.Combine(outside, "more", "x.mp4"), "not footage either");
+            Put("DCIM/100MEDIA/real.mp4");
+            File.CreateSymbolicLink(Path.Combine(_disk, "DCIM", "100MEDIA", "evil.mp4"), Path.Combine(outside, "secret.txt"));
+            Directory.CreateSymbolicLink(Path.Combine(_disk, "DCIM", "LINKED"), Path.Combine(outside, "more"));
+            Directory.CreateSymbolicLink(Path.Combine(_disk, "VIDEO"), Path.Combine(outside, "more"));
+            Directory.CreateSymbolicLink(Path.Combine(_disk, "DCIM", "100MEDIA", "loop"), Path.Combine(_disk, "DCIM"));
+
+            var clips = new ClipLayout(new MassStorageOptions()).Scan(_disk);
+
+            Assert.Equal("DCIM/100MEDIA/real.mp4", Assert.Single(clips).RelativePath);
+        }
+        finally
+        {
+            Directory.Delete(outside, recursive: true);
+        }
+    }
+
+    [Fact]
     public void ClipIdFor_NamesThatAreNoIdentifier_GetAStableDistinctHashSuffix()
     {
         var a = ClipLayout.ClipIdFor("DCIM/执法 记录/视频 1.mp4");

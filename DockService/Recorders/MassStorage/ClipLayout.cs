@@ -31,13 +31,15 @@ public sealed partial class ClipLayout(MassStorageOptions options)
             RecurseSubdirectories = true,
             MaxRecursionDepth = options.MaxDepth,
             IgnoreInaccessible = true,
-            AttributesToSkip = FileAttributes.Hidden | FileAttributes.System,
+            // Links are skipped, files and folders alike: a hostile "recorder" disk must not make the dock copy (and
+            // upload) files from outside it, or walk in circles.
+            AttributesToSkip = FileAttributes.Hidden | FileAttributes.System | FileAttributes.ReparsePoint,
             MatchCasing = MatchCasing.CaseInsensitive,
         };
         foreach (var folder in options.Folders)
         {
             var root = FindFolder(volume, folder);
-            if (root is null) continue;
+            if (root is null || new DirectoryInfo(root).LinkTarget is not null) continue;
             foreach (var file in new DirectoryInfo(root).EnumerateFiles("*", enumeration).OrderBy(f => f.FullName, StringComparer.Ordinal))
             {
                 if (!_extensions.Contains(file.Extension.TrimStart('.')) || file.Name.StartsWith('.')) continue;

@@ -282,6 +282,8 @@ public sealed class MassStorageRecorder : IDockedRecorder
 
     private FileStream OpenForRead(LayoutClip clip)
     {
+        if (new FileInfo(clip.FullPath).LinkTarget is not null)
+            throw DockLinkErrors.Remote(MessageType.ReadClip, ErrorCode.BadRange, $"{clip.RelativePath} became a link; not read");
         try
         {
             return new FileStream(clip.FullPath, new FileStreamOptions
