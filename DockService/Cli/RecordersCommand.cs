@@ -13,14 +13,14 @@ using Dock.Service.Identity;
 namespace Dock.Service.Cli;
 
 /// <summary>
-/// <c>dock recorders enroll|list|revoke</c>: the enrolment list of recorder keys this dock trusts.
+/// <c>dock recorders enroll|list|revoke|assign</c>: the enrolment list of recorders this dock trusts, and officer assignment.
 /// Every change is a custody event. The dock service may be running meanwhile.
 /// </summary>
 public static class RecordersCommand
 {
     public static Command Create()
     {
-        var recorders = new Command("recorders", "The recorder keys this dock trusts (enrolment), with rotation and revocation.");
+        var recorders = new Command("recorders", "The recorders this dock trusts (enrolment: keys, or keyless mass-storage serials), revocation, and officer assignment.");
 
         var data = CliOptions.Data();
         var file = new Option<string?>("--file") { Description = "An enrolment list: one 'SERIAL PUBLIC-KEY-HEX' per line (dock-sim writes one)." };
