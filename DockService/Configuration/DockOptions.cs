@@ -64,6 +64,9 @@ public sealed class DockOptions
     /// <summary>Bytes pulled between durable checkpoints (fsync + catalog update): the most a crash re-pulls.</summary>
     public long CheckpointBytes { get; set; } = 32L * 1024 * 1024;
 
+    /// <summary>Disk space a pull must leave free in the vault (the catalog and the custody log still need to write).</summary>
+    public long VaultReserveBytes { get; set; } = 256L * 1024 * 1024;
+
     /// <summary>Whole-clip hash mismatches tolerated before a clip stays quarantined for a person to look at.</summary>
     public int MaxPullAttempts { get; set; } = 3;
 

@@ -24,6 +24,8 @@ public sealed partial class ClipIngestor(ClipCatalog catalog, ClipVault vault, C
     public async Task<ClipRecord> BringToVerifiedAsync(IDockedRecorder session, ClipRecord clip, DockingContext context, CancellationToken cancellationToken)
     {
         string bayId = context.BayId;
+        if (clip.State is ClipState.Announced or ClipState.Pulling)
+            await EnsureRoomAsync(clip, cancellationToken).ConfigureAwait(false);
         if (clip.DeviceSha256.Length == 0 && clip.State is ClipState.Announced or ClipState.Pulling)
         {
             // The recorder states no hash (mass storage): its reference is the dock's first read, made now, right before the pull.
@@ -132,6 +134,23 @@ public sealed partial class ClipIngestor(ClipCatalog catalog, ClipVault vault, C
         await catalog.SetStoredAsync(clip.Id, relative, streamedHex, stored.Index, cancellationToken).ConfigureAwait(false);
         activity.ClipStored();
         return await ReloadAsync(clip, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A clip is pulled only if the vault's disk can take the rest of it and still keep <see cref="DockOptions.VaultReserveBytes"/>
+    /// free: the size comes from the recorder (a hostile one can claim anything), and a full disk would stop the catalog and
+    /// the custody log for every bay. Otherwise the clip stays on the recorder, the error is on the clip and the bay, and
+    /// the bay tries again later.
+    /// </summary>
+    private async Task EnsureRoomAsync(ClipRecord clip, CancellationToken cancellationToken)
+    {
+        long needed = clip.Size - (clip.State == ClipState.Pulling ? clip.PulledBytes : 0);
+        long free = vault.FreeBytes();
+        if (free - needed >= options.VaultReserveBytes) return;
+        var message = $"not pulled: the vault's disk has {free:N0} bytes free; {clip.ClipId} needs {needed:N0} more, and {options.VaultReserveBytes:N0} " +
+            "stay free for the catalog and the custody log. Free space (or move the data folder); the clip stays on the recorder";
+        await catalog.RecordErrorAsync(clip.Id, message, cancellationToken).ConfigureAwait(false);
+        throw new IOException(message);
     }
 
     /// <summary>The one deliberate re-read: the stored copy is hashed from disk before anyone may delete the original.</summary>

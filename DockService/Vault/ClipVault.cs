@@ -31,6 +31,9 @@ public sealed partial class ClipVault
 
     public string Resolve(string relativePath) => Path.Combine(DataDirectory, relativePath);
 
+    /// <summary>Bytes the dock's user may still write on the vault's file system.</summary>
+    public long FreeBytes() => new DriveInfo(Root).AvailableFreeSpace;
+
     /// <summary>
     /// Opens the partial file for a pull resuming at <paramref name="durableBytes"/> (what the catalog
     /// knows was flushed). Anything past it is cut off: it was never confirmed durable.

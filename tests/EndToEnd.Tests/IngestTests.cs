@@ -9,6 +9,28 @@ namespace Dock.EndToEnd.Tests;
 public sealed class IngestTests
 {
     [Fact]
+    public async Task VaultDiskTooFullForAClip_NotPulled_BaySaysSo_RecorderKeepsEverything()
+    {
+        await using var harness = DockHarness.Create();
+        var fleet = await harness.StartFleetAsync(new FleetOptions { Recorders = 1, ClipsPerRecorder = 2, MinClipSize = 100_000, MaxClipSize = 200_000 });
+        // A reserve larger than this disk's free space: the same as a recorder claiming a clip bigger than the disk.
+        long reserve = new DriveInfo(harness.DataDirectory).AvailableFreeSpace + (1L << 30);
+        var (host, activity) = await harness.StartDockAsync(("Dock:VaultReserveBytes", reserve.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        using (host)
+        {
+            await activity.WaitUntilAsync(a => a.Bays.Any(b => b.Phase == Dock.Service.Ingest.BayPhase.Error && b.Message is not null), CancellationToken.None)
+                .WaitAsync(DockHarness.Limit);
+            Assert.Contains("not pulled: the vault's disk has", Assert.Single(activity.Bays).Message, StringComparison.Ordinal);
+            await host.StopAsync();
+        }
+        Assert.Equal(2, fleet.Endpoints[0].Recorder.Clips.Count);
+        Assert.Empty(Directory.GetFiles(Path.Combine(harness.DataDirectory, "vault"), "*", SearchOption.AllDirectories));
+        var rows = await (await harness.CatalogAsync()).ListClipsAsync(null, CancellationToken.None);
+        Assert.Contains(rows, r => r.LastError?.Contains("stays on the recorder", StringComparison.Ordinal) == true);
+        Assert.All(rows, r => Assert.Equal(ClipState.Announced, r.State));
+    }
+
+    [Fact]
     public async Task Ingest_FourRecordersOverTcp_EveryClipStoredVerifiedAndReleased()
     {
         await using var harness = DockHarness.Create();
