@@ -83,10 +83,12 @@ public sealed partial class DockBoard(IOptions<DockOptions> options, IBoardPins 
     {
         // Active-low boards light an LED (or close a charge switch) by driving the line low.
         bool Level(bool on) => on != _board.ActiveLow;
+        // The charger first: when one update takes a bay straight from empty to transferring (the recorder identified
+        // between two board ticks), the contacts are live before any light says a recorder is being worked on.
+        pins.Write(bay.ChargePin, Level(charging));
         pins.Write(bay.RedPin, Level(color.HasFlag(LedColor.Red)));
         pins.Write(bay.GreenPin, Level(color.HasFlag(LedColor.Green)));
         pins.Write(bay.BluePin, Level(color.HasFlag(LedColor.Blue)));
-        pins.Write(bay.ChargePin, Level(charging));
     }
 
     public override void Dispose()
