@@ -10,6 +10,7 @@ public enum CustodyEventKind
     HashVerified,
     SignatureVerified,
     Stored,
+    /// <summary>The clip is gone from its recorder after the dock asked for its deletion (detail: how the dock learnt it).</summary>
     Released,
     MetadataChanged,
     Viewed,
@@ -33,6 +34,12 @@ public enum CustodyEventKind
     CloudVerified,
     /// <summary>An officer was written to a recorder (detail: officer, unit, the previous officer, the channel).</summary>
     RecorderAssigned,
+    /// <summary>The dock is about to tell the recorder it may delete the clip (written before RELEASE_CLIP is sent;
+    /// settled by <see cref="Released"/> once the clip is known to be gone).</summary>
+    ReleaseRequested,
+    /// <summary>A copy the dock relied on is gone and the dock never allowed its deletion: a clip no longer on its
+    /// recorder, or a vault copy deleted outside the dock (detail: which copy, and what the dock still holds).</summary>
+    Missing,
 }
 
 /// <summary>

@@ -137,7 +137,7 @@ public sealed class DeviceSession
             SetTime set => new TimeSet(_device.SetTime(set.HostTimeMs)),
             ListClips list => OnList(list),
             GetClip get => _device.GetClip(get.ClipId),
-            ReleaseClip release => new Released(_device.Release(release.ClipId, release.Sha256)),
+            ReleaseClip release => new Released(await _device.ReleaseAsync(release.ClipId, release.Sha256, cancellationToken).ConfigureAwait(false)),
             Ping ping => new Pong(ping.Token),
             Bye => new ByeAck(),
             ReadClip read => await OnReadAsync(read, id, cancellationToken).ConfigureAwait(false),

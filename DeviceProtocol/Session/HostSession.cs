@@ -130,8 +130,9 @@ public sealed partial class HostSession : IAsyncDisposable
     public Task<Power> GetPowerAsync(CancellationToken cancellationToken) =>
         RequestAsync<Power>(new GetPower(), _options.RequestTimeout, cancellationToken);
 
-    /// <summary>Lists every clip, page by page (docklink-v1.md §5.7).</summary>
-    public async Task<IReadOnlyList<ClipSummary>> ListClipsAsync(CancellationToken cancellationToken)
+    /// <summary>Lists every clip, page by page (docklink-v1.md §5.7). Incomplete when the recorder stopped short of the
+    /// total it announced: the dock then must not conclude that an unlisted clip is gone.</summary>
+    public async Task<ClipListing> ListClipsAsync(CancellationToken cancellationToken)
     {
         var all = new List<ClipSummary>();
         uint total;
@@ -143,7 +144,7 @@ public sealed partial class HostSession : IAsyncDisposable
             if (page.Clips.Count == 0) break;
             all.AddRange(page.Clips);
         } while (all.Count < total);
-        return all;
+        return new ClipListing(all, all.Count >= total);
     }
 
     public Task<ClipInfo> GetClipAsync(string clipId, CancellationToken cancellationToken) =>

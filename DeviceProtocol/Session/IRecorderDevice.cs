@@ -35,8 +35,9 @@ public interface IRecorderDevice
     /// min(destination.Length, size − offset) bytes.</summary>
     ValueTask<int> ReadClipAsync(string clipId, long offset, Memory<byte> destination, CancellationToken cancellationToken);
 
-    /// <summary>The dock allows deletion: delete if <paramref name="sha256"/> is the clip's hash. Returns whether it deleted.</summary>
-    bool Release(string clipId, ReadOnlySpan<byte> sha256);
+    /// <summary>The dock allows deletion: delete if <paramref name="sha256"/> is the clip's hash. Returns whether it deleted
+    /// (false: it keeps the clip, e.g. a policy on the device). Answered only once the deletion is done.</summary>
+    ValueTask<bool> ReleaseAsync(string clipId, ReadOnlyMemory<byte> sha256, CancellationToken cancellationToken);
 
     /// <summary>A session started (the recorder is docked) or ended. Used e.g. to start or stop charging.</summary>
     void OnLinkChanged(bool connected);

@@ -54,7 +54,7 @@ public static class BayLights
     {
         BayPhase.Empty => BayLight.Empty,
         BayPhase.Identifying => BayLight.Charging,
-        BayPhase.Transferring or BayPhase.Verifying => BayLight.Transferring,
+        BayPhase.Transferring or BayPhase.Verifying or BayPhase.Waiting => BayLight.Transferring,
         BayPhase.Done => BayLight.Done,
         BayPhase.Attention => BayLight.Attention,
         _ => BayLight.Error,

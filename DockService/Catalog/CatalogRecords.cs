@@ -23,7 +23,14 @@ public sealed record ClipRecord(
     long? CustodyIndex = null,
     string? ManifestPath = null,
     string? RecorderSignature = null,
-    ClipHold? Hold = null);
+    ClipHold? Hold = null,
+    DateTimeOffset? ReleaseRequestedAt = null,
+    long? ReleaseRequestedIndex = null,
+    DateTimeOffset? LeftRecorderAt = null)
+{
+    /// <summary>The dock asked the recorder to delete it (a release-requested custody entry) and has not yet learnt it is gone.</summary>
+    public bool ReleasePending => ReleaseRequestedAt is not null && LeftRecorderAt is null;
+}
 
 /// <summary>Why a clip whose bytes are fine is kept in quarantine and never released (issue: chain of custody).</summary>
 public enum ClipHold
@@ -44,8 +51,14 @@ public sealed record RecorderKeyRecord(long Id, string Serial, byte[] PublicKey,
     public bool IsKeyless => PublicKey.Length == 0;
 }
 
-/// <summary>Something a person must look at (R10): an unenrolled recorder, a bad signature.</summary>
-public sealed record AlertRecord(long Id, DateTimeOffset At, string Kind, string? RecorderSerial, string? ClipId, string Message);
+/// <summary>Something a person must look at (R10): an unenrolled recorder, a bad signature, a full disk, a cloud outage.
+/// Raised once while its cause lasts (<see cref="Repeats"/> counts the times it was seen again, <see cref="LastAt"/> the latest),
+/// and marked resolved, with the time, once the cause is gone.</summary>
+public sealed record AlertRecord(long Id, DateTimeOffset At, string Kind, string? RecorderSerial, string? ClipId, string Message,
+    DateTimeOffset LastAt, int Repeats = 0, DateTimeOffset? ResolvedAt = null, string? Resolution = null)
+{
+    public bool IsOpen => ResolvedAt is null;
+}
 
 public sealed record RecorderRecord(string Serial, string Model, string Firmware, string OfficerId, string? KeyFingerprint,
     DateTimeOffset FirstSeen, DateTimeOffset LastSeen);

@@ -8,7 +8,7 @@ public sealed partial class ClipCatalog
     private const string ClipColumns = """
         id, recorder_serial, clip_id, size, device_sha256, device_start, device_end, flags, officer_id,
         state, pulled_bytes, attempts, vault_path, stored_sha256, last_error, updated_at, custody_index, manifest_path,
-        recorder_signature, hold
+        recorder_signature, hold, release_requested_at, release_requested_index, left_recorder_at
         """;
 
     /// <summary>Records a clip the recorder listed (once; later listings return the existing row).
@@ -97,8 +97,65 @@ public sealed partial class ClipCatalog
     public Task SetVerifiedAsync(long id, CancellationToken cancellationToken) =>
         TransitionAsync(id, ClipState.Verified, "re-read from the vault; sha256 matches the recorder's", cancellationToken, null);
 
-    public Task SetReleasedAsync(long id, string detail, CancellationToken cancellationToken) =>
-        TransitionAsync(id, ClipState.Released, detail, cancellationToken, null);
+    /// <summary>The dock is asking the recorder to delete the clip: in the transaction of its release-requested custody entry.</summary>
+    internal async Task MarkReleaseRequestedAsync(SqliteConnection c, SqliteTransaction tx, long id, long custodyIndex)
+    {
+        await ExecAsync(c, tx, "UPDATE clips SET release_requested_at = $now, release_requested_index = $idx, updated_at = $now WHERE id = $id;",
+            CancellationToken.None, ("$now", Now()), ("$idx", custodyIndex), ("$id", id)).ConfigureAwait(false);
+        await AddEventAsync(c, tx, id, ClipState.Verified, $"release requested (custody entry {custodyIndex})", CancellationToken.None).ConfigureAwait(false);
+    }
+
+    /// <summary>The clip is gone from its recorder after the dock asked for that: in the transaction of its released custody entry.</summary>
+    internal async Task SettleReleasedAsync(SqliteConnection c, SqliteTransaction tx, long id, string detail)
+    {
+        var now = Now();
+        int changed = await ExecAsync(c, tx, "UPDATE clips SET state = 'released', left_recorder_at = $now, last_error = NULL, updated_at = $now WHERE id = $id;",
+            CancellationToken.None, ("$now", now), ("$id", id)).ConfigureAwait(false);
+        if (changed != 1) throw new CatalogException($"Clip row {id} does not exist.");
+        await AddEventAsync(c, tx, id, ClipState.Released, detail, CancellationToken.None).ConfigureAwait(false);
+    }
+
+    /// <summary>The clip is gone from its recorder and the dock never allowed that: in the transaction of its missing custody entry.
+    /// The state stays (what the vault holds has not changed).</summary>
+    internal async Task SettleMissingAsync(SqliteConnection c, SqliteTransaction tx, long id, string detail)
+    {
+        var now = Now();
+        var state = ClipStates.FromDb((string)(await ScalarAsync(c, tx, """
+            UPDATE clips SET left_recorder_at = $now, last_error = $detail, updated_at = $now WHERE id = $id RETURNING state;
+            """, CancellationToken.None, ("$now", now), ("$detail", detail), ("$id", id)).ConfigureAwait(false)
+            ?? throw new CatalogException($"Clip row {id} does not exist.")));
+        await AddEventAsync(c, tx, id, state, detail, CancellationToken.None).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The recorder lists a clip the dock had recorded as gone from it (it reported the deletion but kept the clip, or the
+    /// clip came back): it is on the recorder after all. A Released clip goes back to Verified, so it is asked for again.
+    /// </summary>
+    public async Task<ClipRecord> RelistedAsync(long id, string detail, CancellationToken cancellationToken)
+    {
+        await using var c = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var tx = (SqliteTransaction)await c.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var state = ClipStates.FromDb((string)(await ScalarAsync(c, tx, """
+            UPDATE clips SET state = CASE state WHEN 'released' THEN 'verified' ELSE state END, left_recorder_at = NULL, last_error = $detail,
+                             updated_at = $now WHERE id = $id RETURNING state;
+            """, cancellationToken, ("$detail", detail), ("$now", Now()), ("$id", id)).ConfigureAwait(false)
+            ?? throw new CatalogException($"Clip row {id} does not exist.")));
+        await AddEventAsync(c, tx, id, state, detail, cancellationToken).ConfigureAwait(false);
+        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return (await QueryClipsAsync(c, "WHERE id = $id", cancellationToken, ("$id", id)).ConfigureAwait(false))[0];
+    }
+
+    /// <summary>The recorder acknowledged a release but keeps the clip (a policy on the camera): it stays Verified, and
+    /// the next docking asks again.</summary>
+    public async Task RecordReleaseKeptAsync(long id, string detail, CancellationToken cancellationToken)
+    {
+        await using var c = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var tx = (SqliteTransaction)await c.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await ExecAsync(c, tx, "UPDATE clips SET last_error = $detail, updated_at = $now WHERE id = $id;", cancellationToken,
+            ("$detail", detail), ("$now", Now()), ("$id", id)).ConfigureAwait(false);
+        await AddEventAsync(c, tx, id, ClipState.Verified, detail, cancellationToken).ConfigureAwait(false);
+        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
 
     public async Task SetManifestAsync(long id, long custodyIndex, string manifestPath, CancellationToken cancellationToken)
     {
@@ -244,7 +301,9 @@ public sealed partial class ClipCatalog
                 reader.IsDBNull(12) ? null : reader.GetString(12), reader.IsDBNull(13) ? null : reader.GetString(13),
                 reader.IsDBNull(14) ? null : reader.GetString(14), ParseTime(reader.GetString(15)),
                 reader.IsDBNull(16) ? null : reader.GetInt64(16), reader.IsDBNull(17) ? null : reader.GetString(17),
-                reader.IsDBNull(18) ? null : reader.GetString(18), reader.IsDBNull(19) ? null : HoldFromDb(reader.GetString(19))));
+                reader.IsDBNull(18) ? null : reader.GetString(18), reader.IsDBNull(19) ? null : HoldFromDb(reader.GetString(19)),
+                reader.IsDBNull(20) ? null : ParseTime(reader.GetString(20)), reader.IsDBNull(21) ? null : reader.GetInt64(21),
+                reader.IsDBNull(22) ? null : ParseTime(reader.GetString(22))));
         }
         return rows;
     }

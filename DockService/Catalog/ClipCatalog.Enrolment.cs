@@ -3,7 +3,7 @@ using Microsoft.Data.Sqlite;
 
 namespace Dock.Service.Catalog;
 
-/// <summary>The enrolment list (recorder keys the dock trusts) and alerts.</summary>
+/// <summary>The enrolment list: recorder keys the dock trusts.</summary>
 public sealed partial class ClipCatalog
 {
     private const string KeyColumns = "id, serial, public_key, fingerprint, enrolled_at, source, revoked_at, revoke_reason";
@@ -71,25 +71,6 @@ public sealed partial class ClipCatalog
     {
         await using var c = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         return await QueryKeysAsync(c, null, "ORDER BY serial, id", cancellationToken).ConfigureAwait(false);
-    }
-
-    public async Task AddAlertAsync(string kind, string? serial, string? clipId, string message, CancellationToken cancellationToken)
-    {
-        await using var c = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await ExecAsync(c, null, "INSERT INTO alerts(at, kind, recorder_serial, clip_id, message) VALUES ($now, $kind, $serial, $clip, $message);",
-            cancellationToken, ("$now", Now()), ("$kind", kind), ("$serial", serial), ("$clip", clipId), ("$message", message)).ConfigureAwait(false);
-    }
-
-    public async Task<IReadOnlyList<AlertRecord>> ListAlertsAsync(CancellationToken cancellationToken)
-    {
-        await using var c = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = Command(c, null, "SELECT id, at, kind, recorder_serial, clip_id, message FROM alerts ORDER BY id;");
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        var rows = new List<AlertRecord>();
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            rows.Add(new AlertRecord(reader.GetInt64(0), ParseTime(reader.GetString(1)), reader.GetString(2),
-                reader.IsDBNull(3) ? null : reader.GetString(3), reader.IsDBNull(4) ? null : reader.GetString(4), reader.GetString(5)));
-        return rows;
     }
 
     private static async Task<RecorderKeyRecord?> ActiveKeyAsync(SqliteConnection c, SqliteTransaction? tx, string serial, CancellationToken cancellationToken) =>

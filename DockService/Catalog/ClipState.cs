@@ -15,7 +15,8 @@ public enum ClipState
     Stored,
     /// <summary>The stored copy was re-read from disk and its SHA-256 matched again.</summary>
     Verified,
-    /// <summary>The recorder was told it may delete the clip, and acknowledged.</summary>
+    /// <summary>Gone from the recorder after the dock asked for its deletion (the recorder said it deleted it, or a later
+    /// listing no longer held it). A recorder that acknowledges a release but keeps the clip leaves it Verified.</summary>
     Released,
     /// <summary>Repeated hash mismatches: kept for investigation, never released.</summary>
     Quarantined,

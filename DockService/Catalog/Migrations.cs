@@ -180,5 +180,20 @@ internal static class Migrations
         ALTER TABLE recorder_keys_v5 RENAME TO recorder_keys;
         CREATE UNIQUE INDEX recorder_keys_one_active ON recorder_keys(serial) WHERE revoked_at IS NULL;
         """,
+        // 6: releases are settled, not assumed (custody-log-v1.md §1.1): when the dock asked a recorder to delete a
+        //    clip (release_requested_*), and when it learnt the clip is no longer on the recorder (left_recorder_at),
+        //    whoever deleted it. Alerts are kept open until their cause is gone, then marked resolved.
+        """
+        ALTER TABLE clips ADD COLUMN release_requested_at TEXT;
+        ALTER TABLE clips ADD COLUMN release_requested_index INTEGER;
+        ALTER TABLE clips ADD COLUMN left_recorder_at TEXT;
+        UPDATE clips SET left_recorder_at = updated_at WHERE state = 'released';
+        ALTER TABLE alerts ADD COLUMN last_at TEXT;
+        ALTER TABLE alerts ADD COLUMN repeats INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE alerts ADD COLUMN resolved_at TEXT;
+        ALTER TABLE alerts ADD COLUMN resolution TEXT;
+        UPDATE alerts SET last_at = at;
+        CREATE INDEX alerts_open ON alerts(kind, recorder_serial, clip_id) WHERE resolved_at IS NULL;
+        """,
     ];
 }

@@ -50,7 +50,7 @@ public static class StatusCommand
 
     public sealed record ClipStatus(string RecorderSerial, string ClipId, long Size, string Sha256, ClipState State, string OfficerId,
         string Flags, DateTimeOffset DeviceStart, long PulledBytes, int Attempts, string? VaultPath, bool HashVerified, string? LastError,
-        ClipHold? Hold, bool RecorderSigned, string? Cloud, string? CloudError);
+        ClipHold? Hold, bool RecorderSigned, string? Cloud, string? CloudError, DateTimeOffset? ReleaseRequestedAt, DateTimeOffset? LeftRecorderAt);
 
     public sealed record RecorderStatus(string Serial, string Model, string Firmware, string OfficerId, string? KeyFingerprint,
         DateTimeOffset LastSeen, int? LastBatteryPercent, long? LastClockOffsetMs);
@@ -75,7 +75,8 @@ public static class StatusCommand
             c.State is ClipState.Verified or ClipState.Released && c.StoredSha256 == c.DeviceSha256, c.LastError,
             c.Hold, !string.IsNullOrEmpty(c.RecorderSignature),
             uploads.TryGetValue(c.Id, out var u) ? (u.State == UploadState.Verified ? "cloud-verified" : u.State.ToString().ToLowerInvariant()) : null,
-            uploads.TryGetValue(c.Id, out var pending) && pending.State != UploadState.Verified ? pending.LastError : null)).ToList();
+            uploads.TryGetValue(c.Id, out var pending) && pending.State != UploadState.Verified ? pending.LastError : null,
+            c.ReleaseRequestedAt, c.LeftRecorderAt)).ToList();
         var byState = Enum.GetValues<ClipState>().ToDictionary(s => s.ToDb(), s => clips.Count(c => c.State == s));
         var totals = new Totals(clips.Count, clips.Sum(c => c.Size), byState, clipStatus.Count(c => c.HashVerified), sessions.Count, battery.Count);
         return new StatusReport(dataDirectory, totals, recorders, clipStatus, await catalog.ListAlertsAsync(cancellationToken));
@@ -87,11 +88,20 @@ public static class StatusCommand
         Console.WriteLine($"Clips: {report.Totals.Clips} ({CliOptions.FormatBytes(report.Totals.Bytes)}), hash-verified: {report.Totals.HashVerified}; " +
             string.Join(", ", report.Totals.ByState.Where(kv => kv.Value > 0).Select(kv => $"{kv.Key} {kv.Value}")));
         Console.WriteLine($"Docking sessions: {report.Totals.Sessions}, battery samples: {report.Totals.BatterySamples}");
-        if (report.Alerts.Count > 0)
+        var open = report.Alerts.Where(a => a.IsOpen).ToList();
+        if (open.Count > 0)
         {
-            Console.WriteLine($"Alerts ({report.Alerts.Count}, newest last):");
-            foreach (var alert in report.Alerts.TakeLast(20))
-                Console.WriteLine($"  {alert.At:u}  {alert.Kind,-22} {alert.RecorderSerial} {alert.ClipId} {alert.Message}");
+            Console.WriteLine($"Open alerts ({open.Count}, newest last):");
+            foreach (var alert in open.TakeLast(20))
+                Console.WriteLine($"  {alert.At:u}  {alert.Kind,-22} {alert.RecorderSerial} {alert.ClipId} {alert.Message}" +
+                    (alert.Repeats > 0 ? $"  (seen {alert.Repeats + 1} times, last {alert.LastAt:u})" : ""));
+        }
+        var resolved = report.Alerts.Where(a => !a.IsOpen).ToList();
+        if (resolved.Count > 0)
+        {
+            Console.WriteLine($"Resolved alerts ({resolved.Count}, newest last):");
+            foreach (var alert in resolved.TakeLast(5))
+                Console.WriteLine($"  {alert.At:u}  {alert.Kind,-22} {alert.RecorderSerial} {alert.ClipId} resolved {alert.ResolvedAt:u}: {alert.Resolution}");
         }
         Console.WriteLine();
         foreach (var recorder in report.Recorders)
@@ -99,7 +109,10 @@ public static class StatusCommand
             Console.WriteLine($"{recorder.Serial}  {recorder.Model} fw {recorder.Firmware}  officer {recorder.OfficerId}  " +
                 $"battery {recorder.LastBatteryPercent?.ToString() ?? "?"}%  clock offset {recorder.LastClockOffsetMs?.ToString() ?? "?"} ms");
             foreach (var clip in report.Clips.Where(c => c.RecorderSerial == recorder.Serial))
-                Console.WriteLine($"  {clip.ClipId,-28} {CliOptions.FormatBytes(clip.Size),11}  {clip.State.ToDb(),-11} {clip.Cloud ?? "-",-14} {clip.Sha256[..16]}…" +
+                Console.WriteLine($"  {clip.ClipId,-28} {CliOptions.FormatBytes(clip.Size),11}  {clip.State.ToDb(),-11} {clip.Cloud ?? "-",-14} " +
+                    $"{(clip.Sha256.Length >= 16 ? clip.Sha256[..16] + "…" : "(no hash yet)    ")}" +
+                    (clip.State != ClipState.Released && clip.LeftRecorderAt is not null ? "  (no longer on the recorder)" : "") +
+                    (clip.State == ClipState.Verified && clip.ReleaseRequestedAt is not null && clip.LeftRecorderAt is null ? "  (release requested, still on the recorder)" : "") +
                     (clip.LastError is null ? "" : $"  ! {clip.LastError}") + (clip.CloudError is null ? "" : $"  ! cloud: {clip.CloudError}"));
         }
     }

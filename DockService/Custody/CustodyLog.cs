@@ -67,9 +67,13 @@ public sealed class CustodyLog
     /// Another process (a `dock recorders` command beside the running service) may append too: the
     /// write transaction serialises them, and each first catches up with what the other wrote.
     /// </summary>
-    public async Task<CustodyEvent> AppendAsync(Func<long, DateTimeOffset, CustodyEvent> make, CancellationToken cancellationToken)
+    /// <remarks><paramref name="alongside"/>, when given, is a catalog change committed in the same transaction as the
+    /// entry (e.g. a clip's state): the log and the catalog then never disagree after a crash. If it fails, its entry is
+    /// not written (and the others of the batch are).</remarks>
+    public async Task<CustodyEvent> AppendAsync(Func<long, DateTimeOffset, CustodyEvent> make, CancellationToken cancellationToken,
+        CatalogChange? alongside = null)
     {
-        var pending = new PendingAppend(make);
+        var pending = new PendingAppend(make, alongside);
         _queue.Enqueue(pending);
         try
         {
@@ -123,8 +127,29 @@ public sealed class CustodyLog
                     continue;
                 }
                 var leaf = MerkleTree.LeafHash(bytes);
-                await ClipCatalog.ExecAsync(c, tx, "INSERT INTO custody_entries(idx, entry, leaf_hash) VALUES ($idx, $entry, $leaf);",
-                    CancellationToken.None, ("$idx", index), ("$entry", bytes), ("$leaf", leaf));
+                if (pending.Alongside is null)
+                {
+                    await ClipCatalog.ExecAsync(c, tx, "INSERT INTO custody_entries(idx, entry, leaf_hash) VALUES ($idx, $entry, $leaf);",
+                        CancellationToken.None, ("$idx", index), ("$entry", bytes), ("$leaf", leaf));
+                }
+                else
+                {
+                    // A savepoint per entry with a catalog change: if the change fails, only that entry is undone.
+                    await ClipCatalog.ExecAsync(c, tx, "SAVEPOINT entry;", CancellationToken.None);
+                    try
+                    {
+                        await ClipCatalog.ExecAsync(c, tx, "INSERT INTO custody_entries(idx, entry, leaf_hash) VALUES ($idx, $entry, $leaf);",
+                            CancellationToken.None, ("$idx", index), ("$entry", bytes), ("$leaf", leaf));
+                        await pending.Alongside(c, tx, entry);
+                        await ClipCatalog.ExecAsync(c, tx, "RELEASE entry;", CancellationToken.None);
+                    }
+                    catch (Exception ex) when (ex is CatalogException or SqliteException)
+                    {
+                        await ClipCatalog.ExecAsync(c, tx, "ROLLBACK TO entry; RELEASE entry;", CancellationToken.None);
+                        pending.Completion.TrySetException(ex);
+                        continue;
+                    }
+                }
                 written.Add((pending, entry, leaf));
                 index++;
             }
@@ -142,10 +167,14 @@ public sealed class CustodyLog
 
     private const int MaxBatch = 256;
 
-    private sealed class PendingAppend(Func<long, DateTimeOffset, CustodyEvent> make)
+    /// <summary>A catalog change made in the custody entry's own transaction (see <see cref="AppendAsync"/>).</summary>
+    public delegate Task CatalogChange(SqliteConnection connection, SqliteTransaction transaction, CustodyEvent entry);
+
+    private sealed class PendingAppend(Func<long, DateTimeOffset, CustodyEvent> make, CatalogChange? alongside)
     {
         private int _state; // 0 queued, 1 claimed by a commit, 2 withdrawn by its caller.
         public Func<long, DateTimeOffset, CustodyEvent> Make { get; } = make;
+        public CatalogChange? Alongside { get; } = alongside;
         public TaskCompletionSource<CustodyEvent> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
         public bool TryClaim() => Interlocked.CompareExchange(ref _state, 1, 0) == 0;
         public bool TryWithdraw() => Interlocked.CompareExchange(ref _state, 2, 0) == 0;

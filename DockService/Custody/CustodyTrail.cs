@@ -22,10 +22,11 @@ public sealed class CustodyTrail(CustodyLog log, DockIdentity identity, ClipVaul
 {
     public CustodyLog Log => log;
 
+    /// <summary>Appends the event for <paramref name="clip"/>; <paramref name="alongside"/> is a catalog change committed with it.</summary>
     public Task<CustodyEvent> RecordAsync(CustodyEventKind kind, ClipRecord clip, DockingContext context, string sha256, string detail,
-        CancellationToken cancellationToken) =>
-        log.AppendAsync((index, at) => new CustodyEvent(index, kind, at, log.DockId, log.DockId, clip.RecorderSerial, clip.ClipId, sha256,
-            clip.Size, (long)context.ClockOffset.TotalMilliseconds, detail), cancellationToken);
+        CancellationToken cancellationToken, CustodyLog.CatalogChange? alongside = null) =>
+        log.AppendAsync((index, at) => new CustodyEvent(index, kind, at, log.DockId, log.DockId, clip.RecorderSerial, clip.ClipId,
+            sha256.Length == 0 ? null : sha256, clip.Size, (long)context.ClockOffset.TotalMilliseconds, detail), cancellationToken, alongside);
 
     /// <summary>Checkpoints the log, then writes "CLIP.manifest.json" and its ".sig" beside the clip; returns the manifest's relative path.</summary>
     public async Task<string> WriteManifestAsync(ClipRecord clip, DockingContext context, CustodyEvent stored, CancellationToken cancellationToken)

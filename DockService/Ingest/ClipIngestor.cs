@@ -244,7 +244,7 @@ public sealed partial class ClipIngestor(ClipCatalog catalog, ClipVault vault, C
         await custody.RecordAsync(CustodyEventKind.Quarantined, clip, context, sha256, $"{relative}: {held.Reason}", cancellationToken).ConfigureAwait(false);
         await catalog.HoldAsync(clip.Id, moved, sha256, held.Hold, held.Reason, cancellationToken).ConfigureAwait(false);
         var kind = held.Hold == ClipHold.UntrustedRecorder ? "untrusted-recorder" : "bad-record-signature";
-        await catalog.AddAlertAsync(kind, clip.RecorderSerial, clip.ClipId, $"{clip.ClipId} held in quarantine, kept on the recorder: {held.Reason}",
+        await catalog.RaiseAlertAsync(kind, clip.RecorderSerial, clip.ClipId, $"{clip.ClipId} held in quarantine, kept on the recorder: {held.Reason}",
             cancellationToken).ConfigureAwait(false);
         activity.ClipHeld();
         LogHeld(logger, clip.RecorderSerial, clip.ClipId, held.Reason, moved);

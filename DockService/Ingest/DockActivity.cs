@@ -9,6 +9,9 @@ public enum BayPhase
     Identifying,
     Transferring,
     Verifying,
+    /// <summary>Docked, footage not yet safe, and the dock waits for something before it can go on: a pull slot, the
+    /// recorder's answer, disk space (the message says what). The light says "do not remove".</summary>
+    Waiting,
     /// <summary>All footage is safe in the vault; the recorder is charging.</summary>
     Done,
     /// <summary>Footage is safe but a person must look: an unenrolled recorder, a bad signature.</summary>
@@ -90,6 +93,19 @@ public sealed class DockActivity
     internal void HashMismatch() { Interlocked.Increment(ref _mismatches); Signal(); }
     internal void ClipHeld() { Interlocked.Increment(ref _held); Signal(); }
     internal void ClipCloudVerified() { Interlocked.Increment(ref _cloudVerified); Signal(); }
+
+    private readonly ConcurrentDictionary<string, byte> _recheck = new(StringComparer.Ordinal);
+
+    /// <summary>Asks the docking of <paramref name="serial"/>, if it is docked, to list and pull its clips again (a vault
+    /// copy went missing, say); otherwise its next docking does.</summary>
+    public void RequestRecheck(string serial)
+    {
+        _recheck[serial] = 0;
+        Signal();
+    }
+
+    /// <summary>True once after <see cref="RequestRecheck"/> for this recorder.</summary>
+    internal bool TakeRecheck(string serial) => _recheck.TryRemove(serial, out _);
 
     /// <summary>Completes at the next change of anything here (a clip verified, a bay's phase, …).</summary>
     public Task NextChangeAsync()

@@ -11,6 +11,9 @@ public sealed class PullScheduler(int maxConcurrentPulls) : IDisposable
         return new Slot(_slots);
     }
 
+    /// <summary>A slot now, or null when every slot is taken.</summary>
+    public IDisposable? TryAcquire() => _slots.Wait(0) ? new Slot(_slots) : null;
+
     public void Dispose() => _slots.Dispose();
 
     private sealed class Slot(SemaphoreSlim slots) : IDisposable

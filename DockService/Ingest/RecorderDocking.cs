@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using Dock.Crypto.Custody;
 using Dock.Crypto.Hashing;
 using Dock.DeviceProtocol.Errors;
 using Dock.DeviceProtocol.Messages;
@@ -5,7 +7,6 @@ using Dock.DeviceProtocol.Session;
 using Dock.Service.Catalog;
 using Dock.Service.Configuration;
 using Dock.Service.Custody;
-using Dock.Crypto.Custody;
 using Dock.Service.Enrolment;
 using Dock.Service.Recorders;
 using Microsoft.Extensions.Logging;
@@ -15,11 +16,35 @@ namespace Dock.Service.Ingest;
 /// <summary>
 /// What the dock does with an authenticated recorder in a bay: identify it, sync its clock, sample
 /// its battery, list its clips, pull every clip the vault does not hold (mandatory R11 recordings
-/// first), release per policy, then keep sampling the battery until it is taken out.
+/// first), release per policy, then keep sampling the battery until it is taken out. While it stays,
+/// a request to look again (a vault copy found missing, say) runs the listing and pulls once more.
 /// </summary>
+/// <remarks>
+/// Custody is complete for every clip that leaves the recorder (custody-log-v1.md §1.1): a release-requested entry
+/// is durable before RELEASE_CLIP is sent, and the clip becomes Released (with its released entry) only once the
+/// dock knows it is gone: the recorder says it deleted it, or a later complete listing no longer holds it. A clip
+/// that disappears without the dock's request gets a missing entry and an alert.
+/// </remarks>
 public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor ingestor, CustodyTrail custody, RecorderEnrolment enrolment,
     PullScheduler scheduler, DockOptions options, DockActivity activity, ILogger<RecorderDocking> logger, TimeProvider time)
 {
+    /// <summary>One docking's shared state: the pass and the releaser both see it.</summary>
+    private sealed class Docking(string bayId, IDockedRecorder session, DockingContext context, RecorderTrust trust)
+    {
+        public string BayId { get; } = bayId;
+        public IDockedRecorder Session { get; } = session;
+        public DockingContext Context { get; } = context;
+        public RecorderTrust Trust { get; } = trust;
+
+        /// <summary>Verified clips waiting for their cloud copy before they may be released (AfterCloudVerify).</summary>
+        public ConcurrentDictionary<long, ClipRecord> Waiting { get; } = new();
+
+        /// <summary>Clips whose release this docking already attempted: each is asked once per docking, by one task.</summary>
+        public ConcurrentDictionary<long, byte> Claimed { get; } = new();
+
+        public volatile bool PassRunning;
+    }
+
     public async Task RunAsync(string bayId, IDockedRecorder session, CancellationToken cancellationToken)
     {
         activity.SetBay(bayId, _ => new BaySnapshot(bayId, BayPhase.Identifying, session.Serial));
@@ -35,93 +60,48 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
             await catalog.SetClockOffsetAsync(sessionId, offset, cancellationToken).ConfigureAwait(false);
             LogDocked(logger, bayId, info.Serial, info.OfficerId, (long)offset.TotalMilliseconds, info.ClipCount);
             var trust = await enrolment.EvaluateAsync(info.Serial, session.ProvedKey, cancellationToken).ConfigureAwait(false);
-            bool signs = session.SignsClips;
-            var context = new DockingContext(bayId, info.Model, info.Firmware, session.ProvedKey, offset, trust, signs, session.HashSource);
+            var context = new DockingContext(bayId, info.Model, info.Firmware, session.ProvedKey, offset, trust, session.SignsClips, session.HashSource);
             if (trust.Trusted)
             {
                 // Enrolled since its footage was held: pull it again, now trusted. The held copies stay.
                 int unheld = await catalog.UnholdUntrustedAsync(info.Serial, cancellationToken).ConfigureAwait(false);
                 if (unheld > 0) LogUnheld(logger, info.Serial, unheld);
+                await catalog.ResolveAlertsAsync("untrusted-recorder", info.Serial, null, $"docked in bay {bayId} and trusted", cancellationToken)
+                    .ConfigureAwait(false);
             }
             else
             {
                 var what = options.QuarantineUnenrolled ? "its footage is pulled into quarantine" : "its footage is left on it (QuarantineUnenrolled is off)";
-                await catalog.AddAlertAsync("untrusted-recorder", info.Serial, null, $"bay {bayId}: {trust.Reason}; {what} and it is never told to delete anything",
+                await catalog.RaiseAlertAsync("untrusted-recorder", info.Serial, null, $"bay {bayId}: {trust.Reason}; {what} and it is never told to delete anything",
                     cancellationToken).ConfigureAwait(false);
                 LogUntrusted(logger, bayId, trust.Reason!, what);
             }
             var battery = await SampleBatteryAsync(bayId, sessionId, info.Serial, session, cancellationToken).ConfigureAwait(false);
+            var docking = new Docking(bayId, session, context, trust);
 
-            var clips = await AnnounceAsync(info, session, signs, cancellationToken).ConfigureAwait(false);
-            int done = clips.Count(c => c.State is ClipState.Released);
-            activity.SetBay(bayId, b => b with { ClipsDone = done, ClipsTotal = clips.Count });
-            bool pull = trust.Trusted || options.QuarantineUnenrolled;
-            var cloudVerified = await catalog.CloudVerifiedClipsAsync(info.Serial, cancellationToken).ConfigureAwait(false);
-            // With AfterCloudVerify, clips wait here for their cloud copy; a releaser frees them as their copies
-            // verify, even while later clips are still being pulled, so a recorder leaves the dock empty sooner.
-            var waiting = new System.Collections.Concurrent.ConcurrentDictionary<long, ClipRecord>();
-            var ingestDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             using var releaserStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var releaser = options.ReleasePolicy == ReleasePolicy.AfterCloudVerify && trust.Trusted
-                ? ReleaseAsCloudVerifiedAsync(bayId, session, context, waiting, ingestDone.Task, releaserStop.Token)
+                ? ReleaseAsCloudVerifiedAsync(docking, releaserStop.Token)
                 : Task.CompletedTask;
             try
             {
-                foreach (var listed in clips)
-                {
-                    var clip = listed;
-                    if (pull && clip.State is not (ClipState.Verified or ClipState.Released or ClipState.Quarantined))
-                    {
-                        using (await scheduler.AcquireAsync(cancellationToken).ConfigureAwait(false))
-                            clip = await ingestor.BringToVerifiedAsync(session, clip, context, cancellationToken).ConfigureAwait(false);
-                    }
-                    // Still listed although Released: the recorder did not delete it last time; ask again.
-                    if (MayRelease(clip, trust, cloudVerified))
-                        await ReleaseAsync(session, clip, context, cancellationToken).ConfigureAwait(false);
-                    else if (clip.State == ClipState.Verified && options.ReleasePolicy == ReleasePolicy.AfterCloudVerify && trust.Trusted)
-                        waiting[clip.Id] = clip;
-                    if (clip.State is ClipState.Verified or ClipState.Released)
-                    {
-                        done++;
-                        LogClipSafe(logger, bayId, clip.RecorderSerial, clip.ClipId, clip.Size, clip.DeviceSha256);
-                    }
-                    activity.SetBay(bayId, b => b with { ClipsDone = done });
-                }
-                ingestDone.SetResult();
-                var final = await catalog.ListClipsAsync(info.Serial, cancellationToken).ConfigureAwait(false);
-                int mismatched = final.Count(c => c.State == ClipState.Quarantined && c.Hold is null);
-                int untrusted = final.Count(c => c.State == ClipState.Quarantined && c.Hold is not null);
-                int notDone = clips.Count - done;
-                int kept = waiting.Count;
-                // The footage is safe; a worn-out or faulty battery is the one thing left for a person to see to.
-                var batteryProblem = await BatteryAttentionAsync(bayId, info.Serial, battery, cancellationToken).ConfigureAwait(false);
-                activity.SetBay(bayId, b => b with
-                {
-                    Phase = notDone == 0 ? (batteryProblem is null ? BayPhase.Done : BayPhase.Attention) : mismatched > 0 ? BayPhase.Error : BayPhase.Attention,
-                    ClipId = null,
-                    Finished = true,
-                    Message = notDone == 0 ? batteryProblem ?? (kept == 0 ? null : $"{kept} clip(s) safe in the vault, kept on the recorder until the cloud copy is verified")
-                        : !pull ? $"{trust.Reason}; {notDone} clip(s) left on the recorder"
-                        : mismatched > 0 ? $"{mismatched} clip(s) quarantined: hash mismatch, kept on the recorder"
-                        : $"{untrusted} clip(s) held in quarantine, kept on the recorder: {(trust.Trusted ? "bad record-time signature" : trust.Reason)}",
-                });
-
-                // Stay docked: sample the battery (charging log) until the recorder is taken out.
+                string? batteryProblem = null;
+                bool first = true;
                 while (true)
                 {
-                    var poll = Task.Delay(options.BatteryPollInterval, time, cancellationToken);
-                    if (await Task.WhenAny(session.Completion, poll).ConfigureAwait(false) == session.Completion)
-                    {
-                        await session.Completion.ConfigureAwait(false);
-                        break;
-                    }
-                    await poll.ConfigureAwait(false);
-                    var sample = await SampleBatteryAsync(bayId, sessionId, info.Serial, session, cancellationToken).ConfigureAwait(false);
-                    if (batteryProblem is null && await BatteryAttentionAsync(bayId, info.Serial, sample, cancellationToken).ConfigureAwait(false) is { } appeared)
-                    {
-                        batteryProblem = appeared;
-                        activity.SetBay(bayId, b => b.Phase == BayPhase.Done ? b with { Phase = BayPhase.Attention, Message = appeared } : b);
-                    }
+                    docking.PassRunning = true;
+                    var outcome = await PassAsync(docking, info, cancellationToken).ConfigureAwait(false);
+                    docking.PassRunning = false;
+                    // The footage is safe; a worn-out or faulty battery is the one thing left for a person to see to.
+                    if (first) batteryProblem = await BatteryAttentionAsync(bayId, info.Serial, battery, cancellationToken).ConfigureAwait(false);
+                    first = false;
+                    ShowOutcome(docking, outcome, batteryProblem);
+
+                    // Stay docked: sample the battery (charging log) until the recorder is taken out, or until asked to look again.
+                    var (left, problem) = await IdleAsync(docking, sessionId, info.Serial, batteryProblem, cancellationToken).ConfigureAwait(false);
+                    batteryProblem = problem;
+                    if (left) break;
+                    LogRecheck(logger, bayId, info.Serial);
                 }
             }
             finally
@@ -153,57 +133,154 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
         }
     }
 
-    /// <summary>Releases waiting clips as their cloud copies verify, until none waits and the ingest is done.</summary>
-    private async Task ReleaseAsCloudVerifiedAsync(string bayId, IDockedRecorder session, DockingContext context,
-        System.Collections.Concurrent.ConcurrentDictionary<long, ClipRecord> waiting, Task ingestDone, CancellationToken cancellationToken)
+    private sealed record PassOutcome(int Listed, int Done, int Mismatched, int Untrusted, bool Pulled);
+
+    /// <summary>List, settle what left the recorder, pull what the vault lacks, release per policy.</summary>
+    private async Task<PassOutcome> PassAsync(Docking docking, Info info, CancellationToken cancellationToken)
     {
-        var serial = session.Serial;
+        var (bayId, session, context, trust) = (docking.BayId, docking.Session, docking.Context, docking.Trust);
+        var clips = await AnnounceAsync(docking, info, cancellationToken).ConfigureAwait(false);
+        int done = clips.Count(c => c.State is ClipState.Released);
+        activity.SetBay(bayId, b => b with { ClipsDone = done, ClipsTotal = clips.Count, Finished = false });
+        bool pull = trust.Trusted || options.QuarantineUnenrolled;
+        var cloudVerified = await catalog.CloudVerifiedClipsAsync(info.Serial, cancellationToken).ConfigureAwait(false);
+        foreach (var listed in clips)
+        {
+            var clip = listed;
+            if (pull && clip.State is not (ClipState.Verified or ClipState.Released or ClipState.Quarantined))
+            {
+                using (await AcquirePullSlotAsync(bayId, clip, cancellationToken).ConfigureAwait(false))
+                    clip = await ingestor.BringToVerifiedAsync(session, clip, context, cancellationToken).ConfigureAwait(false);
+            }
+            if (MayRelease(clip, trust, cloudVerified))
+                await ReleaseAsync(docking, clip, cancellationToken).ConfigureAwait(false);
+            else if (clip.State == ClipState.Verified && options.ReleasePolicy == ReleasePolicy.AfterCloudVerify && trust.Trusted
+                && !docking.Claimed.ContainsKey(clip.Id))
+                docking.Waiting[clip.Id] = clip;
+            if (clip.State is ClipState.Verified or ClipState.Released)
+            {
+                done++;
+                LogClipSafe(logger, bayId, clip.RecorderSerial, clip.ClipId, clip.Size, clip.DeviceSha256);
+            }
+            activity.SetBay(bayId, b => b with { ClipsDone = done });
+        }
+        var final = await catalog.ListClipsAsync(info.Serial, cancellationToken).ConfigureAwait(false);
+        var listedIds = clips.Select(c => c.Id).ToHashSet();
+        int mismatched = final.Count(c => listedIds.Contains(c.Id) && c.State == ClipState.Quarantined && c.Hold is null);
+        int untrusted = final.Count(c => listedIds.Contains(c.Id) && c.State == ClipState.Quarantined && c.Hold is not null);
+        return new PassOutcome(clips.Count, done, mismatched, untrusted, pull);
+    }
+
+    /// <summary>A pull slot (Dock:MaxConcurrentPulls across all bays); the bay says it is waiting for one rather than looking idle.</summary>
+    private async Task<IDisposable> AcquirePullSlotAsync(string bayId, ClipRecord clip, CancellationToken cancellationToken)
+    {
+        if (scheduler.TryAcquire() is { } slot) return slot;
+        activity.SetBay(bayId, b => b with
+        {
+            Phase = BayPhase.Waiting, ClipId = clip.ClipId, ClipBytes = 0, ClipSize = clip.Size,
+            Message = $"waiting for a free pull slot: {options.MaxConcurrentPulls} clip(s) are being pulled in other bays",
+        });
+        LogWaitingForSlot(logger, bayId, clip.RecorderSerial, clip.ClipId, options.MaxConcurrentPulls);
+        slot = await scheduler.AcquireAsync(cancellationToken).ConfigureAwait(false);
+        activity.SetBay(bayId, b => b with { Message = null });
+        return slot;
+    }
+
+    private void ShowOutcome(Docking docking, PassOutcome outcome, string? batteryProblem)
+    {
+        int notDone = outcome.Listed - outcome.Done;
+        int kept = docking.Waiting.Count;
+        activity.SetBay(docking.BayId, b => b with
+        {
+            Phase = notDone == 0 ? (batteryProblem is null ? BayPhase.Done : BayPhase.Attention) : outcome.Mismatched > 0 ? BayPhase.Error : BayPhase.Attention,
+            ClipId = null,
+            Finished = true,
+            Message = notDone == 0 ? batteryProblem ?? (kept == 0 ? null : $"{kept} clip(s) safe in the vault, kept on the recorder until the cloud copy is verified")
+                : !outcome.Pulled ? $"{docking.Trust.Reason}; {notDone} clip(s) left on the recorder"
+                : outcome.Mismatched > 0 ? $"{outcome.Mismatched} clip(s) quarantined: hash mismatch, kept on the recorder"
+                : $"{outcome.Untrusted} clip(s) held in quarantine, kept on the recorder: {(docking.Trust.Trusted ? "bad record-time signature" : docking.Trust.Reason)}",
+        });
+    }
+
+    /// <summary>
+    /// Waits while the recorder stays docked, sampling its battery. Returns Left = true when it was taken out, false when
+    /// something asked for another pass over its clips (<see cref="DockActivity.RequestRecheck"/>).
+    /// </summary>
+    private async Task<(bool Left, string? BatteryProblem)> IdleAsync(Docking docking, long sessionId, string serial, string? batteryProblem,
+        CancellationToken cancellationToken)
+    {
+        var session = docking.Session;
+        var stopped = Task.Delay(Timeout.Infinite, cancellationToken);
+        var poll = Task.Delay(options.BatteryPollInterval, time, cancellationToken);
+        while (true)
+        {
+            var changed = activity.NextChangeAsync();
+            if (activity.TakeRecheck(serial)) return (false, batteryProblem);
+            var woke = await Task.WhenAny(session.Completion, poll, changed, stopped).ConfigureAwait(false);
+            if (woke == session.Completion)
+            {
+                await session.Completion.ConfigureAwait(false);
+                return (true, batteryProblem);
+            }
+            cancellationToken.ThrowIfCancellationRequested();
+            if (woke != poll) continue;
+            poll = Task.Delay(options.BatteryPollInterval, time, cancellationToken);
+            var sample = await SampleBatteryAsync(docking.BayId, sessionId, serial, session, cancellationToken).ConfigureAwait(false);
+            if (batteryProblem is null && await BatteryAttentionAsync(docking.BayId, serial, sample, cancellationToken).ConfigureAwait(false) is { } appeared)
+            {
+                batteryProblem = appeared;
+                activity.SetBay(docking.BayId, b => b.Phase == BayPhase.Done ? b with { Phase = BayPhase.Attention, Message = appeared } : b);
+            }
+        }
+    }
+
+    /// <summary>Releases waiting clips as their cloud copies verify, for as long as the recorder stays docked.</summary>
+    private async Task ReleaseAsCloudVerifiedAsync(Docking docking, CancellationToken cancellationToken)
+    {
+        var serial = docking.Session.Serial;
         var stopped = Task.Delay(Timeout.Infinite, cancellationToken);
         while (true)
         {
             // Take the change signal before looking, so a verification that lands in between still wakes us.
             var changed = activity.NextChangeAsync();
-            if (!waiting.IsEmpty)
+            if (!docking.Waiting.IsEmpty)
             {
                 var verified = await catalog.CloudVerifiedClipsAsync(serial, cancellationToken).ConfigureAwait(false);
-                foreach (var id in waiting.Keys.Where(verified.Contains).ToList())
-                    if (waiting.TryRemove(id, out var clip))
-                        await ReleaseAsync(session, clip, context, cancellationToken).ConfigureAwait(false);
+                foreach (var id in docking.Waiting.Keys.Where(verified.Contains).ToList())
+                    if (docking.Waiting.TryRemove(id, out var clip))
+                        await ReleaseAsync(docking, clip, cancellationToken).ConfigureAwait(false);
+                if (docking.Waiting.IsEmpty && !docking.PassRunning)
+                    activity.SetBay(docking.BayId, b => b.Message is { } m && m.Contains("until the cloud copy", StringComparison.Ordinal) ? b with { Message = null } : b);
             }
-            if (ingestDone.IsCompleted && waiting.IsEmpty)
-            {
-                activity.SetBay(bayId, b => b.Message is { } m && m.Contains("until the cloud copy", StringComparison.Ordinal) ? b with { Message = null } : b);
-                return;
-            }
-            var woke = ingestDone.IsCompleted
-                ? await Task.WhenAny(changed, session.Completion, stopped).ConfigureAwait(false)
-                : await Task.WhenAny(changed, ingestDone, session.Completion, stopped).ConfigureAwait(false);
-            if (woke == session.Completion) return;
+            var woke = await Task.WhenAny(changed, docking.Session.Completion, stopped).ConfigureAwait(false);
+            if (woke == docking.Session.Completion) return;
             cancellationToken.ThrowIfCancellationRequested();
         }
     }
 
     /// <summary>Release per policy, and never for a recorder whose identity is not trusted.</summary>
     private bool MayRelease(ClipRecord clip, RecorderTrust trust, IReadOnlySet<long> cloudVerified) =>
-        trust.Trusted && clip.State is ClipState.Verified or ClipState.Released && options.ReleasePolicy switch
+        trust.Trusted && clip.State is ClipState.Verified && options.ReleasePolicy switch
         {
             ReleasePolicy.AfterLocalVerify => true,
             ReleasePolicy.AfterCloudVerify => cloudVerified.Contains(clip.Id),
             _ => false,
         };
 
-    private async Task<List<ClipRecord>> AnnounceAsync(Info info, IDockedRecorder session, bool signs, CancellationToken cancellationToken)
+    private async Task<List<ClipRecord>> AnnounceAsync(Docking docking, Info info, CancellationToken cancellationToken)
     {
-        var listed = await session.ListClipsAsync(cancellationToken).ConfigureAwait(false);
-        await ReconcileAsync(info.Serial, listed, cancellationToken).ConfigureAwait(false);
-        var rows = new List<ClipRecord>(listed.Count);
-        foreach (var clip in listed)
+        var listing = await docking.Session.ListClipsAsync(cancellationToken).ConfigureAwait(false);
+        if (listing.Complete) await ReconcileAsync(docking, listing.Clips, cancellationToken).ConfigureAwait(false);
+        else LogListingIncomplete(logger, docking.BayId, info.Serial, listing.Clips.Count);
+        var rows = new List<ClipRecord>(listing.Clips.Count);
+        foreach (var clip in listing.Clips)
         {
             try
             {
                 var row = await catalog.AnnounceAsync(info.Serial, clip, info.OfficerId, cancellationToken).ConfigureAwait(false);
-                if (signs && row.RecorderSignature is null && row.State is not (ClipState.Verified or ClipState.Released))
-                    row = await FetchSignatureAsync(session, row, clip, cancellationToken).ConfigureAwait(false);
+                if (row.LeftRecorderAt is not null) row = await RelistedAsync(docking, row, cancellationToken).ConfigureAwait(false);
+                if (docking.Session.SignsClips && row.RecorderSignature is null && row.State is not (ClipState.Verified or ClipState.Released))
+                    row = await FetchSignatureAsync(docking.Session, row, clip, cancellationToken).ConfigureAwait(false);
                 rows.Add(row);
             }
             catch (CatalogException ex)
@@ -215,6 +292,26 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
         return [.. rows.OrderByDescending(r => r.Flags.HasFlag(ClipFlags.Mandatory))
             .ThenByDescending(r => r.Flags.HasFlag(ClipFlags.Important))
             .ThenBy(r => r.DeviceStart)];
+    }
+
+    /// <summary>
+    /// The recorder lists a clip the dock had recorded as gone from it. If it was Released, the recorder reported a
+    /// deletion it did not make: the clip is on the recorder, so it goes back to Verified (asked for again) with an alert.
+    /// </summary>
+    private async Task<ClipRecord> RelistedAsync(Docking docking, ClipRecord row, CancellationToken cancellationToken)
+    {
+        if (row.State == ClipState.Released)
+        {
+            var detail = $"still on the recorder although it was recorded released (custody entry {row.ReleaseRequestedIndex?.ToString() ?? "?"}): " +
+                "the recorder did not delete it; it will be released again";
+            await catalog.RaiseAlertAsync("release-not-honoured", row.RecorderSerial, row.ClipId, $"bay {docking.BayId}: {row.ClipId} {detail}",
+                cancellationToken).ConfigureAwait(false);
+            LogReleaseNotHonoured(logger, row.RecorderSerial, row.ClipId);
+            return await catalog.RelistedAsync(row.Id, detail, cancellationToken).ConfigureAwait(false);
+        }
+        await catalog.ResolveAlertsAsync("clip-missing", row.RecorderSerial, row.ClipId, $"listed again in bay {docking.BayId}", cancellationToken)
+            .ConfigureAwait(false);
+        return await catalog.RelistedAsync(row.Id, "listed by the recorder again after it was found missing", cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Asks for the clip's record-time signature (CLIP_INFO) and keeps it with the clip as received;
@@ -232,50 +329,91 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
     }
 
     /// <summary>
-    /// A Verified clip the recorder no longer lists was deleted after our release, and the dock stopped
-    /// before it could write that down. Record it now, so the catalog never shows footage as still out there.
+    /// Every catalogued clip of this recorder that a complete listing no longer holds has left it. Record when the dock
+    /// learnt that, and why: released if the dock had asked for its deletion (the dock may have stopped before it heard
+    /// the answer), missing (with an alert) if it never did.
     /// </summary>
-    private async Task ReconcileAsync(string serial, IReadOnlyList<ClipSummary> listed, CancellationToken cancellationToken)
+    private async Task ReconcileAsync(Docking docking, IReadOnlyList<ClipSummary> listed, CancellationToken cancellationToken)
     {
         var present = listed.Select(c => c.ClipId).ToHashSet(StringComparer.Ordinal);
-        foreach (var row in await catalog.ListClipsAsync(serial, cancellationToken).ConfigureAwait(false))
+        foreach (var row in await catalog.ListClipsAsync(docking.Session.Serial, cancellationToken).ConfigureAwait(false))
         {
-            if (row.State == ClipState.Verified && !present.Contains(row.ClipId) && options.ReleasePolicy != ReleasePolicy.Never)
-                await catalog.SetReleasedAsync(row.Id, "no longer on the recorder (released before the dock last stopped)", cancellationToken)
-                    .ConfigureAwait(false);
+            if (row.LeftRecorderAt is not null || present.Contains(row.ClipId) || docking.Claimed.ContainsKey(row.Id)) continue;
+            if (row.ReleaseRequestedAt is not null)
+            {
+                await SettleReleasedAsync(docking, row, $"not on the recorder at its docking in bay {docking.BayId}: deleted after the dock's release " +
+                    $"request (custody entry {row.ReleaseRequestedIndex?.ToString() ?? "not recorded"}), whose answer the dock had not recorded").ConfigureAwait(false);
+                continue;
+            }
+            var holds = row.State switch
+            {
+                ClipState.Verified or ClipState.Stored => "the vault holds a verified copy",
+                ClipState.Quarantined when row.Hold is not null => "the vault holds a whole copy, held in quarantine",
+                ClipState.Quarantined => "the vault holds only copies that failed their hash check (in quarantine)",
+                ClipState.Pulling when row.PulledBytes > 0 => $"the vault holds only its first {row.PulledBytes:N0} of {row.Size:N0} bytes",
+                _ => "the dock holds no copy of it",
+            };
+            var detail = $"not on the recorder at its docking in bay {docking.BayId}, and the dock never allowed its deletion; {holds}";
+            await custody.RecordAsync(CustodyEventKind.Missing, row, docking.Context, row.DeviceSha256, detail, CancellationToken.None,
+                (c, tx, _) => catalog.SettleMissingAsync(c, tx, row.Id, detail)).ConfigureAwait(false);
+            await catalog.RaiseAlertAsync("clip-missing", row.RecorderSerial, row.ClipId, $"{row.ClipId}: {detail}", cancellationToken).ConfigureAwait(false);
+            LogMissing(logger, row.RecorderSerial, row.ClipId, holds);
         }
     }
 
-    private async Task ReleaseAsync(IDockedRecorder session, ClipRecord clip, DockingContext context, CancellationToken cancellationToken)
+    /// <summary>
+    /// Tells the recorder it may delete the clip. The request is in the custody log (and the catalog) before it is sent,
+    /// so a dock that stops before the answer settles it at the next docking; the clip is Released only once the
+    /// recorder says it deleted it (or no longer has it).
+    /// </summary>
+    private async Task ReleaseAsync(Docking docking, ClipRecord clip, CancellationToken cancellationToken)
     {
-        if (!Sha256.TryParseHex(clip.DeviceSha256, out var sha)) return;
+        if (!Sha256.TryParseHex(clip.DeviceSha256, out var sha) || !docking.Claimed.TryAdd(clip.Id, 0)) return;
+        var session = docking.Session;
+        var why = options.ReleasePolicy == ReleasePolicy.AfterCloudVerify
+            ? "release policy AfterCloudVerify: the cloud copy is verified"
+            : "release policy AfterLocalVerify: the vault copy is verified";
+        var request = await custody.RecordAsync(CustodyEventKind.ReleaseRequested, clip, docking.Context, clip.DeviceSha256,
+            $"RELEASE_CLIP to {session.Endpoint} ({why})", cancellationToken,
+            (c, tx, entry) => catalog.MarkReleaseRequestedAsync(c, tx, clip.Id, entry.Index)).ConfigureAwait(false);
         try
         {
-            bool deleted = await session.ReleaseClipAsync(clip.ClipId, sha, cancellationToken).ConfigureAwait(false);
-            if (clip.State != ClipState.Released)
+            if (await session.ReleaseClipAsync(clip.ClipId, sha, cancellationToken).ConfigureAwait(false))
             {
-                // The recorder may already have deleted it: record that even if the dock is stopping.
-                var detail = deleted ? "recorder deleted it" : "recorder acknowledged but kept it";
-                await custody.RecordAsync(CustodyEventKind.Released, clip, context, clip.DeviceSha256, detail, CancellationToken.None).ConfigureAwait(false);
-                await catalog.SetReleasedAsync(clip.Id, detail, CancellationToken.None)
+                // The recorder has deleted it: record that even if the dock is stopping.
+                await SettleReleasedAsync(docking, clip, $"the recorder deleted it (its answer to the request at custody entry {request.Index})")
                     .ConfigureAwait(false);
-                activity.ClipReleased();
+            }
+            else
+            {
+                // Acknowledged but kept (a policy on the camera): it is still there, so it is not released. Asked again next docking.
+                await catalog.RecordReleaseKeptAsync(clip.Id, $"the recorder acknowledged the release (custody entry {request.Index}) but keeps the clip; " +
+                    "the next docking asks again", CancellationToken.None).ConfigureAwait(false);
+                LogReleaseKept(logger, clip.RecorderSerial, clip.ClipId);
             }
         }
         catch (DockLinkException ex) when (ex.RemoteCode == ErrorCode.NoSuchClip)
         {
-            if (clip.State != ClipState.Released)
-            {
-                await catalog.SetReleasedAsync(clip.Id, "already gone from the recorder", cancellationToken).ConfigureAwait(false);
-                activity.ClipReleased();
-            }
+            var earlier = clip.ReleaseRequestedIndex is { } e ? $"; its release had been requested before, at custody entry {e}" : "";
+            await SettleReleasedAsync(docking, clip, $"the recorder no longer had it when asked to release it (custody entry {request.Index}){earlier}")
+                .ConfigureAwait(false);
         }
         catch (DockLinkException ex) when (ex.RemoteCode is ErrorCode.HashMismatch or ErrorCode.StorageError)
         {
             // The recorder refuses (it holds other bytes under this id) or cannot delete: keep both; a person must look.
             await catalog.RecordErrorAsync(clip.Id, $"release refused: {ex.Message}", cancellationToken).ConfigureAwait(false);
+            await catalog.RaiseAlertAsync("release-refused", clip.RecorderSerial, clip.ClipId, $"{clip.ClipId}: the recorder refused its release: {ex.Message}",
+                cancellationToken).ConfigureAwait(false);
             LogReleaseRefused(logger, clip.RecorderSerial, clip.ClipId, ex.Message);
         }
+    }
+
+    /// <summary>The clip is gone from the recorder after the dock asked: its released entry and Released state, in one transaction.</summary>
+    private async Task SettleReleasedAsync(Docking docking, ClipRecord clip, string detail)
+    {
+        await custody.RecordAsync(CustodyEventKind.Released, clip, docking.Context, clip.DeviceSha256, detail, CancellationToken.None,
+            (c, tx, _) => catalog.SettleReleasedAsync(c, tx, clip.Id, detail)).ConfigureAwait(false);
+        activity.ClipReleased();
     }
 
     private async Task<Power?> SampleBatteryAsync(string bayId, long sessionId, string serial, IDockedRecorder session, CancellationToken cancellationToken)
@@ -286,7 +424,7 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
         return power;
     }
 
-    /// <summary>Why the battery needs a person (worn out, or a charge fault), alerted once per docking; null if it is fine or unknown.</summary>
+    /// <summary>Why the battery needs a person (worn out, or a charge fault), alerted while it lasts; null if it is fine or unknown.</summary>
     private async Task<string?> BatteryAttentionAsync(string bayId, string serial, Power? power, CancellationToken cancellationToken)
     {
         string? problem = power switch
@@ -298,7 +436,10 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
             _ => null,
         };
         if (problem is not null)
-            await catalog.AddAlertAsync("battery", serial, null, $"bay {bayId}: {problem}", cancellationToken).ConfigureAwait(false);
+            await catalog.RaiseAlertAsync("battery", serial, null, $"bay {bayId}: {problem}", cancellationToken).ConfigureAwait(false);
+        else if (power is not null)
+            await catalog.ResolveAlertsAsync("battery", serial, null, $"battery fine at docking in bay {bayId} (health {power.HealthPercent} %)",
+                cancellationToken).ConfigureAwait(false);
         return problem;
     }
 
@@ -321,4 +462,23 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
 
     [LoggerMessage(EventId = 1003, Level = LogLevel.Error, Message = "Recorder {Serial} refused to release {ClipId}: {Reason}")]
     private static partial void LogReleaseRefused(ILogger logger, string serial, string clipId, string reason);
+
+    [LoggerMessage(EventId = 1007, Level = LogLevel.Information, Message = "Recorder {Serial} acknowledged the release of {ClipId} but keeps it; asked again next docking")]
+    private static partial void LogReleaseKept(ILogger logger, string serial, string clipId);
+
+    [LoggerMessage(EventId = 1008, Level = LogLevel.Error, Message = "ALERT recorder {Serial} no longer holds {ClipId}, and the dock never allowed its deletion; {Holds}")]
+    private static partial void LogMissing(ILogger logger, string serial, string clipId, string holds);
+
+    [LoggerMessage(EventId = 1009, Level = LogLevel.Warning, Message = "ALERT recorder {Serial} still holds {ClipId} although it reported deleting it; asking again")]
+    private static partial void LogReleaseNotHonoured(ILogger logger, string serial, string clipId);
+
+    [LoggerMessage(EventId = 1010, Level = LogLevel.Warning,
+        Message = "Bay {BayId}: recorder {Serial} listed {Count} clip(s) but not all it holds; clips it did not list are not taken as gone")]
+    private static partial void LogListingIncomplete(ILogger logger, string bayId, string serial, int count);
+
+    [LoggerMessage(EventId = 1011, Level = LogLevel.Information, Message = "Bay {BayId}: looking at recorder {Serial}'s clips again")]
+    private static partial void LogRecheck(ILogger logger, string bayId, string serial);
+
+    [LoggerMessage(EventId = 1012, Level = LogLevel.Information, Message = "Bay {BayId}: {Serial}/{ClipId} waits for a pull slot ({Slots} in use)")]
+    private static partial void LogWaitingForSlot(ILogger logger, string bayId, string serial, string clipId, int slots);
 }

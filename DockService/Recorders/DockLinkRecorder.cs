@@ -16,7 +16,7 @@ public sealed class DockLinkRecorder(HostSession session) : IDockedRecorder
     public Task<Info> GetInfoAsync(CancellationToken cancellationToken) => session.GetInfoAsync(cancellationToken);
     public Task<TimeSpan> SyncTimeAsync(CancellationToken cancellationToken) => session.SyncTimeAsync(cancellationToken);
     public async Task<Power?> GetPowerAsync(CancellationToken cancellationToken) => await session.GetPowerAsync(cancellationToken).ConfigureAwait(false);
-    public Task<IReadOnlyList<ClipSummary>> ListClipsAsync(CancellationToken cancellationToken) => session.ListClipsAsync(cancellationToken);
+    public Task<ClipListing> ListClipsAsync(CancellationToken cancellationToken) => session.ListClipsAsync(cancellationToken);
     /// <summary>A DockLink recorder states every clip's record-time hash in CLIP_LIST.</summary>
     public Task<byte[]> ReferenceHashAsync(string clipId, CancellationToken cancellationToken) =>
         throw Dock.DeviceProtocol.Errors.DockLinkErrors.InvalidState($"CLIP_LIST gave no sha256 for {clipId}");

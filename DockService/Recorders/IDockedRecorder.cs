@@ -1,4 +1,5 @@
 using Dock.DeviceProtocol.Messages;
+using Dock.DeviceProtocol.Session;
 
 namespace Dock.Service.Recorders;
 
@@ -38,8 +39,8 @@ public interface IDockedRecorder : IAsyncDisposable
     Task<Power?> GetPowerAsync(CancellationToken cancellationToken);
 
     /// <summary>Every clip it holds, each with the reference SHA-256 the pulled bytes must match, or an empty one when
-    /// the driver makes it only on demand (<see cref="ReferenceHashAsync"/>).</summary>
-    Task<IReadOnlyList<ClipSummary>> ListClipsAsync(CancellationToken cancellationToken);
+    /// the driver makes it only on demand (<see cref="ReferenceHashAsync"/>). Incomplete when a bound stopped the listing.</summary>
+    Task<ClipListing> ListClipsAsync(CancellationToken cancellationToken);
 
     /// <summary>The reference SHA-256 of a clip listed without one, made now (just before its pull).</summary>
     Task<byte[]> ReferenceHashAsync(string clipId, CancellationToken cancellationToken);

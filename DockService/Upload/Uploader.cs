@@ -356,7 +356,7 @@ public sealed partial class Uploader
             if (_alerted.TryGetValue(kind, out var last) && now - last < TimeSpan.FromHours(1)) return;
             _alerted[kind] = now;
         }
-        await _catalog.AddAlertAsync(kind, serial, clipId, message, cancellationToken);
+        await _catalog.RaiseAlertAsync(kind, serial, clipId, message, cancellationToken);
         LogAlert(_logger, kind, message);
     }
 

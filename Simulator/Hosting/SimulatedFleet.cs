@@ -36,6 +36,19 @@ public sealed record FleetOptions
 
     /// <summary>Every recorder's battery health (%); null: drawn per recorder.</summary>
     public byte? BatteryHealthPercent { get; init; }
+
+    /// <summary>Every recorder's clock offset when it docks; null: drawn per recorder (±90 s).</summary>
+    public TimeSpan? ClockOffset { get; init; }
+
+    /// <summary>Per recorder, the first N clips carry a wrong record-time hash / a damaged signature.</summary>
+    public int BadHashClips { get; init; }
+    public int BadSignatureClips { get; init; }
+
+    /// <summary>Where each recorder keeps SERIAL.json and releases.jsonl (dock-sim --state-dir); null: nowhere.</summary>
+    public string? StateDirectory { get; init; }
+
+    /// <summary>Faults armed on every recorder once it is made (dock-sim's fault flags).</summary>
+    public Action<RecorderFaults>? Faults { get; init; }
 }
 
 /// <summary>N recorders, each serving DockLink on its own endpoint. Used by dock-sim, the demo and tests.</summary>
@@ -70,7 +83,12 @@ public sealed class SimulatedFleet : IAsyncDisposable
                     TrustedAgencyKeys = options.TrustedAgencyKeys,
                     SignsClips = options.SignsClips,
                     BatteryHealthPercent = options.BatteryHealthPercent,
+                    ClockOffset = options.ClockOffset,
+                    BadHashClips = options.BadHashClips,
+                    BadSignatureClips = options.BadSignatureClips,
+                    StateDirectory = options.StateDirectory,
                 }, time, cancellationToken).ConfigureAwait(false);
+                options.Faults?.Invoke(recorder.Faults);
                 RecorderEndpoint endpoint = options.Transport switch
                 {
                     SimulatedTransport.Serial => new PtyRecorderEndpoint(recorder, options.SessionOptions, time),

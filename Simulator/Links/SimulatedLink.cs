@@ -6,7 +6,7 @@ namespace Dock.Simulator.Links;
 
 /// <summary>
 /// What sits between a simulated recorder and its real transport: a bandwidth cap (USB 2.0 runs at
-/// about 40 MB/s) and the armed "yank the cable at byte N" fault.
+/// about 40 MB/s, a 115,200-baud line about 0.0115) and the armed "yank the cable at byte N" and "go silent at byte N" faults.
 /// </summary>
 public sealed class SimulatedLink(IDockLinkTransport inner, RecorderFaults faults, double? throttleMBps, TimeProvider time)
     : IDockLinkTransport
@@ -14,6 +14,7 @@ public sealed class SimulatedLink(IDockLinkTransport inner, RecorderFaults fault
     private readonly double _bytesPerSecond = throttleMBps is > 0 ? throttleMBps.Value * 1_000_000 : 0;
     private readonly long _start = time.GetTimestamp();
     private long _written;
+    private bool _silent;
 
     public string Endpoint => inner.Endpoint;
 
@@ -29,6 +30,14 @@ public sealed class SimulatedLink(IDockLinkTransport inner, RecorderFaults fault
             var due = TimeSpan.FromSeconds(_written / _bytesPerSecond) - time.GetElapsedTime(_start);
             if (due > TimeSpan.FromMilliseconds(1))
                 await Task.Delay(due, time, cancellationToken).ConfigureAwait(false);
+        }
+        // A stalled link: the recorder goes on serving requests, but nothing it sends arrives until the dock drops the link.
+        if (_silent) return;
+        if (faults.TakeStallBudget(data.Length) is { } quiet)
+        {
+            _silent = true;
+            if (quiet > 0) await inner.WriteAsync(data[..(int)quiet], cancellationToken).ConfigureAwait(false);
+            return;
         }
         if (faults.TakeLinkBudget(data.Length) is { } budget)
         {

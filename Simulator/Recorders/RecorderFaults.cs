@@ -1,25 +1,51 @@
 namespace Dock.Simulator.Recorders;
 
 /// <summary>
-/// Faults a test arms on a recorder. Each one-shot fault fires once and disarms, so the retry that
-/// follows sees a healthy recorder, as after a real glitch.
+/// Faults a test (or `dock-sim`'s fault flags) arms on a recorder. One-shot faults fire once and disarm, so the retry
+/// that follows sees a healthy recorder, as after a real glitch; the others stay until changed.
 /// </summary>
 public sealed class RecorderFaults
 {
     private long _disconnectAfterBytes = -1;
+    private long _stallAfterBytes = -1;
     private long _corruptDataAfterBytes = -1;
+    private long _corruptEvery;
+    private long _corruptCountdown;
+    private long _releaseDelayTicks;
+    private int _stalledReads;
 
-    /// <summary>Cut the link once this many more bytes have been written to it, mid-frame (a yanked cable).</summary>
+    /// <summary>One-shot: cut the link once this many more bytes have been written to it, mid-frame (a yanked cable).</summary>
     public void DisconnectAfter(long bytes) => Interlocked.Exchange(ref _disconnectAfterBytes, bytes);
 
-    /// <summary>Flip one bit of clip data once this many more clip bytes have been served. The frame CRC
+    /// <summary>One-shot: once this many more bytes have been written to the link, the recorder goes silent on it (what
+    /// it sends is lost, as from a stalled USB endpoint) until the dock drops the link; the next link is healthy.</summary>
+    public void StallAfter(long bytes) => Interlocked.Exchange(ref _stallAfterBytes, bytes);
+
+    /// <summary>One-shot: flip one bit of clip data once this many more clip bytes have been served. The frame CRC
     /// is computed after the flip, so only the end-to-end SHA-256 can catch it.</summary>
     public void CorruptDataAfter(long bytes) => Interlocked.Exchange(ref _corruptDataAfterBytes, bytes);
+
+    /// <summary>Lasting: flip one bit of clip data every <paramref name="bytes"/> clip bytes served (0 turns it off): a clip
+    /// longer than that never arrives intact, so the dock quarantines it after its last attempt.</summary>
+    public void CorruptEvery(long bytes)
+    {
+        Interlocked.Exchange(ref _corruptCountdown, bytes);
+        Interlocked.Exchange(ref _corruptEvery, bytes);
+    }
 
     /// <summary>Stop answering READ_CLIP (a stalled device) until cleared.</summary>
     public bool StallReads { get; set; }
 
-    private int _stalledReads;
+    /// <summary>Lasting: answer RELEASE_CLIP with "kept" (deleted = 0) and keep the clip, as a camera with a keep policy does.</summary>
+    public bool KeepOnRelease { get; set; }
+
+    /// <summary>Lasting: after deleting a released clip, wait this long before answering (a slow flash erase), which
+    /// widens the window in which a dock can stop between the deletion and its record of the answer.</summary>
+    public TimeSpan ReleaseDelay
+    {
+        get => TimeSpan.FromTicks(Interlocked.Read(ref _releaseDelayTicks));
+        set => Interlocked.Exchange(ref _releaseDelayTicks, value.Ticks);
+    }
 
     /// <summary>READ_CLIPs that hit the stall: a test waits for this instead of sleeping.</summary>
     public int StalledReads => Volatile.Read(ref _stalledReads);
@@ -28,34 +54,59 @@ public sealed class RecorderFaults
 
     /// <summary>For a write of <paramref name="wanted"/> bytes: null to write it all, or how many bytes to
     /// write before cutting the link (the armed disconnect fires and disarms).</summary>
-    internal long? TakeLinkBudget(int wanted)
+    internal long? TakeLinkBudget(int wanted) => Take(ref _disconnectAfterBytes, wanted);
+
+    /// <summary>For a write of <paramref name="wanted"/> bytes: null to write it all, or how many bytes to write before
+    /// the link goes silent (the armed stall fires and disarms).</summary>
+    internal long? TakeStallBudget(int wanted) => Take(ref _stallAfterBytes, wanted);
+
+    private static long? Take(ref long armed, int wanted)
     {
         while (true)
         {
-            long current = Interlocked.Read(ref _disconnectAfterBytes);
+            long current = Interlocked.Read(ref armed);
             if (current < 0) return null;
             if (current > wanted)
             {
-                if (Interlocked.CompareExchange(ref _disconnectAfterBytes, current - wanted, current) == current) return null;
+                if (Interlocked.CompareExchange(ref armed, current - wanted, current) == current) return null;
                 continue;
             }
-            if (Interlocked.CompareExchange(ref _disconnectAfterBytes, -1, current) == current) return current;
+            if (Interlocked.CompareExchange(ref armed, -1, current) == current) return current;
         }
     }
 
-    /// <summary>Index within a chunk of <paramref name="length"/> bytes to corrupt, or -1.</summary>
-    internal int TakeCorruption(int length)
+    /// <summary>Indexes within a chunk of <paramref name="length"/> bytes to corrupt (none, one, or one per period).</summary>
+    internal IEnumerable<int> TakeCorruptions(int length)
     {
+        var hits = new List<int>();
         while (true)
         {
             long current = Interlocked.Read(ref _corruptDataAfterBytes);
-            if (current < 0) return -1;
+            if (current < 0) break;
             if (current >= length)
             {
-                if (Interlocked.CompareExchange(ref _corruptDataAfterBytes, current - length, current) == current) return -1;
+                if (Interlocked.CompareExchange(ref _corruptDataAfterBytes, current - length, current) == current) break;
                 continue;
             }
-            if (Interlocked.CompareExchange(ref _corruptDataAfterBytes, -1, current) == current) return (int)current;
+            if (Interlocked.CompareExchange(ref _corruptDataAfterBytes, -1, current) == current)
+            {
+                hits.Add((int)current);
+                break;
+            }
         }
+        long every = Interlocked.Read(ref _corruptEvery);
+        if (every > 0)
+        {
+            // One reader per recorder link at a time, so a plain countdown is enough; it only drifts under concurrent links.
+            long left = Interlocked.Read(ref _corruptCountdown);
+            long at = left - 1;
+            while (at < length)
+            {
+                hits.Add((int)at);
+                at += every;
+            }
+            Interlocked.Exchange(ref _corruptCountdown, at - length + 1);
+        }
+        return hits;
     }
 }

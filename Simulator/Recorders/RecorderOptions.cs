@@ -31,6 +31,18 @@ public sealed record RecorderOptions
     /// <summary>The battery's health (capacity left, %); null: drawn from the seed (80–100).</summary>
     public byte? BatteryHealthPercent { get; init; }
 
+    /// <summary>How far its clock is off when it docks; null: drawn from the seed (±90 s).</summary>
+    public TimeSpan? ClockOffset { get; init; }
+
+    /// <summary>Fault injection at record time: the first N clips carry a wrong record-time SHA-256.</summary>
+    public int BadHashClips { get; init; }
+
+    /// <summary>Fault injection at record time: the first N clips carry a damaged record-time signature.</summary>
+    public int BadSignatureClips { get; init; }
+
+    /// <summary>Keep SERIAL.json (the clips it holds) and releases.jsonl here, for an outside observer; null: none.</summary>
+    public string? StateDirectory { get; init; }
+
     /// <summary>Raw public keys of the agencies whose dock endorsements this recorder accepts.</summary>
     public IReadOnlyList<ReadOnlyMemory<byte>> TrustedAgencyKeys { get; init; } = [];
 }

@@ -27,13 +27,21 @@ public sealed class SimulatedRecorder : IRecorderDevice, IDisposable
         _time = time;
         var seed = options.Seed;
         _key = Ed25519Key.FromSeed(DeriveBytes(ref seed, 32));
-        Clock = new RecorderClock(time, TimeSpan.FromSeconds((double)(SyntheticContent.SplitMix64(ref seed) % 180) - 90),
-            driftPpm: 20 + (double)(SyntheticContent.SplitMix64(ref seed) % 40));
+        var drawnOffset = TimeSpan.FromSeconds((double)(SyntheticContent.SplitMix64(ref seed) % 180) - 90);
+        Clock = new RecorderClock(time, options.ClockOffset ?? drawnOffset, driftPpm: 20 + (double)(SyntheticContent.SplitMix64(ref seed) % 40));
         Battery = new Battery(time, 10 + SyntheticContent.SplitMix64(ref seed) % 60, options.FullChargeHours,
             (ushort)(SyntheticContent.SplitMix64(ref seed) % 500), options.BatteryHealthPercent ?? (byte)(80 + SyntheticContent.SplitMix64(ref seed) % 21));
         Credential = new KeyCredential(_key);
         if (options.SignsClips)
             foreach (var clip in clips) clip.Sign(options.Serial, m => _key.Sign(m));
+        // Fault injection at record time: the first N clips carry a wrong hash or a damaged signature.
+        foreach (var clip in clips.Take(options.BadHashClips)) clip.CorruptRecordedHash();
+        foreach (var clip in clips.Take(options.BadSignatureClips)) clip.CorruptSignature();
+        if (options.StateDirectory is { } dir)
+        {
+            State = new RecorderStateFiles(dir);
+            State.Write(options.Serial, ListClips());
+        }
     }
 
     public RecorderOptions Options { get; }
@@ -146,25 +154,65 @@ public sealed class SimulatedRecorder : IRecorderDevice, IDisposable
             await Task.Delay(Timeout.InfiniteTimeSpan, _time, cancellationToken).ConfigureAwait(false);
         }
         int read = await clip.ReadAsync(offset, destination, cancellationToken).ConfigureAwait(false);
-        int corrupt = Faults.TakeCorruption(read);
-        if (corrupt >= 0) destination.Span[corrupt] ^= 0x01;
+        foreach (int corrupt in Faults.TakeCorruptions(read)) destination.Span[corrupt] ^= 0x01;
         Interlocked.Add(ref _bytesServed, read);
         Signal();
         return read;
     }
 
-    public bool Release(string clipId, ReadOnlySpan<byte> sha256)
+    public async ValueTask<bool> ReleaseAsync(string clipId, ReadOnlyMemory<byte> sha256, CancellationToken cancellationToken)
     {
-        lock (_lock)
+        string outcome = "deleted";
+        bool deleted = false;
+        try
         {
-            var clip = _clips.Find(c => c.ClipId == clipId)
-                ?? throw DockLinkErrors.Refuse(ErrorCode.NoSuchClip, $"no clip {clipId}");
-            if (!sha256.SequenceEqual(clip.Sha256))
-                throw DockLinkErrors.Refuse(ErrorCode.HashMismatch, $"{clipId} does not have that SHA-256; not deleted");
-            _clips.Remove(clip);
+            lock (_lock)
+            {
+                var clip = _clips.Find(c => c.ClipId == clipId);
+                if (clip is null)
+                {
+                    outcome = "no-such-clip";
+                    throw DockLinkErrors.Refuse(ErrorCode.NoSuchClip, $"no clip {clipId}");
+                }
+                if (!sha256.Span.SequenceEqual(clip.Sha256))
+                {
+                    outcome = "hash-mismatch";
+                    throw DockLinkErrors.Refuse(ErrorCode.HashMismatch, $"{clipId} does not have that SHA-256; not deleted");
+                }
+                if (Faults.KeepOnRelease) outcome = "kept";
+                else
+                {
+                    _clips.Remove(clip);
+                    deleted = true;
+                }
+            }
         }
-        Signal();
-        return true;
+        finally
+        {
+            // The recorder's own record of what it did, written before it answers (so a dock killed now still shows in it).
+            State?.Released(Serial, clipId, Convert.ToHexStringLower(sha256.Span), outcome, Faults.ReleaseDelay, ListClips());
+            if (deleted) Signal();
+        }
+        if (deleted && Faults.ReleaseDelay > TimeSpan.Zero)
+            await Task.Delay(Faults.ReleaseDelay, _time, cancellationToken).ConfigureAwait(false);
+        return deleted;
+    }
+
+    /// <summary>Where the recorder keeps its state for an outside observer (dock-sim --state-dir), or null.</summary>
+    public RecorderStateFiles? State { get; }
+
+    /// <summary>The camera deletes a clip by itself, without any dock's release (an officer, or loop recording gone wrong):
+    /// what a dock must notice and report as missing.</summary>
+    public bool RemoveClip(string clipId)
+    {
+        bool removed;
+        lock (_lock) removed = _clips.RemoveAll(c => c.ClipId == clipId) > 0;
+        if (removed)
+        {
+            State?.Write(Serial, ListClips());
+            Signal();
+        }
+        return removed;
     }
 
     public void OnLinkChanged(bool connected)

@@ -28,7 +28,7 @@ public sealed class SessionTests : IDisposable
         Assert.Equal(DeviceSessionState.Authenticated, device.State);
         Assert.Equal(recorder.Credential.PublicKey.ToArray(), session.DeviceKey);
 
-        var clips = await session.ListClipsAsync(CancellationToken.None);
+        var clips = (await session.ListClipsAsync(CancellationToken.None)).Clips;
         Assert.Equal(2, clips.Count);
         var (bytes, hash) = await PullAsync(session, clips[0], 0);
         Assert.Equal((long)clips[0].Size, bytes);
@@ -44,7 +44,7 @@ public sealed class SessionTests : IDisposable
     {
         using var recorder = await _keys.RecorderAsync(clips: 1, size: 700_000);
         await using var session = await ConnectAsync(recorder);
-        var clip = (await session.ListClipsAsync(CancellationToken.None))[0];
+        var clip = (await session.ListClipsAsync(CancellationToken.None)).Clips[0];
 
         var (bytes, _) = await PullAsync(session, clip, 123_457);
 
@@ -144,7 +144,7 @@ public sealed class SessionTests : IDisposable
         var (hostLink, deviceLink) = InMemoryTransport.CreatePair();
         _ = new DeviceSession(new TapTransport(deviceLink, flipOneLargeWrite: true), recorder).RunAsync(CancellationToken.None);
         await using var session = await HostSession.OpenAsync(hostLink, _keys.Dock).WaitAsync(Limit);
-        var clip = (await session.ListClipsAsync(CancellationToken.None))[0];
+        var clip = (await session.ListClipsAsync(CancellationToken.None)).Clips[0];
 
         var (bytes, hash) = await PullAsync(session, clip, 0);
 
@@ -204,7 +204,7 @@ public sealed class SessionTests : IDisposable
         endpoint.Start();
 
         await using var session = await HostSession.OpenAsync(SerialTransport.Open(endpoint.DevicePath), _keys.Dock).WaitAsync(Limit);
-        var clips = await session.ListClipsAsync(CancellationToken.None);
+        var clips = (await session.ListClipsAsync(CancellationToken.None)).Clips;
         var (bytes, hash) = await PullAsync(session, clips[1], 0).WaitAsync(Limit);
 
         Assert.Equal(300_001, bytes);

@@ -50,7 +50,7 @@ public sealed class UsbTransportTests : IDisposable
         var (host, device) = FakeBulkPipe.CreatePair();
         var serving = new DeviceSession(new UsbBulkTransport(device), recorder).RunAsync(CancellationToken.None);
         await using var session = await HostSession.OpenAsync(new UsbBulkTransport(host), _keys.Dock).WaitAsync(Limit);
-        var clip = (await session.ListClipsAsync(CancellationToken.None))[0];
+        var clip = (await session.ListClipsAsync(CancellationToken.None)).Clips[0];
         using var hash = Sha256.CreateIncremental();
         long received = 0;
         await session.PullAsync(clip.ClipId, 0, (long)clip.Size, (chunk, _) =>
@@ -72,7 +72,7 @@ public sealed class UsbTransportTests : IDisposable
         var (host, device) = FakeBulkPipe.CreatePair();
         _ = new DeviceSession(new UsbBulkTransport(device), recorder).RunAsync(CancellationToken.None);
         await using var session = await HostSession.OpenAsync(new UsbBulkTransport(host), _keys.Dock).WaitAsync(Limit);
-        var clip = (await session.ListClipsAsync(CancellationToken.None))[0];
+        var clip = (await session.ListClipsAsync(CancellationToken.None)).Clips[0];
         long received = 0;
         var pull = session.PullAsync(clip.ClipId, 0, (long)clip.Size, (chunk, _) =>
         {

@@ -64,6 +64,44 @@ public sealed class CustodyLogTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task CatalogChangeAlongside_CommitsWithItsEntry_OrUndoesOnlyThatEntry()
+    {
+        var log = await CustodyLog.OpenAsync(_catalog, _key, "dock-test", TimeProvider.System, CancellationToken.None);
+        await using (var c = await _catalog.OpenConnectionAsync(CancellationToken.None))
+            await ClipCatalog.ExecAsync(c, null, "CREATE TABLE marks (idx INTEGER PRIMARY KEY);", CancellationToken.None);
+        CustodyLog.CatalogChange mark = (c, tx, e) => ClipCatalog.ExecAsync(c, tx, "INSERT INTO marks(idx) VALUES ($i);", CancellationToken.None, ("$i", e.Index));
+        CustodyLog.CatalogChange failing = (_, _, _) => throw new CatalogException("the change cannot be made");
+
+        static async Task<CustodyEvent?> OrNull(Task<CustodyEvent> append)
+        {
+            try
+            {
+                return await append;
+            }
+            catch (CatalogException)
+            {
+                return null;
+            }
+        }
+        var results = await Task.WhenAll(
+            OrNull(log.AppendAsync(Event(log, "a"), CancellationToken.None, mark)),
+            OrNull(log.AppendAsync(Event(log, "b"), CancellationToken.None, failing)),
+            OrNull(log.AppendAsync(Event(log, "c"), CancellationToken.None, mark)));
+
+        Assert.Null(results[1]); // Its entry was not written ...
+        Assert.Equal([0L, 1L], results.Where(r => r is not null).Select(r => r!.Index).Order()); // ... and left no gap.
+        var marks = new List<long>();
+        await using (var c = await _catalog.OpenConnectionAsync(CancellationToken.None))
+        await using (var command = ClipCatalog.Command(c, null, "SELECT idx FROM marks ORDER BY idx;"))
+        await using (var reader = await command.ExecuteReaderAsync())
+            while (await reader.ReadAsync()) marks.Add(reader.GetInt64(0));
+        Assert.Equal([0L, 1L], marks); // Each written entry's change is there, and only theirs.
+        long entries = 0;
+        await foreach (var _ in CustodyLog.ReadEntriesAsync(_catalog, CancellationToken.None)) entries++;
+        Assert.Equal(2, entries);
+    }
+
+    [Fact]
     public async Task SecondWriter_OnTheSameCatalog_IsCaughtUp_AndReopeningRebuildsTheTree()
     {
         var service = await CustodyLog.OpenAsync(_catalog, _key, "dock-test", TimeProvider.System, CancellationToken.None);

@@ -211,7 +211,7 @@ public sealed class CustodyTests : IAsyncLifetime
             Assert.Equal(
                 [CustodyEventKind.Acquired, CustodyEventKind.HashVerified, CustodyEventKind.SignatureVerified, CustodyEventKind.Stored,
                     CustodyEventKind.HashVerified, CustodyEventKind.Queued, CustodyEventKind.Uploading, CustodyEventKind.Uploaded,
-                    CustodyEventKind.CloudVerified, CustodyEventKind.Released],
+                    CustodyEventKind.CloudVerified, CustodyEventKind.ReleaseRequested, CustodyEventKind.Released],
                 clip.Select(e => e.Kind).Where(k => k != CustodyEventKind.Exported)); // Other tests here export clips.
         }
         Assert.Equal(4, entries.Where(e => e.ClipId is not null).GroupBy(e => (e.RecorderSerial, e.ClipId)).Count());

@@ -120,10 +120,10 @@ public sealed class RecorderTests
         using var recorder = await SimulatedRecorder.CreateAsync(new RecorderOptions { Serial = "DSJ-R-1", ClipCount = 2, MinClipSize = 1000, MaxClipSize = 1000 });
         var clip = recorder.Clips[0];
 
-        Assert.Equal(ErrorCode.HashMismatch, Assert.Throws<DockLinkException>(() => recorder.Release(clip.ClipId, new byte[32])).RemoteCode);
-        Assert.Equal(ErrorCode.NoSuchClip, Assert.Throws<DockLinkException>(() => recorder.Release("nope", clip.Sha256)).RemoteCode);
+        Assert.Equal(ErrorCode.HashMismatch, (await Assert.ThrowsAsync<DockLinkException>(async () => await recorder.ReleaseAsync(clip.ClipId, new byte[32], CancellationToken.None))).RemoteCode);
+        Assert.Equal(ErrorCode.NoSuchClip, (await Assert.ThrowsAsync<DockLinkException>(async () => await recorder.ReleaseAsync("nope", clip.Sha256, CancellationToken.None))).RemoteCode);
         Assert.Equal(2, recorder.Clips.Count);
-        Assert.True(recorder.Release(clip.ClipId, clip.Sha256));
+        Assert.True(await recorder.ReleaseAsync(clip.ClipId, clip.Sha256, CancellationToken.None));
         Assert.Single(recorder.Clips);
     }
 }

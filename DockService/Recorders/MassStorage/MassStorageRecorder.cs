@@ -4,6 +4,7 @@ using Dock.Crypto.Hashing;
 using Dock.DeviceProtocol.CommandChannel;
 using Dock.DeviceProtocol.Errors;
 using Dock.DeviceProtocol.Messages;
+using Dock.DeviceProtocol.Session;
 using Dock.Service.Configuration;
 
 namespace Dock.Service.Recorders.MassStorage;
@@ -34,9 +35,10 @@ public sealed class MassStorageRecorder : IDockedRecorder
     private readonly ConcurrentDictionary<string, LayoutClip> _listed = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string Path, long Size, DateTime Written), byte[]> _hashes = new();
 
+    private readonly int _maxClips;
     private BatteryStatus? _openingBattery;
 
-    private MassStorageRecorder(IRecorderCommandChannel channel, Identification docked, Func<string?> volumeNow, ClipLayout layout,
+    private MassStorageRecorder(IRecorderCommandChannel channel, Identification docked, Func<string?> volumeNow, ClipLayout layout, int maxClips,
         Func<string, string, long, CancellationToken, Task<string?>> knownHash, TimeProvider time)
     {
         _channel = channel;
@@ -45,6 +47,7 @@ public sealed class MassStorageRecorder : IDockedRecorder
         Docked = docked;
         _openingBattery = docked.Battery;
         _layout = layout;
+        _maxClips = maxClips;
         _knownHash = knownHash;
         _time = time;
         _completion = WatchAsync(_watch.Token);
@@ -107,7 +110,7 @@ public sealed class MassStorageRecorder : IDockedRecorder
             }
             id = id with { Volume = volume };
         }
-        return new MassStorageRecorder(channel, id, volumeNow, new ClipLayout(options), knownHash, time);
+        return new MassStorageRecorder(channel, id, volumeNow, new ClipLayout(options), options.MaxClips, knownHash, time);
     }
 
     public Task<Info> GetInfoAsync(CancellationToken cancellationToken)
@@ -150,11 +153,12 @@ public sealed class MassStorageRecorder : IDockedRecorder
     /// <summary>Lists the disk without reading it: a clip the dock has not hashed before is listed with no hash, and is
     /// read for its reference hash just before its pull (<see cref="ReferenceHashAsync"/>), so the pull's read follows
     /// at once (from the page cache, for clips that fit in memory) and the first clip starts without waiting for all.</summary>
-    public async Task<IReadOnlyList<ClipSummary>> ListClipsAsync(CancellationToken cancellationToken)
+    public async Task<ClipListing> ListClipsAsync(CancellationToken cancellationToken)
     {
         var summaries = new List<ClipSummary>();
         _listed.Clear();
-        foreach (var clip in Scan())
+        var scanned = Scan();
+        foreach (var clip in scanned)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var key = (clip.RelativePath, clip.Size, clip.LastWriteUtc);
@@ -168,7 +172,8 @@ public sealed class MassStorageRecorder : IDockedRecorder
             summaries.Add(new ClipSummary(clip.ClipId, (ulong)clip.Size, clip.Start.ToUnixTimeMilliseconds(), clip.End.ToUnixTimeMilliseconds(),
                 clip.Flags, sha));
         }
-        return summaries;
+        // Stopped at MaxClips: files past the bound are left for the next docking, and are not gone.
+        return new ClipListing(summaries, scanned.Count < _maxClips);
     }
 
     /// <summary>The dock's first read of the file. A file that changes while it is read (a recorder still writing it)

@@ -1,0 +1,62 @@
+namespace Dock.Service.Catalog;
+
+/// <summary>
+/// Alerts (R10: key steps raise real-time warnings). One open alert per (kind, recorder, clip): raising it again while it
+/// is open counts a repeat instead of piling up rows, and the code that saw the cause go away resolves it, with the time.
+/// </summary>
+public sealed partial class ClipCatalog
+{
+    private const string AlertColumns = "id, at, kind, recorder_serial, clip_id, message, last_at, repeats, resolved_at, resolution";
+
+    /// <summary>Raises an alert, or refreshes the open one with the same kind and subject. True when it is new.</summary>
+    public async Task<bool> RaiseAlertAsync(string kind, string? serial, string? clipId, string message, CancellationToken cancellationToken)
+    {
+        await using var c = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var now = Now();
+        int refreshed = await ExecAsync(c, null, """
+            UPDATE alerts SET message = $message, last_at = $now, repeats = repeats + 1
+            WHERE resolved_at IS NULL AND kind = $kind AND recorder_serial IS $serial AND clip_id IS $clip;
+            """, cancellationToken, ("$message", message), ("$now", now), ("$kind", kind), ("$serial", serial), ("$clip", clipId))
+            .ConfigureAwait(false);
+        if (refreshed > 0) return false;
+        await ExecAsync(c, null, """
+            INSERT INTO alerts(at, last_at, kind, recorder_serial, clip_id, message) VALUES ($now, $now, $kind, $serial, $clip, $message);
+            """, cancellationToken, ("$now", now), ("$kind", kind), ("$serial", serial), ("$clip", clipId), ("$message", message))
+            .ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>Marks the open alerts of this kind and subject resolved (the cause is gone); returns how many.</summary>
+    public async Task<int> ResolveAlertsAsync(string kind, string? serial, string? clipId, string resolution, CancellationToken cancellationToken)
+    {
+        await using var c = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        return await ExecAsync(c, null, """
+            UPDATE alerts SET resolved_at = $now, resolution = $resolution
+            WHERE resolved_at IS NULL AND kind = $kind AND recorder_serial IS $serial AND clip_id IS $clip;
+            """, cancellationToken, ("$now", Now()), ("$resolution", resolution), ("$kind", kind), ("$serial", serial), ("$clip", clipId))
+            .ConfigureAwait(false);
+    }
+
+    /// <summary>Marks every open alert of this kind resolved, whatever its subject; returns how many.</summary>
+    public async Task<int> ResolveAlertKindAsync(string kind, string resolution, CancellationToken cancellationToken)
+    {
+        await using var c = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        return await ExecAsync(c, null, "UPDATE alerts SET resolved_at = $now, resolution = $resolution WHERE resolved_at IS NULL AND kind = $kind;",
+            cancellationToken, ("$now", Now()), ("$resolution", resolution), ("$kind", kind)).ConfigureAwait(false);
+    }
+
+    /// <summary>Every alert, open and resolved, oldest first.</summary>
+    public async Task<IReadOnlyList<AlertRecord>> ListAlertsAsync(CancellationToken cancellationToken)
+    {
+        await using var c = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = Command(c, null, $"SELECT {AlertColumns} FROM alerts ORDER BY id;");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var rows = new List<AlertRecord>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            rows.Add(new AlertRecord(reader.GetInt64(0), ParseTime(reader.GetString(1)), reader.GetString(2),
+                reader.IsDBNull(3) ? null : reader.GetString(3), reader.IsDBNull(4) ? null : reader.GetString(4), reader.GetString(5),
+                reader.IsDBNull(6) ? ParseTime(reader.GetString(1)) : ParseTime(reader.GetString(6)), reader.GetInt32(7),
+                reader.IsDBNull(8) ? null : ParseTime(reader.GetString(8)), reader.IsDBNull(9) ? null : reader.GetString(9)));
+        return rows;
+    }
+}
