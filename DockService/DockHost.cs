@@ -1,6 +1,7 @@
 using Dock.Service.Bays;
 using Dock.Service.Board;
 using Dock.Service.Configuration;
+using Dock.Service.Hosting;
 using Dock.Service.Ingest;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -35,6 +36,10 @@ public static class DockHost
         builder.Services.AddSingleton<IValidateOptions<DockOptions>>(new DockOptionsValidator { RequireBays = requireBays });
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(activity);
+        builder.Services.AddSingleton<ServiceHealth>();
+        // The host logs a start failure and a failed background service with a full stack trace; `dock run` says those in one
+        // line itself (a configuration error, exit 2; a fatal stop, exit 1 with the reason), and BayMonitor logs fatal errors.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
         // Under systemd: Type=notify readiness and journald log format; under the Windows SCM: a service.
         // Both do nothing when the dock runs in a terminal.
         builder.Services.AddSystemd();

@@ -1,5 +1,7 @@
 using System.CommandLine;
+using Dock.Service.Catalog;
 using Dock.Service.Cli;
+using Dock.Service.Hosting;
 using Dock.Service.Demo;
 
 namespace Dock.Service;
@@ -30,6 +32,28 @@ public static class Program
             await Console.Error.WriteLineAsync("Run 'dock --help' for usage.");
             return ExitCodes.Usage;
         }
-        return await parse.InvokeAsync();
+        try
+        {
+            // Errors a command did not turn into a message itself still get one line, not a stack trace.
+            return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+        }
+        catch (OperationCanceledException)
+        {
+            // Ctrl+C or SIGTERM during a command: it stopped where it was; nothing half-done is left (each step is atomic).
+            await Console.Error.WriteLineAsync("dock: stopped.");
+            return 130;
+        }
+        catch (Exception ex) when (ex is CatalogException || Catalog.ClipCatalog.IsDamage(ex))
+        {
+            var message = ex is CatalogException ? ex.Message : "the catalog is damaged: " + ex.Message + ". Run `dock log verify --data DIR` and see " +
+                "`dock log recover --help`.";
+            await Console.Error.WriteLineAsync($"dock: {message}");
+            return ExitCodes.Usage;
+        }
+        catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or IOException or UnauthorizedAccessException or DataFolderInUseException)
+        {
+            await Console.Error.WriteLineAsync($"dock: {ex.Message}");
+            return ExitCodes.Failed;
+        }
     }
 }

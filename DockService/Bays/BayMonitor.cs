@@ -3,6 +3,7 @@ using Dock.Service.Catalog;
 using Dock.Service.Configuration;
 using Dock.Service.Custody;
 using Dock.Service.Enrolment;
+using Dock.Service.Hosting;
 using Dock.Service.Upload;
 using Dock.Service.Upload.Targets;
 using Dock.Service.Identity;
@@ -18,8 +19,8 @@ namespace Dock.Service.Bays;
 /// The dock's main hosted service: opens the catalog, vault and identity at start (so a broken
 /// set-up fails start-up with a clear message), then runs every bay in parallel.
 /// </summary>
-public sealed partial class BayMonitor(IOptions<DockOptions> options, DockActivity activity, ILoggerFactory loggers, TimeProvider time)
-    : BackgroundService
+public sealed partial class BayMonitor(IOptions<DockOptions> options, DockActivity activity, ServiceHealth health, ILoggerFactory loggers,
+    TimeProvider time) : BackgroundService
 {
     private readonly DockOptions _options = options.Value;
     private readonly ILogger _logger = loggers.CreateLogger<BayMonitor>();
@@ -32,15 +33,19 @@ public sealed partial class BayMonitor(IOptions<DockOptions> options, DockActivi
     private ICloudTarget? _cloud;
     private CloudTargetUri? _cloudUri;
     private Discovery.UeventMonitor? _uevents;
+    private RunLock? _runLock;
 
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
         var paths = DockPaths.From(_options);
-        _catalog = await ClipCatalog.OpenAsync(paths.Catalog, time, cancellationToken).ConfigureAwait(false);
+        // One dock per data folder: a second one would pull and upload everything twice beside the first.
+        _runLock = RunLock.Acquire(paths, "dock run");
+        _catalog = await ClipCatalog.OpenAsync(paths.Catalog, time, cancellationToken, check: true).ConfigureAwait(false);
         _vault = new ClipVault(paths.DataDirectory);
         _identity = DockIdentity.Load(paths, _options.DockId);
         _scheduler = new PullScheduler(_options.MaxConcurrentPulls);
-        var log = await CustodyLog.OpenAsync(_catalog, _identity.SigningKey, _identity.DockId, time, cancellationToken).ConfigureAwait(false);
+        var log = await CustodyLog.OpenAsync(_catalog, CustodyJournal.For(paths), _identity.SigningKey, _identity.DockId,
+            DockKey.OwnPublicKeys(paths, _identity.PublicKey.Span), time, cancellationToken).ConfigureAwait(false);
         _custody = new CustodyTrail(log, _identity, _vault, _catalog);
         _enrolment = new RecorderEnrolment(_catalog, log);
         CloudTargetUri.TryParse(_options.Cloud.Target, out _cloudUri, out _); // Validated at start.
@@ -54,6 +59,8 @@ public sealed partial class BayMonitor(IOptions<DockOptions> options, DockActivi
             throw new IdentityException($"Dock:Cloud:Target {_cloudUri}: {ex.Message}", ex);
         }
         await _catalog.EndOrphanSessionsAsync(cancellationToken).ConfigureAwait(false);
+        var unknown = await VaultAudit.AlertAsync(_vault, _catalog, cancellationToken).ConfigureAwait(false);
+        if (unknown.Files > 0) LogUnknownVaultFiles(_logger, unknown.Files, string.Join(", ", unknown.Examples.Take(10)));
         LogStarting(_logger, _identity.DockId, paths.DataDirectory, _options.Bays.Count);
         await base.StartAsync(cancellationToken).ConfigureAwait(false);
     }
@@ -101,15 +108,39 @@ public sealed partial class BayMonitor(IOptions<DockOptions> options, DockActivi
                 : new DockLinkRecorderSource(endpoint, _identity!, sessionOptions, time);
             var worker = new BayWorker(bay, source, docking, _options, activity, loggers.CreateLogger<BayWorker>(), time,
                 string.IsNullOrEmpty(bay.UsbPort) ? null : hotplug);
-            workers.Add(worker.RunAsync(stoppingToken));
+            workers.Add(GuardAsync($"bay {bay.Id}", worker.RunAsync(stoppingToken), stoppingToken));
         }
-        workers.Add(CheckpointPeriodicallyAsync(stoppingToken));
+        workers.Add(GuardAsync("custody checkpoints", CheckpointPeriodicallyAsync(stoppingToken), stoppingToken));
         if (_cloud is not null)
         {
             var uploader = new Uploader(_catalog!, _vault!, _custody!.Log, _cloud, _cloudUri!, _options.Cloud, activity, loggers.CreateLogger<Uploader>(), time);
-            workers.Add(uploader.RunAsync(stoppingToken));
+            workers.Add(GuardAsync("uploads", uploader.RunAsync(stoppingToken), stoppingToken));
         }
         await Task.WhenAll(workers).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A part of the service that ends with an error stops the whole dock with that error (exit 1 from `dock run`), rather
+    /// than the dock running on without it or stopping as if asked to: a damaged catalog, or a defect no retry mends.
+    /// </summary>
+    private async Task GuardAsync(string part, Task work, CancellationToken stoppingToken)
+    {
+        try
+        {
+            await work.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping.
+        }
+        catch (Exception ex)
+        {
+            var message = ClipCatalog.IsDamage(ex)
+                ? ClipCatalog.Damaged(_catalog!.Path, ex.Message).Message
+                : ex is CatalogDamagedException ? ex.Message : $"{part} failed: {ex.Message}";
+            LogFatal(_logger, ex, part, message);
+            health.Fail(message);
+        }
     }
 
     /// <summary>Signs a checkpoint every interval while the log grows (one per verified clip is made anyway),
@@ -124,10 +155,15 @@ public sealed partial class BayMonitor(IOptions<DockOptions> options, DockActivi
                 try
                 {
                     await _custody!.Log.CheckpointAsync(stoppingToken).ConfigureAwait(false);
+                    if (_custody.Log.JournalProblem is null)
+                        await _catalog!.ResolveAlertKindAsync("custody-journal", "the custody journal is written again", stoppingToken).ConfigureAwait(false);
                 }
-                catch (Exception ex) when (ex is CatalogException or Microsoft.Data.Sqlite.SqliteException or IOException)
+                catch (Exception ex) when (ex is CatalogException or Microsoft.Data.Sqlite.SqliteException or IOException && !ClipCatalog.IsDamage(ex)
+                    && ex is not CatalogDamagedException)
                 {
                     LogCheckpointFailed(_logger, ex);
+                    await _catalog!.RaiseAlertAsync("custody-journal", null, null, $"a custody checkpoint could not be signed and kept: {ex.Message}. " +
+                        "Clips are not released until it can (each release waits for a checkpoint covering the clip).", stoppingToken).ConfigureAwait(false);
                 }
             }
         }
@@ -159,8 +195,15 @@ public sealed partial class BayMonitor(IOptions<DockOptions> options, DockActivi
         _uevents?.Dispose();
         _identity?.Dispose();
         _scheduler?.Dispose();
+        _runLock?.Dispose();
         base.Dispose();
     }
+
+    [LoggerMessage(EventId = 4, Level = LogLevel.Critical, Message = "The dock stops: {Part} failed: {Message}")]
+    private static partial void LogFatal(ILogger logger, Exception error, string part, string message);
+
+    [LoggerMessage(EventId = 5, Level = LogLevel.Warning, Message = "ALERT {Count} clip file(s) in the vault have no record in the catalog: {Examples}")]
+    private static partial void LogUnknownVaultFiles(ILogger logger, int count, string examples);
 
     [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "No USB hotplug events ({Why}); USB bays poll sysfs every {Seconds} s")]
     private static partial void LogNoHotplug(ILogger logger, string why, double seconds);

@@ -48,6 +48,11 @@ public sealed partial class BayWorker(BayOptions bay, IRecorderSource source,
                 var phase = ex.Failure is DockLinkFailure.ConnectionLost ? BayPhase.Empty : BayPhase.Error;
                 activity.SetBay(bay.Id, b => b with { Phase = phase, Message = ex.Message });
             }
+            catch (Exception ex) when (ex is CatalogDamagedException || ClipCatalog.IsDamage(ex))
+            {
+                // A damaged catalog: retrying would only spread the damage. The dock stops (BayMonitor) and says why.
+                throw;
+            }
             catch (Exception ex) when (ex is IOException or CatalogException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
             {
                 // The vault or the catalog failed (disk full, permissions): nothing was released for

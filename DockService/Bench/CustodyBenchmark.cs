@@ -30,7 +30,8 @@ public sealed class CustodyBenchmark(string dataDirectory, int events, long clip
         DemoAgency.EndorseDock(paths);
         using var identity = DockIdentity.Load(paths, null);
         var catalog = await ClipCatalog.OpenAsync(paths.Catalog, TimeProvider.System, cancellationToken);
-        var log = await CustodyLog.OpenAsync(catalog, identity.SigningKey, identity.DockId, TimeProvider.System, cancellationToken);
+        var log = await CustodyLog.OpenAsync(catalog, CustodyJournal.For(paths), identity.SigningKey, identity.DockId,
+            DockKey.OwnPublicKeys(paths, identity.PublicKey.Span), TimeProvider.System, cancellationToken);
 
         // 1. Appends.
         double bare = await BareCommitsPerSecondAsync(Path.Combine(dataDirectory, "bare.db"), 500, cancellationToken);

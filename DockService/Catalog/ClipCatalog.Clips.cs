@@ -67,6 +67,17 @@ public sealed partial class ClipCatalog
         return changed == 1;
     }
 
+    /// <summary>(serial, clip id) of every clip the catalog knows.</summary>
+    public async Task<IReadOnlySet<(string Serial, string ClipId)>> ClipKeysAsync(CancellationToken cancellationToken)
+    {
+        await using var c = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = Command(c, null, "SELECT recorder_serial, clip_id FROM clips;");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var keys = new HashSet<(string, string)>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) keys.Add((reader.GetString(0), reader.GetString(1)));
+        return keys;
+    }
+
     public async Task<ClipRecord?> FindClipAsync(string serial, string clipId, CancellationToken cancellationToken)
     {
         await using var c = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);

@@ -33,13 +33,21 @@ public sealed partial class ClipCatalog
 
     /// <summary>Opens (creating if needed) and migrates the catalog. Throws <see cref="CatalogException"/>
     /// when the file is not a catalog or comes from a newer Dock.</summary>
-    public static async Task<ClipCatalog> OpenAsync(string path, TimeProvider time, CancellationToken cancellationToken)
+    /// <remarks>With <paramref name="check"/> (the service at start) SQLite's quick_check reads the whole file first: a
+    /// damaged catalog stops the start with <see cref="CatalogDamagedException"/> instead of failing later, clip by clip.</remarks>
+    public static async Task<ClipCatalog> OpenAsync(string path, TimeProvider time, CancellationToken cancellationToken, bool check = false)
     {
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!);
         var catalog = new ClipCatalog(path, time);
         try
         {
+            if (check && File.Exists(path) && await catalog.CheckIntegrityAsync(full: false, cancellationToken).ConfigureAwait(false) is { Count: > 0 } problems)
+                throw Damaged(path, string.Join("; ", problems.Take(3)));
             await catalog.MigrateAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (SqliteException ex) when (IsDamage(ex))
+        {
+            throw Damaged(path, ex.Message);
         }
         catch (SqliteException ex)
         {
@@ -47,6 +55,12 @@ public sealed partial class ClipCatalog
         }
         return catalog;
     }
+
+    /// <summary>The message for a damaged catalog: what SQLite found, and what a person does about it.</summary>
+    public static CatalogDamagedException Damaged(string path, string problem) => new(
+        $"The catalog {path} is damaged ({problem}). The dock stops rather than work on it. Keep the file for investigation and stop the " +
+        "dock; then put back catalog.db from a backup (or move it aside to start an empty one) and run `dock log recover --data " +
+        $"{System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))}`: the custody journal beside it restores the custody log and the clip records it speaks for.");
 
     private async Task MigrateAsync(CancellationToken cancellationToken)
     {
@@ -63,6 +77,31 @@ public sealed partial class ClipCatalog
             await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
     }
+
+    /// <summary>
+    /// SQLite's own check of the file: <c>quick_check</c> (pages and b-trees, in about the time of a full read) or, with
+    /// <paramref name="full"/>, <c>integrity_check</c> (indexes too). Returns the problems found, none when it is sound.
+    /// A file too damaged to open reports that as its problem.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> CheckIntegrityAsync(bool full, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var c = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            await using var command = Command(c, null, full ? "PRAGMA integrity_check(20);" : "PRAGMA quick_check(20);");
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            var lines = new List<string>();
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) lines.Add(reader.GetString(0));
+            return lines is ["ok"] ? [] : lines;
+        }
+        catch (SqliteException ex) when (IsDamage(ex))
+        {
+            return [ex.Message];
+        }
+    }
+
+    /// <summary>SQLITE_CORRUPT or SQLITE_NOTADB: the file is damaged, and retrying will not help.</summary>
+    public static bool IsDamage(Exception ex) => ex is SqliteException { SqliteErrorCode: 11 or 26 };
 
     public async Task UpsertBayAsync(string bayId, string endpoint, CancellationToken cancellationToken)
     {
@@ -168,5 +207,8 @@ public sealed partial class ClipCatalog
     internal static string Hex(byte[] hash) => Sha256.ToHex(hash);
 }
 
-/// <summary>The catalog cannot be used: corrupt, locked, or from a newer Dock.</summary>
-public sealed class CatalogException(string message, Exception? inner = null) : Exception(message, inner);
+/// <summary>The catalog cannot be used: corrupt, locked, behind its own custody journal, or from a newer Dock.</summary>
+public class CatalogException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>SQLite reports the catalog file damaged (SQLITE_CORRUPT, SQLITE_NOTADB, or a failed quick_check).</summary>
+public sealed class CatalogDamagedException(string message) : CatalogException(message);

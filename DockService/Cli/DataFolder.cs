@@ -47,7 +47,8 @@ public sealed class DataFolder : IDisposable
             // The dock id the service uses is the endorsed one; an unendorsed dock uses its default id.
             var dockId = DockEndorsement.PeekDockId(paths.EndorsementFile) ?? DockIdentity.DockIdFor(paths, key.PublicKey);
             var catalog = await ClipCatalog.OpenAsync(paths.Catalog, TimeProvider.System, cancellationToken);
-            var log = await CustodyLog.OpenAsync(catalog, key, dockId, TimeProvider.System, cancellationToken);
+            var log = await CustodyLog.OpenAsync(catalog, CustodyJournal.For(paths), key, dockId, DockKey.OwnPublicKeys(paths, key.PublicKey),
+                TimeProvider.System, cancellationToken);
             return new DataFolder(paths, catalog, key, dockId, log);
         }
         catch

@@ -4,6 +4,7 @@ using Dock.Crypto.Keys;
 using Dock.Service.Catalog;
 using Dock.Service.Configuration;
 using Dock.Service.Custody;
+using Dock.Service.Hosting;
 using Dock.Service.Identity;
 
 namespace Dock.Service.Cli;
@@ -135,6 +136,8 @@ public static class KeysCommand
     private static async Task<(string DockId, string Old, string New)> RotateAsync(string? data, string reason, CancellationToken cancellationToken)
     {
         var paths = DataFolder.PathsFor(data);
+        // The running dock holds the key in memory and signs with it: rotate only with the dock stopped.
+        using var running = RunLock.Acquire(paths, "dock keys rotate");
         using var folder = await DataFolder.OpenAsync(data, cancellationToken);
         using var next = Ed25519Key.Generate();
         var oldKey = folder.Key.PublicKey;
@@ -176,7 +179,8 @@ public static class KeysCommand
         {
             return await action();
         }
-        catch (Exception ex) when (ex is IdentityException or CatalogException or IOException or UnauthorizedAccessException or ArgumentException)
+        catch (Exception ex) when (ex is IdentityException or CatalogException or IOException or UnauthorizedAccessException or ArgumentException
+            or DataFolderInUseException)
         {
             return ExitCodes.UsageError("keys", ex.Message);
         }

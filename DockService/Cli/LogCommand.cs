@@ -5,6 +5,7 @@ using Dock.Crypto.Custody;
 using Dock.Crypto.Keys;
 using Dock.Service.Catalog;
 using Dock.Service.Custody;
+using Dock.Service.Hosting;
 using Dock.Service.Identity;
 
 namespace Dock.Service.Cli;
@@ -70,6 +71,8 @@ public static class LogCommand
             List<byte[]> entries;
             List<string> notes;
             bool trusted = keys.Count > 0;
+            var precheck = new List<VerifyStep>();
+            VerifyOutcome? failure = null;
             try
             {
                 if (parse.GetValue(source) is { } exportDir)
@@ -79,12 +82,44 @@ public static class LogCommand
                 }
                 else
                 {
-                    using var folder = await DataFolder.OpenAsync(parse.GetValue(data2), cancellationToken);
+                    // The dock's own log: the catalog is checked first (SQLite integrity_check), then its entries and checkpoints
+                    // are read from one snapshot, and the checkpoints kept outside it (journal, checkpoint file) are checked too,
+                    // so a damaged or rolled-back catalog does not pass.
+                    var paths = DataFolder.PathsFor(parse.GetValue(data2));
+                    if (!File.Exists(paths.Catalog)) return ExitCodes.UsageError("log", $"No catalog at {paths.Catalog}: pass --data with a dock's data folder.");
+                    using var key = DockKey.Load(paths, create: false);
+                    ClipCatalog? catalog = null;
+                    IReadOnlyList<string> damage;
+                    try
+                    {
+                        catalog = await ClipCatalog.OpenAsync(paths.Catalog, TimeProvider.System, cancellationToken);
+                        damage = await catalog.CheckIntegrityAsync(full: true, cancellationToken);
+                    }
+                    catch (CatalogDamagedException ex)
+                    {
+                        damage = [ex.Message];
+                    }
+                    precheck.Add(new VerifyStep("catalog integrity", damage.Count == 0, damage.Count == 0
+                        ? $"SQLite integrity_check of {paths.Catalog}: ok"
+                        : $"SQLite integrity_check of {paths.Catalog}: {string.Join("; ", damage.Take(3))}"));
+                    if (damage.Count > 0) failure = VerifyOutcome.Malformed;
                     entries = [];
-                    await foreach (var (_, entry, _) in CustodyLog.ReadEntriesAsync(folder.Catalog, cancellationToken)) entries.Add(entry);
-                    notes = [.. (await CustodyLog.ReadCheckpointsAsync(folder.Catalog, cancellationToken)).Select(c => c.Note)];
-                    // The dock's own key file is what this operator trusts for their own dock.
-                    keys.Add(folder.Key.PublicKey);
+                    notes = [];
+                    if (damage.Count == 0)
+                    {
+                        var (logEntries, checkpoints) = await CustodyLog.ReadSnapshotAsync(catalog!, cancellationToken);
+                        entries = [.. logEntries];
+                        notes = [.. checkpoints.Select(c => c.Note)];
+                        var journal = CustodyJournal.For(paths);
+                        foreach (var kept in new[] { File.Exists(journal.JournalPath) ? OutsideCheckpoint(journal) : null, journal.ReadCheckpointFile() })
+                        {
+                            if (kept is null || notes.Contains(kept)) continue;
+                            notes.Add(kept);
+                            precheck.Add(new VerifyStep("outside checkpoint", true, $"the checkpoint kept in {journal.Directory} is checked too (the catalog lacks it)"));
+                        }
+                    }
+                    // The dock's own key files are what this operator trusts for their own dock.
+                    keys.AddRange(DockKey.OwnPublicKeys(paths, key.PublicKey));
                     trusted = true;
                 }
             }
@@ -92,7 +127,12 @@ public static class LogCommand
             {
                 return ExitCodes.UsageError("log", ex.Message);
             }
-            var report = LogVerifier.Verify(entries, notes, keys, trusted);
+            var verified = LogVerifier.Verify(entries, notes, keys, trusted);
+            var report = verified with
+            {
+                Outcome = failure ?? verified.Outcome,
+                Steps = [.. precheck, .. (failure is null ? verified.Steps : [])],
+            };
             if (parse.GetValue(json))
             {
                 Console.WriteLine(JsonSerializer.Serialize(new
@@ -125,10 +165,64 @@ public static class LogCommand
             }
         });
 
+        var data4 = CliOptions.Data();
+        var recover = new Command("recover", "After the catalog lost changes it had committed (the dock refuses to start and says so): put back " +
+            "the custody entries and checkpoints from the custody journal, checked against every checkpoint this dock signed, and bring the " +
+            "clip records forward to what they say. Run with the dock stopped.") { data4 };
+        recover.SetAction(async (parse, cancellationToken) =>
+        {
+            try
+            {
+                var paths = DataFolder.PathsFor(parse.GetValue(data4));
+                if (!File.Exists(paths.Catalog) && !File.Exists(CustodyJournal.For(paths).JournalPath))
+                    return ExitCodes.UsageError("log", $"No catalog and no custody journal in {paths.DataDirectory}: pass --data with a dock's data folder.");
+                using var running = RunLock.Acquire(paths, "dock log recover");
+                using var key = DockKey.Load(paths, create: false);
+                var dockId = DockEndorsement.PeekDockId(paths.EndorsementFile) ?? DockIdentity.DockIdFor(paths, key.PublicKey);
+                var catalog = await ClipCatalog.OpenAsync(paths.Catalog, TimeProvider.System, cancellationToken, check: true);
+                var report = await CustodyRecovery.RecoverAsync(catalog, CustodyJournal.For(paths), new Vault.ClipVault(paths.DataDirectory),
+                    CustodyLog.OriginFor(dockId), DockKey.OwnPublicKeys(paths, key.PublicKey), cancellationToken);
+                Console.WriteLine(report.EntriesRestored == 0 && report.CheckpointsRestored == 0
+                    ? $"Nothing to recover: the catalog holds all {report.EntriesNow} custody entries, and every checkpoint kept outside it matches them."
+                    : $"Recovered: {report.EntriesRestored} custody entries (the catalog had {report.EntriesBefore}, now {report.EntriesNow}) and " +
+                      $"{report.CheckpointsRestored} checkpoint(s) from the custody journal; every checkpoint this dock signed (up to {report.LatestCheckpointSize} entries) matches.");
+                foreach (var change in report.ClipChanges) Console.WriteLine($"  {change}");
+                if (report.EntriesRestored > 0)
+                    Console.WriteLine("Other records the catalog lost (battery samples, docking sessions, upload progress) are not in the custody log; the dock " +
+                        "rebuilds what it needs as recorders dock and uploads resume. Vault files the catalog does not know are listed as an alert at start.");
+                return ExitCodes.Ok;
+            }
+            catch (UnrecoverableLogException ex)
+            {
+                await Console.Error.WriteLineAsync($"dock log recover: {ex.Message}");
+                return ExitCodes.Failed;
+            }
+            catch (Exception ex) when (ex is IdentityException or CatalogException or InvalidDataException or IOException or UnauthorizedAccessException
+                or DataFolderInUseException)
+            {
+                return ExitCodes.UsageError("log", ex.Message);
+            }
+        });
+
         log.Subcommands.Add(export);
         log.Subcommands.Add(verify);
         log.Subcommands.Add(checkpoint);
+        log.Subcommands.Add(recover);
         return log;
+    }
+
+    /// <summary>The latest checkpoint note in the custody journal (read without taking its lock: verification only reads).</summary>
+    private static string? OutsideCheckpoint(CustodyJournal journal)
+    {
+        try
+        {
+            journal.Refresh(fromStart: true);
+            return journal.LatestCheckpoint;
+        }
+        catch (Exception ex) when (ex is CustodyJournalException or IOException)
+        {
+            return null;
+        }
     }
 
     private static async Task<(long Entries, int Notes)> WriteExportAsync(DataFolder folder, string target, CancellationToken cancellationToken)
@@ -137,13 +231,14 @@ public static class LogCommand
         var checkpointsDir = Path.Combine(target, "checkpoints");
         Directory.CreateDirectory(entriesDir);
         Directory.CreateDirectory(checkpointsDir);
+        // One snapshot: a running dock appends meanwhile, and a checkpoint read later could cover entries read earlier's future.
+        var (entries, notes) = await CustodyLog.ReadSnapshotAsync(folder.Catalog, cancellationToken);
         long count = 0;
-        await foreach (var (index, entry, _) in CustodyLog.ReadEntriesAsync(folder.Catalog, cancellationToken))
+        foreach (var entry in entries)
         {
-            await File.WriteAllBytesAsync(Path.Combine(entriesDir, LogVerifier.EntryFileName(index)), entry, cancellationToken);
+            await File.WriteAllBytesAsync(Path.Combine(entriesDir, LogVerifier.EntryFileName(count)), entry, cancellationToken);
             count++;
         }
-        var notes = await CustodyLog.ReadCheckpointsAsync(folder.Catalog, cancellationToken);
         for (int i = 0; i < notes.Count; i++)
             await File.WriteAllTextAsync(Path.Combine(checkpointsDir, $"{LogVerifier.EntryFileName(notes[i].Size)}-{i:D6}"), notes[i].Note, cancellationToken);
         if (notes.Count > 0) await File.WriteAllTextAsync(Path.Combine(target, "checkpoint"), notes[^1].Note, cancellationToken);

@@ -1,8 +1,10 @@
 using System.CommandLine;
 using Dock.Crypto.Keys;
 using Dock.Service.Catalog;
+using Dock.Service.Hosting;
 using Dock.Service.Identity;
 using Dock.Service.Ingest;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
@@ -32,11 +34,25 @@ public static class RunCommand
         return command;
     }
 
-    /// <summary>Starts a host, mapping set-up failures to a clear message and exit code 2; then runs until stopped.</summary>
+    /// <summary>Starts a host, mapping set-up failures to a clear message and exit code 2; then runs until stopped: exit 0
+    /// when asked to stop, 1 with the reason when the dock stopped on its own (a damaged catalog, a failed part).</summary>
     public static async Task<int> RunHostAsync(IHost host, CancellationToken cancellationToken)
     {
-        if (!await TryStartAsync(host, cancellationToken)) return ExitCodes.Usage;
+        try
+        {
+            if (!await TryStartAsync(host, cancellationToken)) return ExitCodes.Usage;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Asked to stop (SIGTERM, Ctrl+C) while still starting: a clean stop.
+            return ExitCodes.Ok;
+        }
         await host.WaitForShutdownAsync(cancellationToken);
+        if (host.Services.GetRequiredService<ServiceHealth>().Failure is { } failure)
+        {
+            await Console.Error.WriteLineAsync($"dock: stopped: {failure}");
+            return ExitCodes.Failed;
+        }
         return ExitCodes.Ok;
     }
 
@@ -57,7 +73,8 @@ public static class RunCommand
             // Binding failures ("Failed to convert configuration value at 'Dock:…'") name the key.
             await Console.Error.WriteLineAsync($"dock: the configuration is not valid: {ex.Message}");
         }
-        catch (Exception ex) when (ex is IdentityException or CatalogException or InvalidDataException or UnauthorizedAccessException or IOException)
+        catch (Exception ex) when (ex is IdentityException or CatalogException or InvalidDataException or UnauthorizedAccessException or IOException
+            or DataFolderInUseException)
         {
             await Console.Error.WriteLineAsync($"dock: cannot start: {ex.Message}");
         }

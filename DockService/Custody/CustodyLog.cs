@@ -13,19 +13,23 @@ namespace Dock.Service.Custody;
 /// to by checkpoints signed with the dock key as C2SP signed notes.
 /// The tree is kept in memory (about two hashes per entry: ~13 MB per 100,000 events) so that each
 /// checkpoint and proof costs O(log² n), not a rehash of the log.
+/// Every entry and checkpoint is also appended to the <see cref="CustodyJournal"/> outside the catalog before the
+/// append returns, so a catalog that loses committed transactions is caught at open instead of forking the log.
 /// </summary>
 public sealed class CustodyLog
 {
     private readonly ClipCatalog _catalog;
+    private readonly CustodyJournal _journal;
     private readonly Ed25519Key _key;
     private readonly TimeProvider _time;
     private readonly SemaphoreSlim _lock = new(1, 1);
     private readonly MerkleLevels _leaves;
     private readonly System.Collections.Concurrent.ConcurrentQueue<PendingAppend> _queue = new();
 
-    private CustodyLog(ClipCatalog catalog, Ed25519Key key, string dockId, TimeProvider time, MerkleLevels leaves)
+    private CustodyLog(ClipCatalog catalog, CustodyJournal journal, Ed25519Key key, string dockId, TimeProvider time, MerkleLevels leaves)
     {
         _catalog = catalog;
+        _journal = journal;
         _key = key;
         _time = time;
         _leaves = leaves;
@@ -43,21 +47,95 @@ public sealed class CustodyLog
         get { lock (_leaves) return _leaves.Size; }
     }
 
+    /// <summary>Why the last journal append failed (it is retried with the next append), or null.</summary>
+    public string? JournalProblem { get; private set; }
+
     public static string OriginFor(string dockId) => $"dock/{dockId}";
 
-    public static async Task<CustodyLog> OpenAsync(ClipCatalog catalog, Ed25519Key key, string dockId, TimeProvider time, CancellationToken cancellationToken)
+    /// <summary>
+    /// Opens the log, after checking the catalog against the journal and the latest checkpoint kept outside it
+    /// (custody-log-v1.md §4.1). A catalog behind either refuses to open (<see cref="CustodyLogBehindException"/>, whose
+    /// message names `dock log recover`); a journal behind the catalog (a crash between the two writes, or a dock from
+    /// before the journal) is brought up to date from the catalog. <paramref name="checkpointKeys"/> are the dock's
+    /// current and retired public keys: the outside checkpoint must be signed by one of them.
+    /// </summary>
+    public static async Task<CustodyLog> OpenAsync(ClipCatalog catalog, CustodyJournal journal, Ed25519Key key, string dockId,
+        IReadOnlyList<byte[]> checkpointKeys, TimeProvider time, CancellationToken cancellationToken)
     {
         var leaves = new MerkleLevels();
-        await using var c = await catalog.OpenConnectionAsync(cancellationToken);
-        await using var command = ClipCatalog.Command(c, null, "SELECT idx, leaf_hash FROM custody_entries ORDER BY idx;");
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
+        using (await journal.LockAsync(cancellationToken))
         {
-            if (reader.GetInt64(0) != leaves.Size)
-                throw new CatalogException($"The custody log in {catalog.Path} has a gap at index {leaves.Size}: it was altered outside Dock.");
-            leaves.Append((byte[])reader.GetValue(1));
+            var journaled = journal.Refresh(fromStart: true).Where(r => r.IsEntry).ToList();
+            await using var c = await catalog.OpenConnectionAsync(cancellationToken);
+            await using (var command = ClipCatalog.Command(c, null, "SELECT idx, leaf_hash FROM custody_entries ORDER BY idx;"))
+            await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+            {
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    if (reader.GetInt64(0) != leaves.Size)
+                        throw new CatalogException($"The custody log in {catalog.Path} has a gap at index {leaves.Size}: it was altered outside Dock.");
+                    var leaf = (byte[])reader.GetValue(1);
+                    if (leaves.Size < journaled.Count && !CustodyJournal.LeafHash(journaled[(int)leaves.Size]).AsSpan().SequenceEqual(leaf))
+                        throw new CatalogException($"Custody entry {leaves.Size} in the catalog {catalog.Path} differs from the same entry in {journal.JournalPath}: " +
+                            "one of them was altered outside Dock. The dock will not start; keep both files for investigation.");
+                    leaves.Append(leaf);
+                }
+            }
+            var origin = OriginFor(dockId);
+            var outside = LatestOutsideCheckpoint(journal, origin, checkpointKeys);
+            bool signedBeyond = outside is { } o && o.Checkpoint.Size > leaves.Size;
+            bool otherRoot = outside is { } p && !signedBeyond && !leaves.Root(p.Checkpoint.Size).AsSpan().SequenceEqual(p.Checkpoint.RootHash);
+            if (journal.EntryCount > leaves.Size || signedBeyond || otherRoot)
+                throw new CustodyLogBehindException(Behind(catalog, journal, leaves.Size, outside?.Checkpoint, otherRoot));
+            if (journal.EntryCount < leaves.Size)
+            {
+                // The journal lags the catalog (a crash between the catalog commit and the journal write, or a dock from before
+                // the journal): copy the missing entries over.
+                journal.AppendEntries(await ReadEntryRangeAsync(c, journal.EntryCount, leaves.Size, cancellationToken));
+            }
+            // Keep the catalog's and the journal's latest checkpoint in step: each may miss the last one after a crash.
+            var inCatalog = await ReadCheckpointsAsync(c, cancellationToken);
+            if (outside is { } kept && !inCatalog.Any(n => n.Note == kept.Note))
+                await InsertCheckpointAsync(catalog, c, kept.Note, kept.Checkpoint.Size, kept.KeyId, cancellationToken);
+            if (inCatalog.Count > 0 && (outside is null || inCatalog[^1].Size > outside.Value.Checkpoint.Size) && journal.LatestCheckpoint != inCatalog[^1].Note)
+                journal.AppendCheckpoint(inCatalog[^1].Note);
         }
-        return new CustodyLog(catalog, key, dockId, time, leaves);
+        return new CustodyLog(catalog, journal, key, dockId, time, leaves);
+    }
+
+    private static string Behind(ClipCatalog catalog, CustodyJournal journal, long inCatalog, Checkpoint? signed, bool otherRoot)
+    {
+        var data = Path.GetDirectoryName(journal.Directory)!;
+        var facts = string.Join("; ", new[]
+        {
+            journal.EntryCount > inCatalog ? $"the journal {journal.JournalPath} holds {journal.EntryCount}" : "",
+            signed is { } s && s.Size > inCatalog ? $"this dock signed a checkpoint of {s.Size} entries" : "",
+            otherRoot ? $"this dock signed a checkpoint of its first {signed!.Size} entries whose root they no longer have" : "",
+        }.Where(f => f.Length > 0));
+        return $"The catalog {catalog.Path} is behind the dock's own custody record: it holds {inCatalog} custody entries, but {facts}. " +
+            "The catalog lost changes it had committed (its write-ahead log catalog.db-wal was deleted or cut short, or an older copy was put back). " +
+            "The dock will not run on it: it would sign a second, different root for a log it already published. " +
+            $"Keep the dock stopped and run: dock log recover --data {data}";
+    }
+
+    /// <summary>The newest checkpoint kept outside the catalog (journal or checkpoint file) that this dock signed.</summary>
+    private static (Checkpoint Checkpoint, string Note, string KeyId)? LatestOutsideCheckpoint(CustodyJournal journal, string origin,
+        IReadOnlyList<byte[]> keys)
+    {
+        (Checkpoint, string, string)? best = null;
+        foreach (var note in new[] { journal.LatestCheckpoint, journal.ReadCheckpointFile() })
+        {
+            if (note is null) continue;
+            if (!note.StartsWith(origin + "\n", StringComparison.Ordinal))
+                throw new CatalogException($"The checkpoint kept in {journal.Directory} is for '{note.Split('\n')[0]}', not this dock's '{origin}': " +
+                    "this data folder belongs to another dock id (was Dock:DockId changed?). Put the old id back, or use a new data folder.");
+            var signer = keys.FirstOrDefault(k => SignedNote.TryOpen(note, origin, k, out _, out _));
+            if (signer is null || !SignedNote.TryOpen(note, origin, signer, out var text, out _) || !Checkpoint.TryParse(text, out var checkpoint, out _))
+                throw new CatalogException($"The checkpoint kept in {journal.Directory} is not signed by this dock's key (nor a retired one in keys/retired/): " +
+                    "was the key file replaced? The dock will not start until the key matches its custody record.");
+            if (best is null || checkpoint.Size > best.Value.Item1.Size) best = (checkpoint, note, Ed25519Key.Fingerprint(signer));
+        }
+        return best;
     }
 
     /// <summary>
@@ -96,73 +174,119 @@ public sealed class CustodyLog
         return await pending.Completion.Task;
     }
 
-    /// <summary>Writes everything queued (up to <see cref="MaxBatch"/>) in one transaction. Called under the lock.</summary>
+    /// <summary>Writes everything queued (up to <see cref="MaxBatch"/>) in one transaction, then to the journal. Called under the lock.</summary>
     private async Task CommitQueuedAsync()
     {
         var batch = new List<PendingAppend>();
         while (batch.Count < MaxBatch && _queue.TryDequeue(out var next))
             if (next.TryClaim()) batch.Add(next);
         if (batch.Count == 0) return;
-        var written = new List<(PendingAppend Pending, CustodyEvent Entry, byte[] Leaf)>(batch.Count);
+        var written = new List<(PendingAppend Pending, CustodyEvent Entry, byte[] Bytes, byte[] Leaf)>(batch.Count);
+        IDisposable? journalLock = null;
         try
         {
+            // The journal lock spans the catalog commit and the journal write, so every process journals in index order.
+            journalLock = await _journal.LockAsync(CancellationToken.None);
+            _journal.Refresh();
             await using var c = await _catalog.OpenConnectionAsync(CancellationToken.None);
-            await using var tx = (SqliteTransaction)await c.BeginTransactionAsync(CancellationToken.None);
-            await CatchUpAsync(c, tx, CancellationToken.None);
-            long index = Size;
-            var now = _time.GetUtcNow();
-            foreach (var pending in batch)
+            await using (var tx = (SqliteTransaction)await c.BeginTransactionAsync(CancellationToken.None))
             {
-                CustodyEvent entry;
-                byte[] bytes;
-                try
+                await CatchUpAsync(c, tx, CancellationToken.None);
+                long index = Size;
+                var now = _time.GetUtcNow();
+                foreach (var pending in batch)
                 {
-                    entry = pending.Make(index, now);
-                    if (entry.Index != index || entry.DockId != DockId) throw new ArgumentException("A custody event must carry the next index and this dock's id.");
-                    bytes = entry.ToBytes();
-                }
-                catch (ArgumentException ex)
-                {
-                    pending.Completion.TrySetException(ex); // This event is malformed; the others are not.
-                    continue;
-                }
-                var leaf = MerkleTree.LeafHash(bytes);
-                if (pending.Alongside is null)
-                {
-                    await ClipCatalog.ExecAsync(c, tx, "INSERT INTO custody_entries(idx, entry, leaf_hash) VALUES ($idx, $entry, $leaf);",
-                        CancellationToken.None, ("$idx", index), ("$entry", bytes), ("$leaf", leaf));
-                }
-                else
-                {
-                    // A savepoint per entry with a catalog change: if the change fails, only that entry is undone.
-                    await ClipCatalog.ExecAsync(c, tx, "SAVEPOINT entry;", CancellationToken.None);
+                    CustodyEvent entry;
+                    byte[] bytes;
                     try
                     {
-                        await ClipCatalog.ExecAsync(c, tx, "INSERT INTO custody_entries(idx, entry, leaf_hash) VALUES ($idx, $entry, $leaf);",
-                            CancellationToken.None, ("$idx", index), ("$entry", bytes), ("$leaf", leaf));
-                        await pending.Alongside(c, tx, entry);
-                        await ClipCatalog.ExecAsync(c, tx, "RELEASE entry;", CancellationToken.None);
+                        entry = pending.Make(index, now);
+                        if (entry.Index != index || entry.DockId != DockId) throw new ArgumentException("A custody event must carry the next index and this dock's id.");
+                        bytes = entry.ToBytes();
                     }
-                    catch (Exception ex) when (ex is CatalogException or SqliteException)
+                    catch (ArgumentException ex)
                     {
-                        await ClipCatalog.ExecAsync(c, tx, "ROLLBACK TO entry; RELEASE entry;", CancellationToken.None);
-                        pending.Completion.TrySetException(ex);
+                        pending.Completion.TrySetException(ex); // This event is malformed; the others are not.
                         continue;
                     }
+                    var leaf = MerkleTree.LeafHash(bytes);
+                    if (pending.Alongside is null)
+                    {
+                        await InsertEntryAsync(c, tx, index, bytes, leaf);
+                    }
+                    else
+                    {
+                        // A savepoint per entry with a catalog change: if the change fails, only that entry is undone.
+                        await ClipCatalog.ExecAsync(c, tx, "SAVEPOINT entry;", CancellationToken.None);
+                        try
+                        {
+                            await InsertEntryAsync(c, tx, index, bytes, leaf);
+                            await pending.Alongside(c, tx, entry);
+                            await ClipCatalog.ExecAsync(c, tx, "RELEASE entry;", CancellationToken.None);
+                        }
+                        catch (Exception ex) when (ex is CatalogException or SqliteException)
+                        {
+                            await ClipCatalog.ExecAsync(c, tx, "ROLLBACK TO entry; RELEASE entry;", CancellationToken.None);
+                            pending.Completion.TrySetException(ex);
+                            continue;
+                        }
+                    }
+                    written.Add((pending, entry, bytes, leaf));
+                    index++;
                 }
-                written.Add((pending, entry, leaf));
-                index++;
+                await tx.CommitAsync(CancellationToken.None);
             }
-            await tx.CommitAsync(CancellationToken.None);
+            lock (_leaves)
+                foreach (var (_, _, _, leaf) in written) _leaves.Append(leaf);
+            await SyncJournalAsync(c, [.. written.Select(w => (w.Entry.Index, w.Bytes))]);
         }
         catch (Exception ex)
         {
             foreach (var pending in batch) pending.Completion.TrySetException(ex);
             return;
         }
-        lock (_leaves)
-            foreach (var (_, _, leaf) in written) _leaves.Append(leaf);
-        foreach (var (pending, entry, _) in written) pending.Completion.TrySetResult(entry);
+        finally
+        {
+            journalLock?.Dispose();
+        }
+        foreach (var (pending, entry, _, _) in written) pending.Completion.TrySetResult(entry);
+    }
+
+    private static Task InsertEntryAsync(SqliteConnection c, SqliteTransaction tx, long index, byte[] bytes, byte[] leaf) =>
+        ClipCatalog.ExecAsync(c, tx, "INSERT INTO custody_entries(idx, entry, leaf_hash) VALUES ($idx, $entry, $leaf);",
+            CancellationToken.None, ("$idx", index), ("$entry", bytes), ("$leaf", leaf));
+
+    /// <summary>
+    /// Brings the journal up to the catalog's committed entries (under the journal lock, after the commit): this batch's
+    /// entries, and any another process committed but did not journal (it crashed in between). A failed journal write
+    /// does not undo the commit: the entries are durable in the catalog, and the next append or open retries the journal.
+    /// </summary>
+    private async Task SyncJournalAsync(SqliteConnection c, IReadOnlyList<(long Index, byte[] Bytes)> batch)
+    {
+        try
+        {
+            long from = _journal.EntryCount, to = Size;
+            if (from >= to) return;
+            long batchStart = batch.Count > 0 ? batch[0].Index : to;
+            var entries = from < batchStart ? await ReadEntryRangeAsync(c, from, batchStart, CancellationToken.None) : [];
+            entries.AddRange(batch.Where(b => b.Index >= from));
+            _journal.AppendEntries(entries);
+            JournalProblem = null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            JournalProblem = $"cannot write the custody journal {_journal.JournalPath}: {ex.Message}";
+        }
+    }
+
+    private static async Task<List<(long Index, byte[] Bytes)>> ReadEntryRangeAsync(SqliteConnection c, long from, long to, CancellationToken cancellationToken)
+    {
+        var entries = new List<(long, byte[])>();
+        await using var command = ClipCatalog.Command(c, null, "SELECT idx, entry FROM custody_entries WHERE idx >= $from AND idx < $to ORDER BY idx;",
+            ("$from", from), ("$to", to));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken)) entries.Add((reader.GetInt64(0), (byte[])reader.GetValue(1)));
+        return entries;
     }
 
     private const int MaxBatch = 256;
@@ -195,12 +319,18 @@ public sealed class CustodyLog
         }
     }
 
-    /// <summary>Signs a checkpoint of the whole log now (or returns the existing one for this size).</summary>
+    /// <summary>
+    /// Signs a checkpoint of the whole log now (or returns the existing one for this size). The note is in the journal
+    /// and DATA/custody/checkpoint (fsynced) before it is stored in the catalog and returned, so no checkpoint is ever
+    /// published that a catalog rollback could make the dock contradict.
+    /// </summary>
     public async Task<(Checkpoint Checkpoint, string Note)> CheckpointAsync(CancellationToken cancellationToken)
     {
         await _lock.WaitAsync(cancellationToken);
         try
         {
+            using var journalLock = await _journal.LockAsync(cancellationToken);
+            _journal.Refresh();
             await using var c = await _catalog.OpenConnectionAsync(cancellationToken);
             await CatchUpAsync(c, null, cancellationToken);
             long size = Size;
@@ -216,8 +346,11 @@ public sealed class CustodyLog
             lock (_leaves) root = _leaves.Root(size);
             var checkpoint = new Checkpoint(Origin, size, root);
             var note = SignedNote.Sign(checkpoint.ToText(), Origin, _key);
-            await ClipCatalog.ExecAsync(c, null, "INSERT INTO custody_checkpoints(size, key_id, note, at) VALUES ($size, $key, $note, $at);", cancellationToken,
-                ("$size", checkpoint.Size), ("$key", keyId), ("$note", note), ("$at", _catalog.Now()));
+            // The journal must hold every entry the checkpoint covers before the checkpoint itself.
+            await SyncJournalAsync(c, []);
+            if (_journal.EntryCount < size) throw new IOException(JournalProblem ?? $"the custody journal lags the catalog ({_journal.EntryCount} of {size} entries)");
+            _journal.AppendCheckpoint(note);
+            await InsertCheckpointAsync(_catalog, c, note, size, keyId, cancellationToken);
             return (checkpoint, note);
         }
         finally
@@ -225,6 +358,10 @@ public sealed class CustodyLog
             _lock.Release();
         }
     }
+
+    private static Task InsertCheckpointAsync(ClipCatalog catalog, SqliteConnection c, string note, long size, string keyId, CancellationToken cancellationToken) =>
+        ClipCatalog.ExecAsync(c, null, "INSERT OR IGNORE INTO custody_checkpoints(size, key_id, note, at) VALUES ($size, $key, $note, $at);", cancellationToken,
+            ("$size", size), ("$key", keyId), ("$note", note), ("$at", catalog.Now()));
 
     public IReadOnlyList<byte[]> InclusionProof(long index, long size)
     {
@@ -247,6 +384,32 @@ public sealed class CustodyLog
             yield return (reader.GetInt64(0), (byte[])reader.GetValue(1), (byte[])reader.GetValue(2));
     }
 
+    /// <summary>
+    /// Every entry and every checkpoint as of one moment: both are read in one read transaction, so no checkpoint in the
+    /// result covers entries the result does not hold (a log export beside a running dock).
+    /// </summary>
+    public static async Task<(IReadOnlyList<byte[]> Entries, IReadOnlyList<(long Size, string Note)> Checkpoints)> ReadSnapshotAsync(ClipCatalog catalog,
+        CancellationToken cancellationToken)
+    {
+        await using var c = await catalog.OpenConnectionAsync(cancellationToken);
+        // Deferred: a read transaction (WAL snapshot) that does not hold the write lock, so the dock keeps appending meanwhile.
+        await using var tx = c.BeginTransaction(deferred: true);
+        var entries = new List<byte[]>();
+        await using (var command = ClipCatalog.Command(c, tx, "SELECT idx, entry FROM custody_entries ORDER BY idx;"))
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                if (reader.GetInt64(0) != entries.Count)
+                    throw new CatalogException($"The custody log in {catalog.Path} has a gap at index {entries.Count}: it was altered outside Dock.");
+                entries.Add((byte[])reader.GetValue(1));
+            }
+        }
+        var checkpoints = await ReadCheckpointsAsync(c, cancellationToken, tx);
+        await tx.CommitAsync(cancellationToken);
+        return (entries, checkpoints);
+    }
+
     public async Task<CustodyEvent> ReadEntryAsync(long index, CancellationToken cancellationToken)
     {
         await using var c = await _catalog.OpenConnectionAsync(cancellationToken);
@@ -260,10 +423,20 @@ public sealed class CustodyLog
     public static async Task<IReadOnlyList<(long Size, string Note)>> ReadCheckpointsAsync(ClipCatalog catalog, CancellationToken cancellationToken)
     {
         await using var c = await catalog.OpenConnectionAsync(cancellationToken);
-        await using var command = ClipCatalog.Command(c, null, "SELECT size, note FROM custody_checkpoints ORDER BY size, id;");
+        return await ReadCheckpointsAsync(c, cancellationToken);
+    }
+
+    private static async Task<List<(long Size, string Note)>> ReadCheckpointsAsync(SqliteConnection c, CancellationToken cancellationToken,
+        SqliteTransaction? tx = null)
+    {
+        await using var command = ClipCatalog.Command(c, tx, "SELECT size, note FROM custody_checkpoints ORDER BY size, id;");
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var list = new List<(long, string)>();
         while (await reader.ReadAsync(cancellationToken)) list.Add((reader.GetInt64(0), reader.GetString(1)));
         return list;
     }
 }
+
+/// <summary>The catalog holds fewer custody entries than the dock's journal or its last signed checkpoint: it lost committed
+/// changes. The dock must not run on it (it would fork its own log); `dock log recover` puts the entries back.</summary>
+public sealed class CustodyLogBehindException(string message) : CatalogException(message);

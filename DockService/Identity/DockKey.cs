@@ -53,4 +53,20 @@ public static class DockKey
             throw new IdentityException($"The dock key cannot be used: {ex.Message}", ex);
         }
     }
+
+    /// <summary>Where `dock keys rotate` keeps the public keys the dock signed with before (custody-log-v1.md §3.1).</summary>
+    public static string RetiredFolder(DockPaths paths) => Path.Combine(Path.GetDirectoryName(paths.KeyFile)!, "retired");
+
+    /// <summary>The dock's current public key and every retired one: the keys its own checkpoints may carry.</summary>
+    public static IReadOnlyList<byte[]> OwnPublicKeys(DockPaths paths, ReadOnlySpan<byte> current)
+    {
+        var keys = new List<byte[]> { current.ToArray() };
+        var folder = RetiredFolder(paths);
+        if (!Directory.Exists(folder)) return keys;
+        foreach (var pem in Directory.EnumerateFiles(folder, "*.pem").Order(StringComparer.Ordinal))
+        {
+            if (new FileInfo(pem).Length <= 4096 && Custody.ClipVerifier.TryReadPublicKeyPem(File.ReadAllText(pem), out var key)) keys.Add(key);
+        }
+        return keys;
+    }
 }

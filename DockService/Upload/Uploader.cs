@@ -135,33 +135,48 @@ public sealed partial class Uploader
     {
         while (true)
         {
-            stoppingToken.ThrowIfCancellationRequested();
-            var wait = UploadWindows.WaitAt(_blackout, TimeOnly.FromDateTime(_time.GetLocalNow().DateTime));
-            if (wait > TimeSpan.Zero)
-            {
-                await Task.Delay(wait < TimeSpan.FromMinutes(1) ? wait : TimeSpan.FromMinutes(1), _time, stoppingToken);
-                continue;
-            }
-            var changed = _activity.NextChangeAsync();
-            // Only when a clip was verified since the last look: one query per verification, not per wake-up and worker.
-            if (_activity.ClipsVerified != Volatile.Read(ref _verifiedSeen)) await EnqueueVerifiedAsync(stoppingToken);
-            var upload = await ClaimNextAsync(stoppingToken);
-            if (upload is null)
-            {
-                var due = await _catalog.NextUploadDueAtAsync(stoppingToken);
-                var idle = due is { } at ? at - _time.GetUtcNow() : TimeSpan.FromSeconds(30);
-                idle = idle < TimeSpan.FromMilliseconds(50) ? TimeSpan.FromMilliseconds(50) : idle > TimeSpan.FromSeconds(30) ? TimeSpan.FromSeconds(30) : idle;
-                await Task.WhenAny(changed, Task.Delay(idle, _time, stoppingToken));
-                continue;
-            }
             try
             {
-                await ProcessAsync(upload, stoppingToken);
+                await WorkOnceAsync(stoppingToken);
             }
-            finally
+            catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or CatalogException or IOException
+                && ex is not CatalogDamagedException && !ClipCatalog.IsDamage(ex))
             {
-                lock (_lock) _busy.Remove(upload.Id);
+                // The catalog is busy or its disk is full for a moment: the queue is durable, so wait and look again.
+                LogQueueError(_logger, ex.Message);
+                await Task.Delay(TimeSpan.FromSeconds(5), _time, stoppingToken);
             }
+        }
+    }
+
+    private async Task WorkOnceAsync(CancellationToken stoppingToken)
+    {
+        stoppingToken.ThrowIfCancellationRequested();
+        var wait = UploadWindows.WaitAt(_blackout, TimeOnly.FromDateTime(_time.GetLocalNow().DateTime));
+        if (wait > TimeSpan.Zero)
+        {
+            await Task.Delay(wait < TimeSpan.FromMinutes(1) ? wait : TimeSpan.FromMinutes(1), _time, stoppingToken);
+            return;
+        }
+        var changed = _activity.NextChangeAsync();
+        // Only when a clip was verified since the last look: one query per verification, not per wake-up and worker.
+        if (_activity.ClipsVerified != Volatile.Read(ref _verifiedSeen)) await EnqueueVerifiedAsync(stoppingToken);
+        var upload = await ClaimNextAsync(stoppingToken);
+        if (upload is null)
+        {
+            var due = await _catalog.NextUploadDueAtAsync(stoppingToken);
+            var idle = due is { } at ? at - _time.GetUtcNow() : TimeSpan.FromSeconds(30);
+            idle = idle < TimeSpan.FromMilliseconds(50) ? TimeSpan.FromMilliseconds(50) : idle > TimeSpan.FromSeconds(30) ? TimeSpan.FromSeconds(30) : idle;
+            await Task.WhenAny(changed, Task.Delay(idle, _time, stoppingToken));
+            return;
+        }
+        try
+        {
+            await ProcessAsync(upload, stoppingToken);
+        }
+        finally
+        {
+            lock (_lock) _busy.Remove(upload.Id);
         }
     }
 
@@ -305,9 +320,19 @@ public sealed partial class Uploader
             var (checkpoint, note) = await _log.CheckpointAsync(cancellationToken);
             var bytes = System.Text.Encoding.UTF8.GetBytes(note);
             var metadata = new ObjectMetadata(Sha256.ToHex(Sha256.Hash(bytes)), _log.DockId, null, null, "text/plain; charset=utf-8");
+            var key = ObjectLayout.Checkpoint(_uri.Prefix, _log.DockId, checkpoint.Size);
+            // A published checkpoint is never overwritten: the same size with another note would hide a fork the store must keep.
+            if (await Call(ct => _target.HeadAsync(key, ct), cancellationToken) is { } existing)
+            {
+                if (existing.Sha256Metadata != metadata.Sha256)
+                    await AlertAsync("custody-fork", null, null, $"the cloud already holds a different checkpoint for {checkpoint.Size} custody entries " +
+                        $"({_uri}/{key}): this dock's log contradicts one it published (a catalog put back from an old copy, or a second dock with the " +
+                        "same id and target). The dock did not overwrite it. Stop the dock and have the custody log examined.", cancellationToken);
+                return;
+            }
             await Call(async ct =>
             {
-                await _target.PutAsync(ObjectLayout.Checkpoint(_uri.Prefix, _log.DockId, checkpoint.Size), new MemoryStream(bytes), bytes.Length, metadata, ct);
+                await _target.PutAsync(key, new MemoryStream(bytes), bytes.Length, metadata, ct);
                 return true;
             }, cancellationToken);
         }
@@ -347,16 +372,17 @@ public sealed partial class Uploader
         }
     }
 
-    /// <summary>An alert in the catalog and the log, at most once an hour per kind.</summary>
+    /// <summary>An alert in the catalog (one open per cause) and the log (when new, then at most hourly per kind).</summary>
     private async Task AlertAsync(string kind, string? serial, string? clipId, string message, CancellationToken cancellationToken)
     {
+        bool raised = await _catalog.RaiseAlertAsync(kind, serial, clipId, message, cancellationToken);
         lock (_lock)
         {
+            // The catalog keeps one open alert per cause; the log says it when it is new, and at most hourly while it lasts.
             var now = _time.GetUtcNow();
-            if (_alerted.TryGetValue(kind, out var last) && now - last < TimeSpan.FromHours(1)) return;
+            if (!raised && _alerted.TryGetValue(kind, out var last) && now - last < TimeSpan.FromHours(1)) return;
             _alerted[kind] = now;
         }
-        await _catalog.RaiseAlertAsync(kind, serial, clipId, message, cancellationToken);
         LogAlert(_logger, kind, message);
     }
 
@@ -378,6 +404,9 @@ public sealed partial class Uploader
 
     [LoggerMessage(EventId = 3005, Level = LogLevel.Warning, Message = "Could not upload the custody checkpoint: {Error}")]
     private static partial void LogCheckpointUploadFailed(ILogger logger, string error);
+
+    [LoggerMessage(EventId = 3007, Level = LogLevel.Warning, Message = "Upload queue: {Error}; trying again in 5 s")]
+    private static partial void LogQueueError(ILogger logger, string error);
 
     [LoggerMessage(EventId = 3006, Level = LogLevel.Information, Message = "{Count} pending upload(s) moved to the new target {Target}")]
     private static partial void LogRetargeted(ILogger logger, int count, string target);

@@ -114,7 +114,7 @@ public sealed partial class ClipVault
     }
 
     /// <summary>Makes a rename durable: on Linux a rename is only on disk once its directory is fsynced.</summary>
-    private static void FsyncDirectory(string directory)
+    internal static void FsyncDirectory(string directory)
     {
         if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS()) return; // NTFS journals the rename itself.
         int fd = open(directory, 0 /* O_RDONLY */);

@@ -60,13 +60,14 @@ public sealed class ClipCatalogTests : IDisposable
     }
 
     [Fact]
-    public async Task OpenAsync_NotASqliteFile_CatalogExceptionNamingThePath()
+    public async Task OpenAsync_NotASqliteFile_DamagedNamingThePathAndTheWayOut()
     {
         await File.WriteAllTextAsync(DbPath, new string('x', 4096));
 
-        var error = await Assert.ThrowsAsync<CatalogException>(() => ClipCatalog.OpenAsync(DbPath, _time, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<CatalogDamagedException>(() => ClipCatalog.OpenAsync(DbPath, _time, CancellationToken.None));
 
         Assert.Contains(DbPath, error.Message, StringComparison.Ordinal);
+        Assert.Contains("dock log recover", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -23,13 +23,18 @@ public sealed class CustodyLogTests : IAsyncLifetime
         return Task.CompletedTask;
     }
 
+    private CustodyJournal Journal => new(Path.Combine(_dir, "custody"));
+
+    private Task<CustodyLog> OpenLogAsync(ClipCatalog catalog) =>
+        CustodyLog.OpenAsync(catalog, Journal, _key, "dock-test", [_key.PublicKey], TimeProvider.System, CancellationToken.None);
+
     private static Func<long, DateTimeOffset, CustodyEvent> Event(CustodyLog log, string detail) =>
         (index, at) => new CustodyEvent(index, CustodyEventKind.Viewed, at, log.DockId, "tester", Detail: detail);
 
     [Fact]
     public async Task ConcurrentAppends_GetEveryIndexOnce_AndTheTreeMatchesTheStoredEntries()
     {
-        var log = await CustodyLog.OpenAsync(_catalog, _key, "dock-test", TimeProvider.System, CancellationToken.None);
+        var log = await OpenLogAsync(_catalog);
         var appended = await Task.WhenAll(Enumerable.Range(0, 16).Select(t => Task.Run(async () =>
         {
             var mine = new List<CustodyEvent>();
@@ -56,7 +61,7 @@ public sealed class CustodyLogTests : IAsyncLifetime
     [Fact]
     public async Task MalformedEvent_FailsAlone_WithoutAGap()
     {
-        var log = await CustodyLog.OpenAsync(_catalog, _key, "dock-test", TimeProvider.System, CancellationToken.None);
+        var log = await OpenLogAsync(_catalog);
         await log.AppendAsync(Event(log, "first"), CancellationToken.None);
         await Assert.ThrowsAsync<ArgumentException>(() => log.AppendAsync(Event(log, "line\nbreak"), CancellationToken.None));
         var next = await log.AppendAsync(Event(log, "second"), CancellationToken.None);
@@ -66,7 +71,7 @@ public sealed class CustodyLogTests : IAsyncLifetime
     [Fact]
     public async Task CatalogChangeAlongside_CommitsWithItsEntry_OrUndoesOnlyThatEntry()
     {
-        var log = await CustodyLog.OpenAsync(_catalog, _key, "dock-test", TimeProvider.System, CancellationToken.None);
+        var log = await OpenLogAsync(_catalog);
         await using (var c = await _catalog.OpenConnectionAsync(CancellationToken.None))
             await ClipCatalog.ExecAsync(c, null, "CREATE TABLE marks (idx INTEGER PRIMARY KEY);", CancellationToken.None);
         CustodyLog.CatalogChange mark = (c, tx, e) => ClipCatalog.ExecAsync(c, tx, "INSERT INTO marks(idx) VALUES ($i);", CancellationToken.None, ("$i", e.Index));
@@ -101,19 +106,106 @@ public sealed class CustodyLogTests : IAsyncLifetime
         Assert.Equal(2, entries);
     }
 
+    private async Task ExecAsync(string sql)
+    {
+        await using var c = await _catalog.OpenConnectionAsync(CancellationToken.None);
+        await ClipCatalog.ExecAsync(c, null, sql, CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task CatalogLosesCommittedEntries_OpenRefusesNamingRecover_RecoverPutsThemBack_SameRootAsPublished()
+    {
+        var log = await OpenLogAsync(_catalog);
+        for (int i = 0; i < 6; i++) await log.AppendAsync(Event(log, $"event {i}"), CancellationToken.None);
+        var (published, _) = await log.CheckpointAsync(CancellationToken.None);
+        await log.AppendAsync(Event(log, "after the checkpoint"), CancellationToken.None);
+
+        // What a lost write-ahead log does: the last committed transactions are gone from the catalog.
+        await ExecAsync("DELETE FROM custody_entries WHERE idx >= 3; DELETE FROM custody_checkpoints;");
+        var refused = await Assert.ThrowsAsync<CustodyLogBehindException>(() => OpenLogAsync(_catalog));
+        Assert.Contains("holds 3 custody entries", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("dock log recover --data", refused.Message, StringComparison.Ordinal);
+
+        var report = await CustodyRecovery.RecoverAsync(_catalog, Journal, new Vault.ClipVault(_dir), CustodyLog.OriginFor("dock-test"), [_key.PublicKey],
+            CancellationToken.None);
+        Assert.Equal(4, report.EntriesRestored);
+        Assert.Equal(7, report.EntriesNow);
+        var reopened = await OpenLogAsync(_catalog);
+        Assert.Equal(7, reopened.Size);
+        var (now, _) = await reopened.CheckpointAsync(CancellationToken.None);
+        Assert.True(MerkleTree.VerifyConsistency(published.Size, now.Size, published.RootHash, now.RootHash,
+            reopened.ConsistencyProof(published.Size, now.Size))); // No fork: the new checkpoint extends the published one.
+    }
+
+    [Fact]
+    public async Task CatalogRolledBackBelowItsCheckpoint_WithTheJournalGone_RecoverRefusesAndSaysWhatIsLost()
+    {
+        var log = await OpenLogAsync(_catalog);
+        for (int i = 0; i < 5; i++) await log.AppendAsync(Event(log, $"event {i}"), CancellationToken.None);
+        await log.CheckpointAsync(CancellationToken.None);
+        await ExecAsync("DELETE FROM custody_entries WHERE idx >= 2; DELETE FROM custody_checkpoints;");
+        File.Delete(Journal.JournalPath); // Only DATA/custody/checkpoint is left.
+
+        var refused = await Assert.ThrowsAsync<CustodyLogBehindException>(() => OpenLogAsync(_catalog));
+        Assert.Contains("signed a checkpoint of 5 entries", refused.Message, StringComparison.Ordinal);
+        var lost = await Assert.ThrowsAsync<UnrecoverableLogException>(() => CustodyRecovery.RecoverAsync(_catalog, Journal, new Vault.ClipVault(_dir),
+            CustodyLog.OriginFor("dock-test"), [_key.PublicKey], CancellationToken.None));
+        Assert.Contains("entries 2..4 are in no copy", lost.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task JournalCutShortByACrash_IsRepairedFromTheCatalogAtOpen()
+    {
+        var log = await OpenLogAsync(_catalog);
+        for (int i = 0; i < 4; i++) await log.AppendAsync(Event(log, $"event {i}"), CancellationToken.None);
+        await using (var journal = new FileStream(Journal.JournalPath, FileMode.Open, FileAccess.ReadWrite))
+            journal.SetLength(journal.Length - 7); // The last record torn mid-write.
+
+        var reopened = await OpenLogAsync(_catalog);
+        Assert.Equal(4, reopened.Size);
+        var check = Journal;
+        using (await check.LockAsync(CancellationToken.None))
+        {
+            var records = check.Refresh(fromStart: true);
+            Assert.Equal(4, records.Count(r => r.IsEntry));
+        }
+    }
+
+    [Fact]
+    public async Task Snapshot_BesideConcurrentAppendsAndCheckpoints_EveryExportVerifies()
+    {
+        var writer = await OpenLogAsync(await ClipCatalog.OpenAsync(_catalog.Path, TimeProvider.System, CancellationToken.None));
+        using var stop = new CancellationTokenSource();
+        var busy = Task.Run(async () =>
+        {
+            for (int i = 0; !stop.IsCancellationRequested; i++)
+            {
+                await writer.AppendAsync(Event(writer, $"busy {i}"), CancellationToken.None);
+                if (i % 3 == 0) await writer.CheckpointAsync(CancellationToken.None);
+            }
+        });
+        for (int export = 0; export < 40; export++)
+        {
+            var (entries, checkpoints) = await CustodyLog.ReadSnapshotAsync(_catalog, CancellationToken.None);
+            var report = LogVerifier.Verify(entries, [.. checkpoints.Select(c => c.Note)], [_key.PublicKey], keysTrusted: true);
+            Assert.True(report.Outcome is VerifyOutcome.Verified || checkpoints.Count == 0, string.Join("; ", report.Steps.Select(s => $"{s.Name}: {s.Detail}")));
+        }
+        await stop.CancelAsync();
+        await busy;
+    }
+
     [Fact]
     public async Task SecondWriter_OnTheSameCatalog_IsCaughtUp_AndReopeningRebuildsTheTree()
     {
-        var service = await CustodyLog.OpenAsync(_catalog, _key, "dock-test", TimeProvider.System, CancellationToken.None);
-        var tool = await CustodyLog.OpenAsync(await ClipCatalog.OpenAsync(_catalog.Path, TimeProvider.System, CancellationToken.None), _key, "dock-test",
-            TimeProvider.System, CancellationToken.None);
+        var service = await OpenLogAsync(_catalog);
+        var tool = await OpenLogAsync(await ClipCatalog.OpenAsync(_catalog.Path, TimeProvider.System, CancellationToken.None));
         await service.AppendAsync(Event(service, "by the service"), CancellationToken.None);
         var byTool = await tool.AppendAsync(Event(tool, "by a command"), CancellationToken.None);
         var byService = await service.AppendAsync(Event(service, "by the service again"), CancellationToken.None);
         Assert.Equal(1, byTool.Index);
         Assert.Equal(2, byService.Index);
         var (fromService, _) = await service.CheckpointAsync(CancellationToken.None);
-        var reopened = await CustodyLog.OpenAsync(_catalog, _key, "dock-test", TimeProvider.System, CancellationToken.None);
+        var reopened = await OpenLogAsync(_catalog);
         var (fromReopened, _) = await reopened.CheckpointAsync(CancellationToken.None);
         Assert.Equal(3, fromService.Size);
         Assert.Equal(fromService.RootHash, fromReopened.RootHash);

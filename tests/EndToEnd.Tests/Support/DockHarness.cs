@@ -129,7 +129,16 @@ public sealed class DockHarness : IAsyncDisposable
         using var process = StartDockProcess(args, environment: environment);
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(Limit);
+        try
+        {
+            await process.WaitForExitAsync().WaitAsync(Limit);
+        }
+        catch (TimeoutException)
+        {
+            // A command that should have ended did not: kill it, so a failing test leaves no dock running behind it.
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"dock {string.Join(' ', args)} did not end within {Limit}; output: {await stdout}{await stderr}");
+        }
         return (process.ExitCode, await stdout, await stderr);
     }
 
