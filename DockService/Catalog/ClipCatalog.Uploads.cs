@@ -160,6 +160,23 @@ public sealed partial class ClipCatalog
             """, cancellationToken, ("$e", error), ("$next", nextAttemptAt.ToString("O")), ("$now", Now()), ("$id", id)).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// A clip's vault copy is gone before its cloud copy verified: in its missing entry's transaction, the clip goes back to
+    /// Announced (to be pulled again, when <paramref name="pullAgain"/>: its recorder still holds it) and its upload row goes.
+    /// </summary>
+    internal async Task VaultCopyMissingAsync(SqliteConnection c, SqliteTransaction tx, long clipRow, long uploadRow, bool pullAgain, string detail)
+    {
+        await ExecAsync(c, tx, "DELETE FROM upload_parts WHERE upload_row = $u; DELETE FROM uploads WHERE id = $u;", CancellationToken.None, ("$u", uploadRow))
+            .ConfigureAwait(false);
+        // Not pulled again: the state stays (the record of what happened), but nothing points at the lost copy any more.
+        var state = ClipStates.FromDb((string)(await ScalarAsync(c, tx, """
+            UPDATE clips SET state = CASE WHEN $again THEN 'announced' ELSE state END, vault_path = NULL, stored_sha256 = NULL, pulled_bytes = 0,
+                             manifest_path = NULL, custody_index = NULL, last_error = $detail, updated_at = $now WHERE id = $id RETURNING state;
+            """, CancellationToken.None, ("$again", pullAgain), ("$detail", detail), ("$now", Now()), ("$id", clipRow)).ConfigureAwait(false)
+            ?? throw new CatalogException($"Clip row {clipRow} does not exist.")));
+        await AddEventAsync(c, tx, clipRow, state, detail, CancellationToken.None).ConfigureAwait(false);
+    }
+
     /// <summary>Clip rows of <paramref name="serial"/> whose cloud copy is verified.</summary>
     public async Task<IReadOnlySet<long>> CloudVerifiedClipsAsync(string serial, CancellationToken cancellationToken)
     {

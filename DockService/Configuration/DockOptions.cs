@@ -192,6 +192,12 @@ public sealed class CloudOptions
 
     /// <summary>Longest wait between retries of a failing upload (backoff with jitter grows up to this).</summary>
     public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>An alert (R10) when every call to the store has failed for this long while clips wait.</summary>
+    public TimeSpan OutageAlertAfter { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How often a target a person must fix (credentials, a missing bucket or folder) is checked again; uploads resume as soon as it works.</summary>
+    public TimeSpan TargetRecheckInterval { get; set; } = TimeSpan.FromSeconds(30);
 }
 
 public enum BoardDriver

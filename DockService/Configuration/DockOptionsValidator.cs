@@ -83,6 +83,8 @@ public sealed class DockOptionsValidator : IValidateOptions<DockOptions>
                 errors.Add($"Dock:Cloud:Blackout:{i} {windowError}");
         if (options.Cloud.PendingAlertAfter <= TimeSpan.Zero) errors.Add("Dock:Cloud:PendingAlertAfter must be above zero.");
         Positive(errors, "Dock:Cloud:MaxRetryDelay", options.Cloud.MaxRetryDelay);
+        Positive(errors, "Dock:Cloud:OutageAlertAfter", options.Cloud.OutageAlertAfter);
+        Positive(errors, "Dock:Cloud:TargetRecheckInterval", options.Cloud.TargetRecheckInterval);
         if (options.Board.Driver != BoardDriver.None)
         {
             var used = new Dictionary<int, string>();

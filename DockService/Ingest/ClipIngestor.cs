@@ -256,6 +256,11 @@ public sealed partial class ClipIngestor(ClipCatalog catalog, ClipVault vault, C
         var moved = vault.Quarantine(badCopy, clip.RecorderSerial, clip.ClipId, time.GetUtcNow());
         var next = await catalog.QuarantineAsync(clip.Id, moved, badSha, reason, options.MaxPullAttempts, cancellationToken).ConfigureAwait(false);
         activity.HashMismatch();
+        if (next == ClipState.Quarantined)
+            await catalog.RaiseAlertAsync("quarantined", clip.RecorderSerial, clip.ClipId, $"{clip.RecorderSerial}/{clip.ClipId}: none of " +
+                $"{options.MaxPullAttempts} pulls hashed to the recorder's sha256 ({reason}). The copies are in vault/quarantine/{clip.RecorderSerial}; the clip " +
+                "stays on the recorder and is not pulled again: a person must look (the recorder's storage or its link may be failing).", cancellationToken)
+                .ConfigureAwait(false);
         LogHashMismatch(logger, clip.RecorderSerial, clip.ClipId, reason, moved, next == ClipState.Quarantined);
         return await ReloadAsync(clip, cancellationToken).ConfigureAwait(false);
     }

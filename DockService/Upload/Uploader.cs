@@ -39,6 +39,13 @@ public sealed partial class Uploader
     // Queuing (row + "queued" event) and claiming take turns, so no upload starts before its "queued" is in the log.
     private readonly SemaphoreSlim _queueTurn = new(1, 1);
     private int _verifiedSeen = -1;
+    // Target-wide trouble a person must fix (credentials, a missing bucket or folder): uploads pause, and the target is
+    // checked again every TargetRecheckInterval until it works, then everything pending is due at once.
+    private string? _targetProblem;
+    private TaskCompletionSource _targetChanged = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // A store that fails every call: since when, and why (the outage alert, after OutageAlertAfter).
+    private DateTimeOffset? _failingSince;
+    private string? _lastFailure;
 
     public Uploader(ClipCatalog catalog, ClipVault vault, CustodyLog log, ICloudTarget target, CloudTargetUri uri, CloudOptions options,
         DockActivity activity, ILogger<Uploader> logger, TimeProvider time)
@@ -87,6 +94,8 @@ public sealed partial class Uploader
             await EnqueueVerifiedAsync(stoppingToken);
             var workers = Enumerable.Range(0, _options.MaxConcurrentUploads).Select(_ => WorkerAsync(stoppingToken)).ToList();
             workers.Add(WatchBacklogAsync(stoppingToken));
+            workers.Add(WatchOutageAsync(stoppingToken));
+            workers.Add(WatchTargetAsync(stoppingToken));
             await Task.WhenAll(workers);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -95,21 +104,131 @@ public sealed partial class Uploader
         }
     }
 
-    private async Task CheckTargetAsync(CancellationToken cancellationToken)
+    /// <summary>Checks the target; returns whether it can be used. A target a person must fix pauses the uploads.</summary>
+    private async Task<bool> CheckTargetAsync(CancellationToken cancellationToken)
     {
         try
         {
             await _target.CheckAsync(cancellationToken);
             LogTargetReady(_logger, _target.Description);
-            _activity.SetCloudProblem(null);
+            await TargetWorksAsync(cancellationToken);
+            return true;
         }
         catch (CloudException ex)
         {
             // The dock keeps ingesting (getting footage off the cameras matters most); nothing is released meanwhile.
-            if (ex.NeedsAPerson) _activity.SetCloudProblem(ex.Message);
-            await AlertAsync("cloud-target", null, null, $"the cloud target {_target.Description} cannot be used: {ex.Message} " +
+            if (ex.Failure is CloudFailure.Credentials or CloudFailure.MissingContainer) await TargetNeedsAPersonAsync(ex.Message, cancellationToken);
+            else await AlertAsync("cloud-target", null, null, $"the cloud target {_target.Description} cannot be used: {ex.Message} " +
                 "Clips stay queued and on the recorders until it works.", cancellationToken);
+            return false;
         }
+    }
+
+    /// <summary>Pauses the uploads until the target works again (a person must act), with the alert that says so.</summary>
+    private async Task TargetNeedsAPersonAsync(string problem, CancellationToken cancellationToken)
+    {
+        bool isNew;
+        lock (_lock)
+        {
+            isNew = _targetProblem is null;
+            _targetProblem = problem;
+        }
+        _activity.SetCloudProblem(problem);
+        await AlertAsync("cloud-target", null, null, $"the cloud target {_target.Description} cannot be used: {problem} " +
+            "Uploads are paused and clips stay in the vault and on the recorders until it works; the dock checks it again every " +
+            $"{_options.TargetRecheckInterval.TotalSeconds:0.#} s.", cancellationToken);
+        if (isNew) SignalTarget();
+    }
+
+    /// <summary>The target works: resume uploads now, and resolve what was alerted about it.</summary>
+    private async Task TargetWorksAsync(CancellationToken cancellationToken)
+    {
+        bool wasDown;
+        lock (_lock)
+        {
+            wasDown = _targetProblem is not null;
+            _targetProblem = null;
+        }
+        _activity.SetCloudProblem(null);
+        await _catalog.ResolveAlertsAsync("cloud-target", null, null, $"the cloud target {_target.Description} works again", cancellationToken);
+        if (!wasDown) return;
+        await _catalog.MakePendingUploadsDueAsync(cancellationToken);
+        LogTargetBack(_logger, _target.Description);
+        SignalTarget();
+    }
+
+    private void SignalTarget()
+    {
+        TaskCompletionSource previous;
+        lock (_lock)
+        {
+            previous = _targetChanged;
+            _targetChanged = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+        previous.TrySetResult();
+    }
+
+    /// <summary>While the target needs a person, checks it again every TargetRecheckInterval; once it works, uploads resume.</summary>
+    private async Task WatchTargetAsync(CancellationToken stoppingToken)
+    {
+        while (true)
+        {
+            Task changed;
+            string? problem;
+            lock (_lock)
+            {
+                changed = _targetChanged.Task;
+                problem = _targetProblem;
+            }
+            if (problem is null)
+            {
+                await changed.WaitAsync(stoppingToken);
+                continue;
+            }
+            await Task.Delay(_options.TargetRecheckInterval, _time, stoppingToken);
+            await CheckTargetAsync(stoppingToken);
+        }
+    }
+
+    /// <summary>
+    /// R10: a store that fails every call for OutageAlertAfter (minutes, not the day the backlog alert waits) is an outage:
+    /// alerted while clips wait, resolved at the first call that works again.
+    /// </summary>
+    private async Task WatchOutageAsync(CancellationToken stoppingToken)
+    {
+        var period = TimeSpan.FromTicks(Math.Clamp(_options.OutageAlertAfter.Ticks / 4, TimeSpan.FromMilliseconds(250).Ticks, TimeSpan.FromSeconds(30).Ticks));
+        while (true)
+        {
+            await Task.Delay(period, _time, stoppingToken);
+            DateTimeOffset? since;
+            string? why;
+            lock (_lock) (since, why) = (_failingSince, _lastFailure);
+            if (since is not { } start || _time.GetUtcNow() - start < _options.OutageAlertAfter) continue;
+            if (await _catalog.OldestPendingUploadAsync(stoppingToken) is null) continue;
+            await AlertAsync("cloud-outage", null, null, $"the cloud target {_target.Description} has failed every call since {start:u} " +
+                $"({(_time.GetUtcNow() - start).TotalMinutes:0.#} min): {why}. Verified clips stay in the vault and on the recorders; uploads resume " +
+                "by themselves when it answers.", stoppingToken);
+        }
+    }
+
+    private async Task NoteCallAsync(Exception? failure)
+    {
+        bool recovered = false;
+        lock (_lock)
+        {
+            if (failure is null)
+            {
+                recovered = _failingSince is not null;
+                _failingSince = null;
+            }
+            else
+            {
+                _failingSince ??= _time.GetUtcNow();
+                _lastFailure = failure is BrokenCircuitException ? "the store keeps failing; calls are paused" : failure.Message;
+            }
+        }
+        if (recovered)
+            await _catalog.ResolveAlertsAsync("cloud-outage", null, null, $"the cloud target {_target.Description} answers again", CancellationToken.None);
     }
 
     /// <summary>Queues verified clips that are not queued yet (each a custody event).</summary>
@@ -152,6 +271,15 @@ public sealed partial class Uploader
     private async Task WorkOnceAsync(CancellationToken stoppingToken)
     {
         stoppingToken.ThrowIfCancellationRequested();
+        Task targetChanged;
+        string? problem;
+        lock (_lock) (targetChanged, problem) = (_targetChanged.Task, _targetProblem);
+        if (problem is not null)
+        {
+            // Paused until the target works again (WatchTargetAsync): no upload can succeed, and each attempt would be noise.
+            await targetChanged.WaitAsync(stoppingToken);
+            return;
+        }
         var wait = UploadWindows.WaitAt(_blackout, TimeOnly.FromDateTime(_time.GetLocalNow().DateTime));
         if (wait > TimeSpan.Zero)
         {
@@ -215,11 +343,21 @@ public sealed partial class Uploader
             await _catalog.ResetUploadAsync(upload.Id, CancellationToken.None);
             await RetryLaterAsync(upload, clip, ex.Message, TimeSpan.Zero);
         }
+        catch (CloudException ex) when (ex.Failure is CloudFailure.Credentials or CloudFailure.MissingContainer)
+        {
+            // The whole target needs a person: pause every upload until it works (then this one is due at once).
+            await RetryLaterAsync(upload, clip, ex.Message, _options.MaxRetryDelay);
+            await TargetNeedsAPersonAsync(ex.Message, CancellationToken.None);
+        }
         catch (CloudException ex) when (ex.NeedsAPerson)
         {
-            _activity.SetCloudProblem(ex.Message);
-            await AlertAsync(ex.Failure.ToString(), clip.RecorderSerial, null, ex.Message, CancellationToken.None);
+            await AlertAsync("cloud-rejected", clip.RecorderSerial, clip.ClipId, $"the cloud target refused {clip.RecorderSerial}/{clip.ClipId}: {ex.Message}",
+                CancellationToken.None);
             await RetryLaterAsync(upload, clip, ex.Message, _options.MaxRetryDelay);
+        }
+        catch (VaultCopyMissingException ex)
+        {
+            await VaultCopyMissingAsync(upload, clip, ex.Path);
         }
         catch (Exception ex) when (ex is CloudException or BrokenCircuitException or IOException or OperationCanceledException)
         {
@@ -233,6 +371,7 @@ public sealed partial class Uploader
         var key = upload.ObjectKey;
         var path = _vault.Resolve(clip.VaultPath ?? throw new CatalogException($"{clip.RecorderSerial}/{clip.ClipId} has no vault copy to upload."));
         var manifest = _vault.Resolve(clip.ManifestPath ?? throw new CatalogException($"{clip.RecorderSerial}/{clip.ClipId} has no manifest."));
+        if (upload.State != UploadState.Uploaded && !File.Exists(path)) throw new VaultCopyMissingException(clip.VaultPath!);
         var metadata = new ObjectMetadata(clip.DeviceSha256, _log.DockId, clip.RecorderSerial, clip.ClipId, "application/octet-stream");
 
         if (upload.State != UploadState.Uploaded)
@@ -312,6 +451,33 @@ public sealed partial class Uploader
         }, cancellationToken);
     }
 
+    /// <summary>
+    /// The vault copy of a clip not yet verified in the cloud is gone (deleted outside the dock). Custody gets a missing
+    /// entry; the clip goes back to be pulled again (its recorder still holds it unless it was released after a local
+    /// verify), leaving its orphaned manifest in quarantine; the upload is dropped and made again once it verifies. If
+    /// the recorder is docked now, it is asked to pull at once.
+    /// </summary>
+    private async Task VaultCopyMissingAsync(UploadRecord upload, ClipRecord clip, string relativePath)
+    {
+        var onRecorder = clip.LeftRecorderAt is null;
+        var detail = $"the vault copy {relativePath} is gone (deleted outside the dock) before its cloud copy was verified; " + (onRecorder
+            ? "its recorder still holds the clip, so it is pulled again at its next docking"
+            : "its recorder released it already: no copy is left on this dock or in the cloud");
+        var sidecars = new List<string>();
+        foreach (var sidecar in new[] { clip.ManifestPath, clip.ManifestPath is null ? null : clip.ManifestPath + ".sig" })
+        {
+            if (sidecar is null || !File.Exists(_vault.Resolve(sidecar))) continue;
+            sidecars.Add(_vault.Quarantine(_vault.Resolve(sidecar), clip.RecorderSerial, Path.GetFileName(sidecar), _time.GetUtcNow()));
+        }
+        await _log.AppendAsync((index, at) => new CustodyEvent(index, CustodyEventKind.Missing, at, _log.DockId, _log.DockId, clip.RecorderSerial,
+            clip.ClipId, clip.DeviceSha256, clip.Size, Detail: detail), CancellationToken.None,
+            (c, tx, _) => _catalog.VaultCopyMissingAsync(c, tx, clip.Id, upload.Id, onRecorder, detail +
+                (sidecars.Count > 0 ? $"; its manifest moved to {string.Join(", ", sidecars)}" : "")));
+        await AlertAsync("vault-copy-missing", clip.RecorderSerial, clip.ClipId, $"{clip.RecorderSerial}/{clip.ClipId}: {detail}", CancellationToken.None);
+        LogVaultCopyMissing(_logger, clip.RecorderSerial, clip.ClipId, relativePath);
+        if (onRecorder) _activity.RequestRecheck(clip.RecorderSerial);
+    }
+
     /// <summary>Puts the latest signed checkpoint under PREFIX/custody/DOCKID/, so the cloud holds what the manifests are proven against.</summary>
     private async Task UploadCheckpointAsync(CancellationToken cancellationToken)
     {
@@ -342,8 +508,20 @@ public sealed partial class Uploader
         }
     }
 
-    private async Task<T> Call<T>(Func<CancellationToken, Task<T>> action, CancellationToken cancellationToken) =>
-        await _calls.ExecuteAsync(async ct => await action(ct), cancellationToken);
+    private async Task<T> Call<T>(Func<CancellationToken, Task<T>> action, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var result = await _calls.ExecuteAsync(async ct => await action(ct), cancellationToken);
+            await NoteCallAsync(null);
+            return result;
+        }
+        catch (Exception ex) when (ex is CloudException { Failure: CloudFailure.Transient } or BrokenCircuitException)
+        {
+            await NoteCallAsync(ex);
+            throw;
+        }
+    }
 
     private async Task RetryLaterAsync(UploadRecord upload, ClipRecord clip, string error, TimeSpan delay)
     {
@@ -405,9 +583,21 @@ public sealed partial class Uploader
     [LoggerMessage(EventId = 3005, Level = LogLevel.Warning, Message = "Could not upload the custody checkpoint: {Error}")]
     private static partial void LogCheckpointUploadFailed(ILogger logger, string error);
 
+    [LoggerMessage(EventId = 3008, Level = LogLevel.Information, Message = "The cloud target {Target} works again: uploads resume")]
+    private static partial void LogTargetBack(ILogger logger, string target);
+
+    [LoggerMessage(EventId = 3009, Level = LogLevel.Error, Message = "ALERT vault copy of {Serial}/{ClipId} is gone before its cloud copy was verified: {Path}")]
+    private static partial void LogVaultCopyMissing(ILogger logger, string serial, string clipId, string path);
+
     [LoggerMessage(EventId = 3007, Level = LogLevel.Warning, Message = "Upload queue: {Error}; trying again in 5 s")]
     private static partial void LogQueueError(ILogger logger, string error);
 
     [LoggerMessage(EventId = 3006, Level = LogLevel.Information, Message = "{Count} pending upload(s) moved to the new target {Target}")]
     private static partial void LogRetargeted(ILogger logger, int count, string target);
+}
+
+/// <summary>A clip's vault copy is not where the catalog says (deleted outside the dock).</summary>
+internal sealed class VaultCopyMissingException(string path) : IOException($"the vault copy {path} is missing")
+{
+    public string Path { get; } = path;
 }

@@ -194,25 +194,29 @@ public sealed class CloudTests
     }
 
     [Fact]
-    public async Task StoreKilledMidMultipart_Restarted_UploadResumesAndTheObjectIsExact()
+    public async Task StoreKilledMidMultipart_OutageAlerted_Restarted_UploadResumesAndTheObjectIsExact_AlertResolved()
     {
         await using var s3 = await StorageEmulator.StartS3Async("evidence");
         await using var harness = DockHarness.Create();
         var fleet = await harness.StartFleetAsync(new FleetOptions { Recorders = 1, ClipsPerRecorder = 1, MinClipSize = 40_000_000, MaxClipSize = 40_000_000 });
         var expected = Expected(fleet);
-        // 8 parts at 8 MB/s: about 5 s of upload to cut into.
-        string[] args = harness.RunArguments([("Dock:Cloud:Target", $"s3://evidence/{Prefix}"), ("Dock:Cloud:MaxMBps", "8"), .. SmallParts]);
+        // 8 parts at 8 MB/s: about 5 s of upload to cut into. An outage is alerted after 2 s here (minutes by default).
+        string[] args = harness.RunArguments([("Dock:Cloud:Target", $"s3://evidence/{Prefix}"), ("Dock:Cloud:MaxMBps", "8"),
+            ("Dock:Cloud:OutageAlertAfter", "00:00:02"), .. SmallParts]);
         using (var dock = DockHarness.StartDockProcess(args, redirect: false, S3Environment(s3)))
         {
             await WaitForAsync(harness, async c => await PartsAsync(c) >= 2, "two parts in the store");
             await s3.KillAsync();
             // Longer than the quick in-call retries: the attempt fails and is rescheduled from the queue.
-            await Task.Delay(5000);
+            await WaitForAsync(harness, async c => (await c.ListAlertsAsync(CancellationToken.None)).Any(a => a.Kind == "cloud-outage" && a.IsOpen),
+                "the cloud-outage alert");
             Assert.Single(fleet.Endpoints[0].Recorder.Clips); // nothing released while the store is down
             await s3.RestartAsync();
             await harness.RecordersEmptyAsync();
             await DockHarness.TerminateAsync(dock);
         }
+        var outage = Assert.Single(await (await harness.CatalogAsync()).ListAlertsAsync(CancellationToken.None), a => a.Kind == "cloud-outage");
+        Assert.NotNull(outage.ResolvedAt); // Resolved once the store answered again.
         await AssertS3HoldsExactlyAsync(s3, "evidence", expected);
         var events = await EnrolmentTests.EventsAsync(await harness.CatalogAsync());
         Assert.True(events.Any(e => e.Kind == CustodyEventKind.Uploading && e.Detail!.Contains("resuming", StringComparison.Ordinal)),

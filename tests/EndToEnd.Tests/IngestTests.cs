@@ -129,6 +129,31 @@ public sealed class IngestTests
     }
 
     [Fact]
+    public async Task Ingest_EveryPullCorrupt_QuarantinedAfterTheLastAttempt_AlertRaised_ClipStaysOnTheRecorder()
+    {
+        await using var harness = DockHarness.Create();
+        var fleet = await harness.StartFleetAsync(new FleetOptions
+        {
+            Recorders = 1, ClipsPerRecorder = 1, MinClipSize = 600_000, MaxClipSize = 600_000, Faults = f => f.CorruptEvery(500_000),
+        });
+        var (host, activity) = await harness.StartDockAsync(("Dock:MaxPullAttempts", "2"));
+        using (host)
+        {
+            await activity.WaitUntilAsync(a => a.Bays.Any(b => b.Finished), CancellationToken.None).WaitAsync(DockHarness.Limit);
+            await host.StopAsync();
+        }
+        Assert.Equal(2, activity.HashMismatches);
+        var catalog = await harness.CatalogAsync();
+        var row = Assert.Single(await catalog.ListClipsAsync(null, CancellationToken.None));
+        Assert.Equal(ClipState.Quarantined, row.State);
+        var alert = Assert.Single(await catalog.ListAlertsAsync(CancellationToken.None), a => a.Kind == "quarantined");
+        Assert.Equal(row.ClipId, alert.ClipId);
+        Assert.Contains("none of 2 pulls", alert.Message, StringComparison.Ordinal);
+        Assert.Single(fleet.Endpoints[0].Recorder.Clips);
+        Assert.Equal(2, Directory.GetFiles(Path.Combine(harness.DataDirectory, "vault", "quarantine"), "*.bad", SearchOption.AllDirectories).Length);
+    }
+
+    [Fact]
     public async Task Ingest_ReleasePolicyNever_ClipsVerifiedButLeftOnRecorder()
     {
         await using var harness = DockHarness.Create();

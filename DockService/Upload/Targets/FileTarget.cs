@@ -43,6 +43,11 @@ public sealed class FileTarget(string root) : ICloudTarget
     public async Task PutAsync(string key, Stream content, long length, ObjectMetadata metadata, CancellationToken cancellationToken)
     {
         var path = PathOf(key);
+        // The folder (a NAS mount, say) must be there: creating it would put the "cloud" copy on the dock's own disk when the
+        // share is not mounted. Only the folders below it are the dock's to make.
+        if (!Directory.Exists(root))
+            throw new CloudException(CloudFailure.MissingContainer, $"The cloud folder {root} does not exist (an unmounted share?); create or mount it " +
+                "(the dock does not create its target).");
         try
         {
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
