@@ -37,22 +37,26 @@ public sealed partial class HostSession
     /// the caller resumes later from the last offset its sink made durable.
     /// Memory stays bounded at window × chunk size whatever the clip size.
     /// </summary>
+    /// <summary>How reads are sized to this link now (<see cref="ReadPacer"/>): chunk, window, measured rate.</summary>
+    public ReadPacer Pace => _pacer ??= new ReadPacer(EffectiveChunkSize, EffectiveWindow, _options.RequestTimeout, _time);
+
     public async Task PullAsync(string clipId, long offset, long size,
         Func<ClipChunk, CancellationToken, ValueTask> sink, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(offset, size);
-        int chunkSize = EffectiveChunkSize;
-        int window = EffectiveWindow;
+        var pace = Pace;
+        pace.Start();
         using var abandon = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var inFlight = new Queue<(long Offset, int Length, Task<ClipChunk> Read)>(window);
+        var inFlight = new Queue<(long Offset, int Length, Task<ClipChunk> Read)>(EffectiveWindow);
         long next = offset;
 
         void Refill()
         {
-            while (inFlight.Count < window && next < size)
+            // The pacer's chunk and window change as it measures the link; reads already sent keep their size.
+            while (inFlight.Count < pace.Window && next < size)
             {
-                int length = (int)Math.Min(chunkSize, size - next);
+                int length = (int)Math.Min(pace.Chunk, size - next);
                 inFlight.Enqueue((next, length, ReadClipAsync(clipId, next, length, abandon.Token)));
                 next += length;
             }
@@ -65,6 +69,7 @@ public sealed partial class HostSession
             {
                 var (at, length, read) = inFlight.Dequeue();
                 using var chunk = await AwaitChunkAsync(clipId, at, length, read, abandon.Token).ConfigureAwait(false);
+                pace.Delivered(chunk.Data.Length);
                 await sink(chunk, cancellationToken).ConfigureAwait(false);
                 Refill();
             }
@@ -105,6 +110,7 @@ public sealed partial class HostSession
             catch (DockLinkException ex) when (attempt < _options.ChunkAttempts
                 && (ex.IsRetryable || ex.Failure == DockLinkFailure.Timeout))
             {
+                if (ex.Failure == DockLinkFailure.Timeout) Pace.TimedOut();
                 read = ReadClipAsync(clipId, offset, length, cancellationToken);
             }
         }

@@ -28,6 +28,7 @@ public sealed partial class HostSession : IAsyncDisposable
     private Task _readLoop = Task.CompletedTask;
     private Task _keepAlive = Task.CompletedTask;
     private Exception? _failure;
+    private ReadPacer? _pacer;
     private int _nextId;
     private long _lastSendTicks;
 

@@ -14,19 +14,30 @@ public static class BayConnector
 
     /// <summary>The transport, or null when nothing is there (the bay is empty). Set-up problems (no libusb,
     /// no permission) are thrown, so the bay shows them.</summary>
-    public static async Task<IDockLinkTransport?> TryConnectAsync(BayEndpoint endpoint, CancellationToken cancellationToken)
+    /// <remarks><paramref name="absent"/> receives why the bay is empty (nothing answers, no device), for the bay and its log.</remarks>
+    public static async Task<IDockLinkTransport?> TryConnectAsync(BayEndpoint endpoint, TimeSpan connectTimeout, Action<string>? absent,
+        CancellationToken cancellationToken)
     {
         try
         {
-            return await ConnectAsync(endpoint, cancellationToken).ConfigureAwait(false);
+            return await ConnectAsync(endpoint, connectTimeout, cancellationToken).ConfigureAwait(false);
         }
         catch (DockLinkException ex) when (ex.Failure == DockLinkFailure.ConnectionLost)
         {
+            // Not an error for a bay: it is how an empty bay looks ("nothing at …", "no answer from …").
+            const string Prefix = "DockLink connection lost: ";
+            absent?.Invoke(ex.Message.StartsWith(Prefix, StringComparison.Ordinal) ? ex.Message[Prefix.Length..].TrimEnd('.') : ex.Message);
             return null;
         }
     }
 
-    public static async Task<IDockLinkTransport> ConnectAsync(BayEndpoint endpoint, CancellationToken cancellationToken)
+    public static Task<IDockLinkTransport?> TryConnectAsync(BayEndpoint endpoint, CancellationToken cancellationToken) =>
+        TryConnectAsync(endpoint, TcpTransport.DefaultConnectTimeout, null, cancellationToken);
+
+    public static Task<IDockLinkTransport> ConnectAsync(BayEndpoint endpoint, CancellationToken cancellationToken) =>
+        ConnectAsync(endpoint, TcpTransport.DefaultConnectTimeout, cancellationToken);
+
+    public static async Task<IDockLinkTransport> ConnectAsync(BayEndpoint endpoint, TimeSpan connectTimeout, CancellationToken cancellationToken)
     {
         switch (endpoint.Transport)
         {
@@ -34,7 +45,7 @@ public static class BayConnector
                 EndPoint target = IPAddress.TryParse(endpoint.Host, out var ip)
                     ? new IPEndPoint(ip, endpoint.Port)
                     : new DnsEndPoint(endpoint.Host, endpoint.Port);
-                return await TcpTransport.ConnectAsync(target, cancellationToken).ConfigureAwait(false);
+                return await TcpTransport.ConnectAsync(target, connectTimeout, cancellationToken).ConfigureAwait(false);
             case BayTransport.Serial:
                 if (!File.Exists(endpoint.DevicePath) && !OperatingSystem.IsWindows())
                     throw DockLinkErrors.ConnectionLost($"no device at {endpoint.DevicePath}");

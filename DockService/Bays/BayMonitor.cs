@@ -104,8 +104,8 @@ public sealed partial class BayMonitor(IOptions<DockOptions> options, DockActivi
                 await _catalog!.UpsertBayAsync(bay.Id, fixedEndpoint.ToString(), stoppingToken).ConfigureAwait(false);
             }
             IRecorderSource source = bay.Driver == RecorderDriver.MassStorage
-                ? new MassStorageRecorderSource(endpoint, volume, _options.MassStorage, _catalog!, time)
-                : new DockLinkRecorderSource(endpoint, _identity!, sessionOptions, time);
+                ? new MassStorageRecorderSource(endpoint, volume, _options.MassStorage, _catalog!, _options.Link.ConnectTimeout, time)
+                : new DockLinkRecorderSource(endpoint, _identity!, sessionOptions, _options.Link.ConnectTimeout, time);
             var worker = new BayWorker(bay, source, docking, _options, activity, loggers.CreateLogger<BayWorker>(), time,
                 string.IsNullOrEmpty(bay.UsbPort) ? null : hotplug);
             workers.Add(GuardAsync($"bay {bay.Id}", worker.RunAsync(stoppingToken), stoppingToken));

@@ -18,6 +18,9 @@ namespace Dock.Service.Bays;
 public sealed partial class BayWorker(BayOptions bay, IRecorderSource source,
     RecorderDocking docking, DockOptions options, DockActivity activity, ILogger<BayWorker> logger, TimeProvider time, Func<Task>? hotplug = null)
 {
+    // What the bay last said it waits for, so the log says it once per change, not at every poll of an empty bay.
+    private string? _waitingFor;
+
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         activity.SetBay(bay.Id, _ => new BaySnapshot(bay.Id, BayPhase.Empty));
@@ -32,9 +35,15 @@ public sealed partial class BayWorker(BayOptions bay, IRecorderSource source,
                 session = await source.OpenAsync(cancellationToken).ConfigureAwait(false);
                 if (session is null)
                 {
+                    var absence = source.Absence ?? "nothing docked";
+                    Waiting($"empty: {absence}; looking again every {options.ReconnectInterval.TotalSeconds:0.#} s" + (plugged is null ? "" : " or at a USB event"));
+                    activity.SetBay(bay.Id, b => b.Phase is BayPhase.Empty or BayPhase.Error
+                        ? new BaySnapshot(bay.Id, b.Phase, Message: b.Phase == BayPhase.Error ? b.Message : absence)
+                        : new BaySnapshot(bay.Id, BayPhase.Empty, Message: absence));
                     await PauseAsync(cancellationToken, plugged).ConfigureAwait(false);
                     continue;
                 }
+                Waiting(null);
                 await docking.RunAsync(bay.Id, session, cancellationToken).ConfigureAwait(false);
                 activity.SetBay(bay.Id, _ => new BaySnapshot(bay.Id, BayPhase.Empty)); // Said goodbye and left.
             }
@@ -44,8 +53,10 @@ public sealed partial class BayWorker(BayOptions bay, IRecorderSource source,
             }
             catch (DockLinkException ex)
             {
-                LogLinkEnded(logger, bay.Id, ex.Failure, ex.Message);
                 var phase = ex.Failure is DockLinkFailure.ConnectionLost ? BayPhase.Empty : BayPhase.Error;
+                // A problem that persists (a host name that does not resolve, a recorder that never answers) is logged once, not per retry.
+                if (Waiting(phase == BayPhase.Error ? $"error: {ex.Message}; trying again in {options.ReconnectInterval.TotalSeconds:0.#} s" : null) || phase != BayPhase.Error)
+                    LogLinkEnded(logger, bay.Id, ex.Failure, ex.Message);
                 activity.SetBay(bay.Id, b => b with { Phase = phase, Message = ex.Message });
             }
             catch (Exception ex) when (ex is CatalogDamagedException || ClipCatalog.IsDamage(ex))
@@ -78,6 +89,15 @@ public sealed partial class BayWorker(BayOptions bay, IRecorderSource source,
         }
     }
 
+    /// <summary>Records what the bay waits for; logs it when it changed. Returns whether it changed.</summary>
+    private bool Waiting(string? what)
+    {
+        if (what == _waitingFor) return false;
+        _waitingFor = what;
+        if (what is not null) LogWaiting(logger, bay.Id, what);
+        return true;
+    }
+
     private async Task PauseAsync(CancellationToken cancellationToken, Task? plugged = null)
     {
         try
@@ -106,6 +126,9 @@ public sealed partial class BayWorker(BayOptions bay, IRecorderSource source,
             // Best effort: the recorder's idle timeout ends its side anyway.
         }
     }
+
+    [LoggerMessage(EventId = 1104, Level = LogLevel.Information, Message = "Bay {BayId}: {What}")]
+    private static partial void LogWaiting(ILogger logger, string bayId, string what);
 
     [LoggerMessage(EventId = 1101, Level = LogLevel.Information, Message = "Bay {BayId}: link ended ({Failure}): {Reason}")]
     private static partial void LogLinkEnded(ILogger logger, string bayId, DockLinkFailure failure, string reason);

@@ -70,6 +70,9 @@ public sealed class DockOptions
     /// <summary>Whole-clip hash mismatches tolerated before a clip stays quarantined for a person to look at.</summary>
     public int MaxPullAttempts { get; set; } = 3;
 
+    /// <summary>An alert when a pull gets no byte for this long (a stuck recorder or link), resolved when bytes flow again.</summary>
+    public TimeSpan StalledPullAlertAfter { get; set; } = TimeSpan.FromSeconds(60);
+
     public LinkOptions Link { get; set; } = new();
 
     public IdentityOptions Identity { get; set; } = new();
@@ -141,15 +144,22 @@ public sealed class BayOptions
     public string? Volume { get; set; }
 }
 
-/// <summary>DockLink tuning (docklink-v1.md §9).</summary>
+/// <summary>DockLink tuning (docklink-v1.md §9, §10).</summary>
 public sealed class LinkOptions
 {
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(10);
     public TimeSpan HandshakeTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long a TCP connect to a bay may take (a recorder on a USB network card answers in milliseconds).</summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The largest READ_CLIP; reads are sized to the measured link rate below this (docklink-v1.md §10.1).</summary>
     public int ReadChunkSize { get; set; } = 256 * 1024;
 
     /// <summary>The TCP port DockLink recorders listen on behind a USB network card (docklink-v1.md §1).</summary>
     public int TcpPort { get; set; } = 7001;
+
+    /// <summary>The most READ_CLIPs in flight; the window is sized to the measured link rate below this.</summary>
     public int ReadWindow { get; set; } = 8;
 }
 

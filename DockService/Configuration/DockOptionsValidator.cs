@@ -66,6 +66,8 @@ public sealed class DockOptionsValidator : IValidateOptions<DockOptions>
         Positive(errors, "Dock:CheckpointInterval", options.CheckpointInterval);
         Positive(errors, "Dock:Link:RequestTimeout", options.Link.RequestTimeout);
         Positive(errors, "Dock:Link:HandshakeTimeout", options.Link.HandshakeTimeout);
+        Positive(errors, "Dock:Link:ConnectTimeout", options.Link.ConnectTimeout);
+        Positive(errors, "Dock:StalledPullAlertAfter", options.StalledPullAlertAfter);
         Range(errors, "Dock:Link:ReadChunkSize", options.Link.ReadChunkSize, 4096, 1024 * 1024);
         Range(errors, "Dock:Link:ReadWindow", options.Link.ReadWindow, 1, 64);
         Range(errors, "Dock:Link:TcpPort", options.Link.TcpPort, 1, 65535);

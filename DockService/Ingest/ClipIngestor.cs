@@ -21,32 +21,60 @@ namespace Dock.Service.Ingest;
 public sealed partial class ClipIngestor(ClipCatalog catalog, ClipVault vault, CustodyTrail custody, DockOptions options, DockActivity activity,
     ILogger<ClipIngestor> logger, TimeProvider time)
 {
+    private readonly VaultSpace _space = new(vault, options.VaultReserveBytes);
+    // When each clip last got a byte, across attempts (a reconnect does not reset a stall), and whether that is alerted.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<long, Progress> _progress = new();
+    // True at start: an alert raised before a restart is resolved by the first pull that fits (one query, then none).
+    private volatile bool _vaultFullAlerted = true;
+
+    private sealed class Progress(long at)
+    {
+        public long At = at;
+        public volatile bool Alerted;
+    }
+
+    /// <summary>
+    /// Brings the clip to Verified (or Quarantined). Throws <see cref="VaultFullException"/> when the vault's disk cannot take
+    /// it beside the pulls already running: the clip stays on the recorder, and the caller goes on with the others.
+    /// </summary>
     public async Task<ClipRecord> BringToVerifiedAsync(IDockedRecorder session, ClipRecord clip, DockingContext context, CancellationToken cancellationToken)
     {
         string bayId = context.BayId;
-        if (clip.State is ClipState.Announced or ClipState.Pulling)
-            await EnsureRoomAsync(clip, cancellationToken).ConfigureAwait(false);
-        if (clip.DeviceSha256.Length == 0 && clip.State is ClipState.Announced or ClipState.Pulling)
+        VaultSpace.Reservation? room = null;
+        try
         {
-            // The recorder states no hash (mass storage): its reference is the dock's first read, made now, right before the pull.
-            activity.SetBay(bayId, b => b with { Phase = BayPhase.Verifying, ClipId = clip.ClipId, ClipBytes = 0, ClipSize = clip.Size });
-            var reference = await session.ReferenceHashAsync(clip.ClipId, cancellationToken).ConfigureAwait(false);
-            await catalog.SetReferenceHashAsync(clip.Id, Sha256.ToHex(reference), session.HashSource, cancellationToken).ConfigureAwait(false);
-            clip = await ReloadAsync(clip, cancellationToken).ConfigureAwait(false);
-        }
-        while (true)
-        {
-            clip = clip.State switch
+            if (clip.State is ClipState.Announced or ClipState.Pulling)
+                room = await ReserveRoomAsync(clip, bayId, cancellationToken).ConfigureAwait(false);
+            if (clip.DeviceSha256.Length == 0 && clip.State is ClipState.Announced or ClipState.Pulling)
             {
-                ClipState.Announced or ClipState.Pulling => await PullAsync(session, clip, context, cancellationToken).ConfigureAwait(false),
-                ClipState.Stored => await VerifyAsync(clip, context, cancellationToken).ConfigureAwait(false),
-                _ => clip,
-            };
-            if (clip.State is ClipState.Verified or ClipState.Released or ClipState.Quarantined) return clip;
+                // The recorder states no hash (mass storage): its reference is the dock's first read, made now, right before the pull.
+                activity.SetBay(bayId, b => b with { Phase = BayPhase.Verifying, ClipId = clip.ClipId, ClipBytes = 0, ClipSize = clip.Size });
+                var reference = await session.ReferenceHashAsync(clip.ClipId, cancellationToken).ConfigureAwait(false);
+                await catalog.SetReferenceHashAsync(clip.Id, Sha256.ToHex(reference), session.HashSource, cancellationToken).ConfigureAwait(false);
+                clip = await ReloadAsync(clip, cancellationToken).ConfigureAwait(false);
+            }
+            while (true)
+            {
+                if (clip.State is ClipState.Announced or ClipState.Pulling)
+                {
+                    // A pull again after a quarantined copy needs room for a whole new copy.
+                    room ??= await ReserveRoomAsync(clip, bayId, cancellationToken).ConfigureAwait(false);
+                    clip = await PullAsync(session, clip, context, room, cancellationToken).ConfigureAwait(false);
+                    room.Dispose();
+                    room = null;
+                }
+                else if (clip.State == ClipState.Stored) clip = await VerifyAsync(clip, context, cancellationToken).ConfigureAwait(false);
+                if (clip.State is ClipState.Verified or ClipState.Released or ClipState.Quarantined) return clip;
+            }
+        }
+        finally
+        {
+            room?.Dispose();
         }
     }
 
-    private async Task<ClipRecord> PullAsync(IDockedRecorder session, ClipRecord clip, DockingContext context, CancellationToken cancellationToken)
+    private async Task<ClipRecord> PullAsync(IDockedRecorder session, ClipRecord clip, DockingContext context, VaultSpace.Reservation room,
+        CancellationToken cancellationToken)
     {
         string bayId = context.BayId;
         var final = vault.FinalPath(clip.RecorderSerial, clip.ClipId);
@@ -69,6 +97,9 @@ public sealed partial class ClipIngestor(ClipCatalog catalog, ClipVault vault, C
         Task? flushing = null;
         long flushingAt = 0;
         activity.SetBay(bayId, b => b with { Phase = BayPhase.Transferring, ClipId = clip.ClipId, ClipBytes = written, ClipSize = clip.Size });
+        var progress = _progress.GetOrAdd(clip.Id, _ => new Progress(time.GetTimestamp()));
+        using var watchStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var watchdog = WatchProgressAsync(clip, bayId, progress, watchStop.Token);
         try
         {
             await session.PullAsync(clip.ClipId, written, clip.Size, async (chunk, ct) =>
@@ -76,6 +107,8 @@ public sealed partial class ClipIngestor(ClipCatalog catalog, ClipVault vault, C
                 // A synchronous write: on Linux an "async" file write is this same call on another thread.
                 partial.Stream.Write(chunk.Span);
                 hash.AppendData(chunk.Span);
+                room.Wrote(chunk.Length);
+                Volatile.Write(ref progress.At, time.GetTimestamp());
                 written += chunk.Length;
                 activity.AddBytes(chunk.Length);
                 activity.SetBay(bayId, b => b with { ClipBytes = written }, signal: false);
@@ -110,6 +143,14 @@ public sealed partial class ClipIngestor(ClipCatalog catalog, ClipVault vault, C
             }
             throw;
         }
+        finally
+        {
+            await watchStop.CancelAsync().ConfigureAwait(false);
+            await watchdog.ConfigureAwait(false);
+        }
+        // Every byte is in: the stall clock of this clip ends here, and an alert about it is resolved.
+        if (_progress.TryRemove(clip.Id, out var done) && done.Alerted)
+            await catalog.ResolveAlertsAsync("stalled-pull", clip.RecorderSerial, clip.ClipId, "the pull finished", CancellationToken.None).ConfigureAwait(false);
         partial.FlushToDisk();
         var streamed = hash.GetHashAndReset();
         await partial.DisposeAsync().ConfigureAwait(false);
@@ -137,20 +178,71 @@ public sealed partial class ClipIngestor(ClipCatalog catalog, ClipVault vault, C
     }
 
     /// <summary>
-    /// A clip is pulled only if the vault's disk can take the rest of it and still keep <see cref="DockOptions.VaultReserveBytes"/>
-    /// free: the size comes from the recorder (a hostile one can claim anything), and a full disk would stop the catalog and
-    /// the custody log for every bay. Otherwise the clip stays on the recorder, the error is on the clip and the bay, and
-    /// the bay tries again later.
+    /// A clip is pulled only if the vault's disk can take the rest of it, beside what the pulls already running will still
+    /// write, and keep <see cref="DockOptions.VaultReserveBytes"/> free: the size comes from the recorder (a hostile one can
+    /// claim anything), and a full disk would stop the catalog and the custody log for every bay. Bytes its partial file
+    /// already holds count for it. Otherwise the clip stays on the recorder, the clip and the bay say why, a vault-full
+    /// alert is raised (resolved at the next pull that fits), and the bay tries again later.
     /// </summary>
-    private async Task EnsureRoomAsync(ClipRecord clip, CancellationToken cancellationToken)
+    private async Task<VaultSpace.Reservation> ReserveRoomAsync(ClipRecord clip, string bayId, CancellationToken cancellationToken)
     {
-        long needed = clip.Size - (clip.State == ClipState.Pulling ? clip.PulledBytes : 0);
-        long free = vault.FreeBytes();
-        if (free - needed >= options.VaultReserveBytes) return;
-        var message = $"not pulled: the vault's disk has {free:N0} bytes free; {clip.ClipId} needs {needed:N0} more, and {options.VaultReserveBytes:N0} " +
-            "stay free for the catalog and the custody log. Free space (or move the data folder); the clip stays on the recorder";
+        long durable = clip.State == ClipState.Pulling ? clip.PulledBytes : 0;
+        var partialPath = vault.PartialPath(clip.RecorderSerial, clip.ClipId);
+        long partialLength = File.Exists(partialPath) ? new FileInfo(partialPath).Length : 0;
+        // The partial file is cut back to its durable length before the pull resumes: those bytes come free first.
+        if (_space.TryReserve(Math.Max(0, clip.Size - durable), Math.Max(0, partialLength - durable), out var budget) is { } room)
+        {
+            if (_vaultFullAlerted)
+            {
+                _vaultFullAlerted = false;
+                await catalog.ResolveAlertKindAsync("vault-full", $"there is room again ({budget.FreeBytes:N0} bytes free)", cancellationToken).ConfigureAwait(false);
+            }
+            return room;
+        }
+        var message = $"not pulled: the vault's disk has {budget.FreeBytes:N0} bytes free, pulls under way will still write {budget.HeldBytes:N0}, " +
+            $"{clip.ClipId} needs {budget.NeededBytes:N0} more, and {budget.ReserveBytes:N0} stay free for the catalog and the custody log. " +
+            "Free space (or move the data folder); the clip stays on the recorder";
         await catalog.RecordErrorAsync(clip.Id, message, cancellationToken).ConfigureAwait(false);
-        throw new IOException(message);
+        await catalog.RaiseAlertAsync("vault-full", null, null, $"the vault's disk is too full to pull more footage (bay {bayId}, {clip.RecorderSerial}/{clip.ClipId}): " +
+            $"{budget.FreeBytes:N0} bytes free, {budget.HeldBytes:N0} promised to pulls under way, {budget.ReserveBytes:N0} kept for the catalog. " +
+            "Clips stay on the recorders until there is room.", cancellationToken).ConfigureAwait(false);
+        _vaultFullAlerted = true;
+        LogVaultFull(logger, clip.RecorderSerial, clip.ClipId, budget.FreeBytes, budget.HeldBytes, budget.NeededBytes);
+        throw new VaultFullException(message);
+    }
+
+    /// <summary>Alerts (and says on the bay) when a pull gets no byte for StalledPullAlertAfter; resolves once bytes flow again.</summary>
+    private async Task WatchProgressAsync(ClipRecord clip, string bayId, Progress progress, CancellationToken cancellationToken)
+    {
+        var after = options.StalledPullAlertAfter;
+        var period = TimeSpan.FromTicks(Math.Clamp(after.Ticks / 4, TimeSpan.FromMilliseconds(100).Ticks, TimeSpan.FromSeconds(5).Ticks));
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(period, time, cancellationToken).ConfigureAwait(false);
+                var idle = time.GetElapsedTime(Volatile.Read(ref progress.At));
+                if (idle >= after && !progress.Alerted)
+                {
+                    progress.Alerted = true;
+                    var message = $"no byte of {clip.RecorderSerial}/{clip.ClipId} has arrived for {idle.TotalSeconds:0} s (bay {bayId}): the recorder or its link " +
+                        "is stuck; the dock keeps trying and resumes where it stopped";
+                    await catalog.RaiseAlertAsync("stalled-pull", clip.RecorderSerial, clip.ClipId, message, cancellationToken).ConfigureAwait(false);
+                    activity.SetBay(bayId, b => b with { Message = message });
+                    LogStalled(logger, clip.RecorderSerial, clip.ClipId, idle.TotalSeconds);
+                }
+                else if (idle < period && progress.Alerted)
+                {
+                    progress.Alerted = false;
+                    await catalog.ResolveAlertsAsync("stalled-pull", clip.RecorderSerial, clip.ClipId, "bytes are arriving again", cancellationToken).ConfigureAwait(false);
+                    activity.SetBay(bayId, b => b with { Message = null });
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The pull ended.
+        }
     }
 
     /// <summary>The one deliberate re-read: the stored copy is hashed from disk before anyone may delete the original.</summary>
@@ -280,6 +372,16 @@ public sealed partial class ClipIngestor(ClipCatalog catalog, ClipVault vault, C
         Message = "ALERT {Serial}/{ClipId} held in quarantine and kept on the recorder: {Reason}. Copy at {Path}")]
     private static partial void LogHeld(ILogger logger, string serial, string clipId, string reason, string path);
 
+    [LoggerMessage(EventId = 2005, Level = LogLevel.Error,
+        Message = "ALERT vault disk full: {Serial}/{ClipId} not pulled ({Free} bytes free, {Held} promised to running pulls, {Needed} needed)")]
+    private static partial void LogVaultFull(ILogger logger, string serial, string clipId, long free, long held, long needed);
+
+    [LoggerMessage(EventId = 2006, Level = LogLevel.Warning, Message = "ALERT pull of {Serial}/{ClipId} stalled: no byte for {Seconds:0} s")]
+    private static partial void LogStalled(ILogger logger, string serial, string clipId, double seconds);
+
     [LoggerMessage(EventId = 2003, Level = LogLevel.Warning, Message = "Could not checkpoint {Serial}/{ClipId} after an interrupted pull; it will resume from the previous checkpoint")]
     private static partial void LogCheckpointFailed(ILogger logger, Exception error, string serial, string clipId);
 }
+
+/// <summary>The vault's disk cannot take a clip beside the pulls already running (and keep its reserve): the clip stays on the recorder.</summary>
+public sealed class VaultFullException(string message) : IOException(message);

@@ -97,8 +97,10 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
                     first = false;
                     ShowOutcome(docking, outcome, batteryProblem);
 
-                    // Stay docked: sample the battery (charging log) until the recorder is taken out, or until asked to look again.
-                    var (left, problem) = await IdleAsync(docking, sessionId, info.Serial, batteryProblem, cancellationToken).ConfigureAwait(false);
+                    // Stay docked: sample the battery (charging log) until the recorder is taken out, or until asked to look again
+                    // (and, when clips did not fit on the vault's disk, look again after a while).
+                    var (left, problem) = await IdleAsync(docking, sessionId, info.Serial, batteryProblem, outcome.NoRoom is null ? null : NoRoomRetry,
+                        cancellationToken).ConfigureAwait(false);
                     batteryProblem = problem;
                     if (left) break;
                     LogRecheck(logger, bayId, info.Serial);
@@ -133,7 +135,10 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
         }
     }
 
-    private sealed record PassOutcome(int Listed, int Done, int Mismatched, int Untrusted, bool Pulled);
+    private sealed record PassOutcome(int Listed, int Done, int Mismatched, int Untrusted, bool Pulled, string? NoRoom);
+
+    /// <summary>How soon a docking whose clips did not fit on the vault's disk looks again (space is freed by people, not by the dock).</summary>
+    private static readonly TimeSpan NoRoomRetry = TimeSpan.FromSeconds(30);
 
     /// <summary>List, settle what left the recorder, pull what the vault lacks, release per policy.</summary>
     private async Task<PassOutcome> PassAsync(Docking docking, Info info, CancellationToken cancellationToken)
@@ -144,13 +149,22 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
         activity.SetBay(bayId, b => b with { ClipsDone = done, ClipsTotal = clips.Count, Finished = false });
         bool pull = trust.Trusted || options.QuarantineUnenrolled;
         var cloudVerified = await catalog.CloudVerifiedClipsAsync(info.Serial, cancellationToken).ConfigureAwait(false);
+        string? noRoom = null;
         foreach (var listed in clips)
         {
             var clip = listed;
             if (pull && clip.State is not (ClipState.Verified or ClipState.Released or ClipState.Quarantined))
             {
-                using (await AcquirePullSlotAsync(bayId, clip, cancellationToken).ConfigureAwait(false))
-                    clip = await ingestor.BringToVerifiedAsync(session, clip, context, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    using (await AcquirePullSlotAsync(bayId, clip, cancellationToken).ConfigureAwait(false))
+                        clip = await ingestor.BringToVerifiedAsync(session, clip, context, cancellationToken).ConfigureAwait(false);
+                }
+                catch (VaultFullException ex)
+                {
+                    // The disk cannot take it now: it stays on the recorder; smaller clips may still fit, so go on with them.
+                    noRoom = ex.Message;
+                }
             }
             if (MayRelease(clip, trust, cloudVerified))
                 await ReleaseAsync(docking, clip, cancellationToken).ConfigureAwait(false);
@@ -168,7 +182,7 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
         var listedIds = clips.Select(c => c.Id).ToHashSet();
         int mismatched = final.Count(c => listedIds.Contains(c.Id) && c.State == ClipState.Quarantined && c.Hold is null);
         int untrusted = final.Count(c => listedIds.Contains(c.Id) && c.State == ClipState.Quarantined && c.Hold is not null);
-        return new PassOutcome(clips.Count, done, mismatched, untrusted, pull);
+        return new PassOutcome(clips.Count, done, mismatched, untrusted, pull, noRoom);
     }
 
     /// <summary>A pull slot (Dock:MaxConcurrentPulls across all bays); the bay says it is waiting for one rather than looking idle.</summary>
@@ -192,10 +206,12 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
         int kept = docking.Waiting.Count;
         activity.SetBay(docking.BayId, b => b with
         {
-            Phase = notDone == 0 ? (batteryProblem is null ? BayPhase.Done : BayPhase.Attention) : outcome.Mismatched > 0 ? BayPhase.Error : BayPhase.Attention,
+            Phase = notDone == 0 ? (batteryProblem is null ? BayPhase.Done : BayPhase.Attention)
+                : outcome.Mismatched > 0 || outcome.NoRoom is not null ? BayPhase.Error : BayPhase.Attention,
             ClipId = null,
             Finished = true,
             Message = notDone == 0 ? batteryProblem ?? (kept == 0 ? null : $"{kept} clip(s) safe in the vault, kept on the recorder until the cloud copy is verified")
+                : outcome.NoRoom is not null ? $"{notDone} clip(s) left on the recorder: the vault's disk is full; trying again every {NoRoomRetry.TotalSeconds:0} s ({outcome.NoRoom})"
                 : !outcome.Pulled ? $"{docking.Trust.Reason}; {notDone} clip(s) left on the recorder"
                 : outcome.Mismatched > 0 ? $"{outcome.Mismatched} clip(s) quarantined: hash mismatch, kept on the recorder"
                 : $"{outcome.Untrusted} clip(s) held in quarantine, kept on the recorder: {(docking.Trust.Trusted ? "bad record-time signature" : docking.Trust.Reason)}",
@@ -207,22 +223,24 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
     /// something asked for another pass over its clips (<see cref="DockActivity.RequestRecheck"/>).
     /// </summary>
     private async Task<(bool Left, string? BatteryProblem)> IdleAsync(Docking docking, long sessionId, string serial, string? batteryProblem,
-        CancellationToken cancellationToken)
+        TimeSpan? lookAgainAfter, CancellationToken cancellationToken)
     {
         var session = docking.Session;
         var stopped = Task.Delay(Timeout.Infinite, cancellationToken);
         var poll = Task.Delay(options.BatteryPollInterval, time, cancellationToken);
+        var again = lookAgainAfter is { } after ? Task.Delay(after, time, cancellationToken) : stopped;
         while (true)
         {
             var changed = activity.NextChangeAsync();
-            if (activity.TakeRecheck(serial)) return (false, batteryProblem);
-            var woke = await Task.WhenAny(session.Completion, poll, changed, stopped).ConfigureAwait(false);
+            if (activity.TakeRecheck(serial) || again.IsCompletedSuccessfully) return (false, batteryProblem);
+            var woke = await Task.WhenAny(session.Completion, poll, changed, again, stopped).ConfigureAwait(false);
             if (woke == session.Completion)
             {
                 await session.Completion.ConfigureAwait(false);
                 return (true, batteryProblem);
             }
             cancellationToken.ThrowIfCancellationRequested();
+            if (woke == again) return (false, batteryProblem);
             if (woke != poll) continue;
             poll = Task.Delay(options.BatteryPollInterval, time, cancellationToken);
             var sample = await SampleBatteryAsync(docking.BayId, sessionId, serial, session, cancellationToken).ConfigureAwait(false);

@@ -271,13 +271,17 @@ public sealed partial class Uploader
     private async Task WorkOnceAsync(CancellationToken stoppingToken)
     {
         stoppingToken.ThrowIfCancellationRequested();
+        var changed = _activity.NextChangeAsync();
+        // Only when a clip was verified since the last look: one query per verification, not per wake-up and worker.
+        // The queue (and its custody entries) grows whatever the target's state: it is what waits for the target.
+        if (_activity.ClipsVerified != Volatile.Read(ref _verifiedSeen)) await EnqueueVerifiedAsync(stoppingToken);
         Task targetChanged;
         string? problem;
         lock (_lock) (targetChanged, problem) = (_targetChanged.Task, _targetProblem);
         if (problem is not null)
         {
             // Paused until the target works again (WatchTargetAsync): no upload can succeed, and each attempt would be noise.
-            await targetChanged.WaitAsync(stoppingToken);
+            await Task.WhenAny(targetChanged, changed).WaitAsync(stoppingToken);
             return;
         }
         var wait = UploadWindows.WaitAt(_blackout, TimeOnly.FromDateTime(_time.GetLocalNow().DateTime));
@@ -286,9 +290,6 @@ public sealed partial class Uploader
             await Task.Delay(wait < TimeSpan.FromMinutes(1) ? wait : TimeSpan.FromMinutes(1), _time, stoppingToken);
             return;
         }
-        var changed = _activity.NextChangeAsync();
-        // Only when a clip was verified since the last look: one query per verification, not per wake-up and worker.
-        if (_activity.ClipsVerified != Volatile.Read(ref _verifiedSeen)) await EnqueueVerifiedAsync(stoppingToken);
         var upload = await ClaimNextAsync(stoppingToken);
         if (upload is null)
         {

@@ -13,7 +13,8 @@ public sealed class SimulatedLink(IDockLinkTransport inner, RecorderFaults fault
 {
     private readonly double _bytesPerSecond = throttleMBps is > 0 ? throttleMBps.Value * 1_000_000 : 0;
     private readonly long _start = time.GetTimestamp();
-    private long _written;
+    // When the line is free again (seconds since _start): a wire does not bank the time it sat idle.
+    private double _freeAt;
     private bool _silent;
 
     public string Endpoint => inner.Endpoint;
@@ -25,9 +26,10 @@ public sealed class SimulatedLink(IDockLinkTransport inner, RecorderFaults fault
     {
         if (_bytesPerSecond > 0)
         {
-            // Token bucket with no burst: a write may not finish before its bytes would have at the cap.
-            _written += data.Length;
-            var due = TimeSpan.FromSeconds(_written / _bytesPerSecond) - time.GetElapsedTime(_start);
+            // A write may not finish before its bytes would have crossed a line of that rate, starting when the line is free.
+            double now = time.GetElapsedTime(_start).TotalSeconds;
+            _freeAt = Math.Max(_freeAt, now) + data.Length / _bytesPerSecond;
+            var due = TimeSpan.FromSeconds(_freeAt - now);
             if (due > TimeSpan.FromMilliseconds(1))
                 await Task.Delay(due, time, cancellationToken).ConfigureAwait(false);
         }

@@ -190,7 +190,7 @@ public sealed class UsbPortBayTests : IDisposable
             var bay = Assert.Single(activity.Bays);
             await host.StopAsync();
             Assert.Equal(Dock.Service.Ingest.BayPhase.Empty, bay.Phase);
-            Assert.Null(bay.Message);
+            Assert.StartsWith("nothing at usb://1-1.3", bay.Message, StringComparison.Ordinal); // Why it is empty, not an error.
         }
     }
 }

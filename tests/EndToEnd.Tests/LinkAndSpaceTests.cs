@@ -1,0 +1,113 @@
+using Dock.EndToEnd.Tests.Support;
+using Dock.Service.Catalog;
+using Dock.Service.Ingest;
+using Dock.Simulator.Hosting;
+
+namespace Dock.EndToEnd.Tests;
+
+/// <summary>
+/// Links of any speed finish without tuning, a stuck one is alerted, concurrent pulls cannot fill the vault's disk
+/// together, and a bay that waits says what for.
+/// </summary>
+public sealed class LinkAndSpaceTests
+{
+    [Fact]
+    public async Task SerialLineAt115200Baud_DefaultSettings_ClipFinishes()
+    {
+        await using var harness = DockHarness.Create();
+        // 11.52 KB/s: a 150 KB clip is 13 s of line time. With fixed 256 KiB reads one read took longer than the 10 s timeout.
+        var fleet = await harness.StartFleetAsync(new FleetOptions { Recorders = 1, ClipsPerRecorder = 1, MinClipSize = 150_000, MaxClipSize = 150_000, ThrottleMBps = 0.01152 });
+        var (host, activity) = await harness.StartDockAsync(("Dock:ReleasePolicy", "AfterLocalVerify"), ("Dock:Cloud:Target", "none"));
+        using (host)
+        {
+            await DockHarness.ReleasedAsync(activity, 1);
+            await host.StopAsync();
+        }
+        var row = Assert.Single(await (await harness.CatalogAsync()).ListClipsAsync(null, CancellationToken.None));
+        Assert.Equal(row.DeviceSha256, row.StoredSha256);
+        Assert.Empty(fleet.Endpoints[0].Recorder.Clips);
+    }
+
+    [Fact]
+    public async Task RecorderStallsMidPull_StalledPullAlerted_LinkDroppedAndResumed_AlertResolved()
+    {
+        await using var harness = DockHarness.Create();
+        var fleet = await harness.StartFleetAsync(new FleetOptions
+        {
+            Recorders = 1, ClipsPerRecorder = 1, MinClipSize = 3_000_000, MaxClipSize = 3_000_000, ThrottleMBps = 4,
+            Faults = f => f.StallAfter(1_000_000),
+        });
+        var (host, activity) = await harness.StartDockAsync(("Dock:ReleasePolicy", "AfterLocalVerify"), ("Dock:Cloud:Target", "none"),
+            ("Dock:Link:RequestTimeout", "00:00:01"), ("Dock:StalledPullAlertAfter", "00:00:01"));
+        using (host)
+        {
+            await DockHarness.ReleasedAsync(activity, 1);
+            await host.StopAsync();
+        }
+        var catalog = await harness.CatalogAsync();
+        var alert = Assert.Single(await catalog.ListAlertsAsync(CancellationToken.None), a => a.Kind == "stalled-pull");
+        Assert.Contains("no byte of", alert.Message, StringComparison.Ordinal);
+        Assert.NotNull(alert.ResolvedAt);
+        var row = Assert.Single(await catalog.ListClipsAsync(null, CancellationToken.None));
+        Assert.Equal(ClipState.Released, row.State);
+        Assert.Equal(row.DeviceSha256, row.StoredSha256);
+        // It resumed where the stall left it: the dock wrote each byte about once (the recorder's answers lost in the stall aside).
+        Assert.True(activity.BytesPulled < 3_500_000, $"{activity.BytesPulled} bytes pulled");
+        Assert.Empty(fleet.Endpoints[0].Recorder.Clips);
+    }
+
+    [Fact]
+    public async Task TwoConcurrentPullsThatFitOnlyAlone_OneWaitsForRoom_VaultFullAlert_ThenPulledOnceThereIsRoom()
+    {
+        const long Size = 64L << 20;
+        await using var harness = DockHarness.Create();
+        var fleet = await harness.StartFleetAsync(new FleetOptions { Recorders = 2, ClipsPerRecorder = 1, MinClipSize = Size, MaxClipSize = Size, ThrottleMBps = 40 });
+        // Room for one clip and a half above the reserve: each clip alone fits, both together do not.
+        long reserve = new DriveInfo(harness.DataDirectory).AvailableFreeSpace - Size * 3 / 2;
+        var (host, activity) = await harness.StartDockAsync(("Dock:ReleasePolicy", "AfterLocalVerify"), ("Dock:Cloud:Target", "none"),
+            ("Dock:VaultReserveBytes", reserve.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        using (host)
+        {
+            await activity.WaitUntilAsync(a => a.ClipsReleased == 1 && a.Bays.Count == 2 && a.Bays.All(b => b.Finished), CancellationToken.None)
+                .WaitAsync(DockHarness.Limit);
+            var waiting = Assert.Single(activity.Bays, b => b.Phase == BayPhase.Error);
+            Assert.Contains("the vault's disk is full", waiting.Message, StringComparison.Ordinal);
+            await host.StopAsync();
+        }
+        var catalog = await harness.CatalogAsync();
+        var rows = await catalog.ListClipsAsync(null, CancellationToken.None);
+        Assert.Single(rows, r => r.State == ClipState.Released);
+        var left = Assert.Single(rows, r => r.State == ClipState.Announced);
+        Assert.Contains("pulls under way will still write", left.LastError, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFiles(Path.Combine(harness.DataDirectory, "vault", "partial"), "*", SearchOption.AllDirectories));
+        Assert.Contains(await catalog.ListAlertsAsync(CancellationToken.None), a => a.Kind == "vault-full" && a.IsOpen);
+        Assert.Single(fleet.Endpoints, e => e.Recorder.Clips.Count == 1);
+
+        // Room again (here: the default reserve): the clip left on its recorder is pulled, and the alert resolved.
+        (host, activity) = await harness.StartDockAsync(("Dock:ReleasePolicy", "AfterLocalVerify"), ("Dock:Cloud:Target", "none"));
+        using (host)
+        {
+            await DockHarness.ReleasedAsync(activity, 1);
+            await host.StopAsync();
+        }
+        Assert.All(fleet.Endpoints, e => Assert.Empty(e.Recorder.Clips));
+        Assert.DoesNotContain(await catalog.ListAlertsAsync(CancellationToken.None), a => a.Kind == "vault-full" && a.IsOpen);
+    }
+
+    [Fact]
+    public async Task MorePullsThanSlots_TheWaitingBaySaysItWaitsForASlot()
+    {
+        await using var harness = DockHarness.Create();
+        await harness.StartFleetAsync(new FleetOptions { Recorders = 2, ClipsPerRecorder = 1, MinClipSize = 4_000_000, MaxClipSize = 4_000_000, ThrottleMBps = 8 });
+        var (host, activity) = await harness.StartDockAsync(("Dock:MaxConcurrentPulls", "1"), ("Dock:ReleasePolicy", "AfterLocalVerify"),
+            ("Dock:Cloud:Target", "none"));
+        using (host)
+        {
+            await activity.WaitUntilAsync(a => a.Bays.Any(b => b.Phase == BayPhase.Waiting), CancellationToken.None).WaitAsync(DockHarness.Limit);
+            var waiting = Assert.Single(activity.Bays, b => b.Phase == BayPhase.Waiting);
+            Assert.Contains("waiting for a free pull slot", waiting.Message, StringComparison.Ordinal);
+            await DockHarness.ReleasedAsync(activity, 2);
+            await host.StopAsync();
+        }
+    }
+}
