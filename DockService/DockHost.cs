@@ -34,6 +34,7 @@ public static class DockHost
         }
         builder.Services.AddOptions<DockOptions>().Bind(builder.Configuration.GetSection(DockOptions.Section)).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<DockOptions>>(new DockOptionsValidator { RequireBays = requireBays });
+        builder.Services.AddSingleton<IValidateOptions<DockOptions>>(new ConfigurationKeysValidator(builder.Configuration));
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(activity);
         builder.Services.AddSingleton<ServiceHealth>();

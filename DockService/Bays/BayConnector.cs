@@ -47,9 +47,9 @@ public static class BayConnector
                     : new DnsEndPoint(endpoint.Host, endpoint.Port);
                 return await TcpTransport.ConnectAsync(target, connectTimeout, cancellationToken).ConfigureAwait(false);
             case BayTransport.Serial:
-                if (!File.Exists(endpoint.DevicePath) && !OperatingSystem.IsWindows())
-                    throw DockLinkErrors.ConnectionLost($"no device at {endpoint.DevicePath}");
-                return SerialTransport.Open(endpoint.DevicePath, endpoint.BaudRate);
+                if (!OperatingSystem.IsWindows() && !File.Exists(endpoint.SerialPortName))
+                    throw DockLinkErrors.ConnectionLost($"no device at {endpoint.SerialPortName}");
+                return SerialTransport.Open(endpoint.SerialPortName, endpoint.BaudRate);
             case BayTransport.UsbBulk:
                 var a = endpoint.Usb!;
                 try

@@ -42,7 +42,8 @@ public sealed partial class BayMonitor(IOptions<DockOptions> options, DockActivi
         _runLock = RunLock.Acquire(paths, "dock run");
         _catalog = await ClipCatalog.OpenAsync(paths.Catalog, time, cancellationToken, check: true).ConfigureAwait(false);
         _vault = new ClipVault(paths.DataDirectory);
-        _identity = DockIdentity.Load(paths, _options.DockId);
+        // DockLink recorders accept only an agency-endorsed dock; mass-storage recorders check no dock at all.
+        _identity = DockIdentity.Load(paths, _options.DockId, requireEndorsement: _options.Bays.Count == 0 || _options.Bays.Any(b => b.Driver == RecorderDriver.DockLink));
         _scheduler = new PullScheduler(_options.MaxConcurrentPulls);
         var log = await CustodyLog.OpenAsync(_catalog, CustodyJournal.For(paths), _identity.SigningKey, _identity.DockId,
             DockKey.OwnPublicKeys(paths, _identity.PublicKey.Span), time, cancellationToken).ConfigureAwait(false);
@@ -71,7 +72,7 @@ public sealed partial class BayMonitor(IOptions<DockOptions> options, DockActivi
         {
             RequestTimeout = _options.Link.RequestTimeout,
             HandshakeTimeout = _options.Link.HandshakeTimeout,
-            ReadChunkSize = _options.Link.ReadChunkSize,
+            ReadChunkSize = (int)_options.Link.ReadChunkSize.Bytes, // Validated: at most 1 MiB.
             ReadWindow = _options.Link.ReadWindow,
         };
         var ingestor = new ClipIngestor(_catalog!, _vault!, _custody!, _options, activity, loggers.CreateLogger<ClipIngestor>(), time);

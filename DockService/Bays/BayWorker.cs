@@ -55,8 +55,8 @@ public sealed partial class BayWorker(BayOptions bay, IRecorderSource source,
             {
                 var phase = ex.Failure is DockLinkFailure.ConnectionLost ? BayPhase.Empty : BayPhase.Error;
                 // A problem that persists (a host name that does not resolve, a recorder that never answers) is logged once, not per retry.
-                if (Waiting(phase == BayPhase.Error ? $"error: {ex.Message}; trying again in {options.ReconnectInterval.TotalSeconds:0.#} s" : null) || phase != BayPhase.Error)
-                    LogLinkEnded(logger, bay.Id, ex.Failure, ex.Message);
+                if (phase == BayPhase.Error) Waiting($"link failed ({ex.Failure}): {ex.Message}; trying again in {options.ReconnectInterval.TotalSeconds:0.#} s");
+                else LogLinkEnded(logger, bay.Id, ex.Failure, ex.Message);
                 activity.SetBay(bay.Id, b => b with { Phase = phase, Message = ex.Message });
             }
             catch (Exception ex) when (ex is CatalogDamagedException || ClipCatalog.IsDamage(ex))

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Dock.Simulator.Hosting;
+using Dock.Service.Configuration;
 
 namespace Dock.Service.Cli;
 
@@ -35,7 +35,7 @@ public static class CliOptions
 
     public static Option<long> Size(string name, string description, long defaultValue) => new(name)
     {
-        Description = $"{description} Units: {ByteSize.Units}.",
+        Description = $"{description} Units: {DataSize.Units}.",
         DefaultValueFactory = _ => defaultValue,
         CustomParser = result =>
         {
@@ -46,8 +46,13 @@ public static class CliOptions
         },
     };
 
-    public static bool TryParseSize(string text, out long bytes) => ByteSize.TryParse(text, out bytes);
+    public static bool TryParseSize(string text, out long bytes)
+    {
+        bool ok = DataSize.TryParse(text, out var size);
+        bytes = size.Bytes;
+        return ok;
+    }
 
     /// <summary>Human-readable bytes for summaries.</summary>
-    public static string FormatBytes(long bytes) => ByteSize.Format(bytes);
+    public static string FormatBytes(long bytes) => new DataSize(bytes).ToString();
 }

@@ -41,7 +41,8 @@ public sealed class DataFolder : IDisposable
         var paths = PathsFor(data);
         if (!createCatalog && !File.Exists(paths.Catalog))
             throw new IdentityException($"No catalog at {paths.Catalog}: pass --data with a dock's data folder (or start the dock once).");
-        var key = DockKey.Load(paths, create: false);
+        // A dock being set up (createCatalog: enrolling its recorders before its first start) gets its key now, as its first start would.
+        var key = DockKey.Load(paths, create: createCatalog);
         try
         {
             // The dock id the service uses is the endorsed one; an unendorsed dock uses its default id.

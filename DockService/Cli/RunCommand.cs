@@ -70,8 +70,9 @@ public static class RunCommand
         }
         catch (InvalidOperationException ex) when (ex.Message.Contains("configuration", StringComparison.OrdinalIgnoreCase))
         {
-            // Binding failures ("Failed to convert configuration value at 'Dock:…'") name the key.
-            await Console.Error.WriteLineAsync($"dock: the configuration is not valid: {ex.Message}");
+            // Binding failures ("Failed to convert configuration value at 'Dock:…'") name the key; the converter says what it expects.
+            var why = ex.InnerException is FormatException or ArgumentException ? $" {ex.InnerException.Message}." : "";
+            await Console.Error.WriteLineAsync($"dock: the configuration is not valid: {ex.Message}{why}");
         }
         catch (Exception ex) when (ex is IdentityException or CatalogException or InvalidDataException or UnauthorizedAccessException or IOException
             or DataFolderInUseException)

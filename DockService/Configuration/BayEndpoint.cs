@@ -14,7 +14,7 @@ public enum BayTransport
 public sealed record UsbBulkAddress(string PortPath, ushort VendorId, ushort ProductId, int Interface, byte InEndpoint, byte OutEndpoint);
 
 /// <summary>A parsed bay endpoint. Parsing is strict so a typo is a start-up error, not a silent empty bay.</summary>
-public sealed record BayEndpoint(BayTransport Transport, string Host, int Port, string DevicePath, int BaudRate)
+public sealed partial record BayEndpoint(BayTransport Transport, string Host, int Port, string DevicePath, int BaudRate)
 {
     /// <summary>Set for <see cref="BayTransport.UsbBulk"/>.</summary>
     public UsbBulkAddress? Usb { get; init; }
@@ -23,6 +23,9 @@ public sealed record BayEndpoint(BayTransport Transport, string Host, int Port, 
     {
         endpoint = null!;
         error = "";
+        // serial://COM7 (Windows): the port is in the host part of the URI, which Uri would lower-case; SerialPort wants "COM7".
+        if (text is not null && ComPort().Match(text) is { Success: true } com)
+            return TrySerial(text, com.Groups[1].Value.ToUpperInvariant(), com.Groups[2].Value, out endpoint, out error);
         if (string.IsNullOrWhiteSpace(text) || !Uri.TryCreate(text, UriKind.Absolute, out var uri))
         {
             error = $"'{text}' is not an endpoint URI; use tcp://HOST:PORT, serial:///dev/ttyACM0 or usb://PORT?vid=VVVV&pid=PPPP";
@@ -40,29 +43,36 @@ public sealed record BayEndpoint(BayTransport Transport, string Host, int Port, 
                 return true;
             case "serial":
                 var path = Uri.UnescapeDataString(uri.AbsolutePath);
-                int baud = 115200;
-                var query = uri.Query.TrimStart('?');
-                if (query.Length > 0)
+                if (path.Length < 2 || !path.StartsWith('/') || uri.Host.Length > 0)
                 {
-                    if (!query.StartsWith("baud=", StringComparison.Ordinal) || !int.TryParse(query[5..], out baud) || baud is < 300 or > 12_000_000)
-                    {
-                        error = $"'{text}': the only serial option is baud=300..12000000";
-                        return false;
-                    }
-                }
-                if (path.Length < 2 || (!path.StartsWith('/') && !OperatingSystem.IsWindows()))
-                {
-                    error = $"'{text}' needs a device path, e.g. serial:///dev/ttyACM0";
+                    error = $"'{text}' needs a device path, e.g. serial:///dev/ttyACM0 (or serial://COM7 on Windows)";
                     return false;
                 }
-                endpoint = new BayEndpoint(BayTransport.Serial, "", 0, path, baud);
-                return true;
+                return TrySerial(text, path, uri.Query, out endpoint, out error);
             case "usb":
                 return TryParseUsb(text, uri, out endpoint, out error);
             default:
                 error = $"'{text}': unknown scheme '{uri.Scheme}'; use tcp://, serial:// or usb://";
                 return false;
         }
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^serial://(com[1-9][0-9]{0,2})(\?.*)?$", System.Text.RegularExpressions.RegexOptions.IgnoreCase)]
+    private static partial System.Text.RegularExpressions.Regex ComPort();
+
+    private static bool TrySerial(string text, string device, string query, out BayEndpoint endpoint, out string error)
+    {
+        endpoint = null!;
+        error = "";
+        int baud = 115200;
+        query = query.TrimStart('?');
+        if (query.Length > 0 && (!query.StartsWith("baud=", StringComparison.Ordinal) || !int.TryParse(query[5..], out baud) || baud is < 300 or > 12_000_000))
+        {
+            error = $"'{text}': the only serial option is baud=300..12000000";
+            return false;
+        }
+        endpoint = new BayEndpoint(BayTransport.Serial, "", 0, device, baud);
+        return true;
     }
 
     /// <summary>usb://PORT?vid=VVVV&amp;pid=PPPP[&amp;interface=N&amp;in=81&amp;out=01] (hex ids and endpoint addresses).</summary>
@@ -98,4 +108,7 @@ public sealed record BayEndpoint(BayTransport Transport, string Host, int Port, 
         : Transport == BayTransport.Tcp
         ? $"tcp://{(IPAddress.TryParse(Host, out var ip) && ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{Host}]" : Host)}:{Port}"
         : $"serial://{DevicePath}";
+
+    /// <summary>The name System.IO.Ports opens: the device path (/dev/ttyACM0), or the COM port name (COM7).</summary>
+    public string SerialPortName => DevicePath;
 }

@@ -62,10 +62,10 @@ public sealed class DockOptions
     public int BatteryHealthAttentionPercent { get; set; } = 60;
 
     /// <summary>Bytes pulled between durable checkpoints (fsync + catalog update): the most a crash re-pulls.</summary>
-    public long CheckpointBytes { get; set; } = 32L * 1024 * 1024;
+    public DataSize CheckpointBytes { get; set; } = 32L * 1024 * 1024;
 
     /// <summary>Disk space a pull must leave free in the vault (the catalog and the custody log still need to write).</summary>
-    public long VaultReserveBytes { get; set; } = 256L * 1024 * 1024;
+    public DataSize VaultReserveBytes { get; set; } = 256L * 1024 * 1024;
 
     /// <summary>Whole-clip hash mismatches tolerated before a clip stays quarantined for a person to look at.</summary>
     public int MaxPullAttempts { get; set; } = 3;
@@ -154,7 +154,7 @@ public sealed class LinkOptions
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>The largest READ_CLIP; reads are sized to the measured link rate below this (docklink-v1.md §10.1).</summary>
-    public int ReadChunkSize { get; set; } = 256 * 1024;
+    public DataSize ReadChunkSize { get; set; } = 256 * 1024;
 
     /// <summary>The TCP port DockLink recorders listen on behind a USB network card (docklink-v1.md §1).</summary>
     public int TcpPort { get; set; } = 7001;
@@ -193,9 +193,9 @@ public sealed class CloudOptions
     public List<string> Blackout { get; set; } = [];
 
     /// <summary>Clips larger than this go up in parts (S3 multipart, Azure blocks), resumable across restarts.</summary>
-    public long MultipartThreshold { get; set; } = 16L * 1024 * 1024;
+    public DataSize MultipartThreshold { get; set; } = 16L * 1024 * 1024;
 
-    public long PartSize { get; set; } = 8L * 1024 * 1024;
+    public DataSize PartSize { get; set; } = 8L * 1024 * 1024;
 
     /// <summary>An alert (R10) when the oldest clip waiting for the cloud is older than this.</summary>
     public TimeSpan PendingAlertAfter { get; set; } = TimeSpan.FromHours(24);

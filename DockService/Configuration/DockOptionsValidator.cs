@@ -19,6 +19,13 @@ public sealed class DockOptionsValidator : IValidateOptions<DockOptions>
         if (RequireBays && options.Bays.Count == 0)
             errors.Add("Dock:Bays is empty: configure at least one bay, e.g. --Dock:Bays:0:Id=1 --Dock:Bays:0:Endpoint=tcp://127.0.0.1:7001.");
         var seen = new HashSet<string>(StringComparer.Ordinal);
+        // Two bays on one port (or one disk) would open the same recorder twice, each pulling and releasing beside the other.
+        var ports = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+        void OnePort(string port, int bay, string key)
+        {
+            if (!ports.TryAdd(port, bay))
+                errors.Add($"Dock:Bays:{bay}:{key} {port} is also Dock:Bays:{ports[port]}'s: one recorder port per bay.");
+        }
         for (int i = 0; i < options.Bays.Count; i++)
         {
             var bay = options.Bays[i];
@@ -32,9 +39,12 @@ public sealed class DockOptionsValidator : IValidateOptions<DockOptions>
                     errors.Add($"Dock:Bays:{i} has both Endpoint and UsbPort; give one.");
                 else if (!System.Text.RegularExpressions.Regex.IsMatch(bay.UsbPort, @"^\d+-\d+(\.\d+)*$"))
                     errors.Add($"Dock:Bays:{i}:UsbPort '{bay.UsbPort}' is not a USB port path like 1-1.3 (see `dock bays scan`).");
+                else OnePort($"usb port {bay.UsbPort}", i, "UsbPort");
             }
-            else if (!BayEndpoint.TryParse(bay.Endpoint, out _, out var error))
+            else if (!BayEndpoint.TryParse(bay.Endpoint, out var parsed, out var error))
                 errors.Add($"Dock:Bays:{i}:Endpoint {error}.");
+            else OnePort(parsed.Transport == BayTransport.UsbBulk ? $"usb port {parsed.Usb!.PortPath}" : parsed.ToString(), i, "Endpoint");
+            if (bay.Volume is { Length: > 0 } volume) OnePort($"volume {Path.GetFullPath(volume)}", i, "Volume");
             if (!Enum.IsDefined(bay.Driver))
                 errors.Add($"Dock:Bays:{i}:Driver '{bay.Driver}' is not DockLink or MassStorage.");
             else if (bay.Driver == RecorderDriver.MassStorage && string.IsNullOrEmpty(bay.UsbPort) && string.IsNullOrWhiteSpace(bay.Volume))

@@ -48,14 +48,18 @@ public sealed class DockIdentity : IDockCredential, IDisposable
 
     public static string PinnedIdFile(DockPaths paths) => Path.Combine(Path.GetDirectoryName(paths.KeyFile)!, "dock.id");
 
-    /// <summary>Loads the key (creating it on first start) and its endorsement.</summary>
-    public static DockIdentity Load(DockPaths paths, string? configuredDockId)
+    /// <summary>Loads the key (creating it on first start) and its endorsement. <paramref name="requireEndorsement"/> is false for
+    /// a dock whose bays are all mass-storage recorders: they check no dock (recorder-command-channel-v1.md §6), so the agency's
+    /// endorsement, which only DockLink recorders ask for, is not needed (its custody log and manifests are signed all the same).</summary>
+    public static DockIdentity Load(DockPaths paths, string? configuredDockId, bool requireEndorsement = true)
     {
         var key = DockKey.Load(paths, create: true);
         try
         {
-            var dockId = configuredDockId ?? DockIdFor(paths, key.PublicKey);
-            var endorsement = DockEndorsement.Read(paths.EndorsementFile, dockId, key.PublicKey);
+            var dockId = configuredDockId ?? DockEndorsement.PeekDockId(paths.EndorsementFile) ?? DockIdFor(paths, key.PublicKey);
+            var endorsement = requireEndorsement || File.Exists(paths.EndorsementFile)
+                ? DockEndorsement.Read(paths.EndorsementFile, dockId, key.PublicKey)
+                : [];
             return new DockIdentity(key, dockId, endorsement);
         }
         catch

@@ -37,6 +37,10 @@ public static class DockKey
     /// <summary>Loads the dock key, creating it (sealed if a passphrase is configured) when <paramref name="create"/> and it does not exist.</summary>
     public static Ed25519Key Load(DockPaths paths, bool create)
     {
+        if (Directory.Exists(paths.KeyFile))
+            throw new IdentityException($"Dock:Identity:KeyFile {paths.KeyFile} is a folder; it must name the key file itself (default keys/dock.key).");
+        if (File.Exists(paths.DataDirectory))
+            throw new IdentityException($"--data {paths.DataDirectory} is a file, not a folder: give the dock's data folder.");
         var passphrase = Passphrase(paths);
         try
         {

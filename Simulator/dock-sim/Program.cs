@@ -129,12 +129,14 @@ public static class Program
         await File.WriteAllTextAsync(enrolmentPath, "# Dock recorder enrolment list: SERIAL keyless (mass-storage recorders)\n" +
             string.Concat(fleet.Recorders.Select(r => $"{r.Serial} keyless\n")), cancellationToken);
         Console.WriteLine($"Enrolment list: {enrolmentPath}");
-        Console.WriteLine($"  enrol them on the dock: dock recorders enroll --file {enrolmentPath} --data DIR");
+        Console.WriteLine("These recorders check no dock, so a dock with only such bays needs no agency endorsement. With a data folder DIR:");
+        Console.WriteLine($"  1. enrol them (creates the dock's key on a new DIR): dock recorders enroll --file {enrolmentPath} --data DIR");
         foreach (var r in fleet.Recorders)
-            Console.WriteLine($"{r.Serial}  officer {r.Officer.OfficerId}  {r.Files.Count} files  commands {r.CommandAddress}  disk {r.Volume} (after MASS_STORAGE)");
-        Console.WriteLine("Bays for `dock run`:");
-        Console.WriteLine("  " + string.Join(' ', fleet.Recorders.Select((r, i) =>
+            Console.WriteLine($"     {r.Serial}  officer {r.Officer.OfficerId}  {r.Files.Count} files  commands {r.CommandAddress}  disk {r.Volume} (after MASS_STORAGE)");
+        Console.WriteLine("  2. run the dock with one bay per recorder:");
+        Console.WriteLine("     dock run --data DIR " + string.Join(' ', fleet.Recorders.Select((r, i) =>
             $"--Dock:Bays:{i}:Id={i + 1} --Dock:Bays:{i}:Driver=MassStorage --Dock:Bays:{i}:Endpoint={r.CommandAddress} --Dock:Bays:{i}:Volume={r.Volume}")));
+        Console.WriteLine("  3. look: dock status --data DIR");
         Console.WriteLine("Serving until Ctrl+C.");
         try
         {

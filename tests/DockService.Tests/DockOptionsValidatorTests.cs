@@ -1,5 +1,6 @@
 using Dock.Service.Cli;
 using Dock.Service.Configuration;
+using Microsoft.Extensions.Configuration;
 
 namespace Dock.Service.Tests;
 
@@ -102,6 +103,8 @@ public sealed class DockOptionsValidatorTests
     [InlineData("tcp://127.0.0.1:7001", BayTransport.Tcp, "127.0.0.1", 7001, "")]
     [InlineData("tcp://[::1]:9", BayTransport.Tcp, "::1", 9, "")]
     [InlineData("serial:///dev/ttyACM3", BayTransport.Serial, "", 0, "/dev/ttyACM3")]
+    [InlineData("serial://COM7", BayTransport.Serial, "", 0, "COM7")]
+    [InlineData("serial://com12?baud=9600", BayTransport.Serial, "", 0, "COM12")]
     public void BayEndpoint_TryParse_Valid(string text, BayTransport transport, string host, int port, string path)
     {
         Assert.True(BayEndpoint.TryParse(text, out var endpoint, out var error), error);
@@ -109,6 +112,76 @@ public sealed class DockOptionsValidatorTests
         Assert.Equal(host, endpoint.Host);
         Assert.Equal(port, endpoint.Port);
         Assert.Equal(path, endpoint.DevicePath);
+    }
+
+    [Fact]
+    public void BayEndpoint_WindowsComPort_HandedToSerialPortAsItsName()
+    {
+        Assert.True(BayEndpoint.TryParse("serial://COM7?baud=921600", out var endpoint, out var error), error);
+        Assert.Equal("COM7", endpoint.SerialPortName); // What System.IO.Ports opens on Windows, not "/" or "com7".
+        Assert.Equal(921600, endpoint.BaudRate);
+        Assert.Equal("serial://COM7", endpoint.ToString());
+    }
+
+    [Fact]
+    public void TwoBaysOnOneEndpoint_Refused_NamingBoth()
+    {
+        var options = Valid();
+        options.Bays.Add(new BayOptions { Id = "3", Endpoint = "tcp://127.0.0.1:7001" });
+        options.Bays.Add(new BayOptions { Id = "4", UsbPort = "1-1.3" });
+        options.Bays.Add(new BayOptions { Id = "5", Endpoint = "usb://1-1.3?vid=2e8a&pid=000a" });
+
+        var result = new DockOptionsValidator().Validate(null, options);
+
+        Assert.Contains(result.Failures!, f => f.Contains("Dock:Bays:2:Endpoint tcp://127.0.0.1:7001 is also Dock:Bays:0's", StringComparison.Ordinal));
+        Assert.Contains(result.Failures!, f => f.Contains("Dock:Bays:4:Endpoint usb port 1-1.3 is also Dock:Bays:3's", StringComparison.Ordinal));
+    }
+
+    private static List<string> UnknownKeys(params (string Key, string Value)[] values)
+    {
+        var configuration = new Microsoft.Extensions.Configuration.ConfigurationBuilder()
+            .AddInMemoryCollection(values.Select(v => new KeyValuePair<string, string?>(v.Key, v.Value))).Build();
+        var result = new ConfigurationKeysValidator(configuration).Validate(null, new DockOptions());
+        return [.. result.Failures ?? []];
+    }
+
+    [Fact]
+    public void MisspeltKey_ErrorNamesTheNearestValidKey()
+    {
+        var errors = UnknownKeys(("Dock:MaxConcurentPulls", "8"), ("Dock:Bays:0:Endpont", "tcp://x:1"), ("Dock:Cloud:Zone", "cn"), ("Dock:Bays:first:Id", "1"));
+
+        Assert.Contains("Dock:MaxConcurentPulls is not a setting; did you mean Dock:MaxConcurrentPulls?", errors);
+        Assert.Contains("Dock:Bays:0:Endpont is not a setting; did you mean Dock:Bays:0:Endpoint?", errors);
+        Assert.Contains(errors, e => e.StartsWith("Dock:Cloud:Zone is not a setting; the settings under Dock:Cloud are Target,", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Dock:Bays:first is not a setting: Dock:Bays is a list", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void EveryKeyOfTheShippedSettings_IsKnown()
+    {
+        var configuration = new Microsoft.Extensions.Configuration.ConfigurationBuilder()
+            .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json")).AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Dock:Bays:0:Id"] = "1", ["Dock:Bays:0:Endpoint"] = "tcp://127.0.0.1:7001", ["Dock:Cloud:Blackout:0"] = "07:00-09:00",
+                ["Dock:Board:Bays:0:RedPin"] = "5", ["Dock:MassStorage:Folders:0"] = "DCIM", ["Dock:Link:ConnectTimeout"] = "00:00:02",
+            }).Build();
+        Assert.Empty(new ConfigurationKeysValidator(configuration).Validate(null, new DockOptions()).Failures ?? []);
+    }
+
+    [Fact]
+    public void ByteSizesInConfiguration_TakeUnits()
+    {
+        var configuration = new Microsoft.Extensions.Configuration.ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Dock:CheckpointBytes"] = "1MiB", ["Dock:VaultReserveBytes"] = "2GiB", ["Dock:Cloud:PartSize"] = "8MB", ["Dock:Link:ReadChunkSize"] = "64KiB",
+        }).Build();
+        var options = new DockOptions();
+        Microsoft.Extensions.Configuration.ConfigurationBinder.Bind(configuration.GetSection("Dock"), options);
+
+        Assert.Equal(1L << 20, options.CheckpointBytes.Bytes);
+        Assert.Equal(2L << 30, options.VaultReserveBytes.Bytes);
+        Assert.Equal(8_000_000, options.Cloud.PartSize.Bytes);
+        Assert.Equal(64 * 1024, options.Link.ReadChunkSize.Bytes);
     }
 
     [Theory]
@@ -144,6 +217,7 @@ public sealed class DockOptionsValidatorTests
     [Theory]
     [InlineData("ten")]
     [InlineData("5XB")]
+    [InlineData("1.5B")]
     [InlineData("-5MB")]
     [InlineData("99999999999GB")]
     public void TryParseSize_Invalid(string text) => Assert.False(CliOptions.TryParseSize(text, out _));

@@ -67,16 +67,81 @@ public sealed class ProcessTests
     [InlineData("--Dock:Cloud:PartSize=1000", "Dock:Cloud:PartSize")]
     [InlineData("--Dock:Cloud:Target=none", "recorders would never be released")]
     [InlineData("--Dock:Bays:0:UsbPort=1-1.3", "has both Endpoint and UsbPort")]
+    [InlineData("--Dock:MaxConcurentPulls=8", "did you mean Dock:MaxConcurrentPulls?")]
+    [InlineData("--Dock:Bays:1:Id=2", "is also Dock:Bays:0's")] // with the same endpoint: --Dock:Bays:1:Endpoint below
+    [InlineData("--Dock:CheckpointBytes=lots", "is not a size; use e.g. 1048576, 1MiB")]
+    [InlineData("--Dock:Identity:KeyFile=.", "is a folder; it must name the key file")]
     public async Task Run_BadConfiguration_ExitsTwoNamingTheKey(string bad, string named)
     {
         var data = Path.Combine(Path.GetTempPath(), "dock-badcfg-" + Guid.NewGuid().ToString("N")[..8]);
-        var (code, _, stderr) = await DockHarness.RunDockAsync("run", "--data", data, "--Dock:Bays:0:Id=1",
-            "--Dock:Bays:0:Endpoint=tcp://127.0.0.1:7001", bad);
+        string[] args = ["run", "--data", data, "--Dock:Bays:0:Id=1", "--Dock:Bays:0:Endpoint=tcp://127.0.0.1:7001", bad,
+            .. bad.StartsWith("--Dock:Bays:1:", StringComparison.Ordinal) ? ["--Dock:Bays:1:Endpoint=tcp://127.0.0.1:7001"] : Array.Empty<string>()];
+        var (code, stdout, stderr) = await DockHarness.RunDockAsync(args);
 
         Assert.Equal(2, code);
         Assert.Contains(named, stderr, StringComparison.Ordinal);
-        Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal); // A message, not a stack trace.
+        Assert.DoesNotContain("   at ", stdout + stderr, StringComparison.Ordinal); // One message, not a host stack trace.
+        Assert.DoesNotContain("Hosting failed to start", stdout + stderr, StringComparison.Ordinal);
         Assert.DoesNotContain("hunter2", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_DataFolderIsAFile_ExitsTwoSayingSo()
+    {
+        var file = Path.Combine(Path.GetTempPath(), "dock-datafile-" + Guid.NewGuid().ToString("N")[..8]);
+        await File.WriteAllTextAsync(file, "not a folder");
+        try
+        {
+            var (code, stdout, stderr) = await DockHarness.RunDockAsync("run", "--data", file, "--Dock:Bays:0:Id=1", "--Dock:Bays:0:Endpoint=tcp://127.0.0.1:7001");
+            Assert.Equal(2, code);
+            Assert.Contains("is a file, not a folder", stderr, StringComparison.Ordinal);
+            Assert.DoesNotContain("   at ", stdout + stderr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public async Task Run_HostThatDoesNotResolve_BaySaysSoOnce_NoStackTrace_StopsCleanly()
+    {
+        await using var harness = DockHarness.Create();
+        using var dock = DockHarness.StartDockProcess(["run", "--data", harness.DataDirectory, "--Dock:Bays:0:Id=1",
+            "--Dock:Bays:0:Endpoint=tcp://no-such-recorder.invalid:7001", "--Dock:ReconnectInterval=00:00:00.200"]);
+        var stdout = dock.StandardOutput.ReadToEndAsync();
+        var stderr = dock.StandardError.ReadToEndAsync();
+        await Task.Delay(3000); // Many retries at 0.2 s.
+        await DockHarness.TerminateAsync(dock);
+        var output = await stdout + await stderr;
+        Assert.Equal(0, dock.ExitCode);
+        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("crit:", output, StringComparison.Ordinal);
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(output, "does not resolve")); // Logged once, not per retry.
+    }
+
+    [Fact]
+    public async Task Run_OnlyMassStorageBays_NeedsNoAgencyEndorsement()
+    {
+        var data = Path.Combine(Path.GetTempPath(), "dock-msonly-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            using var dock = DockHarness.StartDockProcess(["run", "--data", data, "--Dock:Bays:0:Id=1", "--Dock:Bays:0:Driver=MassStorage",
+                "--Dock:Bays:0:Endpoint=serial:///dev/no-such-tty", $"--Dock:Bays:0:Volume={Path.Combine(data, "disk")}"]);
+            var stdout = dock.StandardOutput.ReadToEndAsync();
+            var stderr = dock.StandardError.ReadToEndAsync();
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            while (!File.Exists(Path.Combine(data, "catalog.db")) && !dock.HasExited && clock.Elapsed < DockHarness.Limit) await Task.Delay(100);
+            await Task.Delay(1000);
+            if (dock.HasExited) Assert.Fail($"the dock exited ({dock.ExitCode}): {await stdout}{await stderr}"); // Running: no "dock keys endorse" refusal.
+            await DockHarness.TerminateAsync(dock);
+            Assert.Equal(0, dock.ExitCode);
+            Assert.DoesNotContain("endorse", await stderr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            if (Directory.Exists(data)) Directory.Delete(data, recursive: true);
+        }
     }
 
     [Fact]

@@ -118,7 +118,35 @@ public sealed class DockHarness : IAsyncDisposable
         foreach (var (name, value) in environment ?? new Dictionary<string, string>()) info.Environment[name] = value;
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "dock.dll"));
         foreach (var arg in args) info.ArgumentList.Add(arg);
-        return Process.Start(info) ?? throw new InvalidOperationException("could not start dock");
+        var process = Process.Start(info) ?? throw new InvalidOperationException("could not start dock");
+        lock (Started) Started.Add((process.Id, string.Join(' ', info.ArgumentList)));
+        return process;
+    }
+
+    // Every dock process a test started, so a failing test (an assertion before its TerminateAsync) leaves none running.
+    private static readonly List<(int Pid, string Arguments)> Started = [];
+
+    private void KillLeftovers()
+    {
+        List<(int Pid, string Arguments)> mine;
+        lock (Started) mine = Started.Where(p => p.Arguments.Contains(DataDirectory, StringComparison.Ordinal)).ToList();
+        foreach (var (pid, _) in mine)
+        {
+            try
+            {
+                using var process = Process.GetProcessById(pid);
+                if (!process.HasExited && process.ProcessName == "dotnet") process.Kill(entireProcessTree: true);
+            }
+            catch (ArgumentException)
+            {
+                // Already gone.
+            }
+            catch (InvalidOperationException)
+            {
+                // Exited while we looked.
+            }
+        }
+        lock (Started) Started.RemoveAll(mine.Contains);
     }
 
     /// <summary>Runs `dock ARGS` to completion; returns exit code and output.</summary>
@@ -144,6 +172,7 @@ public sealed class DockHarness : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        KillLeftovers();
         if (Fleet is not null) await Fleet.DisposeAsync();
         try
         {
