@@ -26,9 +26,25 @@ public static class Program
             Description = "GA/T 947.4-style recorders instead: a disk folder each (under --disks) plus a command channel on a pty.",
         };
         var disks = new Option<string>("--disks") { Description = "With --mass-storage: where the recorders' disks appear.", DefaultValueFactory = _ => "dock-sim-disks" };
+        // Faults, each recorder alike (docklink recorders): what an outside tester needs to reproduce a dock's failures.
+        var disconnectAfter = new Option<string?>("--disconnect-after") { Description = "Fault: once BYTES have been sent, cut the link mid-frame (a yanked cable), once; the links after that are healthy." };
+        var corruptEvery = new Option<string?>("--corrupt-every") { Description = "Fault: flip one bit of clip data every BYTES served (frame CRCs stay valid: only the SHA-256 catches it)." };
+        var stallAfter = new Option<string?>("--stall-after") { Description = "Fault: once BYTES have been sent, the recorder goes silent on that link (what it sends is lost) until the dock drops it, once." };
+        var linkRate = new Option<double?>("--link-rate") { Description = "Per-recorder link speed in KB/s (1000 bytes): 11.5 is a 115,200-baud line, 40000 USB 2.0." };
+        var releaseDelay = new Option<int?>("--release-delay") { Description = "Fault: after deleting a released clip, wait MS milliseconds before answering (a dock can stop in between)." };
+        var keepOnRelease = new Option<bool>("--keep-on-release") { Description = "Fault: acknowledge a release (RELEASED deleted=0) but keep the clip." };
+        var badHash = new Option<int>("--bad-hash") { Description = "Fault: the first N clips of each recorder carry a wrong record-time SHA-256." };
+        var badSignature = new Option<int>("--bad-signature") { Description = "Fault: the first N clips of each recorder carry a damaged record-time signature." };
+        var timeOffset = new Option<double?>("--time-offset") { Description = "Each recorder's clock is off by SECONDS (may be negative) when it docks; default: drawn per recorder (±90 s)." };
+        var stateDir = new Option<string?>("--state-dir")
+        {
+            Description = "Keep DIR/SERIAL.json (the clips each recorder still holds: id, size, sha256; replaced atomically at every change) and " +
+                "append each release request and what the recorder did to DIR/releases.jsonl: an outside count of what the dock did.",
+        };
         var root = new RootCommand("Simulated body-worn recorders speaking DockLink v1, each on its own endpoint (or mass-storage recorders).")
         {
             recorders, clips, clipSize, listen, serial, throttle, folder, seed, agency, enrolmentFile, unsigned, massStorage, disks,
+            disconnectAfter, corruptEvery, stallAfter, linkRate, releaseDelay, keepOnRelease, badHash, badSignature, timeOffset, stateDir,
         };
         root.SetAction(async (parse, cancellationToken) =>
         {
@@ -40,11 +56,37 @@ public static class Program
             if (parse.GetValue(throttle) is <= 0) return Fail("--throttle must be above zero.");
             if (parse.GetValue(folder) is { } dir && !Directory.Exists(dir)) return Fail($"--clips-from: no folder {dir}.");
             if (parse.GetValue(serial) && !OperatingSystem.IsLinux()) return Fail("--serial needs Linux pseudo-terminals.");
+            long? Bytes(Option<string?> option, out string? problem)
+            {
+                problem = null;
+                if (parse.GetValue(option) is not { } text) return null;
+                if (ByteSize.TryParse(text, out var bytes) && bytes > 0) return bytes;
+                problem = $"{option.Name} '{text}' is not a size above zero; use e.g. 4096, 10MB or 64MiB.";
+                return null;
+            }
+            var disconnectBytes = Bytes(disconnectAfter, out var problem);
+            if (problem is not null) return Fail(problem);
+            var corruptBytes = Bytes(corruptEvery, out problem);
+            if (problem is not null) return Fail(problem);
+            var stallBytes = Bytes(stallAfter, out problem);
+            if (problem is not null) return Fail(problem);
+            if (parse.GetValue(linkRate) is { } kbps && (kbps <= 0 || double.IsNaN(kbps))) return Fail("--link-rate must be above zero (KB/s).");
+            if (parse.GetValue(linkRate) is not null && parse.GetValue(throttle) is not null) return Fail("give --link-rate (KB/s) or --throttle (MB/s), not both.");
+            if (parse.GetValue(releaseDelay) is < 0 or > 600_000) return Fail("--release-delay must be 0..600000 ms.");
+            if (parse.GetValue(badHash) < 0 || parse.GetValue(badSignature) < 0) return Fail("--bad-hash and --bad-signature count clips: 0 or more.");
+            if (parse.GetValue(timeOffset) is { } offset && (double.IsNaN(offset) || Math.Abs(offset) > 10 * 365 * 86400.0))
+                return Fail("--time-offset must be within ten years, in seconds.");
+            bool anyFault = disconnectBytes is not null || corruptBytes is not null || stallBytes is not null || parse.GetValue(linkRate) is not null
+                || parse.GetValue(releaseDelay) is not null || parse.GetValue(keepOnRelease) || parse.GetValue(badHash) > 0 || parse.GetValue(badSignature) > 0
+                || parse.GetValue(timeOffset) is not null || parse.GetValue(stateDir) is not null;
             if (parse.GetValue(massStorage))
             {
                 if (!OperatingSystem.IsLinux()) return Fail("--mass-storage needs Linux pseudo-terminals for the command channels.");
                 if (parse.GetValue(folder) is not null || parse.GetValue(throttle) is not null || parse.GetValue(unsigned))
                     return Fail("--clips-from, --throttle and --unsigned are for DockLink recorders, not --mass-storage.");
+                if (anyFault)
+                    return Fail("the fault flags and --state-dir are for DockLink recorders; a mass-storage recorder's clips are the files under --disks " +
+                        "(the dock deletes them itself), so count those.");
                 return await ServeMassStorageAsync(count, parse.GetValue(clips), min, max, Path.GetFullPath(parse.GetValue(disks)!), parse.GetValue(seed),
                     Path.GetFullPath(parse.GetValue(enrolmentFile)!), cancellationToken);
             }
@@ -74,13 +116,25 @@ public static class Program
                     MinClipSize = min,
                     MaxClipSize = max,
                     Seed = parse.GetValue(seed) + (ulong)i * 7919,
-                    ThrottleMBps = parse.GetValue(throttle),
+                    ThrottleMBps = parse.GetValue(linkRate) is { } rate ? rate / 1000 : parse.GetValue(throttle),
                     ClipFolder = parse.GetValue(folder),
                     Transport = parse.GetValue(serial) ? SimulatedTransport.Serial : SimulatedTransport.Tcp,
                     Listen = at,
                     TrustedAgencyKeys = [agencyKey],
                     SerialOffset = i,
                     SignsClips = !parse.GetValue(unsigned),
+                    ClockOffset = parse.GetValue(timeOffset) is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
+                    BadHashClips = parse.GetValue(badHash),
+                    BadSignatureClips = parse.GetValue(badSignature),
+                    StateDirectory = parse.GetValue(stateDir) is { } stateFolder ? Path.GetFullPath(stateFolder) : null,
+                    Faults = faults =>
+                    {
+                        if (disconnectBytes is { } cut) faults.DisconnectAfter(cut);
+                        if (corruptBytes is { } every) faults.CorruptEvery(every);
+                        if (stallBytes is { } stall) faults.StallAfter(stall);
+                        if (parse.GetValue(releaseDelay) is { } ms) faults.ReleaseDelay = TimeSpan.FromMilliseconds(ms);
+                        faults.KeepOnRelease = parse.GetValue(keepOnRelease);
+                    },
                 }, cancellationToken: cancellationToken);
                 endpoints.AddRange(one.Endpoints);
             }
@@ -98,6 +152,19 @@ public static class Program
                 Console.WriteLine($"{r.Serial}  officer {r.Options.OfficerId}  {r.Clips.Count} clips  " +
                     $"{r.Clips.Sum(c => c.Size) / 1e6:0.0} MB  {endpoint.Address}");
             }
+            if (anyFault) Console.WriteLine("Faults: " + string.Join(", ", new[]
+            {
+                disconnectBytes is { } d ? $"first link cut after {d:N0} bytes" : null,
+                corruptBytes is { } c ? $"a bit flipped every {c:N0} clip bytes" : null,
+                stallBytes is { } st ? $"first link silent after {st:N0} bytes" : null,
+                parse.GetValue(linkRate) is { } lr ? $"{lr} KB/s links" : null,
+                parse.GetValue(releaseDelay) is { } rd ? $"{rd} ms between deleting and answering a release" : null,
+                parse.GetValue(keepOnRelease) ? "releases acknowledged but clips kept" : null,
+                parse.GetValue(badHash) > 0 ? $"first {parse.GetValue(badHash)} clip(s) with a wrong hash" : null,
+                parse.GetValue(badSignature) > 0 ? $"first {parse.GetValue(badSignature)} clip(s) with a damaged signature" : null,
+                parse.GetValue(timeOffset) is { } to ? $"clocks off by {to} s" : null,
+                parse.GetValue(stateDir) is { } sd ? $"state kept in {Path.GetFullPath(sd)}" : null,
+            }.Where(f => f is not null)) + ".");
             Console.WriteLine("Bays for `dock run`:");
             Console.WriteLine("  " + string.Join(' ', endpoints.Select((e, i) => $"--Dock:Bays:{i}:Id={i + 1} --Dock:Bays:{i}:Endpoint={e.Address}")));
             Console.WriteLine("Serving until Ctrl+C.");

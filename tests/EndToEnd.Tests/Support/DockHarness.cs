@@ -87,6 +87,19 @@ public sealed class DockHarness : IAsyncDisposable
     public static Task ReleasedAsync(DockActivity activity, int count) =>
         activity.WaitUntilAsync(a => a.ClipsReleased >= count, CancellationToken.None).WaitAsync(Limit);
 
+    /// <summary>Waits until a `dock run` process holds this data folder (it is past start-up, so SIGTERM stops it cleanly).</summary>
+    public async Task WaitUntilRunningAsync(Process process)
+    {
+        var owner = Dock.Service.Hosting.RunLock.OwnerPath(Paths);
+        var clock = Stopwatch.StartNew();
+        while (!(File.Exists(owner) && (await File.ReadAllTextAsync(owner)).Contains($"pid {process.Id} ", StringComparison.Ordinal)))
+        {
+            if (process.HasExited) throw new InvalidOperationException($"dock exited with {process.ExitCode} before it started");
+            if (clock.Elapsed > Limit) throw new TimeoutException($"dock did not start within {Limit}");
+            await Task.Delay(50);
+        }
+    }
+
     /// <summary>Asks a dock process to stop the way systemd does (SIGTERM) and waits for it.</summary>
     public static async Task TerminateAsync(Process process)
     {
