@@ -98,7 +98,42 @@ public static class BenchCommand
                 if (parse.GetValue(data3) is null && Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
             }
         });
-        var bench = new Command("bench", "Benchmarks (figures, not pass/fail tests).") { ingest, custody, upload };
+        var data4 = new Option<string?>("--data") { Description = "Folder for the benchmark's vaults (default: a new folder under the temp directory; removed afterwards)." };
+        var link = new Option<string[]>("--link")
+        {
+            Description = "A link to time as KBPS:SIZE (kilobytes per second, clip size), repeatable. Default: 11.5:1MB (a 115,200-baud line), " +
+                "1000:20MB, 40000:400MB (USB 2.0).",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var links = new Command("links", "One clip over links of different speeds with the dock's default settings, against the same line's time for the bytes.")
+        {
+            data4, link,
+        };
+        links.SetAction(async (parse, cancellationToken) =>
+        {
+            var chosen = new List<(double, long)>();
+            foreach (var text in parse.GetValue(link) is { Length: > 0 } given ? given : ["11.5:1MB", "1000:20MB", "40000:400MB"])
+            {
+                var parts = text.Split(':');
+                if (parts.Length != 2 || !double.TryParse(parts[0], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var kbps)
+                    || kbps <= 0 || !CliOptions.TryParseSize(parts[1], out var bytes) || bytes < 4096)
+                {
+                    await Console.Error.WriteLineAsync($"dock bench links: --link '{text}' is not KBPS:SIZE, e.g. 11.5:1MB.");
+                    return ExitCodes.Usage;
+                }
+                chosen.Add((kbps, bytes));
+            }
+            var dir = Path.GetFullPath(parse.GetValue(data4) ?? Path.Combine(Path.GetTempPath(), $"dock-bench-links-{Environment.ProcessId}"));
+            try
+            {
+                return await new LinkBenchmark(dir, chosen, Console.Out).RunAsync(cancellationToken);
+            }
+            finally
+            {
+                if (parse.GetValue(data4) is null && Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+            }
+        });
+        var bench = new Command("bench", "Benchmarks (figures, not pass/fail tests).") { ingest, custody, upload, links };
         return bench;
     }
 }

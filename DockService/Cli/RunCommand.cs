@@ -42,9 +42,10 @@ public static class RunCommand
         {
             if (!await TryStartAsync(host, cancellationToken)) return ExitCodes.Usage;
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException)
         {
-            // Asked to stop (SIGTERM, Ctrl+C) while still starting: a clean stop.
+            // Asked to stop (SIGTERM, Ctrl+C: the command's token, or the host's own stopping signal) while still starting:
+            // a clean stop, not a failure.
             return ExitCodes.Ok;
         }
         await host.WaitForShutdownAsync(cancellationToken);

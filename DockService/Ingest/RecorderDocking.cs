@@ -296,6 +296,8 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
             try
             {
                 var row = await catalog.AnnounceAsync(info.Serial, clip, info.OfficerId, cancellationToken).ConfigureAwait(false);
+                // Released by this docking's releaser after the listing was taken: the listing is older than the deletion.
+                if (row.LeftRecorderAt is not null && docking.Claimed.ContainsKey(row.Id)) continue;
                 if (row.LeftRecorderAt is not null) row = await RelistedAsync(docking, row, cancellationToken).ConfigureAwait(false);
                 if (docking.Session.SignsClips && row.RecorderSignature is null && row.State is not (ClipState.Verified or ClipState.Released))
                     row = await FetchSignatureAsync(docking.Session, row, clip, cancellationToken).ConfigureAwait(false);
