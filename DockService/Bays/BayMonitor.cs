@@ -107,7 +107,7 @@ public sealed partial class BayMonitor(IOptions<DockOptions> options, DockActivi
             IRecorderSource source = bay.Driver == RecorderDriver.MassStorage
                 ? new MassStorageRecorderSource(endpoint, volume, _options.MassStorage, _catalog!, _options.Link.ConnectTimeout, time)
                 : new DockLinkRecorderSource(endpoint, _identity!, sessionOptions, _options.Link.ConnectTimeout, time);
-            var worker = new BayWorker(bay, source, docking, _options, activity, loggers.CreateLogger<BayWorker>(), time,
+            var worker = new BayWorker(bay, source, docking, _catalog!, _options, activity, loggers.CreateLogger<BayWorker>(), time,
                 string.IsNullOrEmpty(bay.UsbPort) ? null : hotplug);
             workers.Add(GuardAsync($"bay {bay.Id}", worker.RunAsync(stoppingToken), stoppingToken));
         }
@@ -162,6 +162,7 @@ public sealed partial class BayMonitor(IOptions<DockOptions> options, DockActivi
                 catch (Exception ex) when (ex is CatalogException or Microsoft.Data.Sqlite.SqliteException or IOException && !ClipCatalog.IsDamage(ex)
                     && ex is not CatalogDamagedException)
                 {
+                    await _catalog!.ThrowIfDamagedAsync(ex, stoppingToken).ConfigureAwait(false);
                     LogCheckpointFailed(_logger, ex);
                     await _catalog!.RaiseAlertAsync("custody-journal", null, null, $"a custody checkpoint could not be signed and kept: {ex.Message}. " +
                         "Clips are not released until it can (each release waits for a checkpoint covering the clip).", stoppingToken).ConfigureAwait(false);

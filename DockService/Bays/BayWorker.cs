@@ -15,8 +15,8 @@ namespace Dock.Service.Bays;
 /// </summary>
 /// <remarks><paramref name="hotplug"/>, when given, returns a task that completes at the next USB hotplug event
 /// (netlink): an empty bay then looks again at once instead of at the next poll.</remarks>
-public sealed partial class BayWorker(BayOptions bay, IRecorderSource source,
-    RecorderDocking docking, DockOptions options, DockActivity activity, ILogger<BayWorker> logger, TimeProvider time, Func<Task>? hotplug = null)
+public sealed partial class BayWorker(BayOptions bay, IRecorderSource source, RecorderDocking docking, ClipCatalog catalog,
+    DockOptions options, DockActivity activity, ILogger<BayWorker> logger, TimeProvider time, Func<Task>? hotplug = null)
 {
     // What the bay last said it waits for, so the log says it once per change, not at every poll of an empty bay.
     private string? _waitingFor;
@@ -67,7 +67,8 @@ public sealed partial class BayWorker(BayOptions bay, IRecorderSource source,
             catch (Exception ex) when (ex is IOException or CatalogException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
             {
                 // The vault or the catalog failed (disk full, permissions): nothing was released for
-                // a clip that is not verified, so the recorder keeps its footage. Retry later.
+                // a clip that is not verified, so the recorder keeps its footage. Retry later, unless the catalog is damaged.
+                await catalog.ThrowIfDamagedAsync(ex, CancellationToken.None).ConfigureAwait(false);
                 LogStorageError(logger, ex, bay.Id);
                 activity.SetBay(bay.Id, b => b with { Phase = BayPhase.Error, Message = ex.Message });
             }

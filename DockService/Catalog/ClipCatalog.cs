@@ -103,6 +103,19 @@ public sealed partial class ClipCatalog
     /// <summary>SQLITE_CORRUPT or SQLITE_NOTADB: the file is damaged, and retrying will not help.</summary>
     public static bool IsDamage(Exception ex) => ex is SqliteException { SqliteErrorCode: 11 or 26 };
 
+    /// <summary>
+    /// After a catalog error that is not plainly damage (a row that "vanished", a constraint that cannot fail, a short read):
+    /// damaged pages can read as wrong data rather than as SQLITE_CORRUPT, so quick_check the file, and throw
+    /// <see cref="CatalogDamagedException"/> if it is damaged; otherwise return (the caller retries as before).
+    /// </summary>
+    public async Task ThrowIfDamagedAsync(Exception error, CancellationToken cancellationToken)
+    {
+        if (IsDamage(error)) throw Damaged(Path, error.Message);
+        if (error is not (CatalogException or SqliteException) || error is CatalogDamagedException) return;
+        if (await CheckIntegrityAsync(full: false, cancellationToken).ConfigureAwait(false) is { Count: > 0 } problems)
+            throw Damaged(Path, string.Join("; ", problems.Take(3)));
+    }
+
     public async Task UpsertBayAsync(string bayId, string endpoint, CancellationToken cancellationToken)
     {
         await using var c = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);

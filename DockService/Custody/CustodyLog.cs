@@ -394,20 +394,25 @@ public sealed class CustodyLog
         await using var c = await catalog.OpenConnectionAsync(cancellationToken);
         // Deferred: a read transaction (WAL snapshot) that does not hold the write lock, so the dock keeps appending meanwhile.
         await using var tx = c.BeginTransaction(deferred: true);
-        var entries = new List<byte[]>();
-        await using (var command = ClipCatalog.Command(c, tx, "SELECT idx, entry FROM custody_entries ORDER BY idx;"))
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
-        {
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                if (reader.GetInt64(0) != entries.Count)
-                    throw new CatalogException($"The custody log in {catalog.Path} has a gap at index {entries.Count}: it was altered outside Dock.");
-                entries.Add((byte[])reader.GetValue(1));
-            }
-        }
+        var entries = await ReadAllEntriesAsync(catalog, c, tx, cancellationToken);
         var checkpoints = await ReadCheckpointsAsync(c, cancellationToken, tx);
         await tx.CommitAsync(cancellationToken);
         return (entries, checkpoints);
+    }
+
+    /// <summary>Every entry's exact bytes, in order, checked for gaps (an index missing means the log was altered outside Dock).</summary>
+    internal static async Task<List<byte[]>> ReadAllEntriesAsync(ClipCatalog catalog, SqliteConnection c, SqliteTransaction? tx, CancellationToken cancellationToken)
+    {
+        var entries = new List<byte[]>();
+        await using var command = ClipCatalog.Command(c, tx, "SELECT idx, entry FROM custody_entries ORDER BY idx;");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            if (reader.GetInt64(0) != entries.Count)
+                throw new CatalogException($"The custody log in {catalog.Path} has a gap at index {entries.Count}: it was altered outside Dock.");
+            entries.Add((byte[])reader.GetValue(1));
+        }
+        return entries;
     }
 
     public async Task<CustodyEvent> ReadEntryAsync(long index, CancellationToken cancellationToken)

@@ -28,17 +28,7 @@ public static class CustodyRecovery
         var records = journal.Refresh(fromStart: true);
         var journaled = records.Where(r => r.IsEntry).Select(r => r.Bytes).ToList();
         await using var c = await catalog.OpenConnectionAsync(cancellationToken);
-        var inCatalog = new List<byte[]>();
-        await using (var command = ClipCatalog.Command(c, null, "SELECT idx, entry FROM custody_entries ORDER BY idx;"))
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
-        {
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                if (reader.GetInt64(0) != inCatalog.Count)
-                    throw new CatalogException($"The custody log in {catalog.Path} has a gap at index {inCatalog.Count}: it was altered outside Dock; not recovering.");
-                inCatalog.Add((byte[])reader.GetValue(1));
-            }
-        }
+        var inCatalog = await CustodyLog.ReadAllEntriesAsync(catalog, c, null, cancellationToken);
         for (int i = 0; i < Math.Min(inCatalog.Count, journaled.Count); i++)
             if (!inCatalog[i].AsSpan().SequenceEqual(journaled[i]))
                 throw new CatalogException($"Custody entry {i} differs between the catalog and {journal.JournalPath}: one was altered outside Dock. " +

@@ -40,8 +40,7 @@ public sealed record BaySnapshot(
 public sealed class DockActivity
 {
     private readonly ConcurrentDictionary<string, BaySnapshot> _bays = new(StringComparer.Ordinal);
-    private readonly Lock _lock = new();
-    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly ChangeSignal _changed = new();
     private long _bytesPulled;
     private int _stored;
     private int _verified;
@@ -108,30 +107,17 @@ public sealed class DockActivity
     internal bool TakeRecheck(string serial) => _recheck.TryRemove(serial, out _);
 
     /// <summary>Completes at the next change of anything here (a clip verified, a bay's phase, …).</summary>
-    public Task NextChangeAsync()
-    {
-        lock (_lock) return _changed.Task;
-    }
+    public Task NextChangeAsync() => _changed.Next;
 
     public async Task WaitUntilAsync(Func<DockActivity, bool> condition, CancellationToken cancellationToken)
     {
         while (true)
         {
-            Task changed;
-            lock (_lock) changed = _changed.Task;
+            var changed = _changed.Next;
             if (condition(this)) return;
             await changed.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 
-    private void Signal()
-    {
-        TaskCompletionSource previous;
-        lock (_lock)
-        {
-            previous = _changed;
-            _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        }
-        previous.TrySetResult();
-    }
+    private void Signal() => _changed.Signal();
 }

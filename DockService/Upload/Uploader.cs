@@ -42,7 +42,7 @@ public sealed partial class Uploader
     // Target-wide trouble a person must fix (credentials, a missing bucket or folder): uploads pause, and the target is
     // checked again every TargetRecheckInterval until it works, then everything pending is due at once.
     private string? _targetProblem;
-    private TaskCompletionSource _targetChanged = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly ChangeSignal _targetChanged = new();
     // A store that fails every call: since when, and why (the outage alert, after OutageAlertAfter).
     private DateTimeOffset? _failingSince;
     private string? _lastFailure;
@@ -157,29 +157,16 @@ public sealed partial class Uploader
         SignalTarget();
     }
 
-    private void SignalTarget()
-    {
-        TaskCompletionSource previous;
-        lock (_lock)
-        {
-            previous = _targetChanged;
-            _targetChanged = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        }
-        previous.TrySetResult();
-    }
+    private void SignalTarget() => _targetChanged.Signal();
 
     /// <summary>While the target needs a person, checks it again every TargetRecheckInterval; once it works, uploads resume.</summary>
     private async Task WatchTargetAsync(CancellationToken stoppingToken)
     {
         while (true)
         {
-            Task changed;
+            var changed = _targetChanged.Next;
             string? problem;
-            lock (_lock)
-            {
-                changed = _targetChanged.Task;
-                problem = _targetProblem;
-            }
+            lock (_lock) problem = _targetProblem;
             if (problem is null)
             {
                 await changed.WaitAsync(stoppingToken);
@@ -261,7 +248,8 @@ public sealed partial class Uploader
             catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or CatalogException or IOException
                 && ex is not CatalogDamagedException && !ClipCatalog.IsDamage(ex))
             {
-                // The catalog is busy or its disk is full for a moment: the queue is durable, so wait and look again.
+                // The catalog is busy or its disk is full for a moment: the queue is durable, so wait and look again (unless it is damaged).
+                await _catalog.ThrowIfDamagedAsync(ex, stoppingToken);
                 LogQueueError(_logger, ex.Message);
                 await Task.Delay(TimeSpan.FromSeconds(5), _time, stoppingToken);
             }
@@ -275,9 +263,9 @@ public sealed partial class Uploader
         // Only when a clip was verified since the last look: one query per verification, not per wake-up and worker.
         // The queue (and its custody entries) grows whatever the target's state: it is what waits for the target.
         if (_activity.ClipsVerified != Volatile.Read(ref _verifiedSeen)) await EnqueueVerifiedAsync(stoppingToken);
-        Task targetChanged;
+        var targetChanged = _targetChanged.Next;
         string? problem;
-        lock (_lock) (targetChanged, problem) = (_targetChanged.Task, _targetProblem);
+        lock (_lock) problem = _targetProblem;
         if (problem is not null)
         {
             // Paused until the target works again (WatchTargetAsync): no upload can succeed, and each attempt would be noise.

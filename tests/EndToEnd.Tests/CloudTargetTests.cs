@@ -12,16 +12,8 @@ namespace Dock.EndToEnd.Tests;
 /// </summary>
 public sealed class CloudTargetTests
 {
-    private static async Task WaitForAsync(DockHarness harness, Func<ClipCatalog, Task<bool>> condition, string what)
-    {
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        var catalog = await harness.CatalogAsync();
-        while (!await condition(catalog))
-        {
-            if (clock.Elapsed > DockHarness.Limit) throw new TimeoutException($"waited {DockHarness.Limit} for {what}");
-            await Task.Delay(100);
-        }
-    }
+    private static Task WaitForAsync(DockHarness harness, Func<ClipCatalog, Task<bool>> condition, string what) =>
+        harness.WaitForCatalogAsync(condition, what);
 
     [Fact]
     public async Task FolderTargetMissing_NeverCreated_NothingReleased_AlertClearsOnceAPersonCreatesIt()

@@ -83,16 +83,8 @@ public sealed class CloudTests
         }
     }
 
-    private static async Task WaitForAsync(DockHarness harness, Func<ClipCatalog, Task<bool>> condition, string what)
-    {
-        var clock = Stopwatch.StartNew();
-        var catalog = await harness.CatalogAsync();
-        while (!await condition(catalog))
-        {
-            if (clock.Elapsed > DockHarness.Limit) throw new TimeoutException($"waited {DockHarness.Limit} for {what}");
-            await Task.Delay(100);
-        }
-    }
+    private static Task WaitForAsync(DockHarness harness, Func<ClipCatalog, Task<bool>> condition, string what) =>
+        harness.WaitForCatalogAsync(condition, what);
 
     [Fact]
     public async Task S3_EveryClipReadBackExact_ReleasedOnlyAfterCloudVerify()

@@ -124,6 +124,57 @@ public sealed class DataFolderTests
     }
 
     [Fact]
+    public async Task CatalogDamagedWhileTheDockRuns_TheDockStopsWithTheReason_NotAsIfAskedTo()
+    {
+        await using var harness = DockHarness.Create();
+        await harness.StartFleetAsync(new FleetOptions { Recorders = 1, ClipsPerRecorder = 2, MinClipSize = 200_000, MaxClipSize = 200_000 });
+        // A second bay whose recorder docks only after the damage: its docking must read and write the catalog.
+        int later;
+        using (var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0))
+        {
+            probe.Start();
+            later = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+        }
+        var (host, activity) = await harness.StartDockAsync(("Dock:ReleasePolicy", "Never"), ("Dock:Cloud:Target", "none"),
+            ("Dock:Bays:1:Id", "2"), ("Dock:Bays:1:Endpoint", $"tcp://127.0.0.1:{later}"));
+        using (host)
+        {
+            await activity.WaitUntilAsync(a => a.Bays.Any(b => b.Finished), CancellationToken.None).WaitAsync(DockHarness.Limit);
+            // The dock is idle now. Fold the write-ahead log into the file, then overwrite every page but the first, as a
+            // failing disk would.
+            await using (var c = new SqliteConnection($"Data Source={harness.Paths.Catalog};Pooling=False"))
+            {
+                await c.OpenAsync();
+                await using var checkpoint = c.CreateCommand();
+                checkpoint.CommandText = "PRAGMA wal_checkpoint(TRUNCATE);";
+                await using var result = await checkpoint.ExecuteReaderAsync();
+                Assert.True(await result.ReadAsync() && result.GetInt64(0) == 0, "the checkpoint was blocked");
+            }
+            await using (var file = new FileStream(harness.Paths.Catalog, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite))
+            {
+                var garbage = Enumerable.Repeat((byte)0xA5, 4096).ToArray();
+                for (long page = 1; page < file.Length / 4096; page++)
+                {
+                    file.Position = page * 4096;
+                    await file.WriteAsync(garbage);
+                }
+                file.Flush(flushToDisk: true);
+            }
+            await using var second = await SimulatedFleet.StartAsync(new FleetOptions
+            {
+                Recorders = 1, ClipsPerRecorder = 1, MinClipSize = 100_000, MaxClipSize = 100_000, SerialOffset = 1, Seed = 99,
+                Listen = new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, later), TrustedAgencyKeys = [harness.AgencyKey],
+            });
+            var lifetime = (Microsoft.Extensions.Hosting.IHostApplicationLifetime)host.Services.GetService(typeof(Microsoft.Extensions.Hosting.IHostApplicationLifetime))!;
+            await Task.Delay(Timeout.Infinite, lifetime.ApplicationStopping).ContinueWith(_ => { }, TaskScheduler.Default).WaitAsync(DockHarness.Limit);
+            var health = (Dock.Service.Hosting.ServiceHealth)host.Services.GetService(typeof(Dock.Service.Hosting.ServiceHealth))!;
+            Assert.NotNull(health.Failure); // Stopped on its own, with the reason `dock run` prints before exiting 1.
+            Assert.Contains("is damaged", health.Failure, StringComparison.Ordinal);
+            await host.StopAsync();
+        }
+    }
+
+    [Fact]
     public async Task DamagedCatalog_RunExitsNonZero_StatusAndLogVerifySayItWithoutAStackTrace()
     {
         await using var harness = DockHarness.Create();

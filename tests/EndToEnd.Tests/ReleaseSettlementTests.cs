@@ -17,16 +17,8 @@ public sealed class ReleaseSettlementTests
 
     private static async Task<List<CustodyEvent>> EventsAsync(DockHarness harness) => await EnrolmentTests.EventsAsync(await harness.CatalogAsync());
 
-    private static async Task WaitForCatalogAsync(DockHarness harness, Func<IReadOnlyList<ClipRecord>, bool> condition, string what)
-    {
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        var catalog = await harness.CatalogAsync();
-        while (!condition(await catalog.ListClipsAsync(null, CancellationToken.None)))
-        {
-            if (clock.Elapsed > DockHarness.Limit) throw new TimeoutException($"waited {DockHarness.Limit} for {what}");
-            await Task.Delay(50);
-        }
-    }
+    private static Task WaitForCatalogAsync(DockHarness harness, Func<IReadOnlyList<ClipRecord>, bool> condition, string what) =>
+        harness.WaitForCatalogAsync(async c => condition(await c.ListClipsAsync(null, CancellationToken.None)), what);
 
     [Fact]
     public async Task RecorderAcknowledgesButKeeps_ClipStaysVerified_RealDeletionLaterIsLogged()

@@ -124,6 +124,18 @@ public sealed class DockHarness : IAsyncDisposable
 
     public Task<ClipCatalog> CatalogAsync() => ClipCatalog.OpenAsync(Paths.Catalog, TimeProvider.System, CancellationToken.None);
 
+    /// <summary>Polls the catalog (another process writes it, so there is no signal to await) until <paramref name="condition"/> holds.</summary>
+    public async Task WaitForCatalogAsync(Func<ClipCatalog, Task<bool>> condition, string what)
+    {
+        var clock = Stopwatch.StartNew();
+        var catalog = await CatalogAsync();
+        while (!await condition(catalog))
+        {
+            if (clock.Elapsed > Limit) throw new TimeoutException($"waited {Limit} for {what}");
+            await Task.Delay(100);
+        }
+    }
+
     /// <summary>Starts the real `dock` executable (the dock.dll copied beside the tests).</summary>
     public static Process StartDockProcess(IEnumerable<string> args, bool redirect = true, IReadOnlyDictionary<string, string>? environment = null)
     {
