@@ -30,6 +30,7 @@ public sealed partial class ClipIngestor(ClipCatalog catalog, ClipVault vault, C
     private sealed class Progress(long at)
     {
         public long At = at;
+        public long EndedAt;
         public volatile bool Alerted;
     }
 
@@ -98,6 +99,9 @@ public sealed partial class ClipIngestor(ClipCatalog catalog, ClipVault vault, C
         long flushingAt = 0;
         activity.SetBay(bayId, b => b with { Phase = BayPhase.Transferring, ClipId = clip.ClipId, ClipBytes = written, ClipSize = clip.Size });
         var progress = _progress.GetOrAdd(clip.Id, _ => new Progress(time.GetTimestamp()));
+        // A reconnect does not reset the stall clock; a recorder that was away (taken out, docked again later) does.
+        if (progress.EndedAt != 0 && time.GetElapsedTime(progress.EndedAt) > options.StalledPullAlertAfter)
+            Volatile.Write(ref progress.At, time.GetTimestamp());
         using var watchStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var watchdog = WatchProgressAsync(clip, bayId, progress, watchStop.Token);
         try
@@ -147,6 +151,7 @@ public sealed partial class ClipIngestor(ClipCatalog catalog, ClipVault vault, C
         {
             await watchStop.CancelAsync().ConfigureAwait(false);
             await watchdog.ConfigureAwait(false);
+            progress.EndedAt = time.GetTimestamp();
         }
         // Every byte is in: the stall clock of this clip ends here, and an alert about it is resolved.
         if (_progress.TryRemove(clip.Id, out var done) && done.Alerted)
