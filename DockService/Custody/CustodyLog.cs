@@ -174,6 +174,37 @@ public sealed class CustodyLog
         return await pending.Completion.Task;
     }
 
+    /// <summary>
+    /// Appends several events in this order, in one commit (and one journal write): a clip's acquired, hash-verified and
+    /// signature-verified are facts established together, and each commit is two fsyncs (catalog and journal).
+    /// </summary>
+    public async Task<IReadOnlyList<CustodyEvent>> AppendAllAsync(IReadOnlyList<Func<long, DateTimeOffset, CustodyEvent>> makes,
+        CancellationToken cancellationToken)
+    {
+        // Queued together before anything is awaited, so one commit takes them all, in order.
+        var pendings = makes.Select(m => new PendingAppend(m, null)).ToArray();
+        foreach (var pending in pendings) _queue.Enqueue(pending);
+        try
+        {
+            await _lock.WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            // Those a leader already took are (or will be) in the log; the rest are withdrawn.
+            foreach (var pending in pendings) pending.TryWithdraw();
+            throw;
+        }
+        try
+        {
+            while (pendings.Any(p => !p.Completion.Task.IsCompleted)) await CommitQueuedAsync();
+        }
+        finally
+        {
+            _lock.Release();
+        }
+        return await Task.WhenAll(pendings.Select(p => p.Completion.Task));
+    }
+
     /// <summary>Writes everything queued (up to <see cref="MaxBatch"/>) in one transaction, then to the journal. Called under the lock.</summary>
     private async Task CommitQueuedAsync()
     {

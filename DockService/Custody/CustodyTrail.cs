@@ -28,6 +28,13 @@ public sealed class CustodyTrail(CustodyLog log, DockIdentity identity, ClipVaul
         log.AppendAsync((index, at) => new CustodyEvent(index, kind, at, log.DockId, log.DockId, clip.RecorderSerial, clip.ClipId,
             sha256.Length == 0 ? null : sha256, clip.Size, (long)context.ClockOffset.TotalMilliseconds, detail), cancellationToken, alongside);
 
+    /// <summary>Appends several events for <paramref name="clip"/>, in order, in one commit.</summary>
+    public Task<IReadOnlyList<CustodyEvent>> RecordAllAsync(ClipRecord clip, DockingContext context, string sha256,
+        IReadOnlyList<(CustodyEventKind Kind, string Detail)> events, CancellationToken cancellationToken) =>
+        log.AppendAllAsync([.. events.Select(e => (Func<long, DateTimeOffset, CustodyEvent>)((index, at) => new CustodyEvent(index, e.Kind, at, log.DockId,
+            log.DockId, clip.RecorderSerial, clip.ClipId, sha256.Length == 0 ? null : sha256, clip.Size, (long)context.ClockOffset.TotalMilliseconds,
+            e.Detail)))], cancellationToken);
+
     /// <summary>Checkpoints the log, then writes "CLIP.manifest.json" and its ".sig" beside the clip; returns the manifest's relative path.</summary>
     public async Task<string> WriteManifestAsync(ClipRecord clip, DockingContext context, CustodyEvent stored, CancellationToken cancellationToken)
     {

@@ -168,12 +168,15 @@ public sealed partial class ClipIngestor(ClipCatalog catalog, ClipVault vault, C
                 cancellationToken).ConfigureAwait(false);
             return await QuarantineAsync(clip, partial.Path, streamedHex, reason, cancellationToken).ConfigureAwait(false);
         }
-        await custody.RecordAsync(CustodyEventKind.Acquired, clip, context, streamedHex, $"pulled over {session.Endpoint}", cancellationToken)
-            .ConfigureAwait(false);
-        await custody.RecordAsync(CustodyEventKind.HashVerified, clip, context, streamedHex,
-            $"sha256 computed while streaming equals {context.HashSource}", cancellationToken).ConfigureAwait(false);
-        if (await CheckIdentityAsync(clip, context, streamedHex, cancellationToken).ConfigureAwait(false) is { } hold)
-            return await HoldAsync(clip, partial.Path, streamedHex, hold, context, cancellationToken).ConfigureAwait(false);
+        // Established together, so logged together: one commit for the pull's facts.
+        var (hold, signatureVerified) = CheckIdentity(clip, context);
+        await custody.RecordAllAsync(clip, context, streamedHex, [
+            (CustodyEventKind.Acquired, $"pulled over {session.Endpoint}"),
+            (CustodyEventKind.HashVerified, $"sha256 computed while streaming equals {context.HashSource}"),
+            .. signatureVerified is null ? Array.Empty<(CustodyEventKind, string)>() : [(CustodyEventKind.SignatureVerified, signatureVerified)],
+        ], cancellationToken).ConfigureAwait(false);
+        if (hold is { } held)
+            return await HoldAsync(clip, partial.Path, streamedHex, held, context, cancellationToken).ConfigureAwait(false);
         var relative = vault.Commit(partial, clip.RecorderSerial, clip.ClipId);
         var stored = await custody.RecordAsync(CustodyEventKind.Stored, clip, context, streamedHex, relative.Replace('\\', '/'), cancellationToken)
             .ConfigureAwait(false);
@@ -293,8 +296,11 @@ public sealed partial class ClipIngestor(ClipCatalog catalog, ClipVault vault, C
         if (onDisk != clip.DeviceSha256)
             return await QuarantineAsync(clip, final, onDisk, $"found {final} after a restart with sha256 {onDisk}", cancellationToken)
                 .ConfigureAwait(false);
-        if (await CheckIdentityAsync(clip, context, onDisk, cancellationToken).ConfigureAwait(false) is { } hold)
-            return await HoldAsync(clip, final, onDisk, hold, context, cancellationToken).ConfigureAwait(false);
+        var (hold, signatureVerified) = CheckIdentity(clip, context);
+        if (hold is { } held)
+            return await HoldAsync(clip, final, onDisk, held, context, cancellationToken).ConfigureAwait(false);
+        if (signatureVerified is not null)
+            await custody.RecordAsync(CustodyEventKind.SignatureVerified, clip, context, onDisk, signatureVerified, cancellationToken).ConfigureAwait(false);
         var relative = ClipVault.RelativeFinalPath(clip.RecorderSerial, clip.ClipId);
         var stored = await custody.RecordAsync(CustodyEventKind.Stored, clip, context, onDisk,
             $"{relative.Replace('\\', '/')} (found complete after a restart)", cancellationToken).ConfigureAwait(false);
@@ -309,26 +315,23 @@ public sealed partial class ClipIngestor(ClipCatalog catalog, ClipVault vault, C
 
     /// <summary>
     /// The bytes match the recorder's hash; now, is the recorder who it says it is, and did it sign this
-    /// clip when it recorded it? Returns why the clip must be held, or null (after recording the
-    /// signature-verified event when there is a signature).
+    /// clip when it recorded it? Returns why the clip must be held, or what the signature-verified entry says
+    /// (null for a recorder that does not sign).
     /// </summary>
-    private async Task<(ClipHold Hold, string Reason)?> CheckIdentityAsync(ClipRecord clip, DockingContext context, string sha256,
-        CancellationToken cancellationToken)
+    private static ((ClipHold Hold, string Reason)? Hold, string? SignatureVerified) CheckIdentity(ClipRecord clip, DockingContext context)
     {
-        if (!context.Trust.Trusted) return (ClipHold.UntrustedRecorder, context.Trust.Reason!);
-        if (!context.SignsClips) return null;
+        if (!context.Trust.Trusted) return ((ClipHold.UntrustedRecorder, context.Trust.Reason!), null);
+        if (!context.SignsClips) return (null, null);
         if (string.IsNullOrEmpty(clip.RecorderSignature) || !Hex.TryParse(clip.RecorderSignature, 64, out var signature))
-            return (ClipHold.BadRecordSignature, "the recorder announces record-time signatures but sent none for this clip");
+            return ((ClipHold.BadRecordSignature, "the recorder announces record-time signatures but sent none for this clip"), null);
         if (!Hex.TryParse(clip.DeviceSha256, 32, out var sha))
-            return (ClipHold.BadRecordSignature, "the recorder's sha256 is malformed");
+            return ((ClipHold.BadRecordSignature, "the recorder's sha256 is malformed"), null);
         var summary = new ClipSummary(clip.ClipId, (ulong)clip.Size, clip.DeviceStart.ToUnixTimeMilliseconds(), clip.DeviceEnd.ToUnixTimeMilliseconds(),
             clip.Flags, sha);
         if (!ClipSignature.Verify(context.RecorderKey, clip.RecorderSerial, summary, signature))
-            return (ClipHold.BadRecordSignature, $"the record-time signature does not verify under the enrolled key {Ed25519Key.Fingerprint(context.RecorderKey)}: " +
-                "the clip's id, size, hash or times are not what this recorder signed");
-        await custody.RecordAsync(CustodyEventKind.SignatureVerified, clip, context, sha256,
-            $"record-time signature verifies under enrolled recorder key {Ed25519Key.Fingerprint(context.RecorderKey)}", cancellationToken).ConfigureAwait(false);
-        return null;
+            return ((ClipHold.BadRecordSignature, $"the record-time signature does not verify under the enrolled key {Ed25519Key.Fingerprint(context.RecorderKey)}: " +
+                "the clip's id, size, hash or times are not what this recorder signed"), null);
+        return (null, $"record-time signature verifies under enrolled recorder key {Ed25519Key.Fingerprint(context.RecorderKey)}");
     }
 
     /// <summary>A whole, hash-correct copy from a recorder (or with a signature) we cannot trust: kept in

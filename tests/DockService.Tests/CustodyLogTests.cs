@@ -59,6 +59,19 @@ public sealed class CustodyLogTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AppendAll_KeepsItsOrder_AndIsNotInterleavedWithOtherWriters()
+    {
+        var log = await OpenLogAsync(_catalog);
+        var others = Enumerable.Range(0, 8).Select(i => Task.Run(() => log.AppendAsync(Event(log, $"other {i}"), CancellationToken.None))).ToList();
+        var batch = await log.AppendAllAsync([Event(log, "first"), Event(log, "second"), Event(log, "third")], CancellationToken.None);
+        await Task.WhenAll(others);
+
+        Assert.Equal(["first", "second", "third"], batch.Select(e => e.Detail));
+        Assert.Equal([batch[0].Index, batch[0].Index + 1, batch[0].Index + 2], batch.Select(e => e.Index)); // Consecutive: one commit.
+        Assert.Equal(11, log.Size);
+    }
+
+    [Fact]
     public async Task MalformedEvent_FailsAlone_WithoutAGap()
     {
         var log = await OpenLogAsync(_catalog);
