@@ -5,9 +5,9 @@ namespace Dock.DeviceProtocol.Session;
 /// never finishes on a 115,200-baud line (11.5 KB/s): each read takes 22 s, past the 10 s request timeout, and the
 /// 8th in the window waits three minutes. So the host measures the rate at which answers arrive and keeps each read
 /// to about a quarter second of the link's time, and the whole window to about two seconds (at most a quarter of the
-/// request timeout), within the configured maximum read and window. It starts small (16 KiB, two in flight), which
-/// fills a fast link within the first fifth of a second, and halves both on a timeout. One pacer per session, so later
-/// clips start at the rate the earlier ones measured.
+/// request timeout), within the configured maximum read and window. It starts small (16 KiB, two in flight) and
+/// takes its first measure after 40 ms, so a fast link is at full size almost at once; a timeout halves both. One pacer
+/// per session, so later clips start at the rate the earlier ones measured.
 /// </summary>
 public sealed class ReadPacer
 {
@@ -16,6 +16,8 @@ public sealed class ReadPacer
     private static readonly TimeSpan ChunkTime = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan WindowTime = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan SampleTime = TimeSpan.FromMilliseconds(200);
+    // The first look comes sooner: a fast link should not spend long at the small start.
+    private static readonly TimeSpan FirstSampleTime = TimeSpan.FromMilliseconds(40);
 
     private readonly int _maxChunk;
     private readonly int _maxWindow;
@@ -61,7 +63,7 @@ public sealed class ReadPacer
         {
             _sampleBytes += bytes;
             var elapsed = _time.GetElapsedTime(_sampleStart);
-            if (elapsed < SampleTime) return;
+            if (elapsed < (BytesPerSecond == 0 ? FirstSampleTime : SampleTime)) return;
             double rate = _sampleBytes / elapsed.TotalSeconds;
             // Smoothed, but quick to follow: a link's rate moves with the recorder's flash and the bus.
             BytesPerSecond = BytesPerSecond == 0 ? rate : 0.5 * BytesPerSecond + 0.5 * rate;
