@@ -111,7 +111,8 @@ public static class LogCommand
                         entries = [.. logEntries];
                         notes = [.. checkpoints.Select(c => c.Note)];
                         var journal = CustodyJournal.For(paths);
-                        foreach (var kept in new[] { File.Exists(journal.JournalPath) ? OutsideCheckpoint(journal) : null, journal.ReadCheckpointFile() })
+                        foreach (var kept in new[] { File.Exists(journal.JournalPath) ? await OutsideCheckpointAsync(journal, cancellationToken) : null,
+                            journal.ReadCheckpointFile() })
                         {
                             if (kept is null || notes.Contains(kept)) continue;
                             notes.Add(kept);
@@ -211,11 +212,13 @@ public static class LogCommand
         return log;
     }
 
-    /// <summary>The latest checkpoint note in the custody journal (read without taking its lock: verification only reads).</summary>
-    private static string? OutsideCheckpoint(CustodyJournal journal)
+    /// <summary>The latest checkpoint note in the custody journal. Under the journal's lock: a running dock appends to it, and a
+    /// record it is writing must not be read (or cut off) as one a crash tore.</summary>
+    private static async Task<string?> OutsideCheckpointAsync(CustodyJournal journal, CancellationToken cancellationToken)
     {
         try
         {
+            using var held = await journal.LockAsync(cancellationToken);
             journal.Refresh(fromStart: true);
             return journal.LatestCheckpoint;
         }

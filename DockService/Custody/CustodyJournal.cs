@@ -65,7 +65,7 @@ public sealed class CustodyJournal
     /// <summary>
     /// Reads what was appended since this process last looked (by any process), creating the journal if there is none.
     /// Call under <see cref="LockAsync"/>. A record cut short at the end (a crash during an append) is cut off; damage
-    /// anywhere else is a <see cref="CustodyJournalException"/>. With <paramref name="from"/> 0 it re-reads the whole
+    /// anywhere else is a <see cref="CustodyJournalException"/>. With <paramref name="fromStart"/> it re-reads the whole
     /// journal and returns every record (open and recovery compare them with the catalog).
     /// </summary>
     public IReadOnlyList<Record> Refresh(bool fromStart = false)
