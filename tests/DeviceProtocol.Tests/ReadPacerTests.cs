@@ -109,6 +109,20 @@ public sealed class ReadPacerTests
     }
 
     [Fact]
+    public async Task Connect_ByHostName_Connects()
+    {
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen(1);
+        var accepting = listener.AcceptAsync();
+        // A name has no address family until it resolves; a socket made for "unspecified" failed with "protocol not supported".
+        await using var transport = await TcpTransport.ConnectAsync(new DnsEndPoint("localhost", ((IPEndPoint)listener.LocalEndPoint!).Port),
+            TimeSpan.FromSeconds(5), CancellationToken.None);
+        using var accepted = await accepting.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.True(accepted.Connected);
+    }
+
+    [Fact]
     public async Task Connect_HostNameThatDoesNotResolve_ClearErrorNotASocketException()
     {
         var error = await Assert.ThrowsAsync<DockLinkException>(() =>
