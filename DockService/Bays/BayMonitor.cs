@@ -42,6 +42,8 @@ public sealed partial class BayMonitor(IOptions<DockOptions> options, DockActivi
         _runLock = RunLock.Acquire(paths, "dock run");
         _catalog = await ClipCatalog.OpenAsync(paths.Catalog, time, cancellationToken, check: true).ConfigureAwait(false);
         _vault = new ClipVault(paths.DataDirectory);
+        var moved = await VaultLayout.MigrateAsync(_vault, _catalog, cancellationToken).ConfigureAwait(false);
+        if (moved.Clips + moved.Manifests > 0) LogVaultMigrated(_logger, VaultLayout.Current, moved.Clips, moved.Manifests);
         // DockLink recorders accept only an agency-endorsed dock; mass-storage recorders check no dock at all.
         _identity = DockIdentity.Load(paths, _options.DockId, requireEndorsement: _options.Bays.Count == 0 || _options.Bays.Any(b => b.Driver == RecorderDriver.DockLink));
         _scheduler = new PullScheduler(_options.MaxConcurrentPulls);
@@ -215,4 +217,8 @@ public sealed partial class BayMonitor(IOptions<DockOptions> options, DockActivi
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Dock {DockId} starting: data in {DataDirectory}, {Bays} bay(s)")]
     private static partial void LogStarting(ILogger logger, string dockId, string dataDirectory, int bays);
+
+    [LoggerMessage(EventId = 1207, Level = LogLevel.Information,
+        Message = "Vault moved to layout {Layout}: {Clips} clip file(s) renamed, {Manifests} manifest(s) moved to vault/manifests/")]
+    private static partial void LogVaultMigrated(ILogger logger, int layout, int clips, int manifests);
 }

@@ -78,6 +78,14 @@ public sealed partial class ClipCatalog
         return keys;
     }
 
+    /// <summary>Where the clip's vault copy and manifest are (relative to the data directory), after the vault layout changed.</summary>
+    public async Task SetVaultPathsAsync(long id, string? vaultPath, string? manifestPath, CancellationToken cancellationToken)
+    {
+        await using var c = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await ExecAsync(c, null, "UPDATE clips SET vault_path = $path, manifest_path = $manifest WHERE id = $id;", cancellationToken,
+            ("$path", vaultPath), ("$manifest", manifestPath), ("$id", id)).ConfigureAwait(false);
+    }
+
     public async Task<ClipRecord?> FindClipAsync(string serial, string clipId, CancellationToken cancellationToken)
     {
         await using var c = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);

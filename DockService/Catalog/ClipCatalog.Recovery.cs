@@ -53,7 +53,7 @@ public sealed partial class ClipCatalog
                         stored = true;
                         break;
                     case CustodyEventKind.HashVerified when stored:
-                        var manifestPath = Vault.ClipVault.RelativeFinalPath(serial, clipId) + ".manifest.json";
+                        var manifestPath = Vault.ClipVault.RelativeManifestPath(serial, clipId);
                         await ExecAsync(c, tx, """
                             UPDATE clips SET state = 'verified', manifest_path = $manifest, updated_at = $at WHERE id = $id AND state = 'stored';
                             """, cancellationToken, ("$manifest", manifestPath), ("$at", at), ("$id", id)).ConfigureAwait(false);

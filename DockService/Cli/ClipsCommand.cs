@@ -39,7 +39,8 @@ public static class ClipsCommand
                 Directory.CreateDirectory(target);
                 var source = Path.Combine(folder.Paths.DataDirectory, row.VaultPath);
                 var manifest = Path.Combine(folder.Paths.DataDirectory, row.ManifestPath);
-                var copy = Path.Combine(target, row.ClipId);
+                // The recorder chose the name: written as on the vault's disk, so a device name or a trailing dot cannot misdirect it.
+                var copy = Path.Combine(target, Vault.SafeName.Encode(row.ClipId));
                 foreach (var (from, to) in new[] { (source, copy), (manifest, copy + ".manifest.json"), (manifest + ".sig", copy + ".manifest.json.sig") })
                 {
                     if (File.Exists(to)) return ExitCodes.UsageError("clips", $"{to} already exists; export into another folder.");

@@ -10,7 +10,7 @@ public static class VerifyCommand
     public static Command Create()
     {
         var clip = new Argument<string>("clip") { Description = "The clip file." };
-        var manifest = new Option<string?>("--manifest") { Description = "Its manifest (default: CLIP.manifest.json; the signature is MANIFEST.sig)." };
+        var manifest = new Option<string?>("--manifest") { Description = "Its manifest (default: for ROOT/clips/PATH, ROOT/manifests/PATH.manifest.json as in the vault and the cloud; else CLIP.manifest.json. The signature is MANIFEST.sig)." };
         var trust = new Option<string?>("--trust") { Description = "The dock's public key, PEM (from `dock keys export --public`). Without it the result is 'unknown key'." };
         var json = CliOptions.Json();
         var command = new Command("verify", "Prove a clip is exactly what was stored: its hash, the dock's signature, the custody log proof. " +
@@ -21,7 +21,7 @@ public static class VerifyCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             var clipPath = parse.GetValue(clip)!;
-            var manifestPath = parse.GetValue(manifest) ?? clipPath + ".manifest.json";
+            var manifestPath = parse.GetValue(manifest) ?? ClipVerifier.DefaultManifestPath(clipPath);
             byte[]? trusted = null;
             if (parse.GetValue(trust) is { } trustPath)
             {

@@ -30,6 +30,23 @@ public sealed record VerifyReport(VerifyOutcome Outcome, IReadOnlyList<VerifySte
 /// </summary>
 public static class ClipVerifier
 {
+    /// <summary>
+    /// Where a clip's manifest is when none is named. In every tree the dock writes (the vault, a cloud folder, a download of
+    /// the bucket) evidence is under a "clips" folder and the manifest at the same relative path under the "manifests" folder
+    /// beside it; elsewhere (a file copied out by hand, an object uploaded before that split) it is CLIP.manifest.json.
+    /// </summary>
+    public static string DefaultManifestPath(string clipPath)
+    {
+        var full = Path.GetFullPath(clipPath);
+        for (var folder = Path.GetDirectoryName(full); folder is not null; folder = Path.GetDirectoryName(folder))
+        {
+            if (Path.GetFileName(folder) != "clips" || Path.GetDirectoryName(folder) is not { } root) continue;
+            var candidate = Path.Combine(root, "manifests", Path.GetRelativePath(folder, full)) + ".manifest.json";
+            if (File.Exists(candidate)) return candidate;
+        }
+        return clipPath + ".manifest.json";
+    }
+
     public static async Task<VerifyReport> VerifyAsync(string clipPath, string manifestPath, byte[]? trustedDockKey, CancellationToken cancellationToken)
     {
         var steps = new List<VerifyStep>();

@@ -85,7 +85,7 @@ public static class CustodyRecovery
     /// <summary>The clip's manifest in the vault, if it is there and signed by this dock (a catalog row is rebuilt only from that).</summary>
     private static ClipManifest? ReadManifest(ClipVault vault, string serial, string clipId, IReadOnlyList<byte[]> keys)
     {
-        var path = vault.FinalPath(serial, clipId) + ".manifest.json";
+        var path = vault.ManifestPath(serial, clipId);
         try
         {
             if (!File.Exists(path) || new FileInfo(path).Length > ClipManifest.MaxBytes || !File.Exists(path + ".sig")) return null;

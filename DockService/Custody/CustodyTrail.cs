@@ -35,7 +35,7 @@ public sealed class CustodyTrail(CustodyLog log, DockIdentity identity, ClipVaul
             log.DockId, clip.RecorderSerial, clip.ClipId, sha256.Length == 0 ? null : sha256, clip.Size, (long)context.ClockOffset.TotalMilliseconds,
             e.Detail)))], cancellationToken);
 
-    /// <summary>Checkpoints the log, then writes "CLIP.manifest.json" and its ".sig" beside the clip; returns the manifest's relative path.</summary>
+    /// <summary>Checkpoints the log, then writes the clip's manifest and its ".sig" under vault/manifests/; returns the manifest's relative path.</summary>
     public async Task<string> WriteManifestAsync(ClipRecord clip, DockingContext context, CustodyEvent stored, CancellationToken cancellationToken)
     {
         var (checkpoint, note) = await log.CheckpointAsync(cancellationToken);
@@ -50,7 +50,7 @@ public sealed class CustodyTrail(CustodyLog log, DockIdentity identity, ClipVaul
             new ManifestDock(identity.DockId, Convert.ToHexStringLower(identity.PublicKey.Span)),
             new ManifestCustody(stored.Index, Encoding.UTF8.GetString(stored.ToBytes()), [.. proof.Select(Convert.ToHexStringLower)], note));
         var bytes = JsonSerializer.SerializeToUtf8Bytes(manifest, ClipManifest.Json);
-        var relative = ClipVault.RelativeFinalPath(clip.RecorderSerial, clip.ClipId) + ".manifest.json";
+        var relative = ClipVault.RelativeManifestPath(clip.RecorderSerial, clip.ClipId);
         vault.WriteDurably(relative, bytes);
         vault.WriteDurably(relative + ".sig", identity.SigningKey.Sign(bytes));
         await catalog.SetManifestAsync(clip.Id, stored.Index, relative, cancellationToken);

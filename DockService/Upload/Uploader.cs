@@ -392,8 +392,8 @@ public sealed partial class Uploader
                 }
                 await RecordAsync(CustodyEventKind.Uploaded, clip, $"{_uri}/{key}", cancellationToken);
             }
-            await PutSmallAsync(ObjectLayout.Manifest(key), manifest, metadata with { ContentType = "application/json" }, cancellationToken);
-            await PutSmallAsync(ObjectLayout.ManifestSignature(key), manifest + ".sig", metadata, cancellationToken);
+            await PutSmallAsync(ObjectLayout.Manifest(_uri.Prefix, key), manifest, metadata with { ContentType = "application/json" }, cancellationToken);
+            await PutSmallAsync(ObjectLayout.ManifestSignature(_uri.Prefix, key), manifest + ".sig", metadata, cancellationToken);
             await _catalog.SetUploadStateAsync(upload.Id, UploadState.Uploaded, cancellationToken);
         }
 
@@ -456,7 +456,7 @@ public sealed partial class Uploader
         foreach (var sidecar in new[] { clip.ManifestPath, clip.ManifestPath is null ? null : clip.ManifestPath + ".sig" })
         {
             if (sidecar is null || !File.Exists(_vault.Resolve(sidecar))) continue;
-            sidecars.Add(_vault.Quarantine(_vault.Resolve(sidecar), clip.RecorderSerial, Path.GetFileName(sidecar), _time.GetUtcNow()));
+            sidecars.Add(_vault.Quarantine(_vault.Resolve(sidecar), clip.RecorderSerial, Path.GetFileName(sidecar), _time.GetUtcNow(), encoded: true));
         }
         await _log.AppendAsync((index, at) => new CustodyEvent(index, CustodyEventKind.Missing, at, _log.DockId, _log.DockId, clip.RecorderSerial,
             clip.ClipId, clip.DeviceSha256, clip.Size, Detail: detail), CancellationToken.None,

@@ -6,8 +6,13 @@ namespace Dock.Service.Vault;
 /// Clip files on local disk. A clip is written under <c>partial/</c>, flushed, then atomically
 /// renamed into <c>clips/{serial}/{clipId}</c> and the directory is fsynced, so after a crash a
 /// final name always holds a complete file. Bad copies are moved to <c>quarantine/</c>, never deleted.
-/// Serials and clip ids are DockLink identifiers (validated at the wire), so they are safe path segments.
 /// </summary>
+/// <remarks>
+/// Evidence and the dock's own files never share a folder: <c>clips/</c> holds only recorders' bytes, and the dock's
+/// manifests and signatures live in <c>manifests/</c> at the same relative path, so no name a recorder chooses can
+/// address a dock file (a clip named "X.manifest.json" once replaced X's proof). Serials and clip ids are written through
+/// <see cref="SafeName"/>, so names that differ only in case, end in a dot or name a Windows device stay apart everywhere.
+/// </remarks>
 public sealed partial class ClipVault
 {
     public ClipVault(string dataDirectory)
@@ -17,17 +22,27 @@ public sealed partial class ClipVault
         Directory.CreateDirectory(Path.Combine(Root, "clips"));
         Directory.CreateDirectory(Path.Combine(Root, "partial"));
         Directory.CreateDirectory(Path.Combine(Root, "quarantine"));
+        Directory.CreateDirectory(Path.Combine(Root, "manifests"));
     }
 
     public string DataDirectory { get; }
     public string Root { get; }
 
     /// <summary>The path stored in the catalog: relative to the data directory, so a data folder can move.</summary>
-    public static string RelativeFinalPath(string serial, string clipId) => Path.Combine("vault", "clips", serial, clipId);
+    public static string RelativeFinalPath(string serial, string clipId) => Path.Combine("vault", "clips", SafeName.Encode(serial), SafeName.Encode(clipId));
+
+    /// <summary>The clip's dock-signed manifest (relative to the data directory); its signature is this path + ".sig".</summary>
+    public static string RelativeManifestPath(string serial, string clipId) =>
+        Path.Combine("vault", "manifests", SafeName.Encode(serial), SafeName.Encode(clipId) + ManifestSuffix);
+
+    public const string ManifestSuffix = ".manifest.json";
+    public const string SignatureSuffix = ".sig";
 
     public string FinalPath(string serial, string clipId) => Path.Combine(DataDirectory, RelativeFinalPath(serial, clipId));
 
-    public string PartialPath(string serial, string clipId) => Path.Combine(Root, "partial", serial, clipId + ".part");
+    public string ManifestPath(string serial, string clipId) => Path.Combine(DataDirectory, RelativeManifestPath(serial, clipId));
+
+    public string PartialPath(string serial, string clipId) => Path.Combine(Root, "partial", SafeName.Encode(serial), SafeName.Encode(clipId) + ".part");
 
     public string Resolve(string relativePath) => Path.Combine(DataDirectory, relativePath);
 
@@ -83,14 +98,16 @@ public sealed partial class ClipVault
         FsyncDirectory(folder);
     }
 
-    /// <summary>Moves a bad copy (partial or stored) to quarantine under a unique name; returns the new relative path.</summary>
-    public string Quarantine(string absolutePath, string serial, string clipId, DateTimeOffset at)
+    /// <summary>Moves a bad copy (partial or stored) to quarantine under a unique name; returns the new relative path.
+    /// <paramref name="name"/> is the clip id, or with <paramref name="encoded"/> a file name already in the vault (a manifest).</summary>
+    public string Quarantine(string absolutePath, string serial, string name, DateTimeOffset at, bool encoded = false)
     {
-        var folder = Path.Combine(Root, "quarantine", serial);
+        var folder = Path.Combine(Root, "quarantine", SafeName.Encode(serial));
         Directory.CreateDirectory(folder);
-        var target = Path.Combine(folder, $"{clipId}.{at:yyyyMMddTHHmmssfffZ}.bad");
+        if (!encoded) name = SafeName.Encode(name);
+        var target = Path.Combine(folder, $"{name}.{at:yyyyMMddTHHmmssfffZ}.bad");
         for (int n = 1; File.Exists(target); n++)
-            target = Path.Combine(folder, $"{clipId}.{at:yyyyMMddTHHmmssfffZ}-{n}.bad");
+            target = Path.Combine(folder, $"{name}.{at:yyyyMMddTHHmmssfffZ}-{n}.bad");
         File.Move(absolutePath, target, overwrite: false);
         FsyncDirectory(folder);
         return Path.GetRelativePath(DataDirectory, target);

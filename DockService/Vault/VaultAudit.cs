@@ -20,13 +20,13 @@ public static class VaultAudit
         if (!Directory.Exists(clips)) return new Finding(0, []);
         foreach (var serialDir in Directory.EnumerateDirectories(clips))
         {
-            var serial = Path.GetFileName(serialDir);
+            // clips/ holds recorders' bytes only (the dock's manifests are under manifests/): every file is a clip or unknown.
+            var serial = SafeName.Decode(Path.GetFileName(serialDir));
             foreach (var file in Directory.EnumerateFiles(serialDir))
             {
-                var name = Path.GetFileName(file);
-                if (name.EndsWith(".manifest.json", StringComparison.Ordinal) || name.EndsWith(".manifest.json.sig", StringComparison.Ordinal)
-                    || name.EndsWith(".tmp", StringComparison.Ordinal)) continue;
-                if (!known.Contains((serial, name))) unknown.Add(Path.GetRelativePath(vault.DataDirectory, file).Replace('\\', '/'));
+                var clipId = SafeName.Decode(Path.GetFileName(file));
+                if (serial is null || clipId is null || !known.Contains((serial, clipId)))
+                    unknown.Add(Path.GetRelativePath(vault.DataDirectory, file).Replace('\\', '/'));
             }
         }
         unknown.Sort(StringComparer.Ordinal);

@@ -215,6 +215,15 @@ public sealed class SimulatedRecorder : IRecorderDevice, IDisposable
         return removed;
     }
 
+    /// <summary>The camera records a clip (or a test gives it one with a chosen id): it is listed from now on.</summary>
+    public void AddClip(SimulatedClip clip)
+    {
+        if (Options.SignsClips) clip.Sign(Options.Serial, m => _key.Sign(m));
+        lock (_lock) _clips.Add(clip);
+        State?.Write(Serial, ListClips());
+        Signal();
+    }
+
     public void OnLinkChanged(bool connected)
     {
         int links = connected ? Interlocked.Increment(ref _links) : Interlocked.Decrement(ref _links);

@@ -35,7 +35,7 @@ public sealed class ClipVaultTests : IDisposable
 
         var relative = vault.Commit(partial, "R1", "c1");
 
-        Assert.Equal(Path.Combine("vault", "clips", "R1", "c1"), relative);
+        Assert.Equal(Path.Combine("vault", "clips", "~1~R1", "c1"), relative);
         Assert.Equal(new byte[] { 1, 2, 3 }, await File.ReadAllBytesAsync(vault.Resolve(relative)));
         Assert.False(File.Exists(partial.Path));
 

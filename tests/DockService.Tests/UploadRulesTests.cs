@@ -66,8 +66,15 @@ public sealed class UploadRulesTests
     public void ObjectLayout_DateFromTheRecordingThenSerialAndClip()
     {
         var key = ObjectLayout.Clip("unit-7", new DateTimeOffset(2026, 1, 2, 23, 30, 0, TimeSpan.FromHours(-2)), "DSJ-1", "c.mp4");
-        Assert.Equal("unit-7/2026/01/03/DSJ-1/c.mp4", key); // UTC date
-        Assert.Equal("unit-7/2026/01/03/DSJ-1/c.mp4.manifest.json", ObjectLayout.Manifest(key));
+        Assert.Equal("unit-7/clips/2026/01/03/DSJ-1/c.mp4", key); // UTC date
+        Assert.Equal("unit-7/manifests/2026/01/03/DSJ-1/c.mp4.manifest.json", ObjectLayout.Manifest("unit-7", key));
+        Assert.Equal("unit-7/manifests/2026/01/03/DSJ-1/c.mp4.manifest.json.sig", ObjectLayout.ManifestSignature("unit-7", key));
+        // A clip id that looks like a dock file is still only evidence: its manifest is elsewhere, and no other clip's.
+        var hostile = ObjectLayout.Clip("unit-7", new DateTimeOffset(2026, 1, 3, 0, 0, 0, TimeSpan.Zero), "DSJ-1", "c.mp4.manifest.json");
+        Assert.NotEqual(ObjectLayout.Manifest("unit-7", key), hostile);
+        Assert.NotEqual(ObjectLayout.ManifestSignature("unit-7", key), ObjectLayout.Manifest("unit-7", hostile));
+        // Objects uploaded before the split keep their manifests beside them.
+        Assert.Equal("unit-7/2026/01/03/DSJ-1/c.mp4.manifest.json", ObjectLayout.Manifest("unit-7", "unit-7/2026/01/03/DSJ-1/c.mp4"));
         Assert.Equal("custody/dock-a/checkpoint-000000000042", ObjectLayout.Checkpoint("", "dock-a", 42));
     }
 }

@@ -54,8 +54,7 @@ public sealed class CloudTests
             keys.AddRange((page.S3Objects ?? []).Select(o => o.Key));
             token = page.IsTruncated == true ? page.NextContinuationToken : null;
         } while (token is not null);
-        var clipKeys = keys.Where(k => !k.Contains("/custody/", StringComparison.Ordinal) && !k.EndsWith(".manifest.json", StringComparison.Ordinal)
-            && !k.EndsWith(".manifest.json.sig", StringComparison.Ordinal)).ToList();
+        var clipKeys = keys.Where(k => k.StartsWith($"{Prefix}/clips/", StringComparison.Ordinal)).ToList();
         Assert.Equal(expected.Keys.Order(), clipKeys.Order()); // No duplicate, no stray object.
         foreach (var (key, (size, sha)) in expected)
         {
@@ -64,8 +63,8 @@ public sealed class CloudTests
             var (hash, total) = await Sha256.HashStreamAsync(get.ResponseStream);
             Assert.Equal(size, total);
             Assert.Equal(sha, Sha256.ToHex(hash));
-            Assert.Contains(key + ".manifest.json", keys);
-            Assert.Contains(key + ".manifest.json.sig", keys);
+            Assert.Contains(ObjectLayout.Manifest(Prefix, key), keys);
+            Assert.Contains(ObjectLayout.ManifestSignature(Prefix, key), keys);
         }
         Assert.Contains(keys, k => k.StartsWith($"{Prefix}/custody/", StringComparison.Ordinal));
     }
@@ -125,7 +124,7 @@ public sealed class CloudTests
 
         var blobs = new List<string>();
         await foreach (var item in container.GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, Prefix + "/", CancellationToken.None)) blobs.Add(item.Name);
-        Assert.Equal(expected.Keys.Order(), blobs.Where(b => !b.Contains("/custody/", StringComparison.Ordinal) && !b.Contains(".manifest.json", StringComparison.Ordinal)).Order());
+        Assert.Equal(expected.Keys.Order(), blobs.Where(b => b.StartsWith($"{Prefix}/clips/", StringComparison.Ordinal)).Order());
         foreach (var (key, (size, sha)) in expected)
         {
             var content = (await container.GetBlobClient(key).DownloadContentAsync()).Value;

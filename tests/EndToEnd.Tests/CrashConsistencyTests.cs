@@ -3,6 +3,8 @@ using Dock.Crypto.Custody;
 using Dock.Crypto.Hashing;
 using Dock.EndToEnd.Tests.Support;
 using Dock.Service.Upload;
+using Dock.Service.Upload.Targets;
+using Dock.Service.Vault;
 using Dock.Simulator.Hosting;
 using Dock.Simulator.Recorders;
 using Xunit.Abstractions;
@@ -50,7 +52,7 @@ public sealed class CrashConsistencyTests(ITestOutputHelper output)
             await dock.WaitForExitAsync();
             var held = HeldByRecorders(state);
             var inCloud = CloudCopies(cloud, originals);
-            var inVault = originals.Where(o => File.Exists(Path.Combine(harness.DataDirectory, "vault", "clips", o.Serial, o.ClipId))).ToList();
+            var inVault = originals.Where(o => File.Exists(Path.Combine(harness.DataDirectory, ClipVault.RelativeFinalPath(o.Serial, o.ClipId)))).ToList();
             // What was going on when it died: clips not yet in the vault (pulls), in the vault not yet in the cloud (uploads),
             // in the cloud but still on a recorder (releases).
             if (inVault.Count < originals.Count) duringPulls++;
@@ -82,7 +84,7 @@ public sealed class CrashConsistencyTests(ITestOutputHelper output)
         Assert.Equal(originals.Count, CloudCopies(cloud, originals).Count);
         // No clip object is left half-written. A checkpoint put cut by a kill can leave its temporary file under custody/: the
         // uploader puts the newest checkpoint only, so that size is never put again (the complete newer one supersedes it).
-        Assert.DoesNotContain(Directory.GetFiles(cloud, "*.uploading", SearchOption.AllDirectories),
+        Assert.DoesNotContain(Directory.GetFiles(cloud, "*" + FileTarget.TemporarySuffix, SearchOption.AllDirectories),
             f => !Path.GetRelativePath(cloud, f).StartsWith("custody" + Path.DirectorySeparatorChar, StringComparison.Ordinal));
 
         // Custody, from the log alone: every clip gone from its recorder has its released entry (once), after its cloud-verified one;
@@ -118,7 +120,7 @@ public sealed class CrashConsistencyTests(ITestOutputHelper output)
         var copies = new HashSet<(string, string)>();
         foreach (var clip in originals)
         {
-            var path = Path.Combine(cloud, clip.CloudKey.Replace('/', Path.DirectorySeparatorChar));
+            var path = FileTarget.PathOf(cloud, clip.CloudKey);
             if (File.Exists(path) && new FileInfo(path).Length == clip.Size && Sha256.ToHex(Sha256.Hash(File.ReadAllBytes(path))) == clip.Sha256)
                 copies.Add((clip.Serial, clip.ClipId));
         }
@@ -137,16 +139,15 @@ public sealed class CrashConsistencyTests(ITestOutputHelper output)
         {
             if (held.Contains((clip.Serial, clip.ClipId))) continue;
             Assert.True(inCloud.Contains((clip.Serial, clip.ClipId)), $"{when}: {clip.Serial}/{clip.ClipId} left its recorder without a verified cloud copy");
-            var vault = Path.Combine(data, "vault", "clips", clip.Serial, clip.ClipId);
+            var vault = Path.Combine(data, ClipVault.RelativeFinalPath(clip.Serial, clip.ClipId));
             Assert.True(File.Exists(vault), $"{when}: {clip.Serial}/{clip.ClipId} left its recorder and is not in the vault");
         }
-        // No clip twice in the cloud: every object under the date folders is one of the originals (or its manifest/signature).
-        var clipObjects = Directory.Exists(cloud)
-            ? Directory.GetFiles(cloud, "*", SearchOption.AllDirectories).Where(f => !f.Contains($"{Path.DirectorySeparatorChar}custody{Path.DirectorySeparatorChar}",
-                StringComparison.Ordinal) && !f.EndsWith(".meta.json", StringComparison.Ordinal) && !f.EndsWith(".manifest.json", StringComparison.Ordinal)
-                && !f.EndsWith(".manifest.json.sig", StringComparison.Ordinal) && !f.EndsWith(".uploading", StringComparison.Ordinal)).ToList()
+        // No clip twice in the cloud: every object under clips/ is one of the originals.
+        var clipObjects = Directory.Exists(Path.Combine(cloud, "clips"))
+            ? Directory.GetFiles(Path.Combine(cloud, "clips"), "*", SearchOption.AllDirectories).Where(f => !f.EndsWith(FileTarget.MetaSuffix, StringComparison.Ordinal)
+                && !f.EndsWith(FileTarget.TemporarySuffix, StringComparison.Ordinal)).ToList()
             : [];
-        var expected = originals.Select(o => Path.Combine(cloud, o.CloudKey.Replace('/', Path.DirectorySeparatorChar))).ToHashSet();
+        var expected = originals.Select(o => FileTarget.PathOf(cloud, o.CloudKey)).ToHashSet();
         Assert.All(clipObjects, f => Assert.Contains(f, expected));
     }
 }

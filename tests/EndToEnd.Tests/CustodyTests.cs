@@ -32,7 +32,7 @@ public sealed class CustodyTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _harness.DisposeAsync();
 
-    private string Manifest => _clip + ".manifest.json";
+    private string Manifest => ClipVerifier.DefaultManifestPath(_clip);
 
     private async Task<string> TrustPemAsync()
     {
@@ -360,8 +360,8 @@ public sealed class CustodyTests : IAsyncLifetime
         var copy = Path.Combine(dir, Path.GetFileName(clip));
         File.Copy(clip, copy);
         manifest = copy + ".manifest.json";
-        File.Copy(clip + ".manifest.json", manifest);
-        File.Copy(clip + ".manifest.json.sig", manifest + ".sig");
+        File.Copy(ClipVerifier.DefaultManifestPath(clip), manifest);
+        File.Copy(ClipVerifier.DefaultManifestPath(clip) + ".sig", manifest + ".sig");
         return copy;
     }
 }

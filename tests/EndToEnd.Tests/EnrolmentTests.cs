@@ -134,7 +134,7 @@ public sealed class EnrolmentTests
         var catalog = await harness.CatalogAsync();
         Assert.DoesNotContain(await EventsAsync(catalog), e => e.Kind == CustodyEventKind.SignatureVerified);
         foreach (var clip in harness.VaultClips())
-            Assert.Contains("\"signature\": null", await File.ReadAllTextAsync(clip + ".manifest.json"), StringComparison.Ordinal);
+            Assert.Contains("\"signature\": null", await File.ReadAllTextAsync(DockHarness.ManifestOf(clip)), StringComparison.Ordinal);
     }
 
     [Fact]

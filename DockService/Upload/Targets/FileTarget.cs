@@ -5,9 +5,13 @@ namespace Dock.Service.Upload.Targets;
 
 /// <summary>
 /// A local folder (or a mounted NAS share) as the cloud: the embedded default of `dock demo`. Objects are
-/// written to a temporary name, flushed and renamed, with their metadata in a ".meta.json" beside them;
+/// written to a temporary name, flushed and renamed, with their metadata in a "~meta.json" beside them;
 /// verification re-reads the file. Parts are not needed for a local disk: a restart rewrites the object.
 /// </summary>
+/// <remarks>
+/// Key segments are written through <see cref="Vault.SafeName"/> (a share may be NTFS or case-insensitive), and the target's
+/// own files end in "~meta.json" and "~uploading": no encoded segment can end so, so no object a recorder names is one of them.
+/// </remarks>
 public sealed class FileTarget(string root) : ICloudTarget
 {
     public string Description => $"file:{root}";
@@ -26,11 +30,11 @@ public sealed class FileTarget(string root) : ICloudTarget
         var path = PathOf(key);
         if (!File.Exists(path)) return null;
         string? sha = null;
-        if (File.Exists(path + ".meta.json"))
+        if (File.Exists(path + MetaSuffix))
         {
             try
             {
-                sha = JsonSerializer.Deserialize<Dictionary<string, string>>(await File.ReadAllTextAsync(path + ".meta.json", cancellationToken))?.GetValueOrDefault("sha256");
+                sha = JsonSerializer.Deserialize<Dictionary<string, string>>(await File.ReadAllTextAsync(path + MetaSuffix, cancellationToken))?.GetValueOrDefault("sha256");
             }
             catch (JsonException)
             {
@@ -51,14 +55,14 @@ public sealed class FileTarget(string root) : ICloudTarget
         try
         {
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            var temporary = path + ".uploading";
+            var temporary = path + TemporarySuffix;
             await using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous))
             {
                 await content.CopyToAsync(file, 1 << 20, cancellationToken);
                 if (file.Length != length) throw new CloudException(CloudFailure.Transient, $"wrote {file.Length} bytes of {key}, expected {length}");
                 file.Flush(flushToDisk: true);
             }
-            await File.WriteAllTextAsync(path + ".meta.json", JsonSerializer.Serialize(metadata.ToDictionary()), cancellationToken);
+            await File.WriteAllTextAsync(path + MetaSuffix, JsonSerializer.Serialize(metadata.ToDictionary()), cancellationToken);
             File.Move(temporary, path, overwrite: true);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
@@ -85,7 +89,13 @@ public sealed class FileTarget(string root) : ICloudTarget
         return new CloudVerification(found == sha256 && new FileInfo(path).Length == size, "re-read from the folder", found);
     }
 
-    private string PathOf(string key) => Path.Combine(root, key.Replace('/', Path.DirectorySeparatorChar));
+    public const string MetaSuffix = "~meta.json";
+    public const string TemporarySuffix = "~uploading";
+
+    private string PathOf(string key) => PathOf(root, key);
+
+    /// <summary>The file that holds object <paramref name="key"/> in a folder target at <paramref name="root"/>.</summary>
+    public static string PathOf(string root, string key) => Path.Combine([root, .. key.Split('/').Select(Vault.SafeName.Encode)]);
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }

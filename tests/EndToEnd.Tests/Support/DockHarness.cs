@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Dock.Service;
 using Dock.Service.Catalog;
 using Dock.Service.Configuration;
+using Dock.Service.Custody;
 using Dock.Service.Identity;
 using Dock.Service.Ingest;
 using Dock.Simulator.Hosting;
@@ -108,19 +109,25 @@ public sealed class DockHarness : IAsyncDisposable
         await process.WaitForExitAsync().WaitAsync(Limit);
     }
 
-    /// <summary>Clip files in the vault (not their manifests); each must have its manifest and signature beside it.</summary>
+    /// <summary>Clip files in the vault: vault/clips/ holds nothing else, and each has its manifest and signature at the same
+    /// path under vault/manifests/ (which holds nothing else).</summary>
     public IReadOnlyList<string> VaultClips()
     {
-        var all = Directory.EnumerateFiles(Path.Combine(DataDirectory, "vault", "clips"), "*", SearchOption.AllDirectories).ToHashSet();
-        var clips = all.Where(f => !f.EndsWith(".manifest.json", StringComparison.Ordinal) && !f.EndsWith(".manifest.json.sig", StringComparison.Ordinal)).ToList();
+        var root = Path.Combine(DataDirectory, "vault");
+        var clips = Directory.EnumerateFiles(Path.Combine(root, "clips"), "*", SearchOption.AllDirectories).ToList();
+        var manifests = Directory.EnumerateFiles(Path.Combine(root, "manifests"), "*", SearchOption.AllDirectories).ToHashSet();
         foreach (var clip in clips)
         {
-            Assert.Contains(clip + ".manifest.json", all);
-            Assert.Contains(clip + ".manifest.json.sig", all);
+            var manifest = Path.Combine(root, "manifests", Path.GetRelativePath(Path.Combine(root, "clips"), clip)) + ".manifest.json";
+            Assert.Contains(manifest, manifests);
+            Assert.Contains(manifest + ".sig", manifests);
         }
-        Assert.Equal(clips.Count * 3, all.Count);
+        Assert.Equal(clips.Count * 2, manifests.Count);
         return clips;
     }
+
+    /// <summary>The manifest the dock wrote for a clip file in the vault.</summary>
+    public static string ManifestOf(string clip) => ClipVerifier.DefaultManifestPath(clip);
 
     public Task<ClipCatalog> CatalogAsync() => ClipCatalog.OpenAsync(Paths.Catalog, TimeProvider.System, CancellationToken.None);
 

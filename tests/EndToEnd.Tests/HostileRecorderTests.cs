@@ -1,0 +1,115 @@
+using Dock.Crypto.Custody;
+using Dock.DeviceProtocol.Messages;
+using Dock.EndToEnd.Tests.Support;
+using Dock.Service.Catalog;
+using Dock.Service.Vault;
+using Dock.Simulator.Hosting;
+using Dock.Simulator.Recorders;
+
+namespace Dock.EndToEnd.Tests;
+
+/// <summary>
+/// What a recorder chooses (clip ids, listings, times, sizes) can never reach the dock's own files or another clip's proof,
+/// and a clip that cannot be taken never holds back the others (issue: hostile recorders).
+/// </summary>
+public sealed class HostileRecorderTests
+{
+    private static async Task<string> TrustPemAsync(DockHarness harness)
+    {
+        var (code, pem, stderr) = await DockHarness.RunDockAsync("keys", "export", "--public", "--data", harness.DataDirectory);
+        Assert.True(code == 0, stderr);
+        var path = Path.Combine(harness.DataDirectory, "dock.pem");
+        await File.WriteAllTextAsync(path, pem);
+        return path;
+    }
+
+    [Fact]
+    public async Task ClipIdsNamedLikeDockFiles_NeverTouchAnotherClipsProof()
+    {
+        await using var harness = DockHarness.Create();
+        var fleet = await harness.StartFleetAsync(new FleetOptions { Recorders = 1, ClipsPerRecorder = 1, MinClipSize = 50_000, MaxClipSize = 50_000 });
+        var recorder = fleet.Endpoints[0].Recorder;
+        var first = recorder.Clips[0];
+        var (host, activity) = await harness.StartDockAsync();
+        using (host)
+        {
+            await DockHarness.ReleasedAsync(activity, 1);
+            await host.StopAsync();
+        }
+        var catalog = await harness.CatalogAsync();
+        var original = (await catalog.ListClipsAsync(null, CancellationToken.None)).Single();
+        var vaultCopy = Path.Combine(harness.DataDirectory, original.VaultPath!);
+        var manifestBefore = await File.ReadAllBytesAsync(Path.Combine(harness.DataDirectory, original.ManifestPath!));
+
+        // The camera now lists clips whose ids are the names of X's sidecars (and X's id in other case, and Windows names).
+        string[] hostile = [first.ClipId + ".manifest.json", first.ClipId + ".manifest.json.sig", first.ClipId.ToUpperInvariant(), "CON", "nul.mp4", "x."];
+        ulong seed = 7;
+        foreach (var id in hostile)
+            recorder.AddClip(SimulatedClip.Synthetic(id, 20_000, seed++, first.Start, first.End, ClipFlags.None));
+        (host, activity) = await harness.StartDockAsync();
+        using (host)
+        {
+            await DockHarness.ReleasedAsync(activity, hostile.Length);
+            await harness.RecordersEmptyAsync();
+            await host.StopAsync();
+        }
+
+        Assert.Equal(manifestBefore, await File.ReadAllBytesAsync(Path.Combine(harness.DataDirectory, original.ManifestPath!)));
+        var rows = await (await harness.CatalogAsync()).ListClipsAsync(null, CancellationToken.None);
+        Assert.Equal(hostile.Length + 1, rows.Count);
+        Assert.All(rows, r => Assert.Equal(ClipState.Released, r.State));
+        Assert.Equal(hostile.Length + 1, harness.VaultClips().Count); // Every clip with its own manifest and signature.
+        Assert.False(Directory.Exists(Path.Combine(harness.DataDirectory, "vault", "quarantine", SafeName.Encode(recorder.Serial))));
+        var trust = await TrustPemAsync(harness);
+        foreach (var row in rows)
+        {
+            var (code, stdout, _) = await DockHarness.RunDockAsync("verify", Path.Combine(harness.DataDirectory, row.VaultPath!), "--trust", trust);
+            Assert.True(code == 0, $"{row.ClipId}: {stdout}");
+        }
+        // The cloud folder too: each clip object beside no dock file, each manifest where its clip says.
+        var (cloudCode, cloudOut, _) = await DockHarness.RunDockAsync("verify", Service.Upload.Targets.FileTarget.PathOf(Path.Combine(harness.DataDirectory, "cloud"),
+            Service.Upload.ObjectLayout.Clip("", first.Start, recorder.Serial, first.ClipId + ".manifest.json")), "--trust", trust);
+        Assert.True(cloudCode == 0, cloudOut);
+        Assert.True(File.Exists(vaultCopy));
+    }
+
+    [Fact]
+    public async Task VaultOfLayoutOne_IsMovedAtStart_AndEveryClipStillVerifies()
+    {
+        await using var harness = DockHarness.Create();
+        await harness.StartFleetAsync(new FleetOptions { Recorders = 1, ClipsPerRecorder = 2, MinClipSize = 30_000, MaxClipSize = 30_000 });
+        var (host, activity) = await harness.StartDockAsync(("Dock:Cloud:Target", "none"), ("Dock:ReleasePolicy", "AfterLocalVerify"));
+        using (host)
+        {
+            await DockHarness.ReleasedAsync(activity, 2);
+            await host.StopAsync();
+        }
+        // Put the vault back as layout 1 wrote it: raw names, manifests beside their clips.
+        var catalog = await harness.CatalogAsync();
+        foreach (var row in await catalog.ListClipsAsync(null, CancellationToken.None))
+        {
+            var oldClip = Path.Combine("vault", "clips", row.RecorderSerial, row.ClipId);
+            var oldManifest = oldClip + ".manifest.json";
+            Directory.CreateDirectory(Path.Combine(harness.DataDirectory, "vault", "clips", row.RecorderSerial));
+            File.Move(Path.Combine(harness.DataDirectory, row.VaultPath!), Path.Combine(harness.DataDirectory, oldClip));
+            File.Move(Path.Combine(harness.DataDirectory, row.ManifestPath!), Path.Combine(harness.DataDirectory, oldManifest));
+            File.Move(Path.Combine(harness.DataDirectory, row.ManifestPath! + ".sig"), Path.Combine(harness.DataDirectory, oldManifest + ".sig"));
+            await catalog.SetVaultPathsAsync(row.Id, oldClip, oldManifest, CancellationToken.None);
+        }
+        File.Delete(Path.Combine(harness.DataDirectory, "vault", "LAYOUT"));
+
+        (host, _) = await harness.StartDockAsync(("Dock:Cloud:Target", "none"), ("Dock:ReleasePolicy", "AfterLocalVerify"));
+        using (host) await host.StopAsync();
+
+        Assert.Equal(2, harness.VaultClips().Count);
+        var trust = await TrustPemAsync(harness);
+        foreach (var row in await (await harness.CatalogAsync()).ListClipsAsync(null, CancellationToken.None))
+        {
+            Assert.Equal(ClipVault.RelativeFinalPath(row.RecorderSerial, row.ClipId), row.VaultPath);
+            Assert.Equal(ClipVault.RelativeManifestPath(row.RecorderSerial, row.ClipId), row.ManifestPath);
+            var (code, stdout, _) = await DockHarness.RunDockAsync("verify", Path.Combine(harness.DataDirectory, row.VaultPath!), "--trust", trust);
+            Assert.True(code == 0, stdout);
+        }
+        Assert.DoesNotContain(await (await harness.CatalogAsync()).ListAlertsAsync(CancellationToken.None), a => a.Kind == "unknown-vault-file");
+    }
+}
