@@ -143,6 +143,7 @@ public sealed class DeviceSession
             ReadClip read => await OnReadAsync(read, id, cancellationToken).ConfigureAwait(false),
             _ => throw DockLinkErrors.Refuse(ErrorCode.BadState, $"{request.Type} is not a request"),
         };
+        if (_options.Rewrite is { } rewrite && reply is not ClipData) reply = rewrite(request, reply);
         if (reply is not ClipData)
             await ReplyAsync(reply, id, cancellationToken).ConfigureAwait(false);
         if (request is Bye) State = DeviceSessionState.Closed;

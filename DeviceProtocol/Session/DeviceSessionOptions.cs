@@ -1,4 +1,5 @@
 using Dock.DeviceProtocol.Framing;
+using Dock.DeviceProtocol.Messages;
 
 namespace Dock.DeviceProtocol.Session;
 
@@ -19,6 +20,12 @@ public sealed record DeviceSessionOptions
 
     /// <summary>Requests the host may keep outstanding.</summary>
     public ushort MaxInFlight { get; init; } = 16;
+
+    /// <summary>
+    /// A hostile recorder's hook (dock-sim --hostile, tests): given each request and the answer the device would send, returns
+    /// the answer to send instead. Null (firmware, the normal simulator) sends what the device answered.
+    /// </summary>
+    public Func<Message, Message, Message>? Rewrite { get; init; }
 
     internal void Validate()
     {

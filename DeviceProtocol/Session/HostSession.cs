@@ -131,21 +131,47 @@ public sealed partial class HostSession : IAsyncDisposable
     public Task<Power> GetPowerAsync(CancellationToken cancellationToken) =>
         RequestAsync<Power>(new GetPower(), _options.RequestTimeout, cancellationToken);
 
-    /// <summary>Lists every clip, page by page (docklink-v1.md §5.7). Incomplete when the recorder stopped short of the
-    /// total it announced: the dock then must not conclude that an unlisted clip is gone.</summary>
+    /// <summary>
+    /// Lists every clip, page by page (docklink-v1.md §5.7), within bounds a recorder cannot stretch: at most
+    /// <see cref="HostSessionOptions.MaxListedClips"/> clips and <see cref="HostSessionOptions.ListingDeadline"/> for all pages.
+    /// The listing is incomplete (the dock then must not conclude that an unlisted clip is gone) when the recorder stops short
+    /// of the total it announced, changes that total, repeats an id, or a bound is reached; a protocol violation also comes
+    /// back as <see cref="ClipListing.Problem"/>. Entries up to the violation are kept: each is a distinct, well-formed clip.
+    /// </summary>
     public async Task<ClipListing> ListClipsAsync(CancellationToken cancellationToken)
     {
         var all = new List<ClipSummary>();
-        uint total;
-        do
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        long started = _time.GetTimestamp();
+        uint? announced = null;
+        while (true)
         {
+            if (_time.GetElapsedTime(started) > _options.ListingDeadline)
+                return new ClipListing(all, false, $"the listing took longer than {_options.ListingDeadline.TotalSeconds:0} s; {all.Count} clip(s) listed so far");
             var page = await RequestAsync<ClipList>(new ListClips((uint)all.Count, ListClips.MaxPage), _options.RequestTimeout,
                 cancellationToken).ConfigureAwait(false);
-            total = page.Total;
-            if (page.Clips.Count == 0) break;
-            all.AddRange(page.Clips);
-        } while (all.Count < total);
-        return new ClipListing(all, all.Count >= total);
+            if (announced is { } first && page.Total != first)
+                return new ClipListing(all, false, $"total changed from {first} to {page.Total} between pages");
+            announced = page.Total;
+            if (page.Clips.Count > ListClips.MaxPage)
+                return new ClipListing(all, false, $"a page held {page.Clips.Count} entries, more than the {ListClips.MaxPage} asked for");
+            if (page.Clips.Count == 0)
+                return all.Count >= page.Total
+                    ? new ClipListing(all, true)
+                    : new ClipListing(all, false, $"an empty page at index {all.Count} while the total is {page.Total}");
+            foreach (var clip in page.Clips)
+            {
+                if (!seen.Add(clip.ClipId))
+                    return new ClipListing(all, false, $"clip id {clip.ClipId} listed twice (index {all.Count})");
+                if (all.Count >= _options.MaxListedClips)
+                    return new ClipListing(all, false, $"the recorder lists more than {_options.MaxListedClips} clips (Dock:Link:MaxListedClips); " +
+                        "the rest are taken at a later docking");
+                all.Add(clip);
+            }
+            if (all.Count > page.Total)
+                return new ClipListing(all, false, $"{all.Count} clips listed, more than the total of {page.Total}");
+            if (all.Count == page.Total) return new ClipListing(all, true);
+        }
     }
 
     public Task<ClipInfo> GetClipAsync(string clipId, CancellationToken cancellationToken) =>

@@ -26,8 +26,19 @@ public sealed record HostSessionOptions
     /// <summary>Attempts per chunk when a frame is corrupted or a read times out, before the link is given up.</summary>
     public int ChunkAttempts { get; init; } = 3;
 
+    /// <summary>The most clips taken from one recorder's listing (docklink-v1.md §5.7): a recorder that claims more is listed
+    /// this far, and the rest wait for the next docking (the listing is incomplete, so nothing unlisted is taken as gone).</summary>
+    public int MaxListedClips { get; init; } = 10_000;
+
+    /// <summary>How long a whole listing (every page) may take.</summary>
+    public TimeSpan ListingDeadline { get; init; } = TimeSpan.FromSeconds(60);
+
     internal void Validate()
     {
+        if (MaxListedClips is < 1 or > 1_000_000)
+            throw new ArgumentOutOfRangeException(nameof(MaxListedClips), MaxListedClips, "must be 1..1,000,000");
+        if (ListingDeadline <= TimeSpan.Zero)
+            throw new ArgumentOutOfRangeException(nameof(ListingDeadline), ListingDeadline, "must be positive");
         if (MaxPayload is < FrameFormat.MinAdvertisedPayload or > FrameFormat.AbsoluteMaxPayload)
             throw new ArgumentOutOfRangeException(nameof(MaxPayload), MaxPayload, $"must be {FrameFormat.MinAdvertisedPayload}..{FrameFormat.AbsoluteMaxPayload}");
         if (ReadChunkSize < 512 || ReadChunkSize > MaxPayload - 64)

@@ -76,6 +76,8 @@ public sealed partial class BayMonitor(IOptions<DockOptions> options, DockActivi
             HandshakeTimeout = _options.Link.HandshakeTimeout,
             ReadChunkSize = (int)_options.Link.ReadChunkSize.Bytes, // Validated: at most 1 MiB.
             ReadWindow = _options.Link.ReadWindow,
+            MaxListedClips = _options.Link.MaxListedClips,
+            ListingDeadline = _options.Link.ListingDeadline,
         };
         var ingestor = new ClipIngestor(_catalog!, _vault!, _custody!, _options, activity, loggers.CreateLogger<ClipIngestor>(), time);
         var docking = new RecorderDocking(_catalog!, ingestor, _custody!, _enrolment!, _scheduler!, _options, activity, loggers.CreateLogger<RecorderDocking>(), time);

@@ -161,6 +161,12 @@ public sealed class LinkOptions
 
     /// <summary>The most READ_CLIPs in flight; the window is sized to the measured link rate below this.</summary>
     public int ReadWindow { get; set; } = 8;
+
+    /// <summary>The most clips taken from one recorder's listing; more wait for a later docking, with an alert (docklink-v1.md §5.7).</summary>
+    public int MaxListedClips { get; set; } = 10_000;
+
+    /// <summary>How long listing one recorder's clips (every page) may take.</summary>
+    public TimeSpan ListingDeadline { get; set; } = TimeSpan.FromSeconds(60);
 }
 
 public sealed class IdentityOptions

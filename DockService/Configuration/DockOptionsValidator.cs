@@ -80,6 +80,8 @@ public sealed class DockOptionsValidator : IValidateOptions<DockOptions>
         Positive(errors, "Dock:StalledPullAlertAfter", options.StalledPullAlertAfter);
         Range(errors, "Dock:Link:ReadChunkSize", options.Link.ReadChunkSize, 4096, 1024 * 1024);
         Range(errors, "Dock:Link:ReadWindow", options.Link.ReadWindow, 1, 64);
+        Range(errors, "Dock:Link:MaxListedClips", options.Link.MaxListedClips, 1, 1_000_000);
+        Positive(errors, "Dock:Link:ListingDeadline", options.Link.ListingDeadline);
         Range(errors, "Dock:Link:TcpPort", options.Link.TcpPort, 1, 65535);
         if (!Upload.CloudTargetUri.TryParse(options.Cloud.Target, out var cloudTarget, out var cloudError))
             errors.Add($"Dock:Cloud:Target {cloudError}");

@@ -290,6 +290,13 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
         var listing = await docking.Session.ListClipsAsync(cancellationToken).ConfigureAwait(false);
         if (listing.Complete) await ReconcileAsync(docking, listing.Clips, cancellationToken).ConfigureAwait(false);
         else LogListingIncomplete(logger, docking.BayId, info.Serial, listing.Clips.Count);
+        // A listing the recorder got wrong (or one past the dock's bounds) is a person's to see: footage may be left on the camera.
+        if (listing.Problem is { } problem)
+            await catalog.RaiseAlertAsync("recorder-listing", info.Serial, null, $"bay {docking.BayId}: the recorder's clip listing was cut short: {problem}; " +
+                $"the {listing.Clips.Count} clip(s) listed before it are taken, the rest stay on the recorder and nothing unlisted is taken as gone",
+                cancellationToken).ConfigureAwait(false);
+        else
+            await catalog.ResolveAlertsAsync("recorder-listing", info.Serial, null, $"listed in full in bay {docking.BayId}", cancellationToken).ConfigureAwait(false);
         var rows = new List<ClipRecord>(listing.Clips.Count);
         foreach (var clip in listing.Clips)
         {

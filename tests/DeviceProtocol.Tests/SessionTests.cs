@@ -240,3 +240,83 @@ public sealed class SessionTests : IDisposable
         return MessageCodec.Decode(frame.Type, frame.Payload);
     }
 }
+
+/// <summary>A recorder's listing is bounded whatever it claims (docklink-v1.md §5.7): no endless paging, no unbounded memory.</summary>
+public sealed class HostileListingTests : IDisposable
+{
+    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(30);
+    private readonly TestKeys _keys = new();
+
+    public void Dispose() => _keys.Dispose();
+
+    /// <summary>A session with a recorder whose every CLIP_LIST page is <paramref name="page"/>'s answer instead of its own.</summary>
+    private async Task<HostSession> ConnectAsync(Func<ListClips, ClipList, ClipList> page, HostSessionOptions? options = null)
+    {
+        var recorder = await _keys.RecorderAsync(clips: 3, size: 1000);
+        var (hostLink, deviceLink) = InMemoryTransport.CreatePair();
+        _ = new DeviceSession(deviceLink, recorder, new DeviceSessionOptions
+        {
+            Rewrite = (request, reply) => request is ListClips list && reply is ClipList answer ? page(list, answer) : reply,
+        }).RunAsync(CancellationToken.None);
+        return await HostSession.OpenAsync(hostLink, _keys.Dock, options).WaitAsync(Limit);
+    }
+
+    private static ClipSummary Entry(string id) => new(id, 1000, 1_700_000_000_000, 1_700_000_600_000, ClipFlags.None, new byte[32]);
+
+    [Fact]
+    public async Task HugeTotal_SameEntryOnEveryPage_StopsAtTheRepeat()
+    {
+        int asked = 0;
+        var session = await ConnectAsync((_, _) => { asked++; return new ClipList(uint.MaxValue, [Entry("a.mp4")]); });
+        await using (session)
+        {
+            var listing = await session.ListClipsAsync(CancellationToken.None).WaitAsync(Limit);
+            Assert.False(listing.Complete);
+            Assert.Single(listing.Clips);
+            Assert.Contains("listed twice", listing.Problem, StringComparison.Ordinal);
+            Assert.Equal(2, asked);
+        }
+    }
+
+    [Fact]
+    public async Task TotalNeverReached_NewIdsOnEveryPage_StopsAtMaxListedClips()
+    {
+        int next = 0;
+        var session = await ConnectAsync((_, _) => new ClipList(uint.MaxValue, [.. Enumerable.Range(0, 200).Select(_ => Entry($"c{next++}"))]),
+            new HostSessionOptions { MaxListedClips = 1000 });
+        await using (session)
+        {
+            var listing = await session.ListClipsAsync(CancellationToken.None).WaitAsync(Limit);
+            Assert.False(listing.Complete);
+            Assert.Equal(1000, listing.Clips.Count);
+            Assert.Contains("more than 1000 clips", listing.Problem, StringComparison.Ordinal);
+        }
+    }
+
+    [Theory]
+    [InlineData(5, 0, "an empty page")]     // count = 0 while the total is higher
+    [InlineData(1, 3, "more than the total")] // total < count
+    public async Task ShortOrOverfullPages_AreIncompleteWithTheReason(uint total, int entries, string problem)
+    {
+        var session = await ConnectAsync((_, _) => new ClipList(total, [.. Enumerable.Range(0, entries).Select(i => Entry($"c{i}"))]));
+        await using (session)
+        {
+            var listing = await session.ListClipsAsync(CancellationToken.None).WaitAsync(Limit);
+            Assert.False(listing.Complete);
+            Assert.Contains(problem, listing.Problem, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task HonestListing_IsComplete()
+    {
+        var session = await ConnectAsync((_, answer) => answer);
+        await using (session)
+        {
+            var listing = await session.ListClipsAsync(CancellationToken.None).WaitAsync(Limit);
+            Assert.True(listing.Complete);
+            Assert.Null(listing.Problem);
+            Assert.Equal(3, listing.Clips.Count);
+        }
+    }
+}
