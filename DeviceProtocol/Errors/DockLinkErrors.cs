@@ -13,6 +13,10 @@ public static class DockLinkErrors
             ? $"Malformed DockLink message: {what}."
             : $"Malformed DockLink {type} message: {what}.");
 
+    /// <summary>The link damaged more frames than a session may (docklink-v1.md §3.4): it is dropped, and the host backs off.</summary>
+    public static DockLinkException FramingBudgetSpent(string what) =>
+        new(DockLinkFailure.ProtocolViolation, $"too many damaged frames: {what}; the link is dropped");
+
     public static DockLinkException CorruptFrame(uint requestId) =>
         new(DockLinkFailure.CorruptFrame, $"DockLink frame for request {requestId} failed its CRC check.");
 

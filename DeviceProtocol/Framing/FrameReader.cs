@@ -10,6 +10,13 @@ namespace Dock.DeviceProtocol.Framing;
 /// good frame is found even when a byte was lost in the middle of a payload.
 /// Not thread-safe: one reader loop per link.
 /// </summary>
+/// <remarks>
+/// Resynchronising is bounded (docklink-v1.md §3.4): every damaged frame (payload CRC failure, oversize header) spends one of
+/// <see cref="FramingErrorBudget"/> credits, earned back one per 64 good frames; and the payload bytes checked in vain since
+/// the last good frame may not exceed 2 × the receive limit + 8 × the bytes received since then. Either limit ends the
+/// link with <see cref="DockLinkFailure.ProtocolViolation"/>: a peer sending a valid header every 16 bytes, each claiming a
+/// megabyte, once made the receiver check a megabyte per 16 bytes received.
+/// </remarks>
 public sealed class FrameReader
 {
     private const int ReadSlack = 64 * 1024;
@@ -18,6 +25,13 @@ public sealed class FrameReader
     private int _start;
     private int _end;
     private int _maxPayload;
+    private int _errorCredit = FramingErrorBudget;
+    private int _goodFrames;
+    private long _wastedSinceGood;
+    private long _receivedSinceGood;
+
+    /// <summary>Damaged frames a session may have before the link is dropped (earned back, one per 64 good frames).</summary>
+    public const int FramingErrorBudget = 16;
 
     public FrameReader(IDockLinkTransport transport, int maxPayload = FrameFormat.PreHelloMaxPayload)
     {
@@ -80,6 +94,7 @@ public sealed class FrameReader
                 // Never wait for, nor allocate, an oversize payload: step past the sync and rescan.
                 Stats.AddOversize();
                 Skip(1);
+                SpendErrorCredit(0, $"a header announced {header.PayloadLength} bytes, above the limit of {MaxPayload}");
                 return new FrameReadResult(FrameReadStatus.Oversize, header, null);
             }
             int total = FrameFormat.Overhead + (int)header.PayloadLength;
@@ -95,13 +110,25 @@ public sealed class FrameReader
                 // anywhere after this header: rescan from one byte past the sync.
                 Stats.AddCorrupt();
                 Skip(1);
+                SpendErrorCredit(header.PayloadLength, $"payload CRC mismatch on a {header.PayloadLength}-byte frame");
                 return new FrameReadResult(FrameReadStatus.CorruptPayload, header, null);
             }
             var frame = new Frame(header.Type, header.RequestId, payload);
             _start += total;
             Stats.AddFrame();
+            _wastedSinceGood = _receivedSinceGood = 0;
+            if (++_goodFrames % 64 == 0 && _errorCredit < FramingErrorBudget) _errorCredit++;
             return new FrameReadResult(FrameReadStatus.Frame, header, frame);
         }
+    }
+
+    private void SpendErrorCredit(long checkedBytes, string what)
+    {
+        _wastedSinceGood += checkedBytes;
+        if (--_errorCredit < 0)
+            throw DockLinkErrors.FramingBudgetSpent($"{Stats.CorruptPayloads + Stats.OversizeHeaders} damaged frames, the last: {what}");
+        if (_wastedSinceGood > 2L * MaxPayload + 8 * _receivedSinceGood)
+            throw DockLinkErrors.FramingBudgetSpent($"{_wastedSinceGood} payload bytes checked in vain for {_receivedSinceGood} received since the last good frame");
     }
 
     /// <summary>Moves <see cref="_start"/> to the next sync pair; false if more bytes are needed.</summary>
@@ -157,5 +184,6 @@ public sealed class FrameReader
         if (read == 0)
             throw DockLinkErrors.ConnectionLost("the peer closed the link");
         _end += read;
+        _receivedSinceGood += read;
     }
 }

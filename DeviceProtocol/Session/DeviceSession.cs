@@ -65,8 +65,9 @@ public sealed class DeviceSession
                 await HandleAsync(result, cancellationToken).ConfigureAwait(false);
             }
         }
-        catch (DockLinkException ex) when (ex.Failure == DockLinkFailure.ConnectionLost)
+        catch (DockLinkException ex) when (ex.Failure is DockLinkFailure.ConnectionLost or DockLinkFailure.ProtocolViolation)
         {
+            // The link ended, or the host damaged more frames than a session may (§3.4): drop it.
             State = DeviceSessionState.Closed;
         }
         finally

@@ -21,12 +21,19 @@ public sealed partial class BayWorker(BayOptions bay, IRecorderSource source, Re
     // What the bay last said it waits for, so the log says it once per change, not at every poll of an empty bay.
     private string? _waitingFor;
 
+    // Links in a row that ended because the recorder broke the protocol (damaged frames past the budget, malformed or
+    // out-of-range messages, failed authentication): each doubles the pause before the next try, up to MaxBackoff, so a
+    // hostile or broken recorder costs the dock a few handshakes a minute, not a core.
+    private int _violations;
+    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(60);
+
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         activity.SetBay(bay.Id, _ => new BaySnapshot(bay.Id, BayPhase.Empty));
         while (!cancellationToken.IsCancellationRequested)
         {
             IDockedRecorder? session = null;
+            TimeSpan? backoff = null;
             // Taken before looking, so a camera docked while we look still wakes the pause.
             var plugged = hotplug?.Invoke();
             try
@@ -45,6 +52,10 @@ public sealed partial class BayWorker(BayOptions bay, IRecorderSource source, Re
                 }
                 Waiting(null);
                 await docking.RunAsync(bay.Id, session, cancellationToken).ConfigureAwait(false);
+                if (_violations > 0)
+                    await catalog.ResolveAlertsAsync("protocol-violation", session.Serial, null, $"docked and served without fault in bay {bay.Id}",
+                        CancellationToken.None).ConfigureAwait(false);
+                _violations = 0;
                 activity.SetBay(bay.Id, _ => new BaySnapshot(bay.Id, BayPhase.Empty)); // Said goodbye and left.
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -54,10 +65,24 @@ public sealed partial class BayWorker(BayOptions bay, IRecorderSource source, Re
             catch (DockLinkException ex)
             {
                 var phase = ex.Failure is DockLinkFailure.ConnectionLost ? BayPhase.Empty : BayPhase.Error;
-                // A problem that persists (a host name that does not resolve, a recorder that never answers) is logged once, not per retry.
-                if (phase == BayPhase.Error) Waiting($"link failed ({ex.Failure}): {ex.Message}; trying again in {options.ReconnectInterval.TotalSeconds:0.#} s");
-                else LogLinkEnded(logger, bay.Id, ex.Failure, ex.Message);
-                activity.SetBay(bay.Id, b => b with { Phase = phase, Message = ex.Message });
+                if (ex.Failure is DockLinkFailure.ProtocolViolation or DockLinkFailure.TooLarge or DockLinkFailure.VersionMismatch)
+                {
+                    _violations++;
+                    var pause = Backoff();
+                    backoff = pause;
+                    LogBackingOff(logger, bay.Id, ex.Failure, ex.Message, _violations, pause.TotalSeconds);
+                    await catalog.RaiseAlertAsync("protocol-violation", session?.Serial, null, $"bay {bay.Id}: the recorder broke DockLink ({ex.Failure}): " +
+                        $"{ex.Message}; the link was dropped and the bay waits {pause.TotalSeconds:0.#} s before trying again (doubling, at most " +
+                        $"{MaxBackoff.TotalSeconds:0} s). Take the recorder out of service if it repeats.", CancellationToken.None).ConfigureAwait(false);
+                    activity.SetBay(bay.Id, b => b with { Phase = BayPhase.Error, Message = $"{ex.Message}; trying again in {pause.TotalSeconds:0.#} s" });
+                }
+                else
+                {
+                    // A problem that persists (a host name that does not resolve, a recorder that never answers) is logged once, not per retry.
+                    if (phase == BayPhase.Error) Waiting($"link failed ({ex.Failure}): {ex.Message}; trying again in {options.ReconnectInterval.TotalSeconds:0.#} s");
+                    else LogLinkEnded(logger, bay.Id, ex.Failure, ex.Message);
+                    activity.SetBay(bay.Id, b => b with { Phase = phase, Message = ex.Message });
+                }
             }
             catch (Exception ex) when (ex is CatalogDamagedException || ClipCatalog.IsDamage(ex))
             {
@@ -86,7 +111,8 @@ public sealed partial class BayWorker(BayOptions bay, IRecorderSource source, Re
                     await session.DisposeAsync().ConfigureAwait(false);
                 }
             }
-            await PauseAsync(cancellationToken).ConfigureAwait(false);
+            // The link is closed (finally above) before a backoff: a broken recorder holds nothing while the bay waits.
+            await PauseAsync(cancellationToken, delay: backoff).ConfigureAwait(false);
         }
     }
 
@@ -99,14 +125,22 @@ public sealed partial class BayWorker(BayOptions bay, IRecorderSource source, Re
         return true;
     }
 
-    private async Task PauseAsync(CancellationToken cancellationToken, Task? plugged = null)
+    /// <summary>ReconnectInterval doubled per protocol violation in a row, at most <see cref="MaxBackoff"/> (or ReconnectInterval if longer).</summary>
+    private TimeSpan Backoff()
+    {
+        var longest = options.ReconnectInterval > MaxBackoff ? options.ReconnectInterval : MaxBackoff;
+        var pause = options.ReconnectInterval * Math.Pow(2, Math.Min(_violations - 1, 16));
+        return pause > longest ? longest : pause;
+    }
+
+    private async Task PauseAsync(CancellationToken cancellationToken, Task? plugged = null, TimeSpan? delay = null)
     {
         try
         {
-            var delay = Task.Delay(options.ReconnectInterval, time, cancellationToken);
+            var wait = Task.Delay(delay ?? options.ReconnectInterval, time, cancellationToken);
             // A hotplug event ends the wait early; the delay stays as the fallback poll.
-            if (plugged is not null) await Task.WhenAny(delay, plugged).ConfigureAwait(false);
-            else await delay.ConfigureAwait(false);
+            if (plugged is not null) await Task.WhenAny(wait, plugged).ConfigureAwait(false);
+            else await wait.ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();
         }
         catch (OperationCanceledException)
@@ -130,6 +164,10 @@ public sealed partial class BayWorker(BayOptions bay, IRecorderSource source, Re
 
     [LoggerMessage(EventId = 1104, Level = LogLevel.Information, Message = "Bay {BayId}: {What}")]
     private static partial void LogWaiting(ILogger logger, string bayId, string what);
+
+    [LoggerMessage(EventId = 1105, Level = LogLevel.Warning,
+        Message = "Bay {BayId}: the recorder broke the protocol ({Failure}): {Reason}; violation {Count} in a row, next try in {Seconds} s")]
+    private static partial void LogBackingOff(ILogger logger, string bayId, DockLinkFailure failure, string reason, int count, double seconds);
 
     [LoggerMessage(EventId = 1101, Level = LogLevel.Information, Message = "Bay {BayId}: link ended ({Failure}): {Reason}")]
     private static partial void LogLinkEnded(ILogger logger, string bayId, DockLinkFailure failure, string reason);

@@ -112,4 +112,64 @@ public sealed class FrameReaderTests
 
         Assert.Equal(Enumerable.Range(1, 50).Select(i => (uint)i), ids);
     }
+
+    /// <summary>A CRC storm: a valid header every 16 bytes, each claiming about a megabyte. Unbounded, the reader checked a
+    /// megabyte per 16 bytes received; now the framing budget drops the link after a bounded amount of work.</summary>
+    [Fact]
+    public async Task ReadAsync_HeaderEvery16BytesClaimingAMegabyte_DropsTheLinkAfterBoundedWork()
+    {
+        const int claimed = 1_000_000;
+        var storm = new byte[4 * 1024 * 1024];
+        for (int at = 0; at + FrameFormat.HeaderSize <= storm.Length; at += FrameFormat.HeaderSize)
+            FrameFormat.WriteHeader(storm.AsSpan(at), (byte)MessageType.ClipData, (uint)at, claimed);
+        var (near, far) = Transport.InMemoryTransport.CreatePair();
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await far.WriteAsync(storm, CancellationToken.None);
+            }
+            catch (IOException)
+            {
+                // The reader dropped the link: what a hostile peer sees.
+            }
+        });
+        var reader = new FrameReader(near, 1024 * 1024 + 64);
+
+        int damaged = 0;
+        var error = await Assert.ThrowsAsync<DockLinkException>(async () =>
+        {
+            while (damaged < 1000)
+            {
+                var result = await reader.ReadAsync(CancellationToken.None);
+                Assert.Equal(FrameReadStatus.CorruptPayload, result.Status);
+                damaged++;
+            }
+        });
+        Assert.Equal(DockLinkFailure.ProtocolViolation, error.Failure);
+        Assert.Contains("too many damaged frames", error.Message, StringComparison.Ordinal);
+        Assert.InRange(damaged, 1, FrameReader.FramingErrorBudget);
+        await near.DisposeAsync();
+        await far.DisposeAsync();
+    }
+
+    /// <summary>A noisy but working line (one damaged frame in a hundred) is never dropped: good frames earn credit back.</summary>
+    [Fact]
+    public async Task ReadAsync_OccasionalDamageOverALongSession_KeepsTheLink()
+    {
+        var damaged = (byte[])PingFrame.Clone();
+        damaged[FrameFormat.HeaderSize + 2] ^= 0x40;
+        var stream = new List<byte>();
+        for (int i = 0; i < 5000; i++) stream.AddRange(i % 100 == 50 ? damaged : PongFrame);
+        var reader = await Frames.ReaderOverAsync([.. stream]);
+        int frames = 0, corrupt = 0;
+        for (int i = 0; i < 5000; i++)
+        {
+            var result = await reader.ReadAsync(CancellationToken.None);
+            if (result.Status == FrameReadStatus.Frame) frames++;
+            else corrupt++;
+            result.Frame?.Dispose();
+        }
+        Assert.Equal((4950, 50), (frames, corrupt));
+    }
 }
