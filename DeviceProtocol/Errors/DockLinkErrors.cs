@@ -13,6 +13,10 @@ public static class DockLinkErrors
             ? $"Malformed DockLink message: {what}."
             : $"Malformed DockLink {type} message: {what}.");
 
+    /// <summary>TIME_SET answered with a clock reading no clock can show (§5.5): the offset is unknown; the clock is set now.</summary>
+    public static DockLinkException ClockOutOfRange(long deviceMs) =>
+        new(DockLinkFailure.ProtocolViolation, $"the recorder's clock read {deviceMs} ms (Unix) before the dock set it, outside 2000-01-01..2100-01-01");
+
     /// <summary>The link damaged more frames than a session may (docklink-v1.md §3.4): it is dropped, and the host backs off.</summary>
     public static DockLinkException FramingBudgetSpent(string what) =>
         new(DockLinkFailure.ProtocolViolation, $"too many damaged frames: {what}; the link is dropped");

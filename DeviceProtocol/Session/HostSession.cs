@@ -125,6 +125,9 @@ public sealed partial class HostSession : IAsyncDisposable
             .ConfigureAwait(false);
         var halfTrip = _time.GetElapsedTime(sent) / 2;
         var hostAtDevice = now + halfTrip;
+        // Any i64 can arrive; an offset is only computed from a time a clock can show (a dead RTC's 1970 is refused too).
+        if (!ClipBounds.IsTime(reply.DeviceTimeBeforeMs))
+            throw DockLinkErrors.ClockOutOfRange(reply.DeviceTimeBeforeMs);
         return TimeSpan.FromMilliseconds(reply.DeviceTimeBeforeMs - hostAtDevice.ToUnixTimeMilliseconds());
     }
 
@@ -141,36 +144,37 @@ public sealed partial class HostSession : IAsyncDisposable
     public async Task<ClipListing> ListClipsAsync(CancellationToken cancellationToken)
     {
         var all = new List<ClipSummary>();
+        var refused = new List<(string, string)>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
         long started = _time.GetTimestamp();
         uint? announced = null;
+        ClipListing Done(bool complete, string? problem = null) => new(all, complete, problem) { Refused = refused };
         while (true)
         {
             if (_time.GetElapsedTime(started) > _options.ListingDeadline)
-                return new ClipListing(all, false, $"the listing took longer than {_options.ListingDeadline.TotalSeconds:0} s; {all.Count} clip(s) listed so far");
-            var page = await RequestAsync<ClipList>(new ListClips((uint)all.Count, ListClips.MaxPage), _options.RequestTimeout,
+                return Done(false, $"the listing took longer than {_options.ListingDeadline.TotalSeconds:0} s; {seen.Count} clip(s) listed so far");
+            var page = await RequestAsync<ClipList>(new ListClips((uint)seen.Count, ListClips.MaxPage), _options.RequestTimeout,
                 cancellationToken).ConfigureAwait(false);
             if (announced is { } first && page.Total != first)
-                return new ClipListing(all, false, $"total changed from {first} to {page.Total} between pages");
+                return Done(false, $"total changed from {first} to {page.Total} between pages");
             announced = page.Total;
             if (page.Clips.Count > ListClips.MaxPage)
-                return new ClipListing(all, false, $"a page held {page.Clips.Count} entries, more than the {ListClips.MaxPage} asked for");
+                return Done(false, $"a page held {page.Clips.Count} entries, more than the {ListClips.MaxPage} asked for");
             if (page.Clips.Count == 0)
-                return all.Count >= page.Total
-                    ? new ClipListing(all, true)
-                    : new ClipListing(all, false, $"an empty page at index {all.Count} while the total is {page.Total}");
+                return seen.Count >= page.Total ? Done(true) : Done(false, $"an empty page at index {seen.Count} while the total is {page.Total}");
             foreach (var clip in page.Clips)
             {
                 if (!seen.Add(clip.ClipId))
-                    return new ClipListing(all, false, $"clip id {clip.ClipId} listed twice (index {all.Count})");
-                if (all.Count >= _options.MaxListedClips)
-                    return new ClipListing(all, false, $"the recorder lists more than {_options.MaxListedClips} clips (Dock:Link:MaxListedClips); " +
+                    return Done(false, $"clip id {clip.ClipId} listed twice (index {seen.Count})");
+                if (seen.Count > _options.MaxListedClips)
+                    return Done(false, $"the recorder lists more than {_options.MaxListedClips} clips (Dock:Link:MaxListedClips); " +
                         "the rest are taken at a later docking");
-                all.Add(clip);
+                if (ClipBounds.Check(clip) is { } reason) refused.Add((clip.ClipId, reason));
+                else all.Add(clip);
             }
-            if (all.Count > page.Total)
-                return new ClipListing(all, false, $"{all.Count} clips listed, more than the total of {page.Total}");
-            if (all.Count == page.Total) return new ClipListing(all, true);
+            if (seen.Count > page.Total)
+                return Done(false, $"{seen.Count} clips listed, more than the total of {page.Total}");
+            if (seen.Count == page.Total) return Done(true);
         }
     }
 

@@ -56,7 +56,7 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
         string endReason = "recorder removed";
         try
         {
-            var offset = await session.SyncTimeAsync(cancellationToken).ConfigureAwait(false);
+            var offset = await SyncTimeAsync(bayId, info.Serial, session, cancellationToken).ConfigureAwait(false);
             await catalog.SetClockOffsetAsync(sessionId, offset, cancellationToken).ConfigureAwait(false);
             LogDocked(logger, bayId, info.Serial, info.OfficerId, (long)offset.TotalMilliseconds, info.ClipCount);
             var trust = await enrolment.EvaluateAsync(info.Serial, session.ProvedKey, cancellationToken).ConfigureAwait(false);
@@ -132,6 +132,28 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
         finally
         {
             await catalog.EndSessionAsync(sessionId, endReason, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Sets the recorder's clock and returns how far off it was. A reading no clock can show (year 10000, a dead RTC's 1970, an
+    /// i64 extreme) is alerted, and the clock, now set, is read again: the docking goes on, with the offset measured after the
+    /// set, and the alert says the times on clips recorded before it are not to be trusted.
+    /// </summary>
+    private async Task<TimeSpan> SyncTimeAsync(string bayId, string serial, IDockedRecorder session, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var offset = await session.SyncTimeAsync(cancellationToken).ConfigureAwait(false);
+            await catalog.ResolveAlertsAsync("recorder-clock", serial, null, $"clock read correctly in bay {bayId}", cancellationToken).ConfigureAwait(false);
+            return offset;
+        }
+        catch (DockLinkException ex) when (ex.Failure == DockLinkFailure.ProtocolViolation && ex.Message.Contains("clock read", StringComparison.Ordinal))
+        {
+            await catalog.RaiseAlertAsync("recorder-clock", serial, null, $"bay {bayId}: {ex.Message}. The dock set it; times the recorder gave its " +
+                "clips before this docking are not to be trusted. Have the recorder's clock battery checked.", cancellationToken).ConfigureAwait(false);
+            LogClockInvalid(logger, bayId, serial, ex.Message);
+            return await session.SyncTimeAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -288,8 +310,17 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
     private async Task<List<ClipRecord>> AnnounceAsync(Docking docking, Info info, CancellationToken cancellationToken)
     {
         var listing = await docking.Session.ListClipsAsync(cancellationToken).ConfigureAwait(false);
-        if (listing.Complete) await ReconcileAsync(docking, listing.Clips, cancellationToken).ConfigureAwait(false);
-        else LogListingIncomplete(logger, docking.BayId, info.Serial, listing.Clips.Count);
+        if (listing.Complete)
+            await ReconcileAsync(docking, [.. listing.Clips.Select(c => c.ClipId), .. listing.Refused.Select(r => r.ClipId)], cancellationToken)
+                .ConfigureAwait(false);
+        foreach (var (clipId, reason) in listing.Refused)
+        {
+            // Out of bounds (a size or a time no clip has): the entry is refused, the clip stays on the recorder, a person decides.
+            await catalog.RaiseAlertAsync("clip-refused", info.Serial, clipId, $"bay {docking.BayId}: {clipId} is listed with {reason}; it is not " +
+                "pulled and stays on the recorder. Have the recorder checked.", cancellationToken).ConfigureAwait(false);
+            LogClipRefused(logger, info.Serial, clipId, reason);
+        }
+        if (!listing.Complete) LogListingIncomplete(logger, docking.BayId, info.Serial, listing.Clips.Count);
         // A listing the recorder got wrong (or one past the dock's bounds) is a person's to see: footage may be left on the camera.
         if (listing.Problem is { } problem)
             await catalog.RaiseAlertAsync("recorder-listing", info.Serial, null, $"bay {docking.BayId}: the recorder's clip listing was cut short: {problem}; " +
@@ -360,9 +391,9 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
     /// learnt that, and why: released if the dock had asked for its deletion (the dock may have stopped before it heard
     /// the answer), missing (with an alert) if it never did.
     /// </summary>
-    private async Task ReconcileAsync(Docking docking, IReadOnlyList<ClipSummary> listed, CancellationToken cancellationToken)
+    private async Task ReconcileAsync(Docking docking, IReadOnlyList<string> listed, CancellationToken cancellationToken)
     {
-        var present = listed.Select(c => c.ClipId).ToHashSet(StringComparer.Ordinal);
+        var present = listed.ToHashSet(StringComparer.Ordinal);
         foreach (var row in await catalog.ListClipsAsync(docking.Session.Serial, cancellationToken).ConfigureAwait(false))
         {
             if (row.LeftRecorderAt is not null || present.Contains(row.ClipId) || docking.Claimed.ContainsKey(row.Id)) continue;
@@ -505,6 +536,12 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
 
     [LoggerMessage(EventId = 1011, Level = LogLevel.Information, Message = "Bay {BayId}: looking at recorder {Serial}'s clips again")]
     private static partial void LogRecheck(ILogger logger, string bayId, string serial);
+
+    [LoggerMessage(EventId = 1013, Level = LogLevel.Warning, Message = "ALERT bay {BayId}: recorder {Serial}: {Reason}; its clock is set now")]
+    private static partial void LogClockInvalid(ILogger logger, string bayId, string serial, string reason);
+
+    [LoggerMessage(EventId = 1014, Level = LogLevel.Warning, Message = "ALERT recorder {Serial}: clip {ClipId} refused: {Reason}; it stays on the recorder")]
+    private static partial void LogClipRefused(ILogger logger, string serial, string clipId, string reason);
 
     [LoggerMessage(EventId = 1012, Level = LogLevel.Information, Message = "Bay {BayId}: {Serial}/{ClipId} waits for a pull slot ({Slots} in use)")]
     private static partial void LogWaitingForSlot(ILogger logger, string bayId, string serial, string clipId, int slots);

@@ -1,5 +1,6 @@
 using Dock.Crypto.Custody;
 using Dock.DeviceProtocol.Messages;
+using Dock.DeviceProtocol.Session;
 using Dock.EndToEnd.Tests.Support;
 using Dock.Service.Catalog;
 using Dock.Service.Vault;
@@ -111,5 +112,53 @@ public sealed class HostileRecorderTests
             Assert.True(code == 0, stdout);
         }
         Assert.DoesNotContain(await (await harness.CatalogAsync()).ListAlertsAsync(CancellationToken.None), a => a.Kind == "unknown-vault-file");
+    }
+
+    [Fact]
+    public async Task AbsurdClockSizesAndTimes_AreRefusedPerEntry_AndTheValidClipsComeIn()
+    {
+        await using var harness = DockHarness.Create();
+        int timeSets = 0;
+        var bad = new[]
+        {
+            new ClipSummary("year-10000.mp4", 1000, 253_402_300_800_000, 253_402_300_900_000, ClipFlags.None, new byte[32]),
+            new ClipSummary("huge.mp4", long.MaxValue, 1_764_000_000_000, 1_764_000_060_000, ClipFlags.Mandatory, new byte[32]),
+            new ClipSummary("backwards.mp4", 1000, 1_764_000_060_000, 1_764_000_000_000, ClipFlags.None, new byte[32]),
+        };
+        await harness.StartFleetAsync(new FleetOptions
+        {
+            Recorders = 1, ClipsPerRecorder = 3, MinClipSize = 20_000, MaxClipSize = 40_000,
+            SessionOptions = new DeviceSessionOptions
+            {
+                Rewrite = (request, reply) => (request, reply) switch
+                {
+                    // The first TIME_SET of every docking answers with the most negative i64.
+                    (SetTime, TimeSet) when Interlocked.Increment(ref timeSets) % 2 == 1 => new TimeSet(long.MinValue),
+                    (ListClips { StartIndex: 0 }, ClipList page) => new ClipList(page.Total + (uint)bad.Length, [.. page.Clips, .. bad]),
+                    _ => reply,
+                },
+            },
+        });
+        var (host, activity) = await harness.StartDockAsync(("Dock:Cloud:Target", "none"), ("Dock:ReleasePolicy", "AfterLocalVerify"));
+        using (host)
+        {
+            await DockHarness.ReleasedAsync(activity, 3);
+            await harness.WaitForCatalogAsync(async c => (await c.ListAlertsAsync(CancellationToken.None)).Count(a => a.Kind == "clip-refused") == 3,
+                "the three absurd entries alerted");
+            await host.StopAsync();
+        }
+        var catalog = await harness.CatalogAsync();
+        var rows = await catalog.ListClipsAsync(null, CancellationToken.None);
+        Assert.Equal(3, rows.Count);
+        Assert.All(rows, r => Assert.Equal(ClipState.Released, r.State));
+        var alerts = await catalog.ListAlertsAsync(CancellationToken.None);
+        Assert.Contains(alerts, a => a.Kind == "recorder-clock");
+        Assert.Contains(alerts, a => a.Kind == "clip-refused" && a.ClipId == "huge.mp4");
+        Assert.DoesNotContain(await EnrolmentTests.EventsAsync(catalog), e => e.Kind == CustodyEventKind.Missing);
+        foreach (var json in new[] { false, true })
+        {
+            var (code, stdout, stderr) = await DockHarness.RunDockAsync(json ? ["status", "--json", "--data", harness.DataDirectory] : ["status", "--data", harness.DataDirectory]);
+            Assert.True(code == 0, stdout + stderr);
+        }
     }
 }
