@@ -70,6 +70,10 @@ public sealed class DockOptions
     /// <summary>Whole-clip hash mismatches tolerated before a clip stays quarantined for a person to look at.</summary>
     public int MaxPullAttempts { get; set; } = 3;
 
+    /// <summary>After a clip's pull fails with the link still up, how long before it is tried again (doubling per failure in a row, at
+    /// most 30 min); the recorder's other clips are pulled meanwhile, and three failures in a row raise a clip-stuck alert.</summary>
+    public TimeSpan ClipRetryAfter { get; set; } = TimeSpan.FromSeconds(15);
+
     /// <summary>An alert when a pull gets no byte for this long (a stuck recorder or link), resolved when bytes flow again.</summary>
     public TimeSpan StalledPullAlertAfter { get; set; } = TimeSpan.FromSeconds(60);
 

@@ -78,6 +78,7 @@ public sealed class DockOptionsValidator : IValidateOptions<DockOptions>
         Positive(errors, "Dock:Link:HandshakeTimeout", options.Link.HandshakeTimeout);
         Positive(errors, "Dock:Link:ConnectTimeout", options.Link.ConnectTimeout);
         Positive(errors, "Dock:StalledPullAlertAfter", options.StalledPullAlertAfter);
+        Positive(errors, "Dock:ClipRetryAfter", options.ClipRetryAfter);
         Range(errors, "Dock:Link:ReadChunkSize", options.Link.ReadChunkSize, 4096, 1024 * 1024);
         Range(errors, "Dock:Link:ReadWindow", options.Link.ReadWindow, 1, 64);
         Range(errors, "Dock:Link:MaxListedClips", options.Link.MaxListedClips, 1, 1_000_000);

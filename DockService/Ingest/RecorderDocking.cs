@@ -45,6 +45,17 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
         public volatile bool PassRunning;
     }
 
+    /// <summary>A clip whose pull failed while the link stayed up: when it may be tried again, and how many times it failed.</summary>
+    private sealed record Setback(string Serial, int Failures, DateTimeOffset RetryAt, string LastError);
+
+    // Per clip (by catalog row), across dockings: a clip that fails every time is tried less and less often, and never
+    // before the others (R11: a camera full of footage it cannot hand over stops recording).
+    private readonly ConcurrentDictionary<long, Setback> _setbacks = new();
+
+    /// <summary>Failures in a row after which a clip is alerted as stuck.</summary>
+    private const int StuckAfter = 3;
+    private static readonly TimeSpan LongestRetry = TimeSpan.FromMinutes(30);
+
     public async Task RunAsync(string bayId, IDockedRecorder session, CancellationToken cancellationToken)
     {
         activity.SetBay(bayId, _ => new BaySnapshot(bayId, BayPhase.Identifying, session.Serial));
@@ -99,7 +110,10 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
 
                     // Stay docked: sample the battery (charging log) until the recorder is taken out, or until asked to look again
                     // (and, when clips did not fit on the vault's disk, look again after a while).
-                    var (left, problem) = await IdleAsync(docking, sessionId, info.Serial, batteryProblem, outcome.NoRoom is null ? null : NoRoomRetry,
+                    // Look again when clips did not fit on the vault's disk, or when a clip that failed may be tried again.
+                    TimeSpan? lookAgain = outcome.NoRoom is null ? null : NoRoomRetry;
+                    if (outcome.SetBack > 0 && NextRetry(info.Serial) is { } retry && (lookAgain is null || retry < lookAgain)) lookAgain = retry;
+                    var (left, problem) = await IdleAsync(docking, sessionId, info.Serial, batteryProblem, lookAgain,
                         cancellationToken).ConfigureAwait(false);
                     batteryProblem = problem;
                     if (left) break;
@@ -157,7 +171,7 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
         }
     }
 
-    private sealed record PassOutcome(int Listed, int Done, int Mismatched, int Untrusted, bool Pulled, string? NoRoom);
+    private sealed record PassOutcome(int Listed, int Done, int Mismatched, int Untrusted, bool Pulled, string? NoRoom, int SetBack = 0);
 
     /// <summary>How soon a docking whose clips did not fit on the vault's disk looks again (space is freed by people, not by the dock).</summary>
     private static readonly TimeSpan NoRoomRetry = TimeSpan.FromSeconds(30);
@@ -172,20 +186,36 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
         bool pull = trust.Trusted || options.QuarantineUnenrolled;
         var cloudVerified = await catalog.CloudVerifiedClipsAsync(info.Serial, cancellationToken).ConfigureAwait(false);
         string? noRoom = null;
-        foreach (var listed in clips)
+        int setBack = 0;
+        // Clips that failed before go after the others, in the order of the R11 priority otherwise.
+        foreach (var listed in clips.OrderBy(c => _setbacks.ContainsKey(c.Id)))
         {
             var clip = listed;
             if (pull && clip.State is not (ClipState.Verified or ClipState.Released or ClipState.Quarantined))
             {
+                if (_setbacks.TryGetValue(clip.Id, out var earlier) && earlier.RetryAt > time.GetUtcNow())
+                {
+                    setBack++;
+                    continue;
+                }
                 try
                 {
                     using (await AcquirePullSlotAsync(bayId, clip, cancellationToken).ConfigureAwait(false))
                         clip = await ingestor.BringToVerifiedAsync(session, clip, context, cancellationToken).ConfigureAwait(false);
+                    if (_setbacks.TryRemove(clip.Id, out var was) && was.Failures >= StuckAfter)
+                        await catalog.ResolveAlertsAsync("clip-stuck", clip.RecorderSerial, clip.ClipId, $"pulled in bay {bayId}", cancellationToken)
+                            .ConfigureAwait(false);
                 }
                 catch (VaultFullException ex)
                 {
                     // The disk cannot take it now: it stays on the recorder; smaller clips may still fit, so go on with them.
                     noRoom = ex.Message;
+                }
+                catch (DockLinkException ex) when (ex.Failure != DockLinkFailure.ConnectionLost && !session.Completion.IsCompleted)
+                {
+                    // This clip failed (stalled, refused, damaged every time) but the link is up: it must not hold back the others.
+                    await SetBackAsync(bayId, clip, ex.Message, cancellationToken).ConfigureAwait(false);
+                    setBack++;
                 }
             }
             if (MayRelease(clip, trust, cloudVerified))
@@ -204,7 +234,34 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
         var listedIds = clips.Select(c => c.Id).ToHashSet();
         int mismatched = final.Count(c => listedIds.Contains(c.Id) && c.State == ClipState.Quarantined && c.Hold is null);
         int untrusted = final.Count(c => listedIds.Contains(c.Id) && c.State == ClipState.Quarantined && c.Hold is not null);
-        return new PassOutcome(clips.Count, done, mismatched, untrusted, pull, noRoom);
+        return new PassOutcome(clips.Count, done, mismatched, untrusted, pull, noRoom, setBack);
+    }
+
+    /// <summary>Records a clip's failed pull: backs it off (Dock:ClipRetryAfter, doubling, at most 30 min) and alerts it as stuck after three in a row.</summary>
+    private async Task SetBackAsync(string bayId, ClipRecord clip, string error, CancellationToken cancellationToken)
+    {
+        var setback = _setbacks.AddOrUpdate(clip.Id,
+            _ => new Setback(clip.RecorderSerial, 1, time.GetUtcNow() + options.ClipRetryAfter, error),
+            (_, s) =>
+            {
+                var wait = options.ClipRetryAfter * Math.Pow(2, Math.Min(s.Failures, 12));
+                return new Setback(clip.RecorderSerial, s.Failures + 1, time.GetUtcNow() + (wait > LongestRetry ? LongestRetry : wait), error);
+            });
+        await catalog.RecordErrorAsync(clip.Id, $"pull failed ({setback.Failures} in a row): {error}; tried again after {setback.RetryAt:HH:mm:ss}",
+            cancellationToken).ConfigureAwait(false);
+        LogClipSetBack(logger, bayId, clip.RecorderSerial, clip.ClipId, setback.Failures, error);
+        if (setback.Failures >= StuckAfter)
+            await catalog.RaiseAlertAsync("clip-stuck", clip.RecorderSerial, clip.ClipId, $"bay {bayId}: {clip.ClipId} failed to come in {setback.Failures} " +
+                $"times in a row (last: {error}); the recorder's other clips are pulled meanwhile, this one is tried again at {setback.RetryAt:u}. " +
+                "Footage left on a camera fills it: have the recorder checked.", cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>How soon this recorder's first set-back clip may be tried again, if it has any.</summary>
+    private TimeSpan? NextRetry(string serial)
+    {
+        var now = time.GetUtcNow();
+        var due = _setbacks.Values.Where(s => s.Serial == serial).Select(s => (DateTimeOffset?)s.RetryAt).Min();
+        return due is { } at ? (at > now ? at - now : TimeSpan.Zero) : null;
     }
 
     /// <summary>A pull slot (Dock:MaxConcurrentPulls across all bays); the bay says it is waiting for one rather than looking idle.</summary>
@@ -229,11 +286,12 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
         activity.SetBay(docking.BayId, b => b with
         {
             Phase = notDone == 0 ? (batteryProblem is null ? BayPhase.Done : BayPhase.Attention)
-                : outcome.Mismatched > 0 || outcome.NoRoom is not null ? BayPhase.Error : BayPhase.Attention,
+                : outcome.Mismatched > 0 || outcome.NoRoom is not null || outcome.SetBack > 0 ? BayPhase.Error : BayPhase.Attention,
             ClipId = null,
             Finished = true,
             Message = notDone == 0 ? batteryProblem ?? (kept == 0 ? null : $"{kept} clip(s) safe in the vault, kept on the recorder until the cloud copy is verified")
                 : outcome.NoRoom is not null ? $"{notDone} clip(s) left on the recorder: the vault's disk is full; trying again every {NoRoomRetry.TotalSeconds:0} s ({outcome.NoRoom})"
+                : outcome.SetBack > 0 ? $"{outcome.SetBack} clip(s) failed to come in and are tried again later (see `dock status`); the others were pulled"
                 : !outcome.Pulled ? $"{docking.Trust.Reason}; {notDone} clip(s) left on the recorder"
                 : outcome.Mismatched > 0 ? $"{outcome.Mismatched} clip(s) quarantined: hash mismatch, kept on the recorder"
                 : $"{outcome.Untrusted} clip(s) held in quarantine, kept on the recorder: {(docking.Trust.Trusted ? "bad record-time signature" : docking.Trust.Reason)}",
@@ -456,6 +514,16 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
             await SettleReleasedAsync(docking, clip, $"the recorder no longer had it when asked to release it (custody entry {request.Index}){earlier}")
                 .ConfigureAwait(false);
         }
+        catch (DockLinkException ex) when (ex.Failure == DockLinkFailure.ProtocolViolation && !docking.Session.Completion.IsCompleted)
+        {
+            // An answer outside the spec (deleted = 7, say): whether the clip is gone is unknown. It stays verified with its release
+            // requested, and the next complete listing settles it (released if gone); a person sees the recorder misbehave.
+            await catalog.RecordErrorAsync(clip.Id, $"release answer not understood: {ex.Message}", cancellationToken).ConfigureAwait(false);
+            await catalog.RaiseAlertAsync("release-answer-invalid", clip.RecorderSerial, clip.ClipId, $"{clip.ClipId}: the recorder answered its release " +
+                $"(custody entry {request.Index}) outside DockLink: {ex.Message}; the next listing shows whether it deleted the clip", cancellationToken)
+                .ConfigureAwait(false);
+            LogReleaseRefused(logger, clip.RecorderSerial, clip.ClipId, ex.Message);
+        }
         catch (DockLinkException ex) when (ex.RemoteCode is ErrorCode.HashMismatch or ErrorCode.StorageError)
         {
             // The recorder refuses (it holds other bytes under this id) or cannot delete: keep both; a person must look.
@@ -542,6 +610,10 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
 
     [LoggerMessage(EventId = 1014, Level = LogLevel.Warning, Message = "ALERT recorder {Serial}: clip {ClipId} refused: {Reason}; it stays on the recorder")]
     private static partial void LogClipRefused(ILogger logger, string serial, string clipId, string reason);
+
+    [LoggerMessage(EventId = 1015, Level = LogLevel.Warning,
+        Message = "Bay {BayId}: {Serial}/{ClipId} failed ({Failures} in a row): {Error}; the other clips go first, this one is tried again later")]
+    private static partial void LogClipSetBack(ILogger logger, string bayId, string serial, string clipId, int failures, string error);
 
     [LoggerMessage(EventId = 1012, Level = LogLevel.Information, Message = "Bay {BayId}: {Serial}/{ClipId} waits for a pull slot ({Slots} in use)")]
     private static partial void LogWaitingForSlot(ILogger logger, string bayId, string serial, string clipId, int slots);

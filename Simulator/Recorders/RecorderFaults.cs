@@ -33,6 +33,9 @@ public sealed class RecorderFaults
         Interlocked.Exchange(ref _corruptEvery, bytes);
     }
 
+    /// <summary>Lasting: READ_CLIP of this clip id is answered STORAGE_ERROR (a bad flash block under one file); other clips read fine.</summary>
+    public string? FailReadsOf { get; set; }
+
     /// <summary>Stop answering READ_CLIP (a stalled device) until cleared.</summary>
     public bool StallReads { get; set; }
 

@@ -147,6 +147,8 @@ public sealed class SimulatedRecorder : IRecorderDevice, IDisposable
         var clip = Find(clipId);
         if (offset > clip.Size)
             throw DockLinkErrors.Refuse(ErrorCode.BadRange, $"offset {offset} is beyond the end of {clipId} ({clip.Size} bytes)");
+        if (Faults.FailReadsOf == clipId)
+            throw DockLinkErrors.Refuse(ErrorCode.StorageError, $"read error in {clipId} at offset {offset}");
         if (Faults.StallReads)
         {
             Faults.NoteStall();

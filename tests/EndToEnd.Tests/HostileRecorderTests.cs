@@ -161,4 +161,29 @@ public sealed class HostileRecorderTests
             Assert.True(code == 0, stdout + stderr);
         }
     }
+
+    [Fact]
+    public async Task ClipThatFailsEveryTime_DoesNotHoldBackTheOthers_AndIsAlertedAsStuck()
+    {
+        await using var harness = DockHarness.Create();
+        var fleet = await harness.StartFleetAsync(new FleetOptions { Recorders = 1, ClipsPerRecorder = 8, MinClipSize = 20_000, MaxClipSize = 40_000 });
+        var recorder = fleet.Endpoints[0].Recorder;
+        // The clip the dock takes first (R11: a mandatory recording) cannot be read, ever.
+        var bad = recorder.Clips.First(c => c.Flags.HasFlag(ClipFlags.Mandatory)).ClipId;
+        recorder.Faults.FailReadsOf = bad;
+        var (host, activity) = await harness.StartDockAsync(("Dock:Cloud:Target", "none"), ("Dock:ReleasePolicy", "AfterLocalVerify"),
+            ("Dock:ClipRetryAfter", "00:00:00.200"));
+        using (host)
+        {
+            await DockHarness.ReleasedAsync(activity, 7);
+            await harness.WaitForCatalogAsync(async c => (await c.ListAlertsAsync(CancellationToken.None)).Any(a => a.Kind == "clip-stuck" && a.ClipId == bad),
+                "the failing clip alerted as stuck");
+            recorder.Faults.FailReadsOf = null; // The camera is repaired: the clip comes in at its next try.
+            await DockHarness.ReleasedAsync(activity, 8);
+            await host.StopAsync();
+        }
+        Assert.Empty(recorder.Clips);
+        var alerts = await (await harness.CatalogAsync()).ListAlertsAsync(CancellationToken.None);
+        Assert.Contains(alerts, a => a.Kind == "clip-stuck" && a.ClipId == bad && !a.IsOpen);
+    }
 }
