@@ -124,7 +124,7 @@ public sealed class CustodyBenchmark(string dataDirectory, int events, long clip
             var sha = Sha256.Hash(BitConverter.GetBytes(i));
             var summary = new ClipSummary($"bench-{i:D4}.mp4", (ulong)clipSize, 1_700_000_000_000 + i, 1_700_000_600_000 + i, ClipFlags.None, sha);
             var signature = recorderKey.Sign(ClipSignature.Message(info.Serial, summary));
-            var clip = await catalog.AnnounceAsync(info.Serial, summary, info.OfficerId, cancellationToken);
+            var clip = (await catalog.AnnounceAsync(info.Serial, summary, info.OfficerId, cancellationToken)).Row;
             Directory.CreateDirectory(Path.GetDirectoryName(vault.FinalPath(info.Serial, clip.ClipId))!);
             var hex = Sha256.ToHex(sha);
 

@@ -30,7 +30,26 @@ public sealed record ClipRecord(
 {
     /// <summary>The dock asked the recorder to delete it (a release-requested custody entry) and has not yet learnt it is gone.</summary>
     public bool ReleasePending => ReleaseRequestedAt is not null && LeftRecorderAt is null;
+
+    /// <summary>The id the recorder knows the clip by. Later footage under a reused id is catalogued as "ID~2", "ID~3"
+    /// (<see cref="ClipCatalog.AnnounceAsync"/>); '~' never occurs in a DockLink identifier, so the two never mix.</summary>
+    public string DeviceClipId => ClipCatalog.DeviceClipId(ClipId);
 }
+
+/// <summary>What announcing a listed clip found.</summary>
+public enum AnnounceChange
+{
+    /// <summary>A new clip, or the one already catalogued under this id with the same size and hash.</summary>
+    None,
+    /// <summary>The catalogued size or hash came from the recorder's word alone (no verified copy): the new listing replaces it.</summary>
+    HashCorrected,
+    /// <summary>The id was used again after its clip left the recorder: new footage, catalogued as a new generation.</summary>
+    IdReused,
+    /// <summary>The recorder lists other bytes under the id of a clip it still holds, which the dock verified: both are kept, a person decides.</summary>
+    Conflict,
+}
+
+public sealed record Announced(ClipRecord Row, AnnounceChange Change, ClipRecord? Previous = null);
 
 /// <summary>Why a clip whose bytes are fine is kept in quarantine and never released (issue: chain of custody).</summary>
 public enum ClipHold

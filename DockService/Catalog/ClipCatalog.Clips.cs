@@ -15,32 +15,79 @@ public sealed partial class ClipCatalog
     /// A clip id reused with other content is an error, and the new content stays on the recorder.
     /// An empty SHA-256 means the recorder states none yet (mass storage): the reference hash is set by
     /// <see cref="SetReferenceHashAsync"/> just before the pull, and later listings compare sizes only.</summary>
-    public async Task<ClipRecord> AnnounceAsync(string serial, ClipSummary clip, string officerId, CancellationToken cancellationToken)
+    /// <summary>The id the recorder knows a catalogued clip by: its catalog id up to the generation mark.</summary>
+    public static string DeviceClipId(string catalogClipId) => catalogClipId.IndexOf('~') is var at and >= 0 ? catalogClipId[..at] : catalogClipId;
+
+    /// <summary>
+    /// Catalogs a listed clip. What identifies a clip is its recorder, its id and its bytes (size and SHA-256): the same id with
+    /// other bytes is never silently taken for the clip already catalogued, and new footage is always catalogued to be pulled.
+    /// With no verified copy yet, the recorder's newer listing replaces its earlier word (a corrupted entry, a file rewritten
+    /// before it was pulled). Once a copy is verified, other bytes under the id are a new generation "ID~N": normal when
+    /// the clip has left the recorder (ids reused after a card was cleared), a conflict for a person to decide when it has not.
+    /// </summary>
+    public async Task<Announced> AnnounceAsync(string serial, ClipSummary clip, string officerId, CancellationToken cancellationToken)
     {
         await using var c = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var tx = (SqliteTransaction)await c.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         var now = Now();
-        var id = await ScalarAsync(c, tx, """
+        var sha = Hex(clip.Sha256);
+        var generations = await QueryClipsInAsync(c, tx, "WHERE recorder_serial = $serial AND (clip_id = $clip OR clip_id LIKE $generations ESCAPE '\\') ORDER BY id",
+            cancellationToken, ("$serial", serial), ("$clip", clip.ClipId), ("$generations", clip.ClipId.Replace("_", "\\_") + "~%")).ConfigureAwait(false);
+        bool Same(ClipRecord row) => row.Size == (long)clip.Size && (clip.Sha256.Length == 0 || row.DeviceSha256 == sha || row.DeviceSha256.Length == 0);
+        if (generations.LastOrDefault(Same) is { } known && (known.DeviceSha256.Length > 0 || clip.Sha256.Length == 0))
+        {
+            await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return new Announced(known, AnnounceChange.None);
+        }
+        var latest = generations.Count == 0 ? null : generations[^1];
+        AnnounceChange change = AnnounceChange.None;
+        string catalogId = clip.ClipId;
+        if (latest is not null)
+        {
+            bool unproven = latest.State is ClipState.Announced or ClipState.Pulling || (latest.State == ClipState.Quarantined && latest.Hold is null);
+            if (unproven && latest.LeftRecorderAt is null && (latest.DeviceSha256.Length > 0 || latest.Size != (long)clip.Size))
+            {
+                await ExecAsync(c, tx, """
+                    UPDATE clips SET size = $size, device_sha256 = $sha, device_start = $start, device_end = $end, flags = $flags, state = 'announced',
+                                     pulled_bytes = 0, attempts = 0, recorder_signature = NULL, updated_at = $now WHERE id = $id;
+                    """, cancellationToken, ("$size", (long)clip.Size), ("$sha", sha), ("$start", Time(clip.StartMs)), ("$end", Time(clip.EndMs)),
+                    ("$flags", (int)clip.Flags), ("$now", now), ("$id", latest.Id)).ConfigureAwait(false);
+                await AddEventAsync(c, tx, latest.Id, ClipState.Announced, $"listed again with {clip.Size} bytes, sha256 {sha} (was {latest.Size} bytes, " +
+                    $"sha256 {latest.DeviceSha256}); no copy was verified, so the newer listing is taken", cancellationToken).ConfigureAwait(false);
+                await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+                var corrected = (await QueryClipsAsync(c, "WHERE id = $id", cancellationToken, ("$id", latest.Id)).ConfigureAwait(false))[0];
+                return new Announced(corrected, AnnounceChange.HashCorrected, latest);
+            }
+            if (latest.DeviceSha256.Length == 0 && latest.Size == (long)clip.Size)
+            {
+                // Mass storage: the recorder states no hash; the dock's reference read decides. Nothing to change.
+                await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+                return new Announced(latest, AnnounceChange.None);
+            }
+            change = latest.LeftRecorderAt is not null ? AnnounceChange.IdReused : AnnounceChange.Conflict;
+            catalogId = $"{clip.ClipId}~{generations.Count + 1}";
+        }
+        var id = (long)(await ScalarAsync(c, tx, """
             INSERT INTO clips(recorder_serial, clip_id, size, device_sha256, device_start, device_end, flags, officer_id,
                               state, announced_at, updated_at)
             VALUES ($serial, $clip, $size, $sha, $start, $end, $flags, $officer, 'announced', $now, $now)
-            ON CONFLICT(recorder_serial, clip_id) DO NOTHING
             RETURNING id;
-            """, cancellationToken, ("$serial", serial), ("$clip", clip.ClipId), ("$size", (long)clip.Size), ("$sha", Hex(clip.Sha256)),
-            ("$start", DateTimeOffset.FromUnixTimeMilliseconds(clip.StartMs).ToString("O")),
-            ("$end", DateTimeOffset.FromUnixTimeMilliseconds(clip.EndMs).ToString("O")), ("$flags", (int)clip.Flags),
-            ("$officer", officerId), ("$now", now)).ConfigureAwait(false);
-        if (id is long newId)
-            await AddEventAsync(c, tx, newId, ClipState.Announced, clip.Sha256.Length == 0 ? $"{clip.Size} bytes, no hash stated by the recorder"
-                : $"{clip.Size} bytes, device sha256 {Hex(clip.Sha256)}", cancellationToken).ConfigureAwait(false);
+            """, cancellationToken, ("$serial", serial), ("$clip", catalogId), ("$size", (long)clip.Size), ("$sha", sha),
+            ("$start", Time(clip.StartMs)), ("$end", Time(clip.EndMs)), ("$flags", (int)clip.Flags),
+            ("$officer", officerId), ("$now", now)).ConfigureAwait(false))!;
+        await AddEventAsync(c, tx, id, ClipState.Announced, (clip.Sha256.Length == 0 ? $"{clip.Size} bytes, no hash stated by the recorder"
+            : $"{clip.Size} bytes, device sha256 {sha}") + (change switch
+            {
+                AnnounceChange.IdReused => $"; id {clip.ClipId} used again after its earlier clip left the recorder",
+                AnnounceChange.Conflict => $"; other bytes than the verified clip {latest!.ClipId} the recorder still holds under this id",
+                _ => "",
+            }), cancellationToken).ConfigureAwait(false);
         await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
-        var row = (await QueryClipsAsync(c, "WHERE recorder_serial = $serial AND clip_id = $clip", cancellationToken,
-            ("$serial", serial), ("$clip", clip.ClipId)).ConfigureAwait(false))[0];
-        if (row.Size != (long)clip.Size || (clip.Sha256.Length > 0 && row.DeviceSha256 != Hex(clip.Sha256)))
-            throw new CatalogException($"Recorder {serial} lists clip {clip.ClipId} with a different size or SHA-256 than the one already " +
-                $"catalogued (row {row.Id}). It is left on the recorder; investigate before releasing anything from it.");
-        return row;
+        var row = (await QueryClipsAsync(c, "WHERE id = $id", cancellationToken, ("$id", id)).ConfigureAwait(false))[0];
+        return new Announced(row, change, latest);
     }
+
+    private static string Time(long unixMs) => DateTimeOffset.FromUnixTimeMilliseconds(unixMs).ToString("O");
 
     public async Task<ClipRecord?> GetClipAsync(long id, CancellationToken cancellationToken)
     {
@@ -305,10 +352,13 @@ public sealed partial class ClipCatalog
         await ExecAsync(c, tx, "INSERT INTO clip_events(clip_row, at, state, detail) VALUES ($id, $now, $state, $detail);", cancellationToken,
             ("$id", id), ("$now", Now()), ("$state", state.ToDb()), ("$detail", detail)).ConfigureAwait(false);
 
-    private static async Task<List<ClipRecord>> QueryClipsAsync(SqliteConnection c, string where, CancellationToken cancellationToken,
+    private static Task<List<ClipRecord>> QueryClipsAsync(SqliteConnection c, string where, CancellationToken cancellationToken,
+        params (string, object?)[] parameters) => QueryClipsInAsync(c, null, where, cancellationToken, parameters);
+
+    private static async Task<List<ClipRecord>> QueryClipsInAsync(SqliteConnection c, SqliteTransaction? tx, string where, CancellationToken cancellationToken,
         params (string, object?)[] parameters)
     {
-        await using var command = Command(c, null, $"SELECT {ClipColumns} FROM clips {where};", parameters);
+        await using var command = Command(c, tx, $"SELECT {ClipColumns} FROM clips {where};", parameters);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var rows = new List<ClipRecord>();
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))

@@ -110,12 +110,13 @@ public static class ClipVerifier
         if (manifest.Recorder?.Signature is not { } recorderSignature)
             Step("recorder signature", true, "none: this recorder does not sign clips at record time", VerifyOutcome.BadSignature);
         else if (!Hex.TryParse(manifest.Recorder.PublicKey, 32, out var recorderKey) || !Hex.TryParse(recorderSignature, 64, out var recorderSig)
-            || !Identifier.IsValid(manifest.Clip.RecorderSerial) || !Identifier.IsValid(manifest.Clip.ClipId)
+            || !Identifier.IsValid(manifest.Clip.RecorderSerial) || !Identifier.IsValid(Catalog.ClipCatalog.DeviceClipId(manifest.Clip.ClipId))
             || !Hex.TryParse(manifest.Clip.Sha256, 32, out var clipSha) || manifest.Clip.Size < 0)
             Step("recorder signature", false, "recorder key, signature or clip fields are malformed", VerifyOutcome.Malformed);
         else
         {
-            var message = ClipSignature.Message(manifest.Clip.RecorderSerial, manifest.Clip.ClipId, (ulong)manifest.Clip.Size, clipSha,
+            // The recorder signed the id it knows the clip by; a later clip under a reused id is catalogued as "ID~N".
+            var message = ClipSignature.Message(manifest.Clip.RecorderSerial, Catalog.ClipCatalog.DeviceClipId(manifest.Clip.ClipId), (ulong)manifest.Clip.Size, clipSha,
                 manifest.Clip.DeviceStart.ToUnixTimeMilliseconds(), manifest.Clip.DeviceEnd.ToUnixTimeMilliseconds());
             bool ok = Ed25519Key.Verify(recorderKey, message, recorderSig);
             Step("recorder signature", ok, ok

@@ -50,7 +50,7 @@ public sealed partial class ClipIngestor(ClipCatalog catalog, ClipVault vault, C
             {
                 // The recorder states no hash (mass storage): its reference is the dock's first read, made now, right before the pull.
                 activity.SetBay(bayId, b => b with { Phase = BayPhase.Verifying, ClipId = clip.ClipId, ClipBytes = 0, ClipSize = clip.Size });
-                var reference = await session.ReferenceHashAsync(clip.ClipId, cancellationToken).ConfigureAwait(false);
+                var reference = await session.ReferenceHashAsync(clip.DeviceClipId, cancellationToken).ConfigureAwait(false);
                 await catalog.SetReferenceHashAsync(clip.Id, Sha256.ToHex(reference), session.HashSource, cancellationToken).ConfigureAwait(false);
                 clip = await ReloadAsync(clip, cancellationToken).ConfigureAwait(false);
             }
@@ -106,7 +106,7 @@ public sealed partial class ClipIngestor(ClipCatalog catalog, ClipVault vault, C
         var watchdog = WatchProgressAsync(clip, bayId, progress, watchStop.Token);
         try
         {
-            await session.PullAsync(clip.ClipId, written, clip.Size, async (chunk, ct) =>
+            await session.PullAsync(clip.DeviceClipId, written, clip.Size, async (chunk, ct) =>
             {
                 // A synchronous write: on Linux an "async" file write is this same call on another thread.
                 partial.Stream.Write(chunk.Span);
@@ -326,7 +326,7 @@ public sealed partial class ClipIngestor(ClipCatalog catalog, ClipVault vault, C
             return ((ClipHold.BadRecordSignature, "the recorder announces record-time signatures but sent none for this clip"), null);
         if (!Hex.TryParse(clip.DeviceSha256, 32, out var sha))
             return ((ClipHold.BadRecordSignature, "the recorder's sha256 is malformed"), null);
-        var summary = new ClipSummary(clip.ClipId, (ulong)clip.Size, clip.DeviceStart.ToUnixTimeMilliseconds(), clip.DeviceEnd.ToUnixTimeMilliseconds(),
+        var summary = new ClipSummary(clip.DeviceClipId, (ulong)clip.Size, clip.DeviceStart.ToUnixTimeMilliseconds(), clip.DeviceEnd.ToUnixTimeMilliseconds(),
             clip.Flags, sha);
         if (!ClipSignature.Verify(context.RecorderKey, clip.RecorderSerial, summary, signature))
             return ((ClipHold.BadRecordSignature, $"the record-time signature does not verify under the enrolled key {Ed25519Key.Fingerprint(context.RecorderKey)}: " +

@@ -391,7 +391,8 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
         {
             try
             {
-                var row = await catalog.AnnounceAsync(info.Serial, clip, info.OfficerId, cancellationToken).ConfigureAwait(false);
+                var (row, change, previous) = await catalog.AnnounceAsync(info.Serial, clip, info.OfficerId, cancellationToken).ConfigureAwait(false);
+                await AnnouncedChangeAsync(docking, row, change, previous, cancellationToken).ConfigureAwait(false);
                 // Released by this docking's releaser after the listing was taken: the listing is older than the deletion.
                 if (row.LeftRecorderAt is not null && docking.Claimed.ContainsKey(row.Id)) continue;
                 if (row.LeftRecorderAt is not null) row = await RelistedAsync(docking, row, cancellationToken).ConfigureAwait(false);
@@ -403,11 +404,43 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
             {
                 LogAnnounceRefused(logger, info.Serial, clip.ClipId, ex.Message);
             }
+            catch (DockLinkException ex) when (ex.Failure == DockLinkFailure.ProtocolViolation && !docking.Session.Completion.IsCompleted)
+            {
+                // The recorder contradicts itself about this clip (CLIP_INFO against CLIP_LIST): it is not taken this docking, the
+                // others are; a person sees it. A later listing that agrees with itself brings it in.
+                await catalog.RaiseAlertAsync("clip-refused", info.Serial, clip.ClipId, $"bay {docking.BayId}: {clip.ClipId}: {ex.Message} It is not " +
+                    "pulled this docking and stays on the recorder.", cancellationToken).ConfigureAwait(false);
+                LogClipRefused(logger, info.Serial, clip.ClipId, ex.Message);
+            }
         }
         // R11: mandatory full-process recordings first, then those the officer marked, then oldest first.
         return [.. rows.OrderByDescending(r => r.Flags.HasFlag(ClipFlags.Mandatory))
             .ThenByDescending(r => r.Flags.HasFlag(ClipFlags.Important))
             .ThenBy(r => r.DeviceStart)];
+    }
+
+    /// <summary>Says what a listing changed about a clip id: a person decides conflicts; reuse after release is normal.</summary>
+    private async Task AnnouncedChangeAsync(Docking docking, ClipRecord row, AnnounceChange change, ClipRecord? previous, CancellationToken cancellationToken)
+    {
+        switch (change)
+        {
+            case AnnounceChange.HashCorrected:
+                await catalog.RaiseAlertAsync("clip-hash-changed", row.RecorderSerial, row.ClipId, $"bay {docking.BayId}: {row.ClipId} is now listed with " +
+                    $"{row.Size} bytes, sha256 {row.DeviceSha256} (earlier {previous!.Size} bytes, sha256 {previous.DeviceSha256}). No copy had been " +
+                    "verified, so it is pulled against the new listing; a recorder that changes its word needs checking.", cancellationToken).ConfigureAwait(false);
+                LogClipChange(logger, row.RecorderSerial, row.ClipId, change);
+                break;
+            case AnnounceChange.Conflict:
+                await catalog.RaiseAlertAsync("clip-conflict", row.RecorderSerial, previous!.ClipId, $"bay {docking.BayId}: the recorder lists other bytes " +
+                    $"(sha256 {row.DeviceSha256}) under {previous.DeviceClipId}, whose verified clip (sha256 {previous.DeviceSha256}) it has not been " +
+                    $"released from. Both are kept: the new bytes are pulled as {row.ClipId}, the verified copy is untouched; a person decides which is the " +
+                    "recording.", cancellationToken).ConfigureAwait(false);
+                LogClipChange(logger, row.RecorderSerial, row.ClipId, change);
+                break;
+            case AnnounceChange.IdReused:
+                LogClipChange(logger, row.RecorderSerial, row.ClipId, change);
+                break;
+        }
     }
 
     /// <summary>
@@ -454,7 +487,7 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
         var present = listed.ToHashSet(StringComparer.Ordinal);
         foreach (var row in await catalog.ListClipsAsync(docking.Session.Serial, cancellationToken).ConfigureAwait(false))
         {
-            if (row.LeftRecorderAt is not null || present.Contains(row.ClipId) || docking.Claimed.ContainsKey(row.Id)) continue;
+            if (row.LeftRecorderAt is not null || present.Contains(row.DeviceClipId) || docking.Claimed.ContainsKey(row.Id)) continue;
             if (row.ReleaseRequestedAt is not null)
             {
                 await SettleReleasedAsync(docking, row, $"not on the recorder at its docking in bay {docking.BayId}: deleted after the dock's release " +
@@ -494,7 +527,7 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
             (c, tx, entry) => catalog.MarkReleaseRequestedAsync(c, tx, clip.Id, entry.Index)).ConfigureAwait(false);
         try
         {
-            if (await session.ReleaseClipAsync(clip.ClipId, sha, cancellationToken).ConfigureAwait(false))
+            if (await session.ReleaseClipAsync(clip.DeviceClipId, sha, cancellationToken).ConfigureAwait(false))
             {
                 // The recorder has deleted it: record that even if the dock is stopping.
                 await SettleReleasedAsync(docking, clip, $"the recorder deleted it (its answer to the request at custody entry {request.Index})")
@@ -614,6 +647,9 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
     [LoggerMessage(EventId = 1015, Level = LogLevel.Warning,
         Message = "Bay {BayId}: {Serial}/{ClipId} failed ({Failures} in a row): {Error}; the other clips go first, this one is tried again later")]
     private static partial void LogClipSetBack(ILogger logger, string bayId, string serial, string clipId, int failures, string error);
+
+    [LoggerMessage(EventId = 1016, Level = LogLevel.Warning, Message = "Recorder {Serial}: clip {ClipId} catalogued anew ({Change})")]
+    private static partial void LogClipChange(ILogger logger, string serial, string clipId, AnnounceChange change);
 
     [LoggerMessage(EventId = 1012, Level = LogLevel.Information, Message = "Bay {BayId}: {Serial}/{ClipId} waits for a pull slot ({Slots} in use)")]
     private static partial void LogWaitingForSlot(ILogger logger, string bayId, string serial, string clipId, int slots);

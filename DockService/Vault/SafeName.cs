@@ -14,7 +14,8 @@ namespace Dock.Service.Vault;
 /// devices. An identifier free of all three is its own name. Any other one is written as "~MASK~BODY": MASK is the hex
 /// bit mask of its upper-case positions, BODY the identifier with each trailing dot written as "~". '~' never occurs in
 /// an identifier, so the mapping is one-to-one (even ignoring case), and a dock-made name that contains '~' where an
-/// encoding cannot can never be addressed by a recorder.
+/// encoding cannot can never be addressed by a recorder. A catalog id "ID~N" (a later clip under a reused id) is ID's name
+/// followed by "~N".
 /// </remarks>
 public static class SafeName
 {
@@ -23,6 +24,8 @@ public static class SafeName
     public static string Encode(string identifier)
     {
         ArgumentException.ThrowIfNullOrEmpty(identifier);
+        // A catalog id of later footage under a reused id ("ID~2"): the identifier's name, then the generation.
+        if (identifier.LastIndexOf('~') is var mark and > 0) return Encode(identifier[..mark]) + identifier[mark..];
         ulong mask = 0;
         for (int i = 0; i < identifier.Length && i < 64; i++)
             if (char.IsAsciiLetterUpper(identifier[i])) mask |= 1UL << i;
@@ -35,6 +38,14 @@ public static class SafeName
 
     /// <summary>The identifier an encoded segment stands for; null when it is no encoding (a dock-made or foreign name).</summary>
     public static string? Decode(string segment)
+    {
+        int mark = segment.LastIndexOf('~');
+        if (mark > 0 && mark < segment.Length - 1 && segment.AsSpan(mark + 1).IndexOfAnyExceptInRange('0', '9') < 0)
+            return DecodeName(segment[..mark]) is { } name && !name.Contains('~', StringComparison.Ordinal) ? name + segment[mark..] : null;
+        return DecodeName(segment);
+    }
+
+    private static string? DecodeName(string segment)
     {
         if (!segment.StartsWith('~')) return segment.Contains('~', StringComparison.Ordinal) ? null : segment;
         int second = segment.IndexOf('~', 1);

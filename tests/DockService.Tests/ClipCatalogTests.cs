@@ -71,19 +71,30 @@ public sealed class ClipCatalogTests : IDisposable
     }
 
     [Fact]
-    public async Task AnnounceAsync_SameClipTwice_OneRow_DifferentContentUnderSameId_Refused()
+    public async Task AnnounceAsync_SameClipTwice_OneRow_OtherBytesUnderTheId_CorrectedWhileUnproven_ThenANewGeneration()
     {
         var catalog = await ClipCatalog.OpenAsync(DbPath, _time, CancellationToken.None);
         await catalog.UpsertRecorderAsync(Recorder("R1"), new byte[32], CancellationToken.None);
 
         var first = await catalog.AnnounceAsync("R1", Clip("c1"), "P1", CancellationToken.None);
         var again = await catalog.AnnounceAsync("R1", Clip("c1"), "P1", CancellationToken.None);
-        await Assert.ThrowsAsync<CatalogException>(() => catalog.AnnounceAsync("R1", Clip("c1", fill: 2), "P1", CancellationToken.None));
+        Assert.Equal((first.Row.Id, AnnounceChange.None), (again.Row.Id, again.Change));
+        Assert.Equal(ClipState.Announced, first.Row.State);
+        Assert.Equal(ClipFlags.Mandatory, first.Row.Flags);
 
-        Assert.Equal(first.Id, again.Id);
-        Assert.Single(await catalog.ListClipsAsync(null, CancellationToken.None));
-        Assert.Equal(ClipState.Announced, first.State);
-        Assert.Equal(ClipFlags.Mandatory, first.Flags);
+        // No copy verified yet: the recorder's newer word replaces its earlier one (a corrupted entry is not kept for good).
+        var corrected = await catalog.AnnounceAsync("R1", Clip("c1", fill: 2), "P1", CancellationToken.None);
+        Assert.Equal((first.Row.Id, AnnounceChange.HashCorrected), (corrected.Row.Id, corrected.Change));
+        Assert.StartsWith("0202", corrected.Row.DeviceSha256, StringComparison.Ordinal);
+
+        // Verified: other bytes under the id are kept apart as a new generation, and called a conflict while the clip is on the recorder.
+        await catalog.SetStoredAsync(first.Row.Id, "vault/clips/R1/c1", corrected.Row.DeviceSha256, 0, CancellationToken.None);
+        var conflict = await catalog.AnnounceAsync("R1", Clip("c1", fill: 3), "P1", CancellationToken.None);
+        Assert.Equal(("c1~2", "c1", AnnounceChange.Conflict), (conflict.Row.ClipId, conflict.Row.DeviceClipId, conflict.Change));
+        Assert.Equal(first.Row.Id, conflict.Previous!.Id);
+        Assert.Equal(2, (await catalog.ListClipsAsync(null, CancellationToken.None)).Count);
+        // Listed again with the same bytes: the same generation.
+        Assert.Equal(conflict.Row.Id, (await catalog.AnnounceAsync("R1", Clip("c1", fill: 3), "P1", CancellationToken.None)).Row.Id);
     }
 
     [Fact]
@@ -93,15 +104,16 @@ public sealed class ClipCatalogTests : IDisposable
         await catalog.UpsertRecorderAsync(Recorder("R1"), [], CancellationToken.None);
         var unhashed = Clip("c1") with { Sha256 = [] };
 
-        var row = await catalog.AnnounceAsync("R1", unhashed, "P1", CancellationToken.None);
+        var row = (await catalog.AnnounceAsync("R1", unhashed, "P1", CancellationToken.None)).Row;
         Assert.Equal("", row.DeviceSha256);
         var reference = new string('a', 64);
         Assert.True(await catalog.SetReferenceHashAsync(row.Id, reference, "first read", CancellationToken.None));
         Assert.False(await catalog.SetReferenceHashAsync(row.Id, new string('b', 64), "again", CancellationToken.None)); // set once
 
-        Assert.Equal(reference, (await catalog.AnnounceAsync("R1", unhashed, "P1", CancellationToken.None)).DeviceSha256);
-        await Assert.ThrowsAsync<CatalogException>(() => catalog.AnnounceAsync("R1", unhashed with { Size = 999 }, "P1", CancellationToken.None));
-        await Assert.ThrowsAsync<CatalogException>(() => catalog.AnnounceAsync("R1", Clip("c1", fill: 0xbb), "P1", CancellationToken.None));
+        Assert.Equal(reference, (await catalog.AnnounceAsync("R1", unhashed, "P1", CancellationToken.None)).Row.DeviceSha256);
+        // The file changed before it was pulled: the dock's reference is dropped, to be read again (and alerted by the docking).
+        var changed = await catalog.AnnounceAsync("R1", unhashed with { Size = 999 }, "P1", CancellationToken.None);
+        Assert.Equal((row.Id, AnnounceChange.HashCorrected, ""), (changed.Row.Id, changed.Change, changed.Row.DeviceSha256));
         Assert.Contains(await catalog.ClipHistoryAsync(row.Id, CancellationToken.None), e => e.Detail is { } d && d.Contains(reference, StringComparison.Ordinal));
     }
 
@@ -110,7 +122,7 @@ public sealed class ClipCatalogTests : IDisposable
     {
         var catalog = await ClipCatalog.OpenAsync(DbPath, _time, CancellationToken.None);
         await catalog.UpsertRecorderAsync(Recorder("R1"), new byte[32], CancellationToken.None);
-        var clip = await catalog.AnnounceAsync("R1", Clip("c1"), "P1", CancellationToken.None);
+        var clip = (await catalog.AnnounceAsync("R1", Clip("c1"), "P1", CancellationToken.None)).Row;
         await catalog.SetPullingAsync(clip.Id, 0, CancellationToken.None);
         await catalog.SetPullingAsync(clip.Id, 500, CancellationToken.None);
 
@@ -128,7 +140,7 @@ public sealed class ClipCatalogTests : IDisposable
     {
         var catalog = await ClipCatalog.OpenAsync(DbPath, _time, CancellationToken.None);
         await catalog.UpsertRecorderAsync(Recorder("R1"), new byte[32], CancellationToken.None);
-        var clip = await catalog.AnnounceAsync("R1", Clip("c1"), "P1", CancellationToken.None);
+        var clip = (await catalog.AnnounceAsync("R1", Clip("c1"), "P1", CancellationToken.None)).Row;
         // Bay "1" is not registered yet: the foreign key keeps the history consistent.
         await Assert.ThrowsAsync<SqliteException>(() => catalog.StartSessionAsync("1", "R1", CancellationToken.None));
         await catalog.UpsertBayAsync("1", "tcp://127.0.0.1:1", CancellationToken.None);
@@ -155,7 +167,7 @@ public sealed class ClipCatalogTests : IDisposable
         var flags = new[] { ClipFlags.None, ClipFlags.Important, ClipFlags.Mandatory, ClipFlags.None };
         for (int i = 0; i < flags.Length; i++)
         {
-            var row = await catalog.AnnounceAsync("DSJ-1", Clip($"c{i}", (byte)(i + 1)) with { Flags = flags[i] }, "P1", CancellationToken.None);
+            var row = (await catalog.AnnounceAsync("DSJ-1", Clip($"c{i}", (byte)(i + 1)) with { Flags = flags[i] }, "P1", CancellationToken.None)).Row;
             await catalog.SetStoredAsync(row.Id, $"vault/clips/DSJ-1/c{i}", row.DeviceSha256, i, CancellationToken.None);
             await catalog.SetManifestAsync(row.Id, i, $"vault/clips/DSJ-1/c{i}.manifest.json", CancellationToken.None);
             await catalog.SetVerifiedAsync(row.Id, CancellationToken.None);

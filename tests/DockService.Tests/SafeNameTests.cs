@@ -24,6 +24,9 @@ public class SafeNameTests
     [InlineData("x..", "~0~x~~")]
     [InlineData("console", "console")]
     [InlineData("com10", "com10")]
+    [InlineData("c1.mp4~2", "c1.mp4~2")]
+    [InlineData("VID.MP4~12", "~37~VID.MP4~12")]
+    [InlineData("x.~3", "~0~x~~3")]
     public void Encode_KeepsPlainNames_EscapesTheRest(string identifier, string expected)
     {
         Assert.Equal(expected, SafeName.Encode(identifier));

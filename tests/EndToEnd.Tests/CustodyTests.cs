@@ -336,8 +336,8 @@ public sealed class CustodyTests : IAsyncLifetime
     [Fact]
     public async Task ClipsExport_CopyVerifies_AndTheRetrievalIsACustodyEvent()
     {
-        var serial = Path.GetFileName(Path.GetDirectoryName(_clip)!);
-        var clipId = Path.GetFileName(_clip);
+        var serial = Service.Vault.SafeName.Decode(Path.GetFileName(Path.GetDirectoryName(_clip)!))!;
+        var clipId = Service.Vault.SafeName.Decode(Path.GetFileName(_clip))!;
         var target = Directory.CreateTempSubdirectory("dock-clip-export-").FullName;
         var (code, stdout, stderr) = await DockHarness.RunDockAsync("clips", "export", serial, clipId, target, "--reason", "case 2026-117 review",
             "--data", _harness.DataDirectory);

@@ -186,4 +186,61 @@ public sealed class HostileRecorderTests
         var alerts = await (await harness.CatalogAsync()).ListAlertsAsync(CancellationToken.None);
         Assert.Contains(alerts, a => a.Kind == "clip-stuck" && a.ClipId == bad && !a.IsOpen);
     }
+
+    [Fact]
+    public async Task CorruptedListingHash_IsCorrectedByTheNextListing_AndAnIdReusedAfterRelease_IsPulledAsNewFootage()
+    {
+        await using var harness = DockHarness.Create();
+        bool corrupt = true;
+        var fleet = await harness.StartFleetAsync(new FleetOptions
+        {
+            Recorders = 1, ClipsPerRecorder = 2, MinClipSize = 20_000, MaxClipSize = 30_000,
+            SessionOptions = new DeviceSessionOptions
+            {
+                // A CRC-valid CLIP_LIST entry whose sha256 is wrong (first docking only).
+                Rewrite = (request, reply) => request is ListClips && reply is ClipList page && Volatile.Read(ref corrupt) && page.Clips.Count > 0
+                    ? page with { Clips = [page.Clips[0] with { Sha256 = Enumerable.Repeat((byte)0x11, 32).ToArray() }, .. page.Clips.Skip(1)] }
+                    : reply,
+            },
+        });
+        var recorder = fleet.Endpoints[0].Recorder;
+        (string, string)[] local = [("Dock:Cloud:Target", "none"), ("Dock:ReleasePolicy", "AfterLocalVerify"), ("Dock:MaxPullAttempts", "1")];
+        var (host, activity) = await harness.StartDockAsync(local);
+        using (host)
+        {
+            await DockHarness.ReleasedAsync(activity, 1);
+            // Its CLIP_INFO (genuine) contradicts the listing: that clip is refused this docking, the other comes in.
+            await harness.WaitForCatalogAsync(async c => (await c.ListAlertsAsync(CancellationToken.None)).Any(a => a.Kind == "clip-refused"),
+                "the clip listed with a wrong hash refused");
+            await host.StopAsync();
+        }
+        Volatile.Write(ref corrupt, false);
+        (host, activity) = await harness.StartDockAsync(local);
+        using (host)
+        {
+            await DockHarness.ReleasedAsync(activity, 1);
+            await host.StopAsync();
+        }
+        Assert.Empty(recorder.Clips);
+        var catalog = await harness.CatalogAsync();
+        Assert.Contains(await catalog.ListAlertsAsync(CancellationToken.None), a => a.Kind == "clip-hash-changed");
+
+        // The camera's card is cleared and its numbering starts again: the same id, new footage.
+        var reused = (await catalog.ListClipsAsync(null, CancellationToken.None))[0];
+        recorder.AddClip(SimulatedClip.Synthetic(reused.ClipId, 25_000, 99, reused.DeviceStart.AddDays(1), reused.DeviceEnd.AddDays(1), ClipFlags.None));
+        (host, activity) = await harness.StartDockAsync(local);
+        using (host)
+        {
+            await DockHarness.ReleasedAsync(activity, 1);
+            await host.StopAsync();
+        }
+        Assert.Empty(recorder.Clips);
+        var rows = await (await harness.CatalogAsync()).ListClipsAsync(null, CancellationToken.None);
+        Assert.Equal(3, rows.Count);
+        Assert.All(rows, r => Assert.Equal(ClipState.Released, r.State));
+        Assert.Contains(rows, r => r.ClipId == reused.ClipId + "~2" && r.DeviceClipId == reused.ClipId);
+        Assert.Equal(3, harness.VaultClips().Count);
+        var events = await EnrolmentTests.EventsAsync(await harness.CatalogAsync());
+        Assert.Single(events, e => e.Kind == CustodyEventKind.Released && e.ClipId == reused.ClipId + "~2");
+    }
 }

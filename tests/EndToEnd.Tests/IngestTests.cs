@@ -24,7 +24,7 @@ public sealed class IngestTests
             await host.StopAsync();
         }
         Assert.Equal(2, fleet.Endpoints[0].Recorder.Clips.Count);
-        Assert.Empty(Directory.GetFiles(Path.Combine(harness.DataDirectory, "vault"), "*", SearchOption.AllDirectories));
+        Assert.Equal([Path.Combine(harness.DataDirectory, "vault", "LAYOUT")], Directory.GetFiles(Path.Combine(harness.DataDirectory, "vault"), "*", SearchOption.AllDirectories));
         var rows = await (await harness.CatalogAsync()).ListClipsAsync(null, CancellationToken.None);
         Assert.Contains(rows, r => r.LastError?.Contains("stays on the recorder", StringComparison.Ordinal) == true);
         Assert.All(rows, r => Assert.Equal(ClipState.Announced, r.State));
