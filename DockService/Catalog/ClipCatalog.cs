@@ -139,9 +139,25 @@ public sealed partial class ClipCatalog
             .ConfigureAwait(false);
     }
 
-    public async Task<long> StartSessionAsync(string bayId, string serial, CancellationToken cancellationToken)
+    /// <summary>
+    /// Opens a docking session, or reopens this recorder's last one in this bay when it ended by an error less than
+    /// <paramref name="rejoinWithin"/> ago: a recorder whose link keeps dropping is one docking with interruptions, not a row per
+    /// reconnect (what it can write is bounded). The interruptions are kept in the row's end reason.
+    /// </summary>
+    public async Task<long> StartSessionAsync(string bayId, string serial, CancellationToken cancellationToken, TimeSpan? rejoinWithin = null)
     {
         await using var c = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        if (rejoinWithin is { } window)
+        {
+            var since = (_time.GetUtcNow() - window).ToString("O", CultureInfo.InvariantCulture);
+            if (await ScalarAsync(c, null, """
+                UPDATE docking_sessions SET ended_at = NULL, end_reason = 'rejoined after: ' || substr(end_reason, 1, 300)
+                WHERE id = (SELECT id FROM docking_sessions WHERE bay_id = $bay AND recorder_serial = $serial ORDER BY id DESC LIMIT 1)
+                  AND ended_at >= $since AND end_reason LIKE 'ended by error%'
+                RETURNING id;
+                """, cancellationToken, ("$bay", bayId), ("$serial", serial), ("$since", since)).ConfigureAwait(false) is long rejoined)
+                return rejoined;
+        }
         return (long)(await ScalarAsync(c, null, """
             INSERT INTO docking_sessions(bay_id, recorder_serial, started_at) VALUES ($bay, $serial, $now) RETURNING id;
             """, cancellationToken, ("$bay", bayId), ("$serial", serial), ("$now", Now())).ConfigureAwait(false))!;
@@ -157,7 +173,11 @@ public sealed partial class ClipCatalog
     public async Task EndSessionAsync(long sessionId, string reason, CancellationToken cancellationToken)
     {
         await using var c = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await ExecAsync(c, null, "UPDATE docking_sessions SET ended_at = $now, end_reason = $reason WHERE id = $id AND ended_at IS NULL;",
+        // The last reason first, then (bounded) what a rejoined docking went through before.
+        await ExecAsync(c, null, """
+            UPDATE docking_sessions SET ended_at = $now, end_reason = $reason || COALESCE(' (' || substr(end_reason, 1, 300) || ')', '')
+            WHERE id = $id AND ended_at IS NULL;
+            """,
             cancellationToken, ("$now", Now()), ("$reason", reason), ("$id", sessionId)).ConfigureAwait(false);
     }
 
@@ -169,15 +189,20 @@ public sealed partial class ClipCatalog
             cancellationToken, ("$now", Now())).ConfigureAwait(false);
     }
 
-    public async Task AddBatterySampleAsync(long sessionId, string serial, Power power, CancellationToken cancellationToken)
+    /// <summary>Records a battery sample, unless this recorder has one younger than <paramref name="minInterval"/> (a recorder
+    /// that reconnects every second must not write a sample each time). Returns whether it was written.</summary>
+    public async Task<bool> AddBatterySampleAsync(long sessionId, string serial, Power power, CancellationToken cancellationToken, TimeSpan? minInterval = null)
     {
         await using var c = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await ExecAsync(c, null, """
+        var since = (_time.GetUtcNow() - (minInterval ?? TimeSpan.Zero)).ToString("O", CultureInfo.InvariantCulture);
+        return await ExecAsync(c, null, """
             INSERT INTO battery_samples(session_id, recorder_serial, at, percent, millivolts, charge_state, temperature_dc, cycle_count, health_percent)
-            VALUES ($session, $serial, $now, $percent, $mv, $state, $temp, $cycles, $health);
-            """, cancellationToken, ("$session", sessionId), ("$serial", serial), ("$now", Now()), ("$percent", (int)power.Percent),
+            SELECT $session, $serial, $now, $percent, $mv, $state, $temp, $cycles, $health
+            WHERE $interval = 0 OR NOT EXISTS (SELECT 1 FROM battery_samples WHERE recorder_serial = $serial AND at > $since);
+            """, cancellationToken, ("$session", sessionId), ("$serial", serial), ("$now", Now()), ("$since", since),
+            ("$interval", minInterval is { } m && m > TimeSpan.Zero ? 1 : 0), ("$percent", (int)power.Percent),
             ("$mv", (int)power.Millivolts), ("$state", power.State.ToString().ToLowerInvariant()), ("$temp", (int)power.TemperatureDeciC),
-            ("$cycles", (int)power.CycleCount), ("$health", (int)power.HealthPercent)).ConfigureAwait(false);
+            ("$cycles", (int)power.CycleCount), ("$health", (int)power.HealthPercent)).ConfigureAwait(false) == 1;
     }
 
     internal string Now() => _time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture);

@@ -52,6 +52,9 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
     // before the others (R11: a camera full of footage it cannot hand over stops recording).
     private readonly ConcurrentDictionary<long, Setback> _setbacks = new();
 
+    /// <summary>A docking that ended by an error this recently is reopened by the recorder's next link in the same bay.</summary>
+    private static readonly TimeSpan RejoinWithin = TimeSpan.FromMinutes(2);
+
     /// <summary>Failures in a row after which a clip is alerted as stuck.</summary>
     private const int StuckAfter = 3;
     private static readonly TimeSpan LongestRetry = TimeSpan.FromMinutes(30);
@@ -63,7 +66,8 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
         if (info.Serial != session.Serial)
             throw DockLinkErrors.Malformed(MessageType.Info, $"serial {info.Serial} differs from the {session.Serial} it docked as");
         await catalog.UpsertRecorderAsync(info, session.ProvedKey, cancellationToken).ConfigureAwait(false);
-        long sessionId = await catalog.StartSessionAsync(bayId, info.Serial, cancellationToken).ConfigureAwait(false);
+        // A link that keeps dropping rejoins its docking instead of opening a row per reconnect.
+        long sessionId = await catalog.StartSessionAsync(bayId, info.Serial, cancellationToken, rejoinWithin: RejoinWithin).ConfigureAwait(false);
         string endReason = "recorder removed";
         try
         {
@@ -578,7 +582,8 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
     private async Task<Power?> SampleBatteryAsync(string bayId, long sessionId, string serial, IDockedRecorder session, CancellationToken cancellationToken)
     {
         if (await session.GetPowerAsync(cancellationToken).ConfigureAwait(false) is not { } power) return null;
-        await catalog.AddBatterySampleAsync(sessionId, serial, power, cancellationToken).ConfigureAwait(false);
+        // At most one sample per half poll interval per recorder, however often it reconnects.
+        await catalog.AddBatterySampleAsync(sessionId, serial, power, cancellationToken, options.BatteryPollInterval / 2).ConfigureAwait(false);
         activity.SetBay(bayId, b => b with { BatteryPercent = power.Percent }, signal: false);
         return power;
     }

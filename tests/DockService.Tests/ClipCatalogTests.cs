@@ -193,4 +193,30 @@ public sealed class ClipCatalogTests : IDisposable
         _time.Advance(TimeSpan.FromMinutes(5));
         Assert.Equal("k/c2", (await catalog.NextDueUploadAsync(_time.GetUtcNow(), [], CancellationToken.None))!.ObjectKey);
     }
+
+    [Fact]
+    public async Task FlappingRecorder_RejoinsItsDocking_AndWritesAtMostOneBatterySamplePerInterval()
+    {
+        var catalog = await ClipCatalog.OpenAsync(DbPath, _time, CancellationToken.None);
+        await catalog.UpsertRecorderAsync(Recorder("R1"), new byte[32], CancellationToken.None);
+        await catalog.UpsertBayAsync("1", "tcp://127.0.0.1:1", CancellationToken.None);
+        var power = new Power(80, 4000, ChargeState.Charging, 250, 10, 95);
+        var window = TimeSpan.FromMinutes(2);
+        long first = await catalog.StartSessionAsync("1", "R1", CancellationToken.None, window);
+        int samples = await catalog.AddBatterySampleAsync(first, "R1", power, CancellationToken.None, TimeSpan.FromSeconds(30)) ? 1 : 0;
+        for (int i = 0; i < 20; i++) // 20 reconnects, 2 s apart
+        {
+            await catalog.EndSessionAsync(first, "ended by error: DockLink connection lost", CancellationToken.None);
+            _time.Advance(TimeSpan.FromSeconds(2));
+            Assert.Equal(first, await catalog.StartSessionAsync("1", "R1", CancellationToken.None, window));
+            if (await catalog.AddBatterySampleAsync(first, "R1", power, CancellationToken.None, TimeSpan.FromSeconds(30))) samples++;
+        }
+        Assert.Equal(2, samples); // at 0 s and at 32 s
+        // Taken out properly, then docked again: a new docking.
+        await catalog.EndSessionAsync(first, "recorder removed", CancellationToken.None);
+        Assert.NotEqual(first, await catalog.StartSessionAsync("1", "R1", CancellationToken.None, window));
+        var sessions = await catalog.ListSessionsAsync(CancellationToken.None);
+        Assert.Equal(2, sessions.Count);
+        Assert.StartsWith("recorder removed (rejoined after: ended by error", sessions.Single(s => s.Id == first).EndReason, StringComparison.Ordinal);
+    }
 }
