@@ -143,7 +143,19 @@ public sealed record CustodyEvent(
         long? offset = fields.TryGetValue("clock-offset-ms", out var o) && long.TryParse(o, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var ov) ? ov : null;
         custodyEvent = new CustodyEvent(idx, kind, at, dock, actor, fields.GetValueOrDefault("recorder"), fields.GetValueOrDefault("clip"),
             fields.GetValueOrDefault("sha256"), size, offset, fields.GetValueOrDefault("detail"));
-        if (!custodyEvent.ToBytes().AsSpan().SequenceEqual(bytes)) { error = "not in canonical form"; return false; }
+        byte[] canonical;
+        try
+        {
+            canonical = custodyEvent.ToBytes();
+        }
+        catch (ArgumentException ex)
+        {
+            // A field the canonical form cannot hold (a control character, an oversize detail): found by fuzzing.
+            custodyEvent = null!;
+            error = ex.Message;
+            return false;
+        }
+        if (!canonical.AsSpan().SequenceEqual(bytes)) { custodyEvent = null!; error = "not in canonical form"; return false; }
         error = "";
         return true;
     }

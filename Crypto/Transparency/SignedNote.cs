@@ -44,6 +44,8 @@ public static class SignedNote
         if (note.Any(c => c < 0x20 && c != '\n')) { error = "note contains control characters"; return false; }
         int split = note.LastIndexOf("\n\n", StringComparison.Ordinal);
         if (split < 0 || !note.EndsWith('\n')) { error = "no blank line before the signatures"; return false; }
+        // A note that ends in the blank line has no signature lines (found by fuzzing: it once threw).
+        if (split + 2 >= note.Length) { error = "no signature lines after the blank line"; return false; }
         var body = note[..(split + 1)];
         var lines = note[(split + 2)..^1].Split('\n');
         if (lines.Length is 0 or > MaxSignatures) { error = $"expected 1..{MaxSignatures} signature lines"; return false; }

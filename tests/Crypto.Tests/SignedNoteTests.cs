@@ -49,4 +49,12 @@ public sealed class SignedNoteTests
     [InlineData("o\n1\n")]
     [InlineData("\n1\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n")]
     public void Checkpoint_TryParse_Malformed(string text) => Assert.False(Checkpoint.TryParse(text, out _, out _));
+
+    /// <summary>Found by the fuzz target: a note ending in its blank line made TryOpen throw instead of refusing.</summary>
+    [Fact]
+    public void TryOpen_NoteEndingInTheBlankLine_RefusedNotThrown()
+    {
+        Assert.False(SignedNote.TryOpen("dock.example/log\n1\nAAAA\n\n", "dock.example/log", new byte[32], out _, out var error));
+        Assert.Contains("no signature lines", error, StringComparison.Ordinal);
+    }
 }
