@@ -581,7 +581,19 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
 
     private async Task<Power?> SampleBatteryAsync(string bayId, long sessionId, string serial, IDockedRecorder session, CancellationToken cancellationToken)
     {
-        if (await session.GetPowerAsync(cancellationToken).ConfigureAwait(false) is not { } power) return null;
+        Power? power;
+        try
+        {
+            power = await session.GetPowerAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (DockLinkException ex) when (ex.Failure == DockLinkFailure.ProtocolViolation && !session.Completion.IsCompleted)
+        {
+            // A battery report no battery gives (255 %): no sample, an alert, and the clips still come in.
+            await catalog.RaiseAlertAsync("battery-report", serial, null, $"bay {bayId}: {ex.Message} No sample is kept; have the recorder checked.",
+                cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+        if (power is null) return null;
         // At most one sample per half poll interval per recorder, however often it reconnects.
         await catalog.AddBatterySampleAsync(sessionId, serial, power, cancellationToken, options.BatteryPollInterval / 2).ConfigureAwait(false);
         activity.SetBay(bayId, b => b with { BatteryPercent = power.Percent }, signal: false);

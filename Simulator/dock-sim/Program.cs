@@ -1,7 +1,9 @@
 using System.CommandLine;
 using System.Net;
 using Dock.Crypto.Keys;
+using Dock.DeviceProtocol.Session;
 using Dock.Simulator.Hosting;
+using Dock.Simulator.Recorders;
 
 namespace Dock.Simulator.Cli;
 
@@ -36,6 +38,12 @@ public static class Program
         var badHash = new Option<int>("--bad-hash") { Description = "Fault: the first N clips of each recorder carry a wrong record-time SHA-256." };
         var badSignature = new Option<int>("--bad-signature") { Description = "Fault: the first N clips of each recorder carry a damaged record-time signature." };
         var timeOffset = new Option<double?>("--time-offset") { Description = "Each recorder's clock is off by SECONDS (may be negative) when it docks; default: drawn per recorder (±90 s)." };
+        var hostile = new Option<bool>("--hostile")
+        {
+            Description = "Hostile recorders: well-formed but absurd answers at random (endless listings, repeated ids, ids named like dock files, " +
+                "impossible sizes, times and clocks, 255 % batteries). Seeded by --seed. For testing a dock's bounds, never for a demo.",
+        };
+        var firstSerial = new Option<int>("--first-serial") { Description = "Number the recorders' serials from N (to run two simulators beside one dock).", DefaultValueFactory = _ => 1 };
         var stateDir = new Option<string?>("--state-dir")
         {
             Description = "Keep DIR/SERIAL.json (the clips each recorder still holds: id, size, sha256; replaced atomically at every change) and " +
@@ -44,7 +52,7 @@ public static class Program
         var root = new RootCommand("Simulated body-worn recorders speaking DockLink v1, each on its own endpoint (or mass-storage recorders).")
         {
             recorders, clips, clipSize, listen, serial, throttle, folder, seed, agency, enrolmentFile, unsigned, massStorage, disks,
-            disconnectAfter, corruptEvery, stallAfter, linkRate, releaseDelay, keepOnRelease, badHash, badSignature, timeOffset, stateDir,
+            disconnectAfter, corruptEvery, stallAfter, linkRate, releaseDelay, keepOnRelease, badHash, badSignature, timeOffset, stateDir, hostile, firstSerial,
         };
         root.SetAction(async (parse, cancellationToken) =>
         {
@@ -74,11 +82,12 @@ public static class Program
             if (parse.GetValue(linkRate) is not null && parse.GetValue(throttle) is not null) return Fail("give --link-rate (KB/s) or --throttle (MB/s), not both.");
             if (parse.GetValue(releaseDelay) is < 0 or > 600_000) return Fail("--release-delay must be 0..600000 ms.");
             if (parse.GetValue(badHash) < 0 || parse.GetValue(badSignature) < 0) return Fail("--bad-hash and --bad-signature count clips: 0 or more.");
+            if (parse.GetValue(firstSerial) is < 1 or > 9000) return Fail("--first-serial must be 1..9000.");
             if (parse.GetValue(timeOffset) is { } offset && (double.IsNaN(offset) || Math.Abs(offset) > 10 * 365 * 86400.0))
                 return Fail("--time-offset must be within ten years, in seconds.");
             bool anyFault = disconnectBytes is not null || corruptBytes is not null || stallBytes is not null || parse.GetValue(linkRate) is not null
                 || parse.GetValue(releaseDelay) is not null || parse.GetValue(keepOnRelease) || parse.GetValue(badHash) > 0 || parse.GetValue(badSignature) > 0
-                || parse.GetValue(timeOffset) is not null || parse.GetValue(stateDir) is not null;
+                || parse.GetValue(timeOffset) is not null || parse.GetValue(stateDir) is not null || parse.GetValue(hostile);
             if (parse.GetValue(massStorage))
             {
                 if (!OperatingSystem.IsLinux()) return Fail("--mass-storage needs Linux pseudo-terminals for the command channels.");
@@ -121,7 +130,10 @@ public static class Program
                     Transport = parse.GetValue(serial) ? SimulatedTransport.Serial : SimulatedTransport.Tcp,
                     Listen = at,
                     TrustedAgencyKeys = [agencyKey],
-                    SerialOffset = i,
+                    SerialOffset = parse.GetValue(firstSerial) - 1 + i,
+                    SessionOptions = parse.GetValue(hostile)
+                        ? new DeviceSessionOptions { Rewrite = HostileAnswers.Create((int)(parse.GetValue(seed) % int.MaxValue) + i) }
+                        : null,
                     SignsClips = !parse.GetValue(unsigned),
                     ClockOffset = parse.GetValue(timeOffset) is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
                     BadHashClips = parse.GetValue(badHash),

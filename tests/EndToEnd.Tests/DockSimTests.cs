@@ -7,7 +7,7 @@ namespace Dock.EndToEnd.Tests;
 /// <summary>The `dock-sim` executable: its fault flags and its state files, as an outside tester uses them.</summary>
 public sealed class DockSimTests
 {
-    private static Process StartSim(params string[] args)
+    internal static Process StartSim(params string[] args)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "dock-sim.dll"));
@@ -21,7 +21,7 @@ public sealed class DockSimTests
         using var sim = StartSim("--help");
         var help = await sim.StandardOutput.ReadToEndAsync();
         await sim.WaitForExitAsync().WaitAsync(DockHarness.Limit);
-        foreach (var flag in new[] { "--disconnect-after", "--corrupt-every", "--stall-after", "--link-rate", "--release-delay", "--keep-on-release",
+        foreach (var flag in new[] { "--disconnect-after", "--corrupt-every", "--stall-after", "--link-rate", "--release-delay", "--keep-on-release", "--hostile",
             "--bad-hash", "--bad-signature", "--time-offset", "--state-dir" })
             Assert.Contains(flag, help, StringComparison.Ordinal);
     }
