@@ -71,7 +71,37 @@ public sealed class GoldenVectorTests
             Assert.Contains($"0x{(byte)type:X2} {type}", types);
     }
 
-    private static JsonNode Meaning(Message message) => JsonSerializer.SerializeToNode(message, message.GetType(), Json)!;
+    /// <summary>The decoded message as JSON, with the field names of docklink-v1.md §5 (the C# records name a few differently).</summary>
+    private static JsonNode Meaning(Message message) => SpecNames(JsonSerializer.SerializeToNode(message, message.GetType(), Json)!);
+
+    private static readonly Dictionary<string, string> SpecFieldNames = new(StringComparer.Ordinal)
+    {
+        ["host_signature"] = "host_sig", ["device_signature"] = "device_sig", ["device_time_ms"] = "device_time", ["host_time_ms"] = "host_time",
+        ["device_time_before_ms"] = "device_time_before", ["state"] = "charge_state", ["temperature_deci_c"] = "temperature",
+        ["health_percent"] = "health", ["text"] = "message", ["start_ms"] = "start_time", ["end_ms"] = "end_time",
+    };
+
+    private static JsonNode SpecNames(JsonNode node)
+    {
+        switch (node)
+        {
+            case JsonObject o:
+                var renamed = new JsonObject();
+                foreach (var (key, value) in o.ToList())
+                {
+                    o.Remove(key);
+                    renamed[SpecFieldNames.GetValueOrDefault(key, key)] = value is null ? null : SpecNames(value);
+                }
+                return renamed;
+            case JsonArray a:
+                var items = a.ToList();
+                a.Clear();
+                foreach (var item in items) a.Add(item is null ? null : SpecNames(item));
+                return a;
+            default:
+                return node;
+        }
+    }
 
     private static string Render()
     {
