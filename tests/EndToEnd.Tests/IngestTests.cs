@@ -90,7 +90,9 @@ public sealed class IngestTests
         Assert.Equal(Sha256.ToHex(clip.Sha256), Sha256.ToHex(await Sha256.HashFileAsync(Path.Combine(harness.DataDirectory, row.VaultPath!))));
         Assert.Single(harness.VaultClips());
         Assert.Empty(Directory.EnumerateFiles(Path.Combine(harness.DataDirectory, "vault", "partial"), "*", SearchOption.AllDirectories));
-        Assert.Equal(2, (await catalog.ListSessionsAsync(CancellationToken.None)).Count);
+        // The cut link and the resumed one are one docking with an interruption (a flapping recorder writes no row per reconnect).
+        var session = Assert.Single(await catalog.ListSessionsAsync(CancellationToken.None));
+        Assert.Contains("rejoined after: ended by error", session.EndReason, StringComparison.Ordinal);
         // Resumed, not restarted: at most the read window (8 × 256 KiB) and one chunk were served twice.
         long reserved = recorder.BytesServed - Size;
         Assert.True(reserved <= (9 * 256 * 1024), $"seed {seed}: cut at {cutAt}, {reserved} bytes served twice");
