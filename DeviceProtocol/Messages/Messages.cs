@@ -40,6 +40,9 @@ public enum DeviceCapabilities : uint
     RecordSignatures = 1 << 0,
     /// <summary>The device deletes a clip on RELEASE_CLIP.</summary>
     Release = 1 << 1,
+    /// <summary>With <see cref="RecordSignatures"/>: the record-time signature is the v1.1 one (docklink-v1.md §7.5), over every listed
+    /// field and the officer, not the v1 one.</summary>
+    RecordSignaturesV11 = 1 << 2,
 }
 
 public static class AuthMethods

@@ -42,7 +42,46 @@ public static class ClipSignature
     public static byte[] Message(string serial, ClipSummary clip) =>
         Message(serial, clip.ClipId, clip.Size, clip.Sha256, clip.StartMs, clip.EndMs);
 
+    private static readonly byte[] LabelV11 = Encoding.ASCII.GetBytes("DockLink-v1.1 clip\0");
+
+    /// <summary>
+    /// The v1.1 record-time signature (capability bit 2) covers every field the recorder lists, in CLIP_LIST's order, and the
+    /// officer the clip was recorded for, so flags (R11 priority, protection from overwrite) and officer cannot be changed:
+    /// clip_msg_v11 = "DockLink-v1.1 clip" ‖ 0x00 ‖ str(serial) ‖ str(clip_id) ‖ u64(size) ‖ i64(start_time) ‖ i64(end_time)
+    ///                ‖ u16(flags) ‖ sha256[32] ‖ str(officer_id)   (officer_id may be empty)
+    /// </summary>
+    public static byte[] MessageV11(string serial, ClipSummary clip, string officerId)
+    {
+        if (clip.Sha256.Length != 32) throw new ArgumentException("A clip SHA-256 is 32 bytes.", nameof(clip));
+        var s = Encoding.ASCII.GetBytes(Identifier.Require(serial, "serial"));
+        var c = Encoding.ASCII.GetBytes(Identifier.Require(clip.ClipId, "clip id"));
+        var o = Encoding.ASCII.GetBytes(officerId.Length == 0 ? "" : Identifier.Require(officerId, "officer id"));
+        var message = new byte[LabelV11.Length + 1 + s.Length + 1 + c.Length + 8 + 8 + 8 + 2 + 32 + 1 + o.Length];
+        var w = message.AsSpan();
+        LabelV11.CopyTo(w);
+        w = w[LabelV11.Length..];
+        w[0] = (byte)s.Length;
+        s.CopyTo(w[1..]);
+        w = w[(1 + s.Length)..];
+        w[0] = (byte)c.Length;
+        c.CopyTo(w[1..]);
+        w = w[(1 + c.Length)..];
+        BinaryPrimitives.WriteUInt64LittleEndian(w, clip.Size);
+        BinaryPrimitives.WriteInt64LittleEndian(w[8..], clip.StartMs);
+        BinaryPrimitives.WriteInt64LittleEndian(w[16..], clip.EndMs);
+        BinaryPrimitives.WriteUInt16LittleEndian(w[24..], (ushort)clip.Flags);
+        clip.Sha256.CopyTo(w[26..]);
+        w = w[58..];
+        w[0] = (byte)o.Length;
+        o.CopyTo(w[1..]);
+        return message;
+    }
+
     /// <summary>True if <paramref name="signature"/> is the recorder's (key <paramref name="recorderKey"/>) signature over this clip.</summary>
     public static bool Verify(ReadOnlySpan<byte> recorderKey, string serial, ClipSummary clip, ReadOnlySpan<byte> signature) =>
         AuthTranscript.Verify(recorderKey, Message(serial, clip), signature);
+
+    /// <summary>True if <paramref name="signature"/> is the recorder's v1.1 signature over this clip and officer.</summary>
+    public static bool VerifyV11(ReadOnlySpan<byte> recorderKey, string serial, ClipSummary clip, string officerId, ReadOnlySpan<byte> signature) =>
+        AuthTranscript.Verify(recorderKey, MessageV11(serial, clip, officerId), signature);
 }

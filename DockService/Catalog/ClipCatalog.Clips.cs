@@ -262,11 +262,11 @@ public sealed partial class ClipCatalog
     }
 
     /// <summary>Keeps the recorder's record-time signature (hex) with the clip, as it came in CLIP_INFO.</summary>
-    public async Task SetRecorderSignatureAsync(long id, string? signatureHex, CancellationToken cancellationToken)
+    public async Task SetRecorderSignatureAsync(long id, string? signatureHex, CancellationToken cancellationToken, string? officerId = null)
     {
         await using var c = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await ExecAsync(c, null, "UPDATE clips SET recorder_signature = $sig WHERE id = $id;", cancellationToken,
-            ("$sig", signatureHex), ("$id", id)).ConfigureAwait(false);
+        await ExecAsync(c, null, "UPDATE clips SET recorder_signature = $sig, officer_id = COALESCE($officer, officer_id) WHERE id = $id;", cancellationToken,
+            ("$sig", signatureHex), ("$officer", officerId), ("$id", id)).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -32,7 +32,11 @@ public sealed record ClipManifest(
 public sealed record ManifestClip(string RecorderSerial, string ClipId, long Size, string Sha256, int Flags, DateTimeOffset DeviceStart, DateTimeOffset DeviceEnd);
 
 /// <summary>The recorder's identity; <see cref="Signature"/> is its record-time signature when it makes one (hex), else null.</summary>
-public sealed record ManifestRecorder(string Serial, string Model, string Firmware, string? PublicKey, string? Signature);
+/// <summary><see cref="SignatureFormat"/>: "docklink-v1.1" (every listed field and the officer) or, absent, the v1 signature (docklink-v1.md §7.5).</summary>
+public sealed record ManifestRecorder(string Serial, string Model, string Firmware, string? PublicKey, string? Signature, string? SignatureFormat = null)
+{
+    public const string SignatureV11 = "docklink-v1.1";
+}
 
 /// <summary>Device times are the recorder's clock; <see cref="ClockOffsetMs"/> is recorder − dock when it docked.</summary>
 public sealed record ManifestTimes(DateTimeOffset DeviceStart, DateTimeOffset DeviceEnd, DateTimeOffset DockStoredAt, long? ClockOffsetMs);

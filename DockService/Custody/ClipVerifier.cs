@@ -116,11 +116,17 @@ public static class ClipVerifier
         else
         {
             // The recorder signed the id it knows the clip by; a later clip under a reused id is catalogued as "ID~N".
-            var message = ClipSignature.Message(manifest.Clip.RecorderSerial, Catalog.ClipCatalog.DeviceClipId(manifest.Clip.ClipId), (ulong)manifest.Clip.Size, clipSha,
-                manifest.Clip.DeviceStart.ToUnixTimeMilliseconds(), manifest.Clip.DeviceEnd.ToUnixTimeMilliseconds());
-            bool ok = Ed25519Key.Verify(recorderKey, message, recorderSig);
+            var deviceId = Catalog.ClipCatalog.DeviceClipId(manifest.Clip.ClipId);
+            bool v11 = manifest.Recorder.SignatureFormat == ManifestRecorder.SignatureV11;
+            var summary = new ClipSummary(deviceId, (ulong)manifest.Clip.Size, manifest.Clip.DeviceStart.ToUnixTimeMilliseconds(),
+                manifest.Clip.DeviceEnd.ToUnixTimeMilliseconds(), (ClipFlags)manifest.Clip.Flags, clipSha);
+            bool officerOk = string.IsNullOrEmpty(manifest.OfficerId) || Identifier.IsValid(manifest.OfficerId);
+            bool ok = v11
+                ? officerOk && Ed25519Key.Verify(recorderKey, ClipSignature.MessageV11(manifest.Clip.RecorderSerial, summary, manifest.OfficerId ?? ""), recorderSig)
+                : Ed25519Key.Verify(recorderKey, ClipSignature.Message(manifest.Clip.RecorderSerial, summary), recorderSig);
             Step("recorder signature", ok, ok
-                ? $"signed at record time by recorder {manifest.Clip.RecorderSerial} key {Ed25519Key.Fingerprint(recorderKey)}"
+                ? $"signed at record time by recorder {manifest.Clip.RecorderSerial} key {Ed25519Key.Fingerprint(recorderKey)}" + (v11
+                    ? " (v1.1: every listed field, flags and officer included)" : " (v1: id, size, hash and times; the flags and officer are not covered)")
                 : $"the record-time signature does not verify under recorder key {Ed25519Key.Fingerprint(recorderKey)}", VerifyOutcome.BadSignature);
         }
 

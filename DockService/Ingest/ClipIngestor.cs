@@ -328,10 +328,20 @@ public sealed partial class ClipIngestor(ClipCatalog catalog, ClipVault vault, C
             return ((ClipHold.BadRecordSignature, "the recorder's sha256 is malformed"), null);
         var summary = new ClipSummary(clip.DeviceClipId, (ulong)clip.Size, clip.DeviceStart.ToUnixTimeMilliseconds(), clip.DeviceEnd.ToUnixTimeMilliseconds(),
             clip.Flags, sha);
+        var key = Ed25519Key.Fingerprint(context.RecorderKey);
+        if (context.SignsV11)
+        {
+            return ClipSignature.VerifyV11(context.RecorderKey, clip.RecorderSerial, summary, clip.OfficerId, signature)
+                ? (null, $"v1.1 record-time signature (every listed field and the officer) verifies under enrolled recorder key {key}")
+                : ((ClipHold.BadRecordSignature, $"the v1.1 record-time signature does not verify under the enrolled key {key}: the clip's id, size, " +
+                    "hash, times, flags or officer are not what this recorder signed"), null);
+        }
         if (!ClipSignature.Verify(context.RecorderKey, clip.RecorderSerial, summary, signature))
-            return ((ClipHold.BadRecordSignature, $"the record-time signature does not verify under the enrolled key {Ed25519Key.Fingerprint(context.RecorderKey)}: " +
+            return ((ClipHold.BadRecordSignature, $"the record-time signature does not verify under the enrolled key {key}: " +
                 "the clip's id, size, hash or times are not what this recorder signed"), null);
-        return (null, $"record-time signature verifies under enrolled recorder key {Ed25519Key.Fingerprint(context.RecorderKey)}");
+        // Older firmware: the v1 signature leaves the flags (R11 priority, overwrite protection) and the officer unproven.
+        return (null, $"v1 record-time signature verifies under enrolled recorder key {key}; it covers the id, size, hash and times, " +
+            "not the flags or the officer");
     }
 
     /// <summary>A whole, hash-correct copy from a recorder (or with a signature) we cannot trust: kept in

@@ -75,7 +75,8 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
             await catalog.SetClockOffsetAsync(sessionId, offset, cancellationToken).ConfigureAwait(false);
             LogDocked(logger, bayId, info.Serial, info.OfficerId, (long)offset.TotalMilliseconds, info.ClipCount);
             var trust = await enrolment.EvaluateAsync(info.Serial, session.ProvedKey, cancellationToken).ConfigureAwait(false);
-            var context = new DockingContext(bayId, info.Model, info.Firmware, session.ProvedKey, offset, trust, session.SignsClips, session.HashSource);
+            var context = new DockingContext(bayId, info.Model, info.Firmware, session.ProvedKey, offset, trust, session.SignsClips, session.HashSource,
+                session.SignsClipsV11);
             if (trust.Trusted)
             {
                 // Enrolled since its footage was held: pull it again, now trusted. The held copies stay.
@@ -477,8 +478,9 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
         if (described.ClipId != listed.ClipId || described.Size != listed.Size || !described.Sha256.AsSpan().SequenceEqual(listed.Sha256))
             throw DockLinkErrors.Malformed(MessageType.ClipInfo, $"CLIP_INFO for {listed.ClipId} differs from its CLIP_LIST entry");
         var hex = Convert.ToHexStringLower(info.Signature);
-        await catalog.SetRecorderSignatureAsync(row.Id, hex, cancellationToken).ConfigureAwait(false);
-        return row with { RecorderSignature = hex };
+        // The officer the clip was recorded for (CLIP_INFO), which a v1.1 signature covers, not the one bound at docking.
+        await catalog.SetRecorderSignatureAsync(row.Id, hex, cancellationToken, info.OfficerId).ConfigureAwait(false);
+        return row with { RecorderSignature = hex, OfficerId = info.OfficerId };
     }
 
     /// <summary>

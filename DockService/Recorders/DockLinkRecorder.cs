@@ -10,6 +10,7 @@ public sealed class DockLinkRecorder(HostSession session) : IDockedRecorder
     public string Endpoint => session.Endpoint;
     public byte[] ProvedKey => session.DeviceKey;
     public bool SignsClips => session.Device.Capabilities.HasFlag(DeviceCapabilities.RecordSignatures);
+    public bool SignsClipsV11 => SignsClips && session.Device.Capabilities.HasFlag(DeviceCapabilities.RecordSignaturesV11);
     public string HashSource => "the recorder's record-time sha256";
     public Task Completion => session.Completion;
 

@@ -23,6 +23,9 @@ public interface IDockedRecorder : IAsyncDisposable
     /// <summary>Whether it signs each clip at record time (docklink-v1.md §7.5).</summary>
     bool SignsClips { get; }
 
+    /// <summary>Its record-time signatures are the v1.1 ones (every listed field and the officer; docklink-v1.md §7.5).</summary>
+    bool SignsClipsV11 => false;
+
     /// <summary>What <see cref="ListClipsAsync"/>'s SHA-256 is, in custody records' words.</summary>
     string HashSource { get; }
 

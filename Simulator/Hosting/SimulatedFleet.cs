@@ -34,6 +34,9 @@ public sealed record FleetOptions
     /// <summary>Whether the recorders sign each clip at record time (capability bit 0).</summary>
     public bool SignsClips { get; init; } = true;
 
+    /// <summary>v1.1 record-time signatures (every listed field and the officer); false: older firmware's v1 signatures.</summary>
+    public bool SignsV11 { get; init; } = true;
+
     /// <summary>Every recorder's battery health (%); null: drawn per recorder.</summary>
     public byte? BatteryHealthPercent { get; init; }
 
@@ -82,6 +85,7 @@ public sealed class SimulatedFleet : IAsyncDisposable
                     ThrottleMBps = options.ThrottleMBps,
                     TrustedAgencyKeys = options.TrustedAgencyKeys,
                     SignsClips = options.SignsClips,
+                    SignsV11 = options.SignsV11,
                     BatteryHealthPercent = options.BatteryHealthPercent,
                     ClockOffset = options.ClockOffset,
                     BadHashClips = options.BadHashClips,

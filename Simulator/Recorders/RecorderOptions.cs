@@ -26,6 +26,10 @@ public sealed record RecorderOptions
     /// models do not; the dock then records the clip as unsigned.</summary>
     public bool SignsClips { get; init; } = true;
 
+    /// <summary>Sign clips with the v1.1 record-time signature (every listed field and the officer; capability bit 2), as current
+    /// firmware does; false: the v1 signature of older firmware.</summary>
+    public bool SignsV11 { get; init; } = true;
+
     public double FullChargeHours { get; init; } = 3;
 
     /// <summary>The battery's health (capacity left, %); null: drawn from the seed (80–100).</summary>

@@ -32,9 +32,12 @@ public sealed class SimulatedClip
     /// <summary>The recorder's record-time signature (docklink-v1.md §7.5), or empty if it does not sign.</summary>
     public byte[] Signature { get; private set; } = [];
 
-    /// <summary>What the recorder does when it finishes the clip: sign (serial, id, size, sha256, times) with its key.</summary>
-    internal void Sign(string serial, Func<byte[], byte[]> sign) =>
-        Signature = sign(Dock.DeviceProtocol.Session.ClipSignature.Message(serial, Summary));
+    /// <summary>What the recorder does when it finishes the clip: sign it with its key; v1.1 firmware signs every listed field and
+    /// the officer, v1 firmware (serial, id, size, sha256, times) only.</summary>
+    internal void Sign(string serial, string officerId, bool v11, Func<byte[], byte[]> sign) =>
+        Signature = sign(v11
+            ? Dock.DeviceProtocol.Session.ClipSignature.MessageV11(serial, Summary, officerId)
+            : Dock.DeviceProtocol.Session.ClipSignature.Message(serial, Summary));
 
     public static SimulatedClip Synthetic(string clipId, long size, ulong seed, DateTimeOffset start, DateTimeOffset end, ClipFlags flags)
     {

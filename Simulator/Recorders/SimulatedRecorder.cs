@@ -33,7 +33,7 @@ public sealed class SimulatedRecorder : IRecorderDevice, IDisposable
             (ushort)(SyntheticContent.SplitMix64(ref seed) % 500), options.BatteryHealthPercent ?? (byte)(80 + SyntheticContent.SplitMix64(ref seed) % 21));
         Credential = new KeyCredential(_key);
         if (options.SignsClips)
-            foreach (var clip in clips) clip.Sign(options.Serial, m => _key.Sign(m));
+            foreach (var clip in clips) clip.Sign(options.Serial, options.OfficerId, options.SignsV11, m => _key.Sign(m));
         // Fault injection at record time: the first N clips carry a wrong hash or a damaged signature.
         foreach (var clip in clips.Take(options.BadHashClips)) clip.CorruptRecordedHash();
         foreach (var clip in clips.Take(options.BadSignatureClips)) clip.CorruptSignature();
@@ -52,7 +52,8 @@ public sealed class SimulatedRecorder : IRecorderDevice, IDisposable
     public IRecorderCredential Credential { get; }
     public IReadOnlyList<ReadOnlyMemory<byte>> TrustedAgencyKeys => Options.TrustedAgencyKeys;
     public DeviceCapabilities Capabilities =>
-        DeviceCapabilities.Release | (Options.SignsClips ? DeviceCapabilities.RecordSignatures : DeviceCapabilities.None);
+        DeviceCapabilities.Release | (Options.SignsClips ? DeviceCapabilities.RecordSignatures : DeviceCapabilities.None)
+        | (Options.SignsClips && Options.SignsV11 ? DeviceCapabilities.RecordSignaturesV11 : DeviceCapabilities.None);
 
     /// <summary>Total clip bytes served over every link so far.</summary>
     public long BytesServed => Interlocked.Read(ref _bytesServed);
@@ -220,7 +221,7 @@ public sealed class SimulatedRecorder : IRecorderDevice, IDisposable
     /// <summary>The camera records a clip (or a test gives it one with a chosen id): it is listed from now on.</summary>
     public void AddClip(SimulatedClip clip)
     {
-        if (Options.SignsClips) clip.Sign(Options.Serial, m => _key.Sign(m));
+        if (Options.SignsClips) clip.Sign(Options.Serial, Options.OfficerId, Options.SignsV11, m => _key.Sign(m));
         lock (_lock) _clips.Add(clip);
         State?.Write(Serial, ListClips());
         Signal();

@@ -23,6 +23,7 @@ public static class Program
         var agency = new Option<string>("--agency-key") { Description = "The agency key recorders trust (PKCS#8 PEM; created if missing).", DefaultValueFactory = _ => "dock-sim-agency.key" };
         var enrolmentFile = new Option<string>("--enrolment-file") { Description = "Where to write the recorders' public keys, for `dock recorders enroll --file`.", DefaultValueFactory = _ => "dock-sim-recorders.txt" };
         var unsigned = new Option<bool>("--unsigned") { Description = "Recorders that do not sign clips at record time (older models)." };
+        var v1Signatures = new Option<bool>("--v1-signatures") { Description = "Recorders that sign clips with the v1 record-time signature (older firmware: it does not cover flags or officer)." };
         var massStorage = new Option<bool>("--mass-storage")
         {
             Description = "GA/T 947.4-style recorders instead: a disk folder each (under --disks) plus a command channel on a pty.",
@@ -51,7 +52,7 @@ public static class Program
         };
         var root = new RootCommand("Simulated body-worn recorders speaking DockLink v1, each on its own endpoint (or mass-storage recorders).")
         {
-            recorders, clips, clipSize, listen, serial, throttle, folder, seed, agency, enrolmentFile, unsigned, massStorage, disks,
+            recorders, clips, clipSize, listen, serial, throttle, folder, seed, agency, enrolmentFile, unsigned, v1Signatures, massStorage, disks,
             disconnectAfter, corruptEvery, stallAfter, linkRate, releaseDelay, keepOnRelease, badHash, badSignature, timeOffset, stateDir, hostile, firstSerial,
         };
         root.SetAction(async (parse, cancellationToken) =>
@@ -135,6 +136,7 @@ public static class Program
                         ? new DeviceSessionOptions { Rewrite = HostileAnswers.Create((int)(parse.GetValue(seed) % int.MaxValue) + i) }
                         : null,
                     SignsClips = !parse.GetValue(unsigned),
+                    SignsV11 = !parse.GetValue(v1Signatures),
                     ClockOffset = parse.GetValue(timeOffset) is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
                     BadHashClips = parse.GetValue(badHash),
                     BadSignatureClips = parse.GetValue(badSignature),

@@ -127,6 +127,7 @@ public sealed class GoldenVectorTests
             ["frames"] = frames,
             ["auth"] = JsonSerializer.SerializeToNode(AuthVector(), Json),
             ["clip_signature"] = JsonSerializer.SerializeToNode(ClipSignatureVector(), Json),
+            ["clip_signature_v11"] = JsonSerializer.SerializeToNode(ClipSignatureV11Vector(), Json),
         };
         return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
     }
@@ -163,6 +164,32 @@ public sealed class GoldenVectorTests
         var message = ClipSignature.Message("DSJ-0001", ExampleClip);
         return new ClipSignatureExample(Hex(seed), Hex(device.PublicKey), "DSJ-0001", ExampleClip.ClipId, ExampleClip.Size, Hex(ExampleClip.Sha256),
             ExampleClip.StartMs, ExampleClip.EndMs, Hex(message), Hex(device.Sign(message)));
+    }
+
+    public sealed record ClipSignatureV11Example(string DeviceSeed, string DevicePublicKey, string Serial, string ClipId, ulong Size, long StartTime,
+        long EndTime, int Flags, string Sha256, string OfficerId, string Message, string Signature);
+
+    /// <summary>§7.5 v1.1: the same clip, with its flags and officer, signed by the same key.</summary>
+    private static ClipSignatureV11Example ClipSignatureV11Vector()
+    {
+        var seed = Fill(0xE0);
+        using var device = Ed25519Key.FromSeed(seed);
+        var message = ClipSignature.MessageV11("DSJ-0001", ExampleClip, "P100001");
+        return new ClipSignatureV11Example(Hex(seed), Hex(device.PublicKey), "DSJ-0001", ExampleClip.ClipId, ExampleClip.Size, ExampleClip.StartMs,
+            ExampleClip.EndMs, (int)ExampleClip.Flags, Hex(ExampleClip.Sha256), "P100001", Hex(message), Hex(device.Sign(message)));
+    }
+
+    [Fact]
+    public async Task ClipSignatureV11Vector_MatchesFileAndCoversFlagsAndOfficer()
+    {
+        var file = JsonNode.Parse(await File.ReadAllTextAsync(VectorFile))!;
+        Assert.True(JsonNode.DeepEquals(file["clip_signature_v11"], JsonSerializer.SerializeToNode(ClipSignatureV11Vector(), Json)));
+        var v = ClipSignatureV11Vector();
+        byte[] key = Convert.FromHexString(v.DevicePublicKey), signature = Convert.FromHexString(v.Signature);
+        Assert.True(ClipSignature.VerifyV11(key, v.Serial, ExampleClip, "P100001", signature));
+        Assert.False(ClipSignature.VerifyV11(key, v.Serial, ExampleClip with { Flags = ClipFlags.Locked }, "P100001", signature)); // R11 flag dropped
+        Assert.False(ClipSignature.VerifyV11(key, v.Serial, ExampleClip, "P100002", signature));
+        Assert.False(ClipSignature.Verify(key, v.Serial, ExampleClip, signature)); // not a v1 signature
     }
 
     [Fact]

@@ -243,4 +243,55 @@ public sealed class HostileRecorderTests
         var events = await EnrolmentTests.EventsAsync(await harness.CatalogAsync());
         Assert.Single(events, e => e.Kind == CustodyEventKind.Released && e.ClipId == reused.ClipId + "~2");
     }
+
+    /// <summary>Flags (R11 priority, overwrite protection) altered between the camera and the dock: the v1.1 record-time signature
+    /// covers them, so the clips are held; a v1 signature does not, so they come in and custody says what it left unproven.</summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task FlagsAlteredAfterRecording_V11SignatureCatchesIt_V1SignatureIsRecordedAsCoveringLess(bool v11)
+    {
+        await using var harness = DockHarness.Create();
+        static ClipSummary Alter(ClipSummary c) => c with { Flags = c.Flags ^ ClipFlags.Mandatory };
+        await harness.StartFleetAsync(new FleetOptions
+        {
+            Recorders = 1, ClipsPerRecorder = 2, MinClipSize = 20_000, MaxClipSize = 20_000, SignsV11 = v11,
+            SessionOptions = new DeviceSessionOptions
+            {
+                Rewrite = (request, reply) => reply switch
+                {
+                    ClipList page => page with { Clips = [.. page.Clips.Select(Alter)] },
+                    ClipInfo info => info with { Clip = Alter(info.Clip) },
+                    _ => reply,
+                },
+            },
+        });
+        var (host, activity) = await harness.StartDockAsync(("Dock:Cloud:Target", "none"), ("Dock:ReleasePolicy", "AfterLocalVerify"));
+        using (host)
+        {
+            if (v11)
+                await harness.WaitForCatalogAsync(async c => (await c.ListClipsAsync(null, CancellationToken.None)).Count(r => r.Hold == ClipHold.BadRecordSignature) == 2,
+                    "both clips held for their signature");
+            else await DockHarness.ReleasedAsync(activity, 2);
+            await host.StopAsync();
+        }
+        var catalog = await harness.CatalogAsync();
+        var events = await EnrolmentTests.EventsAsync(catalog);
+        if (v11)
+        {
+            Assert.DoesNotContain(events, e => e.Kind is CustodyEventKind.SignatureVerified or CustodyEventKind.Released);
+            Assert.All(await catalog.ListClipsAsync(null, CancellationToken.None), r => Assert.Contains("flags or officer", r.LastError ?? "", StringComparison.Ordinal));
+        }
+        else
+        {
+            var verified = events.Where(e => e.Kind == CustodyEventKind.SignatureVerified).ToList();
+            Assert.Equal(2, verified.Count);
+            Assert.All(verified, e => Assert.Contains("not the flags or the officer", e.Detail, StringComparison.Ordinal));
+            var trust = await TrustPemAsync(harness);
+            var row = (await catalog.ListClipsAsync(null, CancellationToken.None))[0];
+            var (code, stdout, _) = await DockHarness.RunDockAsync("verify", Path.Combine(harness.DataDirectory, row.VaultPath!), "--trust", trust);
+            Assert.True(code == 0, stdout);
+            Assert.Contains("the flags and officer are not covered", stdout, StringComparison.Ordinal);
+        }
+    }
 }
