@@ -15,7 +15,13 @@ public static class DockLinkErrors
 
     /// <summary>TIME_SET answered with a clock reading no clock can show (§5.5): the offset is unknown; the clock is set now.</summary>
     public static DockLinkException ClockOutOfRange(long deviceMs) =>
-        new(DockLinkFailure.ProtocolViolation, $"the recorder's clock read {deviceMs} ms (Unix) before the dock set it, outside 2000-01-01..2100-01-01");
+        new(DockLinkFailure.ProtocolViolation, $"{ClockOutOfRangeText} {deviceMs} ms (Unix) before the dock set it, outside 2000-01-01..2100-01-01");
+
+    private const string ClockOutOfRangeText = "the recorder's clock read";
+
+    /// <summary>True for the error of <see cref="ClockOutOfRange"/>: the session is fine, the clock was not.</summary>
+    public static bool IsClockOutOfRange(DockLinkException error) =>
+        error.Failure == DockLinkFailure.ProtocolViolation && error.Message.StartsWith(ClockOutOfRangeText, StringComparison.Ordinal);
 
     /// <summary>The link damaged more frames than a session may (docklink-v1.md §3.4): it is dropped, and the host backs off.</summary>
     public static DockLinkException FramingBudgetSpent(string what) =>

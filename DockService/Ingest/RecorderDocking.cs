@@ -167,7 +167,7 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
             await catalog.ResolveAlertsAsync("recorder-clock", serial, null, $"clock read correctly in bay {bayId}", cancellationToken).ConfigureAwait(false);
             return offset;
         }
-        catch (DockLinkException ex) when (ex.Failure == DockLinkFailure.ProtocolViolation && ex.Message.Contains("clock read", StringComparison.Ordinal))
+        catch (DockLinkException ex) when (DockLinkErrors.IsClockOutOfRange(ex))
         {
             await catalog.RaiseAlertAsync("recorder-clock", serial, null, $"bay {bayId}: {ex.Message}. The dock set it; times the recorder gave its " +
                 "clips before this docking are not to be trusted. Have the recorder's clock battery checked.", cancellationToken).ConfigureAwait(false);
