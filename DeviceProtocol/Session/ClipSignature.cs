@@ -23,20 +23,26 @@ public static class ClipSignature
         var s = Encoding.ASCII.GetBytes(Identifier.Require(serial, "serial"));
         var c = Encoding.ASCII.GetBytes(Identifier.Require(clipId, "clip id"));
         var message = new byte[Label.Length + 1 + s.Length + 1 + c.Length + 8 + 32 + 8 + 8];
-        var w = message.AsSpan();
-        Label.CopyTo(w);
-        w = w[Label.Length..];
-        w[0] = (byte)s.Length;
-        s.CopyTo(w[1..]);
-        w = w[(1 + s.Length)..];
-        w[0] = (byte)c.Length;
-        c.CopyTo(w[1..]);
-        w = w[(1 + c.Length)..];
+        var w = Start(message, Label, s, c);
         BinaryPrimitives.WriteUInt64LittleEndian(w, size);
         sha256.CopyTo(w[8..]);
         BinaryPrimitives.WriteInt64LittleEndian(w[40..], startMs);
         BinaryPrimitives.WriteInt64LittleEndian(w[48..], endMs);
         return message;
+    }
+
+    /// <summary>Writes label ‖ str(serial) ‖ str(clip_id) at the start of <paramref name="message"/>; returns the rest.</summary>
+    private static Span<byte> Start(byte[] message, byte[] label, byte[] serial, byte[] clipId)
+    {
+        var w = message.AsSpan();
+        label.CopyTo(w);
+        w = w[label.Length..];
+        w[0] = (byte)serial.Length;
+        serial.CopyTo(w[1..]);
+        w = w[(1 + serial.Length)..];
+        w[0] = (byte)clipId.Length;
+        clipId.CopyTo(w[1..]);
+        return w[(1 + clipId.Length)..];
     }
 
     public static byte[] Message(string serial, ClipSummary clip) =>
@@ -57,15 +63,7 @@ public static class ClipSignature
         var c = Encoding.ASCII.GetBytes(Identifier.Require(clip.ClipId, "clip id"));
         var o = Encoding.ASCII.GetBytes(officerId.Length == 0 ? "" : Identifier.Require(officerId, "officer id"));
         var message = new byte[LabelV11.Length + 1 + s.Length + 1 + c.Length + 8 + 8 + 8 + 2 + 32 + 1 + o.Length];
-        var w = message.AsSpan();
-        LabelV11.CopyTo(w);
-        w = w[LabelV11.Length..];
-        w[0] = (byte)s.Length;
-        s.CopyTo(w[1..]);
-        w = w[(1 + s.Length)..];
-        w[0] = (byte)c.Length;
-        c.CopyTo(w[1..]);
-        w = w[(1 + c.Length)..];
+        var w = Start(message, LabelV11, s, c);
         BinaryPrimitives.WriteUInt64LittleEndian(w, clip.Size);
         BinaryPrimitives.WriteInt64LittleEndian(w[8..], clip.StartMs);
         BinaryPrimitives.WriteInt64LittleEndian(w[16..], clip.EndMs);

@@ -34,14 +34,7 @@ public sealed class CustodyTests : IAsyncLifetime
 
     private string Manifest => ClipVerifier.DefaultManifestPath(_clip);
 
-    private async Task<string> TrustPemAsync()
-    {
-        var (code, pem, stderr) = await DockHarness.RunDockAsync("keys", "export", "--public", "--data", _harness.DataDirectory);
-        Assert.True(code == 0, stderr);
-        var path = Path.Combine(_harness.DataDirectory, "dock.pem");
-        await File.WriteAllTextAsync(path, pem);
-        return path;
-    }
+    private Task<string> TrustPemAsync() => _harness.TrustPemAsync();
 
     private static byte[] Key(string pem) => ClipVerifier.TryReadPublicKeyPem(pem, out var key) ? key : throw new InvalidOperationException("bad pem");
 

@@ -15,14 +15,6 @@ namespace Dock.EndToEnd.Tests;
 /// </summary>
 public sealed class HostileRecorderTests
 {
-    private static async Task<string> TrustPemAsync(DockHarness harness)
-    {
-        var (code, pem, stderr) = await DockHarness.RunDockAsync("keys", "export", "--public", "--data", harness.DataDirectory);
-        Assert.True(code == 0, stderr);
-        var path = Path.Combine(harness.DataDirectory, "dock.pem");
-        await File.WriteAllTextAsync(path, pem);
-        return path;
-    }
 
     [Fact]
     public async Task ClipIdsNamedLikeDockFiles_NeverTouchAnotherClipsProof()
@@ -61,7 +53,7 @@ public sealed class HostileRecorderTests
         Assert.All(rows, r => Assert.Equal(ClipState.Released, r.State));
         Assert.Equal(hostile.Length + 1, harness.VaultClips().Count); // Every clip with its own manifest and signature.
         Assert.False(Directory.Exists(Path.Combine(harness.DataDirectory, "vault", "quarantine", SafeName.Encode(recorder.Serial))));
-        var trust = await TrustPemAsync(harness);
+        var trust = await harness.TrustPemAsync();
         foreach (var row in rows)
         {
             var (code, stdout, _) = await DockHarness.RunDockAsync("verify", Path.Combine(harness.DataDirectory, row.VaultPath!), "--trust", trust);
@@ -103,7 +95,7 @@ public sealed class HostileRecorderTests
         using (host) await host.StopAsync();
 
         Assert.Equal(2, harness.VaultClips().Count);
-        var trust = await TrustPemAsync(harness);
+        var trust = await harness.TrustPemAsync();
         foreach (var row in await (await harness.CatalogAsync()).ListClipsAsync(null, CancellationToken.None))
         {
             Assert.Equal(ClipVault.RelativeFinalPath(row.RecorderSerial, row.ClipId), row.VaultPath);
@@ -287,7 +279,7 @@ public sealed class HostileRecorderTests
             var verified = events.Where(e => e.Kind == CustodyEventKind.SignatureVerified).ToList();
             Assert.Equal(2, verified.Count);
             Assert.All(verified, e => Assert.Contains("not the flags or the officer", e.Detail, StringComparison.Ordinal));
-            var trust = await TrustPemAsync(harness);
+            var trust = await harness.TrustPemAsync();
             var row = (await catalog.ListClipsAsync(null, CancellationToken.None))[0];
             var (code, stdout, _) = await DockHarness.RunDockAsync("verify", Path.Combine(harness.DataDirectory, row.VaultPath!), "--trust", trust);
             Assert.True(code == 0, stdout);

@@ -126,6 +126,16 @@ public sealed class DockHarness : IAsyncDisposable
         return clips;
     }
 
+    /// <summary>Writes the dock's public key (`dock keys export --public`) to DATA/dock.pem, for `dock verify --trust`.</summary>
+    public async Task<string> TrustPemAsync()
+    {
+        var (code, pem, stderr) = await RunDockAsync("keys", "export", "--public", "--data", DataDirectory);
+        Assert.True(code == 0, stderr);
+        var path = Path.Combine(DataDirectory, "dock.pem");
+        await File.WriteAllTextAsync(path, pem);
+        return path;
+    }
+
     /// <summary>The manifest the dock wrote for a clip file in the vault.</summary>
     public static string ManifestOf(string clip) => ClipVerifier.DefaultManifestPath(clip);
 
