@@ -22,8 +22,9 @@ public sealed partial class BayWorker(BayOptions bay, IRecorderSource source, Re
     private string? _waitingFor;
 
     // Links in a row that ended because the recorder broke the protocol (damaged frames past the budget, malformed or
-    // out-of-range messages, failed authentication): each doubles the pause before the next try, up to MaxBackoff, so a
-    // hostile or broken recorder costs the dock a few handshakes a minute, not a core.
+    // out-of-range messages, frames above the limit, no common version): each doubles the pause before the next try, up to
+    // MaxBackoff, so a hostile or broken recorder costs the dock a few handshakes a minute, not a core. (A failed
+    // authentication is one cheap handshake and keeps the plain reconnect interval.)
     private int _violations;
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(60);
 
