@@ -215,7 +215,7 @@ public sealed class IngestBenchmark(IngestBenchmark.Settings settings, TextWrite
     }
 
     /// <summary>Peak resident set (VmHWM) of a process, from /proc on Linux; elsewhere the current peak working set.</summary>
-    private static long ReadPeakRss(int pid)
+    internal static long ReadPeakRss(int pid)
     {
         var status = $"/proc/{pid}/status";
         if (File.Exists(status))

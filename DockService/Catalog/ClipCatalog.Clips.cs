@@ -33,8 +33,10 @@ public sealed partial class ClipCatalog
         var sha = Hex(clip.Sha256);
         var generations = await QueryClipsInAsync(c, tx, "WHERE recorder_serial = $serial AND (clip_id = $clip OR clip_id LIKE $generations ESCAPE '\\') ORDER BY id",
             cancellationToken, ("$serial", serial), ("$clip", clip.ClipId), ("$generations", clip.ClipId.Replace("_", "\\_") + "~%")).ConfigureAwait(false);
-        bool Same(ClipRecord row) => row.Size == (long)clip.Size && (clip.Sha256.Length == 0 || row.DeviceSha256 == sha || row.DeviceSha256.Length == 0);
-        if (generations.LastOrDefault(Same) is { } known && (known.DeviceSha256.Length > 0 || clip.Sha256.Length == 0))
+        // The same clip: the same size, and the same hash where both sides have one (a mass-storage recorder states none; its
+        // reference is the dock's first read).
+        bool Same(ClipRecord row) => row.Size == (long)clip.Size && (clip.Sha256.Length == 0 || row.DeviceSha256.Length == 0 || row.DeviceSha256 == sha);
+        if (generations.LastOrDefault(Same) is { } known)
         {
             await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
             return new Announced(known, AnnounceChange.None);
@@ -45,7 +47,7 @@ public sealed partial class ClipCatalog
         if (latest is not null)
         {
             bool unproven = latest.State is ClipState.Announced or ClipState.Pulling || (latest.State == ClipState.Quarantined && latest.Hold is null);
-            if (unproven && latest.LeftRecorderAt is null && (latest.DeviceSha256.Length > 0 || latest.Size != (long)clip.Size))
+            if (unproven && latest.LeftRecorderAt is null)
             {
                 await ExecAsync(c, tx, """
                     UPDATE clips SET size = $size, device_sha256 = $sha, device_start = $start, device_end = $end, flags = $flags, state = 'announced',
@@ -57,12 +59,6 @@ public sealed partial class ClipCatalog
                 await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
                 var corrected = (await QueryClipsAsync(c, "WHERE id = $id", cancellationToken, ("$id", latest.Id)).ConfigureAwait(false))[0];
                 return new Announced(corrected, AnnounceChange.HashCorrected, latest);
-            }
-            if (latest.DeviceSha256.Length == 0 && latest.Size == (long)clip.Size)
-            {
-                // Mass storage: the recorder states no hash; the dock's reference read decides. Nothing to change.
-                await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
-                return new Announced(latest, AnnounceChange.None);
             }
             change = latest.LeftRecorderAt is not null ? AnnounceChange.IdReused : AnnounceChange.Conflict;
             catalogId = $"{clip.ClipId}~{generations.Count + 1}";

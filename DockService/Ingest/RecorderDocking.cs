@@ -55,6 +55,9 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
     /// <summary>A docking that ended by an error this recently is reopened by the recorder's next link in the same bay.</summary>
     private static readonly TimeSpan RejoinWithin = TimeSpan.FromMinutes(2);
 
+    /// <summary>Refused listing entries alerted one by one per listing; the rest share one alert.</summary>
+    private const int RefusedAlertsPerListing = 10;
+
     /// <summary>Failures in a row after which a clip is alerted as stuck.</summary>
     private const int StuckAfter = 3;
     private static readonly TimeSpan LongestRetry = TimeSpan.FromMinutes(30);
@@ -376,13 +379,18 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
         if (listing.Complete)
             await ReconcileAsync(docking, [.. listing.Clips.Select(c => c.ClipId), .. listing.Refused.Select(r => r.ClipId)], cancellationToken)
                 .ConfigureAwait(false);
-        foreach (var (clipId, reason) in listing.Refused)
+        foreach (var (clipId, reason) in listing.Refused.Take(RefusedAlertsPerListing))
         {
             // Out of bounds (a size or a time no clip has): the entry is refused, the clip stays on the recorder, a person decides.
             await catalog.RaiseAlertAsync("clip-refused", info.Serial, clipId, $"bay {docking.BayId}: {clipId} is listed with {reason}; it is not " +
                 "pulled and stays on the recorder. Have the recorder checked.", cancellationToken).ConfigureAwait(false);
             LogClipRefused(logger, info.Serial, clipId, reason);
         }
+        // A recorder listing thousands of absurd entries gets one alert for the rest, not a row each per docking.
+        if (listing.Refused.Count > RefusedAlertsPerListing)
+            await catalog.RaiseAlertAsync("clip-refused", info.Serial, null, $"bay {docking.BayId}: {listing.Refused.Count - RefusedAlertsPerListing} " +
+                $"more listed entries refused (e.g. {listing.Refused[RefusedAlertsPerListing].ClipId}: {listing.Refused[RefusedAlertsPerListing].Reason})",
+                cancellationToken).ConfigureAwait(false);
         if (!listing.Complete) LogListingIncomplete(logger, docking.BayId, info.Serial, listing.Clips.Count);
         // A listing the recorder got wrong (or one past the dock's bounds) is a person's to see: footage may be left on the camera.
         if (listing.Problem is { } problem)

@@ -155,6 +155,39 @@ public sealed class HostileRecorderTests
     }
 
     [Fact]
+    public async Task ThousandAbsurdEntries_TenAlertsAndOneForTheRest_TheRealClipsComeIn()
+    {
+        await using var harness = DockHarness.Create();
+        var absurd = Enumerable.Range(0, 1000).Select(i => new ClipSummary($"bad-{i}.mp4", 1000, 253_402_300_800_000, 253_402_300_900_000, ClipFlags.None,
+            new byte[32])).ToArray();
+        await harness.StartFleetAsync(new FleetOptions
+        {
+            Recorders = 1, ClipsPerRecorder = 2, MinClipSize = 20_000, MaxClipSize = 20_000,
+            SessionOptions = new DeviceSessionOptions
+            {
+                // The absurd entries come after the real ones, 200 a page.
+                Rewrite = (request, reply) => (request, reply) switch
+                {
+                    (ListClips list, ClipList page) => new ClipList(page.Total + (uint)absurd.Length,
+                        list.StartIndex < page.Total ? page.Clips : [.. absurd.Skip((int)(list.StartIndex - page.Total)).Take(200)]),
+                    _ => reply,
+                },
+            },
+        });
+        var (host, activity) = await harness.StartDockAsync(("Dock:Cloud:Target", "none"), ("Dock:ReleasePolicy", "AfterLocalVerify"));
+        using (host)
+        {
+            await DockHarness.ReleasedAsync(activity, 2);
+            await harness.WaitForCatalogAsync(async c => (await c.ListAlertsAsync(CancellationToken.None)).Any(a => a.Kind == "clip-refused" && a.ClipId is null),
+                "the summary alert");
+            await host.StopAsync();
+        }
+        var alerts = (await (await harness.CatalogAsync()).ListAlertsAsync(CancellationToken.None)).Where(a => a.Kind == "clip-refused").ToList();
+        Assert.Equal(11, alerts.Count);
+        Assert.Contains("990 more listed entries refused", Assert.Single(alerts, a => a.ClipId is null).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ClipThatFailsEveryTime_DoesNotHoldBackTheOthers_AndIsAlertedAsStuck()
     {
         await using var harness = DockHarness.Create();

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using Dock.EndToEnd.Tests.Support;
 using Dock.Simulator.Recorders;
 using Xunit.Abstractions;
@@ -21,16 +20,6 @@ public sealed class HostileSimTests(ITestOutputHelper output)
             if (line.StartsWith("Serving", StringComparison.Ordinal)) break;
         }
         return bays ?? throw new InvalidOperationException($"dock-sim printed no bays: {await sim.StandardError.ReadToEndAsync()}");
-    }
-
-    private static (long RssKb, long PeakKb, double CpuSeconds) Measure(int pid)
-    {
-        long Field(string name) => long.Parse(File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith(name, StringComparison.Ordinal))
-            .Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
-        var stat = File.ReadAllText($"/proc/{pid}/stat");
-        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        double ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
-        return (Field("VmRSS:"), Field("VmHWM:"), ticks / 100.0);
     }
 
     [Fact]
@@ -68,12 +57,13 @@ public sealed class HostileSimTests(ITestOutputHelper output)
             {
                 Assert.True(clock.Elapsed < DockHarness.Limit, "the honest recorder was not ingested beside the hostile one");
                 Assert.False(dock.HasExited, $"dock exited {(dock.HasExited ? dock.ExitCode : 0)}");
-                peakKb = Math.Max(peakKb, Measure(dock.Id).PeakKb);
+                peakKb = Math.Max(peakKb, Service.Bench.IngestBenchmark.ReadPeakRss(dock.Id) / 1024);
                 if (honestDone is null && RecorderStateFiles.Read(Path.Combine(state, serial + ".json")).Clips.Count == 0) honestDone = clock.Elapsed;
                 await Task.Delay(250);
             }
-            var (_, peak, cpu) = Measure(dock.Id);
-            peakKb = Math.Max(peakKb, peak);
+            peakKb = Math.Max(peakKb, Service.Bench.IngestBenchmark.ReadPeakRss(dock.Id) / 1024);
+            dock.Refresh();
+            double cpu = dock.TotalProcessorTime.TotalSeconds;
             await DockHarness.TerminateAsync(dock);
             var log = await logs + await errors;
             output.WriteLine($"honest recorder (6 clips) emptied after {honestDone!.Value.TotalSeconds:0.0} s beside the hostile one; dock over " +
