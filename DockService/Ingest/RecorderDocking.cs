@@ -183,6 +183,8 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
 
     /// <summary>How soon a docking whose clips did not fit on the vault's disk looks again (space is freed by people, not by the dock).</summary>
     private static readonly TimeSpan NoRoomRetry = TimeSpan.FromSeconds(30);
+    // How long a stopping dock still waits for the answer to a RELEASE_CLIP it has sent (the request timeout bounds it too).
+    private static readonly TimeSpan ReleaseAnswerGrace = TimeSpan.FromSeconds(3);
 
     /// <summary>List, settle what left the recorder, pull what the vault lacks, release per policy.</summary>
     private async Task<PassOutcome> PassAsync(Docking docking, Info info, CancellationToken cancellationToken)
@@ -539,9 +541,13 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
         var request = await custody.RecordAsync(CustodyEventKind.ReleaseRequested, clip, docking.Context, clip.DeviceSha256,
             $"RELEASE_CLIP to {session.Endpoint} ({why})", cancellationToken,
             (c, tx, entry) => catalog.MarkReleaseRequestedAsync(c, tx, clip.Id, entry.Index)).ConfigureAwait(false);
+        // Once RELEASE_CLIP is out, the recorder may already have deleted the clip. A dock asked to stop still waits a
+        // moment for the answer, so that a clean stop leaves a released entry rather than one settled only at the next docking.
+        using var answerWait = new CancellationTokenSource(Timeout.InfiniteTimeSpan, time);
+        using var graceOnStop = cancellationToken.Register(() => answerWait.CancelAfter(ReleaseAnswerGrace));
         try
         {
-            if (await session.ReleaseClipAsync(clip.DeviceClipId, sha, cancellationToken).ConfigureAwait(false))
+            if (await session.ReleaseClipAsync(clip.DeviceClipId, sha, answerWait.Token).ConfigureAwait(false))
             {
                 // The recorder has deleted it: record that even if the dock is stopping.
                 await SettleReleasedAsync(docking, clip, $"the recorder deleted it (its answer to the request at custody entry {request.Index})")

@@ -111,6 +111,32 @@ public sealed class ReleaseSettlementTests
     }
 
     [Fact]
+    public async Task DockStoppedCleanlyWhileTheRecorderSitsOnItsReleaseAnswer_WaitsForItAndLogsReleased()
+    {
+        await using var harness = DockHarness.Create();
+        var fleet = await harness.StartFleetAsync(new FleetOptions
+        {
+            Recorders = 1, ClipsPerRecorder = 1, MinClipSize = 100_000, MaxClipSize = 100_000,
+            Faults = f => f.ReleaseDelay = TimeSpan.FromSeconds(1),
+        });
+        var recorder = fleet.Endpoints[0].Recorder;
+        var clipId = recorder.Clips[0].ClipId;
+        var (host, activity) = await harness.StartDockAsync(LocalRelease);
+        using (host)
+        {
+            // The recorder has deleted the clip and holds its answer for a second; the dock is asked to stop meanwhile.
+            await harness.RecordersEmptyAsync();
+            Assert.Equal(0, activity.ClipsReleased);
+            await host.StopAsync();
+        }
+        var events = await EventsAsync(harness);
+        var released = Assert.Single(events, e => e.Kind == CustodyEventKind.Released);
+        Assert.Equal(clipId, released.ClipId);
+        Assert.StartsWith("the recorder deleted it", released.Detail, StringComparison.Ordinal);
+        Assert.Equal(ClipState.Released, Assert.Single(await (await harness.CatalogAsync()).ListClipsAsync(null, CancellationToken.None)).State);
+    }
+
+    [Fact]
     public async Task CameraDeletesUnreleasedFootage_MissingEventAndAlertOnce_VaultCopyKept()
     {
         await using var harness = DockHarness.Create();
