@@ -28,6 +28,9 @@ public static class MessageCodec
             case Auth m:
                 w.U8(m.Method); w.Str(Identifier.Require(m.DockId, "dock id")); w.Fixed(m.DockKey, KeySize);
                 w.Fixed(m.Endorsement, SignatureSize); w.Fixed(m.HostSignature, SignatureSize);
+                if ((m.Method == AuthMethods.Ed25519EndorsedExpiring) != (m.Terms is not null))
+                    throw new ArgumentException("AUTH carries endorsement terms exactly when its method is 2", nameof(message));
+                if (m.Terms is { } terms) { w.Fixed(terms.AgencyKeyId, EndorsementTerms.KeyIdSize); w.I64(terms.NotAfterMs); }
                 break;
             case AuthOk m:
                 w.Fixed(m.DeviceKey, KeySize); w.Fixed(m.DeviceSignature, SignatureSize);
@@ -107,9 +110,15 @@ public static class MessageCodec
                     (DeviceCapabilities)r.U32("capabilities"), r.Fixed(NonceSize, "device_nonce"), r.U8("auth_methods"), r.Id("serial"));
                 break;
             case MessageType.Auth:
-                message = new Auth(r.U8("method"), r.Id("dock_id"), r.Fixed(KeySize, "dock_key"),
-                    r.Fixed(SignatureSize, "endorsement"), r.Fixed(SignatureSize, "host_sig"));
+            {
+                var method = r.U8("method");
+                message = new Auth(method, r.Id("dock_id"), r.Fixed(KeySize, "dock_key"),
+                    r.Fixed(SignatureSize, "endorsement"), r.Fixed(SignatureSize, "host_sig"),
+                    method == AuthMethods.Ed25519EndorsedExpiring
+                        ? new EndorsementTerms(r.Fixed(EndorsementTerms.KeyIdSize, "agency_key_id"), r.I64("not_after"))
+                        : null);
                 break;
+            }
             case MessageType.AuthOk:
                 message = new AuthOk(r.Fixed(KeySize, "device_key"), r.Fixed(SignatureSize, "device_sig"));
                 break;

@@ -49,6 +49,21 @@ public static class AuthMethods
 {
     /// <summary>Ed25519 mutual authentication with an agency-endorsed dock key (docklink-v1.md §7).</summary>
     public const byte Ed25519Endorsed = 1;
+
+    /// <summary>v1.1: the same, with an endorsement that names the agency key and expires (docklink-v1.md §7.2). AUTH carries
+    /// <see cref="EndorsementTerms"/>.</summary>
+    public const byte Ed25519EndorsedExpiring = 2;
+
+    /// <summary>The HELLO_ACK <c>auth_methods</c> bit that offers <paramref name="method"/> (method m is bit m − 1).</summary>
+    public static byte Bit(byte method) => (byte)(1 << (method - 1));
+}
+
+/// <summary>What a v1.1 endorsement adds to v1's (docklink-v1.md §7.2): which agency key signed it, and until when it holds.</summary>
+/// <param name="AgencyKeyId">The first 8 bytes of SHA-256 of the agency's raw public key.</param>
+/// <param name="NotAfterMs">Unix ms after which a recorder refuses it, by the recorder's own clock.</param>
+public sealed record EndorsementTerms(byte[] AgencyKeyId, long NotAfterMs)
+{
+    public const int KeyIdSize = 8;
 }
 
 public sealed record Hello(byte MinVersion, byte MaxVersion, uint MaxPayload, byte[] HostNonce, string DockId) : Message
@@ -63,7 +78,9 @@ public sealed record HelloAck(
     public override MessageType Type => MessageType.HelloAck;
 }
 
-public sealed record Auth(byte Method, string DockId, byte[] DockKey, byte[] Endorsement, byte[] HostSignature) : Message
+/// <summary>AUTH. <paramref name="Terms"/> is present exactly when <paramref name="Method"/> is
+/// <see cref="AuthMethods.Ed25519EndorsedExpiring"/>; it follows host_sig on the wire.</summary>
+public sealed record Auth(byte Method, string DockId, byte[] DockKey, byte[] Endorsement, byte[] HostSignature, EndorsementTerms? Terms = null) : Message
 {
     public override MessageType Type => MessageType.Auth;
 }

@@ -1,4 +1,6 @@
+using System.Buffers.Binary;
 using System.Security.Cryptography;
+using Dock.DeviceProtocol.Messages;
 using System.Text;
 using NSec.Cryptography;
 using IncrementalHash = System.Security.Cryptography.IncrementalHash;
@@ -11,10 +13,17 @@ public interface IDockCredential
     string DockId { get; }
     /// <summary>32-byte raw Ed25519 public key.</summary>
     ReadOnlyMemory<byte> PublicKey { get; }
-    /// <summary>The agency's signature over <see cref="AuthTranscript.EndorsementMessage"/>.</summary>
+    /// <summary>The agency's signature over <see cref="AuthTranscript.EndorsementMessage"/>; empty when the agency issued only an
+    /// expiring one.</summary>
     ReadOnlyMemory<byte> Endorsement { get; }
+    /// <summary>The v1.1 endorsement (agency key id, expiry, signature over <see cref="AuthTranscript.EndorsementMessageV11"/>),
+    /// if the agency issued one. Sent as method 2 to recorders that offer it.</summary>
+    ExpiringEndorsement? ExpiringEndorsement => null;
     byte[] Sign(ReadOnlySpan<byte> message);
 }
+
+/// <summary>A v1.1 endorsement: its terms and the agency's signature over them (docklink-v1.md §7.2).</summary>
+public sealed record ExpiringEndorsement(EndorsementTerms Terms, byte[] Signature);
 
 /// <summary>The recorder's identity key.</summary>
 public interface IRecorderCredential
@@ -33,6 +42,7 @@ public static class AuthTranscript
     private static readonly byte[] HostLabel = Encoding.ASCII.GetBytes("DockLink-v1 host\0");
     private static readonly byte[] DeviceLabel = Encoding.ASCII.GetBytes("DockLink-v1 device\0");
     private static readonly byte[] EndorseLabel = Encoding.ASCII.GetBytes("DockLink-v1 endorse\0");
+    private static readonly byte[] EndorseV11Label = Encoding.ASCII.GetBytes("DockLink-v1.1 endorse\0");
 
     /// <summary>T = SHA-256(label ‖ version ‖ host_nonce ‖ device_nonce ‖ str(serial) ‖ str(dock_id) ‖ dock_key).</summary>
     public static byte[] Transcript(byte version, ReadOnlySpan<byte> hostNonce, ReadOnlySpan<byte> deviceNonce,
@@ -60,6 +70,19 @@ public static class AuthTranscript
         var id = Encoding.ASCII.GetBytes(dockId);
         return [.. EndorseLabel, (byte)id.Length, .. id, .. dockKey];
     }
+
+    /// <summary>What the agency signs for a v1.1 endorsement: label ‖ agency_key_id ‖ str(dock_id) ‖ dock_key ‖ i64(not_after).</summary>
+    public static byte[] EndorsementMessageV11(string dockId, ReadOnlySpan<byte> dockKey, EndorsementTerms terms)
+    {
+        var id = Encoding.ASCII.GetBytes(dockId);
+        var notAfter = new byte[8];
+        BinaryPrimitives.WriteInt64LittleEndian(notAfter, terms.NotAfterMs);
+        return [.. EndorseV11Label, .. terms.AgencyKeyId, (byte)id.Length, .. id, .. dockKey, .. notAfter];
+    }
+
+    /// <summary>An agency key's id: the first 8 bytes of SHA-256 of its raw public key. A recorder finds the key to check by it.</summary>
+    public static byte[] AgencyKeyId(ReadOnlySpan<byte> agencyPublicKey) =>
+        SHA256.HashData(agencyPublicKey)[..EndorsementTerms.KeyIdSize];
 
     public static bool Verify(ReadOnlySpan<byte> publicKey, ReadOnlySpan<byte> message, ReadOnlySpan<byte> signature)
     {

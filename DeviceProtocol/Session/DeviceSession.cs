@@ -167,7 +167,7 @@ public sealed class DeviceSession
         _reader.MaxPayload = _options.MaxPayload;
         State = DeviceSessionState.AwaitAuth;
         return new HelloAck(HostSession.ProtocolVersion, (uint)_options.MaxPayload, (uint)_options.MaxRead, _options.MaxInFlight,
-            _device.Capabilities, _deviceNonce, AuthMethods.Ed25519Endorsed, _device.Serial);
+            _device.Capabilities, _deviceNonce, _device.OfferedAuthMethods, _device.Serial);
     }
 
     private AuthOk OnAuth(Auth auth)
@@ -176,13 +176,29 @@ public sealed class DeviceSession
             throw DockLinkErrors.Refuse(ErrorCode.BadState, "already authenticated");
         // Any failure closes the link: one guess per connection, and a fresh nonce for the next.
         State = DeviceSessionState.Closed;
-        if (auth.Method != AuthMethods.Ed25519Endorsed)
-            throw DockLinkErrors.Refuse(ErrorCode.AuthFailed, $"unsupported method {auth.Method}");
+        if (auth.Method is not (AuthMethods.Ed25519Endorsed or AuthMethods.Ed25519EndorsedExpiring)
+            || (_device.OfferedAuthMethods & AuthMethods.Bit(auth.Method)) == 0)
+            throw DockLinkErrors.Refuse(ErrorCode.AuthFailed, $"method {auth.Method} is not offered");
         if (auth.DockId != _dockId)
             throw DockLinkErrors.Refuse(ErrorCode.AuthFailed, "dock id differs from HELLO");
-        var endorsement = AuthTranscript.EndorsementMessage(auth.DockId, auth.DockKey);
-        if (!_device.TrustedAgencyKeys.Any(agency => AuthTranscript.Verify(agency.Span, endorsement, auth.Endorsement)))
-            throw DockLinkErrors.Refuse(ErrorCode.AuthFailed, "dock key is not endorsed by a trusted agency");
+        if (auth.Terms is { } terms)
+        {
+            // §7.2 v1.1: the key id picks the agency key; the expiry is judged by this device's own clock, which no dock can
+            // have set before it authenticated.
+            var agency = _device.TrustedAgencyKeys.FirstOrDefault(k => AuthTranscript.AgencyKeyId(k.Span).AsSpan().SequenceEqual(terms.AgencyKeyId));
+            if (agency.IsEmpty)
+                throw DockLinkErrors.Refuse(ErrorCode.AuthFailed, $"agency key {Convert.ToHexStringLower(terms.AgencyKeyId)} is not trusted here");
+            if (!AuthTranscript.Verify(agency.Span, AuthTranscript.EndorsementMessageV11(auth.DockId, auth.DockKey, terms), auth.Endorsement))
+                throw DockLinkErrors.Refuse(ErrorCode.AuthFailed, "dock key is not endorsed by that agency key");
+            if (!ClipBounds.IsTime(terms.NotAfterMs) || _device.GetInfo().DeviceTimeMs >= terms.NotAfterMs)
+                throw DockLinkErrors.Refuse(ErrorCode.AuthFailed, $"the dock's endorsement expired at {DescribeTime(terms.NotAfterMs)} by this recorder's clock");
+        }
+        else
+        {
+            var endorsement = AuthTranscript.EndorsementMessage(auth.DockId, auth.DockKey);
+            if (!_device.TrustedAgencyKeys.Any(agency => AuthTranscript.Verify(agency.Span, endorsement, auth.Endorsement)))
+                throw DockLinkErrors.Refuse(ErrorCode.AuthFailed, "dock key is not endorsed by a trusted agency");
+        }
         var transcript = AuthTranscript.Transcript(HostSession.ProtocolVersion, _hostNonce, _deviceNonce, _device.Serial, auth.DockId, auth.DockKey);
         if (!AuthTranscript.Verify(auth.DockKey, AuthTranscript.HostMessage(transcript), auth.HostSignature))
             throw DockLinkErrors.Refuse(ErrorCode.AuthFailed, "host signature does not verify for this session");
@@ -191,6 +207,9 @@ public sealed class DeviceSession
         var deviceKey = _device.Credential.PublicKey;
         return new AuthOk(deviceKey.ToArray(), _device.Credential.Sign(AuthTranscript.DeviceMessage(transcript, deviceKey.Span)));
     }
+
+    private static string DescribeTime(long unixMs) =>
+        ClipBounds.IsTime(unixMs) ? DateTimeOffset.FromUnixTimeMilliseconds(unixMs).ToString("yyyy-MM-dd HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture) : $"{unixMs} ms";
 
     private ClipList OnList(ListClips list)
     {

@@ -88,16 +88,19 @@ public sealed partial class HostSession : IAsyncDisposable
         if (ack.MaxPayload < FrameFormat.MinAdvertisedPayload || ack.MaxInFlight == 0 || ack.MaxRead < 512)
             throw DockLinkErrors.Malformed(MessageType.HelloAck,
                 $"limits out of range (max_payload {ack.MaxPayload}, max_read {ack.MaxRead}, max_in_flight {ack.MaxInFlight})");
-        if ((ack.AuthMethods & AuthMethods.Ed25519Endorsed) == 0)
-            throw DockLinkErrors.AuthenticationFailed($"recorder {ack.Serial} offers no authentication method we support");
+        var expiring = credential.ExpiringEndorsement;
+        var method = ChooseAuthMethod(ack, expiring is not null, !credential.Endorsement.IsEmpty);
         Device = ack;
         _reader.MaxPayload = _options.MaxPayload;
         _inFlight = new SemaphoreSlim(Math.Min((int)ack.MaxInFlight, 64));
 
         var transcript = AuthTranscript.Transcript(ProtocolVersion, hostNonce, ack.DeviceNonce, ack.Serial,
             credential.DockId, credential.PublicKey.Span);
-        var auth = new Auth(AuthMethods.Ed25519Endorsed, credential.DockId, credential.PublicKey.ToArray(),
-            credential.Endorsement.ToArray(), credential.Sign(AuthTranscript.HostMessage(transcript)));
+        var auth = method == AuthMethods.Ed25519EndorsedExpiring
+            ? new Auth(method, credential.DockId, credential.PublicKey.ToArray(), expiring!.Signature,
+                credential.Sign(AuthTranscript.HostMessage(transcript)), expiring.Terms)
+            : new Auth(method, credential.DockId, credential.PublicKey.ToArray(), credential.Endorsement.ToArray(),
+                credential.Sign(AuthTranscript.HostMessage(transcript)));
         AuthOk ok;
         try
         {
@@ -105,12 +108,38 @@ public sealed partial class HostSession : IAsyncDisposable
         }
         catch (DockLinkException ex) when (ex.RemoteCode == ErrorCode.AuthFailed)
         {
-            throw DockLinkErrors.AuthenticationFailed($"recorder {ack.Serial} rejected this dock ({ex.Message}); is the dock key endorsed by the agency the recorder trusts?");
+            var expired = method == AuthMethods.Ed25519EndorsedExpiring && _time.GetUtcNow().ToUnixTimeMilliseconds() >= expiring!.Terms.NotAfterMs
+                ? " This dock's endorsement has expired: renew it with `dock keys endorse`." : "";
+            throw DockLinkErrors.AuthenticationFailed($"recorder {ack.Serial} rejected this dock ({ex.Message}); is the dock key endorsed by " +
+                $"the agency the recorder trusts?{expired}");
         }
+        AuthMethod = method;
         if (!AuthTranscript.Verify(ok.DeviceKey, AuthTranscript.DeviceMessage(transcript, ok.DeviceKey), ok.DeviceSignature))
             throw DockLinkErrors.AuthenticationFailed($"recorder {ack.Serial} did not prove possession of its key");
         DeviceKey = ok.DeviceKey;
     }
+
+    /// <summary>
+    /// Method 2 (the expiring v1.1 endorsement) when the recorder offers it and the agency issued one, else method 1; a recorder
+    /// that offers only what this dock cannot prove gets an error that says which endorsement to ask the agency for.
+    /// </summary>
+    private static byte ChooseAuthMethod(HelloAck ack, bool hasExpiring, bool hasV1)
+    {
+        bool offersExpiring = (ack.AuthMethods & AuthMethods.Bit(AuthMethods.Ed25519EndorsedExpiring)) != 0;
+        bool offersV1 = (ack.AuthMethods & AuthMethods.Bit(AuthMethods.Ed25519Endorsed)) != 0;
+        if (offersExpiring && hasExpiring) return AuthMethods.Ed25519EndorsedExpiring;
+        if (offersV1 && hasV1) return AuthMethods.Ed25519Endorsed;
+        if (offersExpiring)
+            throw DockLinkErrors.AuthenticationFailed($"recorder {ack.Serial} accepts only expiring (v1.1) endorsements and this dock holds none: " +
+                "endorse it again with `dock keys endorse`");
+        if (offersV1)
+            throw DockLinkErrors.AuthenticationFailed($"recorder {ack.Serial} accepts only v1 endorsements and this dock holds only an expiring one: " +
+                "endorse it again without --expiring-only");
+        throw DockLinkErrors.AuthenticationFailed($"recorder {ack.Serial} offers no authentication method we support (auth_methods {ack.AuthMethods})");
+    }
+
+    /// <summary>The authentication method this session used (1, or 2 for the expiring endorsement).</summary>
+    public byte AuthMethod { get; private set; }
 
     public Task<Info> GetInfoAsync(CancellationToken cancellationToken) =>
         RequestAsync<Info>(new GetInfo(), _options.RequestTimeout, cancellationToken);

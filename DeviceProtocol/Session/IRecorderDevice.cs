@@ -16,6 +16,10 @@ public interface IRecorderDevice
     /// <summary>Raw Ed25519 public keys of the agencies whose endorsement of a dock this recorder accepts.</summary>
     IReadOnlyList<ReadOnlyMemory<byte>> TrustedAgencyKeys { get; }
 
+    /// <summary>The HELLO_ACK <c>auth_methods</c> bits (method m is bit m − 1; docklink-v1.md §5.2). A v1.1 device offers method 2,
+    /// the expiring endorsement; a device that stops offering method 1 refuses every endorsement that does not expire.</summary>
+    byte OfferedAuthMethods => AuthMethods.Ed25519Endorsed | AuthMethods.Ed25519EndorsedExpiring;
+
     /// <summary>Capability bits announced in HELLO_ACK.</summary>
     DeviceCapabilities Capabilities { get; }
 

@@ -116,6 +116,11 @@ public sealed partial class BayMonitor(IOptions<DockOptions> options, DockActivi
             workers.Add(GuardAsync($"bay {bay.Id}", worker.RunAsync(stoppingToken), stoppingToken));
         }
         workers.Add(GuardAsync("custody checkpoints", CheckpointPeriodicallyAsync(stoppingToken), stoppingToken));
+        if (_identity!.Endorsements.V1.Length > 0 || _identity.Endorsements.Expiring is not null)
+        {
+            var watch = new EndorsementWatch(_identity, DockPaths.From(_options), _options.Identity, _catalog!, loggers.CreateLogger<EndorsementWatch>(), time);
+            workers.Add(GuardAsync("endorsement watch", watch.RunAsync(stoppingToken), stoppingToken));
+        }
         if (_cloud is not null)
         {
             var uploader = new Uploader(_catalog!, _vault!, _custody!.Log, _cloud, _cloudUri!, _options.Cloud, activity, loggers.CreateLogger<Uploader>(), time);

@@ -33,8 +33,8 @@ public static class KeysCommand
             string endorsed;
             try
             {
-                DockEndorsement.Read(paths.EndorsementFile, dockId, key.PublicKey);
-                endorsed = $"yes ({paths.EndorsementFile})";
+                var endorsements = DockEndorsement.Read(paths.EndorsementFile, dockId, key.PublicKey);
+                endorsed = $"yes, {endorsements.Describe(DateTimeOffset.UtcNow)} ({paths.EndorsementFile})";
             }
             catch (IdentityException ex)
             {
@@ -48,9 +48,24 @@ public static class KeysCommand
         var data2 = CliOptions.Data();
         var agencyKey = new Option<string>("--agency-key") { Description = "The agency's Ed25519 private key (PKCS#8 PEM).", Required = true };
         var dockIdOption = new Option<string?>("--dock-id") { Description = "The dock id to endorse (default: the dock's id)." };
+        var validDays = new Option<int>("--valid-days")
+        {
+            Description = $"Days the expiring (DockLink v1.1) endorsement holds, 1..{DockEndorsement.MaxValidDays}. An agency revokes a dock by not " +
+                "renewing it; a running dock reads a renewed file within the hour.",
+            DefaultValueFactory = _ => 365,
+        };
+        validDays.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() is < 1 or > DockEndorsement.MaxValidDays)
+                result.AddError($"--valid-days must be 1..{DockEndorsement.MaxValidDays}.");
+        });
+        var expiringOnly = new Option<bool>("--expiring-only")
+        {
+            Description = "Leave out the v1 endorsement, which never expires: recorders that offer only v1 authentication then refuse this dock.",
+        };
         var endorse = new Command("endorse", "Endorse this dock's key with an agency key, so recorders trusting that agency talk to it.")
         {
-            data2, agencyKey, dockIdOption,
+            data2, agencyKey, dockIdOption, validDays, expiringOnly,
         };
         endorse.SetAction(parse => Run(() =>
         {
@@ -58,9 +73,12 @@ public static class KeysCommand
             using var agency = LoadOther(parse.GetValue(agencyKey)!, "agency key");
             using var key = DockKey.Load(paths, create: true);
             var dockId = parse.GetValue(dockIdOption) ?? DockIdentity.DockIdFor(paths, key.PublicKey);
-            DockEndorsement.Write(paths.EndorsementFile, agency, dockId, key.PublicKey);
+            var now = DateTimeOffset.UtcNow;
+            DockEndorsement.Write(paths.EndorsementFile, agency, dockId, key.PublicKey, now.AddDays(parse.GetValue(validDays)),
+                includeV1: !parse.GetValue(expiringOnly));
+            var written = DockEndorsement.Read(paths.EndorsementFile, dockId, key.PublicKey);
             Console.WriteLine($"Endorsed dock {dockId} (key {Ed25519Key.Fingerprint(key.PublicKey)}) by agency key " +
-                $"{Ed25519Key.Fingerprint(agency.PublicKey)}: {paths.EndorsementFile}");
+                $"{Ed25519Key.Fingerprint(agency.PublicKey)}: {written.Describe(now)}. {paths.EndorsementFile}");
             return Task.FromResult(ExitCodes.Ok);
         }));
 

@@ -184,6 +184,13 @@ public sealed class IdentityOptions
     /// <summary>A file holding the passphrase that seals the dock key (e.g. a systemd credential). Without it,
     /// DOCK_KEY_PASSPHRASE_FILE or DOCK_KEY_PASSPHRASE; without those the key is stored unsealed (0600).</summary>
     public string? PassphraseFile { get; set; }
+
+    /// <summary>How often the running dock re-reads its endorsement (a renewal takes effect without a restart) and checks its
+    /// expiry: an <c>endorsement-expiring</c> alert from <see cref="EndorsementWarning"/> before, <c>endorsement-expired</c> after.</summary>
+    public TimeSpan EndorsementCheckInterval { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>How long before its expiry the dock starts warning that its endorsement needs renewing.</summary>
+    public TimeSpan EndorsementWarning { get; set; } = TimeSpan.FromDays(30);
 }
 
 /// <summary>Where verified clips are forwarded (Upload/), and how.</summary>

@@ -100,6 +100,9 @@ public sealed class DockOptionsValidator : IValidateOptions<DockOptions>
         Positive(errors, "Dock:Cloud:MaxRetryDelay", options.Cloud.MaxRetryDelay);
         Positive(errors, "Dock:Cloud:OutageAlertAfter", options.Cloud.OutageAlertAfter);
         Positive(errors, "Dock:Cloud:TargetRecheckInterval", options.Cloud.TargetRecheckInterval);
+        Positive(errors, "Dock:Identity:EndorsementCheckInterval", options.Identity.EndorsementCheckInterval);
+        if (options.Identity.EndorsementWarning <= TimeSpan.Zero || options.Identity.EndorsementWarning > TimeSpan.FromDays(365))
+            errors.Add($"Dock:Identity:EndorsementWarning is {options.Identity.EndorsementWarning}; it must be above zero and at most 365 days.");
         if (options.Board.Driver != BoardDriver.None)
         {
             var used = new Dictionary<int, string>();

@@ -10,11 +10,15 @@ namespace Dock.Service.Identity;
 /// </summary>
 public static class DemoAgency
 {
-    public static byte[] EndorseDock(DockPaths paths, string? dockId = null)
+    /// <summary>How long the demo agency's endorsement runs (a real agency picks its own, `dock keys endorse --valid-days`).</summary>
+    public static readonly TimeSpan Validity = TimeSpan.FromDays(365);
+
+    public static byte[] EndorseDock(DockPaths paths, string? dockId = null, TimeProvider? time = null)
     {
         using var agency = KeyFile.LoadOrCreate(Path.Combine(paths.DataDirectory, "keys", "demo-agency.key"));
         using var key = DockKey.Load(paths, create: true);
-        DockEndorsement.Write(paths.EndorsementFile, agency, dockId ?? DockIdentity.DockIdFor(paths, key.PublicKey), key.PublicKey);
+        DockEndorsement.Write(paths.EndorsementFile, agency, dockId ?? DockIdentity.DockIdFor(paths, key.PublicKey), key.PublicKey,
+            (time ?? TimeProvider.System).GetUtcNow() + Validity);
         return agency.PublicKey;
     }
 

@@ -37,6 +37,9 @@ public sealed record FleetOptions
     /// <summary>v1.1 record-time signatures (every listed field and the officer); false: older firmware's v1 signatures.</summary>
     public bool SignsV11 { get; init; } = true;
 
+    /// <summary>The authentication methods the recorders offer (bits, as in HELLO_ACK): both by default.</summary>
+    public byte AuthMethods { get; init; } = DeviceProtocol.Messages.AuthMethods.Ed25519Endorsed | DeviceProtocol.Messages.AuthMethods.Ed25519EndorsedExpiring;
+
     /// <summary>Every recorder's battery health (%); null: drawn per recorder.</summary>
     public byte? BatteryHealthPercent { get; init; }
 
@@ -86,6 +89,7 @@ public sealed class SimulatedFleet : IAsyncDisposable
                     TrustedAgencyKeys = options.TrustedAgencyKeys,
                     SignsClips = options.SignsClips,
                     SignsV11 = options.SignsV11,
+                    AuthMethods = options.AuthMethods,
                     BatteryHealthPercent = options.BatteryHealthPercent,
                     ClockOffset = options.ClockOffset,
                     BadHashClips = options.BadHashClips,

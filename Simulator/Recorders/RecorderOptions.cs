@@ -30,6 +30,10 @@ public sealed record RecorderOptions
     /// firmware does; false: the v1 signature of older firmware.</summary>
     public bool SignsV11 { get; init; } = true;
 
+    /// <summary>The authentication methods offered in HELLO_ACK (docklink-v1.md §5.2 bits): both by default, as v1.1 firmware;
+    /// 1 only as v1 firmware; 2 only as a recorder whose agency has retired the endorsements that never expire.</summary>
+    public byte AuthMethods { get; init; } = DeviceProtocol.Messages.AuthMethods.Ed25519Endorsed | DeviceProtocol.Messages.AuthMethods.Ed25519EndorsedExpiring;
+
     public double FullChargeHours { get; init; } = 3;
 
     /// <summary>The battery's health (capacity left, %); null: drawn from the seed (80–100).</summary>

@@ -51,6 +51,7 @@ public sealed class SimulatedRecorder : IRecorderDevice, IDisposable
     public RecorderFaults Faults { get; } = new();
     public IRecorderCredential Credential { get; }
     public IReadOnlyList<ReadOnlyMemory<byte>> TrustedAgencyKeys => Options.TrustedAgencyKeys;
+    public byte OfferedAuthMethods => Options.AuthMethods;
     public DeviceCapabilities Capabilities =>
         DeviceCapabilities.Release | (Options.SignsClips ? DeviceCapabilities.RecordSignatures : DeviceCapabilities.None)
         | (Options.SignsClips && Options.SignsV11 ? DeviceCapabilities.RecordSignaturesV11 : DeviceCapabilities.None);

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Net;
 using Dock.Crypto.Keys;
+using Dock.DeviceProtocol.Messages;
 using Dock.DeviceProtocol.Session;
 using Dock.Simulator.Hosting;
 using Dock.Simulator.Recorders;
@@ -24,6 +25,13 @@ public static class Program
         var enrolmentFile = new Option<string>("--enrolment-file") { Description = "Where to write the recorders' public keys, for `dock recorders enroll --file`.", DefaultValueFactory = _ => "dock-sim-recorders.txt" };
         var unsigned = new Option<bool>("--unsigned") { Description = "Recorders that do not sign clips at record time (older models)." };
         var v1Signatures = new Option<bool>("--v1-signatures") { Description = "Recorders that sign clips with the v1 record-time signature (older firmware: it does not cover flags or officer)." };
+        var authMethods = new Option<string>("--auth-methods")
+        {
+            Description = "The dock authentication recorders accept: both (v1.1 firmware), v1 (older firmware: endorsements that never expire), " +
+                "expiring (only v1.1 endorsements, which expire: an agency that revokes docks by not renewing them).",
+            DefaultValueFactory = _ => "both",
+        };
+        authMethods.AcceptOnlyFromAmong("both", "v1", "expiring");
         var massStorage = new Option<bool>("--mass-storage")
         {
             Description = "GA/T 947.4-style recorders instead: a disk folder each (under --disks) plus a command channel on a pty.",
@@ -52,7 +60,7 @@ public static class Program
         };
         var root = new RootCommand("Simulated body-worn recorders speaking DockLink v1, each on its own endpoint (or mass-storage recorders).")
         {
-            recorders, clips, clipSize, listen, serial, throttle, folder, seed, agency, enrolmentFile, unsigned, v1Signatures, massStorage, disks,
+            recorders, clips, clipSize, listen, serial, throttle, folder, seed, agency, enrolmentFile, unsigned, v1Signatures, authMethods, massStorage, disks,
             disconnectAfter, corruptEvery, stallAfter, linkRate, releaseDelay, keepOnRelease, badHash, badSignature, timeOffset, stateDir, hostile, firstSerial,
         };
         root.SetAction(async (parse, cancellationToken) =>
@@ -137,6 +145,12 @@ public static class Program
                         : null,
                     SignsClips = !parse.GetValue(unsigned),
                     SignsV11 = !parse.GetValue(v1Signatures),
+                    AuthMethods = parse.GetValue(authMethods) switch
+                    {
+                        "v1" => AuthMethods.Ed25519Endorsed,
+                        "expiring" => AuthMethods.Ed25519EndorsedExpiring,
+                        _ => AuthMethods.Ed25519Endorsed | AuthMethods.Ed25519EndorsedExpiring,
+                    },
                     ClockOffset = parse.GetValue(timeOffset) is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
                     BadHashClips = parse.GetValue(badHash),
                     BadSignatureClips = parse.GetValue(badSignature),

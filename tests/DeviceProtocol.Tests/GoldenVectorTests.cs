@@ -72,7 +72,22 @@ public sealed class GoldenVectorTests
     }
 
     /// <summary>The decoded message as JSON, with the field names of docklink-v1.md §5 (the C# records name a few differently).</summary>
-    private static JsonNode Meaning(Message message) => SpecNames(JsonSerializer.SerializeToNode(message, message.GetType(), Json)!);
+    private static JsonNode Meaning(Message message)
+    {
+        var meaning = SpecNames(JsonSerializer.SerializeToNode(message, message.GetType(), Json)!);
+        if (message is Auth auth)
+        {
+            // §5.3: method 2's terms are two more AUTH fields, not a nested object.
+            var o = meaning.AsObject();
+            o.Remove("terms");
+            if (auth.Terms is { } terms)
+            {
+                o["agency_key_id"] = Hex(terms.AgencyKeyId);
+                o["not_after"] = terms.NotAfterMs;
+            }
+        }
+        return meaning;
+    }
 
     private static readonly Dictionary<string, string> SpecFieldNames = new(StringComparer.Ordinal)
     {
@@ -128,6 +143,7 @@ public sealed class GoldenVectorTests
             ["auth"] = JsonSerializer.SerializeToNode(AuthVector(), Json),
             ["clip_signature"] = JsonSerializer.SerializeToNode(ClipSignatureVector(), Json),
             ["clip_signature_v11"] = JsonSerializer.SerializeToNode(ClipSignatureV11Vector(), Json),
+            ["endorsement_v11"] = JsonSerializer.SerializeToNode(EndorsementV11Vector(), Json),
         };
         return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
     }
@@ -148,6 +164,35 @@ public sealed class GoldenVectorTests
         return new AuthExample(Hex(agencySeed), Hex(agency.PublicKey), Hex(dockSeed), Hex(dock.PublicKey), DockId, Hex(deviceSeed), Hex(device.PublicKey),
             Serial, Hex(hostNonce), Hex(deviceNonce), Hex(agency.Sign(AuthTranscript.EndorsementMessage(DockId, dock.PublicKey))), Hex(transcript),
             Hex(dock.Sign(AuthTranscript.HostMessage(transcript))), Hex(device.Sign(AuthTranscript.DeviceMessage(transcript, device.PublicKey))));
+    }
+
+    public sealed record EndorsementV11Example(string AgencySeed, string AgencyPublicKey, string AgencyKeyId, string DockId, string DockPublicKey,
+        long NotAfter, string Message, string Signature);
+
+    /// <summary>§7.2 v1.1: the example agency endorses the example dock until 2030-01-01T00:00:00Z.</summary>
+    private static EndorsementV11Example EndorsementV11Vector()
+    {
+        byte[] agencySeed = Fill(0xA0), dockSeed = Fill(0xD0);
+        using var agency = Ed25519Key.FromSeed(agencySeed);
+        using var dock = Ed25519Key.FromSeed(dockSeed);
+        var terms = new EndorsementTerms(AuthTranscript.AgencyKeyId(agency.PublicKey), 1_893_456_000_000);
+        var message = AuthTranscript.EndorsementMessageV11("dock-0001", dock.PublicKey, terms);
+        return new EndorsementV11Example(Hex(agencySeed), Hex(agency.PublicKey), Hex(terms.AgencyKeyId), "dock-0001", Hex(dock.PublicKey),
+            terms.NotAfterMs, Hex(message), Hex(agency.Sign(message)));
+    }
+
+    [Fact]
+    public async Task EndorsementV11Vector_MatchesFile_AndBindsTheExpiryAndKeyId()
+    {
+        var file = JsonNode.Parse(await File.ReadAllTextAsync(VectorFile))!;
+        Assert.True(JsonNode.DeepEquals(file["endorsement_v11"], JsonSerializer.SerializeToNode(EndorsementV11Vector(), Json)));
+        var v = EndorsementV11Vector();
+        byte[] agency = Convert.FromHexString(v.AgencyPublicKey), dock = Convert.FromHexString(v.DockPublicKey), signature = Convert.FromHexString(v.Signature);
+        var terms = new EndorsementTerms(Convert.FromHexString(v.AgencyKeyId), v.NotAfter);
+        Assert.Equal(AuthTranscript.AgencyKeyId(agency), terms.AgencyKeyId);
+        Assert.True(AuthTranscript.Verify(agency, AuthTranscript.EndorsementMessageV11(v.DockId, dock, terms), signature));
+        Assert.False(AuthTranscript.Verify(agency, AuthTranscript.EndorsementMessageV11(v.DockId, dock, terms with { NotAfterMs = v.NotAfter + 1 }), signature));
+        Assert.False(AuthTranscript.Verify(agency, AuthTranscript.EndorsementMessage(v.DockId, dock), signature)); // not a v1 endorsement
     }
 
     public sealed record ClipSignatureExample(string DeviceSeed, string DevicePublicKey, string Serial, string ClipId, ulong Size, string Sha256,
@@ -219,6 +264,12 @@ public sealed class GoldenVectorTests
                 Convert.FromHexString(auth.DeviceNonce), AuthMethods.Ed25519Endorsed, auth.Serial)),
             ("auth", 0x01020305, new Auth(AuthMethods.Ed25519Endorsed, auth.DockId, Convert.FromHexString(auth.DockPublicKey),
                 Convert.FromHexString(auth.Endorsement), Convert.FromHexString(auth.HostSignature))),
+            ("hello_ack_v11", 0x01020304, new HelloAck(1, 65_536, 1_048_576, 16,
+                DeviceCapabilities.Release | DeviceCapabilities.RecordSignatures | DeviceCapabilities.RecordSignaturesV11, Convert.FromHexString(auth.DeviceNonce),
+                AuthMethods.Ed25519Endorsed | AuthMethods.Ed25519EndorsedExpiring, auth.Serial)),
+            ("auth_v11", 0x01020305, new Auth(AuthMethods.Ed25519EndorsedExpiring, auth.DockId, Convert.FromHexString(auth.DockPublicKey),
+                Convert.FromHexString(EndorsementV11Vector().Signature), Convert.FromHexString(auth.HostSignature),
+                new EndorsementTerms(Convert.FromHexString(EndorsementV11Vector().AgencyKeyId), EndorsementV11Vector().NotAfter))),
             ("auth_ok", 0x01020305, new AuthOk(Convert.FromHexString(auth.DevicePublicKey), Convert.FromHexString(auth.DeviceSignature))),
             ("get_info", 6, new GetInfo()),
             ("info", 6, new Info("DSJ-0001", "DSJ-V7", "3.2.1", "P100001", 64_000_000_000, 41_500_000_000, 37, 1_795_510_000_000)),

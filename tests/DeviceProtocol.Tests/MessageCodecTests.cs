@@ -57,4 +57,34 @@ public sealed class MessageCodecTests
 
         Assert.Equal(DockLinkFailure.ProtocolViolation, error.Failure);
     }
+
+    private static Auth ExpiringAuth(long notAfter) => new(AuthMethods.Ed25519EndorsedExpiring, "dock-1", new byte[32], new byte[64], new byte[64],
+        new EndorsementTerms([1, 2, 3, 4, 5, 6, 7, 8], notAfter));
+
+    [Fact]
+    public void Auth_Method2_CarriesItsTermsAfterHostSig_RoundTrips()
+    {
+        var auth = ExpiringAuth(1_893_456_000_000);
+        var payload = Frames.Payload(auth);
+        // §5.3: method, str(dock_id), dock_key, endorsement, host_sig, then agency_key_id[8] and not_after (i64).
+        Assert.Equal(1 + 1 + 6 + 32 + 64 + 64 + 8 + 8, payload.Length);
+
+        var decoded = Assert.IsType<Auth>(MessageCodec.Decode((byte)MessageType.Auth, payload));
+        Assert.Equal(auth.Terms!.AgencyKeyId, decoded.Terms!.AgencyKeyId);
+        Assert.Equal(auth.Terms.NotAfterMs, decoded.Terms.NotAfterMs);
+    }
+
+    [Fact]
+    public void Auth_Method2WithoutTerms_Truncated_Method1WithTerms_TrailingBytes_AllRejected()
+    {
+        var method2 = Frames.Payload(ExpiringAuth(1_893_456_000_000));
+        var truncated = Assert.Throws<DockLinkException>(() => MessageCodec.Decode((byte)MessageType.Auth, method2.AsMemory(0, method2.Length - 16)));
+        Assert.Contains("agency_key_id", truncated.Message, StringComparison.Ordinal);
+
+        method2[0] = AuthMethods.Ed25519Endorsed;
+        Assert.Equal(DockLinkFailure.ProtocolViolation,
+            Assert.Throws<DockLinkException>(() => MessageCodec.Decode((byte)MessageType.Auth, method2)).Failure);
+
+        Assert.Throws<ArgumentException>(() => Frames.Payload(ExpiringAuth(0) with { Terms = null }));
+    }
 }

@@ -1,3 +1,5 @@
+using Dock.Crypto.Keys;
+using Dock.DeviceProtocol.Messages;
 using Dock.EndToEnd.Tests.Support;
 using Dock.Service.Identity;
 using Dock.Simulator.Hosting;
@@ -37,6 +39,51 @@ public sealed class KeyLifecycleTests
             new Dictionary<string, string> { [DockKey.PassphraseVariable] = "evidence locker 42" });
         Assert.Equal(0, code);
         Assert.Contains("sealed with a passphrase", shown, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ExpiredEndorsement_RecordersRefuseTheDock_Alerted_RenewedWhileRunning_IngestsWithoutARestart()
+    {
+        await using var harness = DockHarness.Create();
+        var agencyKey = Path.Combine(harness.DataDirectory, "keys", "demo-agency.key");
+        using (var agency = KeyFile.Load(agencyKey))
+        using (var dockKey = DockKey.Load(harness.Paths, create: false))
+        {
+            // The agency stopped renewing this dock a day ago: that is how it revokes one (docklink-v1.md §7.2).
+            DockEndorsement.Write(harness.Paths.EndorsementFile, agency, DockIdentity.DockIdFor(harness.Paths, dockKey.PublicKey), dockKey.PublicKey,
+                DateTimeOffset.UtcNow.AddDays(-1), includeV1: false);
+        }
+        var fleet = await harness.StartFleetAsync(new FleetOptions
+        {
+            Recorders = 1, ClipsPerRecorder = 2, MinClipSize = 100_000, MaxClipSize = 100_000, AuthMethods = AuthMethods.Ed25519EndorsedExpiring,
+        });
+        var (host, activity) = await harness.StartDockAsync(("Dock:Identity:EndorsementCheckInterval", "00:00:00.300"));
+        using (host)
+        {
+            await harness.WaitForCatalogAsync(async c => (await c.ListAlertsAsync(CancellationToken.None))
+                .Any(a => a.Kind == EndorsementWatch.ExpiredAlert && a.IsOpen), "the endorsement-expired alert");
+            await activity.WaitUntilAsync(a => a.Bays.Any(b => b.Message?.Contains("expired", StringComparison.Ordinal) == true), CancellationToken.None)
+                .WaitAsync(DockHarness.Limit);
+            Assert.Equal(0, fleet.Endpoints[0].Recorder.BytesServed); // not one clip byte to a dock the agency let lapse
+
+            var (code, stdout, stderr) = await DockHarness.RunDockAsync("keys", "endorse", "--agency-key", agencyKey, "--valid-days", "30",
+                "--expiring-only", "--data", harness.DataDirectory);
+            Assert.True(code == 0, stderr);
+            Assert.Contains("30 days left", stdout, StringComparison.Ordinal);
+            await harness.RecordersEmptyAsync(); // the running dock read the renewal and the recorder now accepts it
+            // Renewed for 30 days only: no longer expired, but within the 30-day warning.
+            await harness.WaitForCatalogAsync(async c => (await c.ListAlertsAsync(CancellationToken.None)) is var alerts
+                && alerts.All(a => a.Kind != EndorsementWatch.ExpiredAlert || !a.IsOpen)
+                && alerts.Any(a => a.Kind == EndorsementWatch.ExpiringAlert && a.IsOpen), "the expired alert resolved, the expiring one raised");
+            await host.StopAsync();
+        }
+        Assert.Equal(2, harness.VaultClips().Count);
+        var (_, shown, _) = await DockHarness.RunDockAsync("keys", "show", "--data", harness.DataDirectory);
+        Assert.Contains("v1.1 by agency key", shown, StringComparison.Ordinal);
+        Assert.DoesNotContain("v1 (does not expire)", shown, StringComparison.Ordinal);
+        (var bad, _, var error) = await DockHarness.RunDockAsync("keys", "endorse", "--agency-key", agencyKey, "--valid-days", "0", "--data", harness.DataDirectory);
+        Assert.NotEqual(0, bad);
+        Assert.Contains("--valid-days must be 1..3650", error, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -14,6 +14,14 @@ public static class Frames
         return writer.Seal(message.Type, requestId).ToArray();
     }
 
+    /// <summary>The payload alone, as MessageCodec writes it.</summary>
+    public static byte[] Payload(Message message)
+    {
+        using var writer = new WireWriter();
+        MessageCodec.Encode(message, writer);
+        return writer.Payload.ToArray();
+    }
+
     /// <summary>A reader over an in-memory link whose other end has already written <paramref name="bytes"/> and closed.</summary>
     public static async Task<FrameReader> ReaderOverAsync(byte[] bytes, int maxPayload = FrameFormat.PreHelloMaxPayload)
     {
