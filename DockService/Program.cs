@@ -2,7 +2,6 @@ using System.CommandLine;
 using Dock.Service.Catalog;
 using Dock.Service.Cli;
 using Dock.Service.Hosting;
-using Dock.Service.Demo;
 
 namespace Dock.Service;
 
@@ -14,7 +13,6 @@ public static class Program
             "Pulls, hashes and stores every clip, and lets a recorder delete nothing until the dock holds a verified copy.")
         {
             RunCommand.Create(),
-            DemoCommand.Create(),
             StatusCommand.Create(),
             KeysCommand.Create(),
             RecordersCommand.Create(),
@@ -23,8 +21,14 @@ public static class Program
             ClipsCommand.Create(),
             BaysCommand.Create(),
             ServiceCommand.Create(),
-            Bench.BenchCommand.Create(),
         };
+        return await InvokeAsync(root, args);
+    }
+
+    /// <summary>Parses and runs a command line: usage errors exit 2 with one line each, and failures a command did not turn into a
+    /// message itself still get one line, not a stack trace. Shared with dock-tools (demo, bench).</summary>
+    public static async Task<int> InvokeAsync(RootCommand root, string[] args)
+    {
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {

@@ -6,7 +6,7 @@ using Azure.Storage.Blobs;
 using Dock.Crypto.Custody;
 using Dock.Crypto.Hashing;
 using Dock.EndToEnd.Tests.Support;
-using Dock.Service.Bench;
+using Dock.Tools.Bench;
 using Dock.Service.Catalog;
 using Dock.Service.Upload;
 using Dock.Simulator.Hosting;

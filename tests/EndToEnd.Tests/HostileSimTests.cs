@@ -57,11 +57,11 @@ public sealed class HostileSimTests(ITestOutputHelper output)
             {
                 Assert.True(clock.Elapsed < DockHarness.Limit, "the honest recorder was not ingested beside the hostile one");
                 Assert.False(dock.HasExited, $"dock exited {(dock.HasExited ? dock.ExitCode : 0)}");
-                peakKb = Math.Max(peakKb, Service.Bench.IngestBenchmark.ReadPeakRss(dock.Id) / 1024);
+                peakKb = Math.Max(peakKb, Dock.Tools.Bench.IngestBenchmark.ReadPeakRss(dock.Id) / 1024);
                 if (honestDone is null && RecorderStateFiles.Read(Path.Combine(state, serial + ".json")).Clips.Count == 0) honestDone = clock.Elapsed;
                 await Task.Delay(250);
             }
-            peakKb = Math.Max(peakKb, Service.Bench.IngestBenchmark.ReadPeakRss(dock.Id) / 1024);
+            peakKb = Math.Max(peakKb, Dock.Tools.Bench.IngestBenchmark.ReadPeakRss(dock.Id) / 1024);
             dock.Refresh();
             double cpu = dock.TotalProcessorTime.TotalSeconds;
             await DockHarness.TerminateAsync(dock);

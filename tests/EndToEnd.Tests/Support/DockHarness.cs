@@ -153,13 +153,15 @@ public sealed class DockHarness : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts the real `dock` executable (the dock.dll copied beside the tests).</summary>
+    /// <summary>Starts the real `dock` executable (the dock.dll copied beside the tests; dock-tools.dll for demo and bench).</summary>
     public static Process StartDockProcess(IEnumerable<string> args, bool redirect = true, IReadOnlyDictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = redirect, RedirectStandardError = redirect, UseShellExecute = false };
         foreach (var (name, value) in environment ?? new Dictionary<string, string>()) info.Environment[name] = value;
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "dock.dll"));
-        foreach (var arg in args) info.ArgumentList.Add(arg);
+        var list = args.ToList();
+        // As the ./dock script does: demo and bench are dock-tools' (the shipped dock carries no simulator).
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, list.FirstOrDefault() is "demo" or "bench" ? "dock-tools.dll" : "dock.dll"));
+        foreach (var arg in list) info.ArgumentList.Add(arg);
         var process = Process.Start(info) ?? throw new InvalidOperationException("could not start dock");
         lock (Started) Started.Add((process.Id, string.Join(' ', info.ArgumentList)));
         return process;

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Dock.Service.Cli;
 
-namespace Dock.Service.Bench;
+namespace Dock.Tools.Bench;
 
 /// <summary><c>dock bench ingest</c>. A benchmark, not a test: it reports ratios against references measured in the same run.</summary>
 public static class BenchCommand

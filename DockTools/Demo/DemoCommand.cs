@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using Dock.Crypto.Keys;
 using Dock.Service.Catalog;
+using Dock.Service;
 using Dock.Service.Cli;
 using Dock.Service.Configuration;
 using Dock.Service.Identity;
@@ -10,7 +11,7 @@ using Dock.Simulator.Hosting;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace Dock.Service.Demo;
+namespace Dock.Tools.Demo;
 
 /// <summary>
 /// <c>dock demo</c>: the main job on embedded defaults. An in-process simulated fleet is docked in a

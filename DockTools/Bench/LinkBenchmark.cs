@@ -6,7 +6,7 @@ using Dock.Service.Cli;
 using Dock.Simulator.Links;
 using Dock.Simulator.Recorders;
 
-namespace Dock.Service.Bench;
+namespace Dock.Tools.Bench;
 
 /// <summary>
 /// `dock bench links`: one clip over links of very different speeds (a 115,200-baud line, 1 MB/s, USB 2.0), pulled by the

@@ -7,7 +7,7 @@ using Dock.Service.Identity;
 using Dock.Simulator.Hosting;
 using Dock.Simulator.Recorders;
 
-namespace Dock.Service.Bench;
+namespace Dock.Tools.Bench;
 
 /// <summary>
 /// `dock bench ingest`: ingest throughput against limits measured in the same run on the same machine

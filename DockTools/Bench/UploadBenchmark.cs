@@ -9,7 +9,7 @@ using Dock.Service.Upload;
 using Dock.Service.Upload.Targets;
 using Dock.Simulator.Recorders;
 
-namespace Dock.Service.Bench;
+namespace Dock.Tools.Bench;
 
 /// <summary>
 /// `dock bench upload`: the dock's upload path (its S3 / Azure target and the resumable part loop the

@@ -2,7 +2,7 @@ using System.Text;
 using Dock.Service.Cli;
 using Dock.Service.Ingest;
 
-namespace Dock.Service.Demo;
+namespace Dock.Tools.Demo;
 
 /// <summary>
 /// Per-bay progress: redrawn in place on a terminal, or one plain line per change when the output

@@ -1,7 +1,8 @@
+using Dock.Service.Cli;
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 
-namespace Dock.Service.Bench;
+namespace Dock.Tools.Bench;
 
 /// <summary>
 /// A real storage emulator from npm (tests/emulators, installed by test.sh): s3rver for S3, Azurite for

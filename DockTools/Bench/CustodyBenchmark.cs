@@ -12,7 +12,7 @@ using Dock.Service.Identity;
 using Dock.Service.Vault;
 using Microsoft.Data.Sqlite;
 
-namespace Dock.Service.Bench;
+namespace Dock.Tools.Bench;
 
 /// <summary>
 /// `dock bench custody`: what the chain of custody costs, on the real code paths and a real catalog:
