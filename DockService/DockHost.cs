@@ -1,8 +1,20 @@
+using System.Threading.RateLimiting;
+using Dock.Service.Api;
 using Dock.Service.Bays;
 using Dock.Service.Board;
 using Dock.Service.Configuration;
 using Dock.Service.Hosting;
+using Dock.Service.Custody;
+using Dock.Service.Identity;
 using Dock.Service.Ingest;
+using Dock.Service.Metrics;
+using Dock.Service.Upload;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using OpenTelemetry.Metrics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -11,15 +23,15 @@ using Microsoft.Extensions.Options;
 
 namespace Dock.Service;
 
-/// <summary>Builds the dock's Generic Host: configuration (appsettings.json → environment → command line →
-/// explicit overrides such as --data), validated options, and the bay monitor.</summary>
+/// <summary>Builds the dock's host: configuration (appsettings.json → environment → command line → explicit overrides such as
+/// --data), validated options, the composition root (<see cref="AddDock"/>) and the HTTP API on Kestrel.</summary>
 public static class DockHost
 {
     public static IHost Build(string[] configurationArgs, IReadOnlyDictionary<string, string?> overrides, DockActivity activity,
         bool requireBays = true, LogLevel minimumLevel = LogLevel.Information)
     {
         EnsureThreadPoolHeadroom();
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
             Args = configurationArgs,
             ApplicationName = "dock",
@@ -32,36 +44,101 @@ public static class DockHost
             // Quieter than appsettings.json (the demo draws its own progress): override the configured default.
             builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Logging:LogLevel:Default"] = minimumLevel.ToString() });
         }
-        builder.Services.AddOptions<DockOptions>().Bind(builder.Configuration.GetSection(DockOptions.Section)).ValidateOnStart();
-        builder.Services.AddSingleton<IValidateOptions<DockOptions>>(new DockOptionsValidator { RequireBays = requireBays });
-        builder.Services.AddSingleton<IValidateOptions<DockOptions>>(new ConfigurationKeysValidator(builder.Configuration));
-        builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton(activity);
-        builder.Services.AddSingleton<ServiceHealth>();
+        builder.Services.AddDock(builder.Configuration, activity, requireBays);
         // The host logs a start failure and a failed background service with a full stack trace; `dock run` says those in one
-        // line itself (a configuration error, exit 2; a fatal stop, exit 1 with the reason), and BayMonitor logs fatal errors.
+        // line itself (a configuration error, exit 2; a fatal stop, exit 1 with the reason), and each DockWorker logs fatal errors.
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
+        // "No XML encryptor configured": the cookie keys sit in a 0700 folder beside the dock key, as the key itself does.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection.KeyManagement.XmlKeyManager", LogLevel.Error);
         // Under systemd: Type=notify readiness and journald log format; under the Windows SCM: a service.
         // Both do nothing when the dock runs in a terminal.
         builder.Services.AddSystemd();
         builder.Services.AddWindowsService(service => service.ServiceName = "Dock");
-        builder.Services.AddHostedService<BayMonitor>();
+        builder.WebHost.UseUrls((builder.Configuration["Dock:Http:Urls"] is { Length: > 0 } urls ? urls : new HttpOptions().Urls)
+            .Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        // Kestrel's own addresses (ASPNETCORE_URLS, --urls) would otherwise compete with Dock:Http:Urls.
+        builder.WebHost.UseSetting(WebHostDefaults.PreferHostingUrlsKey, "false");
+
+        var app = builder.Build();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.Use((context, next) => DockPolicies.RequireCsrfTokenAsync(context, () => next(context)));
+        app.UseRateLimiter();
+        app.UseAuthorization();
+        app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
+        app.MapPrometheusScrapingEndpoint("/metrics").AllowAnonymous();
+        app.MapDockApi();
+        return app;
+    }
+
+    /// <summary>
+    /// The composition root: everything `dock run` (and the demo) runs, registered once. Hosted services start in this order and
+    /// stop in reverse: the core first (catalog, vault, identity, custody log), then the bays, uploads, checkpoints, the endorsement
+    /// watch, metrics and the board; the core closes last with a final checkpoint.
+    /// </summary>
+    public static IServiceCollection AddDock(this IServiceCollection services, IConfiguration configuration, DockActivity activity, bool requireBays = true)
+    {
+        services.AddOptions<DockOptions>().Bind(configuration.GetSection(DockOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<DockOptions>>(new DockOptionsValidator { RequireBays = requireBays });
+        services.AddSingleton<IValidateOptions<DockOptions>>(new ConfigurationKeysValidator(configuration));
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(activity);
+        services.AddSingleton<ServiceHealth>();
+        services.AddSingleton<DockCore>();
+        services.AddSingleton<DockMetrics>();
+        services.AddHostedService<DockCoreStartup>();
+        services.AddHostedService<BayMonitor>();
+        services.AddHostedService<UploadWorker>();
+        services.AddHostedService<CheckpointWorker>();
+        services.AddHostedService<EndorsementWorker>();
+        services.AddHostedService<MetricsSampler>();
         // The dock board only when one is configured; the simulated pins are a singleton tests can look at.
-        switch (builder.Configuration.GetSection("Dock:Board").Get<BoardOptions>()?.Driver ?? BoardDriver.None)
+        switch (configuration.GetSection("Dock:Board").Get<BoardOptions>()?.Driver ?? BoardDriver.None)
         {
             case BoardDriver.Simulated:
-                builder.Services.AddSingleton<SimulatedBoardPins>();
-                builder.Services.AddSingleton<IBoardPins>(sp => sp.GetRequiredService<SimulatedBoardPins>());
-                builder.Services.AddSingleton<DockBoard>();
-                builder.Services.AddHostedService(sp => sp.GetRequiredService<DockBoard>());
+                services.AddSingleton<SimulatedBoardPins>();
+                services.AddSingleton<IBoardPins>(sp => sp.GetRequiredService<SimulatedBoardPins>());
+                services.AddSingleton<DockBoard>();
+                services.AddHostedService(sp => sp.GetRequiredService<DockBoard>());
                 break;
             case BoardDriver.Gpio:
-                builder.Services.AddSingleton<IBoardPins>(sp => new GpioBoardPins(sp.GetRequiredService<IOptions<DockOptions>>().Value.Board.GpioChip));
-                builder.Services.AddSingleton<DockBoard>();
-                builder.Services.AddHostedService(sp => sp.GetRequiredService<DockBoard>());
+                services.AddSingleton<IBoardPins>(sp => new GpioBoardPins(sp.GetRequiredService<IOptions<DockOptions>>().Value.Board.GpioChip));
+                services.AddSingleton<DockBoard>();
+                services.AddHostedService(sp => sp.GetRequiredService<DockBoard>());
                 break;
         }
-        return builder.Build();
+
+        // HTTP API v1: security, problem details, rate-limited login, the OpenAPI document, metrics.
+        var data = configuration["Dock:DataDirectory"] is { Length: > 0 } d ? d : new DockOptions().DataDirectory;
+        services.AddDockApiSecurity(Path.Combine(Path.GetFullPath(data), "keys", "http"));
+        services.AddProblemDetails();
+        services.AddRateLimiter(o =>
+        {
+            o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            // Ten sign-in attempts a minute per address, on top of the per-account lockout (UserAccounts).
+            o.AddPolicy("login", context => RateLimitPartition.GetFixedWindowLimiter(context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                _ => new FixedWindowRateLimiterOptions { PermitLimit = 10, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
+        });
+        services.AddOpenApi("v1", o => o.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = "Dock HTTP API";
+            document.Info.Version = "v1";
+            document.Info.Description = "The dock's data interface (R8). Sign in with POST /api/v1/login (cookie, plus the X-Dock-CSRF header on " +
+                "changes) or send Authorization: Bearer TOKEN from `dock users token`. Errors are RFC 9457 problem details.";
+            // The document is the same whatever address served it: it is committed as hardware-specs/openapi-v1.json.
+            document.Servers?.Clear();
+            return Task.CompletedTask;
+        }));
+        var otlp = configuration["Dock:Http:OtlpEndpoint"];
+        services.AddOpenTelemetry().WithMetrics(metrics =>
+        {
+            metrics.AddMeter(DockMetrics.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel");
+            metrics.AddPrometheusExporter();
+            if (otlp is { Length: > 0 } && Uri.TryCreate(otlp, UriKind.Absolute, out var endpoint)) metrics.AddOtlpExporter(o => o.Endpoint = endpoint);
+        });
+        return services;
     }
 
     /// <summary>

@@ -21,6 +21,7 @@ public static class Program
             ClipsCommand.Create(),
             BaysCommand.Create(),
             ServiceCommand.Create(),
+            UsersCommand.Create(),
         };
         return await InvokeAsync(root, args);
     }

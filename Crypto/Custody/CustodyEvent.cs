@@ -40,6 +40,8 @@ public enum CustodyEventKind
     /// <summary>A copy the dock relied on is gone and the dock never allowed its deletion: a clip no longer on its
     /// recorder, or a vault copy deleted outside the dock (detail: which copy, and what the dock still holds).</summary>
     Missing,
+    /// <summary>A person acknowledged an alert (detail: the alert, and the reason they gave). The actor is that person.</summary>
+    AlertAcknowledged,
 }
 
 /// <summary>

@@ -74,7 +74,8 @@ public sealed record RecorderKeyRecord(long Id, string Serial, byte[] PublicKey,
 /// Raised once while its cause lasts (<see cref="Repeats"/> counts the times it was seen again, <see cref="LastAt"/> the latest),
 /// and marked resolved, with the time, once the cause is gone.</summary>
 public sealed record AlertRecord(long Id, DateTimeOffset At, string Kind, string? RecorderSerial, string? ClipId, string Message,
-    DateTimeOffset LastAt, int Repeats = 0, DateTimeOffset? ResolvedAt = null, string? Resolution = null)
+    DateTimeOffset LastAt, int Repeats = 0, DateTimeOffset? ResolvedAt = null, string? Resolution = null,
+    DateTimeOffset? AcknowledgedAt = null, string? AcknowledgedBy = null, string? Acknowledgement = null)
 {
     public bool IsOpen => ResolvedAt is null;
 }
@@ -87,3 +88,9 @@ public sealed record DockingSessionRecord(long Id, string BayId, string Recorder
 
 public sealed record BatterySampleRecord(long SessionId, string RecorderSerial, DateTimeOffset At, int Percent, int Millivolts,
     ChargeState State, int TemperatureDeciC, int CycleCount, int HealthPercent);
+
+/// <summary>Which clips a search returns (every field optional).</summary>
+public sealed record ClipFilter(string? Serial = null, ClipState? State = null, string? OfficerId = null, DateTimeOffset? From = null, DateTimeOffset? To = null);
+
+/// <summary>One page of a search, and how many match in all.</summary>
+public sealed record Paged<T>(IReadOnlyList<T> Items, int Page, int PageSize, long Total);

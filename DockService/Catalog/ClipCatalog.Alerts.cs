@@ -1,3 +1,5 @@
+using Microsoft.Data.Sqlite;
+
 namespace Dock.Service.Catalog;
 
 /// <summary>
@@ -6,7 +8,8 @@ namespace Dock.Service.Catalog;
 /// </summary>
 public sealed partial class ClipCatalog
 {
-    private const string AlertColumns = "id, at, kind, recorder_serial, clip_id, message, last_at, repeats, resolved_at, resolution";
+    private const string AlertColumns = "id, at, kind, recorder_serial, clip_id, message, last_at, repeats, resolved_at, resolution, " +
+        "acknowledged_at, acknowledged_by, acknowledgement";
 
     /// <summary>Raises an alert, or refreshes the open one with the same kind and subject. True when it is new.</summary>
     public async Task<bool> RaiseAlertAsync(string kind, string? serial, string? clipId, string message, CancellationToken cancellationToken)
@@ -56,7 +59,21 @@ public sealed partial class ClipCatalog
             rows.Add(new AlertRecord(reader.GetInt64(0), ParseTime(reader.GetString(1)), reader.GetString(2),
                 reader.IsDBNull(3) ? null : reader.GetString(3), reader.IsDBNull(4) ? null : reader.GetString(4), reader.GetString(5),
                 reader.IsDBNull(6) ? ParseTime(reader.GetString(1)) : ParseTime(reader.GetString(6)), reader.GetInt32(7),
-                reader.IsDBNull(8) ? null : ParseTime(reader.GetString(8)), reader.IsDBNull(9) ? null : reader.GetString(9)));
+                reader.IsDBNull(8) ? null : ParseTime(reader.GetString(8)), reader.IsDBNull(9) ? null : reader.GetString(9),
+                reader.IsDBNull(10) ? null : ParseTime(reader.GetString(10)), reader.IsDBNull(11) ? null : reader.GetString(11),
+                reader.IsDBNull(12) ? null : reader.GetString(12)));
         return rows;
     }
+
+    /// <summary>Marks an alert acknowledged by a person: in the transaction of its alert-acknowledged custody entry.</summary>
+    internal static async Task AcknowledgeAlertAsync(SqliteConnection c, SqliteTransaction tx, long id, string by, string reason, string at)
+    {
+        int changed = await ExecAsync(c, tx, """
+            UPDATE alerts SET acknowledged_at = $at, acknowledged_by = $by, acknowledgement = $reason WHERE id = $id;
+            """, CancellationToken.None, ("$at", at), ("$by", by), ("$reason", reason), ("$id", id)).ConfigureAwait(false);
+        if (changed != 1) throw new CatalogException($"There is no alert {id}.");
+    }
+
+    public async Task<AlertRecord?> GetAlertAsync(long id, CancellationToken cancellationToken) =>
+        (await ListAlertsAsync(cancellationToken).ConfigureAwait(false)).FirstOrDefault(a => a.Id == id);
 }

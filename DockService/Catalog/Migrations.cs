@@ -195,5 +195,30 @@ internal static class Migrations
         UPDATE alerts SET last_at = at;
         CREATE INDEX alerts_open ON alerts(kind, recorder_serial, clip_id) WHERE resolved_at IS NULL;
         """,
+        // 7: people (Users/): local accounts with Argon2id password hashes and roles, login lockout, API tokens stored as
+        //    SHA-256 hashes; who acknowledged an alert, and why.
+        """
+        CREATE TABLE users (
+            name            TEXT PRIMARY KEY,
+            display_name    TEXT,
+            password_hash   TEXT NOT NULL,
+            roles           TEXT NOT NULL,
+            disabled_at     TEXT,
+            created_at      TEXT NOT NULL,
+            failed_logins   INTEGER NOT NULL DEFAULT 0,
+            locked_until    TEXT
+        );
+        CREATE TABLE api_tokens (
+            id          INTEGER PRIMARY KEY,
+            user_name   TEXT NOT NULL REFERENCES users(name),
+            token_hash  TEXT NOT NULL UNIQUE,
+            roles       TEXT NOT NULL,
+            created_at  TEXT NOT NULL,
+            revoked_at  TEXT
+        );
+        ALTER TABLE alerts ADD COLUMN acknowledged_at TEXT;
+        ALTER TABLE alerts ADD COLUMN acknowledged_by TEXT;
+        ALTER TABLE alerts ADD COLUMN acknowledgement TEXT;
+        """,
     ];
 }

@@ -76,7 +76,7 @@ public static class RunCommand
             await Console.Error.WriteLineAsync($"dock: the configuration is not valid: {ex.Message}{why}");
         }
         catch (Exception ex) when (ex is IdentityException or CatalogException or InvalidDataException or UnauthorizedAccessException or IOException
-            or DataFolderInUseException)
+            or DataFolderInUseException or DockStartException)
         {
             await Console.Error.WriteLineAsync($"dock: cannot start: {ex.Message}");
         }

@@ -32,6 +32,9 @@ public sealed class DockOptions
 
     public CloudOptions Cloud { get; set; } = new();
 
+    /// <summary>The HTTP API (Api/) in the `dock run` process.</summary>
+    public HttpOptions Http { get; set; } = new();
+
     public BoardOptions Board { get; set; } = new();
 
     /// <summary>Where USB port paths are looked up (Linux sysfs); tests point it at a fake tree.</summary>
@@ -258,4 +261,15 @@ public sealed class BayPinOptions
     public int GreenPin { get; set; } = -1;
     public int BluePin { get; set; } = -1;
     public int ChargePin { get; set; } = -1;
+}
+
+/// <summary>Where the HTTP API listens, and where metrics go besides <c>GET /metrics</c>.</summary>
+public sealed class HttpOptions
+{
+    /// <summary>Kestrel's addresses, separated by ';'. Loopback by default: a dock is reached through a reverse proxy or on the
+    /// station's own screen. <c>https://…</c> needs a certificate (Kestrel's <c>Kestrel:Certificates:Default</c> settings).</summary>
+    public string Urls { get; set; } = "http://127.0.0.1:7080";
+
+    /// <summary>An OTLP collector (e.g. <c>http://127.0.0.1:4317</c>) to push metrics to; none by default.</summary>
+    public string? OtlpEndpoint { get; set; }
 }

@@ -84,6 +84,12 @@ public sealed class DockOptionsValidator : IValidateOptions<DockOptions>
         Range(errors, "Dock:Link:MaxListedClips", options.Link.MaxListedClips, 1, 1_000_000);
         Positive(errors, "Dock:Link:ListingDeadline", options.Link.ListingDeadline);
         Range(errors, "Dock:Link:TcpPort", options.Link.TcpPort, 1, 65535);
+        foreach (var url in options.Http.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            if (!Uri.TryCreate(url, UriKind.Absolute, out var address) || address.Scheme is not ("http" or "https"))
+                errors.Add($"Dock:Http:Urls has '{url}': each address is http://HOST:PORT or https://HOST:PORT (port 0: any free port).");
+        if (string.IsNullOrWhiteSpace(options.Http.Urls)) errors.Add("Dock:Http:Urls is empty: give at least one http:// or https:// address.");
+        if (options.Http.OtlpEndpoint is { Length: > 0 } otlp && !Uri.TryCreate(otlp, UriKind.Absolute, out _))
+            errors.Add($"Dock:Http:OtlpEndpoint '{otlp}' is not an absolute URI (e.g. http://127.0.0.1:4317).");
         if (!Upload.CloudTargetUri.TryParse(options.Cloud.Target, out var cloudTarget, out var cloudError))
             errors.Add($"Dock:Cloud:Target {cloudError}");
         else if (cloudTarget.Kind == Upload.CloudKind.None && options.ReleasePolicy == ReleasePolicy.AfterCloudVerify)

@@ -456,6 +456,27 @@ public sealed class CustodyLog
             : throw new CatalogException($"Custody entry {index} is corrupt: {error}.");
     }
 
+    /// <summary>The newest signed checkpoint (the largest tree), or null before the first.</summary>
+    public async Task<(long Size, string Note)?> LatestCheckpointAsync(CancellationToken cancellationToken)
+    {
+        await using var c = await _catalog.OpenConnectionAsync(cancellationToken);
+        await using var command = ClipCatalog.Command(c, null, "SELECT size, note FROM custody_checkpoints ORDER BY size DESC, id DESC LIMIT 1;");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? (reader.GetInt64(0), reader.GetString(1)) : null;
+    }
+
+    /// <summary>Entries [<paramref name="from"/>, <paramref name="from"/> + <paramref name="count"/>) as their exact bytes.</summary>
+    public async Task<IReadOnlyList<(long Index, byte[] Entry)>> ReadRangeAsync(long from, int count, CancellationToken cancellationToken)
+    {
+        await using var c = await _catalog.OpenConnectionAsync(cancellationToken);
+        await using var command = ClipCatalog.Command(c, null, "SELECT idx, entry FROM custody_entries WHERE idx >= $from ORDER BY idx LIMIT $count;",
+            ("$from", from), ("$count", count));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var list = new List<(long, byte[])>();
+        while (await reader.ReadAsync(cancellationToken)) list.Add((reader.GetInt64(0), (byte[])reader.GetValue(1)));
+        return list;
+    }
+
     public static async Task<IReadOnlyList<(long Size, string Note)>> ReadCheckpointsAsync(ClipCatalog catalog, CancellationToken cancellationToken)
     {
         await using var c = await catalog.OpenConnectionAsync(cancellationToken);

@@ -1,5 +1,6 @@
 using Dock.Service.Catalog;
 using Dock.Service.Configuration;
+using Dock.Service.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Dock.Service.Identity;
@@ -10,7 +11,7 @@ namespace Dock.Service.Identity;
 /// re-reads the file (an installer's renewal takes effect at the next handshake, no restart) and warns people before it expires.
 /// </summary>
 public sealed partial class EndorsementWatch(DockIdentity identity, DockPaths paths, IdentityOptions options, ClipCatalog catalog,
-    ILogger<EndorsementWatch> logger, TimeProvider time)
+    ILogger logger, TimeProvider time)
 {
     public const string ExpiringAlert = "endorsement-expiring";
     public const string ExpiredAlert = "endorsement-expired";
@@ -82,4 +83,18 @@ public sealed partial class EndorsementWatch(DockIdentity identity, DockPaths pa
 
     [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "ALERT the dock's endorsement {When}")]
     private static partial void LogExpiry(ILogger logger, string when);
+}
+
+/// <summary>Runs the <see cref="EndorsementWatch"/> while the dock runs (when the dock holds an endorsement at all).</summary>
+public sealed class EndorsementWorker(DockCore core, ServiceHealth health, ILogger<EndorsementWorker> logger, TimeProvider time)
+    : DockWorker(core, health, logger)
+{
+    protected override string Part => "endorsement watch";
+
+    protected override Task RunAsync(CancellationToken stoppingToken)
+    {
+        var endorsements = Core.Identity.Endorsements;
+        if (endorsements.V1.Length == 0 && endorsements.Expiring is null) return Task.CompletedTask;
+        return new EndorsementWatch(Core.Identity, Core.Paths, Core.Options.Identity, Core.Catalog, logger, time).RunAsync(stoppingToken);
+    }
 }

@@ -26,12 +26,14 @@ namespace Dock.Service.Ingest;
 /// that disappears without the dock's request gets a missing entry and an alert.
 /// </remarks>
 public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor ingestor, CustodyTrail custody, RecorderEnrolment enrolment,
-    PullScheduler scheduler, DockOptions options, DockActivity activity, ILogger<RecorderDocking> logger, TimeProvider time)
+    PullScheduler scheduler, DockOptions options, DockActivity activity, ILogger<RecorderDocking> logger, TimeProvider time,
+    Metrics.DockMetrics? metrics = null)
 {
     /// <summary>One docking's shared state: the pass and the releaser both see it.</summary>
-    private sealed class Docking(string bayId, IDockedRecorder session, DockingContext context, RecorderTrust trust)
+    private sealed class Docking(string bayId, IDockedRecorder session, DockingContext context, RecorderTrust trust, DateTimeOffset startedAt)
     {
         public string BayId { get; } = bayId;
+        public DateTimeOffset StartedAt { get; } = startedAt;
         public IDockedRecorder Session { get; } = session;
         public DockingContext Context { get; } = context;
         public RecorderTrust Trust { get; } = trust;
@@ -96,7 +98,7 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
                 LogUntrusted(logger, bayId, trust.Reason!, what);
             }
             var battery = await SampleBatteryAsync(bayId, sessionId, info.Serial, session, cancellationToken).ConfigureAwait(false);
-            var docking = new Docking(bayId, session, context, trust);
+            var docking = new Docking(bayId, session, context, trust, time.GetUtcNow());
 
             using var releaserStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var releaser = options.ReleasePolicy == ReleasePolicy.AfterCloudVerify && trust.Trusted
@@ -593,6 +595,7 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
         await custody.RecordAsync(CustodyEventKind.Released, clip, docking.Context, clip.DeviceSha256, detail, CancellationToken.None,
             (c, tx, _) => catalog.SettleReleasedAsync(c, tx, clip.Id, detail)).ConfigureAwait(false);
         activity.ClipReleased();
+        metrics?.Released(time.GetUtcNow() - docking.StartedAt);
     }
 
     private async Task<Power?> SampleBatteryAsync(string bayId, long sessionId, string serial, IDockedRecorder session, CancellationToken cancellationToken)

@@ -128,6 +128,8 @@ public static class DemoCommand
         ["Dock:ReleasePolicy"] = settings.ReleasePolicy.ToString(),
         ["Dock:Cloud:Target"] = settings.Cloud,
         ["Dock:ReconnectInterval"] = "00:00:00.500",
+        // The demo's HTTP API takes any free port, so it never collides with a dock already running on this machine.
+        ["Dock:Http:Urls"] = "http://127.0.0.1:0",
     };
 
     /// <summary>Runs the dock on those bays with live progress until every clip is done (or the timeout), then the summary.</summary>

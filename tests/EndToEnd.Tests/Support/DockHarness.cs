@@ -58,6 +58,8 @@ public sealed class DockHarness : IAsyncDisposable
         {
             ["Dock:DataDirectory"] = DataDirectory,
             ["Dock:ReconnectInterval"] = "00:00:00.200",
+            // Any free port: tests run many docks at once.
+            ["Dock:Http:Urls"] = "http://127.0.0.1:0",
         };
         for (int i = 0; i < Fleet!.Endpoints.Count; i++)
         {
@@ -157,6 +159,8 @@ public sealed class DockHarness : IAsyncDisposable
     public static Process StartDockProcess(IEnumerable<string> args, bool redirect = true, IReadOnlyDictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = redirect, RedirectStandardError = redirect, UseShellExecute = false };
+        // Any free port for the HTTP API, unless the test says otherwise: tests run many docks at once.
+        info.Environment["Dock__Http__Urls"] = "http://127.0.0.1:0";
         foreach (var (name, value) in environment ?? new Dictionary<string, string>()) info.Environment[name] = value;
         var list = args.ToList();
         // As the ./dock script does: demo and bench are dock-tools' (the shipped dock carries no simulator).

@@ -1,0 +1,69 @@
+using Dock.Service.Catalog;
+using Dock.Service.Ingest;
+
+namespace Dock.Service.Api;
+
+// The API's documents: the versioned data interface (hardware-specs/openapi-v1.json). Catalog records stay internal, so a column
+// added to the catalog never changes the API by accident.
+
+public sealed record ProbeResult(bool Ok, IReadOnlyDictionary<string, string> Checks);
+
+public sealed record LoginRequest(string? Name, string? Password);
+
+public sealed record SignInResult(string Name, IReadOnlyList<string> Roles, string CsrfToken);
+
+public sealed record Me(string Name, IReadOnlyList<string> Roles, string Via);
+
+public sealed record PageOf<T>(IReadOnlyList<T> Items, int Page, int PageSize, long Total);
+
+public sealed record Bay(string BayId, string Phase, string? Serial, string? ClipId, long ClipBytes, long ClipSize, int ClipsDone, int ClipsTotal,
+    int? BatteryPercent, string? Message, bool Finished)
+{
+    internal static Bay From(BaySnapshot b) => new(b.BayId, b.Phase.ToString().ToLowerInvariant(), b.Serial, b.ClipId, b.ClipBytes, b.ClipSize,
+        b.ClipsDone, b.ClipsTotal, b.BatteryPercent, b.Message, b.Finished);
+}
+
+public sealed record Clip(string Serial, string ClipId, long Size, string Sha256, string State, DateTimeOffset RecordedFrom, DateTimeOffset RecordedTo,
+    string Flags, string OfficerId, DateTimeOffset UpdatedAt)
+{
+    internal static Clip From(ClipRecord c) => new(c.RecorderSerial, c.ClipId, c.Size, c.DeviceSha256, c.State.ToDb(), c.DeviceStart, c.DeviceEnd,
+        c.Flags.ToString(), c.OfficerId, c.UpdatedAt);
+}
+
+public sealed record ClipDetail(Clip Clip, string? StoredSha256, long PulledBytes, int Attempts, string? LastError, long? StoredEntry,
+    bool RecorderSigned, string? Hold, DateTimeOffset? ReleaseRequestedAt, long? ReleaseRequestEntry, DateTimeOffset? LeftRecorderAt, bool HasManifest)
+{
+    internal static ClipDetail From(ClipRecord c) => new(Clip.From(c), c.StoredSha256, c.PulledBytes, c.Attempts, c.LastError, c.CustodyIndex,
+        c.RecorderSignature is not null, c.Hold?.ToString().ToLowerInvariant(), c.ReleaseRequestedAt, c.ReleaseRequestedIndex, c.LeftRecorderAt,
+        c.ManifestPath is not null);
+}
+
+/// <summary>The clip's stored custody entry (its exact text), its index, and the RFC 6962 inclusion proof (hex hashes) in the tree of
+/// the newest signed checkpoint, whose note is given whole so the caller can check its signature with the dock's key.</summary>
+public sealed record Proof(long LeafIndex, long TreeSize, IReadOnlyList<string> InclusionProof, string Entry, string Checkpoint);
+
+public sealed record Alert(long Id, string Kind, string? Serial, string? ClipId, string Message, DateTimeOffset At, DateTimeOffset LastAt, int Repeats,
+    bool Open, DateTimeOffset? ResolvedAt, string? Resolution, DateTimeOffset? AcknowledgedAt, string? AcknowledgedBy, string? Acknowledgement)
+{
+    internal static Alert From(AlertRecord a) => new(a.Id, a.Kind, a.RecorderSerial, a.ClipId, a.Message, a.At, a.LastAt, a.Repeats, a.IsOpen,
+        a.ResolvedAt, a.Resolution, a.AcknowledgedAt, a.AcknowledgedBy, a.Acknowledgement);
+}
+
+public sealed record AcknowledgeRequest(string? Reason);
+
+public sealed record RecorderKey(string Serial, string? PublicKey, string Fingerprint, DateTimeOffset EnrolledAt, string Source, DateTimeOffset? RevokedAt,
+    string? RevokeReason)
+{
+    internal static RecorderKey From(RecorderKeyRecord k) => new(k.Serial, k.PublicKey.Length == 0 ? null : Convert.ToHexStringLower(k.PublicKey),
+        k.Fingerprint, k.EnrolledAt, k.Source, k.RevokedAt, k.RevokeReason);
+}
+
+public sealed record EnrolRequest(string? Serial, string? PublicKey, bool Replace = false);
+
+public sealed record RevokeRequest(string? Reason);
+
+public sealed record SignedCheckpoint(long Size, string Note);
+
+public sealed record Entry(long Index, string Text);
+
+public sealed record ConsistencyProof(long From, long To, IReadOnlyList<string> Proof);

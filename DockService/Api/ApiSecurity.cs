@@ -1,0 +1,126 @@
+using System.Security.Claims;
+using System.Text.Encodings.Web;
+using Dock.Service.Hosting;
+using Dock.Service.Users;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Dock.Service.Api;
+
+/// <summary>
+/// Who may call what. Browsers sign in with a cookie (and send the CSRF token they got at sign-in on every state change); machines
+/// send a bearer token (`dock users token`). Every endpoint names one of these policies; the fallback refuses anything that does not.
+/// </summary>
+public static class DockPolicies
+{
+    public const string Anyone = "any-role";
+    public const string ReadClips = "read-clips";
+    public const string ReadAlerts = "read-alerts";
+    public const string AcknowledgeAlerts = "acknowledge-alerts";
+    public const string ReadRecorders = "read-recorders";
+    public const string ManageRecorders = "manage-recorders";
+    public const string ReadCustody = "read-custody";
+
+    /// <summary>The roles each policy admits (the API's authorisation table; README "HTTP API").</summary>
+    public static readonly IReadOnlyDictionary<string, string[]> RolesOf = new Dictionary<string, string[]>
+    {
+        [Anyone] = [.. Roles.All],
+        [ReadClips] = [Roles.Supervisor, Roles.Auditor, Roles.ItAdmin],
+        [ReadAlerts] = [Roles.Supervisor, Roles.EquipmentManager, Roles.ItAdmin, Roles.Auditor],
+        [AcknowledgeAlerts] = [Roles.Supervisor, Roles.EquipmentManager, Roles.ItAdmin],
+        [ReadRecorders] = [Roles.Supervisor, Roles.EquipmentManager, Roles.ItAdmin, Roles.Auditor],
+        [ManageRecorders] = [Roles.EquipmentManager, Roles.ItAdmin],
+        [ReadCustody] = [Roles.Auditor, Roles.Supervisor, Roles.ItAdmin],
+    };
+
+    public const string CookieScheme = "cookie";
+    public const string TokenScheme = "token";
+    public const string CsrfClaim = "dock:csrf";
+    public const string CsrfHeader = "X-Dock-CSRF";
+
+    public static IServiceCollection AddDockApiSecurity(this IServiceCollection services, string keysFolder)
+    {
+        // The cookie's keys live beside the dock key, readable by the dock's user only (the dock key's folder rules apply).
+        var folder = Directory.CreateDirectory(keysFolder);
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(folder.FullName, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        services.AddDataProtection().PersistKeysToFileSystem(folder).SetApplicationName("dock");
+        services.AddAuthentication(o => o.DefaultScheme = "dock")
+            .AddPolicyScheme("dock", "cookie or bearer token", o => o.ForwardDefaultSelector = context =>
+                context.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.Ordinal) ? TokenScheme : CookieScheme)
+            .AddCookie(CookieScheme, o =>
+            {
+                o.Cookie.Name = "dock-session";
+                o.Cookie.HttpOnly = true;
+                o.Cookie.SameSite = SameSiteMode.Strict;
+                o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                o.ExpireTimeSpan = TimeSpan.FromHours(8);
+                o.SlidingExpiration = true;
+                // An API answers 401/403; it never redirects to a login page.
+                o.Events.OnRedirectToLogin = c => { c.Response.StatusCode = StatusCodes.Status401Unauthorized; return Task.CompletedTask; };
+                o.Events.OnRedirectToAccessDenied = c => { c.Response.StatusCode = StatusCodes.Status403Forbidden; return Task.CompletedTask; };
+            })
+            .AddScheme<AuthenticationSchemeOptions, BearerTokenHandler>(TokenScheme, null);
+        services.AddAuthorizationBuilder()
+            // An endpoint mapped without a policy is refused to everyone signed in or not: a new endpoint must say who may call it.
+            .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAssertion(_ => false).Build())
+            .AddPolicies();
+        return services;
+    }
+
+    private static AuthorizationBuilder AddPolicies(this AuthorizationBuilder builder)
+    {
+        foreach (var (name, roles) in RolesOf)
+            builder.AddPolicy(name, p => p.RequireAuthenticatedUser().RequireRole(roles));
+        return builder;
+    }
+
+    public static ClaimsPrincipal Principal(SignedIn user, string scheme, string? csrf = null)
+    {
+        var claims = new List<Claim> { new(ClaimTypes.Name, user.Name) };
+        claims.AddRange(user.Roles.Select(r => new Claim(ClaimTypes.Role, r)));
+        if (csrf is not null) claims.Add(new Claim(CsrfClaim, csrf));
+        return new ClaimsPrincipal(new ClaimsIdentity(claims, scheme));
+    }
+
+    /// <summary>
+    /// CSRF: a state change made with the session cookie must carry the token the sign-in returned, in <see cref="CsrfHeader"/>. A
+    /// page from another site can make the browser send the cookie, but cannot read the token. Bearer-token calls need none.
+    /// </summary>
+    public static async Task RequireCsrfTokenAsync(HttpContext context, Func<Task> next)
+    {
+        if (!HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method)
+            && context.User.Identity is { IsAuthenticated: true, AuthenticationType: CookieScheme }
+            && context.User.FindFirstValue(CsrfClaim) is { } expected
+            && !System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(
+                System.Text.Encoding.UTF8.GetBytes(context.Request.Headers[CsrfHeader].ToString()), System.Text.Encoding.UTF8.GetBytes(expected)))
+        {
+            context.Response.StatusCode = StatusCodes.Status403Forbidden;
+            await Results.Problem(statusCode: 403, title: "Missing or wrong CSRF token",
+                detail: $"A change made with the session cookie needs the header {CsrfHeader} with the token the sign-in returned.")
+                .ExecuteAsync(context).ConfigureAwait(false);
+            return;
+        }
+        await next().ConfigureAwait(false);
+    }
+}
+
+/// <summary><c>Authorization: Bearer dock_…</c>: a token `dock users token` printed, looked up by its SHA-256.</summary>
+public sealed class BearerTokenHandler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, DockCore core)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        var header = Request.Headers.Authorization.ToString();
+        if (!header.StartsWith("Bearer ", StringComparison.Ordinal)) return AuthenticateResult.NoResult();
+        var user = await core.Users.AuthenticateTokenAsync(header["Bearer ".Length..].Trim(), Context.RequestAborted).ConfigureAwait(false);
+        return user is null
+            ? AuthenticateResult.Fail("unknown, revoked or disabled token")
+            : AuthenticateResult.Success(new AuthenticationTicket(DockPolicies.Principal(user, DockPolicies.TokenScheme), DockPolicies.TokenScheme));
+    }
+}

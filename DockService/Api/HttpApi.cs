@@ -1,0 +1,301 @@
+using System.Runtime.CompilerServices;
+using System.Security.Claims;
+using System.Text;
+using Dock.Crypto.Custody;
+using Dock.Crypto.Hashing;
+using Dock.DeviceProtocol.Messages;
+using Dock.Service.Alerts;
+using Dock.Service.Catalog;
+using Dock.Service.Enrolment;
+using Dock.Service.Hosting;
+using Dock.Service.Ingest;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Dock.Service.Api;
+
+/// <summary>
+/// HTTP API v1 (hardware-specs/openapi-v1.json), served by `dock run`. Every handler parses, calls the dock's application services
+/// (<see cref="DockCore"/>, <see cref="AlertDesk"/>, enrolment, users) and renders; none changes state itself. Each endpoint names its
+/// policy (<see cref="DockPolicies"/>); errors are RFC 9457 problem details that name the field, never a stack trace.
+/// </summary>
+public static class HttpApi
+{
+    public const int DefaultPageSize = 50;
+
+    public static void MapDockApi(this WebApplication app)
+    {
+        app.MapGet("/healthz", Health).AllowAnonymous().Produces<ProbeResult>().Produces<ProbeResult>(503).WithTags("probes").WithSummary("Liveness: the dock process runs and no part of it has failed.");
+        app.MapGet("/readyz", ReadyAsync).AllowAnonymous().Produces<ProbeResult>().Produces<ProbeResult>(503).WithTags("probes").WithSummary("Readiness: catalog open, vault writable, cloud reachable.");
+
+        var api = app.MapGroup("/api/v1").WithTags("v1");
+        api.MapPost("/login", LoginAsync).AllowAnonymous().RequireRateLimiting("login").Produces<SignInResult>().ProducesProblem(401)
+            .ProducesValidationProblem().ProducesProblem(429)
+            .WithSummary("Sign in with a name and password: sets the session cookie and returns the CSRF token for changes.");
+        api.MapPost("/logout", LogoutAsync).RequireAuthorization(DockPolicies.Anyone).WithSummary("End the cookie session.");
+        api.MapGet("/me", Me).RequireAuthorization(DockPolicies.Anyone).WithSummary("Who is signed in, with which roles.");
+
+        api.MapGet("/bays", Bays).RequireAuthorization(DockPolicies.Anyone).WithSummary("Every bay's live state.");
+        api.MapGet("/bays/stream", BayStream).RequireAuthorization(DockPolicies.Anyone).Produces<IReadOnlyList<Bay>>(200, "text/event-stream")
+            .WithSummary("Server-Sent Events: the bays' state now, then again at every change.");
+
+        api.MapGet("/clips", SearchClipsAsync).RequireAuthorization(DockPolicies.ReadClips).Produces<PageOf<Clip>>().ProducesValidationProblem().WithSummary("Clips, newest first, paged and filtered on the server.");
+        api.MapGet("/clips/{serial}/{clipId}", ClipAsync).RequireAuthorization(DockPolicies.ReadClips).Produces<ClipDetail>().ProducesProblem(404).WithSummary("One clip.");
+        api.MapGet("/clips/{serial}/{clipId}/manifest", ManifestAsync).RequireAuthorization(DockPolicies.ReadClips).Produces(200, contentType: "application/json")
+            .ProducesProblem(404)
+            .WithSummary("The clip's signed manifest (clip-manifest-v1.md), as the vault holds it.");
+        api.MapGet("/clips/{serial}/{clipId}/proof", ProofAsync).RequireAuthorization(DockPolicies.ReadClips).Produces<Proof>().ProducesProblem(404)
+            .ProducesProblem(409)
+            .WithSummary("The clip's stored custody entry and its inclusion proof in the newest signed checkpoint.");
+
+        api.MapGet("/alerts", AlertsAsync).RequireAuthorization(DockPolicies.ReadAlerts).Produces<PageOf<Alert>>().ProducesValidationProblem().WithSummary("Alerts, newest first, paged; ?open=true for open ones.");
+        api.MapPost("/alerts/{id:long}/acknowledge", AcknowledgeAsync).RequireAuthorization(DockPolicies.AcknowledgeAlerts).Produces<Alert>()
+            .ProducesValidationProblem().ProducesProblem(404)
+            .WithSummary("Acknowledge an alert with a reason: a custody event whose actor is the caller.");
+
+        api.MapGet("/recorders", RecordersAsync).RequireAuthorization(DockPolicies.ReadRecorders).WithSummary("The enrolment list, revoked keys included.");
+        api.MapPost("/recorders", EnrolAsync).RequireAuthorization(DockPolicies.ManageRecorders).Produces(201).Produces(200).ProducesValidationProblem()
+            .ProducesProblem(409).WithSummary("Enrol a recorder's key.");
+        api.MapPost("/recorders/{serial}/revoke", RevokeAsync).RequireAuthorization(DockPolicies.ManageRecorders).Produces(204).ProducesValidationProblem()
+            .ProducesProblem(404)
+            .WithSummary("Revoke a recorder's key with a reason: its footage is held, never released.");
+
+        api.MapGet("/custody/checkpoint", CheckpointAsync).RequireAuthorization(DockPolicies.ReadCustody).Produces<SignedCheckpoint>().ProducesProblem(404)
+            .WithSummary("The newest signed checkpoint (a C2SP signed note).");
+        api.MapGet("/custody/entries", EntriesAsync).RequireAuthorization(DockPolicies.ReadCustody).Produces<List<Entry>>().ProducesValidationProblem()
+            .WithSummary("Custody entries by index range, in their exact bytes (custody-log-v1.md).");
+        api.MapGet("/custody/consistency", Consistency).RequireAuthorization(DockPolicies.ReadCustody).Produces<ConsistencyProof>().ProducesValidationProblem()
+            .WithSummary("A consistency proof between two tree sizes.");
+    }
+
+    // ---- probes -------------------------------------------------------------------------------------------------------------
+
+    private static IResult Health(ServiceHealth health) => health.Failure is { } failure
+        ? Results.Json(new ProbeResult(false, new Dictionary<string, string> { ["dock"] = failure }), statusCode: 503)
+        : Results.Json(new ProbeResult(true, new Dictionary<string, string> { ["dock"] = "running" }));
+
+    private static async Task<IResult> ReadyAsync(DockCore core, DockActivity activity, CancellationToken cancellationToken)
+    {
+        var checks = new Dictionary<string, string>();
+        bool ready = core.IsOpen;
+        if (!core.IsOpen)
+        {
+            checks["catalog"] = "not open yet";
+            return Results.Json(new ProbeResult(false, checks), statusCode: 503);
+        }
+        try
+        {
+            await core.Catalog.CountClipsByStateAsync(cancellationToken);
+            checks["catalog"] = "open";
+        }
+        catch (Exception ex) when (ex is CatalogException or Microsoft.Data.Sqlite.SqliteException)
+        {
+            (ready, checks["catalog"]) = (false, ex.Message);
+        }
+        var probe = Path.Combine(core.Vault.DataDirectory, "vault", $".ready-{Guid.NewGuid():N}");
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(probe)!);
+            await File.WriteAllBytesAsync(probe, [1], cancellationToken);
+            File.Delete(probe);
+            checks["vault"] = "writable";
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            (ready, checks["vault"]) = (false, ex.Message);
+        }
+        if (activity.CloudProblem is { } cloud) (ready, checks["cloud"]) = (false, cloud);
+        else checks["cloud"] = core.Cloud is null ? "none configured" : "reachable";
+        return Results.Json(new ProbeResult(ready, checks), statusCode: ready ? 200 : 503);
+    }
+
+    // ---- sign-in ------------------------------------------------------------------------------------------------------------
+
+    private static async Task<IResult> LoginAsync(LoginRequest? request, HttpContext context, DockCore core, CancellationToken cancellationToken)
+    {
+        if (request is null || string.IsNullOrEmpty(request.Name) || string.IsNullOrEmpty(request.Password))
+            return Invalid(("name", "name and password are required"));
+        var user = await core.Users.LoginAsync(request.Name, request.Password, cancellationToken);
+        if (user is null)
+            return Results.Problem(statusCode: 401, title: "Sign-in refused",
+                detail: "Wrong name or password, or the account is disabled or locked (five failures in a row lock it for 15 minutes).");
+        var csrf = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+        await context.SignInAsync(DockPolicies.CookieScheme, DockPolicies.Principal(user, DockPolicies.CookieScheme, csrf));
+        return Results.Ok(new SignInResult(user.Name, user.Roles, csrf));
+    }
+
+    // (The principal parameter keeps this a route handler whose result is written, not a bare RequestDelegate.)
+    private static async Task<IResult> LogoutAsync(HttpContext context, ClaimsPrincipal user)
+    {
+        await context.SignOutAsync(DockPolicies.CookieScheme);
+        return Results.NoContent();
+    }
+
+    private static Me Me(ClaimsPrincipal user) =>
+        new(user.Identity!.Name!, [.. user.FindAll(ClaimTypes.Role).Select(c => c.Value)], user.Identity.AuthenticationType ?? "");
+
+    // ---- bays ---------------------------------------------------------------------------------------------------------------
+
+    private static IReadOnlyList<Bay> Bays(DockActivity activity) => [.. activity.Bays.Select(Bay.From)];
+
+    private static IResult BayStream(DockActivity activity, CancellationToken cancellationToken) =>
+        TypedResults.ServerSentEvents(BayChangesAsync(activity, cancellationToken), eventType: "bays");
+
+    private static async IAsyncEnumerable<IReadOnlyList<Bay>> BayChangesAsync(DockActivity activity, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            // Take the change signal before the snapshot, so a change in between is not missed.
+            var changed = activity.NextChangeAsync();
+            yield return Bays(activity);
+            try
+            {
+                await changed.WaitAsync(cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                yield break;
+            }
+        }
+    }
+
+    // ---- clips --------------------------------------------------------------------------------------------------------------
+
+    private static async Task<IResult> SearchClipsAsync(DockCore core, CancellationToken cancellationToken, int? page, int? pageSize, string? serial,
+        string? state, string? officer, DateTimeOffset? from, DateTimeOffset? to)
+    {
+        if (Paging(page, pageSize) is { } bad) return bad;
+        ClipState? parsedState = null;
+        if (state is not null)
+        {
+            if (!Enum.TryParse<ClipState>(state, ignoreCase: true, out var s) || !Enum.IsDefined(s))
+                return Invalid(("state", $"'{state}' is not a clip state ({string.Join(", ", Enum.GetNames<ClipState>().Select(n => n.ToLowerInvariant()))})"));
+            parsedState = s;
+        }
+        if (serial is not null && !Identifier.IsValid(serial)) return Invalid(("serial", "not a recorder serial"));
+        var result = await core.Catalog.SearchClipsAsync(new ClipFilter(serial, parsedState, officer, from, to), page ?? 1, pageSize ?? DefaultPageSize,
+            cancellationToken);
+        return Results.Ok(new PageOf<Clip>([.. result.Items.Select(Clip.From)], result.Page, result.PageSize, result.Total));
+    }
+
+    private static async Task<IResult> ClipAsync(string serial, string clipId, DockCore core, CancellationToken cancellationToken) =>
+        await FindAsync(core, serial, clipId, cancellationToken) is { } clip ? Results.Ok(ClipDetail.From(clip)) : ClipNotFound(serial, clipId);
+
+    private static async Task<IResult> ManifestAsync(string serial, string clipId, DockCore core, CancellationToken cancellationToken)
+    {
+        var clip = await FindAsync(core, serial, clipId, cancellationToken);
+        if (clip is null) return ClipNotFound(serial, clipId);
+        if (clip.ManifestPath is not { } relative || !File.Exists(core.Vault.Resolve(relative)))
+            return Results.Problem(statusCode: 404, title: "No manifest", detail: $"{serial}/{clipId} has no manifest yet: it is written when the clip is verified.");
+        return Results.File(core.Vault.Resolve(relative), "application/json");
+    }
+
+    private static async Task<IResult> ProofAsync(string serial, string clipId, DockCore core, CancellationToken cancellationToken)
+    {
+        var clip = await FindAsync(core, serial, clipId, cancellationToken);
+        if (clip is null) return ClipNotFound(serial, clipId);
+        if (clip.CustodyIndex is not { } index)
+            return Results.Problem(statusCode: 404, title: "Not stored yet", detail: $"{serial}/{clipId} has no stored custody entry yet.");
+        var checkpoint = await core.Log.LatestCheckpointAsync(cancellationToken);
+        if (checkpoint is not { } latest || latest.Size <= index)
+            return Results.Problem(statusCode: 409, title: "Not checkpointed yet",
+                detail: $"No signed checkpoint covers custody entry {index} yet; one follows within Dock:CheckpointInterval.");
+        var entry = await core.Log.ReadEntryAsync(index, cancellationToken);
+        return Results.Ok(new Proof(index, latest.Size, [.. core.Log.InclusionProof(index, latest.Size).Select(Convert.ToHexStringLower)],
+            Encoding.UTF8.GetString(entry.ToBytes()), latest.Note));
+    }
+
+    // ---- alerts -------------------------------------------------------------------------------------------------------------
+
+    private static async Task<IResult> AlertsAsync(DockCore core, CancellationToken cancellationToken, int? page, int? pageSize, bool? open)
+    {
+        if (Paging(page, pageSize) is { } bad) return bad;
+        var result = await new AlertDesk(core.Catalog, core.Log).ListAsync(open, page ?? 1, pageSize ?? DefaultPageSize, cancellationToken);
+        return Results.Ok(new PageOf<Alert>([.. result.Items.Select(Alert.From)], result.Page, result.PageSize, result.Total));
+    }
+
+    private static async Task<IResult> AcknowledgeAsync(long id, AcknowledgeRequest? request, ClaimsPrincipal user, DockCore core,
+        CancellationToken cancellationToken)
+    {
+        try
+        {
+            var alert = await new AlertDesk(core.Catalog, core.Log).AcknowledgeAsync(id, Actor(user), request?.Reason ?? "", cancellationToken);
+            return Results.Ok(Alert.From(alert));
+        }
+        catch (AlertException ex)
+        {
+            return ex.NotFound ? Results.Problem(statusCode: 404, title: "No such alert", detail: ex.Message) : Invalid(("reason", ex.Message));
+        }
+    }
+
+    // ---- recorders ----------------------------------------------------------------------------------------------------------
+
+    private static async Task<IReadOnlyList<RecorderKey>> RecordersAsync(DockCore core, CancellationToken cancellationToken) =>
+        [.. (await core.Catalog.ListRecorderKeysAsync(cancellationToken)).Select(RecorderKey.From)];
+
+    private static async Task<IResult> EnrolAsync(EnrolRequest? request, ClaimsPrincipal user, DockCore core, CancellationToken cancellationToken)
+    {
+        if (request is null || !Identifier.IsValid(request.Serial)) return Invalid(("serial", "a recorder serial (1–64 of A–Z a–z 0–9 . _ -) is required"));
+        if (!Hex.TryParse(request.PublicKey, 32, out var key)) return Invalid(("publicKey", "the recorder's Ed25519 public key as 64 hex digits"));
+        try
+        {
+            var added = await core.Enrolment.EnrolAsync(request.Serial!, key, "HTTP API", Actor(user), request.Replace, cancellationToken);
+            return added ? Results.Created($"/api/v1/recorders/{request.Serial}", null) : Results.Ok();
+        }
+        catch (EnrolmentException ex)
+        {
+            return Results.Problem(statusCode: 409, title: "Not enrolled", detail: ex.Message);
+        }
+    }
+
+    private static async Task<IResult> RevokeAsync(string serial, RevokeRequest? request, ClaimsPrincipal user, DockCore core, CancellationToken cancellationToken)
+    {
+        var reason = request?.Reason?.Trim();
+        if (string.IsNullOrEmpty(reason) || reason.Length > 300 || reason.Any(char.IsControl)) return Invalid(("reason", "one line of 1–300 characters"));
+        return await core.Enrolment.RevokeAsync(serial, reason, Actor(user), cancellationToken)
+            ? Results.NoContent()
+            : Results.Problem(statusCode: 404, title: "Nothing to revoke", detail: $"Recorder {serial} has no enrolled key.");
+    }
+
+    // ---- custody ------------------------------------------------------------------------------------------------------------
+
+    private static async Task<IResult> CheckpointAsync(DockCore core, CancellationToken cancellationToken) =>
+        await core.Log.LatestCheckpointAsync(cancellationToken) is { } latest
+            ? Results.Ok(new SignedCheckpoint(latest.Size, latest.Note))
+            : Results.Problem(statusCode: 404, title: "No checkpoint yet", detail: "The dock has signed no checkpoint yet.");
+
+    private static async Task<IResult> EntriesAsync(DockCore core, CancellationToken cancellationToken, long? from, int? count)
+    {
+        if (from is < 0) return Invalid(("from", "an entry index, 0 or more"));
+        if (count is < 1 or > 1000) return Invalid(("count", "1..1000"));
+        var entries = await core.Log.ReadRangeAsync(from ?? 0, count ?? 100, cancellationToken);
+        return Results.Ok(entries.Select(e => new Entry(e.Index, Encoding.UTF8.GetString(e.Entry))).ToList());
+    }
+
+    private static IResult Consistency(DockCore core, long from, long to)
+    {
+        if (from < 1 || to < from || to > core.Log.Size) return Invalid(("from", $"need 1 ≤ from ≤ to ≤ {core.Log.Size} (the log's size)"));
+        return Results.Ok(new ConsistencyProof(from, to, [.. core.Log.ConsistencyProof(from, to).Select(Convert.ToHexStringLower)]));
+    }
+
+    // ---- helpers ------------------------------------------------------------------------------------------------------------
+
+    /// <summary>The custody actor for a person acting through the API: their user name, marked as such.</summary>
+    private static string Actor(ClaimsPrincipal user) => $"{user.Identity!.Name}@api";
+
+    private static IResult? Paging(int? page, int? pageSize) =>
+        page is < 1 ? Invalid(("page", "1 or more"))
+        : pageSize is < 1 or > ClipCatalog.MaxPageSize ? Invalid(("pageSize", $"1..{ClipCatalog.MaxPageSize}"))
+        : null;
+
+    private static async Task<ClipRecord?> FindAsync(DockCore core, string serial, string clipId, CancellationToken cancellationToken) =>
+        serial.Length > 64 || clipId.Length > 80 ? null : await core.Catalog.FindClipAsync(serial, clipId, cancellationToken);
+
+    private static IResult ClipNotFound(string serial, string clipId) =>
+        Results.Problem(statusCode: 404, title: "No such clip", detail: $"The catalog holds no clip {clipId} of recorder {serial}.");
+
+    private static IResult Invalid(params (string Field, string Problem)[] problems) =>
+        Results.ValidationProblem(problems.ToDictionary(p => p.Field, p => new[] { p.Problem }), title: "The request is not valid");
+}
