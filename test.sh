@@ -20,6 +20,12 @@ if ! ldconfig -p 2>/dev/null | grep -q 'libusb-1.0.so.0'; then
   (apt-get update -qq && apt-get install -y -qq libusb-1.0-0) >/dev/null 2>&1 || echo "warning: could not install libusb-1.0-0"
 fi
 
+# The metrics test has a real Prometheus (Debian package) scrape the running dock.
+if ! command -v prometheus >/dev/null 2>&1; then
+  echo "== installing prometheus (Debian package)"
+  (apt-get update -qq && apt-get install -y -qq --no-install-recommends prometheus) >/dev/null 2>&1 || echo "warning: could not install prometheus"
+fi
+
 # The cloud tests run real storage emulators (s3rver, Azurite) from npm, pinned by tests/emulators/package-lock.json.
 if [ ! -x tests/emulators/node_modules/.bin/s3rver ] || [ ! -x tests/emulators/node_modules/.bin/azurite-blob ] \
    || [ tests/emulators/package-lock.json -nt tests/emulators/node_modules/.package-lock.json ]; then
