@@ -113,7 +113,7 @@ public static class DockHost
 
         // HTTP API v1: security, problem details, rate-limited login, the OpenAPI document, metrics.
         var data = configuration["Dock:DataDirectory"] is { Length: > 0 } d ? d : new DockOptions().DataDirectory;
-        services.AddDockApiSecurity(Path.Combine(Path.GetFullPath(data), "keys", "http"));
+        services.AddDockApiSecurity(DockCore.HttpKeysFolder(DockPaths.From(new DockOptions { DataDirectory = Path.GetFullPath(data) })));
         services.AddProblemDetails();
         services.AddRateLimiter(o =>
         {

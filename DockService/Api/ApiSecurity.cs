@@ -46,10 +46,9 @@ public static class DockPolicies
 
     public static IServiceCollection AddDockApiSecurity(this IServiceCollection services, string keysFolder)
     {
-        // The cookie's keys live beside the dock key, readable by the dock's user only (the dock key's folder rules apply).
-        var folder = Directory.CreateDirectory(keysFolder);
-        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(folder.FullName, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        services.AddDataProtection().PersistKeysToFileSystem(folder).SetApplicationName("dock");
+        // The cookie's keys live beside the dock key, in a folder only the dock's user may read (DockCore makes it at start, so a bad
+        // data folder is reported there, as a start failure, not here).
+        services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(keysFolder)).SetApplicationName("dock");
         services.AddAuthentication(o => o.DefaultScheme = "dock")
             .AddPolicyScheme("dock", "cookie or bearer token", o => o.ForwardDefaultSelector = context =>
                 context.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.Ordinal) ? TokenScheme : CookieScheme)

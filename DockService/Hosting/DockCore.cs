@@ -78,6 +78,10 @@ public sealed partial class DockCore(IOptions<DockOptions> options, ILogger<Dock
             await catalog.EndOrphanSessionsAsync(cancellationToken).ConfigureAwait(false);
             var unknown = await VaultAudit.AlertAsync(vault, catalog, cancellationToken).ConfigureAwait(false);
             if (unknown.Files > 0) LogUnknownVaultFiles(logger, unknown.Files, string.Join(", ", unknown.Examples.Take(10)));
+            // The HTTP cookie keys' folder (Api/ApiSecurity), private to the dock's user like the dock key.
+            var httpKeys = Directory.CreateDirectory(HttpKeysFolder(paths));
+            if (!OperatingSystem.IsWindows())
+                File.SetUnixFileMode(httpKeys.FullName, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
             _opened = new Opened(runLock, catalog, vault, identity, new CustodyTrail(log, identity, vault, catalog), new RecorderEnrolment(catalog, log),
                 new UserAccounts(new UserStore(catalog), time), cloud, cloudUri, scheduler);
             LogStarting(logger, identity.DockId, paths.DataDirectory, _options.Bays.Count);
@@ -88,6 +92,8 @@ public sealed partial class DockCore(IOptions<DockOptions> options, ILogger<Dock
             throw;
         }
     }
+
+    public static string HttpKeysFolder(DockPaths paths) => Path.Combine(paths.DataDirectory, "keys", "http");
 
     /// <summary>Signs a last checkpoint, so a clean stop leaves no entry uncommitted. Called once everything else has stopped.</summary>
     internal async Task CloseAsync()

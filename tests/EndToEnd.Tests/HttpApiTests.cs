@@ -99,8 +99,11 @@ public sealed class HttpApiTests
     {
         await using var harness = DockHarness.Create();
         // Two recorders; the second is not enrolled, so its docking raises an untrusted-recorder alert to acknowledge.
-        var fleet = await harness.StartFleetAsync(new FleetOptions { Recorders = 2, ClipsPerRecorder = 3, MinClipSize = 50_000, MaxClipSize = 80_000 },
-            enrol: false);
+        // Slow links (about 4 s a recorder), so the stream is connected while the bays still change.
+        var fleet = await harness.StartFleetAsync(new FleetOptions
+        {
+            Recorders = 2, ClipsPerRecorder = 3, MinClipSize = 50_000, MaxClipSize = 80_000, ThrottleMBps = 0.05,
+        }, enrol: false);
         await DemoAgency.EnrolRecordersAsync(harness.DataDirectory, [(fleet.Endpoints[0].Recorder.Serial, fleet.Endpoints[0].Recorder.Credential.PublicKey.ToArray())],
             "test", CancellationToken.None);
         var tokens = await TokensPerRoleAsync(harness);
@@ -124,7 +127,7 @@ public sealed class HttpApiTests
                     if (bays.Count == 2 && bays.All(b => b.Finished)) break;
                     Assert.True(DateTime.UtcNow < deadline, "the bays never finished on the stream");
                 }
-                Assert.True(received > 2, $"only {received} events");
+                Assert.True(received >= 2, $"only {received} event: the stream sent no change");
             }
 
             // Paged search on the server.
