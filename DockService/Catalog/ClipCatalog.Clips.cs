@@ -16,7 +16,7 @@ public sealed partial class ClipCatalog
     /// An empty SHA-256 means the recorder states none yet (mass storage): the reference hash is set by
     /// <see cref="SetReferenceHashAsync"/> just before the pull, and later listings compare sizes only.</summary>
     /// <summary>The id the recorder knows a catalogued clip by: its catalog id up to the generation mark.</summary>
-    public static string DeviceClipId(string catalogClipId) => catalogClipId.IndexOf('~') is var at and >= 0 ? catalogClipId[..at] : catalogClipId;
+    public static string DeviceClipId(string catalogClipId) => Evidence.ClipIds.DeviceClipId(catalogClipId);
 
     /// <summary>
     /// Catalogs a listed clip. What identifies a clip is its recorder, its id and its bytes (size and SHA-256): the same id with

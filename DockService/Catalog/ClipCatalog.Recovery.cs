@@ -1,3 +1,4 @@
+using Dock.Evidence;
 using Dock.Crypto.Custody;
 using Microsoft.Data.Sqlite;
 
@@ -18,7 +19,7 @@ public sealed partial class ClipCatalog
     /// it is left for its recorder's next docking (the vault file, if whole, is adopted then). Returns what it changed.
     /// </summary>
     internal async Task<IReadOnlyList<string>> ReplayCustodyAsync(SqliteConnection c, SqliteTransaction tx, IReadOnlyList<CustodyEvent> restored,
-        Func<string, string, Custody.ClipManifest?> manifestFor, CancellationToken cancellationToken)
+        Func<string, string, Evidence.ClipManifest?> manifestFor, CancellationToken cancellationToken)
     {
         var changes = new List<string>();
         foreach (var e in restored.Where(e => e.Kind is CustodyEventKind.RecorderEnrolled or CustodyEventKind.RecorderRevoked && e.RecorderSerial is not null))
@@ -123,7 +124,7 @@ public sealed partial class ClipCatalog
         return $"{serial}: enrolment restored (custody entry {e.Index})";
     }
 
-    private async Task<long> InsertFromManifestAsync(SqliteConnection c, SqliteTransaction tx, Custody.ClipManifest manifest, CancellationToken cancellationToken)
+    private async Task<long> InsertFromManifestAsync(SqliteConnection c, SqliteTransaction tx, Evidence.ClipManifest manifest, CancellationToken cancellationToken)
     {
         var now = Now();
         await ExecAsync(c, tx, """

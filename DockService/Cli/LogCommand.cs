@@ -1,3 +1,4 @@
+using Dock.Evidence;
 using System.CommandLine;
 using System.Text;
 using System.Text.Json;
@@ -17,7 +18,6 @@ namespace Dock.Service.Cli;
 /// </summary>
 public static class LogCommand
 {
-    private const long MaxEntryBytes = 64 * 1024;
 
     public static Command Create()
     {
@@ -77,7 +77,7 @@ public static class LogCommand
             {
                 if (parse.GetValue(source) is { } exportDir)
                 {
-                    (entries, notes, var shipped) = await ReadExportAsync(exportDir, cancellationToken);
+                    (entries, notes, var shipped) = await LogExport.ReadAsync(exportDir, cancellationToken);
                     if (keys.Count == 0 && shipped is not null) keys.Add(shipped);
                 }
                 else
@@ -143,8 +143,7 @@ public static class LogCommand
             }
             else
             {
-                foreach (var step in report.Steps) Console.WriteLine($"{(step.Ok ? "ok  " : "FAIL")}  {step.Name,-22} {step.Detail}");
-                Console.WriteLine(report.Outcome == VerifyOutcome.Verified ? "VERIFIED" : $"NOT VERIFIED: {report.Outcome}");
+                ReportText.Write(report, Console.Out);
             }
             return (int)report.Outcome;
         });
@@ -248,32 +247,6 @@ public static class LogCommand
         await File.WriteAllTextAsync(Path.Combine(target, "dock.pem"), Ed25519Key.PublicKeyPem(folder.Key.PublicKey), cancellationToken);
         await File.WriteAllTextAsync(Path.Combine(target, "README.txt"), ReadMe(folder.DockId, count), Encoding.UTF8, cancellationToken);
         return (count, notes.Count);
-    }
-
-    private static async Task<(List<byte[]> Entries, List<string> Notes, byte[]? Key)> ReadExportAsync(string dir, CancellationToken cancellationToken)
-    {
-        var entriesDir = Path.Combine(dir, "entries");
-        if (!Directory.Exists(entriesDir)) throw new InvalidDataException($"{dir} is not a custody log export: it has no entries/ folder.");
-        var entries = new List<byte[]>();
-        foreach (var file in Directory.GetFiles(entriesDir).Order(StringComparer.Ordinal))
-        {
-            if (new FileInfo(file).Length > MaxEntryBytes) throw new InvalidDataException($"{file} is larger than an entry can be ({MaxEntryBytes} bytes).");
-            entries.Add(await File.ReadAllBytesAsync(file, cancellationToken));
-        }
-        var notes = new List<string>();
-        var checkpointsDir = Path.Combine(dir, "checkpoints");
-        var files = Directory.Exists(checkpointsDir) ? Directory.GetFiles(checkpointsDir).Order(StringComparer.Ordinal).ToList() : [];
-        if (File.Exists(Path.Combine(dir, "checkpoint"))) files.Add(Path.Combine(dir, "checkpoint"));
-        foreach (var file in files)
-        {
-            if (new FileInfo(file).Length > MaxEntryBytes) throw new InvalidDataException($"{file} is larger than a checkpoint can be.");
-            var note = await File.ReadAllTextAsync(file, cancellationToken);
-            if (!notes.Contains(note)) notes.Add(note);
-        }
-        byte[]? key = null;
-        var pem = Path.Combine(dir, "dock.pem");
-        if (File.Exists(pem) && new FileInfo(pem).Length <= 4096 && ClipVerifier.TryReadPublicKeyPem(await File.ReadAllTextAsync(pem, cancellationToken), out var k)) key = k;
-        return (entries, notes, key);
     }
 
     private static string ReadMe(string dockId, long entries) => $"""

@@ -1,3 +1,4 @@
+using Dock.Evidence;
 using System.CommandLine;
 using System.Text.Json;
 using Dock.Service.Custody;
@@ -41,13 +42,7 @@ public static class VerifyCommand
             }
             else
             {
-                foreach (var step in report.Steps) Console.WriteLine($"{(step.Ok ? "ok  " : "FAIL")}  {step.Name,-18} {step.Detail}");
-                if (report.Timeline.Count > 0)
-                {
-                    Console.WriteLine("custody timeline:");
-                    foreach (var line in report.Timeline) Console.WriteLine($"  {line}");
-                }
-                Console.WriteLine(report.Outcome == VerifyOutcome.Verified ? "VERIFIED" : $"NOT VERIFIED: {report.Outcome}");
+                ReportText.Write(report, Console.Out);
             }
             return (int)report.Outcome;
         });

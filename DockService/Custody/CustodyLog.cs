@@ -50,7 +50,7 @@ public sealed class CustodyLog
     /// <summary>Why the last journal append failed (it is retried with the next append), or null.</summary>
     public string? JournalProblem { get; private set; }
 
-    public static string OriginFor(string dockId) => $"dock/{dockId}";
+    public static string OriginFor(string dockId) => Evidence.ClipIds.LogOrigin(dockId);
 
     /// <summary>
     /// Opens the log, after checking the catalog against the journal and the latest checkpoint kept outside it

@@ -1,3 +1,4 @@
+using Dock.Evidence;
 using System.Text;
 using System.Text.Json;
 using Dock.Crypto.Custody;
@@ -92,7 +93,7 @@ public static class CustodyRecovery
             var bytes = File.ReadAllBytes(path);
             var signature = File.ReadAllBytes(path + ".sig");
             if (!keys.Any(k => Ed25519Key.Verify(k, bytes, signature))) return null;
-            var manifest = JsonSerializer.Deserialize<ClipManifest>(bytes, ClipManifest.Json);
+            var manifest = JsonSerializer.Deserialize(bytes, ClipManifest.TypeInfo);
             return manifest?.Clip.RecorderSerial == serial && manifest.Clip.ClipId == clipId ? manifest : null;
         }
         catch (Exception ex) when (ex is JsonException or IOException)

@@ -1,3 +1,4 @@
+using Dock.Evidence;
 using System.Text;
 using System.Text.Json;
 using Dock.Crypto.Custody;
@@ -50,7 +51,7 @@ public sealed class CustodyTrail(CustodyLog log, DockIdentity identity, ClipVaul
             new ManifestTimes(clip.DeviceStart, clip.DeviceEnd, stored.At, (long)context.ClockOffset.TotalMilliseconds),
             new ManifestDock(identity.DockId, Convert.ToHexStringLower(identity.PublicKey.Span)),
             new ManifestCustody(stored.Index, Encoding.UTF8.GetString(stored.ToBytes()), [.. proof.Select(Convert.ToHexStringLower)], note));
-        var bytes = JsonSerializer.SerializeToUtf8Bytes(manifest, ClipManifest.Json);
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(manifest, ClipManifest.TypeInfo);
         var relative = ClipVault.RelativeManifestPath(clip.RecorderSerial, clip.ClipId);
         vault.WriteDurably(relative, bytes);
         vault.WriteDurably(relative + ".sig", identity.SigningKey.Sign(bytes));

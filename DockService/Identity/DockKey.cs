@@ -1,3 +1,4 @@
+using Dock.Evidence;
 using Dock.Crypto.Keys;
 using Dock.Service.Configuration;
 
@@ -69,7 +70,7 @@ public static class DockKey
         if (!Directory.Exists(folder)) return keys;
         foreach (var pem in Directory.EnumerateFiles(folder, "*.pem").Order(StringComparer.Ordinal))
         {
-            if (new FileInfo(pem).Length <= 4096 && Custody.ClipVerifier.TryReadPublicKeyPem(File.ReadAllText(pem), out var key)) keys.Add(key);
+            if (new FileInfo(pem).Length <= 4096 && Evidence.ClipVerifier.TryReadPublicKeyPem(File.ReadAllText(pem), out var key)) keys.Add(key);
         }
         return keys;
     }

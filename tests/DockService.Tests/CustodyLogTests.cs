@@ -1,3 +1,4 @@
+using Dock.Evidence;
 using Dock.Crypto.Custody;
 using Dock.Crypto.Keys;
 using Dock.Crypto.Transparency;

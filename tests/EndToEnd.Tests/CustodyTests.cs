@@ -1,3 +1,4 @@
+using Dock.Evidence;
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;

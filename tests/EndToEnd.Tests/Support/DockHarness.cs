@@ -1,3 +1,4 @@
+using Dock.Evidence;
 using System.Diagnostics;
 using Dock.Service;
 using Dock.Service.Catalog;

@@ -3,7 +3,7 @@ using Dock.Crypto.Custody;
 using Dock.Crypto.Keys;
 using Dock.Crypto.Transparency;
 
-namespace Dock.Service.Custody;
+namespace Dock.Evidence;
 
 /// <summary>What <see cref="LogVerifier"/> found: the outcome (a `dock log verify` exit code), each check, and the sizes.</summary>
 public sealed record LogVerifyReport(VerifyOutcome Outcome, IReadOnlyList<VerifyStep> Steps, long Entries, int Checkpoints, long CommittedEntries);

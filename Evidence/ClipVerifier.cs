@@ -7,7 +7,7 @@ using Dock.Crypto.Transparency;
 using Dock.DeviceProtocol.Messages;
 using Dock.DeviceProtocol.Session;
 
-namespace Dock.Service.Custody;
+namespace Dock.Evidence;
 
 /// <summary>How a verification ended; the values are `dock verify` exit codes (README, "dock verify").</summary>
 public enum VerifyOutcome
@@ -66,12 +66,12 @@ public static class ClipVerifier
             Step("manifest files", false, $"need {manifestPath} (≤ 1 MiB) and its 64-byte signature {sigPath}", VerifyOutcome.Malformed);
             return Done();
         }
-        var bytes = await File.ReadAllBytesAsync(manifestPath, cancellationToken);
-        var signature = await File.ReadAllBytesAsync(sigPath, cancellationToken);
+        var bytes = await File.ReadAllBytesAsync(manifestPath, cancellationToken).ConfigureAwait(false);
+        var signature = await File.ReadAllBytesAsync(sigPath, cancellationToken).ConfigureAwait(false);
         ClipManifest? manifest = null;
         try
         {
-            manifest = JsonSerializer.Deserialize<ClipManifest>(bytes, ClipManifest.Json);
+            manifest = JsonSerializer.Deserialize(bytes, ClipManifest.TypeInfo);
         }
         catch (JsonException)
         {
@@ -102,7 +102,7 @@ public static class ClipVerifier
             return Done();
         }
         var length = new FileInfo(clipPath).Length;
-        var sha = Sha256.ToHex(await Sha256.HashFileAsync(clipPath, cancellationToken: cancellationToken));
+        var sha = Sha256.ToHex(await Sha256.HashFileAsync(clipPath, cancellationToken: cancellationToken).ConfigureAwait(false));
         Step("clip sha256", sha == manifest.Clip.Sha256 && length == manifest.Clip.Size,
             $"{length} bytes, sha256 {sha}; manifest says {manifest.Clip.Size} bytes, {manifest.Clip.Sha256}", VerifyOutcome.HashMismatch);
 
@@ -110,13 +110,13 @@ public static class ClipVerifier
         if (manifest.Recorder?.Signature is not { } recorderSignature)
             Step("recorder signature", true, "none: this recorder does not sign clips at record time", VerifyOutcome.BadSignature);
         else if (!Hex.TryParse(manifest.Recorder.PublicKey, 32, out var recorderKey) || !Hex.TryParse(recorderSignature, 64, out var recorderSig)
-            || !Identifier.IsValid(manifest.Clip.RecorderSerial) || !Identifier.IsValid(Catalog.ClipCatalog.DeviceClipId(manifest.Clip.ClipId))
+            || !Identifier.IsValid(manifest.Clip.RecorderSerial) || !Identifier.IsValid(ClipIds.DeviceClipId(manifest.Clip.ClipId))
             || !Hex.TryParse(manifest.Clip.Sha256, 32, out var clipSha) || manifest.Clip.Size < 0)
             Step("recorder signature", false, "recorder key, signature or clip fields are malformed", VerifyOutcome.Malformed);
         else
         {
             // The recorder signed the id it knows the clip by; a later clip under a reused id is catalogued as "ID~N".
-            var deviceId = Catalog.ClipCatalog.DeviceClipId(manifest.Clip.ClipId);
+            var deviceId = ClipIds.DeviceClipId(manifest.Clip.ClipId);
             bool v11 = manifest.Recorder.SignatureFormat == ManifestRecorder.SignatureV11;
             var summary = new ClipSummary(deviceId, (ulong)manifest.Clip.Size, manifest.Clip.DeviceStart.ToUnixTimeMilliseconds(),
                 manifest.Clip.DeviceEnd.ToUnixTimeMilliseconds(), (ClipFlags)manifest.Clip.Flags, clipSha);
@@ -141,7 +141,7 @@ public static class ClipVerifier
             && entry.RecorderSerial == manifest.Clip.RecorderSerial && entry.Kind == CustodyEventKind.Stored;
         Step("custody entry", matches, $"entry {entry.Index}: {CustodyEvent.KindName(entry.Kind)} {entry.RecorderSerial}/{entry.ClipId} at {entry.At:O}",
             VerifyOutcome.BadProof);
-        var origin = CustodyLog.OriginFor(manifest.Dock.Id ?? "");
+        var origin = ClipIds.LogOrigin(manifest.Dock.Id ?? "");
         if (!SignedNote.TryOpen(manifest.Custody.Checkpoint ?? "", origin, key ?? new byte[32], out var noteText, out var noteError)
             || !Checkpoint.TryParse(noteText, out var checkpoint, out noteError))
         {

@@ -1,7 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 
-namespace Dock.Service.Custody;
+namespace Dock.Evidence;
 
 /// <summary>
 /// The per-clip sidecar (hardware-specs/clip-manifest-v1.md). Its exact bytes are signed by the dock
@@ -26,8 +27,17 @@ public sealed record ClipManifest(
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         DefaultIgnoreCondition = JsonIgnoreCondition.Never,
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        // Source-generated, so a trimmed dock-verify still reads manifests.
+        TypeInfoResolver = ManifestJsonContext.Default,
     };
+
+    /// <summary>The manifest's contract, for (de)serialising without reflection.</summary>
+    public static JsonTypeInfo<ClipManifest> TypeInfo => (JsonTypeInfo<ClipManifest>)Json.GetTypeInfo(typeof(ClipManifest));
 }
+
+[JsonSerializable(typeof(ClipManifest))]
+[JsonSerializable(typeof(System.Text.Json.Nodes.JsonNode))] // a manifest edited as a node keeps the same form (tests, tools)
+internal sealed partial class ManifestJsonContext : JsonSerializerContext;
 
 public sealed record ManifestClip(string RecorderSerial, string ClipId, long Size, string Sha256, int Flags, DateTimeOffset DeviceStart, DateTimeOffset DeviceEnd);
 
