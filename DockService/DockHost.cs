@@ -45,6 +45,17 @@ public static class DockHost
             // Quieter than appsettings.json (the demo draws its own progress): override the configured default.
             builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Logging:LogLevel:Default"] = minimumLevel.ToString() });
         }
+        // Bind once here: a value that cannot be converted ("Dock:MaxConcurrentPulls=four") is a typed start error with the key,
+        // before any part is built (validation of what binds comes at start, from DockOptionsValidator).
+        try
+        {
+            builder.Configuration.GetSection(DockOptions.Section).Get<DockOptions>();
+        }
+        catch (InvalidOperationException ex)
+        {
+            var why = ex.InnerException is FormatException or ArgumentException ? $" {ex.InnerException.Message}." : "";
+            throw new DockStartException($"the configuration is not valid: {ex.Message}{why}", ex);
+        }
         builder.Services.AddDock(builder.Configuration, activity, requireBays);
         // The host logs a start failure and a failed background service with a full stack trace; `dock run` says those in one
         // line itself (a configuration error, exit 2; a fatal stop, exit 1 with the reason), and each DockWorker logs fatal errors.

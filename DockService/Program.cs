@@ -48,6 +48,11 @@ public static class Program
             await Console.Error.WriteLineAsync("dock: stopped.");
             return 130;
         }
+        catch (DockStartException ex)
+        {
+            await Console.Error.WriteLineAsync($"dock: {ex.Message}");
+            return ExitCodes.Usage;
+        }
         catch (Exception ex) when (ex is CatalogException || Catalog.ClipCatalog.IsDamage(ex))
         {
             var message = ex is CatalogException ? ex.Message : "the catalog is damaged: " + ex.Message + ". Run `dock log verify --data DIR` and see " +

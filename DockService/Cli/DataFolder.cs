@@ -40,7 +40,7 @@ public sealed class DataFolder : IDisposable
     {
         var paths = PathsFor(data);
         if (!createCatalog && !File.Exists(paths.Catalog))
-            throw new IdentityException($"No catalog at {paths.Catalog}: pass --data with a dock's data folder (or start the dock once).");
+            throw new CatalogException($"No catalog at {paths.Catalog}: pass --data with a dock's data folder (or start the dock once).");
         // A dock being set up (createCatalog: enrolling its recorders before its first start) gets its key now, as its first start would.
         var key = DockKey.Load(paths, create: createCatalog);
         try

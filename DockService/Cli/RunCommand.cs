@@ -69,12 +69,6 @@ public static class RunCommand
             await Console.Error.WriteLineAsync("dock: the configuration is not valid:");
             foreach (var failure in ex.Failures) await Console.Error.WriteLineAsync($"  - {failure}");
         }
-        catch (InvalidOperationException ex) when (ex.Message.Contains("configuration", StringComparison.OrdinalIgnoreCase))
-        {
-            // Binding failures ("Failed to convert configuration value at 'Dock:…'") name the key; the converter says what it expects.
-            var why = ex.InnerException is FormatException or ArgumentException ? $" {ex.InnerException.Message}." : "";
-            await Console.Error.WriteLineAsync($"dock: the configuration is not valid: {ex.Message}{why}");
-        }
         catch (Exception ex) when (ex is IdentityException or CatalogException or InvalidDataException or UnauthorizedAccessException or IOException
             or DataFolderInUseException or DockStartException)
         {
