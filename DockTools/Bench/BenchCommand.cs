@@ -98,6 +98,33 @@ public static class BenchCommand
                 if (parse.GetValue(data3) is null && Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
             }
         });
+        var data5 = new Option<string?>("--data") { Description = "Folder for the benchmark's dock (default: a new folder under the temp directory; removed afterwards)." };
+        var apiClips = new Option<int>("--clips") { Description = "Clips seeded into the catalog.", DefaultValueFactory = _ => 100_000 };
+        var apiRecorders = new Option<int>("--recorders") { Description = "Throttled recorders ingesting meanwhile.", DefaultValueFactory = _ => 8 };
+        var apiRequests = new Option<int>("--requests") { Description = "Requests of each kind.", DefaultValueFactory = _ => 400 };
+        var api = new Command("api", "HTTP API latency (p50, p99) for a clip search over 100,000 clips and a bay-status read, during an ingest of 8 " +
+            "throttled recorders, against GET /healthz in the same run.")
+        {
+            data5, apiClips, apiRecorders, apiRequests,
+        };
+        api.SetAction(async (parse, cancellationToken) =>
+        {
+            if (parse.GetValue(apiClips) is < 1000 or > 10_000_000 || parse.GetValue(apiRecorders) is < 1 or > 32 || parse.GetValue(apiRequests) is < 10 or > 100_000)
+            {
+                await Console.Error.WriteLineAsync("dock bench api: --clips 1000..10000000, --recorders 1..32, --requests 10..100000.");
+                return ExitCodes.Usage;
+            }
+            var dir = Path.GetFullPath(parse.GetValue(data5) ?? Path.Combine(Path.GetTempPath(), $"dock-bench-api-{Environment.ProcessId}"));
+            try
+            {
+                return await new ApiBenchmark(dir, parse.GetValue(apiClips), parse.GetValue(apiRecorders), parse.GetValue(apiRequests), Console.Out)
+                    .RunAsync(cancellationToken);
+            }
+            finally
+            {
+                if (parse.GetValue(data5) is null && Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+            }
+        });
         var data4 = new Option<string?>("--data") { Description = "Folder for the benchmark's vaults (default: a new folder under the temp directory; removed afterwards)." };
         var link = new Option<string[]>("--link")
         {
@@ -133,7 +160,7 @@ public static class BenchCommand
                 if (parse.GetValue(data4) is null && Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
             }
         });
-        var bench = new Command("bench", "Benchmarks (figures, not pass/fail tests).") { ingest, custody, upload, links };
+        var bench = new Command("bench", "Benchmarks (figures, not pass/fail tests).") { ingest, custody, upload, links, api };
         return bench;
     }
 }

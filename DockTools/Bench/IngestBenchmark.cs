@@ -119,7 +119,7 @@ public sealed class IngestBenchmark(IngestBenchmark.Settings settings, TextWrite
             fleet.Endpoints.Select(e => (e.Recorder.Serial, e.Recorder.Credential.PublicKey.ToArray())), "bench fleet", cancellationToken);
 
         // Ingest alone, as issue 2 defined its targets: no upload competing for the disk (see `dock bench upload`).
-        var args = new List<string> { "run", "--data", dataDirectory, $"--Dock:MaxConcurrentPulls={Math.Max(4, recorders)}",
+        var args = new List<string> { "run", "--data", dataDirectory, "--Dock:Http:Urls=http://127.0.0.1:0", $"--Dock:MaxConcurrentPulls={Math.Max(4, recorders)}",
             "--Dock:Cloud:Target=none", "--Dock:ReleasePolicy=AfterLocalVerify",
             "--Logging:LogLevel:Default=Warning" };
         args.AddRange(settings.DockArguments);
@@ -177,7 +177,7 @@ public sealed class IngestBenchmark(IngestBenchmark.Settings settings, TextWrite
             Path.Combine(settings.DataDirectory, "scenario-disks"), cancellationToken: cancellationToken);
         var recorder = fleet.Recorders[0];
         await DemoAgency.EnrolRecordersAsync(dataDirectory, [(recorder.Serial, [])], "bench (keyless)", cancellationToken);
-        var args = new List<string> { "run", "--data", dataDirectory, "--Dock:Cloud:Target=none", "--Dock:ReleasePolicy=AfterLocalVerify",
+        var args = new List<string> { "run", "--data", dataDirectory, "--Dock:Http:Urls=http://127.0.0.1:0", "--Dock:Cloud:Target=none", "--Dock:ReleasePolicy=AfterLocalVerify",
             "--Logging:LogLevel:Default=Warning", "--Dock:Bays:0:Id=1", "--Dock:Bays:0:Driver=MassStorage",
             $"--Dock:Bays:0:Endpoint={recorder.CommandAddress}", $"--Dock:Bays:0:Volume={recorder.Volume}" };
         args.AddRange(settings.DockArguments);
@@ -204,12 +204,12 @@ public sealed class IngestBenchmark(IngestBenchmark.Settings settings, TextWrite
         return await ResultAsync(name, paths, clips * clipSize, endToEnd, peakRss, cancellationToken);
     }
 
-    private static Process StartSelf(IEnumerable<string> args)
+    /// <summary>Starts the dock itself (dock.dll beside dock-tools), as its own process, so its memory is measured alone.</summary>
+    internal static Process StartSelf(IEnumerable<string> args)
     {
-        var self = Environment.ProcessPath!;
-        var info = new ProcessStartInfo(self) { UseShellExecute = false, RedirectStandardOutput = false };
-        if (Path.GetFileNameWithoutExtension(self) == "dotnet")
-            info.ArgumentList.Add(typeof(IngestBenchmark).Assembly.Location);
+        var host = Environment.ProcessPath is { } self && Path.GetFileNameWithoutExtension(self) == "dotnet" ? self : "dotnet";
+        var info = new ProcessStartInfo(host) { UseShellExecute = false, RedirectStandardOutput = false };
+        info.ArgumentList.Add(typeof(Service.Program).Assembly.Location);
         foreach (var arg in args) info.ArgumentList.Add(arg);
         return Process.Start(info) ?? throw new InvalidOperationException("could not start the dock process");
     }
