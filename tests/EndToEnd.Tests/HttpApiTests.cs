@@ -259,7 +259,7 @@ public sealed class HttpApiTests
         {
             using var anonymous = Client(host);
             var served = await anonymous.GetStringAsync("/openapi/v1.json");
-            var committed = Path.Combine(RepositoryRoot(), "hardware-specs", "openapi-v1.json");
+            var committed = Path.Combine(DockHarness.RepositoryRoot(), "hardware-specs", "openapi-v1.json");
             if (Environment.GetEnvironmentVariable("DOCK_WRITE_OPENAPI") is "1") await File.WriteAllTextAsync(committed, served);
             Assert.True(JsonNode.DeepEquals(JsonNode.Parse(await File.ReadAllTextAsync(committed)), JsonNode.Parse(served)),
                 "hardware-specs/openapi-v1.json differs from the served document: run the test with DOCK_WRITE_OPENAPI=1 after a deliberate change");
@@ -306,12 +306,5 @@ public sealed class HttpApiTests
             Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/api/v1/me")).StatusCode);
             await host.StopAsync();
         }
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Dock.sln"))) return dir.FullName;
-        throw new InvalidOperationException("Dock.sln not found above the test binaries.");
     }
 }

@@ -1,5 +1,7 @@
 using System.Diagnostics;
 
+using Dock.EndToEnd.Tests.Support;
+
 namespace Dock.EndToEnd.Tests;
 
 /// <summary>The self-contained linux-x64 publish (what an installer copies to /opt/dock) runs on its own, without the simulator.</summary>
@@ -9,7 +11,7 @@ public sealed class PackagingTests
     [System.Runtime.Versioning.SupportedOSPlatform("linux")]
     public async Task PublishLinuxX64SelfContained_RunsOnItsOwn_CarriesNoSimulator()
     {
-        var root = RepositoryRoot();
+        var root = DockHarness.RepositoryRoot();
         var output = Directory.CreateTempSubdirectory("dock-publish-").FullName;
         try
         {
@@ -54,13 +56,6 @@ public sealed class PackagingTests
         {
             Directory.Delete(output, recursive: true);
         }
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Dock.sln"))) return dir.FullName;
-        throw new InvalidOperationException("Dock.sln not found above the test binaries.");
     }
 
     private static async Task<(int Code, string Output)> RunAsync(string file, string[] args, string directory)

@@ -156,6 +156,14 @@ public sealed class DockHarness : IAsyncDisposable
         }
     }
 
+    /// <summary>The repository's root (where Dock.sln is), found above the test binaries.</summary>
+    public static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Dock.sln"))) return dir.FullName;
+        throw new InvalidOperationException("Dock.sln not found above the test binaries.");
+    }
+
     /// <summary>Starts the real `dock` executable (the dock.dll copied beside the tests; dock-tools.dll for demo and bench).</summary>
     public static Process StartDockProcess(IEnumerable<string> args, bool redirect = true, IReadOnlyDictionary<string, string>? environment = null)
     {
