@@ -100,6 +100,12 @@ public static class DockHost
         services.AddSingleton<ServiceHealth>();
         services.AddSingleton<DockCore>();
         services.AddSingleton<DockMetrics>();
+        services.AddSingleton(sp =>
+        {
+            // Validated at start (DockOptionsValidator): an unparsable target never gets this far.
+            CloudTargetUri.TryParse(sp.GetRequiredService<IOptions<DockOptions>>().Value.Cloud.Target, out var target, out _);
+            return new UploadOutbox(target);
+        });
         services.AddHostedService<DockCoreStartup>();
         services.AddHostedService<BayMonitor>();
         services.AddHostedService<UploadWorker>();

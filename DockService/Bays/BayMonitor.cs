@@ -8,7 +8,7 @@ namespace Dock.Service.Bays;
 
 /// <summary>The bays: one <see cref="BayWorker"/> per configured bay, all in parallel, on the shared <see cref="DockCore"/>.</summary>
 public sealed partial class BayMonitor(DockCore core, DockActivity activity, ServiceHealth health, ILoggerFactory loggers, TimeProvider time,
-    Metrics.DockMetrics? metrics = null)
+    Metrics.DockMetrics? metrics = null, Upload.UploadOutbox? outbox = null)
     : DockWorker(core, health, loggers.CreateLogger<BayMonitor>())
 {
     private readonly ILogger _logger = loggers.CreateLogger<BayMonitor>();
@@ -29,7 +29,7 @@ public sealed partial class BayMonitor(DockCore core, DockActivity activity, Ser
             ListingDeadline = options.Link.ListingDeadline,
         };
         var catalog = Core.Catalog;
-        var ingestor = new ClipIngestor(catalog, Core.Vault, Core.Custody, options, activity, loggers.CreateLogger<ClipIngestor>(), time);
+        var ingestor = new ClipIngestor(catalog, Core.Vault, Core.Custody, options, activity, loggers.CreateLogger<ClipIngestor>(), time, outbox);
         var docking = new RecorderDocking(catalog, ingestor, Core.Custody, Core.Enrolment, Core.Scheduler, options, activity,
             loggers.CreateLogger<RecorderDocking>(), time, metrics);
         var workers = new List<Task>();

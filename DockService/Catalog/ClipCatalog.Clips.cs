@@ -156,6 +156,22 @@ public sealed partial class ClipCatalog
             "vault_path = $path, stored_sha256 = $sha, pulled_bytes = size, last_error = NULL, custody_index = $idx",
             ("$path", vaultPath), ("$sha", sha256), ("$idx", custodyIndex));
 
+    /// <summary>Verified, and queued for the cloud in the same transaction (the upload outbox): in the transaction of the clip's
+    /// `queued` custody entry.</summary>
+    internal async Task MarkVerifiedAndQueuedAsync(SqliteConnection c, SqliteTransaction tx, long id, Upload.UploadIntent upload)
+    {
+        var now = Now();
+        int changed = await ExecAsync(c, tx, "UPDATE clips SET state = 'verified', updated_at = $now WHERE id = $id;", CancellationToken.None,
+            ("$now", now), ("$id", id)).ConfigureAwait(false);
+        if (changed != 1) throw new CatalogException($"Clip row {id} does not exist.");
+        await AddEventAsync(c, tx, id, ClipState.Verified, "re-read from the vault; sha256 matches the recorder's", CancellationToken.None).ConfigureAwait(false);
+        await ExecAsync(c, tx, """
+            INSERT INTO uploads(clip_row, target, object_key, priority, state, next_attempt_at, queued_at, updated_at)
+            VALUES ($clip, $target, $key, $priority, 'queued', $now, $now, $now) ON CONFLICT(clip_row) DO NOTHING;
+            """, CancellationToken.None, ("$clip", id), ("$target", upload.Target), ("$key", upload.ObjectKey), ("$priority", upload.Priority),
+            ("$now", now)).ConfigureAwait(false);
+    }
+
     public Task SetVerifiedAsync(long id, CancellationToken cancellationToken) =>
         TransitionAsync(id, ClipState.Verified, "re-read from the vault; sha256 matches the recorder's", cancellationToken, null);
 

@@ -32,7 +32,7 @@ public sealed partial class ClipCatalog
         var added = new List<(UploadRecord, ClipRecord)>();
         foreach (var clip in candidates)
         {
-            int priority = clip.Flags.HasFlag(ClipFlags.Mandatory) ? 2 : clip.Flags.HasFlag(ClipFlags.Important) ? 1 : 0;
+            int priority = Upload.UploadOutbox.Priority(clip.Flags);
             var now = Now();
             var id = await ScalarAsync(c, null, """
                 INSERT INTO uploads(clip_row, target, object_key, priority, state, next_attempt_at, queued_at, updated_at)

@@ -19,7 +19,7 @@ namespace Dock.Service.Ingest;
 /// a hash mismatch moves the bad copy to quarantine and pulls again; nothing is ever deleted.
 /// </summary>
 public sealed partial class ClipIngestor(ClipCatalog catalog, ClipVault vault, CustodyTrail custody, DockOptions options, DockActivity activity,
-    ILogger<ClipIngestor> logger, TimeProvider time)
+    ILogger<ClipIngestor> logger, TimeProvider time, Upload.UploadOutbox? outbox = null)
 {
     private readonly VaultSpace _space = new(vault, options.VaultReserveBytes);
     // When each clip last got a byte, across attempts (a reconnect does not reset a stall), and whether that is alerted.
@@ -277,14 +277,25 @@ public sealed partial class ClipIngestor(ClipCatalog catalog, ClipVault vault, C
     }
 
     /// <summary>Records the verification, writes the signed manifest (so the custody trail is on disk
-    /// before any release), then marks the clip Verified.</summary>
+    /// before any release), then marks the clip Verified and, with a cloud target, queues its upload in the same transaction.</summary>
     private async Task VerifiedAsync(ClipRecord clip, DockingContext context, string sha256, string detail, CancellationToken cancellationToken)
     {
         await custody.RecordAsync(CustodyEventKind.HashVerified, clip, context, sha256, detail, cancellationToken).ConfigureAwait(false);
         var stored = await custody.Log.ReadEntryAsync((await ReloadAsync(clip, cancellationToken).ConfigureAwait(false)).CustodyIndex!.Value,
             cancellationToken).ConfigureAwait(false);
         await custody.WriteManifestAsync(clip, context, stored, cancellationToken).ConfigureAwait(false);
-        await catalog.SetVerifiedAsync(clip.Id, cancellationToken).ConfigureAwait(false);
+        if (outbox?.IntentFor(clip) is { } upload)
+        {
+            // Verified and queued in one transaction, with the queued entry: no crash leaves a verified clip out of the queue.
+            await custody.RecordAsync(CustodyEventKind.Queued, clip, context, clip.DeviceSha256,
+                $"for {upload.Target}/{upload.ObjectKey} (priority {upload.Priority})", cancellationToken,
+                (c, tx, _) => catalog.MarkVerifiedAndQueuedAsync(c, tx, clip.Id, upload)).ConfigureAwait(false);
+            outbox.Queued();
+        }
+        else
+        {
+            await catalog.SetVerifiedAsync(clip.Id, cancellationToken).ConfigureAwait(false);
+        }
         activity.ClipVerified();
     }
 

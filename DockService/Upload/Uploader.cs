@@ -38,7 +38,7 @@ public sealed partial class Uploader
     private readonly Dictionary<string, DateTimeOffset> _alerted = new(StringComparer.Ordinal);
     // Queuing (row + "queued" event) and claiming take turns, so no upload starts before its "queued" is in the log.
     private readonly SemaphoreSlim _queueTurn = new(1, 1);
-    private int _verifiedSeen = -1;
+    private readonly UploadOutbox _outbox;
     // Target-wide trouble a person must fix (credentials, a missing bucket or folder): uploads pause, and the target is
     // checked again every TargetRecheckInterval until it works, then everything pending is due at once.
     private string? _targetProblem;
@@ -48,8 +48,9 @@ public sealed partial class Uploader
     private string? _lastFailure;
 
     public Uploader(ClipCatalog catalog, ClipVault vault, CustodyLog log, ICloudTarget target, CloudTargetUri uri, CloudOptions options,
-        DockActivity activity, ILogger<Uploader> logger, TimeProvider time)
+        DockActivity activity, ILogger<Uploader> logger, TimeProvider time, UploadOutbox? outbox = null)
     {
+        _outbox = outbox ?? new UploadOutbox(uri);
         _catalog = catalog;
         _vault = vault;
         _log = log;
@@ -218,14 +219,13 @@ public sealed partial class Uploader
             await _catalog.ResolveAlertsAsync("cloud-outage", null, null, $"the cloud target {_target.Description} answers again", CancellationToken.None);
     }
 
-    /// <summary>Queues verified clips that are not queued yet (each a custody event).</summary>
+    /// <summary>At start: queues verified clips that are not queued yet (each a custody event): clips verified while the dock had no
+    /// cloud target, or by a version without the outbox. Clips verified from now on are queued by the ingest pipeline itself.</summary>
     private async Task EnqueueVerifiedAsync(CancellationToken cancellationToken)
     {
         await _queueTurn.WaitAsync(cancellationToken);
         try
         {
-            // Read the count first: a clip verified while this query runs is picked up by the next look.
-            Volatile.Write(ref _verifiedSeen, _activity.ClipsVerified);
             var added = await _catalog.EnqueueVerifiedAsync(_uri.ToString(), c => ObjectLayout.Clip(_uri.Prefix, c.DeviceStart, c.RecorderSerial, c.ClipId),
                 cancellationToken);
             foreach (var (upload, clip) in added)
@@ -259,10 +259,8 @@ public sealed partial class Uploader
     private async Task WorkOnceAsync(CancellationToken stoppingToken)
     {
         stoppingToken.ThrowIfCancellationRequested();
-        var changed = _activity.NextChangeAsync();
-        // Only when a clip was verified since the last look: one query per verification, not per wake-up and worker.
-        // The queue (and its custody entries) grows whatever the target's state: it is what waits for the target.
-        if (_activity.ClipsVerified != Volatile.Read(ref _verifiedSeen)) await EnqueueVerifiedAsync(stoppingToken);
+        // Woken when the ingest pipeline queues a clip (the outbox); the queue grows whatever the target's state: it is what waits for it.
+        var changed = _outbox.Next;
         var targetChanged = _targetChanged.Next;
         string? problem;
         lock (_lock) problem = _targetProblem;

@@ -224,4 +224,35 @@ public sealed class CustodyLogTests : IAsyncLifetime
         Assert.Equal(3, fromService.Size);
         Assert.Equal(fromService.RootHash, fromReopened.RootHash);
     }
+
+    [Fact]
+    public async Task UploadOutbox_VerifiedAndQueuedCommitTogetherWithTheQueuedEntry_OrNotAtAll()
+    {
+        var log = await OpenLogAsync(_catalog);
+        await _catalog.UpsertRecorderAsync(new DeviceProtocol.Messages.Info("R1", "M", "1.0", "P1", 1, 1, 0, 0), new byte[32], CancellationToken.None);
+        var clip = (await _catalog.AnnounceAsync("R1", new DeviceProtocol.Messages.ClipSummary("c1.mp4", 1000, 1_700_000_000_000, 1_700_000_600_000,
+            DeviceProtocol.Messages.ClipFlags.Mandatory, new byte[32]), "P1", CancellationToken.None)).Row;
+        var outbox = new Upload.UploadOutbox(Upload.CloudTargetUri.TryParse("file:cloud", out var target, out _) ? target : null);
+        var intent = outbox.IntentFor(clip)!;
+        Assert.Equal(2, intent.Priority); // an R11 recording goes first
+
+        // A change that fails inside the transaction: neither the entry nor the state nor the queue row is kept.
+        var size = log.Size;
+        await Assert.ThrowsAsync<CatalogException>(() => log.AppendAsync(Event(log, "queued"), CancellationToken.None,
+            (c, tx, _) => _catalog.MarkVerifiedAndQueuedAsync(c, tx, clip.Id + 1000, intent)));
+        Assert.Equal(size, log.Size);
+        Assert.Equal(ClipState.Announced, (await _catalog.GetClipAsync(clip.Id, CancellationToken.None))!.State);
+        Assert.Empty(await _catalog.ListUploadsAsync(CancellationToken.None));
+
+        var next = outbox.Next;
+        var entry = await log.AppendAsync(Event(log, "queued"), CancellationToken.None,
+            (c, tx, _) => _catalog.MarkVerifiedAndQueuedAsync(c, tx, clip.Id, intent));
+        Assert.Equal(size, entry.Index);
+        Assert.Equal(ClipState.Verified, (await _catalog.GetClipAsync(clip.Id, CancellationToken.None))!.State);
+        var upload = Assert.Single(await _catalog.ListUploadsAsync(CancellationToken.None));
+        Assert.Equal((clip.Id, intent.ObjectKey, 2), (upload.ClipRow, upload.ObjectKey, upload.Priority));
+        Assert.False(next.IsCompleted); // the catalog does not wake the uploader: the ingest pipeline does, once its transaction is in
+        outbox.Queued();
+        Assert.True(next.IsCompleted);
+    }
 }
