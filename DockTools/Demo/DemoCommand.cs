@@ -4,6 +4,7 @@ using Dock.Crypto.Keys;
 using Dock.Service.Catalog;
 using Dock.Service;
 using Dock.Service.Cli;
+using Dock.Service.Reports;
 using Dock.Service.Configuration;
 using Dock.Service.Identity;
 using Dock.Service.Ingest;
@@ -159,7 +160,7 @@ public static class DemoCommand
         }
 
         var catalog = await ClipCatalog.OpenAsync(paths.Catalog, TimeProvider.System, CancellationToken.None);
-        var report = await StatusCommand.BuildAsync(catalog, dataDirectory, CancellationToken.None);
+        var report = await StatusReports.BuildAsync(catalog, dataDirectory, CancellationToken.None);
         return PrintSummary(report, activity, clock.Elapsed, settings, finished);
     }
 
@@ -171,7 +172,7 @@ public static class DemoCommand
         : s.Timeout <= TimeSpan.Zero ? "--timeout must be above zero."
         : null;
 
-    private static int PrintSummary(StatusCommand.StatusReport report, DockActivity activity, TimeSpan elapsed, DemoSettings settings, bool finished)
+    private static int PrintSummary(StatusReport report, DockActivity activity, TimeSpan elapsed, DemoSettings settings, bool finished)
     {
         int expected = settings.Recorders * settings.ClipsPerRecorder;
         var totals = report.Totals;
