@@ -1,7 +1,6 @@
 using System.CommandLine;
-using Dock.Crypto.Custody;
-using Dock.Crypto.Hashing;
 using Dock.Service.Catalog;
+using Dock.Service.Exports;
 using Dock.Service.Identity;
 
 namespace Dock.Service.Cli;
@@ -31,32 +30,14 @@ public static class ClipsCommand
             try
             {
                 using var folder = await DataFolder.OpenAsync(parse.GetValue(data), cancellationToken);
-                var row = (await folder.Catalog.ListClipsAsync(parse.GetValue(serial), cancellationToken)).FirstOrDefault(c => c.ClipId == parse.GetValue(clipId));
-                if (row is null) return ExitCodes.UsageError("clips", $"no clip {parse.GetValue(clipId)} of recorder {parse.GetValue(serial)} in the catalog (see `dock status`).");
-                if (row.State is not (ClipState.Verified or ClipState.Released) || row.VaultPath is null || row.ManifestPath is null)
-                    return ExitCodes.UsageError("clips", $"{row.RecorderSerial}/{row.ClipId} is {row.State.ToDb()}, not verified in the vault: there is no proven copy to export.");
-                var target = Path.GetFullPath(parse.GetValue(dir)!);
-                Directory.CreateDirectory(target);
-                var source = Path.Combine(folder.Paths.DataDirectory, row.VaultPath);
-                var manifest = Path.Combine(folder.Paths.DataDirectory, row.ManifestPath);
-                // The recorder chose the name: written as on the vault's disk, so a device name or a trailing dot cannot misdirect it.
-                var copy = Path.Combine(target, Vault.SafeName.Encode(row.ClipId));
-                foreach (var (from, to) in new[] { (source, copy), (manifest, copy + ".manifest.json"), (manifest + ".sig", copy + ".manifest.json.sig") })
-                {
-                    if (File.Exists(to)) return ExitCodes.UsageError("clips", $"{to} already exists; export into another folder.");
-                    File.Copy(from, to);
-                }
-                var sha = Sha256.ToHex(await Sha256.HashFileAsync(copy, cancellationToken: cancellationToken));
-                if (sha != row.DeviceSha256)
-                    return ExitCodes.UsageError("clips", $"the copy at {copy} hashes to {sha}, not the recorded {row.DeviceSha256}: the vault copy or the target disk is damaged. Do not use it.");
-                var entry = await folder.Log.AppendAsync((index, at) => new CustodyEvent(index, CustodyEventKind.Exported, at, folder.DockId, DataFolder.Actor,
-                    row.RecorderSerial, row.ClipId, sha, row.Size, Detail: $"copied to {target}: {why}"), cancellationToken);
-                await folder.Log.CheckpointAsync(cancellationToken);
-                Console.WriteLine($"Exported {row.RecorderSerial}/{row.ClipId} ({row.Size} bytes, sha256 {sha}) to {target}; custody entry {entry.Index}.");
-                Console.WriteLine($"  check it: dock verify {copy} --trust DOCK.pem");
+                var export = await new ClipExports(folder.Catalog, folder.Log, folder.Paths.DataDirectory).ExportAsync(parse.GetValue(serial)!,
+                    parse.GetValue(clipId)!, parse.GetValue(dir)!, why, DataFolder.Actor, cancellationToken);
+                Console.WriteLine($"Exported {export.Clip.RecorderSerial}/{export.Clip.ClipId} ({export.Clip.Size} bytes, sha256 {export.Sha256}) to " +
+                    $"{Path.GetDirectoryName(export.Copy)}; custody entry {export.Entry.Index}.");
+                Console.WriteLine($"  check it: dock verify {export.Copy} --trust DOCK.pem");
                 return ExitCodes.Ok;
             }
-            catch (Exception ex) when (ex is IdentityException or CatalogException or IOException or UnauthorizedAccessException)
+            catch (Exception ex) when (ex is ExportException or IdentityException or CatalogException or IOException or UnauthorizedAccessException)
             {
                 return ExitCodes.UsageError("clips", ex.Message);
             }

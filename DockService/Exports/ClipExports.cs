@@ -1,0 +1,46 @@
+using Dock.Crypto.Custody;
+using Dock.Crypto.Hashing;
+using Dock.Service.Catalog;
+using Dock.Service.Custody;
+using Dock.Service.Vault;
+
+namespace Dock.Service.Exports;
+
+/// <summary>An export that cannot be made, in words the person who asked can act on.</summary>
+public sealed class ExportException(string message) : Exception(message);
+
+/// <summary>What an export produced: the copy, its SHA-256 and the custody entry that records the retrieval.</summary>
+public sealed record ClipExport(ClipRecord Clip, string Copy, string Sha256, CustodyEvent Entry);
+
+/// <summary>
+/// A retrieval of a proven copy (R5): the clip with its signed manifest, copied to a folder, re-hashed there, and an `exported`
+/// custody entry naming who asked and why, followed by a checkpoint. The CLI (`dock clips export`) and, later, the console call it.
+/// </summary>
+public sealed class ClipExports(ClipCatalog catalog, CustodyLog log, string dataDirectory)
+{
+    public async Task<ClipExport> ExportAsync(string serial, string clipId, string targetFolder, string reason, string actor, CancellationToken cancellationToken)
+    {
+        var row = await catalog.FindClipAsync(serial, clipId, cancellationToken).ConfigureAwait(false)
+            ?? throw new ExportException($"no clip {clipId} of recorder {serial} in the catalog (see `dock status`).");
+        if (row.State is not (ClipState.Verified or ClipState.Released) || row.VaultPath is null || row.ManifestPath is null)
+            throw new ExportException($"{row.RecorderSerial}/{row.ClipId} is {row.State.ToDb()}, not verified in the vault: there is no proven copy to export.");
+        var target = Path.GetFullPath(targetFolder);
+        Directory.CreateDirectory(target);
+        var source = Path.Combine(dataDirectory, row.VaultPath);
+        var manifest = Path.Combine(dataDirectory, row.ManifestPath);
+        // The recorder chose the name: written as on the vault's disk, so a device name or a trailing dot cannot misdirect it.
+        var copy = Path.Combine(target, SafeName.Encode(row.ClipId));
+        foreach (var (from, to) in new[] { (source, copy), (manifest, copy + ".manifest.json"), (manifest + ".sig", copy + ".manifest.json.sig") })
+        {
+            if (File.Exists(to)) throw new ExportException($"{to} already exists; export into another folder.");
+            File.Copy(from, to);
+        }
+        var sha = Sha256.ToHex(await Sha256.HashFileAsync(copy, cancellationToken: cancellationToken).ConfigureAwait(false));
+        if (sha != row.DeviceSha256)
+            throw new ExportException($"the copy at {copy} hashes to {sha}, not the recorded {row.DeviceSha256}: the vault copy or the target disk is damaged. Do not use it.");
+        var entry = await log.AppendAsync((index, at) => new CustodyEvent(index, CustodyEventKind.Exported, at, log.DockId, actor,
+            row.RecorderSerial, row.ClipId, sha, row.Size, Detail: $"copied to {target}: {reason}"), cancellationToken).ConfigureAwait(false);
+        await log.CheckpointAsync(cancellationToken).ConfigureAwait(false);
+        return new ClipExport(row, copy, sha, entry);
+    }
+}
