@@ -10,7 +10,8 @@ public static class Program
     public static async Task<int> Main(string[] args)
     {
         var root = new RootCommand("Dock: docking-station service for body-worn cameras (执法记录仪). " +
-            "Pulls, hashes and stores every clip, and lets a recorder delete nothing until the dock holds a verified copy.")
+            "Pulls, hashes and stores every clip, and lets a recorder delete nothing until the dock holds a verified copy. " +
+            "(From a source checkout, ./dock demo and ./dock bench run dock-tools, which carries the simulator; the shipped dock does not.)")
         {
             RunCommand.Create(),
             StatusCommand.Create(),
