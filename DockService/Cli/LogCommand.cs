@@ -1,11 +1,10 @@
-using Dock.Evidence;
 using System.CommandLine;
-using System.Text;
 using System.Text.Json;
-using Dock.Crypto.Custody;
 using Dock.Crypto.Keys;
+using Dock.Evidence;
 using Dock.Service.Catalog;
 using Dock.Service.Custody;
+using Dock.Service.Exports;
 using Dock.Service.Hosting;
 using Dock.Service.Identity;
 
@@ -30,21 +29,17 @@ public static class LogCommand
         export.SetAction(async (parse, cancellationToken) =>
         {
             var target = Path.GetFullPath(parse.GetValue(dir)!);
-            if (Directory.Exists(target) && Directory.EnumerateFileSystemEntries(target).Any())
-                return ExitCodes.UsageError("log", $"{target} is not empty; export into a new or empty folder (an export is never merged into another).");
             try
             {
                 using var folder = await DataFolder.OpenAsync(parse.GetValue(data), cancellationToken);
-                // R5: a retrieval is itself recorded; the export then includes that record and a checkpoint over it.
-                await folder.Log.AppendAsync((index, at) => new CustodyEvent(index, CustodyEventKind.Exported, at, folder.DockId, DataFolder.Actor,
-                    Detail: $"custody log exported to {target}"), cancellationToken);
-                await folder.Log.CheckpointAsync(cancellationToken);
-                var (entries, notes) = await WriteExportAsync(folder, target, cancellationToken);
+                var (entries, notes) = await new LogExports(folder.Catalog, folder.Log, folder.Key.PublicKey).ExportAsync(target, DataFolder.Actor,
+                    cancellationToken);
                 Console.WriteLine($"Exported {entries} entries and {notes} checkpoint(s) to {target}");
                 Console.WriteLine($"  verify: dock log verify {target} --trust {Path.Combine(target, "dock.pem")}  (better: a dock.pem you got from the agency)");
                 return ExitCodes.Ok;
             }
-            catch (Exception ex) when (ex is IdentityException or CatalogException or InvalidDataException or IOException or UnauthorizedAccessException)
+            catch (Exception ex) when (ex is ExportException or IdentityException or CatalogException or InvalidDataException or IOException
+                or UnauthorizedAccessException)
             {
                 return ExitCodes.UsageError("log", ex.Message);
             }
@@ -227,41 +222,5 @@ public static class LogCommand
         }
     }
 
-    private static async Task<(long Entries, int Notes)> WriteExportAsync(DataFolder folder, string target, CancellationToken cancellationToken)
-    {
-        var entriesDir = Path.Combine(target, "entries");
-        var checkpointsDir = Path.Combine(target, "checkpoints");
-        Directory.CreateDirectory(entriesDir);
-        Directory.CreateDirectory(checkpointsDir);
-        // One snapshot: a running dock appends meanwhile, and a checkpoint read later could cover entries read earlier's future.
-        var (entries, notes) = await CustodyLog.ReadSnapshotAsync(folder.Catalog, cancellationToken);
-        long count = 0;
-        foreach (var entry in entries)
-        {
-            await File.WriteAllBytesAsync(Path.Combine(entriesDir, LogVerifier.EntryFileName(count)), entry, cancellationToken);
-            count++;
-        }
-        for (int i = 0; i < notes.Count; i++)
-            await File.WriteAllTextAsync(Path.Combine(checkpointsDir, $"{LogVerifier.EntryFileName(notes[i].Size)}-{i:D6}"), notes[i].Note, cancellationToken);
-        if (notes.Count > 0) await File.WriteAllTextAsync(Path.Combine(target, "checkpoint"), notes[^1].Note, cancellationToken);
-        await File.WriteAllTextAsync(Path.Combine(target, "dock.pem"), Ed25519Key.PublicKeyPem(folder.Key.PublicKey), cancellationToken);
-        await File.WriteAllTextAsync(Path.Combine(target, "README.txt"), ReadMe(folder.DockId, count), Encoding.UTF8, cancellationToken);
-        return (count, notes.Count);
-    }
-
-    private static string ReadMe(string dockId, long entries) => $"""
-        Custody log of dock {dockId}: {entries} entries (hardware-specs/custody-log-v1.md).
-
-        entries/NNNNNNNNNNNN   each entry's exact bytes, by index from 0
-        checkpoints/SIZE-N     every checkpoint the dock signed (C2SP tlog-checkpoint in a C2SP signed-note)
-        checkpoint             the latest checkpoint
-        dock.pem               the dock's Ed25519 public key (check it against the one your agency holds)
-
-        Check it:  dock log verify THIS-FOLDER --trust AGENCY-COPY-OF-dock.pem
-        Or by hand: leaf hash = SHA-256(0x00 || entry bytes); node hash = SHA-256(0x01 || left || right)
-        (RFC 6962 §2.1); the root of the first SIZE leaves must equal the base64 root on line 3 of a checkpoint,
-        and the signature line verifies with Ed25519 over lines 1-3.
-
-        """;
 
 }
