@@ -19,12 +19,8 @@ public sealed class AlertDesk(ClipCatalog catalog, CustodyLog log)
     /// <summary>At most 300 characters: with the prefix, the custody detail stays within its 1,024 bytes even in CJK (3 bytes each).</summary>
     public const int MaxReasonLength = 300;
 
-    public async Task<Paged<AlertRecord>> ListAsync(bool? open, int page, int pageSize, CancellationToken cancellationToken)
-    {
-        var all = (await catalog.ListAlertsAsync(cancellationToken).ConfigureAwait(false))
-            .Where(a => open is null || a.IsOpen == open).OrderByDescending(a => a.Id).ToList();
-        return new Paged<AlertRecord>(all.Skip((page - 1) * pageSize).Take(pageSize).ToList(), page, pageSize, all.Count);
-    }
+    public Task<Paged<AlertRecord>> ListAsync(bool? open, int page, int pageSize, CancellationToken cancellationToken) =>
+        catalog.SearchAlertsAsync(open, page, pageSize, cancellationToken);
 
     public async Task<AlertRecord> AcknowledgeAsync(long id, string actor, string reason, CancellationToken cancellationToken)
     {

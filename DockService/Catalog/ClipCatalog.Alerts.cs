@@ -49,10 +49,28 @@ public sealed partial class ClipCatalog
     }
 
     /// <summary>Every alert, open and resolved, oldest first.</summary>
-    public async Task<IReadOnlyList<AlertRecord>> ListAlertsAsync(CancellationToken cancellationToken)
+    public Task<IReadOnlyList<AlertRecord>> ListAlertsAsync(CancellationToken cancellationToken) =>
+        QueryAlertsAsync("ORDER BY id", cancellationToken);
+
+    /// <summary>One page of alerts, newest first (only open or only resolved ones when <paramref name="open"/> says), paged in SQL.</summary>
+    public async Task<Paged<AlertRecord>> SearchAlertsAsync(bool? open, int page, int pageSize, CancellationToken cancellationToken)
+    {
+        var where = open switch { true => "WHERE resolved_at IS NULL", false => "WHERE resolved_at IS NOT NULL", null => "" };
+        long total;
+        await using (var c = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false))
+            total = (long)(await ScalarAsync(c, null, $"SELECT count(*) FROM alerts {where};", cancellationToken).ConfigureAwait(false))!;
+        var rows = await QueryAlertsAsync($"{where} ORDER BY id DESC LIMIT $limit OFFSET $offset", cancellationToken,
+            ("$limit", pageSize), ("$offset", (long)(page - 1) * pageSize)).ConfigureAwait(false);
+        return new Paged<AlertRecord>(rows, page, pageSize, total);
+    }
+
+    public async Task<AlertRecord?> GetAlertAsync(long id, CancellationToken cancellationToken) =>
+        (await QueryAlertsAsync("WHERE id = $id", cancellationToken, ("$id", id)).ConfigureAwait(false)).FirstOrDefault();
+
+    private async Task<IReadOnlyList<AlertRecord>> QueryAlertsAsync(string clause, CancellationToken cancellationToken, params (string, object?)[] parameters)
     {
         await using var c = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = Command(c, null, $"SELECT {AlertColumns} FROM alerts ORDER BY id;");
+        await using var command = Command(c, null, $"SELECT {AlertColumns} FROM alerts {clause};", parameters);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var rows = new List<AlertRecord>();
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -73,7 +91,4 @@ public sealed partial class ClipCatalog
             """, CancellationToken.None, ("$at", at), ("$by", by), ("$reason", reason), ("$id", id)).ConfigureAwait(false);
         if (changed != 1) throw new CatalogException($"There is no alert {id}.");
     }
-
-    public async Task<AlertRecord?> GetAlertAsync(long id, CancellationToken cancellationToken) =>
-        (await ListAlertsAsync(cancellationToken).ConfigureAwait(false)).FirstOrDefault(a => a.Id == id);
 }

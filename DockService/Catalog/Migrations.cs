@@ -200,7 +200,6 @@ internal static class Migrations
         """
         CREATE TABLE users (
             name            TEXT PRIMARY KEY,
-            display_name    TEXT,
             password_hash   TEXT NOT NULL,
             roles           TEXT NOT NULL,
             disabled_at     TEXT,
