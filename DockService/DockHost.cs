@@ -100,6 +100,21 @@ public static class DockHost
         services.AddSingleton<ServiceHealth>();
         services.AddSingleton<DockCore>();
         services.AddSingleton<DockMetrics>();
+        services.AddSingleton(sp => new Release.ReleaseCoordinator(sp.GetRequiredService<IOptions<DockOptions>>().Value.ReleasePolicy));
+        services.AddSingleton<RecheckRequests>();
+        // The stores and the opened parts, for the faces (HTTP endpoints, application services): valid once DockCoreStartup has run.
+        services.AddSingleton(sp => sp.GetRequiredService<DockCore>().Catalog.Clips);
+        services.AddSingleton(sp => sp.GetRequiredService<DockCore>().Catalog.Lifecycle);
+        services.AddSingleton(sp => sp.GetRequiredService<DockCore>().Catalog.Uploads);
+        services.AddSingleton(sp => sp.GetRequiredService<DockCore>().Catalog.Recorders);
+        services.AddSingleton(sp => sp.GetRequiredService<DockCore>().Catalog.Docking);
+        services.AddSingleton(sp => sp.GetRequiredService<DockCore>().Catalog.Alerts);
+        services.AddSingleton(sp => sp.GetRequiredService<DockCore>().Vault);
+        services.AddSingleton(sp => sp.GetRequiredService<DockCore>().Identity);
+        services.AddSingleton(sp => sp.GetRequiredService<DockCore>().Log);
+        services.AddSingleton(sp => sp.GetRequiredService<DockCore>().Custody);
+        services.AddSingleton(sp => sp.GetRequiredService<DockCore>().Enrolment);
+        services.AddSingleton(sp => sp.GetRequiredService<DockCore>().Users);
         services.AddSingleton(sp =>
         {
             // Validated at start (DockOptionsValidator): an unparsable target never gets this far.
@@ -147,6 +162,32 @@ public static class DockHost
                 "changes) or send Authorization: Bearer TOKEN from `dock users token`. Errors are RFC 9457 problem details.";
             // The document is the same whatever address served it: it is committed as hardware-specs/openapi-v1.json.
             document.Servers?.Clear();
+            document.Components ??= new Microsoft.OpenApi.OpenApiComponents();
+            document.Components.SecuritySchemes ??= new Dictionary<string, Microsoft.OpenApi.IOpenApiSecurityScheme>();
+            document.Components.SecuritySchemes["bearer"] = new Microsoft.OpenApi.OpenApiSecurityScheme
+            {
+                Type = Microsoft.OpenApi.SecuritySchemeType.Http, Scheme = "bearer",
+                Description = "An API token from `dock users token NAME`, scoped to some of that user's roles.",
+            };
+            document.Components.SecuritySchemes["cookie"] = new Microsoft.OpenApi.OpenApiSecurityScheme
+            {
+                Type = Microsoft.OpenApi.SecuritySchemeType.ApiKey, In = Microsoft.OpenApi.ParameterLocation.Cookie, Name = "dock-session",
+                Description = $"The session of POST /api/v1/login; a change also needs the {DockPolicies.CsrfHeader} header it returned.",
+            };
+            return Task.CompletedTask;
+        }).AddOperationTransformer((operation, context, _) =>
+        {
+            // Each protected operation says which schemes it takes and which roles its policy admits.
+            var metadata = context.Description.ActionDescriptor.EndpointMetadata;
+            if (metadata.OfType<Microsoft.AspNetCore.Authorization.IAllowAnonymous>().Any()) return Task.CompletedTask;
+            var policy = metadata.OfType<Microsoft.AspNetCore.Authorization.IAuthorizeData>().Select(a => a.Policy).LastOrDefault(p => p is not null);
+            if (policy is null || !DockPolicies.RolesOf.TryGetValue(policy, out var roles)) return Task.CompletedTask;
+            operation.Security =
+            [
+                new() { [new Microsoft.OpenApi.OpenApiSecuritySchemeReference("bearer", context.Document)] = [] },
+                new() { [new Microsoft.OpenApi.OpenApiSecuritySchemeReference("cookie", context.Document)] = [] },
+            ];
+            operation.Description = ((operation.Description is { Length: > 0 } d ? d + " " : "") + $"Roles: {string.Join(", ", roles)}.").Trim();
             return Task.CompletedTask;
         }));
         var otlp = configuration["Dock:Http:OtlpEndpoint"];

@@ -54,14 +54,15 @@ public static class Program
             await Console.Error.WriteLineAsync($"dock: {ex.Message}");
             return ExitCodes.Usage;
         }
-        catch (Exception ex) when (ex is CatalogException || Catalog.ClipCatalog.IsDamage(ex))
+        catch (StorageException ex)
         {
-            var message = ex is CatalogException ? ex.Message : "the catalog is damaged: " + ex.Message + ". Run `dock log verify --data DIR` and see " +
-                "`dock log recover --help`.";
+            var message = ex is { Kind: StorageFailure.Damaged, InnerException: Microsoft.Data.Sqlite.SqliteException raw }
+                ? "the catalog is damaged: " + raw.Message + ". Run `dock log verify --data DIR` and see `dock log recover --help`."
+                : ex.Message;
             await Console.Error.WriteLineAsync($"dock: {message}");
             return ExitCodes.Usage;
         }
-        catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or IOException or UnauthorizedAccessException or DataFolderInUseException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or DataFolderInUseException)
         {
             await Console.Error.WriteLineAsync($"dock: {ex.Message}");
             return ExitCodes.Failed;

@@ -30,13 +30,19 @@ public sealed record Clip(string Serial, string ClipId, long Size, string Sha256
         c.Flags.ToString(), c.OfficerId, c.UpdatedAt);
 }
 
+/// <summary>One clip with its whole history in the dock: every change of state, each with when and why (the catalog's record of the
+/// clip lifecycle; the custody entries that prove them are under /custody).</summary>
 public sealed record ClipDetail(Clip Clip, string? StoredSha256, long PulledBytes, int Attempts, string? LastError, long? StoredEntry,
-    bool RecorderSigned, string? Hold, DateTimeOffset? ReleaseRequestedAt, long? ReleaseRequestEntry, DateTimeOffset? LeftRecorderAt, bool HasManifest)
+    bool RecorderSigned, string? Hold, DateTimeOffset? ReleaseRequestedAt, long? ReleaseRequestEntry, DateTimeOffset? LeftRecorderAt, bool HasManifest,
+    IReadOnlyList<ClipEvent> History)
 {
-    internal static ClipDetail From(ClipRecord c) => new(Clip.From(c), c.StoredSha256, c.PulledBytes, c.Attempts, c.LastError, c.CustodyIndex,
-        c.RecorderSignature is not null, c.Hold?.ToString().ToLowerInvariant(), c.ReleaseRequestedAt, c.ReleaseRequestedIndex, c.LeftRecorderAt,
-        c.ManifestPath is not null);
+    internal static ClipDetail From(ClipRecord c, IReadOnlyList<(DateTimeOffset At, ClipState State, string? Detail)> history) => new(Clip.From(c),
+        c.StoredSha256, c.PulledBytes, c.Attempts, c.LastError, c.CustodyIndex, c.RecorderSignature is not null, c.Hold?.ToString().ToLowerInvariant(),
+        c.ReleaseRequestedAt, c.ReleaseRequestedIndex, c.LeftRecorderAt, c.ManifestPath is not null,
+        [.. history.Select(h => new ClipEvent(h.At, h.State.ToDb(), h.Detail))]);
 }
+
+public sealed record ClipEvent(DateTimeOffset At, string State, string? Detail);
 
 /// <summary>The clip's stored custody entry (its exact text), its index, and the RFC 6962 inclusion proof (hex hashes) in the tree of
 /// the newest signed checkpoint, whose note is given whole so the caller can check its signature with the dock's key.</summary>

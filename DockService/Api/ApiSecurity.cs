@@ -26,6 +26,7 @@ public static class DockPolicies
     public const string ReadRecorders = "read-recorders";
     public const string ManageRecorders = "manage-recorders";
     public const string ReadCustody = "read-custody";
+    public const string ExportCustody = "export-custody";
 
     /// <summary>The roles each policy admits (the API's authorisation table; README "HTTP API").</summary>
     public static readonly IReadOnlyDictionary<string, string[]> RolesOf = new Dictionary<string, string[]>
@@ -37,6 +38,8 @@ public static class DockPolicies
         [ReadRecorders] = [Roles.Supervisor, Roles.EquipmentManager, Roles.ItAdmin, Roles.Auditor],
         [ManageRecorders] = [Roles.EquipmentManager, Roles.ItAdmin],
         [ReadCustody] = [Roles.Auditor, Roles.Supervisor, Roles.ItAdmin],
+        // The whole log in one download: a retrieval for the people who audit (R5), itself recorded.
+        [ExportCustody] = [Roles.Auditor, Roles.ItAdmin],
     };
 
     public const string CookieScheme = "cookie";

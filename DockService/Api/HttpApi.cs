@@ -7,6 +7,7 @@ using Dock.DeviceProtocol.Messages;
 using Dock.Service.Alerts;
 using Dock.Service.Catalog;
 using Dock.Service.Enrolment;
+using Dock.Service.Exports;
 using Dock.Service.Hosting;
 using Dock.Service.Ingest;
 using Microsoft.AspNetCore.Authentication;
@@ -68,6 +69,9 @@ public static class HttpApi
             .WithSummary("Custody entries by index range, in their exact bytes (custody-log-v1.md).");
         api.MapGet("/custody/consistency", Consistency).RequireAuthorization(DockPolicies.ReadCustody).Produces<ConsistencyProof>().ProducesValidationProblem()
             .WithSummary("A consistency proof between two tree sizes.");
+        api.MapGet("/custody/export", LogExportAsync).RequireAuthorization(DockPolicies.ExportCustody).Produces(200, contentType: "application/zip")
+            .WithSummary("The whole custody log as a ZIP (entries, checkpoints, the dock's public key), for `dock log verify`. " +
+                "The export is itself a custody entry naming who downloaded it.");
     }
 
     // ---- probes -------------------------------------------------------------------------------------------------------------
@@ -87,10 +91,10 @@ public static class HttpApi
         }
         try
         {
-            await core.Catalog.CountClipsByStateAsync(cancellationToken);
+            await core.Catalog.Clips.CountClipsByStateAsync(cancellationToken);
             checks["catalog"] = "open";
         }
-        catch (Exception ex) when (ex is CatalogException or Microsoft.Data.Sqlite.SqliteException)
+        catch (Exception ex) when (ex is StorageException)
         {
             (ready, checks["catalog"]) = (false, ex.Message);
         }
@@ -175,13 +179,15 @@ public static class HttpApi
             parsedState = s;
         }
         if (serial is not null && !Identifier.IsValid(serial)) return Invalid(("serial", "not a recorder serial"));
-        var result = await core.Catalog.SearchClipsAsync(new ClipFilter(serial, parsedState, officer, from, to), page ?? 1, pageSize ?? DefaultPageSize,
+        var result = await core.Catalog.Clips.SearchClipsAsync(new ClipFilter(serial, parsedState, officer, from, to), page ?? 1, pageSize ?? DefaultPageSize,
             cancellationToken);
         return Results.Ok(new PageOf<Clip>([.. result.Items.Select(Clip.From)], result.Page, result.PageSize, result.Total));
     }
 
     private static async Task<IResult> ClipAsync(string serial, string clipId, DockCore core, CancellationToken cancellationToken) =>
-        await FindAsync(core, serial, clipId, cancellationToken) is { } clip ? Results.Ok(ClipDetail.From(clip)) : ClipNotFound(serial, clipId);
+        await FindAsync(core, serial, clipId, cancellationToken) is { } clip
+            ? Results.Ok(ClipDetail.From(clip, await core.Catalog.Clips.ClipHistoryAsync(clip.Id, cancellationToken)))
+            : ClipNotFound(serial, clipId);
 
     private static async Task<IResult> ManifestAsync(string serial, string clipId, DockCore core, CancellationToken cancellationToken)
     {
@@ -233,7 +239,7 @@ public static class HttpApi
     // ---- recorders ----------------------------------------------------------------------------------------------------------
 
     private static async Task<IReadOnlyList<RecorderKey>> RecordersAsync(DockCore core, CancellationToken cancellationToken) =>
-        [.. (await core.Catalog.ListRecorderKeysAsync(cancellationToken)).Select(RecorderKey.From)];
+        [.. (await core.Catalog.Recorders.ListRecorderKeysAsync(cancellationToken)).Select(RecorderKey.From)];
 
     private static async Task<IResult> EnrolAsync(EnrolRequest? request, ClaimsPrincipal user, DockCore core, CancellationToken cancellationToken)
     {
@@ -280,6 +286,26 @@ public static class HttpApi
         return Results.Ok(new ConsistencyProof(from, to, [.. core.Log.ConsistencyProof(from, to).Select(Convert.ToHexStringLower)]));
     }
 
+    private static async Task<IResult> LogExportAsync(ClaimsPrincipal user, DockCore core, CancellationToken cancellationToken)
+    {
+        // Built in a file that deletes itself when the response is sent (or abandoned): a long log is never held in memory whole.
+        var folder = Directory.CreateDirectory(Path.Combine(core.Paths.DataDirectory, "tmp"));
+        var zip = new FileStream(Path.Combine(folder.FullName, $"export-{Guid.NewGuid():N}.zip"), FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None,
+            81920, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
+        try
+        {
+            var (entries, _) = await new LogExports(core.Catalog.Database, core.Log, core.Identity.PublicKey.ToArray())
+                .ExportZipAsync(zip, Actor(user), cancellationToken);
+            zip.Position = 0;
+            return Results.File(zip, "application/zip", $"custody-{core.Identity.DockId}-{entries}.zip");
+        }
+        catch
+        {
+            await zip.DisposeAsync();
+            throw;
+        }
+    }
+
     // ---- helpers ------------------------------------------------------------------------------------------------------------
 
     /// <summary>The custody actor for a person acting through the API: their user name, marked as such.</summary>
@@ -287,11 +313,11 @@ public static class HttpApi
 
     private static IResult? Paging(int? page, int? pageSize) =>
         page is < 1 ? Invalid(("page", "1 or more"))
-        : pageSize is < 1 or > ClipCatalog.MaxPageSize ? Invalid(("pageSize", $"1..{ClipCatalog.MaxPageSize}"))
+        : pageSize is < 1 or > ClipStore.MaxPageSize ? Invalid(("pageSize", $"1..{ClipStore.MaxPageSize}"))
         : null;
 
     private static async Task<ClipRecord?> FindAsync(DockCore core, string serial, string clipId, CancellationToken cancellationToken) =>
-        serial.Length > 64 || clipId.Length > 80 ? null : await core.Catalog.FindClipAsync(serial, clipId, cancellationToken);
+        serial.Length > 64 || clipId.Length > 80 ? null : await core.Catalog.Clips.FindClipAsync(serial, clipId, cancellationToken);
 
     private static IResult ClipNotFound(string serial, string clipId) =>
         Results.Problem(statusCode: 404, title: "No such clip", detail: $"The catalog holds no clip {clipId} of recorder {serial}.");

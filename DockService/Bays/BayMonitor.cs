@@ -7,8 +7,8 @@ using Microsoft.Extensions.Logging;
 namespace Dock.Service.Bays;
 
 /// <summary>The bays: one <see cref="BayWorker"/> per configured bay, all in parallel, on the shared <see cref="DockCore"/>.</summary>
-public sealed partial class BayMonitor(DockCore core, DockActivity activity, ServiceHealth health, ILoggerFactory loggers, TimeProvider time,
-    Metrics.DockMetrics? metrics = null, Upload.UploadOutbox? outbox = null)
+public sealed partial class BayMonitor(DockCore core, DockActivity activity, Release.ReleaseCoordinator releases, RecheckRequests rechecks, ServiceHealth health,
+    ILoggerFactory loggers, TimeProvider time, Metrics.DockMetrics? metrics = null, Upload.UploadOutbox? outbox = null)
     : DockWorker(core, health, loggers.CreateLogger<BayMonitor>())
 {
     private readonly ILogger _logger = loggers.CreateLogger<BayMonitor>();
@@ -30,7 +30,7 @@ public sealed partial class BayMonitor(DockCore core, DockActivity activity, Ser
         };
         var catalog = Core.Catalog;
         var ingestor = new ClipIngestor(catalog, Core.Vault, Core.Custody, options, activity, loggers.CreateLogger<ClipIngestor>(), time, outbox);
-        var docking = new RecorderDocking(catalog, ingestor, Core.Custody, Core.Enrolment, Core.Scheduler, options, activity,
+        var docking = new RecorderDocking(catalog, ingestor, Core.Custody, Core.Enrolment, Core.Scheduler, options, activity, releases, rechecks,
             loggers.CreateLogger<RecorderDocking>(), time, metrics);
         var workers = new List<Task>();
         Func<Task>? hotplug = null;
@@ -49,7 +49,7 @@ public sealed partial class BayMonitor(DockCore core, DockActivity activity, Ser
                 var scanner = new Discovery.SysfsUsbScanner(options.SysfsRoot);
                 endpoint = () => Discovery.UsbEndpoints.ForPort(scanner, port, options.DeviceRoot, options.ProcRoot, options.Link.TcpPort);
                 volume = () => Discovery.UsbEndpoints.VolumeForPort(scanner, port, options.MassStorage.MountsFile);
-                await catalog.UpsertBayAsync(bay.Id, $"usb:{port}", stoppingToken).ConfigureAwait(false);
+                await catalog.Docking.UpsertBayAsync(bay.Id, $"usb:{port}", stoppingToken).ConfigureAwait(false);
             }
             else
             {
@@ -57,7 +57,7 @@ public sealed partial class BayMonitor(DockCore core, DockActivity activity, Ser
                 endpoint = () => fixedEndpoint;
                 var folder = bay.Volume is { Length: > 0 } v ? Path.GetFullPath(v) : null;
                 volume = () => folder is not null && Directory.Exists(folder) ? folder : null;
-                await catalog.UpsertBayAsync(bay.Id, fixedEndpoint.ToString(), stoppingToken).ConfigureAwait(false);
+                await catalog.Docking.UpsertBayAsync(bay.Id, fixedEndpoint.ToString(), stoppingToken).ConfigureAwait(false);
             }
             IRecorderSource source = bay.Driver == RecorderDriver.MassStorage
                 ? new MassStorageRecorderSource(endpoint, volume, options.MassStorage, catalog, options.Link.ConnectTimeout, time)

@@ -15,7 +15,7 @@ namespace Dock.Service.Bays;
 /// </summary>
 /// <remarks><paramref name="hotplug"/>, when given, returns a task that completes at the next USB hotplug event
 /// (netlink): an empty bay then looks again at once instead of at the next poll.</remarks>
-public sealed partial class BayWorker(BayOptions bay, IRecorderSource source, RecorderDocking docking, ClipCatalog catalog,
+public sealed partial class BayWorker(BayOptions bay, IRecorderSource source, RecorderDocking docking, CatalogStores catalog,
     DockOptions options, DockActivity activity, ILogger<BayWorker> logger, TimeProvider time, Func<Task>? hotplug = null)
 {
     // What the bay last said it waits for, so the log says it once per change, not at every poll of an empty bay.
@@ -54,7 +54,7 @@ public sealed partial class BayWorker(BayOptions bay, IRecorderSource source, Re
                 Waiting(null);
                 await docking.RunAsync(bay.Id, session, cancellationToken).ConfigureAwait(false);
                 if (_violations > 0)
-                    await catalog.ResolveAlertsAsync("protocol-violation", session.Serial, null, $"docked and served without fault in bay {bay.Id}",
+                    await catalog.Alerts.ResolveAlertsAsync("protocol-violation", session.Serial, null, $"docked and served without fault in bay {bay.Id}",
                         CancellationToken.None).ConfigureAwait(false);
                 _violations = 0;
                 activity.SetBay(bay.Id, _ => new BaySnapshot(bay.Id, BayPhase.Empty)); // Said goodbye and left.
@@ -72,7 +72,7 @@ public sealed partial class BayWorker(BayOptions bay, IRecorderSource source, Re
                     var pause = Backoff();
                     backoff = pause;
                     LogBackingOff(logger, bay.Id, ex.Failure, ex.Message, _violations, pause.TotalSeconds);
-                    await catalog.RaiseAlertAsync("protocol-violation", session?.Serial, null, $"bay {bay.Id}: the recorder broke DockLink ({ex.Failure}): " +
+                    await catalog.Alerts.RaiseAlertAsync("protocol-violation", session?.Serial, null, $"bay {bay.Id}: the recorder broke DockLink ({ex.Failure}): " +
                         $"{ex.Message}; the link was dropped and the bay waits {pause.TotalSeconds:0.#} s before trying again (doubling, at most " +
                         $"{MaxBackoff.TotalSeconds:0} s). Take the recorder out of service if it repeats.", CancellationToken.None).ConfigureAwait(false);
                     activity.SetBay(bay.Id, b => b with { Phase = BayPhase.Error, Message = $"{ex.Message}; trying again in {pause.TotalSeconds:0.#} s" });
@@ -85,16 +85,16 @@ public sealed partial class BayWorker(BayOptions bay, IRecorderSource source, Re
                     activity.SetBay(bay.Id, b => b with { Phase = phase, Message = ex.Message });
                 }
             }
-            catch (Exception ex) when (ex is CatalogDamagedException || ClipCatalog.IsDamage(ex))
+            catch (Exception ex) when (StorageException.IsDamage(ex))
             {
                 // A damaged catalog: retrying would only spread the damage. The dock stops (BayMonitor) and says why.
                 throw;
             }
-            catch (Exception ex) when (ex is IOException or CatalogException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
+            catch (Exception ex) when (ex is IOException or StorageException or UnauthorizedAccessException)
             {
                 // The vault or the catalog failed (disk full, permissions): nothing was released for
                 // a clip that is not verified, so the recorder keeps its footage. Retry later, unless the catalog is damaged.
-                await catalog.ThrowIfDamagedAsync(ex, CancellationToken.None).ConfigureAwait(false);
+                await catalog.Database.ThrowIfDamagedAsync(ex, CancellationToken.None).ConfigureAwait(false);
                 LogStorageError(logger, ex, bay.Id);
                 activity.SetBay(bay.Id, b => b with { Phase = BayPhase.Error, Message = ex.Message });
             }

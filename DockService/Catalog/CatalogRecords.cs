@@ -32,8 +32,8 @@ public sealed record ClipRecord(
     public bool ReleasePending => ReleaseRequestedAt is not null && LeftRecorderAt is null;
 
     /// <summary>The id the recorder knows the clip by. Later footage under a reused id is catalogued as "ID~2", "ID~3"
-    /// (<see cref="ClipCatalog.AnnounceAsync"/>); '~' never occurs in a DockLink identifier, so the two never mix.</summary>
-    public string DeviceClipId => ClipCatalog.DeviceClipId(ClipId);
+    /// (<see cref="ClipLifecycle.AnnounceAsync"/>); '~' never occurs in a DockLink identifier, so the two never mix.</summary>
+    public string DeviceClipId => ClipStore.DeviceClipId(ClipId);
 }
 
 /// <summary>What announcing a listed clip found.</summary>
@@ -94,3 +94,18 @@ public sealed record ClipFilter(string? Serial = null, ClipState? State = null, 
 
 /// <summary>One page of a search, and how many match in all.</summary>
 public sealed record Paged<T>(IReadOnlyList<T> Items, int Page, int PageSize, long Total);
+
+public enum UploadState
+{
+    Queued,
+    Uploading,
+    Uploaded,
+    Verified,
+}
+
+/// <summary>One row of the upload queue: a verified clip on its way to the cloud target.</summary>
+public sealed record UploadRecord(long Id, long ClipRow, string Target, string ObjectKey, int Priority, UploadState State, string? UploadId,
+    long? PartSize, int Attempts, DateTimeOffset NextAttemptAt, string? LastError, DateTimeOffset QueuedAt);
+
+/// <summary>An enrolment request that cannot be honoured: a conflicting or revoked key, a bad enrolment file.</summary>
+public sealed class EnrolmentException(string message) : Exception(message);

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Dock.Service.Catalog;
 using Dock.Service.Exports;
+using Dock.Service.Hosting;
 using Dock.Service.Identity;
 
 namespace Dock.Service.Cli;
@@ -37,7 +38,7 @@ public static class ClipsCommand
                 Console.WriteLine($"  check it: dock verify {export.Copy} --trust DOCK.pem");
                 return ExitCodes.Ok;
             }
-            catch (Exception ex) when (ex is ExportException or IdentityException or CatalogException or IOException or UnauthorizedAccessException)
+            catch (Exception ex) when (ex is ExportException or IdentityException or StorageException or IOException or UnauthorizedAccessException)
             {
                 return ExitCodes.UsageError("clips", ex.Message);
             }

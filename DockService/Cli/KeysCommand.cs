@@ -131,7 +131,7 @@ public static class KeysCommand
         rotate.SetAction(parse => Run(async () =>
         {
             var why = parse.GetValue(reason)!;
-            var (dockId, oldFingerprint, newFingerprint) = await RotateAsync(parse.GetValue(data6), why, CancellationToken.None);
+            var (dockId, oldFingerprint, newFingerprint) = await DockKeyRotation.RotateAsync(parse.GetValue(data6), why, DataFolder.Actor, CancellationToken.None);
             Console.WriteLine($"Dock {dockId}: key {oldFingerprint} replaced by {newFingerprint}; recorded in the custody log and checkpointed by both keys.");
             Console.WriteLine("Recorders will refuse this dock until the new key is endorsed: dock keys endorse --agency-key AGENCY.key");
             return ExitCodes.Ok;
@@ -144,39 +144,6 @@ public static class KeysCommand
         keys.Subcommands.Add(unseal);
         keys.Subcommands.Add(rotate);
         return keys;
-    }
-
-    /// <summary>
-    /// The rotation, so that an auditor holding only the new key can still verify the old checkpoints:
-    /// the old key checkpoints a log that ends with "dock key OLD replaced by NEW" (its handover), and the
-    /// new key signs the same tree. custody-log-v1.md §4.
-    /// </summary>
-    private static async Task<(string DockId, string Old, string New)> RotateAsync(string? data, string reason, CancellationToken cancellationToken)
-    {
-        var paths = DataFolder.PathsFor(data);
-        // The running dock holds the key in memory and signs with it: rotate only with the dock stopped.
-        using var running = RunLock.Acquire(paths, "dock keys rotate");
-        using var folder = await DataFolder.OpenAsync(data, cancellationToken);
-        using var next = Ed25519Key.Generate();
-        var oldKey = folder.Key.PublicKey;
-        await folder.Log.AppendAsync((index, at) => new CustodyEvent(index, CustodyEventKind.DockKeyRotated, at, folder.DockId, DataFolder.Actor,
-            Detail: $"dock key {Convert.ToHexStringLower(oldKey)} replaced by {Convert.ToHexStringLower(next.PublicKey)}: {reason}"), cancellationToken);
-        await folder.Log.CheckpointAsync(cancellationToken);
-
-        // Pin the id (the default one derives from the key), keep the old public key, then swap keys atomically.
-        var pinned = DockIdentity.PinnedIdFile(paths);
-        if (!File.Exists(pinned)) await File.WriteAllTextAsync(pinned, folder.DockId + "\n", cancellationToken);
-        var retired = Path.Combine(Path.GetDirectoryName(paths.KeyFile)!, "retired");
-        Directory.CreateDirectory(retired);
-        await File.WriteAllTextAsync(Path.Combine(retired, Ed25519Key.Fingerprint(oldKey) + ".pem"), Ed25519Key.PublicKeyPem(oldKey), cancellationToken);
-        var staged = paths.KeyFile + ".next";
-        File.Delete(staged);
-        using (KeyFile.LoadOrCreateFrom(staged, next, DockKey.Passphrase(paths))) { }
-        File.Move(staged, paths.KeyFile, overwrite: true);
-
-        using var rotated = await DataFolder.OpenAsync(data, cancellationToken);
-        await rotated.Log.CheckpointAsync(cancellationToken);
-        return (folder.DockId, Ed25519Key.Fingerprint(oldKey), Ed25519Key.Fingerprint(next.PublicKey));
     }
 
     private static Ed25519Key LoadOther(string path, string what)
@@ -197,7 +164,7 @@ public static class KeysCommand
         {
             return await action();
         }
-        catch (Exception ex) when (ex is IdentityException or CatalogException or IOException or UnauthorizedAccessException or ArgumentException
+        catch (Exception ex) when (ex is IdentityException or StorageException or IOException or UnauthorizedAccessException or ArgumentException
             or DataFolderInUseException)
         {
             return ExitCodes.UsageError("keys", ex.Message);

@@ -32,13 +32,13 @@ public static class LogCommand
             try
             {
                 using var folder = await DataFolder.OpenAsync(parse.GetValue(data), cancellationToken);
-                var (entries, notes) = await new LogExports(folder.Catalog, folder.Log, folder.Key.PublicKey).ExportAsync(target, DataFolder.Actor,
+                var (entries, notes) = await new LogExports(folder.Catalog.Database, folder.Log, folder.Key.PublicKey).ExportAsync(target, DataFolder.Actor,
                     cancellationToken);
                 Console.WriteLine($"Exported {entries} entries and {notes} checkpoint(s) to {target}");
                 Console.WriteLine($"  verify: dock log verify {target} --trust {Path.Combine(target, "dock.pem")}  (better: a dock.pem you got from the agency)");
                 return ExitCodes.Ok;
             }
-            catch (Exception ex) when (ex is ExportException or IdentityException or CatalogException or InvalidDataException or IOException
+            catch (Exception ex) when (ex is ExportException or IdentityException or StorageException or InvalidDataException or IOException
                 or UnauthorizedAccessException)
             {
                 return ExitCodes.UsageError("log", ex.Message);
@@ -83,14 +83,14 @@ public static class LogCommand
                     var paths = DataFolder.PathsFor(parse.GetValue(data2));
                     if (!File.Exists(paths.Catalog)) return ExitCodes.UsageError("log", $"No catalog at {paths.Catalog}: pass --data with a dock's data folder.");
                     using var key = DockKey.Load(paths, create: false);
-                    ClipCatalog? catalog = null;
+                    CatalogStores? catalog = null;
                     IReadOnlyList<string> damage;
                     try
                     {
-                        catalog = await ClipCatalog.OpenAsync(paths.Catalog, TimeProvider.System, cancellationToken);
-                        damage = await catalog.CheckIntegrityAsync(full: true, cancellationToken);
+                        catalog = await CatalogStores.OpenAsync(paths.Catalog, TimeProvider.System, cancellationToken);
+                        damage = await catalog.Database.CheckIntegrityAsync(full: true, cancellationToken);
                     }
-                    catch (CatalogDamagedException ex)
+                    catch (StorageException ex) when (ex.Kind == StorageFailure.Damaged)
                     {
                         damage = [ex.Message];
                     }
@@ -102,7 +102,7 @@ public static class LogCommand
                     notes = [];
                     if (damage.Count == 0)
                     {
-                        var (logEntries, checkpoints) = await CustodyLog.ReadSnapshotAsync(catalog!, cancellationToken);
+                        var (logEntries, checkpoints) = await CustodyLog.ReadSnapshotAsync(catalog!.Database, cancellationToken);
                         entries = [.. logEntries];
                         notes = [.. checkpoints.Select(c => c.Note)];
                         var journal = CustodyJournal.For(paths);
@@ -119,7 +119,7 @@ public static class LogCommand
                     trusted = true;
                 }
             }
-            catch (Exception ex) when (ex is IdentityException or CatalogException or InvalidDataException or IOException or UnauthorizedAccessException)
+            catch (Exception ex) when (ex is IdentityException or StorageException or InvalidDataException or IOException or UnauthorizedAccessException)
             {
                 return ExitCodes.UsageError("log", ex.Message);
             }
@@ -154,7 +154,7 @@ public static class LogCommand
                 Console.Write(note);
                 return ExitCodes.Ok;
             }
-            catch (Exception ex) when (ex is IdentityException or CatalogException or InvalidDataException)
+            catch (Exception ex) when (ex is IdentityException or StorageException or InvalidDataException)
             {
                 return ExitCodes.UsageError("log", ex.Message);
             }
@@ -174,7 +174,7 @@ public static class LogCommand
                 using var running = RunLock.Acquire(paths, "dock log recover");
                 using var key = DockKey.Load(paths, create: false);
                 var dockId = DockEndorsement.PeekDockId(paths.EndorsementFile) ?? DockIdentity.DockIdFor(paths, key.PublicKey);
-                var catalog = await ClipCatalog.OpenAsync(paths.Catalog, TimeProvider.System, cancellationToken, check: true);
+                var catalog = await CatalogStores.OpenAsync(paths.Catalog, TimeProvider.System, cancellationToken, check: true);
                 var report = await CustodyRecovery.RecoverAsync(catalog, CustodyJournal.For(paths), new Vault.ClipVault(paths.DataDirectory),
                     CustodyLog.OriginFor(dockId), DockKey.OwnPublicKeys(paths, key.PublicKey), cancellationToken);
                 Console.WriteLine(report.EntriesRestored == 0 && report.CheckpointsRestored == 0
@@ -192,7 +192,7 @@ public static class LogCommand
                 await Console.Error.WriteLineAsync($"dock log recover: {ex.Message}");
                 return ExitCodes.Failed;
             }
-            catch (Exception ex) when (ex is IdentityException or CatalogException or InvalidDataException or IOException or UnauthorizedAccessException
+            catch (Exception ex) when (ex is IdentityException or StorageException or InvalidDataException or IOException or UnauthorizedAccessException
                 or DataFolderInUseException)
             {
                 return ExitCodes.UsageError("log", ex.Message);

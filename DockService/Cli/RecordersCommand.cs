@@ -8,7 +8,9 @@ using Dock.Service.Bays;
 using Dock.Service.Catalog;
 using Dock.Service.Configuration;
 using Dock.Service.Enrolment;
+using Dock.Service.Hosting;
 using Dock.Service.Identity;
+using Dock.Service.Recorders;
 
 namespace Dock.Service.Cli;
 
@@ -76,7 +78,7 @@ public static class RecordersCommand
                 Console.WriteLine($"{added} key(s) enrolled, {entries.Count - added} already enrolled.");
                 return ExitCodes.Ok;
             }
-            catch (Exception ex) when (ex is EnrolmentException or IdentityException or CatalogException or InvalidDataException or DockLinkException)
+            catch (Exception ex) when (ex is EnrolmentException or IdentityException or StorageException or InvalidDataException or DockLinkException)
             {
                 return ExitCodes.UsageError("recorders", ex.Message);
             }
@@ -90,7 +92,7 @@ public static class RecordersCommand
             try
             {
                 using var folder = await DataFolder.OpenAsync(parse.GetValue(data2), cancellationToken);
-                var keys = await folder.Catalog.ListRecorderKeysAsync(cancellationToken);
+                var keys = await folder.Catalog.Recorders.ListRecorderKeysAsync(cancellationToken);
                 if (parse.GetValue(json))
                 {
                     Console.WriteLine(JsonSerializer.Serialize(keys.Select(k => new
@@ -105,7 +107,7 @@ public static class RecordersCommand
                         (k.RevokedAt is { } at ? $"  REVOKED {at:u}: {k.RevokeReason}" : "  active"));
                 return ExitCodes.Ok;
             }
-            catch (Exception ex) when (ex is IdentityException or CatalogException or InvalidDataException)
+            catch (Exception ex) when (ex is IdentityException or StorageException or InvalidDataException)
             {
                 return ExitCodes.UsageError("recorders", ex.Message);
             }
@@ -132,7 +134,7 @@ public static class RecordersCommand
                 Console.WriteLine($"Revoked the key of {serial}: {why}");
                 return ExitCodes.Ok;
             }
-            catch (Exception ex) when (ex is IdentityException or CatalogException or InvalidDataException)
+            catch (Exception ex) when (ex is IdentityException or StorageException or InvalidDataException)
             {
                 return ExitCodes.UsageError("recorders", ex.Message);
             }
@@ -183,27 +185,12 @@ public static class RecordersCommand
             try
             {
                 using var folder = await DataFolder.OpenAsync(parse.GetValue(data), cancellationToken, createCatalog: true);
-                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                timeout.CancelAfter(TimeSpan.FromSeconds(30));
-                var transport = await BayConnector.TryConnectAsync(endpoint, timeout.Token)
-                    ?? throw new EnrolmentException($"No recorder answers at {endpoint}.");
-                await using var channel = new Dock.DeviceProtocol.CommandChannel.CommandChannelClient(transport);
-                await channel.LoginAsync(parse.GetValue(password)!, timeout.Token);
-                var identity = await channel.IdentifyAsync(timeout.Token);
-                var before = await channel.ReadOfficerAsync(timeout.Token);
-                await channel.WriteOfficerAsync(written, timeout.Token);
-                var after = await channel.ReadOfficerAsync(timeout.Token);
-                if (after != written)
-                    throw new EnrolmentException($"Recorder {identity.Serial} accepted the officer but reads back {after.OfficerId} ({after.Name}); nothing recorded.");
-                var detail = $"officer {written.OfficerId} ({written.Name}), unit {written.UnitId} ({written.UnitName}) written over {channel.Endpoint}; " +
-                    $"was {(before.OfficerId.Length > 0 ? before.OfficerId : "unassigned")}: {parse.GetValue(reason)}";
-                await folder.Log.AppendAsync((index, at) => new Dock.Crypto.Custody.CustodyEvent(index, Dock.Crypto.Custody.CustodyEventKind.RecorderAssigned, at,
-                    folder.Log.DockId, DataFolder.Actor, identity.Serial, Detail: detail), cancellationToken);
-                await folder.Log.CheckpointAsync(cancellationToken);
-                Console.WriteLine($"{identity.Serial}: officer {written.OfficerId} written and read back (was {(before.OfficerId.Length > 0 ? before.OfficerId : "unassigned")}); recorded in custody.");
+                var (serial, before) = await OfficerAssignment.AssignAsync(folder.Log, endpoint, parse.GetValue(password)!, written, parse.GetValue(reason)!,
+                    DataFolder.Actor, cancellationToken);
+                Console.WriteLine($"{serial}: officer {written.OfficerId} written and read back (was {before ?? "unassigned"}); recorded in custody.");
                 return ExitCodes.Ok;
             }
-            catch (Exception ex) when (ex is EnrolmentException or IdentityException or CatalogException or InvalidDataException or DockLinkException)
+            catch (Exception ex) when (ex is EnrolmentException or IdentityException or StorageException or InvalidDataException or DockLinkException)
             {
                 return ExitCodes.UsageError("recorders", ex.Message);
             }

@@ -69,7 +69,7 @@ public static class RunCommand
             await Console.Error.WriteLineAsync("dock: the configuration is not valid:");
             foreach (var failure in ex.Failures) await Console.Error.WriteLineAsync($"  - {failure}");
         }
-        catch (Exception ex) when (ex is IdentityException or CatalogException or InvalidDataException or UnauthorizedAccessException or IOException
+        catch (Exception ex) when (ex is IdentityException or StorageException or InvalidDataException or UnauthorizedAccessException or IOException
             or DataFolderInUseException or DockStartException)
         {
             await Console.Error.WriteLineAsync($"dock: cannot start: {ex.Message}");

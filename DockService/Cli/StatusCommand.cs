@@ -31,12 +31,12 @@ public static class StatusCommand
                 await Console.Error.WriteLineAsync($"dock: no catalog at {catalogPath}. Pass --data with a dock's data folder.");
                 return ExitCodes.Usage;
             }
-            ClipCatalog catalog;
+            CatalogStores catalog;
             try
             {
-                catalog = await ClipCatalog.OpenAsync(catalogPath, TimeProvider.System, cancellationToken);
+                catalog = await CatalogStores.OpenAsync(catalogPath, TimeProvider.System, cancellationToken);
             }
-            catch (CatalogException ex)
+            catch (StorageException ex)
             {
                 await Console.Error.WriteLineAsync($"dock: {ex.Message}");
                 return ExitCodes.Usage;

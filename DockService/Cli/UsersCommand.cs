@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Dock.Service.Catalog;
+using Dock.Service.Hosting;
 using Dock.Service.Identity;
 using Dock.Service.Users;
 
@@ -125,11 +126,11 @@ public static class UsersCommand
         try
         {
             var paths = DataFolder.PathsFor(data);
-            var catalog = await ClipCatalog.OpenAsync(paths.Catalog, TimeProvider.System, CancellationToken.None);
-            await action(new UserAccounts(new UserStore(catalog), TimeProvider.System), CancellationToken.None);
+            var catalog = await CatalogStores.OpenAsync(paths.Catalog, TimeProvider.System, CancellationToken.None);
+            await action(new UserAccounts(new UserStore(catalog.Database), TimeProvider.System), CancellationToken.None);
             return ExitCodes.Ok;
         }
-        catch (Exception ex) when (ex is UserException or IdentityException or CatalogException or IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is UserException or IdentityException or StorageException or IOException or UnauthorizedAccessException)
         {
             return ExitCodes.UsageError("users", ex.Message);
         }

@@ -20,14 +20,13 @@ public sealed partial class CheckpointWorker(DockCore core, ServiceHealth health
             {
                 await Core.Log.CheckpointAsync(stoppingToken).ConfigureAwait(false);
                 if (Core.Log.JournalProblem is null)
-                    await Core.Catalog.ResolveAlertKindAsync("custody-journal", "the custody journal is written again", stoppingToken).ConfigureAwait(false);
+                    await Core.Catalog.Alerts.ResolveAlertKindAsync("custody-journal", "the custody journal is written again", stoppingToken).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is CatalogException or Microsoft.Data.Sqlite.SqliteException or IOException && !ClipCatalog.IsDamage(ex)
-                && ex is not CatalogDamagedException)
+            catch (Exception ex) when (ex is StorageException or IOException && !StorageException.IsDamage(ex))
             {
-                await Core.Catalog.ThrowIfDamagedAsync(ex, stoppingToken).ConfigureAwait(false);
+                await Core.Catalog.Database.ThrowIfDamagedAsync(ex, stoppingToken).ConfigureAwait(false);
                 LogCheckpointFailed(logger, ex);
-                await Core.Catalog.RaiseAlertAsync("custody-journal", null, null, $"a custody checkpoint could not be signed and kept: {ex.Message}. " +
+                await Core.Catalog.Alerts.RaiseAlertAsync("custody-journal", null, null, $"a custody checkpoint could not be signed and kept: {ex.Message}. " +
                     "Clips are not released until it can (each release waits for a checkpoint covering the clip).", stoppingToken).ConfigureAwait(false);
             }
         }

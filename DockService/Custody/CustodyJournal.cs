@@ -230,4 +230,4 @@ public sealed class CustodyJournal
 }
 
 /// <summary>The custody journal is unreadable or disagrees with itself.</summary>
-public sealed class CustodyJournalException(string message) : Catalog.CatalogException(message);
+public sealed class CustodyJournalException(string message) : Catalog.StorageException(message);

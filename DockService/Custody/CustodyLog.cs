@@ -3,6 +3,7 @@ using Dock.Crypto.Keys;
 using Dock.Crypto.Transparency;
 using Dock.Service.Catalog;
 using Microsoft.Data.Sqlite;
+using static Dock.Service.Catalog.CatalogDatabase;
 
 namespace Dock.Service.Custody;
 
@@ -18,7 +19,7 @@ namespace Dock.Service.Custody;
 /// </summary>
 public sealed class CustodyLog
 {
-    private readonly ClipCatalog _catalog;
+    private readonly CatalogDatabase _db;
     private readonly CustodyJournal _journal;
     private readonly Ed25519Key _key;
     private readonly TimeProvider _time;
@@ -26,9 +27,9 @@ public sealed class CustodyLog
     private readonly MerkleLevels _leaves;
     private readonly System.Collections.Concurrent.ConcurrentQueue<PendingAppend> _queue = new();
 
-    private CustodyLog(ClipCatalog catalog, CustodyJournal journal, Ed25519Key key, string dockId, TimeProvider time, MerkleLevels leaves)
+    private CustodyLog(CatalogDatabase db, CustodyJournal journal, Ed25519Key key, string dockId, TimeProvider time, MerkleLevels leaves)
     {
-        _catalog = catalog;
+        _db = db;
         _journal = journal;
         _key = key;
         _time = time;
@@ -59,34 +60,30 @@ public sealed class CustodyLog
     /// before the journal) is brought up to date from the catalog. <paramref name="checkpointKeys"/> are the dock's
     /// current and retired public keys: the outside checkpoint must be signed by one of them.
     /// </summary>
-    public static async Task<CustodyLog> OpenAsync(ClipCatalog catalog, CustodyJournal journal, Ed25519Key key, string dockId,
+    public static async Task<CustodyLog> OpenAsync(CatalogDatabase db, CustodyJournal journal, Ed25519Key key, string dockId,
         IReadOnlyList<byte[]> checkpointKeys, TimeProvider time, CancellationToken cancellationToken)
     {
         var leaves = new MerkleLevels();
         using (await journal.LockAsync(cancellationToken))
         {
             var journaled = journal.Refresh(fromStart: true).Where(r => r.IsEntry).ToList();
-            await using var c = await catalog.OpenConnectionAsync(cancellationToken);
-            await using (var command = ClipCatalog.Command(c, null, "SELECT idx, leaf_hash FROM custody_entries ORDER BY idx;"))
-            await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+            await using var c = await db.OpenConnectionAsync(cancellationToken);
+            foreach (var (index, leaf) in await QueryAsync(c, null, "SELECT idx, leaf_hash FROM custody_entries ORDER BY idx;",
+                r => (r.GetInt64(0), (byte[])r.GetValue(1)), cancellationToken))
             {
-                while (await reader.ReadAsync(cancellationToken))
-                {
-                    if (reader.GetInt64(0) != leaves.Size)
-                        throw new CatalogException($"The custody log in {catalog.Path} has a gap at index {leaves.Size}: it was altered outside Dock.");
-                    var leaf = (byte[])reader.GetValue(1);
-                    if (leaves.Size < journaled.Count && !CustodyJournal.LeafHash(journaled[(int)leaves.Size]).AsSpan().SequenceEqual(leaf))
-                        throw new CatalogException($"Custody entry {leaves.Size} in the catalog {catalog.Path} differs from the same entry in {journal.JournalPath}: " +
-                            "one of them was altered outside Dock. The dock will not start; keep both files for investigation.");
-                    leaves.Append(leaf);
-                }
+                if (index != leaves.Size)
+                    throw new StorageException($"The custody log in {db.Path} has a gap at index {leaves.Size}: it was altered outside Dock.");
+                if (leaves.Size < journaled.Count && !CustodyJournal.LeafHash(journaled[(int)leaves.Size]).AsSpan().SequenceEqual(leaf))
+                    throw new StorageException($"Custody entry {leaves.Size} in the catalog {db.Path} differs from the same entry in {journal.JournalPath}: " +
+                        "one of them was altered outside Dock. The dock will not start; keep both files for investigation.");
+                leaves.Append(leaf);
             }
             var origin = OriginFor(dockId);
             var outside = LatestOutsideCheckpoint(journal, origin, checkpointKeys);
             bool signedBeyond = outside is { } o && o.Checkpoint.Size > leaves.Size;
             bool otherRoot = outside is { } p && !signedBeyond && !leaves.Root(p.Checkpoint.Size).AsSpan().SequenceEqual(p.Checkpoint.RootHash);
             if (journal.EntryCount > leaves.Size || signedBeyond || otherRoot)
-                throw new CustodyLogBehindException(Behind(catalog, journal, leaves.Size, outside?.Checkpoint, otherRoot));
+                throw new CustodyLogBehindException(Behind(db, journal, leaves.Size, outside?.Checkpoint, otherRoot));
             if (journal.EntryCount < leaves.Size)
             {
                 // The journal lags the catalog (a crash between the catalog commit and the journal write, or a dock from before
@@ -96,14 +93,14 @@ public sealed class CustodyLog
             // Keep the catalog's and the journal's latest checkpoint in step: each may miss the last one after a crash.
             var inCatalog = await ReadCheckpointsAsync(c, cancellationToken);
             if (outside is { } kept && !inCatalog.Any(n => n.Note == kept.Note))
-                await InsertCheckpointAsync(catalog, c, kept.Note, kept.Checkpoint.Size, kept.KeyId, cancellationToken);
+                await InsertCheckpointAsync(db, c, kept.Note, kept.Checkpoint.Size, kept.KeyId, cancellationToken);
             if (inCatalog.Count > 0 && (outside is null || inCatalog[^1].Size > outside.Value.Checkpoint.Size) && journal.LatestCheckpoint != inCatalog[^1].Note)
                 journal.AppendCheckpoint(inCatalog[^1].Note);
         }
-        return new CustodyLog(catalog, journal, key, dockId, time, leaves);
+        return new CustodyLog(db, journal, key, dockId, time, leaves);
     }
 
-    private static string Behind(ClipCatalog catalog, CustodyJournal journal, long inCatalog, Checkpoint? signed, bool otherRoot)
+    private static string Behind(CatalogDatabase db, CustodyJournal journal, long inCatalog, Checkpoint? signed, bool otherRoot)
     {
         var data = Path.GetDirectoryName(journal.Directory)!;
         var facts = string.Join("; ", new[]
@@ -112,7 +109,7 @@ public sealed class CustodyLog
             signed is { } s && s.Size > inCatalog ? $"this dock signed a checkpoint of {s.Size} entries" : "",
             otherRoot ? $"this dock signed a checkpoint of its first {signed!.Size} entries whose root they no longer have" : "",
         }.Where(f => f.Length > 0));
-        return $"The catalog {catalog.Path} is behind the dock's own custody record: it holds {inCatalog} custody entries, but {facts}. " +
+        return $"The catalog {db.Path} is behind the dock's own custody record: it holds {inCatalog} custody entries, but {facts}. " +
             "The catalog lost changes it had committed (its write-ahead log catalog.db-wal was deleted or cut short, or an older copy was put back). " +
             "The dock will not run on it: it would sign a second, different root for a log it already published. " +
             $"Keep the dock stopped and run: dock log recover --data {data}";
@@ -127,11 +124,11 @@ public sealed class CustodyLog
         {
             if (note is null) continue;
             if (!note.StartsWith(origin + "\n", StringComparison.Ordinal))
-                throw new CatalogException($"The checkpoint kept in {journal.Directory} is for '{note.Split('\n')[0]}', not this dock's '{origin}': " +
+                throw new StorageException($"The checkpoint kept in {journal.Directory} is for '{note.Split('\n')[0]}', not this dock's '{origin}': " +
                     "this data folder belongs to another dock id (was Dock:DockId changed?). Put the old id back, or use a new data folder.");
             var signer = keys.FirstOrDefault(k => SignedNote.TryOpen(note, origin, k, out _, out _));
             if (signer is null || !SignedNote.TryOpen(note, origin, signer, out var text, out _) || !Checkpoint.TryParse(text, out var checkpoint, out _))
-                throw new CatalogException($"The checkpoint kept in {journal.Directory} is not signed by this dock's key (nor a retired one in keys/retired/): " +
+                throw new StorageException($"The checkpoint kept in {journal.Directory} is not signed by this dock's key (nor a retired one in keys/retired/): " +
                     "was the key file replaced? The dock will not start until the key matches its custody record.");
             if (best is null || checkpoint.Size > best.Value.Item1.Size) best = (checkpoint, note, Ed25519Key.Fingerprint(signer));
         }
@@ -219,8 +216,8 @@ public sealed class CustodyLog
             // The journal lock spans the catalog commit and the journal write, so every process journals in index order.
             journalLock = await _journal.LockAsync(CancellationToken.None);
             _journal.Refresh();
-            await using var c = await _catalog.OpenConnectionAsync(CancellationToken.None);
-            await using (var tx = (SqliteTransaction)await c.BeginTransactionAsync(CancellationToken.None))
+            await using var c = await _db.OpenConnectionAsync(CancellationToken.None);
+            await using (var tx = await BeginAsync(c, CancellationToken.None))
             {
                 await CatchUpAsync(c, tx, CancellationToken.None);
                 long index = Size;
@@ -248,16 +245,16 @@ public sealed class CustodyLog
                     else
                     {
                         // A savepoint per entry with a catalog change: if the change fails, only that entry is undone.
-                        await ClipCatalog.ExecAsync(c, tx, "SAVEPOINT entry;", CancellationToken.None);
+                        await ExecAsync(c, tx, "SAVEPOINT entry;", CancellationToken.None);
                         try
                         {
                             await InsertEntryAsync(c, tx, index, bytes, leaf);
                             await pending.Alongside(c, tx, entry);
-                            await ClipCatalog.ExecAsync(c, tx, "RELEASE entry;", CancellationToken.None);
+                            await ExecAsync(c, tx, "RELEASE entry;", CancellationToken.None);
                         }
-                        catch (Exception ex) when (ex is CatalogException or SqliteException)
+                        catch (StorageException ex)
                         {
-                            await ClipCatalog.ExecAsync(c, tx, "ROLLBACK TO entry; RELEASE entry;", CancellationToken.None);
+                            await ExecAsync(c, tx, "ROLLBACK TO entry; RELEASE entry;", CancellationToken.None);
                             pending.Completion.TrySetException(ex);
                             continue;
                         }
@@ -265,7 +262,7 @@ public sealed class CustodyLog
                     written.Add((pending, entry, bytes, leaf));
                     index++;
                 }
-                await tx.CommitAsync(CancellationToken.None);
+                await CommitAsync(tx, CancellationToken.None);
             }
             lock (_leaves)
                 foreach (var (_, _, _, leaf) in written) _leaves.Append(leaf);
@@ -284,7 +281,7 @@ public sealed class CustodyLog
     }
 
     private static Task InsertEntryAsync(SqliteConnection c, SqliteTransaction tx, long index, byte[] bytes, byte[] leaf) =>
-        ClipCatalog.ExecAsync(c, tx, "INSERT INTO custody_entries(idx, entry, leaf_hash) VALUES ($idx, $entry, $leaf);",
+        ExecAsync(c, tx, "INSERT INTO custody_entries(idx, entry, leaf_hash) VALUES ($idx, $entry, $leaf);",
             CancellationToken.None, ("$idx", index), ("$entry", bytes), ("$leaf", leaf));
 
     /// <summary>
@@ -312,12 +309,8 @@ public sealed class CustodyLog
 
     private static async Task<List<(long Index, byte[] Bytes)>> ReadEntryRangeAsync(SqliteConnection c, long from, long to, CancellationToken cancellationToken)
     {
-        var entries = new List<(long, byte[])>();
-        await using var command = ClipCatalog.Command(c, null, "SELECT idx, entry FROM custody_entries WHERE idx >= $from AND idx < $to ORDER BY idx;",
-            ("$from", from), ("$to", to));
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken)) entries.Add((reader.GetInt64(0), (byte[])reader.GetValue(1)));
-        return entries;
+        return await QueryAsync(c, null, "SELECT idx, entry FROM custody_entries WHERE idx >= $from AND idx < $to ORDER BY idx;",
+            r => (r.GetInt64(0), (byte[])r.GetValue(1)), cancellationToken, ("$from", from), ("$to", to));
     }
 
     private const int MaxBatch = 256;
@@ -337,15 +330,15 @@ public sealed class CustodyLog
 
     private async Task CatchUpAsync(SqliteConnection c, SqliteTransaction? tx, CancellationToken cancellationToken)
     {
-        await using var command = ClipCatalog.Command(c, tx, "SELECT idx, leaf_hash FROM custody_entries WHERE idx >= $from ORDER BY idx;", ("$from", Size));
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
+        var newer = await QueryAsync(c, tx, "SELECT idx, leaf_hash FROM custody_entries WHERE idx >= $from ORDER BY idx;",
+            r => (Index: r.GetInt64(0), Leaf: (byte[])r.GetValue(1)), cancellationToken, ("$from", Size));
+        lock (_leaves)
         {
-            lock (_leaves)
+            foreach (var (index, leaf) in newer)
             {
-                if (reader.GetInt64(0) != _leaves.Size)
-                    throw new CatalogException($"The custody log in {_catalog.Path} has a gap at index {_leaves.Size}: it was altered outside Dock.");
-                _leaves.Append((byte[])reader.GetValue(1));
+                if (index != _leaves.Size)
+                    throw new StorageException($"The custody log in {_db.Path} has a gap at index {_leaves.Size}: it was altered outside Dock.");
+                _leaves.Append(leaf);
             }
         }
     }
@@ -362,11 +355,11 @@ public sealed class CustodyLog
         {
             using var journalLock = await _journal.LockAsync(cancellationToken);
             _journal.Refresh();
-            await using var c = await _catalog.OpenConnectionAsync(cancellationToken);
+            await using var c = await _db.OpenConnectionAsync(cancellationToken);
             await CatchUpAsync(c, null, cancellationToken);
             long size = Size;
             var keyId = Ed25519Key.Fingerprint(_key.PublicKey);
-            if (await ClipCatalog.ScalarAsync(c, null, "SELECT note FROM custody_checkpoints WHERE size = $size AND key_id = $key;", cancellationToken,
+            if (await ScalarAsync(c, null, "SELECT note FROM custody_checkpoints WHERE size = $size AND key_id = $key;", cancellationToken,
                 ("$size", size), ("$key", keyId)) is string existing)
             {
                 SignedNote.TryOpen(existing, Origin, _key.PublicKey, out var text, out _);
@@ -381,7 +374,7 @@ public sealed class CustodyLog
             await SyncJournalAsync(c, []);
             if (_journal.EntryCount < size) throw new IOException(JournalProblem ?? $"the custody journal lags the catalog ({_journal.EntryCount} of {size} entries)");
             _journal.AppendCheckpoint(note);
-            await InsertCheckpointAsync(_catalog, c, note, size, keyId, cancellationToken);
+            await InsertCheckpointAsync(_db, c, note, size, keyId, cancellationToken);
             return (checkpoint, note);
         }
         finally
@@ -390,9 +383,9 @@ public sealed class CustodyLog
         }
     }
 
-    private static Task InsertCheckpointAsync(ClipCatalog catalog, SqliteConnection c, string note, long size, string keyId, CancellationToken cancellationToken) =>
-        ClipCatalog.ExecAsync(c, null, "INSERT OR IGNORE INTO custody_checkpoints(size, key_id, note, at) VALUES ($size, $key, $note, $at);", cancellationToken,
-            ("$size", size), ("$key", keyId), ("$note", note), ("$at", catalog.Now()));
+    private static Task InsertCheckpointAsync(CatalogDatabase db, SqliteConnection c, string note, long size, string keyId, CancellationToken cancellationToken) =>
+        ExecAsync(c, null, "INSERT OR IGNORE INTO custody_checkpoints(size, key_id, note, at) VALUES ($size, $key, $note, $at);", cancellationToken,
+            ("$size", size), ("$key", keyId), ("$note", note), ("$at", db.Now()));
 
     public IReadOnlyList<byte[]> InclusionProof(long index, long size)
     {
@@ -405,95 +398,89 @@ public sealed class CustodyLog
     }
 
     /// <summary>Every entry's exact bytes, in order (for export and verification).</summary>
-    public static async IAsyncEnumerable<(long Index, byte[] Entry, byte[] LeafHash)> ReadEntriesAsync(ClipCatalog catalog,
+    public static async IAsyncEnumerable<(long Index, byte[] Entry, byte[] LeafHash)> ReadEntriesAsync(CatalogDatabase db,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        await using var c = await catalog.OpenConnectionAsync(cancellationToken);
-        await using var command = ClipCatalog.Command(c, null, "SELECT idx, entry, leaf_hash FROM custody_entries ORDER BY idx;");
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-            yield return (reader.GetInt64(0), (byte[])reader.GetValue(1), (byte[])reader.GetValue(2));
+        // In pages, so a long log is never held in memory whole.
+        const int page = 4096;
+        for (long from = 0; ; from += page)
+        {
+            await using var c = await db.OpenConnectionAsync(cancellationToken);
+            var rows = await QueryAsync(c, null, "SELECT idx, entry, leaf_hash FROM custody_entries WHERE idx >= $from ORDER BY idx LIMIT $n;",
+                r => (r.GetInt64(0), (byte[])r.GetValue(1), (byte[])r.GetValue(2)), cancellationToken, ("$from", from), ("$n", page));
+            foreach (var row in rows) yield return row;
+            if (rows.Count < page) yield break;
+        }
     }
 
     /// <summary>
     /// Every entry and every checkpoint as of one moment: both are read in one read transaction, so no checkpoint in the
     /// result covers entries the result does not hold (a log export beside a running dock).
     /// </summary>
-    public static async Task<(IReadOnlyList<byte[]> Entries, IReadOnlyList<(long Size, string Note)> Checkpoints)> ReadSnapshotAsync(ClipCatalog catalog,
+    public static async Task<(IReadOnlyList<byte[]> Entries, IReadOnlyList<(long Size, string Note)> Checkpoints)> ReadSnapshotAsync(CatalogDatabase db,
         CancellationToken cancellationToken)
     {
-        await using var c = await catalog.OpenConnectionAsync(cancellationToken);
+        await using var c = await db.OpenConnectionAsync(cancellationToken);
         // Deferred: a read transaction (WAL snapshot) that does not hold the write lock, so the dock keeps appending meanwhile.
-        await using var tx = c.BeginTransaction(deferred: true);
-        var entries = await ReadAllEntriesAsync(catalog, c, tx, cancellationToken);
+        await using var tx = BeginRead(c);
+        var entries = await ReadAllEntriesAsync(db, c, tx, cancellationToken);
         var checkpoints = await ReadCheckpointsAsync(c, cancellationToken, tx);
-        await tx.CommitAsync(cancellationToken);
+        await CommitAsync(tx, cancellationToken);
         return (entries, checkpoints);
     }
 
     /// <summary>Every entry's exact bytes, in order, checked for gaps (an index missing means the log was altered outside Dock).</summary>
-    internal static async Task<List<byte[]>> ReadAllEntriesAsync(ClipCatalog catalog, SqliteConnection c, SqliteTransaction? tx, CancellationToken cancellationToken)
+    internal static async Task<List<byte[]>> ReadAllEntriesAsync(CatalogDatabase db, SqliteConnection c, SqliteTransaction? tx, CancellationToken cancellationToken)
     {
-        var entries = new List<byte[]>();
-        await using var command = ClipCatalog.Command(c, tx, "SELECT idx, entry FROM custody_entries ORDER BY idx;");
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            if (reader.GetInt64(0) != entries.Count)
-                throw new CatalogException($"The custody log in {catalog.Path} has a gap at index {entries.Count}: it was altered outside Dock.");
-            entries.Add((byte[])reader.GetValue(1));
-        }
-        return entries;
+        var rows = await QueryAsync(c, tx, "SELECT idx, entry FROM custody_entries ORDER BY idx;", r => (Index: r.GetInt64(0), Entry: (byte[])r.GetValue(1)),
+            cancellationToken);
+        for (int i = 0; i < rows.Count; i++)
+            if (rows[i].Index != i)
+                throw new StorageException($"The custody log in {db.Path} has a gap at index {i}: it was altered outside Dock.");
+        return [.. rows.Select(r => r.Entry)];
     }
 
     public async Task<CustodyEvent> ReadEntryAsync(long index, CancellationToken cancellationToken)
     {
-        await using var c = await _catalog.OpenConnectionAsync(cancellationToken);
-        var bytes = await ClipCatalog.ScalarAsync(c, null, "SELECT entry FROM custody_entries WHERE idx = $idx;", cancellationToken, ("$idx", index)) as byte[]
-            ?? throw new CatalogException($"Custody entry {index} does not exist.");
+        await using var c = await _db.OpenConnectionAsync(cancellationToken);
+        var bytes = await ScalarAsync(c, null, "SELECT entry FROM custody_entries WHERE idx = $idx;", cancellationToken, ("$idx", index)) as byte[]
+            ?? throw new StorageException($"Custody entry {index} does not exist.");
         return CustodyEvent.TryParse(bytes, out var entry, out var error)
             ? entry
-            : throw new CatalogException($"Custody entry {index} is corrupt: {error}.");
+            : throw new StorageException($"Custody entry {index} is corrupt: {error}.");
     }
 
     /// <summary>The newest signed checkpoint (the largest tree), or null before the first.</summary>
     public async Task<(long Size, string Note)?> LatestCheckpointAsync(CancellationToken cancellationToken)
     {
-        await using var c = await _catalog.OpenConnectionAsync(cancellationToken);
-        await using var command = ClipCatalog.Command(c, null, "SELECT size, note FROM custody_checkpoints ORDER BY size DESC, id DESC LIMIT 1;");
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? (reader.GetInt64(0), reader.GetString(1)) : null;
+        await using var c = await _db.OpenConnectionAsync(cancellationToken);
+        var latest = await QueryAsync(c, null, "SELECT size, note FROM custody_checkpoints ORDER BY size DESC, id DESC LIMIT 1;",
+            r => (r.GetInt64(0), r.GetString(1)), cancellationToken);
+        return latest.Count == 0 ? null : latest[0];
     }
 
     /// <summary>Entries [<paramref name="from"/>, <paramref name="from"/> + <paramref name="count"/>) as their exact bytes.</summary>
     public async Task<IReadOnlyList<(long Index, byte[] Entry)>> ReadRangeAsync(long from, int count, CancellationToken cancellationToken)
     {
-        await using var c = await _catalog.OpenConnectionAsync(cancellationToken);
-        await using var command = ClipCatalog.Command(c, null, "SELECT idx, entry FROM custody_entries WHERE idx >= $from ORDER BY idx LIMIT $count;",
-            ("$from", from), ("$count", count));
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var list = new List<(long, byte[])>();
-        while (await reader.ReadAsync(cancellationToken)) list.Add((reader.GetInt64(0), (byte[])reader.GetValue(1)));
-        return list;
+        await using var c = await _db.OpenConnectionAsync(cancellationToken);
+        return await QueryAsync(c, null, "SELECT idx, entry FROM custody_entries WHERE idx >= $from ORDER BY idx LIMIT $count;",
+            r => (r.GetInt64(0), (byte[])r.GetValue(1)), cancellationToken, ("$from", from), ("$count", count));
     }
 
-    public static async Task<IReadOnlyList<(long Size, string Note)>> ReadCheckpointsAsync(ClipCatalog catalog, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<(long Size, string Note)>> ReadCheckpointsAsync(CatalogDatabase db, CancellationToken cancellationToken)
     {
-        await using var c = await catalog.OpenConnectionAsync(cancellationToken);
+        await using var c = await db.OpenConnectionAsync(cancellationToken);
         return await ReadCheckpointsAsync(c, cancellationToken);
     }
 
     private static async Task<List<(long Size, string Note)>> ReadCheckpointsAsync(SqliteConnection c, CancellationToken cancellationToken,
         SqliteTransaction? tx = null)
     {
-        await using var command = ClipCatalog.Command(c, tx, "SELECT size, note FROM custody_checkpoints ORDER BY size, id;");
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var list = new List<(long, string)>();
-        while (await reader.ReadAsync(cancellationToken)) list.Add((reader.GetInt64(0), reader.GetString(1)));
-        return list;
+        return await QueryAsync(c, tx, "SELECT size, note FROM custody_checkpoints ORDER BY size, id;", r => (r.GetInt64(0), r.GetString(1)),
+            cancellationToken);
     }
 }
 
 /// <summary>The catalog holds fewer custody entries than the dock's journal or its last signed checkpoint: it lost committed
 /// changes. The dock must not run on it (it would fork its own log); `dock log recover` puts the entries back.</summary>
-public sealed class CustodyLogBehindException(string message) : CatalogException(message);
+public sealed class CustodyLogBehindException(string message) : StorageException(message);

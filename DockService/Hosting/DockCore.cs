@@ -25,7 +25,7 @@ public sealed partial class DockCore(IOptions<DockOptions> options, ILogger<Dock
     private readonly DockOptions _options = options.Value;
     private Opened? _opened;
 
-    private sealed record Opened(RunLock RunLock, ClipCatalog Catalog, ClipVault Vault, DockIdentity Identity, CustodyTrail Custody,
+    private sealed record Opened(RunLock RunLock, CatalogStores Catalog, ClipVault Vault, DockIdentity Identity, CustodyTrail Custody,
         RecorderEnrolment Enrolment, UserAccounts Users, ICloudTarget? Cloud, CloudTargetUri? CloudUri, PullScheduler Scheduler);
 
     private Opened Open => _opened ?? throw new InvalidOperationException("The dock core is not open yet.");
@@ -33,7 +33,7 @@ public sealed partial class DockCore(IOptions<DockOptions> options, ILogger<Dock
     public DockOptions Options => _options;
     public DockPaths Paths => DockPaths.From(_options);
     public bool IsOpen => _opened is not null;
-    public ClipCatalog Catalog => Open.Catalog;
+    public CatalogStores Catalog => Open.Catalog;
     public ClipVault Vault => Open.Vault;
     public DockIdentity Identity => Open.Identity;
     public CustodyTrail Custody => Open.Custody;
@@ -52,7 +52,7 @@ public sealed partial class DockCore(IOptions<DockOptions> options, ILogger<Dock
         var owned = new List<IDisposable> { runLock };
         try
         {
-            var catalog = await ClipCatalog.OpenAsync(paths.Catalog, time, cancellationToken, check: true).ConfigureAwait(false);
+            var catalog = await CatalogStores.OpenAsync(paths.Catalog, time, cancellationToken, check: true).ConfigureAwait(false);
             var vault = new ClipVault(paths.DataDirectory);
             var moved = await VaultLayout.MigrateAsync(vault, catalog, cancellationToken).ConfigureAwait(false);
             if (moved.Clips + moved.Manifests > 0) LogVaultMigrated(logger, VaultLayout.Current, moved.Clips, moved.Manifests);
@@ -62,7 +62,7 @@ public sealed partial class DockCore(IOptions<DockOptions> options, ILogger<Dock
             owned.Add(identity);
             var scheduler = new PullScheduler(_options.MaxConcurrentPulls);
             owned.Add(scheduler);
-            var log = await CustodyLog.OpenAsync(catalog, CustodyJournal.For(paths), identity.SigningKey, identity.DockId,
+            var log = await CustodyLog.OpenAsync(catalog.Database, CustodyJournal.For(paths), identity.SigningKey, identity.DockId,
                 DockKey.OwnPublicKeys(paths, identity.PublicKey.Span), time, cancellationToken).ConfigureAwait(false);
             CloudTargetUri.TryParse(_options.Cloud.Target, out var cloudUri, out _); // Validated at start.
             ICloudTarget? cloud;
@@ -75,7 +75,7 @@ public sealed partial class DockCore(IOptions<DockOptions> options, ILogger<Dock
                 // Only static set-up problems land here (e.g. no connection string): say so and do not start.
                 throw new DockStartException($"Dock:Cloud:Target {cloudUri}: {ex.Message}", ex);
             }
-            await catalog.EndOrphanSessionsAsync(cancellationToken).ConfigureAwait(false);
+            await catalog.Docking.EndOrphanSessionsAsync(cancellationToken).ConfigureAwait(false);
             var unknown = await VaultAudit.AlertAsync(vault, catalog, cancellationToken).ConfigureAwait(false);
             if (unknown.Files > 0) LogUnknownVaultFiles(logger, unknown.Files, string.Join(", ", unknown.Examples.Take(10)));
             // The HTTP cookie keys' folder (Api/ApiSecurity), private to the dock's user like the dock key.
@@ -83,7 +83,7 @@ public sealed partial class DockCore(IOptions<DockOptions> options, ILogger<Dock
             if (!OperatingSystem.IsWindows())
                 File.SetUnixFileMode(httpKeys.FullName, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
             _opened = new Opened(runLock, catalog, vault, identity, new CustodyTrail(log, identity, vault, catalog), new RecorderEnrolment(catalog, log),
-                new UserAccounts(new UserStore(catalog), time), cloud, cloudUri, scheduler);
+                new UserAccounts(new UserStore(catalog.Database), time), cloud, cloudUri, scheduler);
             LogStarting(logger, identity.DockId, paths.DataDirectory, _options.Bays.Count);
         }
         catch
@@ -104,7 +104,7 @@ public sealed partial class DockCore(IOptions<DockOptions> options, ILogger<Dock
             // Not a stop token: the host may already have cancelled it, and this is one short local write.
             await _opened.Custody.Log.CheckpointAsync(CancellationToken.None).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is CatalogException or Microsoft.Data.Sqlite.SqliteException or IOException)
+        catch (Exception ex) when (ex is StorageException or IOException)
         {
             LogCheckpointFailed(logger, ex);
         }

@@ -33,9 +33,10 @@ public abstract partial class DockWorker(DockCore core, ServiceHealth health, IL
         }
         catch (Exception ex)
         {
-            var message = ClipCatalog.IsDamage(ex)
-                ? ClipCatalog.Damaged(core.Catalog.Path, ex.Message).Message
-                : ex is CatalogDamagedException ? ex.Message : $"{part} failed: {ex.Message}";
+            // SQLite's own word for damage gets the catalog's message (what a person does about it); a damage error already says it.
+            var message = ex is StorageException { Kind: StorageFailure.Damaged, InnerException: Microsoft.Data.Sqlite.SqliteException raw }
+                ? CatalogDatabase.Damaged(core.Catalog.Database.Path, raw.Message).Message
+                : StorageException.IsDamage(ex) ? ex.Message : $"{part} failed: {ex.Message}";
             LogFatal(logger, ex, part, message);
             health.Fail(message);
         }

@@ -1,5 +1,6 @@
 using Dock.Crypto.Keys;
 using Dock.Service.Configuration;
+using Dock.Service.Hosting;
 
 namespace Dock.Service.Identity;
 
@@ -27,9 +28,9 @@ public static class DemoAgency
     public static async Task EnrolRecordersAsync(string dataDirectory, IEnumerable<(string Serial, byte[] PublicKey)> recorders, string source,
         CancellationToken cancellationToken)
     {
-        using var folder = await Cli.DataFolder.OpenAsync(dataDirectory, cancellationToken, createCatalog: true).ConfigureAwait(false);
+        using var folder = await DataFolder.OpenAsync(dataDirectory, cancellationToken, createCatalog: true).ConfigureAwait(false);
         var enrolment = new Enrolment.RecorderEnrolment(folder.Catalog, folder.Log);
         foreach (var (serial, key) in recorders)
-            await enrolment.EnrolAsync(serial, key, source, Cli.DataFolder.Actor, replace: false, cancellationToken).ConfigureAwait(false);
+            await enrolment.EnrolAsync(serial, key, source, DataFolder.Actor, replace: false, cancellationToken).ConfigureAwait(false);
     }
 }

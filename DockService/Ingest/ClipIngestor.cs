@@ -18,7 +18,7 @@ namespace Dock.Service.Ingest;
 /// re-read the stored copy once → Verified. An interruption resumes from the last durable offset;
 /// a hash mismatch moves the bad copy to quarantine and pulls again; nothing is ever deleted.
 /// </summary>
-public sealed partial class ClipIngestor(ClipCatalog catalog, ClipVault vault, CustodyTrail custody, DockOptions options, DockActivity activity,
+public sealed partial class ClipIngestor(CatalogStores catalog, ClipVault vault, CustodyTrail custody, DockOptions options, DockActivity activity,
     ILogger<ClipIngestor> logger, TimeProvider time, Upload.UploadOutbox? outbox = null)
 {
     private readonly VaultSpace _space = new(vault, options.VaultReserveBytes);
@@ -51,8 +51,7 @@ public sealed partial class ClipIngestor(ClipCatalog catalog, ClipVault vault, C
                 // The recorder states no hash (mass storage): its reference is the dock's first read, made now, right before the pull.
                 activity.SetBay(bayId, b => b with { Phase = BayPhase.Verifying, ClipId = clip.ClipId, ClipBytes = 0, ClipSize = clip.Size });
                 var reference = await session.ReferenceHashAsync(clip.DeviceClipId, cancellationToken).ConfigureAwait(false);
-                await catalog.SetReferenceHashAsync(clip.Id, Sha256.ToHex(reference), session.HashSource, cancellationToken).ConfigureAwait(false);
-                clip = await ReloadAsync(clip, cancellationToken).ConfigureAwait(false);
+                clip = await catalog.Lifecycle.SetReferenceHashAsync(clip.Id, Sha256.ToHex(reference), session.HashSource, cancellationToken).ConfigureAwait(false);
             }
             while (true)
             {
@@ -91,7 +90,7 @@ public sealed partial class ClipIngestor(ClipCatalog catalog, ClipVault vault, C
             await Sha256.HashFileAsync(partial.Path, partial.ResumedAt, hash, cancellationToken).ConfigureAwait(false);
             LogResuming(logger, clip.RecorderSerial, clip.ClipId, partial.ResumedAt, clip.Size);
         }
-        await catalog.SetPullingAsync(clip.Id, partial.ResumedAt, cancellationToken).ConfigureAwait(false);
+        await catalog.Lifecycle.SetPullingAsync(clip.Id, partial.ResumedAt, cancellationToken).ConfigureAwait(false);
 
         long written = partial.ResumedAt;
         long durable = written;
@@ -119,7 +118,7 @@ public sealed partial class ClipIngestor(ClipCatalog catalog, ClipVault vault, C
                 if (flushing is { IsCompleted: true })
                 {
                     await flushing.ConfigureAwait(false);
-                    await catalog.SetPullingAsync(clip.Id, flushingAt, ct).ConfigureAwait(false);
+                    await catalog.Lifecycle.SetPullingAsync(clip.Id, flushingAt, ct).ConfigureAwait(false);
                     durable = flushingAt;
                     flushing = null;
                 }
@@ -139,9 +138,9 @@ public sealed partial class ClipIngestor(ClipCatalog catalog, ClipVault vault, C
             {
                 if (flushing is not null) await flushing.ConfigureAwait(false);
                 partial.FlushToDisk();
-                await catalog.SetPullingAsync(clip.Id, written, CancellationToken.None).ConfigureAwait(false);
+                await catalog.Lifecycle.SetPullingAsync(clip.Id, written, CancellationToken.None).ConfigureAwait(false);
             }
-            catch (Exception flushError) when (flushError is IOException or CatalogException or Microsoft.Data.Sqlite.SqliteException)
+            catch (Exception flushError) when (flushError is IOException or StorageException)
             {
                 LogCheckpointFailed(logger, flushError, clip.RecorderSerial, clip.ClipId);
             }
@@ -155,7 +154,7 @@ public sealed partial class ClipIngestor(ClipCatalog catalog, ClipVault vault, C
         }
         // Every byte is in: the stall clock of this clip ends here, and an alert about it is resolved.
         if (_progress.TryRemove(clip.Id, out var done) && done.Alerted)
-            await catalog.ResolveAlertsAsync("stalled-pull", clip.RecorderSerial, clip.ClipId, "the pull finished", CancellationToken.None).ConfigureAwait(false);
+            await catalog.Alerts.ResolveAlertsAsync("stalled-pull", clip.RecorderSerial, clip.ClipId, "the pull finished", CancellationToken.None).ConfigureAwait(false);
         partial.FlushToDisk();
         var streamed = hash.GetHashAndReset();
         await partial.DisposeAsync().ConfigureAwait(false);
@@ -180,9 +179,9 @@ public sealed partial class ClipIngestor(ClipCatalog catalog, ClipVault vault, C
         var relative = vault.Commit(partial, clip.RecorderSerial, clip.ClipId);
         var stored = await custody.RecordAsync(CustodyEventKind.Stored, clip, context, streamedHex, relative.Replace('\\', '/'), cancellationToken)
             .ConfigureAwait(false);
-        await catalog.SetStoredAsync(clip.Id, relative, streamedHex, stored.Index, cancellationToken).ConfigureAwait(false);
+        var storedRow = await catalog.Lifecycle.SetStoredAsync(clip.Id, relative, streamedHex, stored.Index, cancellationToken).ConfigureAwait(false);
         activity.ClipStored();
-        return await ReloadAsync(clip, cancellationToken).ConfigureAwait(false);
+        return storedRow;
     }
 
     /// <summary>
@@ -203,15 +202,15 @@ public sealed partial class ClipIngestor(ClipCatalog catalog, ClipVault vault, C
             if (_vaultFullAlerted)
             {
                 _vaultFullAlerted = false;
-                await catalog.ResolveAlertKindAsync("vault-full", $"there is room again ({budget.FreeBytes:N0} bytes free)", cancellationToken).ConfigureAwait(false);
+                await catalog.Alerts.ResolveAlertKindAsync("vault-full", $"there is room again ({budget.FreeBytes:N0} bytes free)", cancellationToken).ConfigureAwait(false);
             }
             return room;
         }
         var message = $"not pulled: the vault's disk has {budget.FreeBytes:N0} bytes free, pulls under way will still write {budget.HeldBytes:N0}, " +
             $"{clip.ClipId} needs {budget.NeededBytes:N0} more, and {budget.ReserveBytes:N0} stay free for the catalog and the custody log. " +
             "Free space (or move the data folder); the clip stays on the recorder";
-        await catalog.RecordErrorAsync(clip.Id, message, cancellationToken).ConfigureAwait(false);
-        await catalog.RaiseAlertAsync("vault-full", null, null, $"the vault's disk is too full to pull more footage (bay {bayId}, {clip.RecorderSerial}/{clip.ClipId}): " +
+        await catalog.Clips.RecordErrorAsync(clip.Id, message, cancellationToken).ConfigureAwait(false);
+        await catalog.Alerts.RaiseAlertAsync("vault-full", null, null, $"the vault's disk is too full to pull more footage (bay {bayId}, {clip.RecorderSerial}/{clip.ClipId}): " +
             $"{budget.FreeBytes:N0} bytes free, {budget.HeldBytes:N0} promised to pulls under way, {budget.ReserveBytes:N0} kept for the catalog. " +
             "Clips stay on the recorders until there is room.", cancellationToken).ConfigureAwait(false);
         _vaultFullAlerted = true;
@@ -235,14 +234,14 @@ public sealed partial class ClipIngestor(ClipCatalog catalog, ClipVault vault, C
                     progress.Alerted = true;
                     var message = $"no byte of {clip.RecorderSerial}/{clip.ClipId} has arrived for {idle.TotalSeconds:0} s (bay {bayId}): the recorder or its link " +
                         "is stuck; the dock keeps trying and resumes where it stopped";
-                    await catalog.RaiseAlertAsync("stalled-pull", clip.RecorderSerial, clip.ClipId, message, cancellationToken).ConfigureAwait(false);
+                    await catalog.Alerts.RaiseAlertAsync("stalled-pull", clip.RecorderSerial, clip.ClipId, message, cancellationToken).ConfigureAwait(false);
                     activity.SetBay(bayId, b => b with { Message = message });
                     LogStalled(logger, clip.RecorderSerial, clip.ClipId, idle.TotalSeconds);
                 }
                 else if (idle < period && progress.Alerted)
                 {
                     progress.Alerted = false;
-                    await catalog.ResolveAlertsAsync("stalled-pull", clip.RecorderSerial, clip.ClipId, "bytes are arriving again", cancellationToken).ConfigureAwait(false);
+                    await catalog.Alerts.ResolveAlertsAsync("stalled-pull", clip.RecorderSerial, clip.ClipId, "bytes are arriving again", cancellationToken).ConfigureAwait(false);
                     activity.SetBay(bayId, b => b with { Message = null });
                 }
             }
@@ -265,38 +264,39 @@ public sealed partial class ClipIngestor(ClipCatalog catalog, ClipVault vault, C
         }
         catch (FileNotFoundException)
         {
-            await catalog.RecordErrorAsync(clip.Id, $"stored copy {clip.VaultPath} is missing; pulling again", cancellationToken).ConfigureAwait(false);
-            await catalog.SetPullingAsync(clip.Id, 0, cancellationToken).ConfigureAwait(false);
-            return await ReloadAsync(clip, cancellationToken).ConfigureAwait(false);
+            await catalog.Clips.RecordErrorAsync(clip.Id, $"stored copy {clip.VaultPath} is missing; pulling again", cancellationToken).ConfigureAwait(false);
+            return await catalog.Lifecycle.SetPullingAsync(clip.Id, 0, cancellationToken).ConfigureAwait(false);
         }
         if (onDisk != clip.DeviceSha256)
             return await QuarantineAsync(clip, path, onDisk, $"stored copy re-read as {onDisk}, not {clip.DeviceSha256}", cancellationToken)
                 .ConfigureAwait(false);
-        await VerifiedAsync(clip, context, onDisk, "re-read from the vault; sha256 matches again", cancellationToken).ConfigureAwait(false);
-        return await ReloadAsync(clip, cancellationToken).ConfigureAwait(false);
+        return await VerifiedAsync(clip, context, onDisk, "re-read from the vault; sha256 matches again", cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Records the verification, writes the signed manifest (so the custody trail is on disk
-    /// before any release), then marks the clip Verified and, with a cloud target, queues its upload in the same transaction.</summary>
-    private async Task VerifiedAsync(ClipRecord clip, DockingContext context, string sha256, string detail, CancellationToken cancellationToken)
+    /// before any release), then marks the clip Verified and, with a cloud target, queues its upload in the same transaction.
+    /// <paramref name="clip"/> is the Stored record (its custody index is its stored entry).</summary>
+    private async Task<ClipRecord> VerifiedAsync(ClipRecord clip, DockingContext context, string sha256, string detail, CancellationToken cancellationToken)
     {
         await custody.RecordAsync(CustodyEventKind.HashVerified, clip, context, sha256, detail, cancellationToken).ConfigureAwait(false);
-        var stored = await custody.Log.ReadEntryAsync((await ReloadAsync(clip, cancellationToken).ConfigureAwait(false)).CustodyIndex!.Value,
-            cancellationToken).ConfigureAwait(false);
+        var stored = await custody.Log.ReadEntryAsync(clip.CustodyIndex!.Value, cancellationToken).ConfigureAwait(false);
         await custody.WriteManifestAsync(clip, context, stored, cancellationToken).ConfigureAwait(false);
+        ClipRecord? verified = null;
         if (outbox?.IntentFor(clip) is { } upload)
         {
             // Verified and queued in one transaction, with the queued entry: no crash leaves a verified clip out of the queue.
             await custody.RecordAsync(CustodyEventKind.Queued, clip, context, clip.DeviceSha256,
                 $"for {upload.Target}/{upload.ObjectKey} (priority {upload.Priority})", cancellationToken,
-                (c, tx, _) => catalog.MarkVerifiedAndQueuedAsync(c, tx, clip.Id, upload)).ConfigureAwait(false);
+                async (c, tx, _) => verified = await catalog.Lifecycle.MarkVerifiedAndQueuedAsync(c, tx, clip.Id, upload).ConfigureAwait(false))
+                .ConfigureAwait(false);
             outbox.Queued();
         }
         else
         {
-            await catalog.SetVerifiedAsync(clip.Id, cancellationToken).ConfigureAwait(false);
+            verified = await catalog.Lifecycle.SetVerifiedAsync(clip.Id, cancellationToken).ConfigureAwait(false);
         }
         activity.ClipVerified();
+        return verified!;
     }
 
     /// <summary>A final file with no Stored record: the dock stopped between the rename and the catalog
@@ -315,13 +315,12 @@ public sealed partial class ClipIngestor(ClipCatalog catalog, ClipVault vault, C
         var relative = ClipVault.RelativeFinalPath(clip.RecorderSerial, clip.ClipId);
         var stored = await custody.RecordAsync(CustodyEventKind.Stored, clip, context, onDisk,
             $"{relative.Replace('\\', '/')} (found complete after a restart)", cancellationToken).ConfigureAwait(false);
-        await catalog.SetStoredAsync(clip.Id, relative, onDisk, stored.Index, cancellationToken).ConfigureAwait(false);
+        var storedRow = await catalog.Lifecycle.SetStoredAsync(clip.Id, relative, onDisk, stored.Index, cancellationToken).ConfigureAwait(false);
         // A leftover partial of the same clip is now redundant: the vault holds a verified whole copy.
         File.Delete(vault.PartialPath(clip.RecorderSerial, clip.ClipId));
         activity.ClipStored();
         // That re-read was the verification.
-        await VerifiedAsync(clip, context, onDisk, "re-read after a restart; sha256 matches the recorder's", cancellationToken).ConfigureAwait(false);
-        return await ReloadAsync(clip, cancellationToken).ConfigureAwait(false);
+        return await VerifiedAsync(storedRow, context, onDisk, "re-read after a restart; sha256 matches the recorder's", cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -363,32 +362,28 @@ public sealed partial class ClipIngestor(ClipCatalog catalog, ClipVault vault, C
         var moved = vault.Quarantine(copy, clip.RecorderSerial, clip.ClipId, time.GetUtcNow());
         var relative = Path.GetRelativePath(vault.DataDirectory, moved).Replace('\\', '/');
         await custody.RecordAsync(CustodyEventKind.Quarantined, clip, context, sha256, $"{relative}: {held.Reason}", cancellationToken).ConfigureAwait(false);
-        await catalog.HoldAsync(clip.Id, moved, sha256, held.Hold, held.Reason, cancellationToken).ConfigureAwait(false);
+        var heldRow = await catalog.Lifecycle.HoldAsync(clip.Id, moved, sha256, held.Hold, held.Reason, cancellationToken).ConfigureAwait(false);
         var kind = held.Hold == ClipHold.UntrustedRecorder ? "untrusted-recorder" : "bad-record-signature";
-        await catalog.RaiseAlertAsync(kind, clip.RecorderSerial, clip.ClipId, $"{clip.ClipId} held in quarantine, kept on the recorder: {held.Reason}",
+        await catalog.Alerts.RaiseAlertAsync(kind, clip.RecorderSerial, clip.ClipId, $"{clip.ClipId} held in quarantine, kept on the recorder: {held.Reason}",
             cancellationToken).ConfigureAwait(false);
         activity.ClipHeld();
         LogHeld(logger, clip.RecorderSerial, clip.ClipId, held.Reason, moved);
-        return await ReloadAsync(clip, cancellationToken).ConfigureAwait(false);
+        return heldRow;
     }
 
     private async Task<ClipRecord> QuarantineAsync(ClipRecord clip, string badCopy, string badSha, string reason, CancellationToken cancellationToken)
     {
         var moved = vault.Quarantine(badCopy, clip.RecorderSerial, clip.ClipId, time.GetUtcNow());
-        var next = await catalog.QuarantineAsync(clip.Id, moved, badSha, reason, options.MaxPullAttempts, cancellationToken).ConfigureAwait(false);
+        var next = await catalog.Lifecycle.QuarantineAsync(clip.Id, moved, badSha, reason, options.MaxPullAttempts, cancellationToken).ConfigureAwait(false);
         activity.HashMismatch();
-        if (next == ClipState.Quarantined)
-            await catalog.RaiseAlertAsync("quarantined", clip.RecorderSerial, clip.ClipId, $"{clip.RecorderSerial}/{clip.ClipId}: none of " +
+        if (next.State == ClipState.Quarantined)
+            await catalog.Alerts.RaiseAlertAsync("quarantined", clip.RecorderSerial, clip.ClipId, $"{clip.RecorderSerial}/{clip.ClipId}: none of " +
                 $"{options.MaxPullAttempts} pulls hashed to the recorder's sha256 ({reason}). The copies are in vault/quarantine/{clip.RecorderSerial}; the clip " +
                 "stays on the recorder and is not pulled again: a person must look (the recorder's storage or its link may be failing).", cancellationToken)
                 .ConfigureAwait(false);
-        LogHashMismatch(logger, clip.RecorderSerial, clip.ClipId, reason, moved, next == ClipState.Quarantined);
-        return await ReloadAsync(clip, cancellationToken).ConfigureAwait(false);
+        LogHashMismatch(logger, clip.RecorderSerial, clip.ClipId, reason, moved, next.State == ClipState.Quarantined);
+        return next;
     }
-
-    private async Task<ClipRecord> ReloadAsync(ClipRecord clip, CancellationToken cancellationToken) =>
-        await catalog.GetClipAsync(clip.Id, cancellationToken).ConfigureAwait(false)
-            ?? throw new CatalogException($"Clip row {clip.Id} vanished from the catalog.");
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Resuming {Serial}/{ClipId} at byte {Offset} of {Size}")]
     private static partial void LogResuming(ILogger logger, string serial, string clipId, long offset, long size);

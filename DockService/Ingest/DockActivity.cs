@@ -93,19 +93,6 @@ public sealed class DockActivity
     internal void ClipHeld() { Interlocked.Increment(ref _held); Signal(); }
     internal void ClipCloudVerified() { Interlocked.Increment(ref _cloudVerified); Signal(); }
 
-    private readonly ConcurrentDictionary<string, byte> _recheck = new(StringComparer.Ordinal);
-
-    /// <summary>Asks the docking of <paramref name="serial"/>, if it is docked, to list and pull its clips again (a vault
-    /// copy went missing, say); otherwise its next docking does.</summary>
-    public void RequestRecheck(string serial)
-    {
-        _recheck[serial] = 0;
-        Signal();
-    }
-
-    /// <summary>True once after <see cref="RequestRecheck"/> for this recorder.</summary>
-    internal bool TakeRecheck(string serial) => _recheck.TryRemove(serial, out _);
-
     /// <summary>Completes at the next change of anything here (a clip verified, a bay's phase, …).</summary>
     public Task NextChangeAsync() => _changed.Next;
 

@@ -9,6 +9,7 @@ using Dock.Service.Configuration;
 using Dock.Service.Custody;
 using Dock.Service.Enrolment;
 using Dock.Service.Recorders;
+using Dock.Service.Release;
 using Microsoft.Extensions.Logging;
 
 namespace Dock.Service.Ingest;
@@ -25,13 +26,17 @@ namespace Dock.Service.Ingest;
 /// dock knows it is gone: the recorder says it deleted it, or a later complete listing no longer holds it. A clip
 /// that disappears without the dock's request gets a missing entry and an alert.
 /// </remarks>
-public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor ingestor, CustodyTrail custody, RecorderEnrolment enrolment,
-    PullScheduler scheduler, DockOptions options, DockActivity activity, ILogger<RecorderDocking> logger, TimeProvider time,
-    Metrics.DockMetrics? metrics = null)
+public sealed partial class RecorderDocking(CatalogStores catalog, ClipIngestor ingestor, CustodyTrail custody, RecorderEnrolment enrolment,
+    PullScheduler scheduler, DockOptions options, DockActivity activity, ReleaseCoordinator releases, RecheckRequests rechecks,
+    ILogger<RecorderDocking> logger, TimeProvider time, Metrics.DockMetrics? metrics = null)
 {
     /// <summary>One docking's shared state: the pass and the releaser both see it.</summary>
-    private sealed class Docking(string bayId, IDockedRecorder session, DockingContext context, RecorderTrust trust, DateTimeOffset startedAt)
+    private sealed class Docking(string bayId, IDockedRecorder session, DockingContext context, RecorderTrust trust, DateTimeOffset startedAt,
+        ReleaseFeed feed)
     {
+        /// <summary>This recorder's release feed (<see cref="ReleaseCoordinator"/>): cloud copies verified while it is docked.</summary>
+        public ReleaseFeed Feed { get; } = feed;
+
         public string BayId { get; } = bayId;
         public DateTimeOffset StartedAt { get; } = startedAt;
         public IDockedRecorder Session { get; } = session;
@@ -70,14 +75,14 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
         var info = await session.GetInfoAsync(cancellationToken).ConfigureAwait(false);
         if (info.Serial != session.Serial)
             throw DockLinkErrors.Malformed(MessageType.Info, $"serial {info.Serial} differs from the {session.Serial} it docked as");
-        await catalog.UpsertRecorderAsync(info, session.ProvedKey, cancellationToken).ConfigureAwait(false);
+        await catalog.Recorders.UpsertRecorderAsync(info, session.ProvedKey, cancellationToken).ConfigureAwait(false);
         // A link that keeps dropping rejoins its docking instead of opening a row per reconnect.
-        long sessionId = await catalog.StartSessionAsync(bayId, info.Serial, cancellationToken, rejoinWithin: RejoinWithin).ConfigureAwait(false);
+        long sessionId = await catalog.Docking.StartSessionAsync(bayId, info.Serial, cancellationToken, rejoinWithin: RejoinWithin).ConfigureAwait(false);
         string endReason = "recorder removed";
         try
         {
             var offset = await SyncTimeAsync(bayId, info.Serial, session, cancellationToken).ConfigureAwait(false);
-            await catalog.SetClockOffsetAsync(sessionId, offset, cancellationToken).ConfigureAwait(false);
+            await catalog.Docking.SetClockOffsetAsync(sessionId, offset, cancellationToken).ConfigureAwait(false);
             LogDocked(logger, bayId, info.Serial, info.OfficerId, (long)offset.TotalMilliseconds, info.ClipCount);
             var trust = await enrolment.EvaluateAsync(info.Serial, session.ProvedKey, cancellationToken).ConfigureAwait(false);
             var context = new DockingContext(bayId, info.Model, info.Firmware, session.ProvedKey, offset, trust, session.SignsClips, session.HashSource,
@@ -85,23 +90,24 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
             if (trust.Trusted)
             {
                 // Enrolled since its footage was held: pull it again, now trusted. The held copies stay.
-                int unheld = await catalog.UnholdUntrustedAsync(info.Serial, cancellationToken).ConfigureAwait(false);
+                int unheld = await catalog.Lifecycle.UnholdUntrustedAsync(info.Serial, cancellationToken).ConfigureAwait(false);
                 if (unheld > 0) LogUnheld(logger, info.Serial, unheld);
-                await catalog.ResolveAlertsAsync("untrusted-recorder", info.Serial, null, $"docked in bay {bayId} and trusted", cancellationToken)
+                await catalog.Alerts.ResolveAlertsAsync("untrusted-recorder", info.Serial, null, $"docked in bay {bayId} and trusted", cancellationToken)
                     .ConfigureAwait(false);
             }
             else
             {
                 var what = options.QuarantineUnenrolled ? "its footage is pulled into quarantine" : "its footage is left on it (QuarantineUnenrolled is off)";
-                await catalog.RaiseAlertAsync("untrusted-recorder", info.Serial, null, $"bay {bayId}: {trust.Reason}; {what} and it is never told to delete anything",
+                await catalog.Alerts.RaiseAlertAsync("untrusted-recorder", info.Serial, null, $"bay {bayId}: {trust.Reason}; {what} and it is never told to delete anything",
                     cancellationToken).ConfigureAwait(false);
                 LogUntrusted(logger, bayId, trust.Reason!, what);
             }
             var battery = await SampleBatteryAsync(bayId, sessionId, info.Serial, session, cancellationToken).ConfigureAwait(false);
-            var docking = new Docking(bayId, session, context, trust, time.GetUtcNow());
+            using var feed = releases.Open(info.Serial);
+            var docking = new Docking(bayId, session, context, trust, time.GetUtcNow(), feed);
 
             using var releaserStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            var releaser = options.ReleasePolicy == ReleasePolicy.AfterCloudVerify && trust.Trusted
+            var releaser = releases.Policy == ReleasePolicy.AfterCloudVerify && trust.Trusted
                 ? ReleaseAsCloudVerifiedAsync(docking, releaserStop.Token)
                 : Task.CompletedTask;
             try
@@ -155,7 +161,7 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
         }
         finally
         {
-            await catalog.EndSessionAsync(sessionId, endReason, CancellationToken.None).ConfigureAwait(false);
+            await catalog.Docking.EndSessionAsync(sessionId, endReason, CancellationToken.None).ConfigureAwait(false);
         }
     }
 
@@ -169,12 +175,12 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
         try
         {
             var offset = await session.SyncTimeAsync(cancellationToken).ConfigureAwait(false);
-            await catalog.ResolveAlertsAsync("recorder-clock", serial, null, $"clock read correctly in bay {bayId}", cancellationToken).ConfigureAwait(false);
+            await catalog.Alerts.ResolveAlertsAsync("recorder-clock", serial, null, $"clock read correctly in bay {bayId}", cancellationToken).ConfigureAwait(false);
             return offset;
         }
         catch (DockLinkException ex) when (DockLinkErrors.IsClockOutOfRange(ex))
         {
-            await catalog.RaiseAlertAsync("recorder-clock", serial, null, $"bay {bayId}: {ex.Message}. The dock set it; times the recorder gave its " +
+            await catalog.Alerts.RaiseAlertAsync("recorder-clock", serial, null, $"bay {bayId}: {ex.Message}. The dock set it; times the recorder gave its " +
                 "clips before this docking are not to be trusted. Have the recorder's clock battery checked.", cancellationToken).ConfigureAwait(false);
             LogClockInvalid(logger, bayId, serial, ex.Message);
             return await session.SyncTimeAsync(cancellationToken).ConfigureAwait(false);
@@ -196,7 +202,7 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
         int done = clips.Count(c => c.State is ClipState.Released);
         activity.SetBay(bayId, b => b with { ClipsDone = done, ClipsTotal = clips.Count, Finished = false });
         bool pull = trust.Trusted || options.QuarantineUnenrolled;
-        var cloudVerified = await catalog.CloudVerifiedClipsAsync(info.Serial, cancellationToken).ConfigureAwait(false);
+        var cloudVerified = await catalog.Uploads.CloudVerifiedClipsAsync(info.Serial, cancellationToken).ConfigureAwait(false);
         string? noRoom = null;
         int setBack = 0;
         // Clips that failed before go after the others, in the order of the R11 priority otherwise.
@@ -215,7 +221,7 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
                     using (await AcquirePullSlotAsync(bayId, clip, cancellationToken).ConfigureAwait(false))
                         clip = await ingestor.BringToVerifiedAsync(session, clip, context, cancellationToken).ConfigureAwait(false);
                     if (_setbacks.TryRemove(clip.Id, out var was) && was.Failures >= StuckAfter)
-                        await catalog.ResolveAlertsAsync("clip-stuck", clip.RecorderSerial, clip.ClipId, $"pulled in bay {bayId}", cancellationToken)
+                        await catalog.Alerts.ResolveAlertsAsync("clip-stuck", clip.RecorderSerial, clip.ClipId, $"pulled in bay {bayId}", cancellationToken)
                             .ConfigureAwait(false);
                 }
                 catch (VaultFullException ex)
@@ -230,11 +236,15 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
                     setBack++;
                 }
             }
-            if (MayRelease(clip, trust, cloudVerified))
-                await ReleaseAsync(docking, clip, cancellationToken).ConfigureAwait(false);
-            else if (clip.State == ClipState.Verified && options.ReleasePolicy == ReleasePolicy.AfterCloudVerify && trust.Trusted
-                && !docking.Claimed.ContainsKey(clip.Id))
+            var decision = releases.Decide(clip, trust, cloudVerified.Contains(clip.Id));
+            if (decision.Verdict == ReleaseVerdict.Release)
+                await ReleaseAsync(docking, clip, decision, cancellationToken).ConfigureAwait(false);
+            else if (decision.Verdict == ReleaseVerdict.WaitForCloud && !docking.Claimed.ContainsKey(clip.Id))
+            {
                 docking.Waiting[clip.Id] = clip;
+                // Its cloud copy may have verified since this pass read the cloud state: the releaser looks once more.
+                docking.Feed.Post(clip.Id);
+            }
             if (clip.State is ClipState.Verified or ClipState.Released)
             {
                 done++;
@@ -242,7 +252,7 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
             }
             activity.SetBay(bayId, b => b with { ClipsDone = done });
         }
-        var final = await catalog.ListClipsAsync(info.Serial, cancellationToken).ConfigureAwait(false);
+        var final = await catalog.Clips.ListClipsAsync(info.Serial, cancellationToken).ConfigureAwait(false);
         var listedIds = clips.Select(c => c.Id).ToHashSet();
         int mismatched = final.Count(c => listedIds.Contains(c.Id) && c.State == ClipState.Quarantined && c.Hold is null);
         int untrusted = final.Count(c => listedIds.Contains(c.Id) && c.State == ClipState.Quarantined && c.Hold is not null);
@@ -259,11 +269,11 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
                 var wait = options.ClipRetryAfter * Math.Pow(2, Math.Min(s.Failures, 12));
                 return new Setback(clip.RecorderSerial, s.Failures + 1, time.GetUtcNow() + (wait > LongestRetry ? LongestRetry : wait), error);
             });
-        await catalog.RecordErrorAsync(clip.Id, $"pull failed ({setback.Failures} in a row): {error}; tried again after {setback.RetryAt:HH:mm:ss}",
+        await catalog.Clips.RecordErrorAsync(clip.Id, $"pull failed ({setback.Failures} in a row): {error}; tried again after {setback.RetryAt:HH:mm:ss}",
             cancellationToken).ConfigureAwait(false);
         LogClipSetBack(logger, bayId, clip.RecorderSerial, clip.ClipId, setback.Failures, error);
         if (setback.Failures >= StuckAfter)
-            await catalog.RaiseAlertAsync("clip-stuck", clip.RecorderSerial, clip.ClipId, $"bay {bayId}: {clip.ClipId} failed to come in {setback.Failures} " +
+            await catalog.Alerts.RaiseAlertAsync("clip-stuck", clip.RecorderSerial, clip.ClipId, $"bay {bayId}: {clip.ClipId} failed to come in {setback.Failures} " +
                 $"times in a row (last: {error}); the recorder's other clips are pulled meanwhile, this one is tried again at {setback.RetryAt:u}. " +
                 "Footage left on a camera fills it: have the recorder checked.", cancellationToken).ConfigureAwait(false);
     }
@@ -312,7 +322,7 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
 
     /// <summary>
     /// Waits while the recorder stays docked, sampling its battery. Returns Left = true when it was taken out, false when
-    /// something asked for another pass over its clips (<see cref="DockActivity.RequestRecheck"/>).
+    /// something asked for another pass over its clips (<see cref="RecheckRequests"/>).
     /// </summary>
     private async Task<(bool Left, string? BatteryProblem)> IdleAsync(Docking docking, long sessionId, string serial, string? batteryProblem,
         TimeSpan? lookAgainAfter, CancellationToken cancellationToken)
@@ -323,9 +333,9 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
         var again = lookAgainAfter is { } after ? Task.Delay(after, time, cancellationToken) : stopped;
         while (true)
         {
-            var changed = activity.NextChangeAsync();
-            if (activity.TakeRecheck(serial) || again.IsCompletedSuccessfully) return (false, batteryProblem);
-            var woke = await Task.WhenAny(session.Completion, poll, changed, again, stopped).ConfigureAwait(false);
+            var requested = rechecks.WhenRequested(serial);
+            if (rechecks.Take(serial) || again.IsCompletedSuccessfully) return (false, batteryProblem);
+            var woke = await Task.WhenAny(session.Completion, poll, requested, again, stopped).ConfigureAwait(false);
             if (woke == session.Completion)
             {
                 await session.Completion.ConfigureAwait(false);
@@ -344,38 +354,37 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
         }
     }
 
-    /// <summary>Releases waiting clips as their cloud copies verify, for as long as the recorder stays docked.</summary>
+    /// <summary>
+    /// Releases waiting clips as their cloud copies verify, for as long as the recorder stays docked: it reads this docking's
+    /// release feed (the uploader posts each cloud copy it verifies) and asks the coordinator again for each waiting clip.
+    /// </summary>
     private async Task ReleaseAsCloudVerifiedAsync(Docking docking, CancellationToken cancellationToken)
     {
         var serial = docking.Session.Serial;
         var stopped = Task.Delay(Timeout.Infinite, cancellationToken);
         while (true)
         {
-            // Take the change signal before looking, so a verification that lands in between still wakes us.
-            var changed = activity.NextChangeAsync();
-            if (!docking.Waiting.IsEmpty)
-            {
-                var verified = await catalog.CloudVerifiedClipsAsync(serial, cancellationToken).ConfigureAwait(false);
-                foreach (var id in docking.Waiting.Keys.Where(verified.Contains).ToList())
-                    if (docking.Waiting.TryRemove(id, out var clip))
-                        await ReleaseAsync(docking, clip, cancellationToken).ConfigureAwait(false);
-                if (docking.Waiting.IsEmpty && !docking.PassRunning)
-                    activity.SetBay(docking.BayId, b => b.Message is { } m && m.Contains("until the cloud copy", StringComparison.Ordinal) ? b with { Message = null } : b);
-            }
-            var woke = await Task.WhenAny(changed, docking.Session.Completion, stopped).ConfigureAwait(false);
+            var signal = docking.Feed.Reader.WaitToReadAsync(cancellationToken).AsTask();
+            var woke = await Task.WhenAny(signal, docking.Session.Completion, stopped).ConfigureAwait(false);
             if (woke == docking.Session.Completion) return;
             cancellationToken.ThrowIfCancellationRequested();
+            if (!await signal.ConfigureAwait(false)) return;
+            // The signals only wake this loop: the cloud state of every waiting clip is read from the catalog, so a signal the
+            // bounded feed dropped, or one that came before its clip started waiting, loses nothing.
+            while (docking.Feed.Reader.TryRead(out _)) { }
+            if (docking.Waiting.IsEmpty) continue;
+            var verified = await catalog.Uploads.CloudVerifiedClipsAsync(serial, cancellationToken).ConfigureAwait(false);
+            foreach (var id in docking.Waiting.Keys.Where(verified.Contains).ToList())
+            {
+                if (!docking.Waiting.TryRemove(id, out var clip)) continue;
+                var decision = releases.Decide(clip, docking.Trust, cloudCopyVerified: true);
+                if (decision.Verdict == ReleaseVerdict.Release)
+                    await ReleaseAsync(docking, clip, decision, cancellationToken).ConfigureAwait(false);
+            }
+            if (docking.Waiting.IsEmpty && !docking.PassRunning)
+                activity.SetBay(docking.BayId, b => b.Message is { } m && m.Contains("until the cloud copy", StringComparison.Ordinal) ? b with { Message = null } : b);
         }
     }
-
-    /// <summary>Release per policy, and never for a recorder whose identity is not trusted.</summary>
-    private bool MayRelease(ClipRecord clip, RecorderTrust trust, IReadOnlySet<long> cloudVerified) =>
-        trust.Trusted && clip.State is ClipState.Verified && options.ReleasePolicy switch
-        {
-            ReleasePolicy.AfterLocalVerify => true,
-            ReleasePolicy.AfterCloudVerify => cloudVerified.Contains(clip.Id),
-            _ => false,
-        };
 
     private async Task<List<ClipRecord>> AnnounceAsync(Docking docking, Info info, CancellationToken cancellationToken)
     {
@@ -386,29 +395,29 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
         foreach (var (clipId, reason) in listing.Refused.Take(RefusedAlertsPerListing))
         {
             // Out of bounds (a size or a time no clip has): the entry is refused, the clip stays on the recorder, a person decides.
-            await catalog.RaiseAlertAsync("clip-refused", info.Serial, clipId, $"bay {docking.BayId}: {clipId} is listed with {reason}; it is not " +
+            await catalog.Alerts.RaiseAlertAsync("clip-refused", info.Serial, clipId, $"bay {docking.BayId}: {clipId} is listed with {reason}; it is not " +
                 "pulled and stays on the recorder. Have the recorder checked.", cancellationToken).ConfigureAwait(false);
             LogClipRefused(logger, info.Serial, clipId, reason);
         }
         // A recorder listing thousands of absurd entries gets one alert for the rest, not a row each per docking.
         if (listing.Refused.Count > RefusedAlertsPerListing)
-            await catalog.RaiseAlertAsync("clip-refused", info.Serial, null, $"bay {docking.BayId}: {listing.Refused.Count - RefusedAlertsPerListing} " +
+            await catalog.Alerts.RaiseAlertAsync("clip-refused", info.Serial, null, $"bay {docking.BayId}: {listing.Refused.Count - RefusedAlertsPerListing} " +
                 $"more listed entries refused (e.g. {listing.Refused[RefusedAlertsPerListing].ClipId}: {listing.Refused[RefusedAlertsPerListing].Reason})",
                 cancellationToken).ConfigureAwait(false);
         if (!listing.Complete) LogListingIncomplete(logger, docking.BayId, info.Serial, listing.Clips.Count);
         // A listing the recorder got wrong (or one past the dock's bounds) is a person's to see: footage may be left on the camera.
         if (listing.Problem is { } problem)
-            await catalog.RaiseAlertAsync("recorder-listing", info.Serial, null, $"bay {docking.BayId}: the recorder's clip listing was cut short: {problem}; " +
+            await catalog.Alerts.RaiseAlertAsync("recorder-listing", info.Serial, null, $"bay {docking.BayId}: the recorder's clip listing was cut short: {problem}; " +
                 $"the {listing.Clips.Count} clip(s) listed before it are taken, the rest stay on the recorder and nothing unlisted is taken as gone",
                 cancellationToken).ConfigureAwait(false);
         else
-            await catalog.ResolveAlertsAsync("recorder-listing", info.Serial, null, $"listed in full in bay {docking.BayId}", cancellationToken).ConfigureAwait(false);
+            await catalog.Alerts.ResolveAlertsAsync("recorder-listing", info.Serial, null, $"listed in full in bay {docking.BayId}", cancellationToken).ConfigureAwait(false);
         var rows = new List<ClipRecord>(listing.Clips.Count);
         foreach (var clip in listing.Clips)
         {
             try
             {
-                var (row, change, previous) = await catalog.AnnounceAsync(info.Serial, clip, info.OfficerId, cancellationToken).ConfigureAwait(false);
+                var (row, change, previous) = await catalog.Lifecycle.AnnounceAsync(info.Serial, clip, info.OfficerId, cancellationToken).ConfigureAwait(false);
                 await AnnouncedChangeAsync(docking, row, change, previous, cancellationToken).ConfigureAwait(false);
                 // Released by this docking's releaser after the listing was taken: the listing is older than the deletion.
                 if (row.LeftRecorderAt is not null && docking.Claimed.ContainsKey(row.Id)) continue;
@@ -417,7 +426,7 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
                     row = await FetchSignatureAsync(docking.Session, row, clip, cancellationToken).ConfigureAwait(false);
                 rows.Add(row);
             }
-            catch (CatalogException ex)
+            catch (StorageException ex)
             {
                 LogAnnounceRefused(logger, info.Serial, clip.ClipId, ex.Message);
             }
@@ -425,7 +434,7 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
             {
                 // The recorder contradicts itself about this clip (CLIP_INFO against CLIP_LIST): it is not taken this docking, the
                 // others are; a person sees it. A later listing that agrees with itself brings it in.
-                await catalog.RaiseAlertAsync("clip-refused", info.Serial, clip.ClipId, $"bay {docking.BayId}: {clip.ClipId}: {ex.Message} It is not " +
+                await catalog.Alerts.RaiseAlertAsync("clip-refused", info.Serial, clip.ClipId, $"bay {docking.BayId}: {clip.ClipId}: {ex.Message} It is not " +
                     "pulled this docking and stays on the recorder.", cancellationToken).ConfigureAwait(false);
                 LogClipRefused(logger, info.Serial, clip.ClipId, ex.Message);
             }
@@ -442,13 +451,13 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
         switch (change)
         {
             case AnnounceChange.HashCorrected:
-                await catalog.RaiseAlertAsync("clip-hash-changed", row.RecorderSerial, row.ClipId, $"bay {docking.BayId}: {row.ClipId} is now listed with " +
+                await catalog.Alerts.RaiseAlertAsync("clip-hash-changed", row.RecorderSerial, row.ClipId, $"bay {docking.BayId}: {row.ClipId} is now listed with " +
                     $"{row.Size} bytes, sha256 {row.DeviceSha256} (earlier {previous!.Size} bytes, sha256 {previous.DeviceSha256}). No copy had been " +
                     "verified, so it is pulled against the new listing; a recorder that changes its word needs checking.", cancellationToken).ConfigureAwait(false);
                 LogClipChange(logger, row.RecorderSerial, row.ClipId, change);
                 break;
             case AnnounceChange.Conflict:
-                await catalog.RaiseAlertAsync("clip-conflict", row.RecorderSerial, previous!.ClipId, $"bay {docking.BayId}: the recorder lists other bytes " +
+                await catalog.Alerts.RaiseAlertAsync("clip-conflict", row.RecorderSerial, previous!.ClipId, $"bay {docking.BayId}: the recorder lists other bytes " +
                     $"(sha256 {row.DeviceSha256}) under {previous.DeviceClipId}, whose verified clip (sha256 {previous.DeviceSha256}) it has not been " +
                     $"released from. Both are kept: the new bytes are pulled as {row.ClipId}, the verified copy is untouched; a person decides which is the " +
                     "recording.", cancellationToken).ConfigureAwait(false);
@@ -470,14 +479,14 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
         {
             var detail = $"still on the recorder although it was recorded released (custody entry {row.ReleaseRequestedIndex?.ToString() ?? "?"}): " +
                 "the recorder did not delete it; it will be released again";
-            await catalog.RaiseAlertAsync("release-not-honoured", row.RecorderSerial, row.ClipId, $"bay {docking.BayId}: {row.ClipId} {detail}",
+            await catalog.Alerts.RaiseAlertAsync("release-not-honoured", row.RecorderSerial, row.ClipId, $"bay {docking.BayId}: {row.ClipId} {detail}",
                 cancellationToken).ConfigureAwait(false);
             LogReleaseNotHonoured(logger, row.RecorderSerial, row.ClipId);
-            return await catalog.RelistedAsync(row.Id, detail, cancellationToken).ConfigureAwait(false);
+            return await catalog.Lifecycle.RelistedAsync(row.Id, detail, cancellationToken).ConfigureAwait(false);
         }
-        await catalog.ResolveAlertsAsync("clip-missing", row.RecorderSerial, row.ClipId, $"listed again in bay {docking.BayId}", cancellationToken)
+        await catalog.Alerts.ResolveAlertsAsync("clip-missing", row.RecorderSerial, row.ClipId, $"listed again in bay {docking.BayId}", cancellationToken)
             .ConfigureAwait(false);
-        return await catalog.RelistedAsync(row.Id, "listed by the recorder again after it was found missing", cancellationToken).ConfigureAwait(false);
+        return await catalog.Lifecycle.RelistedAsync(row.Id, "listed by the recorder again after it was found missing", cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Asks for the clip's record-time signature (CLIP_INFO) and keeps it with the clip as received;
@@ -491,7 +500,7 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
             throw DockLinkErrors.Malformed(MessageType.ClipInfo, $"CLIP_INFO for {listed.ClipId} differs from its CLIP_LIST entry");
         var hex = Convert.ToHexStringLower(info.Signature);
         // The officer the clip was recorded for (CLIP_INFO), which a v1.1 signature covers, not the one bound at docking.
-        await catalog.SetRecorderSignatureAsync(row.Id, hex, cancellationToken, info.OfficerId).ConfigureAwait(false);
+        await catalog.Clips.SetRecorderSignatureAsync(row.Id, hex, cancellationToken, info.OfficerId).ConfigureAwait(false);
         return row with { RecorderSignature = hex, OfficerId = info.OfficerId };
     }
 
@@ -503,7 +512,7 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
     private async Task ReconcileAsync(Docking docking, IReadOnlyList<string> listed, CancellationToken cancellationToken)
     {
         var present = listed.ToHashSet(StringComparer.Ordinal);
-        foreach (var row in await catalog.ListClipsAsync(docking.Session.Serial, cancellationToken).ConfigureAwait(false))
+        foreach (var row in await catalog.Clips.ListClipsAsync(docking.Session.Serial, cancellationToken).ConfigureAwait(false))
         {
             if (row.LeftRecorderAt is not null || present.Contains(row.DeviceClipId) || docking.Claimed.ContainsKey(row.Id)) continue;
             if (row.ReleaseRequestedAt is not null)
@@ -522,8 +531,8 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
             };
             var detail = $"not on the recorder at its docking in bay {docking.BayId}, and the dock never allowed its deletion; {holds}";
             await custody.RecordAsync(CustodyEventKind.Missing, row, docking.Context, row.DeviceSha256, detail, CancellationToken.None,
-                (c, tx, _) => catalog.SettleMissingAsync(c, tx, row.Id, detail)).ConfigureAwait(false);
-            await catalog.RaiseAlertAsync("clip-missing", row.RecorderSerial, row.ClipId, $"{row.ClipId}: {detail}", cancellationToken).ConfigureAwait(false);
+                (c, tx, _) => catalog.Lifecycle.SettleMissingAsync(c, tx, row.Id, detail)).ConfigureAwait(false);
+            await catalog.Alerts.RaiseAlertAsync("clip-missing", row.RecorderSerial, row.ClipId, $"{row.ClipId}: {detail}", cancellationToken).ConfigureAwait(false);
             LogMissing(logger, row.RecorderSerial, row.ClipId, holds);
         }
     }
@@ -533,16 +542,13 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
     /// so a dock that stops before the answer settles it at the next docking; the clip is Released only once the
     /// recorder says it deleted it (or no longer has it).
     /// </summary>
-    private async Task ReleaseAsync(Docking docking, ClipRecord clip, CancellationToken cancellationToken)
+    private async Task ReleaseAsync(Docking docking, ClipRecord clip, ReleaseDecision decision, CancellationToken cancellationToken)
     {
         if (!Sha256.TryParseHex(clip.DeviceSha256, out var sha) || !docking.Claimed.TryAdd(clip.Id, 0)) return;
         var session = docking.Session;
-        var why = options.ReleasePolicy == ReleasePolicy.AfterCloudVerify
-            ? "release policy AfterCloudVerify: the cloud copy is verified"
-            : "release policy AfterLocalVerify: the vault copy is verified";
         var request = await custody.RecordAsync(CustodyEventKind.ReleaseRequested, clip, docking.Context, clip.DeviceSha256,
-            $"RELEASE_CLIP to {session.Endpoint} ({why})", cancellationToken,
-            (c, tx, entry) => catalog.MarkReleaseRequestedAsync(c, tx, clip.Id, entry.Index)).ConfigureAwait(false);
+            $"RELEASE_CLIP to {session.Endpoint} ({decision.Reason})", cancellationToken,
+            (c, tx, entry) => catalog.Lifecycle.MarkReleaseRequestedAsync(c, tx, clip.Id, entry.Index)).ConfigureAwait(false);
         // Once RELEASE_CLIP is out, the recorder may already have deleted the clip. A dock asked to stop still waits a
         // moment for the answer, so that a clean stop leaves a released entry rather than one settled only at the next docking.
         using var answerWait = new CancellationTokenSource(Timeout.InfiniteTimeSpan, time);
@@ -558,7 +564,7 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
             else
             {
                 // Acknowledged but kept (a policy on the camera): it is still there, so it is not released. Asked again next docking.
-                await catalog.RecordReleaseKeptAsync(clip.Id, $"the recorder acknowledged the release (custody entry {request.Index}) but keeps the clip; " +
+                await catalog.Lifecycle.RecordReleaseKeptAsync(clip.Id, $"the recorder acknowledged the release (custody entry {request.Index}) but keeps the clip; " +
                     "the next docking asks again", CancellationToken.None).ConfigureAwait(false);
                 LogReleaseKept(logger, clip.RecorderSerial, clip.ClipId);
             }
@@ -573,8 +579,8 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
         {
             // An answer outside the spec (deleted = 7, say): whether the clip is gone is unknown. It stays verified with its release
             // requested, and the next complete listing settles it (released if gone); a person sees the recorder misbehave.
-            await catalog.RecordErrorAsync(clip.Id, $"release answer not understood: {ex.Message}", cancellationToken).ConfigureAwait(false);
-            await catalog.RaiseAlertAsync("release-answer-invalid", clip.RecorderSerial, clip.ClipId, $"{clip.ClipId}: the recorder answered its release " +
+            await catalog.Clips.RecordErrorAsync(clip.Id, $"release answer not understood: {ex.Message}", cancellationToken).ConfigureAwait(false);
+            await catalog.Alerts.RaiseAlertAsync("release-answer-invalid", clip.RecorderSerial, clip.ClipId, $"{clip.ClipId}: the recorder answered its release " +
                 $"(custody entry {request.Index}) outside DockLink: {ex.Message}; the next listing shows whether it deleted the clip", cancellationToken)
                 .ConfigureAwait(false);
             LogReleaseRefused(logger, clip.RecorderSerial, clip.ClipId, ex.Message);
@@ -582,8 +588,8 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
         catch (DockLinkException ex) when (ex.RemoteCode is ErrorCode.HashMismatch or ErrorCode.StorageError)
         {
             // The recorder refuses (it holds other bytes under this id) or cannot delete: keep both; a person must look.
-            await catalog.RecordErrorAsync(clip.Id, $"release refused: {ex.Message}", cancellationToken).ConfigureAwait(false);
-            await catalog.RaiseAlertAsync("release-refused", clip.RecorderSerial, clip.ClipId, $"{clip.ClipId}: the recorder refused its release: {ex.Message}",
+            await catalog.Clips.RecordErrorAsync(clip.Id, $"release refused: {ex.Message}", cancellationToken).ConfigureAwait(false);
+            await catalog.Alerts.RaiseAlertAsync("release-refused", clip.RecorderSerial, clip.ClipId, $"{clip.ClipId}: the recorder refused its release: {ex.Message}",
                 cancellationToken).ConfigureAwait(false);
             LogReleaseRefused(logger, clip.RecorderSerial, clip.ClipId, ex.Message);
         }
@@ -593,7 +599,7 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
     private async Task SettleReleasedAsync(Docking docking, ClipRecord clip, string detail)
     {
         await custody.RecordAsync(CustodyEventKind.Released, clip, docking.Context, clip.DeviceSha256, detail, CancellationToken.None,
-            (c, tx, _) => catalog.SettleReleasedAsync(c, tx, clip.Id, detail)).ConfigureAwait(false);
+            (c, tx, _) => catalog.Lifecycle.SettleReleasedAsync(c, tx, clip.Id, detail)).ConfigureAwait(false);
         activity.ClipReleased();
         metrics?.Released(time.GetUtcNow() - docking.StartedAt);
     }
@@ -608,13 +614,13 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
         catch (DockLinkException ex) when (ex.Failure == DockLinkFailure.ProtocolViolation && !session.Completion.IsCompleted)
         {
             // A battery report no battery gives (255 %): no sample, an alert, and the clips still come in.
-            await catalog.RaiseAlertAsync("battery-report", serial, null, $"bay {bayId}: {ex.Message} No sample is kept; have the recorder checked.",
+            await catalog.Alerts.RaiseAlertAsync("battery-report", serial, null, $"bay {bayId}: {ex.Message} No sample is kept; have the recorder checked.",
                 cancellationToken).ConfigureAwait(false);
             return null;
         }
         if (power is null) return null;
         // At most one sample per half poll interval per recorder, however often it reconnects.
-        await catalog.AddBatterySampleAsync(sessionId, serial, power, cancellationToken, options.BatteryPollInterval / 2).ConfigureAwait(false);
+        await catalog.Docking.AddBatterySampleAsync(sessionId, serial, power, cancellationToken, options.BatteryPollInterval / 2).ConfigureAwait(false);
         activity.SetBay(bayId, b => b with { BatteryPercent = power.Percent }, signal: false);
         return power;
     }
@@ -631,9 +637,9 @@ public sealed partial class RecorderDocking(ClipCatalog catalog, ClipIngestor in
             _ => null,
         };
         if (problem is not null)
-            await catalog.RaiseAlertAsync("battery", serial, null, $"bay {bayId}: {problem}", cancellationToken).ConfigureAwait(false);
+            await catalog.Alerts.RaiseAlertAsync("battery", serial, null, $"bay {bayId}: {problem}", cancellationToken).ConfigureAwait(false);
         else if (power is not null)
-            await catalog.ResolveAlertsAsync("battery", serial, null, $"battery fine at docking in bay {bayId} (health {power.HealthPercent} %)",
+            await catalog.Alerts.ResolveAlertsAsync("battery", serial, null, $"battery fine at docking in bay {bayId} (health {power.HealthPercent} %)",
                 cancellationToken).ConfigureAwait(false);
         return problem;
     }

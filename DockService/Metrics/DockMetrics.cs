@@ -56,11 +56,11 @@ public sealed class MetricsSampler(DockCore core, DockMetrics metrics, ServiceHe
         {
             try
             {
-                var byState = await Core.Catalog.CountClipsByStateAsync(stoppingToken).ConfigureAwait(false);
-                var (queued, oldest) = await Core.Catalog.UploadBacklogAsync(stoppingToken).ConfigureAwait(false);
+                var byState = await Core.Catalog.Clips.CountClipsByStateAsync(stoppingToken).ConfigureAwait(false);
+                var (queued, oldest) = await Core.Catalog.Uploads.UploadBacklogAsync(stoppingToken).ConfigureAwait(false);
                 metrics.Update(new DockMetrics.Sample(byState, queued, oldest is { } at ? Math.Max(0, (time.GetUtcNow() - at).TotalSeconds) : 0));
             }
-            catch (Exception ex) when (ex is CatalogException or Microsoft.Data.Sqlite.SqliteException && !ClipCatalog.IsDamage(ex))
+            catch (Exception ex) when (ex is StorageException && !StorageException.IsDamage(ex))
             {
                 // A busy or briefly failing catalog leaves the last sample in place; the parts that write to it raise the alerts.
             }

@@ -17,13 +17,13 @@ public sealed record StatusReport(string DataDirectory, Totals Totals, IReadOnly
 /// <summary>The dock's status as one report (`dock status`, the demo's summary): built here, rendered by each face.</summary>
 public static class StatusReports
 {
-    public static async Task<StatusReport> BuildAsync(ClipCatalog catalog, string dataDirectory, CancellationToken cancellationToken)
+    public static async Task<StatusReport> BuildAsync(CatalogStores catalog, string dataDirectory, CancellationToken cancellationToken)
     {
-        var clips = await catalog.ListClipsAsync(null, cancellationToken);
-        var uploads = (await catalog.ListUploadsAsync(cancellationToken)).ToDictionary(u => u.ClipRow);
-        var sessions = await catalog.ListSessionsAsync(cancellationToken);
-        var battery = await catalog.ListBatterySamplesAsync(cancellationToken);
-        var recorders = (await catalog.ListRecordersAsync(cancellationToken)).Select(r => new RecorderStatus(
+        var clips = await catalog.Clips.ListClipsAsync(null, cancellationToken);
+        var uploads = (await catalog.Uploads.ListUploadsAsync(cancellationToken)).ToDictionary(u => u.ClipRow);
+        var sessions = await catalog.Docking.ListSessionsAsync(cancellationToken);
+        var battery = await catalog.Docking.ListBatterySamplesAsync(cancellationToken);
+        var recorders = (await catalog.Recorders.ListRecordersAsync(cancellationToken)).Select(r => new RecorderStatus(
             r.Serial, r.Model, r.Firmware, r.OfficerId, r.KeyFingerprint, r.LastSeen,
             battery.LastOrDefault(b => b.RecorderSerial == r.Serial)?.Percent,
             sessions.LastOrDefault(s => s.RecorderSerial == r.Serial && s.ClockOffsetMs is not null)?.ClockOffsetMs)).ToList();
@@ -36,6 +36,6 @@ public static class StatusReports
             c.ReleaseRequestedAt, c.LeftRecorderAt)).ToList();
         var byState = Enum.GetValues<ClipState>().ToDictionary(s => s.ToDb(), s => clips.Count(c => c.State == s));
         var totals = new Totals(clips.Count, clips.Sum(c => c.Size), byState, clipStatus.Count(c => c.HashVerified), sessions.Count, battery.Count);
-        return new StatusReport(dataDirectory, totals, recorders, clipStatus, await catalog.ListAlertsAsync(cancellationToken));
+        return new StatusReport(dataDirectory, totals, recorders, clipStatus, await catalog.Alerts.ListAlertsAsync(cancellationToken));
     }
 }

@@ -21,7 +21,7 @@ namespace Dock.Service.Upload;
 /// </summary>
 public sealed partial class Uploader
 {
-    private readonly ClipCatalog _catalog;
+    private readonly CatalogStores _catalog;
     private readonly ClipVault _vault;
     private readonly CustodyLog _log;
     private readonly ICloudTarget _target;
@@ -44,12 +44,17 @@ public sealed partial class Uploader
     private string? _targetProblem;
     private readonly ChangeSignal _targetChanged = new();
     // A store that fails every call: since when, and why (the outage alert, after OutageAlertAfter).
+    private readonly Release.ReleaseCoordinator _releases;
+    private readonly Ingest.RecheckRequests _rechecks;
     private DateTimeOffset? _failingSince;
     private string? _lastFailure;
 
-    public Uploader(ClipCatalog catalog, ClipVault vault, CustodyLog log, ICloudTarget target, CloudTargetUri uri, CloudOptions options,
-        DockActivity activity, ILogger<Uploader> logger, TimeProvider time, UploadOutbox? outbox = null)
+    public Uploader(CatalogStores catalog, ClipVault vault, CustodyLog log, ICloudTarget target, CloudTargetUri uri, CloudOptions options,
+        DockActivity activity, Release.ReleaseCoordinator releases, Ingest.RecheckRequests rechecks, ILogger<Uploader> logger, TimeProvider time,
+        UploadOutbox? outbox = null)
     {
+        _releases = releases;
+        _rechecks = rechecks;
         _outbox = outbox ?? new UploadOutbox(uri);
         _catalog = catalog;
         _vault = vault;
@@ -89,9 +94,9 @@ public sealed partial class Uploader
         try
         {
             await CheckTargetAsync(stoppingToken);
-            int moved = await _catalog.RetargetPendingUploadsAsync(_uri.ToString(), stoppingToken);
+            int moved = await _catalog.Uploads.RetargetPendingUploadsAsync(_uri.ToString(), stoppingToken);
             if (moved > 0) LogRetargeted(_logger, moved, _uri.ToString());
-            await _catalog.MakePendingUploadsDueAsync(stoppingToken);
+            await _catalog.Uploads.MakePendingUploadsDueAsync(stoppingToken);
             await EnqueueVerifiedAsync(stoppingToken);
             var workers = Enumerable.Range(0, _options.MaxConcurrentUploads).Select(_ => WorkerAsync(stoppingToken)).ToList();
             workers.Add(WatchBacklogAsync(stoppingToken));
@@ -151,9 +156,9 @@ public sealed partial class Uploader
             _targetProblem = null;
         }
         _activity.SetCloudProblem(null);
-        await _catalog.ResolveAlertsAsync("cloud-target", null, null, $"the cloud target {_target.Description} works again", cancellationToken);
+        await _catalog.Alerts.ResolveAlertsAsync("cloud-target", null, null, $"the cloud target {_target.Description} works again", cancellationToken);
         if (!wasDown) return;
-        await _catalog.MakePendingUploadsDueAsync(cancellationToken);
+        await _catalog.Uploads.MakePendingUploadsDueAsync(cancellationToken);
         LogTargetBack(_logger, _target.Description);
         SignalTarget();
     }
@@ -192,7 +197,7 @@ public sealed partial class Uploader
             string? why;
             lock (_lock) (since, why) = (_failingSince, _lastFailure);
             if (since is not { } start || _time.GetUtcNow() - start < _options.OutageAlertAfter) continue;
-            if (await _catalog.OldestPendingUploadAsync(stoppingToken) is null) continue;
+            if (await _catalog.Uploads.OldestPendingUploadAsync(stoppingToken) is null) continue;
             await AlertAsync("cloud-outage", null, null, $"the cloud target {_target.Description} has failed every call since {start:u} " +
                 $"({(_time.GetUtcNow() - start).TotalMinutes:0.#} min): {why}. Verified clips stay in the vault and on the recorders; uploads resume " +
                 "by themselves when it answers.", stoppingToken);
@@ -216,7 +221,7 @@ public sealed partial class Uploader
             }
         }
         if (recovered)
-            await _catalog.ResolveAlertsAsync("cloud-outage", null, null, $"the cloud target {_target.Description} answers again", CancellationToken.None);
+            await _catalog.Alerts.ResolveAlertsAsync("cloud-outage", null, null, $"the cloud target {_target.Description} answers again", CancellationToken.None);
     }
 
     /// <summary>At start: queues verified clips that are not queued yet (each a custody event): clips verified while the dock had no
@@ -226,7 +231,7 @@ public sealed partial class Uploader
         await _queueTurn.WaitAsync(cancellationToken);
         try
         {
-            var added = await _catalog.EnqueueVerifiedAsync(_uri.ToString(), c => ObjectLayout.Clip(_uri.Prefix, c.DeviceStart, c.RecorderSerial, c.ClipId),
+            var added = await _catalog.Uploads.EnqueueVerifiedAsync(_uri.ToString(), c => ObjectLayout.Clip(_uri.Prefix, c.DeviceStart, c.RecorderSerial, c.ClipId),
                 cancellationToken);
             foreach (var (upload, clip) in added)
                 await RecordAsync(CustodyEventKind.Queued, clip, $"for {_uri}/{upload.ObjectKey} (priority {upload.Priority})", CancellationToken.None);
@@ -245,11 +250,10 @@ public sealed partial class Uploader
             {
                 await WorkOnceAsync(stoppingToken);
             }
-            catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or CatalogException or IOException
-                && ex is not CatalogDamagedException && !ClipCatalog.IsDamage(ex))
+            catch (Exception ex) when (ex is StorageException or IOException && !StorageException.IsDamage(ex))
             {
                 // The catalog is busy or its disk is full for a moment: the queue is durable, so wait and look again (unless it is damaged).
-                await _catalog.ThrowIfDamagedAsync(ex, stoppingToken);
+                await _catalog.Database.ThrowIfDamagedAsync(ex, stoppingToken);
                 LogQueueError(_logger, ex.Message);
                 await Task.Delay(TimeSpan.FromSeconds(5), _time, stoppingToken);
             }
@@ -279,7 +283,7 @@ public sealed partial class Uploader
         var upload = await ClaimNextAsync(stoppingToken);
         if (upload is null)
         {
-            var due = await _catalog.NextUploadDueAtAsync(stoppingToken);
+            var due = await _catalog.Uploads.NextUploadDueAtAsync(stoppingToken);
             var idle = due is { } at ? at - _time.GetUtcNow() : TimeSpan.FromSeconds(30);
             idle = idle < TimeSpan.FromMilliseconds(50) ? TimeSpan.FromMilliseconds(50) : idle > TimeSpan.FromSeconds(30) ? TimeSpan.FromSeconds(30) : idle;
             await Task.WhenAny(changed, Task.Delay(idle, _time, stoppingToken));
@@ -302,7 +306,7 @@ public sealed partial class Uploader
         {
             long[] busy;
             lock (_lock) busy = [.. _busy];
-            var next = await _catalog.NextDueUploadAsync(_time.GetUtcNow(), busy, cancellationToken);
+            var next = await _catalog.Uploads.NextDueUploadAsync(_time.GetUtcNow(), busy, cancellationToken);
             if (next is null) return null;
             lock (_lock) _busy.Add(next.Id);
             return next;
@@ -315,8 +319,8 @@ public sealed partial class Uploader
 
     private async Task ProcessAsync(UploadRecord upload, CancellationToken stoppingToken)
     {
-        var clip = await _catalog.GetClipAsync(upload.ClipRow, stoppingToken)
-            ?? throw new CatalogException($"Upload {upload.Id} names clip row {upload.ClipRow}, which does not exist.");
+        var clip = await _catalog.Clips.GetClipAsync(upload.ClipRow, stoppingToken)
+            ?? throw new StorageException($"Upload {upload.Id} names clip row {upload.ClipRow}, which does not exist.");
         try
         {
             await UploadAndVerifyAsync(upload, clip, stoppingToken);
@@ -327,7 +331,7 @@ public sealed partial class Uploader
         }
         catch (CloudException ex) when (ex.Failure == CloudFailure.UploadGone)
         {
-            await _catalog.ResetUploadAsync(upload.Id, CancellationToken.None);
+            await _catalog.Uploads.ResetUploadAsync(upload.Id, CancellationToken.None);
             await RetryLaterAsync(upload, clip, ex.Message, TimeSpan.Zero);
         }
         catch (CloudException ex) when (ex.Failure is CloudFailure.Credentials or CloudFailure.MissingContainer)
@@ -356,8 +360,8 @@ public sealed partial class Uploader
     private async Task UploadAndVerifyAsync(UploadRecord upload, ClipRecord clip, CancellationToken cancellationToken)
     {
         var key = upload.ObjectKey;
-        var path = _vault.Resolve(clip.VaultPath ?? throw new CatalogException($"{clip.RecorderSerial}/{clip.ClipId} has no vault copy to upload."));
-        var manifest = _vault.Resolve(clip.ManifestPath ?? throw new CatalogException($"{clip.RecorderSerial}/{clip.ClipId} has no manifest."));
+        var path = _vault.Resolve(clip.VaultPath ?? throw new StorageException($"{clip.RecorderSerial}/{clip.ClipId} has no vault copy to upload."));
+        var manifest = _vault.Resolve(clip.ManifestPath ?? throw new StorageException($"{clip.RecorderSerial}/{clip.ClipId} has no manifest."));
         if (upload.State != UploadState.Uploaded && !File.Exists(path)) throw new VaultCopyMissingException(clip.VaultPath!);
         var metadata = new ObjectMetadata(clip.DeviceSha256, _log.DockId, clip.RecorderSerial, clip.ClipId, "application/octet-stream");
 
@@ -371,11 +375,11 @@ public sealed partial class Uploader
             }
             else
             {
-                var parts = await _catalog.ListUploadPartsAsync(upload.Id, cancellationToken);
+                var parts = await _catalog.Uploads.ListUploadPartsAsync(upload.Id, cancellationToken);
                 await RecordAsync(CustodyEventKind.Uploading, clip, parts.Count == 0
                     ? $"to {_uri}/{key}"
                     : $"to {_uri}/{key}, resuming: {parts.Count} part(s) already in the store", cancellationToken);
-                await _catalog.SetUploadStateAsync(upload.Id, UploadState.Uploading, cancellationToken);
+                await _catalog.Uploads.SetUploadStateAsync(upload.Id, UploadState.Uploading, cancellationToken);
                 if (_target.SupportsParts && clip.Size > _options.MultipartThreshold)
                     await UploadPartsAsync(upload, clip, path, key, metadata, cancellationToken);
                 else
@@ -392,23 +396,25 @@ public sealed partial class Uploader
             }
             await PutSmallAsync(ObjectLayout.Manifest(_uri.Prefix, key), manifest, metadata with { ContentType = "application/json" }, cancellationToken);
             await PutSmallAsync(ObjectLayout.ManifestSignature(_uri.Prefix, key), manifest + ".sig", metadata, cancellationToken);
-            await _catalog.SetUploadStateAsync(upload.Id, UploadState.Uploaded, cancellationToken);
+            await _catalog.Uploads.SetUploadStateAsync(upload.Id, UploadState.Uploaded, cancellationToken);
         }
 
         var check = await Call(ct => _target.VerifyAsync(key, clip.Size, clip.DeviceSha256, ct), cancellationToken);
         if (!check.Matches)
         {
             // The store holds something else: never count it as a copy. Upload again from the start.
-            await _catalog.ResetUploadAsync(upload.Id, CancellationToken.None);
+            await _catalog.Uploads.ResetUploadAsync(upload.Id, CancellationToken.None);
             throw new CloudException(CloudFailure.Transient, $"{_uri}/{key} did not verify ({check.How}: found sha256 {check.FoundSha256 ?? "none"}, " +
                 $"expected {clip.DeviceSha256}); uploading it again.");
         }
         await RecordAsync(CustodyEventKind.CloudVerified, clip, $"{_uri}/{key}: {check.How}", cancellationToken);
         // The cloud gets a checkpoint covering this clip's trail before the clip may be released.
         await UploadCheckpointAsync(cancellationToken);
-        await _catalog.SetUploadStateAsync(upload.Id, UploadState.Verified, cancellationToken);
+        await _catalog.Uploads.SetUploadStateAsync(upload.Id, UploadState.Verified, cancellationToken);
         _activity.SetCloudProblem(null);
         _activity.ClipCloudVerified();
+        // The release decision is the coordinator's: it wakes the recorder's docking if it is docked.
+        _releases.CloudCopyVerified(clip.RecorderSerial, clip.Id);
         LogCloudVerified(_logger, clip.RecorderSerial, clip.ClipId, key, check.How);
     }
 
@@ -420,11 +426,11 @@ public sealed partial class Uploader
         if (uploadId is null)
         {
             uploadId = await Call(ct => _target.BeginPartsAsync(key, metadata, ct), cancellationToken);
-            await _catalog.SetUploadIdAsync(upload.Id, uploadId, partSize, cancellationToken);
+            await _catalog.Uploads.SetUploadIdAsync(upload.Id, uploadId, partSize, cancellationToken);
         }
-        var done = (await _catalog.ListUploadPartsAsync(upload.Id, cancellationToken)).ToDictionary(p => p.PartNumber, p => (p.Receipt, p.Size));
+        var done = (await _catalog.Uploads.ListUploadPartsAsync(upload.Id, cancellationToken)).ToDictionary(p => p.PartNumber, p => (p.Receipt, p.Size));
         await PartTransfer.RunAsync(_target, key, uploadId, path, clip.Size, partSize, metadata, done,
-            (part, receipt, length, ct) => _catalog.AddUploadPartAsync(upload.Id, part, receipt, length, ct), _limiter,
+            (part, receipt, length, ct) => _catalog.Uploads.AddUploadPartAsync(upload.Id, part, receipt, length, ct), _limiter,
             (action, ct) => Call(action, ct), cancellationToken);
     }
 
@@ -458,11 +464,11 @@ public sealed partial class Uploader
         }
         await _log.AppendAsync((index, at) => new CustodyEvent(index, CustodyEventKind.Missing, at, _log.DockId, _log.DockId, clip.RecorderSerial,
             clip.ClipId, clip.DeviceSha256, clip.Size, Detail: detail), CancellationToken.None,
-            (c, tx, _) => _catalog.VaultCopyMissingAsync(c, tx, clip.Id, upload.Id, onRecorder, detail +
+            (c, tx, _) => _catalog.Lifecycle.VaultCopyMissingAsync(c, tx, clip.Id, upload.Id, onRecorder, detail +
                 (sidecars.Count > 0 ? $"; its manifest moved to {string.Join(", ", sidecars)}" : "")));
         await AlertAsync("vault-copy-missing", clip.RecorderSerial, clip.ClipId, $"{clip.RecorderSerial}/{clip.ClipId}: {detail}", CancellationToken.None);
         LogVaultCopyMissing(_logger, clip.RecorderSerial, clip.ClipId, relativePath);
-        if (onRecorder) _activity.RequestRecheck(clip.RecorderSerial);
+        if (onRecorder) _rechecks.Request(clip.RecorderSerial);
     }
 
     /// <summary>Puts the latest signed checkpoint under PREFIX/custody/DOCKID/, so the cloud holds what the manifests are proven against.</summary>
@@ -512,7 +518,7 @@ public sealed partial class Uploader
 
     private async Task RetryLaterAsync(UploadRecord upload, ClipRecord clip, string error, TimeSpan delay)
     {
-        await _catalog.ScheduleUploadRetryAsync(upload.Id, error, _time.GetUtcNow() + delay, CancellationToken.None);
+        await _catalog.Uploads.ScheduleUploadRetryAsync(upload.Id, error, _time.GetUtcNow() + delay, CancellationToken.None);
         LogRetry(_logger, clip.RecorderSerial, clip.ClipId, error, delay);
     }
 
@@ -529,7 +535,7 @@ public sealed partial class Uploader
         var period = TimeSpan.FromTicks(Math.Clamp(_options.PendingAlertAfter.Ticks / 4, TimeSpan.FromSeconds(1).Ticks, TimeSpan.FromMinutes(5).Ticks));
         while (true)
         {
-            var oldest = await _catalog.OldestPendingUploadAsync(stoppingToken);
+            var oldest = await _catalog.Uploads.OldestPendingUploadAsync(stoppingToken);
             if (oldest is not null && _time.GetUtcNow() - oldest.QueuedAt > _options.PendingAlertAfter)
                 await AlertAsync("cloud-backlog", null, null, $"the oldest clip waiting for the cloud was queued {oldest.QueuedAt:u} " +
                     $"(more than {_options.PendingAlertAfter} ago); last error: {oldest.LastError ?? "none"}", stoppingToken);
@@ -540,7 +546,7 @@ public sealed partial class Uploader
     /// <summary>An alert in the catalog (one open per cause) and the log (when new, then at most hourly per kind).</summary>
     private async Task AlertAsync(string kind, string? serial, string? clipId, string message, CancellationToken cancellationToken)
     {
-        bool raised = await _catalog.RaiseAlertAsync(kind, serial, clipId, message, cancellationToken);
+        bool raised = await _catalog.Alerts.RaiseAlertAsync(kind, serial, clipId, message, cancellationToken);
         lock (_lock)
         {
             // The catalog keeps one open alert per cause; the log says it when it is new, and at most hourly while it lasts.

@@ -12,9 +12,9 @@ public static class VaultAudit
 {
     public sealed record Finding(int Files, IReadOnlyList<string> Examples);
 
-    public static async Task<Finding> FindUnknownAsync(ClipVault vault, ClipCatalog catalog, CancellationToken cancellationToken)
+    public static async Task<Finding> FindUnknownAsync(ClipVault vault, CatalogStores catalog, CancellationToken cancellationToken)
     {
-        var known = await catalog.ClipKeysAsync(cancellationToken).ConfigureAwait(false);
+        var known = await catalog.Clips.ClipKeysAsync(cancellationToken).ConfigureAwait(false);
         var unknown = new List<string>();
         var clips = Path.Combine(vault.Root, "clips");
         if (!Directory.Exists(clips)) return new Finding(0, []);
@@ -34,16 +34,16 @@ public static class VaultAudit
     }
 
     /// <summary>Raises (or resolves) the "unknown-vault-file" alert for what <see cref="FindUnknownAsync"/> found.</summary>
-    public static async Task<Finding> AlertAsync(ClipVault vault, ClipCatalog catalog, CancellationToken cancellationToken)
+    public static async Task<Finding> AlertAsync(ClipVault vault, CatalogStores catalog, CancellationToken cancellationToken)
     {
         var finding = await FindUnknownAsync(vault, catalog, cancellationToken).ConfigureAwait(false);
         if (finding.Files == 0)
         {
-            await catalog.ResolveAlertKindAsync("unknown-vault-file", "every clip file in the vault is in the catalog", cancellationToken).ConfigureAwait(false);
+            await catalog.Alerts.ResolveAlertKindAsync("unknown-vault-file", "every clip file in the vault is in the catalog", cancellationToken).ConfigureAwait(false);
             return finding;
         }
         var examples = string.Join(", ", finding.Examples.Take(10)) + (finding.Files > 10 ? $", … ({finding.Files - 10} more)" : "");
-        await catalog.RaiseAlertAsync("unknown-vault-file", null, null,
+        await catalog.Alerts.RaiseAlertAsync("unknown-vault-file", null, null,
             $"{finding.Files} clip file(s) in the vault have no record in the catalog: {examples}. The catalog lost changes (a restored backup, " +
             "a lost write-ahead log) or files were put there by hand. Nothing deletes them; `dock log recover` or their recorder's next docking adopts " +
             "those the custody log speaks for, and `dock verify FILE` checks any of them.", cancellationToken).ConfigureAwait(false);

@@ -30,9 +30,9 @@ public sealed class ApiBenchmark(string dataDirectory, int clips, int recorders,
         var paths = DockPaths.From(new DockOptions { DataDirectory = dataDirectory });
         var agency = DemoAgency.EndorseDock(paths);
         output.WriteLine($"dock bench api: seeding {clips:N0} clips...");
-        var catalog = await ClipCatalog.OpenAsync(paths.Catalog, TimeProvider.System, cancellationToken);
+        var catalog = await CatalogStores.OpenAsync(paths.Catalog, TimeProvider.System, cancellationToken);
         await SeedAsync(catalog, clips, cancellationToken);
-        var accounts = new UserAccounts(new UserStore(catalog), TimeProvider.System);
+        var accounts = new UserAccounts(new UserStore(catalog.Database), TimeProvider.System);
         await accounts.AddAsync("bench", "bench-password-1", [Roles.Supervisor], cancellationToken);
         var token = await accounts.IssueTokenAsync("bench", null, cancellationToken);
 
@@ -110,15 +110,15 @@ public sealed class ApiBenchmark(string dataDirectory, int clips, int recorders,
     }
 
     /// <summary>N verified clips over 100 recorders, in one transaction (a year of a busy station).</summary>
-    private static async Task SeedAsync(ClipCatalog catalog, int count, CancellationToken cancellationToken)
+    private static async Task SeedAsync(CatalogStores catalog, int count, CancellationToken cancellationToken)
     {
-        await using var c = await catalog.OpenConnectionAsync(cancellationToken);
+        await using var c = await catalog.Database.OpenConnectionAsync(cancellationToken);
         await using var tx = c.BeginTransaction();
         var now = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture);
         for (int r = 0; r < 100; r++)
-            await ClipCatalog.ExecAsync(c, tx, "INSERT INTO recorders(serial, model, firmware, officer_id, first_seen, last_seen) VALUES ($s, 'M', '1', 'P1', $now, $now);",
+            await CatalogDatabase.ExecAsync(c, tx, "INSERT INTO recorders(serial, model, firmware, officer_id, first_seen, last_seen) VALUES ($s, 'M', '1', 'P1', $now, $now);",
                 cancellationToken, ("$s", $"BENCH-{r:D3}"), ("$now", now));
-        await using var insert = ClipCatalog.Command(c, tx, """
+        await using var insert = CatalogDatabase.Command(c, tx, """
             INSERT INTO clips(recorder_serial, clip_id, size, device_sha256, device_start, device_end, flags, officer_id, state, announced_at, updated_at)
             VALUES ($serial, $clip, 1000000, $sha, $start, $end, 0, 'P1', 'verified', $now, $now);
             """, ("$serial", ""), ("$clip", ""), ("$sha", ""), ("$start", ""), ("$end", ""), ("$now", now));

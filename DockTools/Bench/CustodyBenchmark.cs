@@ -30,8 +30,8 @@ public sealed class CustodyBenchmark(string dataDirectory, int events, long clip
         var paths = DockPaths.From(new DockOptions { DataDirectory = Path.Combine(dataDirectory, "dock") });
         DemoAgency.EndorseDock(paths);
         using var identity = DockIdentity.Load(paths, null);
-        var catalog = await ClipCatalog.OpenAsync(paths.Catalog, TimeProvider.System, cancellationToken);
-        var log = await CustodyLog.OpenAsync(catalog, CustodyJournal.For(paths), identity.SigningKey, identity.DockId,
+        var catalog = await CatalogStores.OpenAsync(paths.Catalog, TimeProvider.System, cancellationToken);
+        var log = await CustodyLog.OpenAsync(catalog.Database, CustodyJournal.For(paths), identity.SigningKey, identity.DockId,
             DockKey.OwnPublicKeys(paths, identity.PublicKey.Span), TimeProvider.System, cancellationToken);
 
         // 1. Appends.
@@ -52,8 +52,8 @@ public sealed class CustodyBenchmark(string dataDirectory, int events, long clip
         }
         var clock = Stopwatch.StartNew();
         var entries = new List<byte[]>();
-        await foreach (var (_, entry, _) in CustodyLog.ReadEntriesAsync(catalog, cancellationToken)) entries.Add(entry);
-        var notes = (await CustodyLog.ReadCheckpointsAsync(catalog, cancellationToken)).Select(n => n.Note).ToList();
+        await foreach (var (_, entry, _) in CustodyLog.ReadEntriesAsync(catalog.Database, cancellationToken)) entries.Add(entry);
+        var notes = (await CustodyLog.ReadCheckpointsAsync(catalog.Database, cancellationToken)).Select(n => n.Note).ToList();
         var read = clock.Elapsed;
         var report = LogVerifier.Verify(entries, notes, [identity.PublicKey.ToArray()], keysTrusted: true);
         var verify = clock.Elapsed - read;
@@ -109,14 +109,14 @@ public sealed class CustodyBenchmark(string dataDirectory, int events, long clip
     }
 
     /// <summary>Exactly the custody work ingest does for one clip, on a catalogued clip, averaged over 20 clips.</summary>
-    private async Task<TimeSpan> PerClipCustodyAsync(ClipCatalog catalog, CustodyLog log, DockIdentity identity, DockPaths paths,
+    private async Task<TimeSpan> PerClipCustodyAsync(CatalogStores catalog, CustodyLog log, DockIdentity identity, DockPaths paths,
         CancellationToken cancellationToken)
     {
         using var recorderKey = Dock.Crypto.Keys.Ed25519Key.Generate();
         var vault = new ClipVault(paths.DataDirectory);
         var trail = new CustodyTrail(log, identity, vault, catalog);
         var info = new Info("DSJ-BENCH-0001", "M", "1", "P1", 1, 1, 1, 0);
-        await catalog.UpsertRecorderAsync(info, recorderKey.PublicKey, cancellationToken);
+        await catalog.Recorders.UpsertRecorderAsync(info, recorderKey.PublicKey, cancellationToken);
         var context = new DockingContext("1", "M", "1", recorderKey.PublicKey, TimeSpan.Zero, RecorderTrust.Enrolled, SignsClips: true);
         const int Clips = 20;
         var total = TimeSpan.Zero;
@@ -125,7 +125,7 @@ public sealed class CustodyBenchmark(string dataDirectory, int events, long clip
             var sha = Sha256.Hash(BitConverter.GetBytes(i));
             var summary = new ClipSummary($"bench-{i:D4}.mp4", (ulong)clipSize, 1_700_000_000_000 + i, 1_700_000_600_000 + i, ClipFlags.None, sha);
             var signature = recorderKey.Sign(ClipSignature.Message(info.Serial, summary));
-            var clip = (await catalog.AnnounceAsync(info.Serial, summary, info.OfficerId, cancellationToken)).Row;
+            var clip = (await catalog.Lifecycle.AnnounceAsync(info.Serial, summary, info.OfficerId, cancellationToken)).Row;
             Directory.CreateDirectory(Path.GetDirectoryName(vault.FinalPath(info.Serial, clip.ClipId))!);
             var hex = Sha256.ToHex(sha);
 

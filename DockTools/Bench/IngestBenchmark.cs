@@ -153,10 +153,10 @@ public sealed class IngestBenchmark(IngestBenchmark.Settings settings, TextWrite
     private static async Task<ScenarioResult> ResultAsync(string name, DockPaths paths, long bytes, TimeSpan endToEnd, long peakRss,
         CancellationToken cancellationToken)
     {
-        var catalog = await ClipCatalog.OpenAsync(paths.Catalog, TimeProvider.System, cancellationToken);
+        var catalog = await CatalogStores.OpenAsync(paths.Catalog, TimeProvider.System, cancellationToken);
         var events = new List<(DateTimeOffset At, ClipState State, string? Detail)>();
-        foreach (var clip in await catalog.ListClipsAsync(null, cancellationToken))
-            events.AddRange(await catalog.ClipHistoryAsync(clip.Id, cancellationToken));
+        foreach (var clip in await catalog.Clips.ListClipsAsync(null, cancellationToken))
+            events.AddRange(await catalog.Clips.ClipHistoryAsync(clip.Id, cancellationToken));
         var started = events.Where(e => e.State == ClipState.Pulling || e.Detail?.StartsWith("reference sha256", StringComparison.Ordinal) == true).Min(e => e.At);
         var stored = events.Where(e => e.State == ClipState.Stored).Max(e => e.At);
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();

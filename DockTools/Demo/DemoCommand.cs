@@ -159,7 +159,7 @@ public static class DemoCommand
             await host.StopAsync(CancellationToken.None);
         }
 
-        var catalog = await ClipCatalog.OpenAsync(paths.Catalog, TimeProvider.System, CancellationToken.None);
+        var catalog = await CatalogStores.OpenAsync(paths.Catalog, TimeProvider.System, CancellationToken.None);
         var report = await StatusReports.BuildAsync(catalog, dataDirectory, CancellationToken.None);
         return PrintSummary(report, activity, clock.Elapsed, settings, finished);
     }

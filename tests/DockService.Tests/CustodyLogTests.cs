@@ -12,9 +12,9 @@ public sealed class CustodyLogTests : IAsyncLifetime
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("dock-custody-").FullName;
     private readonly Ed25519Key _key = Ed25519Key.Generate();
-    private ClipCatalog _catalog = null!;
+    private CatalogStores _catalog = null!;
 
-    public async Task InitializeAsync() => _catalog = await ClipCatalog.OpenAsync(Path.Combine(_dir, "catalog.db"), TimeProvider.System, CancellationToken.None);
+    public async Task InitializeAsync() => _catalog = await CatalogStores.OpenAsync(Path.Combine(_dir, "catalog.db"), TimeProvider.System, CancellationToken.None);
 
     public Task DisposeAsync()
     {
@@ -26,8 +26,8 @@ public sealed class CustodyLogTests : IAsyncLifetime
 
     private CustodyJournal Journal => new(Path.Combine(_dir, "custody"));
 
-    private Task<CustodyLog> OpenLogAsync(ClipCatalog catalog) =>
-        CustodyLog.OpenAsync(catalog, Journal, _key, "dock-test", [_key.PublicKey], TimeProvider.System, CancellationToken.None);
+    private Task<CustodyLog> OpenLogAsync(CatalogStores catalog) =>
+        CustodyLog.OpenAsync(catalog.Database, Journal, _key, "dock-test", [_key.PublicKey], TimeProvider.System, CancellationToken.None);
 
     private static Func<long, DateTimeOffset, CustodyEvent> Event(CustodyLog log, string detail) =>
         (index, at) => new CustodyEvent(index, CustodyEventKind.Viewed, at, log.DockId, "tester", Detail: detail);
@@ -48,7 +48,7 @@ public sealed class CustodyLogTests : IAsyncLifetime
         // Each writer's events are in the order it appended them.
         Assert.All(appended, mine => Assert.Equal(mine.Select(e => e.Index).Order(), mine.Select(e => e.Index)));
         var leaves = new List<byte[]>();
-        await foreach (var (index, bytes, leaf) in CustodyLog.ReadEntriesAsync(_catalog, CancellationToken.None))
+        await foreach (var (index, bytes, leaf) in CustodyLog.ReadEntriesAsync(_catalog.Database, CancellationToken.None))
         {
             Assert.Equal(leaves.Count, index);
             Assert.Equal(MerkleTree.LeafHash(bytes), leaf);
@@ -86,10 +86,10 @@ public sealed class CustodyLogTests : IAsyncLifetime
     public async Task CatalogChangeAlongside_CommitsWithItsEntry_OrUndoesOnlyThatEntry()
     {
         var log = await OpenLogAsync(_catalog);
-        await using (var c = await _catalog.OpenConnectionAsync(CancellationToken.None))
-            await ClipCatalog.ExecAsync(c, null, "CREATE TABLE marks (idx INTEGER PRIMARY KEY);", CancellationToken.None);
-        CustodyLog.CatalogChange mark = (c, tx, e) => ClipCatalog.ExecAsync(c, tx, "INSERT INTO marks(idx) VALUES ($i);", CancellationToken.None, ("$i", e.Index));
-        CustodyLog.CatalogChange failing = (_, _, _) => throw new CatalogException("the change cannot be made");
+        await using (var c = await _catalog.Database.OpenConnectionAsync(CancellationToken.None))
+            await CatalogDatabase.ExecAsync(c, null, "CREATE TABLE marks (idx INTEGER PRIMARY KEY);", CancellationToken.None);
+        CustodyLog.CatalogChange mark = (c, tx, e) => CatalogDatabase.ExecAsync(c, tx, "INSERT INTO marks(idx) VALUES ($i);", CancellationToken.None, ("$i", e.Index));
+        CustodyLog.CatalogChange failing = (_, _, _) => throw new StorageException("the change cannot be made");
 
         static async Task<CustodyEvent?> OrNull(Task<CustodyEvent> append)
         {
@@ -97,7 +97,7 @@ public sealed class CustodyLogTests : IAsyncLifetime
             {
                 return await append;
             }
-            catch (CatalogException)
+            catch (StorageException)
             {
                 return null;
             }
@@ -110,20 +110,20 @@ public sealed class CustodyLogTests : IAsyncLifetime
         Assert.Null(results[1]); // Its entry was not written ...
         Assert.Equal([0L, 1L], results.Where(r => r is not null).Select(r => r!.Index).Order()); // ... and left no gap.
         var marks = new List<long>();
-        await using (var c = await _catalog.OpenConnectionAsync(CancellationToken.None))
-        await using (var command = ClipCatalog.Command(c, null, "SELECT idx FROM marks ORDER BY idx;"))
+        await using (var c = await _catalog.Database.OpenConnectionAsync(CancellationToken.None))
+        await using (var command = CatalogDatabase.Command(c, null, "SELECT idx FROM marks ORDER BY idx;"))
         await using (var reader = await command.ExecuteReaderAsync())
             while (await reader.ReadAsync()) marks.Add(reader.GetInt64(0));
         Assert.Equal([0L, 1L], marks); // Each written entry's change is there, and only theirs.
         long entries = 0;
-        await foreach (var _ in CustodyLog.ReadEntriesAsync(_catalog, CancellationToken.None)) entries++;
+        await foreach (var _ in CustodyLog.ReadEntriesAsync(_catalog.Database, CancellationToken.None)) entries++;
         Assert.Equal(2, entries);
     }
 
     private async Task ExecAsync(string sql)
     {
-        await using var c = await _catalog.OpenConnectionAsync(CancellationToken.None);
-        await ClipCatalog.ExecAsync(c, null, sql, CancellationToken.None);
+        await using var c = await _catalog.Database.OpenConnectionAsync(CancellationToken.None);
+        await CatalogDatabase.ExecAsync(c, null, sql, CancellationToken.None);
     }
 
     [Fact]
@@ -188,7 +188,7 @@ public sealed class CustodyLogTests : IAsyncLifetime
     [Fact]
     public async Task Snapshot_BesideConcurrentAppendsAndCheckpoints_EveryExportVerifies()
     {
-        var writer = await OpenLogAsync(await ClipCatalog.OpenAsync(_catalog.Path, TimeProvider.System, CancellationToken.None));
+        var writer = await OpenLogAsync(await CatalogStores.OpenAsync(_catalog.Database.Path, TimeProvider.System, CancellationToken.None));
         using var stop = new CancellationTokenSource();
         var busy = Task.Run(async () =>
         {
@@ -200,7 +200,7 @@ public sealed class CustodyLogTests : IAsyncLifetime
         });
         for (int export = 0; export < 40; export++)
         {
-            var (entries, checkpoints) = await CustodyLog.ReadSnapshotAsync(_catalog, CancellationToken.None);
+            var (entries, checkpoints) = await CustodyLog.ReadSnapshotAsync(_catalog.Database, CancellationToken.None);
             var report = LogVerifier.Verify(entries, [.. checkpoints.Select(c => c.Note)], [_key.PublicKey], keysTrusted: true);
             Assert.True(report.Outcome is VerifyOutcome.Verified || checkpoints.Count == 0, string.Join("; ", report.Steps.Select(s => $"{s.Name}: {s.Detail}")));
         }
@@ -212,7 +212,7 @@ public sealed class CustodyLogTests : IAsyncLifetime
     public async Task SecondWriter_OnTheSameCatalog_IsCaughtUp_AndReopeningRebuildsTheTree()
     {
         var service = await OpenLogAsync(_catalog);
-        var tool = await OpenLogAsync(await ClipCatalog.OpenAsync(_catalog.Path, TimeProvider.System, CancellationToken.None));
+        var tool = await OpenLogAsync(await CatalogStores.OpenAsync(_catalog.Database.Path, TimeProvider.System, CancellationToken.None));
         await service.AppendAsync(Event(service, "by the service"), CancellationToken.None);
         var byTool = await tool.AppendAsync(Event(tool, "by a command"), CancellationToken.None);
         var byService = await service.AppendAsync(Event(service, "by the service again"), CancellationToken.None);
@@ -229,27 +229,30 @@ public sealed class CustodyLogTests : IAsyncLifetime
     public async Task UploadOutbox_VerifiedAndQueuedCommitTogetherWithTheQueuedEntry_OrNotAtAll()
     {
         var log = await OpenLogAsync(_catalog);
-        await _catalog.UpsertRecorderAsync(new DeviceProtocol.Messages.Info("R1", "M", "1.0", "P1", 1, 1, 0, 0), new byte[32], CancellationToken.None);
-        var clip = (await _catalog.AnnounceAsync("R1", new DeviceProtocol.Messages.ClipSummary("c1.mp4", 1000, 1_700_000_000_000, 1_700_000_600_000,
+        await _catalog.Recorders.UpsertRecorderAsync(new DeviceProtocol.Messages.Info("R1", "M", "1.0", "P1", 1, 1, 0, 0), new byte[32], CancellationToken.None);
+        var clip = (await _catalog.Lifecycle.AnnounceAsync("R1", new DeviceProtocol.Messages.ClipSummary("c1.mp4", 1000, 1_700_000_000_000, 1_700_000_600_000,
             DeviceProtocol.Messages.ClipFlags.Mandatory, new byte[32]), "P1", CancellationToken.None)).Row;
+        // Verified comes after stored (ClipLifecycle.Allowed).
+        await _catalog.Lifecycle.SetPullingAsync(clip.Id, 0, CancellationToken.None);
+        await _catalog.Lifecycle.SetStoredAsync(clip.Id, "vault/R1/c1.mp4", new string('0', 64), 0, CancellationToken.None);
         var outbox = new Upload.UploadOutbox(Upload.CloudTargetUri.TryParse("file:cloud", out var target, out _) ? target : null);
         var intent = outbox.IntentFor(clip)!;
         Assert.Equal(2, intent.Priority); // an R11 recording goes first
 
         // A change that fails inside the transaction: neither the entry nor the state nor the queue row is kept.
         var size = log.Size;
-        await Assert.ThrowsAsync<CatalogException>(() => log.AppendAsync(Event(log, "queued"), CancellationToken.None,
-            (c, tx, _) => _catalog.MarkVerifiedAndQueuedAsync(c, tx, clip.Id + 1000, intent)));
+        await Assert.ThrowsAsync<StorageException>(() => log.AppendAsync(Event(log, "queued"), CancellationToken.None,
+            (c, tx, _) => _catalog.Lifecycle.MarkVerifiedAndQueuedAsync(c, tx, clip.Id + 1000, intent)));
         Assert.Equal(size, log.Size);
-        Assert.Equal(ClipState.Announced, (await _catalog.GetClipAsync(clip.Id, CancellationToken.None))!.State);
-        Assert.Empty(await _catalog.ListUploadsAsync(CancellationToken.None));
+        Assert.Equal(ClipState.Stored, (await _catalog.Clips.GetClipAsync(clip.Id, CancellationToken.None))!.State);
+        Assert.Empty(await _catalog.Uploads.ListUploadsAsync(CancellationToken.None));
 
         var next = outbox.Next;
         var entry = await log.AppendAsync(Event(log, "queued"), CancellationToken.None,
-            (c, tx, _) => _catalog.MarkVerifiedAndQueuedAsync(c, tx, clip.Id, intent));
+            (c, tx, _) => _catalog.Lifecycle.MarkVerifiedAndQueuedAsync(c, tx, clip.Id, intent));
         Assert.Equal(size, entry.Index);
-        Assert.Equal(ClipState.Verified, (await _catalog.GetClipAsync(clip.Id, CancellationToken.None))!.State);
-        var upload = Assert.Single(await _catalog.ListUploadsAsync(CancellationToken.None));
+        Assert.Equal(ClipState.Verified, (await _catalog.Clips.GetClipAsync(clip.Id, CancellationToken.None))!.State);
+        var upload = Assert.Single(await _catalog.Uploads.ListUploadsAsync(CancellationToken.None));
         Assert.Equal((clip.Id, intent.ObjectKey, 2), (upload.ClipRow, upload.ObjectKey, upload.Priority));
         Assert.False(next.IsCompleted); // the catalog does not wake the uploader: the ingest pipeline does, once its transaction is in
         outbox.Queued();

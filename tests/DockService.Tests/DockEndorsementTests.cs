@@ -91,10 +91,10 @@ public sealed class DockEndorsementTests : IDisposable
         var paths = DockPaths.From(new DockOptions { DataDirectory = _dir });
         DemoAgency.EndorseDock(paths, "dock-w", _time); // a year
         using var identity = DockIdentity.Load(paths, "dock-w");
-        var catalog = await ClipCatalog.OpenAsync(paths.Catalog, _time, CancellationToken.None);
+        var catalog = await CatalogStores.OpenAsync(paths.Catalog, _time, CancellationToken.None);
         var watch = new EndorsementWatch(identity, paths, new IdentityOptions(), catalog, NullLogger<EndorsementWatch>.Instance, _time);
         async Task<string[]> OpenAlertsAsync() =>
-            [.. (await catalog.ListAlertsAsync(CancellationToken.None)).Where(a => a.IsOpen).Select(a => a.Kind)];
+            [.. (await catalog.Alerts.ListAlertsAsync(CancellationToken.None)).Where(a => a.IsOpen).Select(a => a.Kind)];
 
         await watch.CheckAsync(CancellationToken.None);
         Assert.Empty(await OpenAlertsAsync());
@@ -106,13 +106,13 @@ public sealed class DockEndorsementTests : IDisposable
         _time.Advance(TimeSpan.FromDays(30));
         await watch.CheckAsync(CancellationToken.None);
         Assert.Equal([EndorsementWatch.ExpiredAlert], await OpenAlertsAsync());
-        Assert.Contains("dock keys endorse", (await catalog.ListAlertsAsync(CancellationToken.None)).Last().Message, StringComparison.Ordinal);
+        Assert.Contains("dock keys endorse", (await catalog.Alerts.ListAlertsAsync(CancellationToken.None)).Last().Message, StringComparison.Ordinal);
 
         DemoAgency.EndorseDock(paths, "dock-w", _time); // renewed by the installer while the dock runs
         identity.Reload(paths);
         await watch.CheckAsync(CancellationToken.None);
         Assert.Empty(await OpenAlertsAsync());
-        Assert.Contains("now runs until", Assert.Single(await catalog.ListAlertsAsync(CancellationToken.None), a => a.Kind == EndorsementWatch.ExpiredAlert)
+        Assert.Contains("now runs until", Assert.Single(await catalog.Alerts.ListAlertsAsync(CancellationToken.None), a => a.Kind == EndorsementWatch.ExpiredAlert)
             .Resolution, StringComparison.Ordinal);
     }
 }

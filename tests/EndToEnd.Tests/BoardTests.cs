@@ -65,7 +65,7 @@ public sealed class BoardTests
             Assert.Contains("battery health 41 %", bay.Message, StringComparison.Ordinal);
             await host.StopAsync();
         }
-        var alerts = await (await harness.CatalogAsync()).ListAlertsAsync(CancellationToken.None);
+        var alerts = await (await harness.CatalogAsync()).Alerts.ListAlertsAsync(CancellationToken.None);
         Assert.Contains(alerts, a => a.Kind == "battery" && a.RecorderSerial == fleet.Endpoints[0].Recorder.Serial);
         Assert.Equal(2, harness.VaultClips().Count);
     }

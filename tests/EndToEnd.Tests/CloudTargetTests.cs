@@ -12,7 +12,7 @@ namespace Dock.EndToEnd.Tests;
 /// </summary>
 public sealed class CloudTargetTests
 {
-    private static Task WaitForAsync(DockHarness harness, Func<ClipCatalog, Task<bool>> condition, string what) =>
+    private static Task WaitForAsync(DockHarness harness, Func<CatalogStores, Task<bool>> condition, string what) =>
         harness.WaitForCatalogAsync(condition, what);
 
     [Fact]
@@ -25,7 +25,7 @@ public sealed class CloudTargetTests
         using (host)
         {
             await activity.WaitUntilAsync(a => a.ClipsVerified == 2, CancellationToken.None).WaitAsync(DockHarness.Limit);
-            await WaitForAsync(harness, async c => (await c.ListAlertsAsync(CancellationToken.None)).Any(a => a.Kind == "cloud-target" && a.IsOpen),
+            await WaitForAsync(harness, async c => (await c.Alerts.ListAlertsAsync(CancellationToken.None)).Any(a => a.Kind == "cloud-target" && a.IsOpen),
                 "the cloud-target alert");
             // Long enough for several target checks and upload attempts: none may make the folder or release anything.
             await Task.Delay(2000);
@@ -36,11 +36,11 @@ public sealed class CloudTargetTests
 
             Directory.CreateDirectory(share); // A person mounts the share.
             await harness.RecordersEmptyAsync();
-            await WaitForAsync(harness, async c => (await c.ListAlertsAsync(CancellationToken.None)).All(a => a.Kind != "cloud-target" || !a.IsOpen),
+            await WaitForAsync(harness, async c => (await c.Alerts.ListAlertsAsync(CancellationToken.None)).All(a => a.Kind != "cloud-target" || !a.IsOpen),
                 "the cloud-target alert resolved");
             await host.StopAsync();
         }
-        var alert = Assert.Single(await (await harness.CatalogAsync()).ListAlertsAsync(CancellationToken.None), a => a.Kind == "cloud-target");
+        var alert = Assert.Single(await (await harness.CatalogAsync()).Alerts.ListAlertsAsync(CancellationToken.None), a => a.Kind == "cloud-target");
         Assert.NotNull(alert.ResolvedAt);
         Assert.Contains("works again", alert.Resolution, StringComparison.Ordinal);
         Assert.Equal(2, Directory.GetFiles(share, "*.mp4", SearchOption.AllDirectories).Length);
@@ -57,7 +57,7 @@ public sealed class CloudTargetTests
         using (host)
         {
             await activity.WaitUntilAsync(a => a.ClipsVerified == 2 && a.Bays.All(b => b.Finished), CancellationToken.None).WaitAsync(DockHarness.Limit);
-            var victim = (await (await harness.CatalogAsync()).ListClipsAsync(null, CancellationToken.None))[0];
+            var victim = (await (await harness.CatalogAsync()).Clips.ListClipsAsync(null, CancellationToken.None))[0];
             File.Delete(Path.Combine(harness.DataDirectory, victim.VaultPath!)); // Someone tidies the vault by hand.
 
             Directory.CreateDirectory(share);
@@ -72,8 +72,8 @@ public sealed class CloudTargetTests
             Assert.True(clip.Last(e => e.Kind == CustodyEventKind.Acquired).Index > missing.Index);
             Assert.True(clip.Single(e => e.Kind == CustodyEventKind.CloudVerified).Index < clip.Single(e => e.Kind == CustodyEventKind.Released).Index);
             var catalog = await harness.CatalogAsync();
-            Assert.Contains(await catalog.ListAlertsAsync(CancellationToken.None), a => a.Kind == "vault-copy-missing" && a.ClipId == victim.ClipId);
-            Assert.All(await catalog.ListClipsAsync(null, CancellationToken.None), r => Assert.Equal(ClipState.Released, r.State));
+            Assert.Contains(await catalog.Alerts.ListAlertsAsync(CancellationToken.None), a => a.Kind == "vault-copy-missing" && a.ClipId == victim.ClipId);
+            Assert.All(await catalog.Clips.ListClipsAsync(null, CancellationToken.None), r => Assert.Equal(ClipState.Released, r.State));
             Assert.True(File.Exists(Path.Combine(harness.DataDirectory, victim.VaultPath!)));
         }
         Assert.Empty(recorder.Clips);

@@ -82,7 +82,7 @@ public sealed class CloudTests
         }
     }
 
-    private static Task WaitForAsync(DockHarness harness, Func<ClipCatalog, Task<bool>> condition, string what) =>
+    private static Task WaitForAsync(DockHarness harness, Func<CatalogStores, Task<bool>> condition, string what) =>
         harness.WaitForCatalogAsync(condition, what);
 
     [Fact]
@@ -102,7 +102,7 @@ public sealed class CloudTests
 
         await AssertS3HoldsExactlyAsync(s3, "evidence", expected);
         await AssertReleasedOnlyAfterCloudVerifyAsync(harness, expected.Count);
-        Assert.All(await (await harness.CatalogAsync()).ListUploadsAsync(CancellationToken.None), u => Assert.Equal(UploadState.Verified, u.State));
+        Assert.All(await (await harness.CatalogAsync()).Uploads.ListUploadsAsync(CancellationToken.None), u => Assert.Equal(UploadState.Verified, u.State));
     }
 
     [Fact]
@@ -148,17 +148,17 @@ public sealed class CloudTests
         {
             var stdout = dock.StandardOutput.ReadToEndAsync();
             var stderr = dock.StandardError.ReadToEndAsync();
-            await WaitForAsync(harness, async c => (await c.ListAlertsAsync(CancellationToken.None)).Any(a => a.Message.Contains("refused the credentials", StringComparison.Ordinal))
-                && (await c.ListUploadsAsync(CancellationToken.None)).Count == 2, "the credentials alert and both clips queued");
+            await WaitForAsync(harness, async c => (await c.Alerts.ListAlertsAsync(CancellationToken.None)).Any(a => a.Message.Contains("refused the credentials", StringComparison.Ordinal))
+                && (await c.Uploads.ListUploadsAsync(CancellationToken.None)).Count == 2, "the credentials alert and both clips queued");
             // R10: the backlog itself is alerted once the oldest waiting clip passes the threshold.
-            await WaitForAsync(harness, async c => (await c.ListAlertsAsync(CancellationToken.None)).Any(a => a.Kind == "cloud-backlog"), "the backlog alert");
+            await WaitForAsync(harness, async c => (await c.Alerts.ListAlertsAsync(CancellationToken.None)).Any(a => a.Kind == "cloud-backlog"), "the backlog alert");
             await DockHarness.TerminateAsync(dock);
             Assert.DoesNotContain("TOPSECRET", await stdout + await stderr, StringComparison.Ordinal);
         }
         Assert.Equal(2, fleet.Endpoints[0].Recorder.Clips.Count); // nothing released
         var catalog = await harness.CatalogAsync();
-        Assert.All(await catalog.ListUploadsAsync(CancellationToken.None), u => Assert.NotEqual(UploadState.Verified, u.State));
-        Assert.DoesNotContain(await catalog.ListAlertsAsync(CancellationToken.None), a => a.Message.Contains("TOPSECRET", StringComparison.Ordinal));
+        Assert.All(await catalog.Uploads.ListUploadsAsync(CancellationToken.None), u => Assert.NotEqual(UploadState.Verified, u.State));
+        Assert.DoesNotContain(await catalog.Alerts.ListAlertsAsync(CancellationToken.None), a => a.Message.Contains("TOPSECRET", StringComparison.Ordinal));
 
         // The queue survived the restart: with the right key everything goes up and is released.
         using (var dock = DockHarness.StartDockProcess(args, redirect: false, S3Environment(s3)))
@@ -177,8 +177,8 @@ public sealed class CloudTests
         var fleet = await harness.StartFleetAsync(new FleetOptions { Recorders = 1, ClipsPerRecorder = 1, MinClipSize = 200_000, MaxClipSize = 200_000 });
         using (var dock = DockHarness.StartDockProcess(harness.RunArguments(("Dock:Cloud:Target", "s3://no-such-bucket/x")), redirect: false, S3Environment(s3)))
         {
-            await WaitForAsync(harness, async c => (await c.ListAlertsAsync(CancellationToken.None)).Any(a => a.Message.Contains("'no-such-bucket' does not exist", StringComparison.Ordinal))
-                && (await c.ListClipsAsync(null, CancellationToken.None)).All(r => r.State == ClipState.Verified), "the missing-bucket alert");
+            await WaitForAsync(harness, async c => (await c.Alerts.ListAlertsAsync(CancellationToken.None)).Any(a => a.Message.Contains("'no-such-bucket' does not exist", StringComparison.Ordinal))
+                && (await c.Clips.ListClipsAsync(null, CancellationToken.None)).All(r => r.State == ClipState.Verified), "the missing-bucket alert");
             await DockHarness.TerminateAsync(dock);
         }
         Assert.Single(fleet.Endpoints[0].Recorder.Clips);
@@ -199,14 +199,14 @@ public sealed class CloudTests
             await WaitForAsync(harness, async c => await PartsAsync(c) >= 2, "two parts in the store");
             await s3.KillAsync();
             // Longer than the quick in-call retries: the attempt fails and is rescheduled from the queue.
-            await WaitForAsync(harness, async c => (await c.ListAlertsAsync(CancellationToken.None)).Any(a => a.Kind == "cloud-outage" && a.IsOpen),
+            await WaitForAsync(harness, async c => (await c.Alerts.ListAlertsAsync(CancellationToken.None)).Any(a => a.Kind == "cloud-outage" && a.IsOpen),
                 "the cloud-outage alert");
             Assert.Single(fleet.Endpoints[0].Recorder.Clips); // nothing released while the store is down
             await s3.RestartAsync();
             await harness.RecordersEmptyAsync();
             await DockHarness.TerminateAsync(dock);
         }
-        var outage = Assert.Single(await (await harness.CatalogAsync()).ListAlertsAsync(CancellationToken.None), a => a.Kind == "cloud-outage");
+        var outage = Assert.Single(await (await harness.CatalogAsync()).Alerts.ListAlertsAsync(CancellationToken.None), a => a.Kind == "cloud-outage");
         Assert.NotNull(outage.ResolvedAt); // Resolved once the store answered again.
         await AssertS3HoldsExactlyAsync(s3, "evidence", expected);
         var events = await EnrolmentTests.EventsAsync(await harness.CatalogAsync());
@@ -266,11 +266,11 @@ public sealed class CloudTests
         await AssertReleasedOnlyAfterCloudVerifyAsync(harness, expected.Count);
     }
 
-    private static async Task<long> PartsAsync(ClipCatalog catalog)
+    private static async Task<long> PartsAsync(CatalogStores catalog)
     {
         long parts = 0;
-        foreach (var upload in await catalog.ListUploadsAsync(CancellationToken.None))
-            parts += (await catalog.ListUploadPartsAsync(upload.Id, CancellationToken.None)).Count;
+        foreach (var upload in await catalog.Uploads.ListUploadsAsync(CancellationToken.None))
+            parts += (await catalog.Uploads.ListUploadPartsAsync(upload.Id, CancellationToken.None)).Count;
         return parts;
     }
 }

@@ -190,7 +190,7 @@ public sealed class CustodyTests : IAsyncLifetime
         var catalog = await _harness.CatalogAsync();
         var entries = new List<CustodyEvent>();
         var leaves = new List<byte[]>();
-        await foreach (var (index, bytes, leaf) in CustodyLog.ReadEntriesAsync(catalog, CancellationToken.None))
+        await foreach (var (index, bytes, leaf) in CustodyLog.ReadEntriesAsync(catalog.Database, CancellationToken.None))
         {
             Assert.True(CustodyEvent.TryParse(bytes, out var entry, out var error), error);
             Assert.Equal(index, entry.Index);
@@ -212,7 +212,7 @@ public sealed class CustodyTests : IAsyncLifetime
 
         using var dockKey = KeyFile.Load(_harness.Paths.KeyFile);
         var checkpoints = new List<Checkpoint>();
-        foreach (var (_, note) in await CustodyLog.ReadCheckpointsAsync(catalog, CancellationToken.None))
+        foreach (var (_, note) in await CustodyLog.ReadCheckpointsAsync(catalog.Database, CancellationToken.None))
         {
             var origin = note[..note.IndexOf('\n', StringComparison.Ordinal)];
             Assert.True(SignedNote.TryOpen(note, origin, dockKey.PublicKey, out var text, out var error), error);

@@ -87,7 +87,7 @@ public sealed class DataFolderTests
 
         // The dock runs again: the clip records were brought forward (nothing to pull, nothing missing), and the
         // cloud copies are checked again; no checkpoint object already published is replaced.
-        int sessionsBefore = (await (await harness.CatalogAsync()).ListSessionsAsync(CancellationToken.None)).Count;
+        int sessionsBefore = (await (await harness.CatalogAsync()).Docking.ListSessionsAsync(CancellationToken.None)).Count;
         using (var dock = DockHarness.StartDockProcess(harness.RunArguments()))
         {
             var output = dock.StandardOutput.ReadToEndAsync();
@@ -95,16 +95,16 @@ public sealed class DataFolderTests
             var clock = Stopwatch.StartNew();
             var catalog = await harness.CatalogAsync();
             // Every recorder docked in the new run (it is running, not starting), and every clip settled.
-            while (!((await catalog.ListSessionsAsync(CancellationToken.None)).Count >= sessionsBefore + 2
-                && (await catalog.ListUploadsAsync(CancellationToken.None)) is { Count: 4 } uploads && uploads.All(u => u.State == UploadState.Verified)
-                && (await catalog.ListClipsAsync(null, CancellationToken.None)).All(r => r.State == ClipState.Released)))
+            while (!((await catalog.Docking.ListSessionsAsync(CancellationToken.None)).Count >= sessionsBefore + 2
+                && (await catalog.Uploads.ListUploadsAsync(CancellationToken.None)) is { Count: 4 } uploads && uploads.All(u => u.State == UploadState.Verified)
+                && (await catalog.Clips.ListClipsAsync(null, CancellationToken.None)).All(r => r.State == ClipState.Released)))
             {
                 if (clock.Elapsed > DockHarness.Limit)
                 {
                     await DockHarness.TerminateAsync(dock);
-                    var states = string.Join(", ", (await catalog.ListClipsAsync(null, CancellationToken.None)).Select(r => $"{r.ClipId}={r.State}/{r.LastError}"));
-                    var uploadStates = string.Join(", ", (await catalog.ListUploadsAsync(CancellationToken.None)).Select(u => $"{u.ClipRow}={u.State}/{u.LastError}"));
-                    Assert.Fail($"the recovered dock did not settle its clips: sessions {(await catalog.ListSessionsAsync(CancellationToken.None)).Count} " +
+                    var states = string.Join(", ", (await catalog.Clips.ListClipsAsync(null, CancellationToken.None)).Select(r => $"{r.ClipId}={r.State}/{r.LastError}"));
+                    var uploadStates = string.Join(", ", (await catalog.Uploads.ListUploadsAsync(CancellationToken.None)).Select(u => $"{u.ClipRow}={u.State}/{u.LastError}"));
+                    Assert.Fail($"the recovered dock did not settle its clips: sessions {(await catalog.Docking.ListSessionsAsync(CancellationToken.None)).Count} " +
                         $"(before {sessionsBefore}); clips {states}; uploads {uploadStates}\n{await output}\n{await errors}");
                 }
                 await Task.Delay(200);
@@ -112,7 +112,7 @@ public sealed class DataFolderTests
             await DockHarness.TerminateAsync(dock);
             Assert.True(dock.ExitCode == 0, await output + await errors);
         }
-        var rows = await (await harness.CatalogAsync()).ListClipsAsync(null, CancellationToken.None);
+        var rows = await (await harness.CatalogAsync()).Clips.ListClipsAsync(null, CancellationToken.None);
         Assert.Equal(clipIds, rows.Select(r => (r.RecorderSerial, r.ClipId)).ToHashSet());
         var events = await EnrolmentTests.EventsAsync(await harness.CatalogAsync());
         Assert.DoesNotContain(events, e => e.Kind == CustodyEventKind.Missing);
@@ -120,7 +120,7 @@ public sealed class DataFolderTests
         foreach (var (path, bytes) in cloudCheckpoints) Assert.Equal(bytes, await File.ReadAllBytesAsync(path));
         (verifyCode, verifyOut, _) = await DockAsync("log", "verify", "--data", harness.DataDirectory);
         Assert.True(verifyCode == 0, verifyOut);
-        Assert.DoesNotContain(await (await harness.CatalogAsync()).ListAlertsAsync(CancellationToken.None), a => a.IsOpen && a.Kind == "unknown-vault-file");
+        Assert.DoesNotContain(await (await harness.CatalogAsync()).Alerts.ListAlertsAsync(CancellationToken.None), a => a.IsOpen && a.Kind == "unknown-vault-file");
     }
 
     [Fact]

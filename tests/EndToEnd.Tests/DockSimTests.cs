@@ -79,9 +79,9 @@ public sealed class DockSimTests
             var answered = Assert.Single(RecorderStateFiles.ReadReleases(releases));
             Assert.Equal("kept", answered.Outcome);
             Assert.Equal(2, RecorderStateFiles.Read(Path.Combine(state, serial + ".json")).Clips.Count);
-            var rows = await (await harness.CatalogAsync()).ListClipsAsync(null, CancellationToken.None);
+            var rows = await (await harness.CatalogAsync()).Clips.ListClipsAsync(null, CancellationToken.None);
             Assert.DoesNotContain(rows, r => r.State == Dock.Service.Catalog.ClipState.Released);
-            var sessions = await (await harness.CatalogAsync()).ListSessionsAsync(CancellationToken.None);
+            var sessions = await (await harness.CatalogAsync()).Docking.ListSessionsAsync(CancellationToken.None);
             Assert.InRange(sessions[0].ClockOffsetMs!.Value, -3_610_000, -3_590_000); // --time-offset -3600
         }
         finally

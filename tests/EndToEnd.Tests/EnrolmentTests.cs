@@ -4,6 +4,7 @@ using Dock.EndToEnd.Tests.Support;
 using Dock.Service.Catalog;
 using Dock.Service.Cli;
 using Dock.Service.Enrolment;
+using Dock.Service.Hosting;
 using Dock.Service.Ingest;
 using Dock.Simulator.Hosting;
 
@@ -36,7 +37,7 @@ public sealed class EnrolmentTests
 
         Assert.Equal(3, recorder.Clips.Count); // never told to delete anything
         var catalog = await harness.CatalogAsync();
-        var rows = await catalog.ListClipsAsync(null, CancellationToken.None);
+        var rows = await catalog.Clips.ListClipsAsync(null, CancellationToken.None);
         Assert.All(rows, r =>
         {
             Assert.Equal(ClipState.Quarantined, r.State);
@@ -48,7 +49,7 @@ public sealed class EnrolmentTests
         var heldShas = new List<string>();
         foreach (var file in held) heldShas.Add(Sha256.ToHex(await Sha256.HashFileAsync(file)));
         Assert.Equal(shas.Values.Order(), heldShas.Order());
-        var alerts = await catalog.ListAlertsAsync(CancellationToken.None);
+        var alerts = await catalog.Alerts.ListAlertsAsync(CancellationToken.None);
         Assert.Contains(alerts, a => a.Kind == "untrusted-recorder" && a.ClipId is null);
         Assert.Equal(3, alerts.Count(a => a.Kind == "untrusted-recorder" && a.ClipId is not null));
         var events = await EventsAsync(catalog);
@@ -64,7 +65,7 @@ public sealed class EnrolmentTests
             await host.StopAsync();
         }
         Assert.Empty(recorder.Clips);
-        rows = await catalog.ListClipsAsync(null, CancellationToken.None);
+        rows = await catalog.Clips.ListClipsAsync(null, CancellationToken.None);
         Assert.All(rows, r => Assert.Equal(ClipState.Released, r.State));
         Assert.Equal(3, harness.VaultClips().Count);
         // The held copies stay where they were: nothing is deleted.
@@ -87,8 +88,8 @@ public sealed class EnrolmentTests
         Assert.Equal(2, fleet.Endpoints[0].Recorder.Clips.Count);
         Assert.Equal(0, fleet.Endpoints[0].Recorder.BytesServed);
         var catalog = await harness.CatalogAsync();
-        Assert.All(await catalog.ListClipsAsync(null, CancellationToken.None), r => Assert.Equal(ClipState.Announced, r.State));
-        Assert.Contains(await catalog.ListAlertsAsync(CancellationToken.None), a => a.Kind == "untrusted-recorder");
+        Assert.All(await catalog.Clips.ListClipsAsync(null, CancellationToken.None), r => Assert.Equal(ClipState.Announced, r.State));
+        Assert.Contains(await catalog.Alerts.ListAlertsAsync(CancellationToken.None), a => a.Kind == "untrusted-recorder");
     }
 
     [Fact]
@@ -111,10 +112,10 @@ public sealed class EnrolmentTests
         var left = Assert.Single(recorder.Clips);
         Assert.Equal(forged.ClipId, left.ClipId);
         var catalog = await harness.CatalogAsync();
-        var row = Assert.Single(await catalog.ListClipsAsync(null, CancellationToken.None), r => r.ClipId == forged.ClipId);
+        var row = Assert.Single(await catalog.Clips.ListClipsAsync(null, CancellationToken.None), r => r.ClipId == forged.ClipId);
         Assert.Equal(ClipState.Quarantined, row.State);
         Assert.Equal(ClipHold.BadRecordSignature, row.Hold);
-        Assert.Contains(await catalog.ListAlertsAsync(CancellationToken.None), a => a.Kind == "bad-record-signature" && a.ClipId == forged.ClipId);
+        Assert.Contains(await catalog.Alerts.ListAlertsAsync(CancellationToken.None), a => a.Kind == "bad-record-signature" && a.ClipId == forged.ClipId);
         var events = await EventsAsync(catalog);
         Assert.Equal(2, events.Count(e => e.Kind == CustodyEventKind.SignatureVerified));
         Assert.Contains(events, e => e.Kind == CustodyEventKind.Quarantined && e.ClipId == forged.ClipId);
@@ -187,10 +188,10 @@ public sealed class EnrolmentTests
         Assert.Contains("f:2:", Assert.Throws<EnrolmentException>(() => EnrolmentFile.Parse([$"A {key}", $"A {key}"], "f")).Message, StringComparison.Ordinal);
     }
 
-    internal static async Task<List<CustodyEvent>> EventsAsync(ClipCatalog catalog)
+    internal static async Task<List<CustodyEvent>> EventsAsync(CatalogStores catalog)
     {
         var events = new List<CustodyEvent>();
-        await foreach (var (_, entry, _) in Dock.Service.Custody.CustodyLog.ReadEntriesAsync(catalog, CancellationToken.None))
+        await foreach (var (_, entry, _) in Dock.Service.Custody.CustodyLog.ReadEntriesAsync(catalog.Database, CancellationToken.None))
         {
             Assert.True(CustodyEvent.TryParse(entry, out var parsed, out var error), error);
             events.Add(parsed);

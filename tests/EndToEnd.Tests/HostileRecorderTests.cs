@@ -30,7 +30,7 @@ public sealed class HostileRecorderTests
             await host.StopAsync();
         }
         var catalog = await harness.CatalogAsync();
-        var original = (await catalog.ListClipsAsync(null, CancellationToken.None)).Single();
+        var original = (await catalog.Clips.ListClipsAsync(null, CancellationToken.None)).Single();
         var vaultCopy = Path.Combine(harness.DataDirectory, original.VaultPath!);
         var manifestBefore = await File.ReadAllBytesAsync(Path.Combine(harness.DataDirectory, original.ManifestPath!));
 
@@ -48,7 +48,7 @@ public sealed class HostileRecorderTests
         }
 
         Assert.Equal(manifestBefore, await File.ReadAllBytesAsync(Path.Combine(harness.DataDirectory, original.ManifestPath!)));
-        var rows = await (await harness.CatalogAsync()).ListClipsAsync(null, CancellationToken.None);
+        var rows = await (await harness.CatalogAsync()).Clips.ListClipsAsync(null, CancellationToken.None);
         Assert.Equal(hostile.Length + 1, rows.Count);
         Assert.All(rows, r => Assert.Equal(ClipState.Released, r.State));
         Assert.Equal(hostile.Length + 1, harness.VaultClips().Count); // Every clip with its own manifest and signature.
@@ -79,7 +79,7 @@ public sealed class HostileRecorderTests
         }
         // Put the vault back as layout 1 wrote it: raw names, manifests beside their clips.
         var catalog = await harness.CatalogAsync();
-        foreach (var row in await catalog.ListClipsAsync(null, CancellationToken.None))
+        foreach (var row in await catalog.Clips.ListClipsAsync(null, CancellationToken.None))
         {
             var oldClip = Path.Combine("vault", "clips", row.RecorderSerial, row.ClipId);
             var oldManifest = oldClip + ".manifest.json";
@@ -87,7 +87,7 @@ public sealed class HostileRecorderTests
             File.Move(Path.Combine(harness.DataDirectory, row.VaultPath!), Path.Combine(harness.DataDirectory, oldClip));
             File.Move(Path.Combine(harness.DataDirectory, row.ManifestPath!), Path.Combine(harness.DataDirectory, oldManifest));
             File.Move(Path.Combine(harness.DataDirectory, row.ManifestPath! + ".sig"), Path.Combine(harness.DataDirectory, oldManifest + ".sig"));
-            await catalog.SetVaultPathsAsync(row.Id, oldClip, oldManifest, CancellationToken.None);
+            await catalog.Clips.SetVaultPathsAsync(row.Id, oldClip, oldManifest, CancellationToken.None);
         }
         File.Delete(Path.Combine(harness.DataDirectory, "vault", "LAYOUT"));
 
@@ -96,14 +96,14 @@ public sealed class HostileRecorderTests
 
         Assert.Equal(2, harness.VaultClips().Count);
         var trust = await harness.TrustPemAsync();
-        foreach (var row in await (await harness.CatalogAsync()).ListClipsAsync(null, CancellationToken.None))
+        foreach (var row in await (await harness.CatalogAsync()).Clips.ListClipsAsync(null, CancellationToken.None))
         {
             Assert.Equal(ClipVault.RelativeFinalPath(row.RecorderSerial, row.ClipId), row.VaultPath);
             Assert.Equal(ClipVault.RelativeManifestPath(row.RecorderSerial, row.ClipId), row.ManifestPath);
             var (code, stdout, _) = await DockHarness.RunDockAsync("verify", Path.Combine(harness.DataDirectory, row.VaultPath!), "--trust", trust);
             Assert.True(code == 0, stdout);
         }
-        Assert.DoesNotContain(await (await harness.CatalogAsync()).ListAlertsAsync(CancellationToken.None), a => a.Kind == "unknown-vault-file");
+        Assert.DoesNotContain(await (await harness.CatalogAsync()).Alerts.ListAlertsAsync(CancellationToken.None), a => a.Kind == "unknown-vault-file");
     }
 
     [Fact]
@@ -135,15 +135,15 @@ public sealed class HostileRecorderTests
         using (host)
         {
             await DockHarness.ReleasedAsync(activity, 3);
-            await harness.WaitForCatalogAsync(async c => (await c.ListAlertsAsync(CancellationToken.None)).Count(a => a.Kind == "clip-refused") == 3,
+            await harness.WaitForCatalogAsync(async c => (await c.Alerts.ListAlertsAsync(CancellationToken.None)).Count(a => a.Kind == "clip-refused") == 3,
                 "the three absurd entries alerted");
             await host.StopAsync();
         }
         var catalog = await harness.CatalogAsync();
-        var rows = await catalog.ListClipsAsync(null, CancellationToken.None);
+        var rows = await catalog.Clips.ListClipsAsync(null, CancellationToken.None);
         Assert.Equal(3, rows.Count);
         Assert.All(rows, r => Assert.Equal(ClipState.Released, r.State));
-        var alerts = await catalog.ListAlertsAsync(CancellationToken.None);
+        var alerts = await catalog.Alerts.ListAlertsAsync(CancellationToken.None);
         Assert.Contains(alerts, a => a.Kind == "recorder-clock");
         Assert.Contains(alerts, a => a.Kind == "clip-refused" && a.ClipId == "huge.mp4");
         Assert.DoesNotContain(await EnrolmentTests.EventsAsync(catalog), e => e.Kind == CustodyEventKind.Missing);
@@ -178,11 +178,11 @@ public sealed class HostileRecorderTests
         using (host)
         {
             await DockHarness.ReleasedAsync(activity, 2);
-            await harness.WaitForCatalogAsync(async c => (await c.ListAlertsAsync(CancellationToken.None)).Any(a => a.Kind == "clip-refused" && a.ClipId is null),
+            await harness.WaitForCatalogAsync(async c => (await c.Alerts.ListAlertsAsync(CancellationToken.None)).Any(a => a.Kind == "clip-refused" && a.ClipId is null),
                 "the summary alert");
             await host.StopAsync();
         }
-        var alerts = (await (await harness.CatalogAsync()).ListAlertsAsync(CancellationToken.None)).Where(a => a.Kind == "clip-refused").ToList();
+        var alerts = (await (await harness.CatalogAsync()).Alerts.ListAlertsAsync(CancellationToken.None)).Where(a => a.Kind == "clip-refused").ToList();
         Assert.Equal(11, alerts.Count);
         Assert.Contains("990 more listed entries refused", Assert.Single(alerts, a => a.ClipId is null).Message, StringComparison.Ordinal);
     }
@@ -201,14 +201,14 @@ public sealed class HostileRecorderTests
         using (host)
         {
             await DockHarness.ReleasedAsync(activity, 7);
-            await harness.WaitForCatalogAsync(async c => (await c.ListAlertsAsync(CancellationToken.None)).Any(a => a.Kind == "clip-stuck" && a.ClipId == bad),
+            await harness.WaitForCatalogAsync(async c => (await c.Alerts.ListAlertsAsync(CancellationToken.None)).Any(a => a.Kind == "clip-stuck" && a.ClipId == bad),
                 "the failing clip alerted as stuck");
             recorder.Faults.FailReadsOf = null; // The camera is repaired: the clip comes in at its next try.
             await DockHarness.ReleasedAsync(activity, 8);
             await host.StopAsync();
         }
         Assert.Empty(recorder.Clips);
-        var alerts = await (await harness.CatalogAsync()).ListAlertsAsync(CancellationToken.None);
+        var alerts = await (await harness.CatalogAsync()).Alerts.ListAlertsAsync(CancellationToken.None);
         Assert.Contains(alerts, a => a.Kind == "clip-stuck" && a.ClipId == bad && !a.IsOpen);
     }
 
@@ -235,7 +235,7 @@ public sealed class HostileRecorderTests
         {
             await DockHarness.ReleasedAsync(activity, 1);
             // Its CLIP_INFO (genuine) contradicts the listing: that clip is refused this docking, the other comes in.
-            await harness.WaitForCatalogAsync(async c => (await c.ListAlertsAsync(CancellationToken.None)).Any(a => a.Kind == "clip-refused"),
+            await harness.WaitForCatalogAsync(async c => (await c.Alerts.ListAlertsAsync(CancellationToken.None)).Any(a => a.Kind == "clip-refused"),
                 "the clip listed with a wrong hash refused");
             await host.StopAsync();
         }
@@ -248,10 +248,10 @@ public sealed class HostileRecorderTests
         }
         Assert.Empty(recorder.Clips);
         var catalog = await harness.CatalogAsync();
-        Assert.Contains(await catalog.ListAlertsAsync(CancellationToken.None), a => a.Kind == "clip-hash-changed");
+        Assert.Contains(await catalog.Alerts.ListAlertsAsync(CancellationToken.None), a => a.Kind == "clip-hash-changed");
 
         // The camera's card is cleared and its numbering starts again: the same id, new footage.
-        var reused = (await catalog.ListClipsAsync(null, CancellationToken.None))[0];
+        var reused = (await catalog.Clips.ListClipsAsync(null, CancellationToken.None))[0];
         recorder.AddClip(SimulatedClip.Synthetic(reused.ClipId, 25_000, 99, reused.DeviceStart.AddDays(1), reused.DeviceEnd.AddDays(1), ClipFlags.None));
         (host, activity) = await harness.StartDockAsync(local);
         using (host)
@@ -260,7 +260,7 @@ public sealed class HostileRecorderTests
             await host.StopAsync();
         }
         Assert.Empty(recorder.Clips);
-        var rows = await (await harness.CatalogAsync()).ListClipsAsync(null, CancellationToken.None);
+        var rows = await (await harness.CatalogAsync()).Clips.ListClipsAsync(null, CancellationToken.None);
         Assert.Equal(3, rows.Count);
         Assert.All(rows, r => Assert.Equal(ClipState.Released, r.State));
         Assert.Contains(rows, r => r.ClipId == reused.ClipId + "~2" && r.DeviceClipId == reused.ClipId);
@@ -295,7 +295,7 @@ public sealed class HostileRecorderTests
         using (host)
         {
             if (v11)
-                await harness.WaitForCatalogAsync(async c => (await c.ListClipsAsync(null, CancellationToken.None)).Count(r => r.Hold == ClipHold.BadRecordSignature) == 2,
+                await harness.WaitForCatalogAsync(async c => (await c.Clips.ListClipsAsync(null, CancellationToken.None)).Count(r => r.Hold == ClipHold.BadRecordSignature) == 2,
                     "both clips held for their signature");
             else await DockHarness.ReleasedAsync(activity, 2);
             await host.StopAsync();
@@ -305,7 +305,7 @@ public sealed class HostileRecorderTests
         if (v11)
         {
             Assert.DoesNotContain(events, e => e.Kind is CustodyEventKind.SignatureVerified or CustodyEventKind.Released);
-            Assert.All(await catalog.ListClipsAsync(null, CancellationToken.None), r => Assert.Contains("flags or officer", r.LastError ?? "", StringComparison.Ordinal));
+            Assert.All(await catalog.Clips.ListClipsAsync(null, CancellationToken.None), r => Assert.Contains("flags or officer", r.LastError ?? "", StringComparison.Ordinal));
         }
         else
         {
@@ -313,7 +313,7 @@ public sealed class HostileRecorderTests
             Assert.Equal(2, verified.Count);
             Assert.All(verified, e => Assert.Contains("not the flags or the officer", e.Detail, StringComparison.Ordinal));
             var trust = await harness.TrustPemAsync();
-            var row = (await catalog.ListClipsAsync(null, CancellationToken.None))[0];
+            var row = (await catalog.Clips.ListClipsAsync(null, CancellationToken.None))[0];
             var (code, stdout, _) = await DockHarness.RunDockAsync("verify", Path.Combine(harness.DataDirectory, row.VaultPath!), "--trust", trust);
             Assert.True(code == 0, stdout);
             Assert.Contains("the flags and officer are not covered", stdout, StringComparison.Ordinal);

@@ -34,7 +34,7 @@ public sealed class HttpApiTests
     /// <summary>One user per role, each with a bearer token carrying just that role.</summary>
     private static async Task<Dictionary<string, string>> TokensPerRoleAsync(DockHarness harness)
     {
-        var accounts = new UserAccounts(new UserStore(await harness.CatalogAsync()), TimeProvider.System);
+        var accounts = new UserAccounts(new UserStore((await harness.CatalogAsync()).Database), TimeProvider.System);
         var tokens = new Dictionary<string, string>();
         foreach (var role in Roles.All)
         {
@@ -186,6 +186,26 @@ public sealed class HttpApiTests
             var latest = (await auditor.GetFromJsonAsync<SignedCheckpoint>("/api/v1/custody/checkpoint", Web))!;
             Assert.True(latest.Size >= proof.TreeSize);
 
+            // The whole log as a download: a ZIP the offline verifier accepts under the dock's key, ending with the record of this
+            // very retrieval, which names the auditor.
+            using var download = await auditor.GetAsync("/api/v1/custody/export");
+            Assert.Equal(HttpStatusCode.OK, download.StatusCode);
+            Assert.Equal("application/zip", download.Content.Headers.ContentType?.MediaType);
+            using var zip = new System.IO.Compression.ZipArchive(await download.Content.ReadAsStreamAsync());
+            var exported = zip.Entries.Where(e => e.FullName.StartsWith("entries/", StringComparison.Ordinal)).OrderBy(e => e.FullName, StringComparer.Ordinal)
+                .Select(e => { using var ms = new MemoryStream(); e.Open().CopyTo(ms); return ms.ToArray(); }).ToList();
+            var notes = zip.Entries.Where(e => e.FullName.StartsWith("checkpoints/", StringComparison.Ordinal)).OrderBy(e => e.FullName, StringComparer.Ordinal)
+                .Select(e => new StreamReader(e.Open()).ReadToEnd()).ToList();
+            var verified = Dock.Evidence.LogVerifier.Verify(exported, notes, [dockKey.PublicKey.ToArray()], keysTrusted: true);
+            Assert.True(verified.Outcome == Dock.Evidence.VerifyOutcome.Verified, string.Join("; ", verified.Steps.Where(st => !st.Ok).Select(st => st.Detail)));
+            var retrieval = Encoding.UTF8.GetString(exported[^1]);
+            Assert.Contains("event: exported", retrieval, StringComparison.Ordinal);
+            Assert.Contains($"actor: user-{Roles.Auditor}@api", retrieval, StringComparison.Ordinal);
+
+            // A clip's detail carries its history in the dock, from listing to verified.
+            var detail = (await supervisor.GetFromJsonAsync<ClipDetail>($"/api/v1/clips/{clip.Serial}/{clip.ClipId}", Web))!;
+            Assert.Equal(["announced", "pulling", "stored", "verified"], detail.History.Select(h => h.State).Distinct());
+
             // Enrol the second recorder through the API as the equipment manager; the custody log names them.
             using var manager = Client(host, tokens[Roles.EquipmentManager]);
             var second = fleet.Endpoints[1].Recorder;
@@ -213,7 +233,7 @@ public sealed class HttpApiTests
     {
         await using var harness = DockHarness.Create();
         await harness.StartFleetAsync(new FleetOptions { Recorders = 1, ClipsPerRecorder = 1, MinClipSize = 10_000, MaxClipSize = 10_000 });
-        var accounts = new UserAccounts(new UserStore(await harness.CatalogAsync()), TimeProvider.System);
+        var accounts = new UserAccounts(new UserStore((await harness.CatalogAsync()).Database), TimeProvider.System);
         await accounts.AddAsync("sup", Password, [Roles.Supervisor], CancellationToken.None);
         await accounts.AddAsync("victim", Password, [Roles.Officer], CancellationToken.None);
         var (host, _) = await harness.StartDockAsync(("Dock:ReleasePolicy", "Never"));
@@ -267,6 +287,15 @@ public sealed class HttpApiTests
             Assert.StartsWith("3.1", document["openapi"]!.GetValue<string>(), StringComparison.Ordinal);
             foreach (var path in new[] { "/api/v1/bays", "/api/v1/clips", "/api/v1/clips/{serial}/{clipId}/proof", "/api/v1/alerts", "/api/v1/custody/checkpoint" })
                 Assert.NotNull(document["paths"]![path]);
+            // Both ways in are described, and every operation behind a login says it takes them (the probes and login do not).
+            Assert.Equal("bearer", document["components"]!["securitySchemes"]!["bearer"]!["scheme"]!.GetValue<string>());
+            Assert.Equal("cookie", document["components"]!["securitySchemes"]!["cookie"]!["in"]!.GetValue<string>());
+            foreach (var (path, item) in document["paths"]!.AsObject())
+            foreach (var (method, operation) in item!.AsObject())
+            {
+                bool open = path is "/healthz" or "/readyz" or "/api/v1/login";
+                Assert.True(open == operation!["security"] is null, $"{method} {path}: security {operation!["security"]?.ToJsonString() ?? "none"}");
+            }
             await host.StopAsync();
         }
     }

@@ -25,7 +25,7 @@ public sealed class IngestTests
         }
         Assert.Equal(2, fleet.Endpoints[0].Recorder.Clips.Count);
         Assert.Equal([Path.Combine(harness.DataDirectory, "vault", "LAYOUT")], Directory.GetFiles(Path.Combine(harness.DataDirectory, "vault"), "*", SearchOption.AllDirectories));
-        var rows = await (await harness.CatalogAsync()).ListClipsAsync(null, CancellationToken.None);
+        var rows = await (await harness.CatalogAsync()).Clips.ListClipsAsync(null, CancellationToken.None);
         Assert.Contains(rows, r => r.LastError?.Contains("stays on the recorder", StringComparison.Ordinal) == true);
         Assert.All(rows, r => Assert.Equal(ClipState.Announced, r.State));
     }
@@ -45,7 +45,7 @@ public sealed class IngestTests
         }
 
         var catalog = await harness.CatalogAsync();
-        var rows = await catalog.ListClipsAsync(null, CancellationToken.None);
+        var rows = await catalog.Clips.ListClipsAsync(null, CancellationToken.None);
         Assert.Equal(expected.Count, rows.Count);
         foreach (var (serial, clipId, sha, size) in expected)
         {
@@ -59,10 +59,10 @@ public sealed class IngestTests
         }
         Assert.Equal(20, activity.ClipsReleased);
         Assert.Empty(Directory.EnumerateFiles(Path.Combine(harness.DataDirectory, "vault", "partial"), "*", SearchOption.AllDirectories));
-        var sessions = await catalog.ListSessionsAsync(CancellationToken.None);
+        var sessions = await catalog.Docking.ListSessionsAsync(CancellationToken.None);
         Assert.Equal(4, sessions.Count);
         Assert.All(sessions, s => Assert.NotNull(s.ClockOffsetMs));
-        Assert.True((await catalog.ListBatterySamplesAsync(CancellationToken.None)).Count >= 4);
+        Assert.True((await catalog.Docking.ListBatterySamplesAsync(CancellationToken.None)).Count >= 4);
     }
 
     [Fact]
@@ -85,13 +85,13 @@ public sealed class IngestTests
         }
 
         var catalog = await harness.CatalogAsync();
-        var row = Assert.Single(await catalog.ListClipsAsync(null, CancellationToken.None));
+        var row = Assert.Single(await catalog.Clips.ListClipsAsync(null, CancellationToken.None));
         Assert.Equal(ClipState.Released, row.State);
         Assert.Equal(Sha256.ToHex(clip.Sha256), Sha256.ToHex(await Sha256.HashFileAsync(Path.Combine(harness.DataDirectory, row.VaultPath!))));
         Assert.Single(harness.VaultClips());
         Assert.Empty(Directory.EnumerateFiles(Path.Combine(harness.DataDirectory, "vault", "partial"), "*", SearchOption.AllDirectories));
         // The cut link and the resumed one are one docking with an interruption (a flapping recorder writes no row per reconnect).
-        var session = Assert.Single(await catalog.ListSessionsAsync(CancellationToken.None));
+        var session = Assert.Single(await catalog.Docking.ListSessionsAsync(CancellationToken.None));
         Assert.Contains("rejoined after: ended by error", session.EndReason, StringComparison.Ordinal);
         // Resumed, not restarted: at most the read window (8 × 256 KiB) and one chunk were served twice.
         long reserved = recorder.BytesServed - Size;
@@ -116,7 +116,7 @@ public sealed class IngestTests
 
         Assert.Equal(1, activity.HashMismatches);
         var catalog = await harness.CatalogAsync();
-        var rows = await catalog.ListClipsAsync(null, CancellationToken.None);
+        var rows = await catalog.Clips.ListClipsAsync(null, CancellationToken.None);
         Assert.All(rows, r =>
         {
             Assert.Equal(ClipState.Released, r.State);
@@ -125,7 +125,7 @@ public sealed class IngestTests
         var bad = Assert.Single(Directory.EnumerateFiles(Path.Combine(harness.DataDirectory, "vault", "quarantine"), "*.bad", SearchOption.AllDirectories));
         Assert.NotEqual(expected.Values.First(), Sha256.ToHex(await Sha256.HashFileAsync(bad)));
         var retried = Assert.Single(rows, r => r.Attempts == 1);
-        var history = await catalog.ClipHistoryAsync(retried.Id, CancellationToken.None);
+        var history = await catalog.Clips.ClipHistoryAsync(retried.Id, CancellationToken.None);
         Assert.Contains(history, e => e.Detail?.Contains("quarantined copy", StringComparison.Ordinal) == true);
         Assert.Equal(ClipState.Released, history[^1].State);
     }
@@ -146,9 +146,9 @@ public sealed class IngestTests
         }
         Assert.Equal(2, activity.HashMismatches);
         var catalog = await harness.CatalogAsync();
-        var row = Assert.Single(await catalog.ListClipsAsync(null, CancellationToken.None));
+        var row = Assert.Single(await catalog.Clips.ListClipsAsync(null, CancellationToken.None));
         Assert.Equal(ClipState.Quarantined, row.State);
-        var alert = Assert.Single(await catalog.ListAlertsAsync(CancellationToken.None), a => a.Kind == "quarantined");
+        var alert = Assert.Single(await catalog.Alerts.ListAlertsAsync(CancellationToken.None), a => a.Kind == "quarantined");
         Assert.Equal(row.ClipId, alert.ClipId);
         Assert.Contains("none of 2 pulls", alert.Message, StringComparison.Ordinal);
         Assert.Single(fleet.Endpoints[0].Recorder.Clips);
@@ -168,7 +168,7 @@ public sealed class IngestTests
             await host.StopAsync();
         }
 
-        var rows = await (await harness.CatalogAsync()).ListClipsAsync(null, CancellationToken.None);
+        var rows = await (await harness.CatalogAsync()).Clips.ListClipsAsync(null, CancellationToken.None);
         Assert.Equal(4, rows.Count);
         Assert.All(rows, r => Assert.Equal(ClipState.Verified, r.State));
         Assert.All(fleet.Endpoints, e => Assert.Equal(2, e.Recorder.Clips.Count));
@@ -192,7 +192,7 @@ public sealed class IngestTests
             await host.StopAsync();
         }
 
-        var rows = await (await harness.CatalogAsync()).ListClipsAsync(null, CancellationToken.None);
+        var rows = await (await harness.CatalogAsync()).Clips.ListClipsAsync(null, CancellationToken.None);
         Assert.Equal(4, rows.Count);
         Assert.All(rows, r => Assert.Equal(r.DeviceSha256, r.StoredSha256));
     }

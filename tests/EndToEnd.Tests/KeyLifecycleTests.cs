@@ -60,7 +60,7 @@ public sealed class KeyLifecycleTests
         var (host, activity) = await harness.StartDockAsync(("Dock:Identity:EndorsementCheckInterval", "00:00:00.300"));
         using (host)
         {
-            await harness.WaitForCatalogAsync(async c => (await c.ListAlertsAsync(CancellationToken.None))
+            await harness.WaitForCatalogAsync(async c => (await c.Alerts.ListAlertsAsync(CancellationToken.None))
                 .Any(a => a.Kind == EndorsementWatch.ExpiredAlert && a.IsOpen), "the endorsement-expired alert");
             await activity.WaitUntilAsync(a => a.Bays.Any(b => b.Message?.Contains("expired", StringComparison.Ordinal) == true), CancellationToken.None)
                 .WaitAsync(DockHarness.Limit);
@@ -72,7 +72,7 @@ public sealed class KeyLifecycleTests
             Assert.Contains("30 days left", stdout, StringComparison.Ordinal);
             await harness.RecordersEmptyAsync(); // the running dock read the renewal and the recorder now accepts it
             // Renewed for 30 days only: no longer expired, but within the 30-day warning.
-            await harness.WaitForCatalogAsync(async c => (await c.ListAlertsAsync(CancellationToken.None)) is var alerts
+            await harness.WaitForCatalogAsync(async c => (await c.Alerts.ListAlertsAsync(CancellationToken.None)) is var alerts
                 && alerts.All(a => a.Kind != EndorsementWatch.ExpiredAlert || !a.IsOpen)
                 && alerts.Any(a => a.Kind == EndorsementWatch.ExpiringAlert && a.IsOpen), "the expired alert resolved, the expiring one raised");
             await host.StopAsync();

@@ -23,7 +23,7 @@ public sealed class LinkAndSpaceTests
             await DockHarness.ReleasedAsync(activity, 1);
             await host.StopAsync();
         }
-        var row = Assert.Single(await (await harness.CatalogAsync()).ListClipsAsync(null, CancellationToken.None));
+        var row = Assert.Single(await (await harness.CatalogAsync()).Clips.ListClipsAsync(null, CancellationToken.None));
         Assert.Equal(row.DeviceSha256, row.StoredSha256);
         Assert.Empty(fleet.Endpoints[0].Recorder.Clips);
     }
@@ -45,10 +45,10 @@ public sealed class LinkAndSpaceTests
             await host.StopAsync();
         }
         var catalog = await harness.CatalogAsync();
-        var alert = Assert.Single(await catalog.ListAlertsAsync(CancellationToken.None), a => a.Kind == "stalled-pull");
+        var alert = Assert.Single(await catalog.Alerts.ListAlertsAsync(CancellationToken.None), a => a.Kind == "stalled-pull");
         Assert.Contains("no byte of", alert.Message, StringComparison.Ordinal);
         Assert.NotNull(alert.ResolvedAt);
-        var row = Assert.Single(await catalog.ListClipsAsync(null, CancellationToken.None));
+        var row = Assert.Single(await catalog.Clips.ListClipsAsync(null, CancellationToken.None));
         Assert.Equal(ClipState.Released, row.State);
         Assert.Equal(row.DeviceSha256, row.StoredSha256);
         // It resumed where the stall left it: the dock wrote each byte about once (the recorder's answers lost in the stall aside).
@@ -75,12 +75,12 @@ public sealed class LinkAndSpaceTests
             await host.StopAsync();
         }
         var catalog = await harness.CatalogAsync();
-        var rows = await catalog.ListClipsAsync(null, CancellationToken.None);
+        var rows = await catalog.Clips.ListClipsAsync(null, CancellationToken.None);
         Assert.Single(rows, r => r.State == ClipState.Released);
         var left = Assert.Single(rows, r => r.State == ClipState.Announced);
         Assert.Contains("pulls under way will still write", left.LastError, StringComparison.Ordinal);
         Assert.Empty(Directory.GetFiles(Path.Combine(harness.DataDirectory, "vault", "partial"), "*", SearchOption.AllDirectories));
-        Assert.Contains(await catalog.ListAlertsAsync(CancellationToken.None), a => a.Kind == "vault-full" && a.IsOpen);
+        Assert.Contains(await catalog.Alerts.ListAlertsAsync(CancellationToken.None), a => a.Kind == "vault-full" && a.IsOpen);
         Assert.Single(fleet.Endpoints, e => e.Recorder.Clips.Count == 1);
 
         // Room again (here: the default reserve): the clip left on its recorder is pulled, and the alert resolved.
@@ -91,7 +91,7 @@ public sealed class LinkAndSpaceTests
             await host.StopAsync();
         }
         Assert.All(fleet.Endpoints, e => Assert.Empty(e.Recorder.Clips));
-        Assert.DoesNotContain(await catalog.ListAlertsAsync(CancellationToken.None), a => a.Kind == "vault-full" && a.IsOpen);
+        Assert.DoesNotContain(await catalog.Alerts.ListAlertsAsync(CancellationToken.None), a => a.Kind == "vault-full" && a.IsOpen);
     }
 
     [Fact]

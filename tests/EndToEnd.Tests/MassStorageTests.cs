@@ -75,7 +75,7 @@ public sealed class MassStorageTests
         Assert.Equal(strangerFiles, stranger.Files);
 
         var catalog = await harness.CatalogAsync();
-        var rows = await catalog.ListClipsAsync(enrolled.Serial, CancellationToken.None);
+        var rows = await catalog.Clips.ListClipsAsync(enrolled.Serial, CancellationToken.None);
         Assert.Equal(4, rows.Count);
         foreach (var (relative, sha) in expected)
         {
@@ -86,8 +86,8 @@ public sealed class MassStorageTests
             Assert.Equal("P200001", row.OfficerId); // from READ_OFFICER
             Assert.Equal(relative.Contains("_IMP", StringComparison.Ordinal), row.Flags.HasFlag(Dock.DeviceProtocol.Messages.ClipFlags.Important));
         }
-        Assert.All(await catalog.ListClipsAsync(stranger.Serial, CancellationToken.None), r => Assert.Equal(ClipHold.UntrustedRecorder, r.Hold));
-        var alerts = await catalog.ListAlertsAsync(CancellationToken.None);
+        Assert.All(await catalog.Clips.ListClipsAsync(stranger.Serial, CancellationToken.None), r => Assert.Equal(ClipHold.UntrustedRecorder, r.Hold));
+        var alerts = await catalog.Alerts.ListAlertsAsync(CancellationToken.None);
         Assert.Contains(alerts, a => a.RecorderSerial == stranger.Serial && a.Message.Contains("--keyless", StringComparison.Ordinal));
 
         // Custody says what was and was not proven.
@@ -136,7 +136,7 @@ public sealed class MassStorageTests
             long pulledAtUnplug = activity.BytesPulled;
             await activity.WaitUntilAsync(a => a.Bays.All(b => b.Phase is BayPhase.Empty or BayPhase.Error), CancellationToken.None).WaitAsync(DockHarness.Limit);
             var catalog = await harness.CatalogAsync();
-            var partial = Assert.Single(await catalog.ListClipsAsync(recorder.Serial, CancellationToken.None), r => r.ClipId == interrupted);
+            var partial = Assert.Single(await catalog.Clips.ListClipsAsync(recorder.Serial, CancellationToken.None), r => r.ClipId == interrupted);
             Assert.Equal(ClipState.Pulling, partial.State);
             Assert.True(partial.PulledBytes > 0, "a durable checkpoint was recorded before the unplug");
             Assert.NotEmpty(recorder.Files); // nothing was deleted from an interrupted docking
@@ -151,7 +151,7 @@ public sealed class MassStorageTests
 
         Assert.Empty(recorder.Files);
         Assert.Equal(expected.Count, harness.VaultClips().Count);
-        var rows = await (await harness.CatalogAsync()).ListClipsAsync(recorder.Serial, CancellationToken.None);
+        var rows = await (await harness.CatalogAsync()).Clips.ListClipsAsync(recorder.Serial, CancellationToken.None);
         Assert.Equal(expected.Values.Order(), rows.Select(r => r.DeviceSha256).Order());
         var events = await EnrolmentTests.EventsAsync(await harness.CatalogAsync());
         Assert.Equal(expected.Count, events.Count(e => e.Kind == CustodyEventKind.Stored));
@@ -217,7 +217,7 @@ public sealed class MassStorageTests
             await host.StopAsync();
         }
         var catalog = await harness.CatalogAsync();
-        Assert.All(await catalog.ListClipsAsync(recorder.Serial, CancellationToken.None), r => Assert.Equal("P777", r.OfficerId));
+        Assert.All(await catalog.Clips.ListClipsAsync(recorder.Serial, CancellationToken.None), r => Assert.Equal("P777", r.OfficerId));
         var assigned = Assert.Single(await EnrolmentTests.EventsAsync(catalog), e => e.Kind == CustodyEventKind.RecorderAssigned);
         Assert.Equal(recorder.Serial, assigned.RecorderSerial);
         Assert.Contains("officer P777 (王五)", assigned.Detail, StringComparison.Ordinal);
@@ -246,6 +246,6 @@ public sealed class MassStorageTests
         Assert.True(recorder.RefusedLogins > 0);
         Assert.False(recorder.InMassStorageMode);
         Assert.Equal(files, recorder.Files);
-        Assert.Empty(await (await harness.CatalogAsync()).ListClipsAsync(null, CancellationToken.None));
+        Assert.Empty(await (await harness.CatalogAsync()).Clips.ListClipsAsync(null, CancellationToken.None));
     }
 }

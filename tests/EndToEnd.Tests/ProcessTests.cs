@@ -40,7 +40,7 @@ public sealed class ProcessTests
             Assert.Equal(0, second.ExitCode);
         }
 
-        var rows = await (await harness.CatalogAsync()).ListClipsAsync(null, CancellationToken.None);
+        var rows = await (await harness.CatalogAsync()).Clips.ListClipsAsync(null, CancellationToken.None);
         Assert.Equal(2, rows.Count);
         foreach (var row in rows)
         {

@@ -18,7 +18,7 @@ public sealed class ReleaseSettlementTests
     private static async Task<List<CustodyEvent>> EventsAsync(DockHarness harness) => await EnrolmentTests.EventsAsync(await harness.CatalogAsync());
 
     private static Task WaitForCatalogAsync(DockHarness harness, Func<IReadOnlyList<ClipRecord>, bool> condition, string what) =>
-        harness.WaitForCatalogAsync(async c => condition(await c.ListClipsAsync(null, CancellationToken.None)), what);
+        harness.WaitForCatalogAsync(async c => condition(await c.Clips.ListClipsAsync(null, CancellationToken.None)), what);
 
     [Fact]
     public async Task RecorderAcknowledgesButKeeps_ClipStaysVerified_RealDeletionLaterIsLogged()
@@ -37,7 +37,7 @@ public sealed class ReleaseSettlementTests
                 "both releases answered with 'kept'");
             await host.StopAsync();
         }
-        var rows = await (await harness.CatalogAsync()).ListClipsAsync(null, CancellationToken.None);
+        var rows = await (await harness.CatalogAsync()).Clips.ListClipsAsync(null, CancellationToken.None);
         Assert.All(rows, r =>
         {
             Assert.Equal(ClipState.Verified, r.State); // Still on the camera: not released.
@@ -66,7 +66,7 @@ public sealed class ReleaseSettlementTests
         Assert.Contains(released, e => e.ClipId == deletedByCamera && e.Detail!.Contains("deleted after the dock's release request", StringComparison.Ordinal));
         Assert.Contains(released, e => e.ClipId != deletedByCamera && e.Detail!.StartsWith("the recorder deleted it", StringComparison.Ordinal));
         Assert.DoesNotContain(events, e => e.Kind == CustodyEventKind.Missing);
-        Assert.All(await (await harness.CatalogAsync()).ListClipsAsync(null, CancellationToken.None), r => Assert.Equal(ClipState.Released, r.State));
+        Assert.All(await (await harness.CatalogAsync()).Clips.ListClipsAsync(null, CancellationToken.None), r => Assert.Equal(ClipState.Released, r.State));
     }
 
     [Fact]
@@ -133,7 +133,7 @@ public sealed class ReleaseSettlementTests
         var released = Assert.Single(events, e => e.Kind == CustodyEventKind.Released);
         Assert.Equal(clipId, released.ClipId);
         Assert.StartsWith("the recorder deleted it", released.Detail, StringComparison.Ordinal);
-        Assert.Equal(ClipState.Released, Assert.Single(await (await harness.CatalogAsync()).ListClipsAsync(null, CancellationToken.None)).State);
+        Assert.Equal(ClipState.Released, Assert.Single(await (await harness.CatalogAsync()).Clips.ListClipsAsync(null, CancellationToken.None)).State);
     }
 
     [Fact]
@@ -165,11 +165,11 @@ public sealed class ReleaseSettlementTests
         Assert.Equal(gone, missing.ClipId);
         Assert.Contains("the dock never allowed its deletion; the vault holds a verified copy", missing.Detail, StringComparison.Ordinal);
         var catalog = await harness.CatalogAsync();
-        var row = Assert.Single(await catalog.ListClipsAsync(null, CancellationToken.None), r => r.ClipId == gone);
+        var row = Assert.Single(await catalog.Clips.ListClipsAsync(null, CancellationToken.None), r => r.ClipId == gone);
         Assert.Equal(ClipState.Verified, row.State);
         Assert.NotNull(row.LeftRecorderAt);
         Assert.True(File.Exists(Path.Combine(harness.DataDirectory, row.VaultPath!)));
-        var alert = Assert.Single(await catalog.ListAlertsAsync(CancellationToken.None), a => a.Kind == "clip-missing");
+        var alert = Assert.Single(await catalog.Alerts.ListAlertsAsync(CancellationToken.None), a => a.Kind == "clip-missing");
         Assert.True(alert.IsOpen);
         Assert.Equal(gone, alert.ClipId);
     }

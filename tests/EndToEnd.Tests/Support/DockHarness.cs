@@ -142,10 +142,10 @@ public sealed class DockHarness : IAsyncDisposable
     /// <summary>The manifest the dock wrote for a clip file in the vault.</summary>
     public static string ManifestOf(string clip) => ClipVerifier.DefaultManifestPath(clip);
 
-    public Task<ClipCatalog> CatalogAsync() => ClipCatalog.OpenAsync(Paths.Catalog, TimeProvider.System, CancellationToken.None);
+    public Task<CatalogStores> CatalogAsync() => CatalogStores.OpenAsync(Paths.Catalog, TimeProvider.System, CancellationToken.None);
 
     /// <summary>Polls the catalog (another process writes it, so there is no signal to await) until <paramref name="condition"/> holds.</summary>
-    public async Task WaitForCatalogAsync(Func<ClipCatalog, Task<bool>> condition, string what)
+    public async Task WaitForCatalogAsync(Func<CatalogStores, Task<bool>> condition, string what)
     {
         var clock = Stopwatch.StartNew();
         var catalog = await CatalogAsync();

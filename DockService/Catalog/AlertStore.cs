@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using static Dock.Service.Catalog.CatalogDatabase;
 
 namespace Dock.Service.Catalog;
 
@@ -6,7 +7,7 @@ namespace Dock.Service.Catalog;
 /// Alerts (R10: key steps raise real-time warnings). One open alert per (kind, recorder, clip): raising it again while it
 /// is open counts a repeat instead of piling up rows, and the code that saw the cause go away resolves it, with the time.
 /// </summary>
-public sealed partial class ClipCatalog
+public sealed class AlertStore(CatalogDatabase db)
 {
     private const string AlertColumns = "id, at, kind, recorder_serial, clip_id, message, last_at, repeats, resolved_at, resolution, " +
         "acknowledged_at, acknowledged_by, acknowledgement";
@@ -14,8 +15,8 @@ public sealed partial class ClipCatalog
     /// <summary>Raises an alert, or refreshes the open one with the same kind and subject. True when it is new.</summary>
     public async Task<bool> RaiseAlertAsync(string kind, string? serial, string? clipId, string message, CancellationToken cancellationToken)
     {
-        await using var c = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        var now = Now();
+        await using var c = await db.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var now = db.Now();
         int refreshed = await ExecAsync(c, null, """
             UPDATE alerts SET message = $message, last_at = $now, repeats = repeats + 1
             WHERE resolved_at IS NULL AND kind = $kind AND recorder_serial IS $serial AND clip_id IS $clip;
@@ -32,20 +33,20 @@ public sealed partial class ClipCatalog
     /// <summary>Marks the open alerts of this kind and subject resolved (the cause is gone); returns how many.</summary>
     public async Task<int> ResolveAlertsAsync(string kind, string? serial, string? clipId, string resolution, CancellationToken cancellationToken)
     {
-        await using var c = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var c = await db.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         return await ExecAsync(c, null, """
             UPDATE alerts SET resolved_at = $now, resolution = $resolution
             WHERE resolved_at IS NULL AND kind = $kind AND recorder_serial IS $serial AND clip_id IS $clip;
-            """, cancellationToken, ("$now", Now()), ("$resolution", resolution), ("$kind", kind), ("$serial", serial), ("$clip", clipId))
+            """, cancellationToken, ("$now", db.Now()), ("$resolution", resolution), ("$kind", kind), ("$serial", serial), ("$clip", clipId))
             .ConfigureAwait(false);
     }
 
     /// <summary>Marks every open alert of this kind resolved, whatever its subject; returns how many.</summary>
     public async Task<int> ResolveAlertKindAsync(string kind, string resolution, CancellationToken cancellationToken)
     {
-        await using var c = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var c = await db.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         return await ExecAsync(c, null, "UPDATE alerts SET resolved_at = $now, resolution = $resolution WHERE resolved_at IS NULL AND kind = $kind;",
-            cancellationToken, ("$now", Now()), ("$resolution", resolution), ("$kind", kind)).ConfigureAwait(false);
+            cancellationToken, ("$now", db.Now()), ("$resolution", resolution), ("$kind", kind)).ConfigureAwait(false);
     }
 
     /// <summary>Every alert, open and resolved, oldest first.</summary>
@@ -57,7 +58,7 @@ public sealed partial class ClipCatalog
     {
         var where = open switch { true => "WHERE resolved_at IS NULL", false => "WHERE resolved_at IS NOT NULL", null => "" };
         long total;
-        await using (var c = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false))
+        await using (var c = await db.OpenConnectionAsync(cancellationToken).ConfigureAwait(false))
             total = (long)(await ScalarAsync(c, null, $"SELECT count(*) FROM alerts {where};", cancellationToken).ConfigureAwait(false))!;
         var rows = await QueryAlertsAsync($"{where} ORDER BY id DESC LIMIT $limit OFFSET $offset", cancellationToken,
             ("$limit", pageSize), ("$offset", (long)(page - 1) * pageSize)).ConfigureAwait(false);
@@ -69,18 +70,14 @@ public sealed partial class ClipCatalog
 
     private async Task<IReadOnlyList<AlertRecord>> QueryAlertsAsync(string clause, CancellationToken cancellationToken, params (string, object?)[] parameters)
     {
-        await using var c = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = Command(c, null, $"SELECT {AlertColumns} FROM alerts {clause};", parameters);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        var rows = new List<AlertRecord>();
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            rows.Add(new AlertRecord(reader.GetInt64(0), ParseTime(reader.GetString(1)), reader.GetString(2),
+        await using var c = await db.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        return await QueryAsync(c, null, $"SELECT {AlertColumns} FROM alerts {clause};", reader => new AlertRecord(reader.GetInt64(0), ParseTime(reader.GetString(1)), reader.GetString(2),
                 reader.IsDBNull(3) ? null : reader.GetString(3), reader.IsDBNull(4) ? null : reader.GetString(4), reader.GetString(5),
                 reader.IsDBNull(6) ? ParseTime(reader.GetString(1)) : ParseTime(reader.GetString(6)), reader.GetInt32(7),
                 reader.IsDBNull(8) ? null : ParseTime(reader.GetString(8)), reader.IsDBNull(9) ? null : reader.GetString(9),
                 reader.IsDBNull(10) ? null : ParseTime(reader.GetString(10)), reader.IsDBNull(11) ? null : reader.GetString(11),
-                reader.IsDBNull(12) ? null : reader.GetString(12)));
-        return rows;
+                reader.IsDBNull(12) ? null : reader.GetString(12)),
+            cancellationToken, parameters).ConfigureAwait(false);
     }
 
     /// <summary>Marks an alert acknowledged by a person: in the transaction of its alert-acknowledged custody entry.</summary>
@@ -89,6 +86,6 @@ public sealed partial class ClipCatalog
         int changed = await ExecAsync(c, tx, """
             UPDATE alerts SET acknowledged_at = $at, acknowledged_by = $by, acknowledgement = $reason WHERE id = $id;
             """, CancellationToken.None, ("$at", at), ("$by", by), ("$reason", reason), ("$id", id)).ConfigureAwait(false);
-        if (changed != 1) throw new CatalogException($"There is no alert {id}.");
+        if (changed != 1) throw new StorageException(StorageFailure.NotFound, $"There is no alert {id}.");
     }
 }

@@ -1,6 +1,6 @@
-using Dock.Evidence;
 using Dock.Crypto.Custody;
 using Microsoft.Data.Sqlite;
+using static Dock.Service.Catalog.CatalogDatabase;
 
 namespace Dock.Service.Catalog;
 
@@ -11,8 +11,10 @@ namespace Dock.Service.Catalog;
 /// gone from the recorder), so the dock neither pulls again what a recorder no longer holds nor reports as missing a
 /// clip it released itself.
 /// </summary>
-public sealed partial class ClipCatalog
+internal sealed class CustodyReplay(CatalogDatabase db)
 {
+    private readonly ClipLifecycle _lifecycle = new(db);
+
     /// <summary>
     /// Applies restored custody entries to the clip rows, in the recovery's transaction. A clip with no row (announced
     /// after the point the catalog fell back to) gets one from its manifest in the vault, when there is one; otherwise
@@ -74,7 +76,7 @@ public sealed partial class ClipCatalog
                     default:
                         continue;
                 }
-                await AddEventAsync(c, tx, id.Value, ClipStates.FromDb((string)(await ScalarAsync(c, tx, "SELECT state FROM clips WHERE id = $id;",
+                await _lifecycle.AddEventAsync(c, tx, id.Value, ClipStates.FromDb((string)(await ScalarAsync(c, tx, "SELECT state FROM clips WHERE id = $id;",
                     cancellationToken, ("$id", id)).ConfigureAwait(false))!), $"restored from the custody journal: entry {e.Index} ({CustodyEvent.KindName(e.Kind)})",
                     cancellationToken).ConfigureAwait(false);
             }
@@ -126,7 +128,7 @@ public sealed partial class ClipCatalog
 
     private async Task<long> InsertFromManifestAsync(SqliteConnection c, SqliteTransaction tx, Evidence.ClipManifest manifest, CancellationToken cancellationToken)
     {
-        var now = Now();
+        var now = db.Now();
         await ExecAsync(c, tx, """
             INSERT INTO recorders(serial, model, firmware, officer_id, key_fingerprint, public_key, first_seen, last_seen)
             VALUES ($serial, $model, $firmware, $officer, NULL, NULL, $now, $now) ON CONFLICT(serial) DO NOTHING;
@@ -140,7 +142,7 @@ public sealed partial class ClipCatalog
             ("$sha", manifest.Clip.Sha256), ("$start", manifest.Clip.DeviceStart.ToString("O")), ("$end", manifest.Clip.DeviceEnd.ToString("O")),
             ("$flags", manifest.Clip.Flags), ("$officer", manifest.OfficerId), ("$now", now), ("$signature", manifest.Recorder.Signature))
             .ConfigureAwait(false))!;
-        await AddEventAsync(c, tx, id, ClipState.Announced, "row rebuilt from the clip's manifest in the vault after the catalog lost it", cancellationToken)
+        await _lifecycle.AddEventAsync(c, tx, id, ClipState.Announced, "row rebuilt from the clip's manifest in the vault after the catalog lost it", cancellationToken)
             .ConfigureAwait(false);
         return id;
     }

@@ -1,22 +1,12 @@
-using Dock.DeviceProtocol.Messages;
 using Microsoft.Data.Sqlite;
+using static Dock.Service.Catalog.CatalogDatabase;
+using static Dock.Service.Catalog.ClipStore;
 
 namespace Dock.Service.Catalog;
 
-public enum UploadState
-{
-    Queued,
-    Uploading,
-    Uploaded,
-    Verified,
-}
-
-/// <summary>One row of the upload queue: a verified clip on its way to the cloud target.</summary>
-public sealed record UploadRecord(long Id, long ClipRow, string Target, string ObjectKey, int Priority, UploadState State, string? UploadId,
-    long? PartSize, int Attempts, DateTimeOffset NextAttemptAt, string? LastError, DateTimeOffset QueuedAt);
-
-/// <summary>The durable upload queue (Upload/Uploader): survives restarts, keeps multipart progress part by part.</summary>
-public sealed partial class ClipCatalog
+/// <summary>The durable upload queue (Upload/Uploader): survives restarts, keeps multipart progress part by part. A row is added
+/// with the clip's verification, in its transaction (<see cref="ClipLifecycle.MarkVerifiedAndQueuedAsync"/>: the outbox).</summary>
+public sealed class UploadStore(CatalogDatabase db)
 {
     private const string UploadColumns =
         "id, clip_row, target, object_key, priority, state, upload_id, part_size, attempts, next_attempt_at, last_error, queued_at";
@@ -25,7 +15,7 @@ public sealed partial class ClipCatalog
     public async Task<IReadOnlyList<(UploadRecord Upload, ClipRecord Clip)>> EnqueueVerifiedAsync(string target, Func<ClipRecord, string> keyFor,
         CancellationToken cancellationToken)
     {
-        await using var c = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var c = await db.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         var candidates = await QueryClipsAsync(c, """
             WHERE state IN ('verified','released') AND manifest_path IS NOT NULL AND id NOT IN (SELECT clip_row FROM uploads) ORDER BY id
             """, cancellationToken).ConfigureAwait(false);
@@ -33,7 +23,7 @@ public sealed partial class ClipCatalog
         foreach (var clip in candidates)
         {
             int priority = Upload.UploadOutbox.Priority(clip.Flags);
-            var now = Now();
+            var now = db.Now();
             var id = await ScalarAsync(c, null, """
                 INSERT INTO uploads(clip_row, target, object_key, priority, state, next_attempt_at, queued_at, updated_at)
                 VALUES ($clip, $target, $key, $priority, 'queued', $now, $now, $now)
@@ -48,30 +38,30 @@ public sealed partial class ClipCatalog
     /// <summary>Pending uploads queued for another target (the configuration changed) move to this one and start over.</summary>
     public async Task<int> RetargetPendingUploadsAsync(string target, CancellationToken cancellationToken)
     {
-        await using var c = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var tx = (SqliteTransaction)await c.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var c = await db.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var tx = await BeginAsync(c, cancellationToken).ConfigureAwait(false);
         await ExecAsync(c, tx, "DELETE FROM upload_parts WHERE upload_row IN (SELECT id FROM uploads WHERE state <> 'verified' AND target <> $t);",
             cancellationToken, ("$t", target)).ConfigureAwait(false);
         int moved = await ExecAsync(c, tx, """
             UPDATE uploads SET target = $t, state = 'queued', upload_id = NULL, part_size = NULL, updated_at = $now
             WHERE state <> 'verified' AND target <> $t;
-            """, cancellationToken, ("$t", target), ("$now", Now())).ConfigureAwait(false);
-        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+            """, cancellationToken, ("$t", target), ("$now", db.Now())).ConfigureAwait(false);
+        await CommitAsync(tx, cancellationToken).ConfigureAwait(false);
         return moved;
     }
 
     /// <summary>A (re)start is often the fix for what made uploads fail: make every pending one due now.</summary>
     public async Task MakePendingUploadsDueAsync(CancellationToken cancellationToken)
     {
-        await using var c = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var c = await db.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await ExecAsync(c, null, "UPDATE uploads SET next_attempt_at = $now WHERE state <> 'verified' AND next_attempt_at > $now;", cancellationToken,
-            ("$now", Now())).ConfigureAwait(false);
+            ("$now", db.Now())).ConfigureAwait(false);
     }
 
     /// <summary>The most urgent upload that is due: R11 recordings first, then officer-marked, then oldest.</summary>
     public async Task<UploadRecord?> NextDueUploadAsync(DateTimeOffset now, IReadOnlyCollection<long> busy, CancellationToken cancellationToken)
     {
-        await using var c = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var c = await db.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         var exclude = busy.Count == 0 ? "" : $"AND id NOT IN ({string.Join(',', busy)})";
         return (await QueryUploadsAsync(c, $"""
             WHERE state <> 'verified' AND next_attempt_at <= $now {exclude} ORDER BY priority DESC, queued_at, id LIMIT 1
@@ -81,7 +71,7 @@ public sealed partial class ClipCatalog
     /// <summary>When the next pending upload becomes due (null if none is pending).</summary>
     public async Task<DateTimeOffset?> NextUploadDueAtAsync(CancellationToken cancellationToken)
     {
-        await using var c = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var c = await db.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         return await ScalarAsync(c, null, "SELECT MIN(next_attempt_at) FROM uploads WHERE state <> 'verified';", cancellationToken).ConfigureAwait(false)
             is string at ? ParseTime(at) : null;
     }
@@ -89,52 +79,52 @@ public sealed partial class ClipCatalog
     /// <summary>The oldest clip still waiting for a verified cloud copy (for the R10 alert), if any.</summary>
     public async Task<UploadRecord?> OldestPendingUploadAsync(CancellationToken cancellationToken)
     {
-        await using var c = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var c = await db.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         return (await QueryUploadsAsync(c, "WHERE state <> 'verified' ORDER BY queued_at, id LIMIT 1", cancellationToken).ConfigureAwait(false))
             .FirstOrDefault();
     }
 
     public async Task<UploadRecord?> GetUploadForClipAsync(long clipRow, CancellationToken cancellationToken)
     {
-        await using var c = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var c = await db.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         return (await QueryUploadsAsync(c, "WHERE clip_row = $clip", cancellationToken, ("$clip", clipRow)).ConfigureAwait(false)).FirstOrDefault();
     }
 
     public async Task<IReadOnlyList<UploadRecord>> ListUploadsAsync(CancellationToken cancellationToken)
     {
-        await using var c = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var c = await db.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         return await QueryUploadsAsync(c, "ORDER BY id", cancellationToken).ConfigureAwait(false);
     }
 
     public async Task SetUploadStateAsync(long id, UploadState state, CancellationToken cancellationToken)
     {
-        await using var c = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var c = await db.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await ExecAsync(c, null, "UPDATE uploads SET state = $state, last_error = NULL, updated_at = $now WHERE id = $id;", cancellationToken,
-            ("$state", ToDb(state)), ("$now", Now()), ("$id", id)).ConfigureAwait(false);
+            ("$state", ToDb(state)), ("$now", db.Now()), ("$id", id)).ConfigureAwait(false);
     }
 
     /// <summary>Records the store's id for a parts upload; from here on a restart resumes it.</summary>
     public async Task SetUploadIdAsync(long id, string uploadId, long partSize, CancellationToken cancellationToken)
     {
-        await using var c = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var c = await db.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await ExecAsync(c, null, "UPDATE uploads SET upload_id = $u, part_size = $p, updated_at = $now WHERE id = $id;", cancellationToken,
-            ("$u", uploadId), ("$p", partSize), ("$now", Now()), ("$id", id)).ConfigureAwait(false);
+            ("$u", uploadId), ("$p", partSize), ("$now", db.Now()), ("$id", id)).ConfigureAwait(false);
     }
 
     /// <summary>The store forgot the parts upload (or its copy was wrong): start it again from part 1.</summary>
     public async Task ResetUploadAsync(long id, CancellationToken cancellationToken)
     {
-        await using var c = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var tx = (SqliteTransaction)await c.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var c = await db.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var tx = await BeginAsync(c, cancellationToken).ConfigureAwait(false);
         await ExecAsync(c, tx, "DELETE FROM upload_parts WHERE upload_row = $id;", cancellationToken, ("$id", id)).ConfigureAwait(false);
         await ExecAsync(c, tx, "UPDATE uploads SET state = 'queued', upload_id = NULL, part_size = NULL, updated_at = $now WHERE id = $id;",
-            cancellationToken, ("$now", Now()), ("$id", id)).ConfigureAwait(false);
-        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+            cancellationToken, ("$now", db.Now()), ("$id", id)).ConfigureAwait(false);
+        await CommitAsync(tx, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task AddUploadPartAsync(long id, int partNumber, string receipt, long size, CancellationToken cancellationToken)
     {
-        await using var c = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var c = await db.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await ExecAsync(c, null, """
             INSERT INTO upload_parts(upload_row, part_number, receipt, size) VALUES ($id, $n, $r, $s)
             ON CONFLICT(upload_row, part_number) DO UPDATE SET receipt = excluded.receipt, size = excluded.size;
@@ -143,51 +133,36 @@ public sealed partial class ClipCatalog
 
     public async Task<IReadOnlyList<(int PartNumber, string Receipt, long Size)>> ListUploadPartsAsync(long id, CancellationToken cancellationToken)
     {
-        await using var c = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = Command(c, null, "SELECT part_number, receipt, size FROM upload_parts WHERE upload_row = $id ORDER BY part_number;", ("$id", id));
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        var parts = new List<(int, string, long)>();
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) parts.Add((reader.GetInt32(0), reader.GetString(1), reader.GetInt64(2)));
-        return parts;
+        await using var c = await db.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        return await QueryAsync(c, null, "SELECT part_number, receipt, size FROM upload_parts WHERE upload_row = $id ORDER BY part_number;", reader => (reader.GetInt32(0), reader.GetString(1), reader.GetInt64(2)),
+            cancellationToken, ("$id", id)).ConfigureAwait(false);
     }
 
     /// <summary>A failed attempt: the error (no secrets) and when to try again; the row stays in the queue.</summary>
     public async Task ScheduleUploadRetryAsync(long id, string error, DateTimeOffset nextAttemptAt, CancellationToken cancellationToken)
     {
-        await using var c = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var c = await db.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await ExecAsync(c, null, """
             UPDATE uploads SET attempts = attempts + 1, last_error = $e, next_attempt_at = $next, updated_at = $now WHERE id = $id;
-            """, cancellationToken, ("$e", error), ("$next", nextAttemptAt.ToString("O")), ("$now", Now()), ("$id", id)).ConfigureAwait(false);
-    }
-
-    /// <summary>
-    /// A clip's vault copy is gone before its cloud copy verified: in its missing entry's transaction, the clip goes back to
-    /// Announced (to be pulled again, when <paramref name="pullAgain"/>: its recorder still holds it) and its upload row goes.
-    /// </summary>
-    internal async Task VaultCopyMissingAsync(SqliteConnection c, SqliteTransaction tx, long clipRow, long uploadRow, bool pullAgain, string detail)
-    {
-        await ExecAsync(c, tx, "DELETE FROM upload_parts WHERE upload_row = $u; DELETE FROM uploads WHERE id = $u;", CancellationToken.None, ("$u", uploadRow))
-            .ConfigureAwait(false);
-        // Not pulled again: the state stays (the record of what happened), but nothing points at the lost copy any more.
-        var state = ClipStates.FromDb((string)(await ScalarAsync(c, tx, """
-            UPDATE clips SET state = CASE WHEN $again THEN 'announced' ELSE state END, vault_path = NULL, stored_sha256 = NULL, pulled_bytes = 0,
-                             manifest_path = NULL, custody_index = NULL, last_error = $detail, updated_at = $now WHERE id = $id RETURNING state;
-            """, CancellationToken.None, ("$again", pullAgain), ("$detail", detail), ("$now", Now()), ("$id", clipRow)).ConfigureAwait(false)
-            ?? throw new CatalogException($"Clip row {clipRow} does not exist.")));
-        await AddEventAsync(c, tx, clipRow, state, detail, CancellationToken.None).ConfigureAwait(false);
+            """, cancellationToken, ("$e", error), ("$next", nextAttemptAt.ToString("O")), ("$now", db.Now()), ("$id", id)).ConfigureAwait(false);
     }
 
     /// <summary>Clip rows of <paramref name="serial"/> whose cloud copy is verified.</summary>
     public async Task<IReadOnlySet<long>> CloudVerifiedClipsAsync(string serial, CancellationToken cancellationToken)
     {
-        await using var c = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = Command(c, null, """
+        await using var c = await db.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        return (await QueryAsync(c, null, """
             SELECT u.clip_row FROM uploads u JOIN clips k ON k.id = u.clip_row WHERE u.state = 'verified' AND k.recorder_serial = $s;
-            """, ("$s", serial));
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        var rows = new HashSet<long>();
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) rows.Add(reader.GetInt64(0));
-        return rows;
+            """, reader => reader.GetInt64(0),
+            cancellationToken, ("$s", serial)).ConfigureAwait(false)).ToHashSet();
+    }
+
+    /// <summary>Clips waiting for a verified cloud copy, and when the oldest of them was queued.</summary>
+    public async Task<(long Queued, DateTimeOffset? OldestQueuedAt)> UploadBacklogAsync(CancellationToken cancellationToken)
+    {
+        await using var c = await db.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        return (await QueryAsync(c, null, "SELECT count(*), min(queued_at) FROM uploads WHERE state <> 'verified';",
+            r => (r.GetInt64(0), r.IsDBNull(1) ? (DateTimeOffset?)null : ParseTime(r.GetString(1))), cancellationToken).ConfigureAwait(false))[0];
     }
 
     private static async Task<UploadRecord?> GetUploadAsync(SqliteConnection c, long id, CancellationToken cancellationToken) =>
@@ -196,14 +171,10 @@ public sealed partial class ClipCatalog
     private static async Task<List<UploadRecord>> QueryUploadsAsync(SqliteConnection c, string where, CancellationToken cancellationToken,
         params (string, object?)[] parameters)
     {
-        await using var command = Command(c, null, $"SELECT {UploadColumns} FROM uploads {where};", parameters);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        var rows = new List<UploadRecord>();
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            rows.Add(new UploadRecord(reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2), reader.GetString(3), reader.GetInt32(4),
+        return await QueryAsync(c, null, $"SELECT {UploadColumns} FROM uploads {where};", reader => new UploadRecord(reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2), reader.GetString(3), reader.GetInt32(4),
                 FromDb(reader.GetString(5)), reader.IsDBNull(6) ? null : reader.GetString(6), reader.IsDBNull(7) ? null : reader.GetInt64(7),
-                reader.GetInt32(8), ParseTime(reader.GetString(9)), reader.IsDBNull(10) ? null : reader.GetString(10), ParseTime(reader.GetString(11))));
-        return rows;
+                reader.GetInt32(8), ParseTime(reader.GetString(9)), reader.IsDBNull(10) ? null : reader.GetString(10), ParseTime(reader.GetString(11))),
+            cancellationToken, parameters).ConfigureAwait(false);
     }
 
     private static string ToDb(UploadState state) => state.ToString().ToLowerInvariant();

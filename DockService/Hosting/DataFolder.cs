@@ -4,7 +4,7 @@ using Dock.Service.Configuration;
 using Dock.Service.Custody;
 using Dock.Service.Identity;
 
-namespace Dock.Service.Cli;
+namespace Dock.Service.Hosting;
 
 /// <summary>
 /// A dock's data folder opened by a command-line tool (beside or instead of the running service):
@@ -13,7 +13,7 @@ namespace Dock.Service.Cli;
 /// </summary>
 public sealed class DataFolder : IDisposable
 {
-    private DataFolder(DockPaths paths, ClipCatalog catalog, Ed25519Key key, string dockId, CustodyLog log)
+    private DataFolder(DockPaths paths, CatalogStores catalog, Ed25519Key key, string dockId, CustodyLog log)
     {
         Paths = paths;
         Catalog = catalog;
@@ -23,7 +23,7 @@ public sealed class DataFolder : IDisposable
     }
 
     public DockPaths Paths { get; }
-    public ClipCatalog Catalog { get; }
+    public CatalogStores Catalog { get; }
     public Ed25519Key Key { get; }
     public string DockId { get; }
     public CustodyLog Log { get; }
@@ -40,15 +40,15 @@ public sealed class DataFolder : IDisposable
     {
         var paths = PathsFor(data);
         if (!createCatalog && !File.Exists(paths.Catalog))
-            throw new CatalogException($"No catalog at {paths.Catalog}: pass --data with a dock's data folder (or start the dock once).");
+            throw new StorageException($"No catalog at {paths.Catalog}: pass --data with a dock's data folder (or start the dock once).");
         // A dock being set up (createCatalog: enrolling its recorders before its first start) gets its key now, as its first start would.
         var key = DockKey.Load(paths, create: createCatalog);
         try
         {
             // The dock id the service uses is the endorsed one; an unendorsed dock uses its default id.
             var dockId = DockEndorsement.PeekDockId(paths.EndorsementFile) ?? DockIdentity.DockIdFor(paths, key.PublicKey);
-            var catalog = await ClipCatalog.OpenAsync(paths.Catalog, TimeProvider.System, cancellationToken);
-            var log = await CustodyLog.OpenAsync(catalog, CustodyJournal.For(paths), key, dockId, DockKey.OwnPublicKeys(paths, key.PublicKey),
+            var catalog = await CatalogStores.OpenAsync(paths.Catalog, TimeProvider.System, cancellationToken);
+            var log = await CustodyLog.OpenAsync(catalog.Database, CustodyJournal.For(paths), key, dockId, DockKey.OwnPublicKeys(paths, key.PublicKey),
                 TimeProvider.System, cancellationToken);
             return new DataFolder(paths, catalog, key, dockId, log);
         }

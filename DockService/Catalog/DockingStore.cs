@@ -1,0 +1,106 @@
+using System.Globalization;
+using Dock.DeviceProtocol.Messages;
+using static Dock.Service.Catalog.CatalogDatabase;
+
+namespace Dock.Service.Catalog;
+
+/// <summary>Docking history: the bays, each docking session (with its clock offset and how it ended) and the battery samples taken
+/// while a recorder sat in a bay (the charging log).</summary>
+public sealed class DockingStore(CatalogDatabase db)
+{
+    public async Task UpsertBayAsync(string bayId, string endpoint, CancellationToken cancellationToken)
+    {
+        await using var c = await db.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await ExecAsync(c, null, """
+            INSERT INTO bays(bay_id, endpoint, updated_at) VALUES ($id, $endpoint, $now)
+            ON CONFLICT(bay_id) DO UPDATE SET endpoint = excluded.endpoint, updated_at = excluded.updated_at;
+            """, cancellationToken, ("$id", bayId), ("$endpoint", endpoint), ("$now", db.Now())).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Opens a docking session, or reopens this recorder's last one in this bay when it ended by an error less than
+    /// <paramref name="rejoinWithin"/> ago: a recorder whose link keeps dropping is one docking with interruptions, not a row per
+    /// reconnect (what it can write is bounded). The interruptions are kept in the row's end reason.
+    /// </summary>
+    public async Task<long> StartSessionAsync(string bayId, string serial, CancellationToken cancellationToken, TimeSpan? rejoinWithin = null)
+    {
+        await using var c = await db.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        if (rejoinWithin is { } window)
+        {
+            var since = (db.Time.GetUtcNow() - window).ToString("O", CultureInfo.InvariantCulture);
+            if (await ScalarAsync(c, null, """
+                UPDATE docking_sessions SET ended_at = NULL, end_reason = 'rejoined after: ' || substr(end_reason, 1, 300)
+                WHERE id = (SELECT id FROM docking_sessions WHERE bay_id = $bay AND recorder_serial = $serial ORDER BY id DESC LIMIT 1)
+                  AND ended_at >= $since AND end_reason LIKE 'ended by error%'
+                RETURNING id;
+                """, cancellationToken, ("$bay", bayId), ("$serial", serial), ("$since", since)).ConfigureAwait(false) is long rejoined)
+                return rejoined;
+        }
+        return (long)(await ScalarAsync(c, null, """
+            INSERT INTO docking_sessions(bay_id, recorder_serial, started_at) VALUES ($bay, $serial, $now) RETURNING id;
+            """, cancellationToken, ("$bay", bayId), ("$serial", serial), ("$now", db.Now())).ConfigureAwait(false))!;
+    }
+
+    public async Task SetClockOffsetAsync(long sessionId, TimeSpan offset, CancellationToken cancellationToken)
+    {
+        await using var c = await db.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await ExecAsync(c, null, "UPDATE docking_sessions SET clock_offset_ms = $offset WHERE id = $id;", cancellationToken,
+            ("$offset", (long)offset.TotalMilliseconds), ("$id", sessionId)).ConfigureAwait(false);
+    }
+
+    public async Task EndSessionAsync(long sessionId, string reason, CancellationToken cancellationToken)
+    {
+        await using var c = await db.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        // The last reason first, then (bounded) what a rejoined docking went through before.
+        await ExecAsync(c, null, """
+            UPDATE docking_sessions SET ended_at = $now, end_reason = $reason || COALESCE(' (' || substr(end_reason, 1, 300) || ')', '')
+            WHERE id = $id AND ended_at IS NULL;
+            """,
+            cancellationToken, ("$now", db.Now()), ("$reason", reason), ("$id", sessionId)).ConfigureAwait(false);
+    }
+
+    /// <summary>Closes sessions a crash left open, so the history never shows a recorder docked forever.</summary>
+    public async Task EndOrphanSessionsAsync(CancellationToken cancellationToken)
+    {
+        await using var c = await db.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await ExecAsync(c, null, "UPDATE docking_sessions SET ended_at = $now, end_reason = 'dock restarted' WHERE ended_at IS NULL;",
+            cancellationToken, ("$now", db.Now())).ConfigureAwait(false);
+    }
+
+    /// <summary>Records a battery sample, unless this recorder has one younger than <paramref name="minInterval"/> (a recorder
+    /// that reconnects every second must not write a sample each time). Returns whether it was written.</summary>
+    public async Task<bool> AddBatterySampleAsync(long sessionId, string serial, Power power, CancellationToken cancellationToken, TimeSpan? minInterval = null)
+    {
+        await using var c = await db.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var since = (db.Time.GetUtcNow() - (minInterval ?? TimeSpan.Zero)).ToString("O", CultureInfo.InvariantCulture);
+        return await ExecAsync(c, null, """
+            INSERT INTO battery_samples(session_id, recorder_serial, at, percent, millivolts, charge_state, temperature_dc, cycle_count, health_percent)
+            SELECT $session, $serial, $now, $percent, $mv, $state, $temp, $cycles, $health
+            WHERE $interval = 0 OR NOT EXISTS (SELECT 1 FROM battery_samples WHERE recorder_serial = $serial AND at > $since);
+            """, cancellationToken, ("$session", sessionId), ("$serial", serial), ("$now", db.Now()), ("$since", since),
+            ("$interval", minInterval is { } m && m > TimeSpan.Zero ? 1 : 0), ("$percent", (int)power.Percent),
+            ("$mv", (int)power.Millivolts), ("$state", power.State.ToString().ToLowerInvariant()), ("$temp", (int)power.TemperatureDeciC),
+            ("$cycles", (int)power.CycleCount), ("$health", (int)power.HealthPercent)).ConfigureAwait(false) == 1;
+    }
+
+    public async Task<IReadOnlyList<DockingSessionRecord>> ListSessionsAsync(CancellationToken cancellationToken)
+    {
+        await using var c = await db.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        return await QueryAsync(c, null, "SELECT id, bay_id, recorder_serial, started_at, ended_at, clock_offset_ms, end_reason FROM docking_sessions ORDER BY id;", reader => new DockingSessionRecord(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), ParseTime(reader.GetString(3)),
+                reader.IsDBNull(4) ? null : ParseTime(reader.GetString(4)), reader.IsDBNull(5) ? null : reader.GetInt64(5),
+                reader.IsDBNull(6) ? null : reader.GetString(6)),
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<BatterySampleRecord>> ListBatterySamplesAsync(CancellationToken cancellationToken)
+    {
+        await using var c = await db.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        return await QueryAsync(c, null, """
+            SELECT session_id, recorder_serial, at, percent, millivolts, charge_state, temperature_dc, cycle_count, health_percent
+            FROM battery_samples ORDER BY id;
+            """, reader => new BatterySampleRecord(reader.GetInt64(0), reader.GetString(1), ParseTime(reader.GetString(2)), reader.GetInt32(3),
+                reader.GetInt32(4), Enum.Parse<DeviceProtocol.Messages.ChargeState>(reader.GetString(5), ignoreCase: true),
+                reader.GetInt32(6), reader.GetInt32(7), reader.GetInt32(8)),
+            cancellationToken).ConfigureAwait(false);
+    }
+}
