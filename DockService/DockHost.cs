@@ -190,12 +190,22 @@ public static class DockHost
             operation.Description = ((operation.Description is { Length: > 0 } d ? d + " " : "") + $"Roles: {string.Join(", ", roles)}.").Trim();
             return Task.CompletedTask;
         }));
-        var otlp = configuration["Dock:Http:OtlpEndpoint"];
+        var http = configuration.GetSection("Dock:Http").Get<HttpOptions>() ?? new HttpOptions(); // Validated at start.
         services.AddOpenTelemetry().ConfigureResource(resource => resource.AddService("dock")).WithMetrics(metrics =>
         {
             metrics.AddMeter(DockMetrics.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel");
             metrics.AddPrometheusExporter();
-            if (otlp is { Length: > 0 } && Uri.TryCreate(otlp, UriKind.Absolute, out var endpoint)) metrics.AddOtlpExporter(o => o.Endpoint = endpoint);
+            if (http.OtlpEndpoint is { Length: > 0 } otlp && Uri.TryCreate(otlp, UriKind.Absolute, out var endpoint))
+            {
+                metrics.AddOtlpExporter((exporter, reader) =>
+                {
+                    exporter.Endpoint = endpoint;
+                    exporter.Protocol = http.OtlpProtocol == OtlpProtocol.Grpc
+                        ? OpenTelemetry.Exporter.OtlpExportProtocol.Grpc : OpenTelemetry.Exporter.OtlpExportProtocol.HttpProtobuf;
+                    reader.PeriodicExportingMetricReaderOptions.ExportIntervalMilliseconds =
+                        (int)Math.Clamp(http.OtlpInterval.TotalMilliseconds, 1_000, 3_600_000);
+                });
+            }
         });
         return services;
     }

@@ -30,16 +30,18 @@ public sealed record Clip(string Serial, string ClipId, long Size, string Sha256
         c.Flags.ToString(), c.OfficerId, c.UpdatedAt);
 }
 
-/// <summary>One clip with its whole history in the dock: every change of state, each with when and why (the catalog's record of the
-/// clip lifecycle; the custody entries that prove them are under /custody).</summary>
+/// <summary>One clip with its whole history in the dock: every change of state with when and why (the catalog's record of its
+/// lifecycle), and every custody entry that names it, as its exact text with its index (each provable with /custody).</summary>
 public sealed record ClipDetail(Clip Clip, string? StoredSha256, long PulledBytes, int Attempts, string? LastError, long? StoredEntry,
     bool RecorderSigned, string? Hold, DateTimeOffset? ReleaseRequestedAt, long? ReleaseRequestEntry, DateTimeOffset? LeftRecorderAt, bool HasManifest,
-    IReadOnlyList<ClipEvent> History)
+    IReadOnlyList<ClipEvent> History, IReadOnlyList<Entry> Custody)
 {
-    internal static ClipDetail From(ClipRecord c, IReadOnlyList<(DateTimeOffset At, ClipState State, string? Detail)> history) => new(Clip.From(c),
+    internal static ClipDetail From(ClipRecord c, IReadOnlyList<(DateTimeOffset At, ClipState State, string? Detail)> history,
+        IReadOnlyList<(long Index, byte[] Entry)> custody) => new(Clip.From(c),
         c.StoredSha256, c.PulledBytes, c.Attempts, c.LastError, c.CustodyIndex, c.RecorderSignature is not null, c.Hold?.ToString().ToLowerInvariant(),
         c.ReleaseRequestedAt, c.ReleaseRequestedIndex, c.LeftRecorderAt, c.ManifestPath is not null,
-        [.. history.Select(h => new ClipEvent(h.At, h.State.ToDb(), h.Detail))]);
+        [.. history.Select(h => new ClipEvent(h.At, h.State.ToDb(), h.Detail))],
+        [.. custody.Select(e => new Entry(e.Index, System.Text.Encoding.UTF8.GetString(e.Entry)))]);
 }
 
 public sealed record ClipEvent(DateTimeOffset At, string State, string? Detail);

@@ -43,7 +43,7 @@ public static class HttpApi
             .WithSummary("Server-Sent Events: the bays' state now, then again at every change.");
 
         api.MapGet("/clips", SearchClipsAsync).RequireAuthorization(DockPolicies.ReadClips).Produces<PageOf<Clip>>().ProducesValidationProblem().WithSummary("Clips, newest first, paged and filtered on the server.");
-        api.MapGet("/clips/{serial}/{clipId}", ClipAsync).RequireAuthorization(DockPolicies.ReadClips).Produces<ClipDetail>().ProducesProblem(404).WithSummary("One clip.");
+        api.MapGet("/clips/{serial}/{clipId}", ClipAsync).RequireAuthorization(DockPolicies.ReadClips).Produces<ClipDetail>().ProducesProblem(404).WithSummary("One clip, with its history and every custody entry that names it.");
         api.MapGet("/clips/{serial}/{clipId}/manifest", ManifestAsync).RequireAuthorization(DockPolicies.ReadClips).Produces(200, contentType: "application/json")
             .ProducesProblem(404)
             .WithSummary("The clip's signed manifest (clip-manifest-v1.md), as the vault holds it.");
@@ -186,7 +186,8 @@ public static class HttpApi
 
     private static async Task<IResult> ClipAsync(string serial, string clipId, DockCore core, CancellationToken cancellationToken) =>
         await FindAsync(core, serial, clipId, cancellationToken) is { } clip
-            ? Results.Ok(ClipDetail.From(clip, await core.Catalog.Clips.ClipHistoryAsync(clip.Id, cancellationToken)))
+            ? Results.Ok(ClipDetail.From(clip, await core.Catalog.Clips.ClipHistoryAsync(clip.Id, cancellationToken),
+                await core.Log.ReadClipEntriesAsync(clip.RecorderSerial, clip.ClipId, cancellationToken)))
             : ClipNotFound(serial, clipId);
 
     private static async Task<IResult> ManifestAsync(string serial, string clipId, DockCore core, CancellationToken cancellationToken)

@@ -219,5 +219,17 @@ internal static class Migrations
         ALTER TABLE alerts ADD COLUMN acknowledged_by TEXT;
         ALTER TABLE alerts ADD COLUMN acknowledgement TEXT;
         """,
+        // 8: the custody entries of each clip, found without reading the whole log (a clip's detail lists them). Entries
+        //    appended before this version are indexed when the log is next opened (CustodyLog.OpenAsync), from indexed_to on.
+        """
+        CREATE TABLE custody_clip_entries (
+            recorder_serial TEXT NOT NULL,
+            clip_id         TEXT NOT NULL,
+            idx             INTEGER NOT NULL REFERENCES custody_entries(idx),
+            PRIMARY KEY (recorder_serial, clip_id, idx)
+        ) WITHOUT ROWID;
+        CREATE TABLE custody_clip_index (indexed_to INTEGER NOT NULL);
+        INSERT INTO custody_clip_index(indexed_to) VALUES (0);
+        """,
     ];
 }

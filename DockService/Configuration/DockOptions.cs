@@ -270,6 +270,20 @@ public sealed class HttpOptions
     /// station's own screen. <c>https://…</c> needs a certificate (Kestrel's <c>Kestrel:Certificates:Default</c> settings).</summary>
     public string Urls { get; set; } = "http://127.0.0.1:7080";
 
-    /// <summary>An OTLP collector (e.g. <c>http://127.0.0.1:4317</c>) to push metrics to; none by default.</summary>
+    /// <summary>An OTLP collector to push metrics to, none by default: the whole URL, e.g. <c>http://127.0.0.1:4318/v1/metrics</c>
+    /// (HTTP) or <c>http://127.0.0.1:4317</c> (gRPC).</summary>
     public string? OtlpEndpoint { get; set; }
+
+    /// <summary>How metrics reach the OTLP collector.</summary>
+    public OtlpProtocol OtlpProtocol { get; set; } = OtlpProtocol.HttpProtobuf;
+
+    /// <summary>How often metrics are pushed to the OTLP collector (1 s to 1 h).</summary>
+    public TimeSpan OtlpInterval { get; set; } = TimeSpan.FromSeconds(60);
+}
+
+/// <summary>OTLP transports: protobuf over HTTP (the OpenTelemetry default) or gRPC.</summary>
+public enum OtlpProtocol
+{
+    HttpProtobuf,
+    Grpc,
 }

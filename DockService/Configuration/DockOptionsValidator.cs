@@ -89,7 +89,9 @@ public sealed class DockOptionsValidator : IValidateOptions<DockOptions>
                 errors.Add($"Dock:Http:Urls has '{url}': each address is http://HOST:PORT or https://HOST:PORT (port 0: any free port).");
         if (string.IsNullOrWhiteSpace(options.Http.Urls)) errors.Add("Dock:Http:Urls is empty: give at least one http:// or https:// address.");
         if (options.Http.OtlpEndpoint is { Length: > 0 } otlp && !Uri.TryCreate(otlp, UriKind.Absolute, out _))
-            errors.Add($"Dock:Http:OtlpEndpoint '{otlp}' is not an absolute URI (e.g. http://127.0.0.1:4317).");
+            errors.Add($"Dock:Http:OtlpEndpoint '{otlp}' is not an absolute URI (e.g. http://127.0.0.1:4318/v1/metrics).");
+        if (options.Http.OtlpInterval < TimeSpan.FromSeconds(1) || options.Http.OtlpInterval > TimeSpan.FromHours(1))
+            errors.Add($"Dock:Http:OtlpInterval {options.Http.OtlpInterval} must be between 00:00:01 and 01:00:00.");
         if (!Upload.CloudTargetUri.TryParse(options.Cloud.Target, out var cloudTarget, out var cloudError))
             errors.Add($"Dock:Cloud:Target {cloudError}");
         else if (cloudTarget.Kind == Upload.CloudKind.None && options.ReleasePolicy == ReleasePolicy.AfterCloudVerify)

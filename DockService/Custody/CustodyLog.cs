@@ -90,6 +90,7 @@ public sealed class CustodyLog
                 // the journal): copy the missing entries over.
                 journal.AppendEntries(await ReadEntryRangeAsync(c, journal.EntryCount, leaves.Size, cancellationToken));
             }
+            await CatchUpClipIndexAsync(c, leaves.Size, cancellationToken);
             // Keep the catalog's and the journal's latest checkpoint in step: each may miss the last one after a crash.
             var inCatalog = await ReadCheckpointsAsync(c, cancellationToken);
             if (outside is { } kept && !inCatalog.Any(n => n.Note == kept.Note))
@@ -240,7 +241,7 @@ public sealed class CustodyLog
                     var leaf = MerkleTree.LeafHash(bytes);
                     if (pending.Alongside is null)
                     {
-                        await InsertEntryAsync(c, tx, index, bytes, leaf);
+                        await InsertEntryAsync(c, tx, entry, bytes, leaf);
                     }
                     else
                     {
@@ -248,7 +249,7 @@ public sealed class CustodyLog
                         await ExecAsync(c, tx, "SAVEPOINT entry;", CancellationToken.None);
                         try
                         {
-                            await InsertEntryAsync(c, tx, index, bytes, leaf);
+                            await InsertEntryAsync(c, tx, entry, bytes, leaf);
                             await pending.Alongside(c, tx, entry);
                             await ExecAsync(c, tx, "RELEASE entry;", CancellationToken.None);
                         }
@@ -280,9 +281,55 @@ public sealed class CustodyLog
         foreach (var (pending, entry, _, _) in written) pending.Completion.TrySetResult(entry);
     }
 
-    private static Task InsertEntryAsync(SqliteConnection c, SqliteTransaction tx, long index, byte[] bytes, byte[] leaf) =>
-        ExecAsync(c, tx, "INSERT INTO custody_entries(idx, entry, leaf_hash) VALUES ($idx, $entry, $leaf);",
-            CancellationToken.None, ("$idx", index), ("$entry", bytes), ("$leaf", leaf));
+    private static async Task InsertEntryAsync(SqliteConnection c, SqliteTransaction tx, CustodyEvent entry, byte[] bytes, byte[] leaf)
+    {
+        await ExecAsync(c, tx, "INSERT INTO custody_entries(idx, entry, leaf_hash) VALUES ($idx, $entry, $leaf);",
+            CancellationToken.None, ("$idx", entry.Index), ("$entry", bytes), ("$leaf", leaf));
+        await IndexEntryAsync(c, tx, entry, CancellationToken.None);
+        // The index is complete up to here only if it was up to this entry (OpenAsync brings it up to the log first).
+        await ExecAsync(c, tx, "UPDATE custody_clip_index SET indexed_to = $next WHERE indexed_to = $idx;", CancellationToken.None,
+            ("$idx", entry.Index), ("$next", entry.Index + 1));
+    }
+
+    private static async Task IndexEntryAsync(SqliteConnection c, SqliteTransaction? tx, CustodyEvent entry, CancellationToken cancellationToken)
+    {
+        if (entry.RecorderSerial is { } serial && entry.ClipId is { } clipId)
+            await ExecAsync(c, tx, "INSERT OR IGNORE INTO custody_clip_entries(recorder_serial, clip_id, idx) VALUES ($s, $c, $idx);", cancellationToken,
+                ("$s", serial), ("$c", clipId), ("$idx", entry.Index));
+    }
+
+    /// <summary>
+    /// Indexes by clip the entries appended since the index was last complete (a catalog from before migration 8, or entries put
+    /// back by `dock log recover`), a page at a time.
+    /// </summary>
+    private static async Task CatchUpClipIndexAsync(SqliteConnection c, long size, CancellationToken cancellationToken)
+    {
+        const int page = 4096;
+        var from = (long)(await ScalarAsync(c, null, "SELECT indexed_to FROM custody_clip_index;", cancellationToken))!;
+        while (from < size)
+        {
+            var to = Math.Min(size, from + page);
+            var entries = await ReadEntryRangeAsync(c, from, to, cancellationToken);
+            await using var tx = await BeginAsync(c, cancellationToken);
+            foreach (var (index, bytes) in entries)
+                if (CustodyEvent.TryParse(bytes, out var entry, out _) && entry.Index == index)
+                    await IndexEntryAsync(c, tx, entry, cancellationToken);
+            await ExecAsync(c, tx, "UPDATE custody_clip_index SET indexed_to = $to;", cancellationToken, ("$to", to));
+            await CommitAsync(tx, cancellationToken);
+            from = to;
+        }
+    }
+
+    /// <summary>Every custody entry of one clip, in order (at most <paramref name="limit"/>).</summary>
+    public async Task<IReadOnlyList<(long Index, byte[] Entry)>> ReadClipEntriesAsync(string serial, string clipId, CancellationToken cancellationToken,
+        int limit = 1000)
+    {
+        await using var c = await _db.OpenConnectionAsync(cancellationToken);
+        return await QueryAsync(c, null, """
+            SELECT e.idx, e.entry FROM custody_clip_entries k JOIN custody_entries e ON e.idx = k.idx
+            WHERE k.recorder_serial = $s AND k.clip_id = $c ORDER BY k.idx LIMIT $n;
+            """, r => (r.GetInt64(0), (byte[])r.GetValue(1)), cancellationToken, ("$s", serial), ("$c", clipId), ("$n", limit));
+    }
 
     /// <summary>
     /// Brings the journal up to the catalog's committed entries (under the journal lock, after the commit): this batch's

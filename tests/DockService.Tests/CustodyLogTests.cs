@@ -258,4 +258,35 @@ public sealed class CustodyLogTests : IAsyncLifetime
         outbox.Queued();
         Assert.True(next.IsCompleted);
     }
+
+    [Fact]
+    public async Task ClipEntries_FoundByClip_AlsoForEntriesAppendedBeforeTheIndexExisted()
+    {
+        var log = await OpenLogAsync(_catalog);
+        Func<long, DateTimeOffset, CustodyEvent> About(string serial, string clip, string detail) =>
+            (index, at) => new CustodyEvent(index, CustodyEventKind.Viewed, at, log.DockId, "tester", serial, clip, Detail: detail);
+        for (int i = 0; i < 5; i++)
+        {
+            await log.AppendAsync(About("R1", "c1", $"one {i}"), CancellationToken.None);
+            await log.AppendAsync(About("R1", "c2", $"two {i}"), CancellationToken.None);
+            await log.AppendAsync(Event(log, $"no clip {i}"), CancellationToken.None);
+        }
+        var c1 = await log.ReadClipEntriesAsync("R1", "c1", CancellationToken.None);
+        Assert.Equal([0L, 3, 6, 9, 12], c1.Select(e => e.Index));
+        Assert.All(c1, e => Assert.Contains("clip: c1\n", System.Text.Encoding.UTF8.GetString(e.Entry), StringComparison.Ordinal));
+        Assert.Empty(await log.ReadClipEntriesAsync("R1", "c3", CancellationToken.None));
+
+        // A catalog from before the index (migration 8 starts it empty at 0): the next open indexes what is there.
+        await using (var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={_catalog.Path}"))
+        {
+            await c.OpenAsync();
+            await using var wipe = c.CreateCommand();
+            wipe.CommandText = "DELETE FROM custody_clip_entries; UPDATE custody_clip_index SET indexed_to = 0;";
+            await wipe.ExecuteNonQueryAsync();
+        }
+        var reopened = await OpenLogAsync(await CatalogStores.OpenAsync(_catalog.Path, TimeProvider.System, CancellationToken.None));
+        Assert.Equal([1L, 4, 7, 10, 13], (await reopened.ReadClipEntriesAsync("R1", "c2", CancellationToken.None)).Select(e => e.Index));
+        await reopened.AppendAsync(About("R1", "c2", "after"), CancellationToken.None);
+        Assert.Equal(15, (await reopened.ReadClipEntriesAsync("R1", "c2", CancellationToken.None))[^1].Index);
+    }
 }

@@ -205,6 +205,14 @@ public sealed class HttpApiTests
             // A clip's detail carries its history in the dock, from listing to verified.
             var detail = (await supervisor.GetFromJsonAsync<ClipDetail>($"/api/v1/clips/{clip.Serial}/{clip.ClipId}", Web))!;
             Assert.Equal(["announced", "pulling", "stored", "verified"], detail.History.Select(h => h.State).Distinct());
+            // And every custody entry that names it, in order: acquired, hash-verified, stored, … each the log's exact text.
+            Assert.Contains(detail.Custody, e => e.Index == detail.StoredEntry && e.Text == proof.Entry);
+            Assert.All(detail.Custody, e => Assert.Contains($"clip: {clip.ClipId}", e.Text, StringComparison.Ordinal));
+            Assert.Equal(detail.Custody.OrderBy(e => e.Index).Select(e => e.Index), detail.Custody.Select(e => e.Index));
+            var log = (await auditor.GetFromJsonAsync<List<Entry>>("/api/v1/custody/entries?from=0&count=1000", Web))!;
+            Assert.All(detail.Custody, e => Assert.Contains(log, l => l.Index == e.Index && l.Text == e.Text));
+            Assert.Equal(log.Where(l => l.Index <= detail.Custody[^1].Index && l.Text.Contains($"\nrecorder: {clip.Serial}\nclip: {clip.ClipId}\n",
+                StringComparison.Ordinal)).Select(l => l.Index), detail.Custody.Select(e => e.Index));
 
             // Enrol the second recorder through the API as the equipment manager; the custody log names them.
             using var manager = Client(host, tokens[Roles.EquipmentManager]);

@@ -5,13 +5,17 @@ using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using Dock.EndToEnd.Tests.Support;
 using Dock.Simulator.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Dock.EndToEnd.Tests;
 
-/// <summary>A real Prometheus (the Debian package ./test.sh installs) scrapes the running dock's <c>GET /metrics</c>.</summary>
+/// <summary>A real Prometheus (the Debian package ./test.sh installs) scrapes the running dock's <c>GET /metrics</c>; an OTLP receiver on
+/// loopback takes what the dock pushes.</summary>
 public sealed class MetricsScrapeTests
 {
     [Fact]
@@ -70,6 +74,45 @@ public sealed class MetricsScrapeTests
             await host.StopAsync();
         }
     }
+
+    [Fact]
+    public async Task Otlp_TheDockPushesItsMetricsToACollector_AtTheConfiguredInterval()
+    {
+        // The collector's side of OTLP/HTTP: a real Kestrel on a free loopback port that takes the protobuf posts, as a collector does.
+        var received = System.Threading.Channels.Channel.CreateUnbounded<(string? ContentType, byte[] Body)>();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        await using var collector = builder.Build();
+        collector.MapPost("/v1/metrics", async (HttpContext context) =>
+        {
+            using var body = new MemoryStream();
+            await context.Request.Body.CopyToAsync(body);
+            received.Writer.TryWrite((context.Request.ContentType, body.ToArray()));
+            return Results.Ok();
+        });
+        await collector.StartAsync();
+        var endpoint = collector.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First() + "/v1/metrics";
+
+        await using var harness = DockHarness.Create();
+        await harness.StartFleetAsync(new FleetOptions { Recorders = 1, ClipsPerRecorder = 2, MinClipSize = 100_000, MaxClipSize = 200_000 });
+        var (host, activity) = await harness.StartDockAsync(("Dock:ReleasePolicy", "AfterLocalVerify"), ("Dock:Cloud:Target", "none"),
+            ("Dock:Http:OtlpEndpoint", endpoint), ("Dock:Http:OtlpInterval", "00:00:01"));
+        using (host)
+        {
+            await activity.WaitUntilAsync(a => a.ClipsReleased == 2, CancellationToken.None).WaitAsync(DockHarness.Limit);
+            // Posts come every second; wait for one taken after the ingest (the counter is cumulative, so any later post carries it).
+            using var deadline = new CancellationTokenSource(DockHarness.Limit);
+            (string? ContentType, byte[] Body) post;
+            do post = await received.Reader.ReadAsync(deadline.Token);
+            while (!Contains(post.Body, "dock.ingest.bytes") || !Contains(post.Body, "dock.clips.released"));
+            Assert.Equal("application/x-protobuf", post.ContentType);
+            Assert.True(Contains(post.Body, "service.name") && Contains(post.Body, "dock"), "the resource names the service");
+            await host.StopAsync();
+        }
+        await collector.StopAsync();
+    }
+
+    private static bool Contains(byte[] haystack, string needle) => haystack.AsSpan().IndexOf(System.Text.Encoding.UTF8.GetBytes(needle)) >= 0;
 
     /// <summary>The value of a one-series instant query, or null while Prometheus has none.</summary>
     private static async Task<double?> QueryAsync(HttpClient client, string query)
