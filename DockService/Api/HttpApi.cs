@@ -219,7 +219,7 @@ public static class HttpApi
     private static async Task<IResult> AlertsAsync(DockCore core, CancellationToken cancellationToken, int? page, int? pageSize, bool? open)
     {
         if (Paging(page, pageSize) is { } bad) return bad;
-        var result = await new AlertDesk(core.Catalog, core.Log).ListAsync(open, page ?? 1, pageSize ?? DefaultPageSize, cancellationToken);
+        var result = await new AlertDesk(core.Catalog.Alerts, core.Log).ListAsync(open, page ?? 1, pageSize ?? DefaultPageSize, cancellationToken);
         return Results.Ok(new PageOf<Alert>([.. result.Items.Select(Alert.From)], result.Page, result.PageSize, result.Total));
     }
 
@@ -228,7 +228,7 @@ public static class HttpApi
     {
         try
         {
-            var alert = await new AlertDesk(core.Catalog, core.Log).AcknowledgeAsync(id, Actor(user), request?.Reason ?? "", cancellationToken);
+            var alert = await new AlertDesk(core.Catalog.Alerts, core.Log).AcknowledgeAsync(id, Actor(user), request?.Reason ?? "", cancellationToken);
             return Results.Ok(Alert.From(alert));
         }
         catch (AlertException ex)

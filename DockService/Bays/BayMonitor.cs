@@ -60,7 +60,7 @@ public sealed partial class BayMonitor(DockCore core, DockActivity activity, Rel
                 await catalog.Docking.UpsertBayAsync(bay.Id, fixedEndpoint.ToString(), stoppingToken).ConfigureAwait(false);
             }
             IRecorderSource source = bay.Driver == RecorderDriver.MassStorage
-                ? new MassStorageRecorderSource(endpoint, volume, options.MassStorage, catalog, options.Link.ConnectTimeout, time)
+                ? new MassStorageRecorderSource(endpoint, volume, options.MassStorage, catalog.Clips, options.Link.ConnectTimeout, time)
                 : new DockLinkRecorderSource(endpoint, Core.Identity, sessionOptions, options.Link.ConnectTimeout, time);
             var worker = new BayWorker(bay, source, docking, catalog, options, activity, loggers.CreateLogger<BayWorker>(), time,
                 string.IsNullOrEmpty(bay.UsbPort) ? null : hotplug);

@@ -41,7 +41,7 @@ public sealed class DockLinkRecorderSource(Func<BayEndpoint?> endpointNow, IDock
 /// then find the disk (the fixed volume folder, or where the block device on that port is mounted).
 /// </summary>
 public sealed class MassStorageRecorderSource(Func<BayEndpoint?> channelNow, Func<string?> volumeNow, MassStorageOptions options,
-    Catalog.CatalogStores catalog, TimeSpan connectTimeout, TimeProvider time) : IRecorderSource
+    Catalog.ClipStore clips, TimeSpan connectTimeout, TimeProvider time) : IRecorderSource
 {
     // Who the recorder whose disk is mounted here said it was: a recorder that dropped its channel after presenting
     // its disk is still known while that disk stays. Forgotten as soon as the disk goes.
@@ -81,5 +81,5 @@ public sealed class MassStorageRecorderSource(Func<BayEndpoint?> channelNow, Fun
 
     /// <summary>The reference hash the catalog already holds (first read at an earlier docking), so a file is hashed once, not per docking.</summary>
     private async Task<string?> KnownHashAsync(string serial, string clipId, long size, CancellationToken cancellationToken) =>
-        await catalog.Clips.FindClipAsync(serial, clipId, cancellationToken).ConfigureAwait(false) is { } row && row.Size == size ? row.DeviceSha256 : null;
+        await clips.FindClipAsync(serial, clipId, cancellationToken).ConfigureAwait(false) is { } row && row.Size == size ? row.DeviceSha256 : null;
 }

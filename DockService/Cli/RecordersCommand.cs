@@ -49,7 +49,7 @@ public static class RecordersCommand
             try
             {
                 using var folder = await DataFolder.OpenAsync(parse.GetValue(data), cancellationToken, createCatalog: true);
-                var enrolment = new RecorderEnrolment(folder.Catalog, folder.Log);
+                var enrolment = new RecorderEnrolment(folder.Catalog.Recorders, folder.Log);
                 IReadOnlyList<(string Serial, byte[] Key)> entries;
                 string source;
                 if (parse.GetValue(file) is { } path)
@@ -126,7 +126,7 @@ public static class RecordersCommand
             try
             {
                 using var folder = await DataFolder.OpenAsync(parse.GetValue(data3), cancellationToken);
-                var enrolment = new RecorderEnrolment(folder.Catalog, folder.Log);
+                var enrolment = new RecorderEnrolment(folder.Catalog.Recorders, folder.Log);
                 var serial = parse.GetValue(serialArgument)!;
                 if (!await enrolment.RevokeAsync(serial, why, DataFolder.Actor, cancellationToken))
                     return ExitCodes.UsageError("recorders", $"recorder {serial} has no enrolled key to revoke (see `dock recorders list`).");

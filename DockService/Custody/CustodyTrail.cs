@@ -19,7 +19,7 @@ public sealed record DockingContext(string BayId, string RecorderModel, string R
 /// The ingest pipeline's door to the custody log: records each step of a clip as an event, and writes
 /// the signed manifest once the clip is verified (before any release).
 /// </summary>
-public sealed class CustodyTrail(CustodyLog log, DockIdentity identity, ClipVault vault, CatalogStores catalog)
+public sealed class CustodyTrail(CustodyLog log, DockIdentity identity, ClipVault vault, ClipStore clips)
 {
     public CustodyLog Log => log;
 
@@ -55,7 +55,7 @@ public sealed class CustodyTrail(CustodyLog log, DockIdentity identity, ClipVaul
         var relative = ClipVault.RelativeManifestPath(clip.RecorderSerial, clip.ClipId);
         vault.WriteDurably(relative, bytes);
         vault.WriteDurably(relative + ".sig", identity.SigningKey.Sign(bytes));
-        await catalog.Clips.SetManifestAsync(clip.Id, stored.Index, relative, cancellationToken);
+        await clips.SetManifestAsync(clip.Id, stored.Index, relative, cancellationToken);
         return relative;
     }
 }

@@ -19,7 +19,7 @@ public sealed record RecorderTrust(bool Trusted, string? Reason)
 /// A recorder that is not enrolled is never trusted for its identity: its footage is held in
 /// quarantine and it is never told to delete anything.
 /// </summary>
-public sealed class RecorderEnrolment(CatalogStores catalog, CustodyLog log)
+public sealed class RecorderEnrolment(RecorderStore recorders, CustodyLog log)
 {
     /// <summary>Enrols a key; returns false if exactly that key was already enrolled (nothing recorded).</summary>
     /// <remarks>An empty key enrols a keyless (mass-storage) recorder: its serial is trusted as claimed, which
@@ -27,7 +27,7 @@ public sealed class RecorderEnrolment(CatalogStores catalog, CustodyLog log)
     public async Task<bool> EnrolAsync(string serial, byte[] publicKey, string source, string actor, bool replace, CancellationToken cancellationToken)
     {
         if (publicKey.Length is not (0 or 32)) throw new EnrolmentException($"Recorder {serial}: an Ed25519 public key is 32 bytes, not {publicKey.Length}.");
-        var (key, added, replaced) = await catalog.Recorders.EnrolRecorderKeyAsync(serial, publicKey, source, replace, cancellationToken).ConfigureAwait(false);
+        var (key, added, replaced) = await recorders.EnrolRecorderKeyAsync(serial, publicKey, source, replace, cancellationToken).ConfigureAwait(false);
         if (!added) return false;
         if (replaced is not null)
             await RecordAsync(CustodyEventKind.RecorderRevoked, serial, actor, $"key {replaced.Fingerprint} revoked: {replaced.RevokeReason}", cancellationToken)
@@ -41,7 +41,7 @@ public sealed class RecorderEnrolment(CatalogStores catalog, CustodyLog log)
     /// <summary>Revokes the recorder's active key; false if it had none.</summary>
     public async Task<bool> RevokeAsync(string serial, string reason, string actor, CancellationToken cancellationToken)
     {
-        var revoked = await catalog.Recorders.RevokeRecorderKeyAsync(serial, reason, cancellationToken).ConfigureAwait(false);
+        var revoked = await recorders.RevokeRecorderKeyAsync(serial, reason, cancellationToken).ConfigureAwait(false);
         if (revoked is null) return false;
         await RecordAsync(CustodyEventKind.RecorderRevoked, serial, actor, $"key {revoked.Fingerprint} revoked: {reason}", cancellationToken)
             .ConfigureAwait(false);
@@ -51,18 +51,18 @@ public sealed class RecorderEnrolment(CatalogStores catalog, CustodyLog log)
     /// <summary>Compares the key a recorder proved in the handshake (none: a mass-storage recorder) with the enrolment list.</summary>
     public async Task<RecorderTrust> EvaluateAsync(string serial, byte[] provedKey, CancellationToken cancellationToken)
     {
-        var active = await catalog.Recorders.ActiveRecorderKeyAsync(serial, cancellationToken).ConfigureAwait(false);
+        var active = await recorders.ActiveRecorderKeyAsync(serial, cancellationToken).ConfigureAwait(false);
         if (active is not null && active.PublicKey.AsSpan().SequenceEqual(provedKey)) return RecorderTrust.Enrolled;
         if (provedKey.Length == 0)
             return active is not null
                 ? new(false, $"recorder {serial} docked as a mass-storage recorder, which proves no key, but its enrolled key is {active.Fingerprint}: " +
                     "a counterfeit claiming its serial, or a recorder switched to mass-storage mode; it is not trusted")
-                : await catalog.Recorders.RevokedRecorderKeyAsync(serial, provedKey, cancellationToken).ConfigureAwait(false) is { } revokedKeyless
+                : await recorders.RevokedRecorderKeyAsync(serial, provedKey, cancellationToken).ConfigureAwait(false) is { } revokedKeyless
                     ? new(false, $"keyless recorder {serial} was revoked on {revokedKeyless.RevokedAt:u} ({revokedKeyless.RevokeReason})")
                     : new(false, $"mass-storage recorder {serial} is not enrolled on this dock; if it is ours, enrol it with " +
                         $"`dock recorders enroll --serial {serial} --keyless`");
         var fingerprint = Ed25519Key.Fingerprint(provedKey);
-        if (await catalog.Recorders.RevokedRecorderKeyAsync(serial, provedKey, cancellationToken).ConfigureAwait(false) is { } revoked)
+        if (await recorders.RevokedRecorderKeyAsync(serial, provedKey, cancellationToken).ConfigureAwait(false) is { } revoked)
             return new(false, $"recorder {serial} proved key {fingerprint}, which was revoked on {revoked.RevokedAt:u} ({revoked.RevokeReason})");
         if (active is not null)
             return new(false, $"recorder {serial} proved key {fingerprint}, but its enrolled key is {active.Fingerprint}: " +

@@ -16,11 +16,11 @@ public sealed record ClipExport(ClipRecord Clip, string Copy, string Sha256, Cus
 /// A retrieval of a proven copy (R5): the clip with its signed manifest, copied to a folder, re-hashed there, and an `exported`
 /// custody entry naming who asked and why, followed by a checkpoint. The CLI (`dock clips export`) and, later, the console call it.
 /// </summary>
-public sealed class ClipExports(CatalogStores catalog, CustodyLog log, string dataDirectory)
+public sealed class ClipExports(ClipStore clips, CustodyLog log, string dataDirectory)
 {
     public async Task<ClipExport> ExportAsync(string serial, string clipId, string targetFolder, string reason, string actor, CancellationToken cancellationToken)
     {
-        var row = await catalog.Clips.FindClipAsync(serial, clipId, cancellationToken).ConfigureAwait(false)
+        var row = await clips.FindClipAsync(serial, clipId, cancellationToken).ConfigureAwait(false)
             ?? throw new ExportException($"no clip {clipId} of recorder {serial} in the catalog (see `dock status`).");
         if (row.State is not (ClipState.Verified or ClipState.Released) || row.VaultPath is null || row.ManifestPath is null)
             throw new ExportException($"{row.RecorderSerial}/{row.ClipId} is {row.State.ToDb()}, not verified in the vault: there is no proven copy to export.");

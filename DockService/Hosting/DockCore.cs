@@ -54,7 +54,7 @@ public sealed partial class DockCore(IOptions<DockOptions> options, ILogger<Dock
         {
             var catalog = await CatalogStores.OpenAsync(paths.Catalog, time, cancellationToken, check: true).ConfigureAwait(false);
             var vault = new ClipVault(paths.DataDirectory);
-            var moved = await VaultLayout.MigrateAsync(vault, catalog, cancellationToken).ConfigureAwait(false);
+            var moved = await VaultLayout.MigrateAsync(vault, catalog.Clips, cancellationToken).ConfigureAwait(false);
             if (moved.Clips + moved.Manifests > 0) LogVaultMigrated(logger, VaultLayout.Current, moved.Clips, moved.Manifests);
             // DockLink recorders accept only an agency-endorsed dock; mass-storage recorders check no dock at all.
             var identity = DockIdentity.Load(paths, _options.DockId,
@@ -82,7 +82,7 @@ public sealed partial class DockCore(IOptions<DockOptions> options, ILogger<Dock
             var httpKeys = Directory.CreateDirectory(HttpKeysFolder(paths));
             if (!OperatingSystem.IsWindows())
                 File.SetUnixFileMode(httpKeys.FullName, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            _opened = new Opened(runLock, catalog, vault, identity, new CustodyTrail(log, identity, vault, catalog), new RecorderEnrolment(catalog, log),
+            _opened = new Opened(runLock, catalog, vault, identity, new CustodyTrail(log, identity, vault, catalog.Clips), new RecorderEnrolment(catalog.Recorders, log),
                 new UserAccounts(new UserStore(catalog.Database), time), cloud, cloudUri, scheduler);
             LogStarting(logger, identity.DockId, paths.DataDirectory, _options.Bays.Count);
         }

@@ -29,7 +29,7 @@ public static class DemoAgency
         CancellationToken cancellationToken)
     {
         using var folder = await DataFolder.OpenAsync(dataDirectory, cancellationToken, createCatalog: true).ConfigureAwait(false);
-        var enrolment = new Enrolment.RecorderEnrolment(folder.Catalog, folder.Log);
+        var enrolment = new Enrolment.RecorderEnrolment(folder.Catalog.Recorders, folder.Log);
         foreach (var (serial, key) in recorders)
             await enrolment.EnrolAsync(serial, key, source, DataFolder.Actor, replace: false, cancellationToken).ConfigureAwait(false);
     }

@@ -10,7 +10,7 @@ namespace Dock.Service.Identity;
 /// expiring endorsement has run out (docklink-v1.md §7.2), which is how an agency revokes a dock: it stops renewing. So the dock
 /// re-reads the file (an installer's renewal takes effect at the next handshake, no restart) and warns people before it expires.
 /// </summary>
-public sealed partial class EndorsementWatch(DockIdentity identity, DockPaths paths, IdentityOptions options, CatalogStores catalog,
+public sealed partial class EndorsementWatch(DockIdentity identity, DockPaths paths, IdentityOptions options, AlertStore alerts,
     ILogger logger, TimeProvider time)
 {
     public const string ExpiringAlert = "endorsement-expiring";
@@ -35,11 +35,11 @@ public sealed partial class EndorsementWatch(DockIdentity identity, DockPaths pa
             {
                 // A half-copied or wrong file must not take away the endorsement that works.
                 LogReloadFailed(logger, ex.Message);
-                await catalog.Alerts.RaiseAlertAsync("endorsement-file", null, null, $"{paths.EndorsementFile} changed but cannot be used ({ex.Message}); " +
+                await alerts.RaiseAlertAsync("endorsement-file", null, null, $"{paths.EndorsementFile} changed but cannot be used ({ex.Message}); " +
                     "the dock keeps the endorsement it had", stoppingToken).ConfigureAwait(false);
                 continue;
             }
-            await catalog.Alerts.ResolveAlertKindAsync("endorsement-file", "a valid endorsement file was read", stoppingToken).ConfigureAwait(false);
+            await alerts.ResolveAlertKindAsync("endorsement-file", "a valid endorsement file was read", stoppingToken).ConfigureAwait(false);
         }
     }
 
@@ -53,22 +53,22 @@ public sealed partial class EndorsementWatch(DockIdentity identity, DockPaths pa
         if (notAfter - now > options.EndorsementWarning)
         {
             var why = endorsements.NotAfter is null ? "the dock holds no expiring endorsement" : $"the endorsement now runs until {notAfter:u}";
-            await catalog.Alerts.ResolveAlertKindAsync(ExpiringAlert, why, cancellationToken).ConfigureAwait(false);
-            await catalog.Alerts.ResolveAlertKindAsync(ExpiredAlert, why, cancellationToken).ConfigureAwait(false);
+            await alerts.ResolveAlertKindAsync(ExpiringAlert, why, cancellationToken).ConfigureAwait(false);
+            await alerts.ResolveAlertKindAsync(ExpiredAlert, why, cancellationToken).ConfigureAwait(false);
             return;
         }
         var v1 = endorsements.V1.Length > 0 ? "; recorders that still accept v1 authentication are not affected" : "";
         if (now >= notAfter)
         {
-            await catalog.Alerts.ResolveAlertKindAsync(ExpiringAlert, "it has expired", cancellationToken).ConfigureAwait(false);
-            await catalog.Alerts.RaiseAlertAsync(ExpiredAlert, null, null, $"this dock's agency endorsement expired at {notAfter:u}: recorders that " +
+            await alerts.ResolveAlertKindAsync(ExpiringAlert, "it has expired", cancellationToken).ConfigureAwait(false);
+            await alerts.RaiseAlertAsync(ExpiredAlert, null, null, $"this dock's agency endorsement expired at {notAfter:u}: recorders that " +
                 $"offer DockLink v1.1 authentication refuse it, and their footage stays on them{v1}; {renew}", cancellationToken).ConfigureAwait(false);
             LogExpiry(logger, $"expired at {notAfter:u}");
         }
         else
         {
-            await catalog.Alerts.ResolveAlertKindAsync(ExpiredAlert, $"the endorsement now runs until {notAfter:u}", cancellationToken).ConfigureAwait(false);
-            await catalog.Alerts.RaiseAlertAsync(ExpiringAlert, null, null, $"this dock's agency endorsement expires at {notAfter:u} " +
+            await alerts.ResolveAlertKindAsync(ExpiredAlert, $"the endorsement now runs until {notAfter:u}", cancellationToken).ConfigureAwait(false);
+            await alerts.RaiseAlertAsync(ExpiringAlert, null, null, $"this dock's agency endorsement expires at {notAfter:u} " +
                 $"({(notAfter - now).TotalDays:0.#} days); after that recorders that offer DockLink v1.1 authentication refuse it{v1}; {renew}",
                 cancellationToken).ConfigureAwait(false);
             LogExpiry(logger, $"expires at {notAfter:u}");
@@ -95,6 +95,6 @@ public sealed class EndorsementWorker(DockCore core, ServiceHealth health, ILogg
     {
         var endorsements = Core.Identity.Endorsements;
         if (endorsements.V1.Length == 0 && endorsements.Expiring is null) return Task.CompletedTask;
-        return new EndorsementWatch(Core.Identity, Core.Paths, Core.Options.Identity, Core.Catalog, logger, time).RunAsync(stoppingToken);
+        return new EndorsementWatch(Core.Identity, Core.Paths, Core.Options.Identity, Core.Catalog.Alerts, logger, time).RunAsync(stoppingToken);
     }
 }

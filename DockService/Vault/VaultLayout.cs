@@ -18,13 +18,13 @@ public static class VaultLayout
 
     public sealed record Report(int Clips, int Manifests);
 
-    public static async Task<Report> MigrateAsync(ClipVault vault, CatalogStores catalog, CancellationToken cancellationToken)
+    public static async Task<Report> MigrateAsync(ClipVault vault, ClipStore store, CancellationToken cancellationToken)
     {
         var marker = Path.Combine(vault.Root, "LAYOUT");
         if (File.Exists(marker) && (await File.ReadAllTextAsync(marker, cancellationToken).ConfigureAwait(false)).Trim() == Current.ToString(System.Globalization.CultureInfo.InvariantCulture))
             return new Report(0, 0);
         int clips = 0, manifests = 0;
-        foreach (var row in await catalog.Clips.ListClipsAsync(null, cancellationToken).ConfigureAwait(false))
+        foreach (var row in await store.ListClipsAsync(null, cancellationToken).ConfigureAwait(false))
         {
             string? vaultPath = row.VaultPath, manifestPath = row.ManifestPath;
             if (vaultPath is not null && Move(vault, vaultPath, ClipVault.RelativeFinalPath(row.RecorderSerial, row.ClipId)) is { } movedClip)
@@ -39,7 +39,7 @@ public static class VaultLayout
                 manifests++;
             }
             if (vaultPath != row.VaultPath || manifestPath != row.ManifestPath)
-                await catalog.Clips.SetVaultPathsAsync(row.Id, vaultPath, manifestPath, cancellationToken).ConfigureAwait(false);
+                await store.SetVaultPathsAsync(row.Id, vaultPath, manifestPath, cancellationToken).ConfigureAwait(false);
         }
         ClipVault.FsyncDirectory(vault.Root);
         await File.WriteAllTextAsync(marker, Current.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\n", cancellationToken).ConfigureAwait(false);

@@ -114,7 +114,7 @@ public sealed class CustodyBenchmark(string dataDirectory, int events, long clip
     {
         using var recorderKey = Dock.Crypto.Keys.Ed25519Key.Generate();
         var vault = new ClipVault(paths.DataDirectory);
-        var trail = new CustodyTrail(log, identity, vault, catalog);
+        var trail = new CustodyTrail(log, identity, vault, catalog.Clips);
         var info = new Info("DSJ-BENCH-0001", "M", "1", "P1", 1, 1, 1, 0);
         await catalog.Recorders.UpsertRecorderAsync(info, recorderKey.PublicKey, cancellationToken);
         var context = new DockingContext("1", "M", "1", recorderKey.PublicKey, TimeSpan.Zero, RecorderTrust.Enrolled, SignsClips: true);

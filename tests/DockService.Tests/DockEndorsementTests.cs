@@ -92,7 +92,7 @@ public sealed class DockEndorsementTests : IDisposable
         DemoAgency.EndorseDock(paths, "dock-w", _time); // a year
         using var identity = DockIdentity.Load(paths, "dock-w");
         var catalog = await CatalogStores.OpenAsync(paths.Catalog, _time, CancellationToken.None);
-        var watch = new EndorsementWatch(identity, paths, new IdentityOptions(), catalog, NullLogger<EndorsementWatch>.Instance, _time);
+        var watch = new EndorsementWatch(identity, paths, new IdentityOptions(), catalog.Alerts, NullLogger<EndorsementWatch>.Instance, _time);
         async Task<string[]> OpenAlertsAsync() =>
             [.. (await catalog.Alerts.ListAlertsAsync(CancellationToken.None)).Where(a => a.IsOpen).Select(a => a.Kind)];
 

@@ -147,7 +147,7 @@ public sealed class EnrolmentTests
         var rekeyed = fleet.Endpoints[1].Recorder;
         using (var folder = await DataFolder.OpenAsync(harness.DataDirectory, CancellationToken.None))
         {
-            var enrolment = new RecorderEnrolment(folder.Catalog, folder.Log);
+            var enrolment = new RecorderEnrolment(folder.Catalog.Recorders, folder.Log);
             Assert.True(await enrolment.RevokeAsync(revoked.Serial, "reported stolen", "test", CancellationToken.None));
             // Another key was enrolled for the second serial: the docked one is a clone or was re-keyed.
             await Assert.ThrowsAsync<EnrolmentException>(() => enrolment.EnrolAsync(rekeyed.Serial, new byte[32].Select((_, i) => (byte)(i + 1)).ToArray(),
@@ -249,7 +249,7 @@ public sealed class RecordersCommandTests
         Assert.True(code == 0, stderr);
 
         using var folder = await DataFolder.OpenAsync(harness.DataDirectory, CancellationToken.None);
-        var enrolment = new RecorderEnrolment(folder.Catalog, folder.Log);
+        var enrolment = new RecorderEnrolment(folder.Catalog.Recorders, folder.Log);
         Assert.True((await enrolment.EvaluateAsync("ZFY-0042", [], CancellationToken.None)).Trusted);
         Assert.True((await enrolment.EvaluateAsync("ZFY-0043", [], CancellationToken.None)).Trusted);
         var unknown = await enrolment.EvaluateAsync("ZFY-0099", [], CancellationToken.None);
