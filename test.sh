@@ -26,6 +26,14 @@ if ! command -v prometheus >/dev/null 2>&1; then
   (apt-get update -qq && apt-get install -y -qq --no-install-recommends prometheus) >/dev/null 2>&1 || echo "warning: could not install prometheus"
 fi
 
+# The kiosk and console are tested in a real browser: Playwright drives Debian's Chromium (never its own download).
+# A CJK font too (the zh-CN pages, and their screenshots, would show boxes without one).
+if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi 'wqy\|noto sans cjk'; then
+  echo "== installing chromium and a CJK font (Debian packages)"
+  (apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium fonts-wqy-microhei) >/dev/null 2>&1 \
+    || echo "warning: could not install chromium / fonts-wqy-microhei"
+fi
+
 # The cloud tests run real storage emulators (s3rver, Azurite) from npm, pinned by tests/emulators/package-lock.json.
 if [ ! -x tests/emulators/node_modules/.bin/s3rver ] || [ ! -x tests/emulators/node_modules/.bin/azurite-blob ] \
    || [ tests/emulators/package-lock.json -nt tests/emulators/node_modules/.package-lock.json ]; then

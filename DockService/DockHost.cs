@@ -9,6 +9,7 @@ using Dock.Service.Identity;
 using Dock.Service.Ingest;
 using Dock.Service.Metrics;
 using Dock.Service.Upload;
+using Dock.Service.Web;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -82,6 +83,7 @@ public static class DockHost
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
         app.MapPrometheusScrapingEndpoint("/metrics").AllowAnonymous();
         app.MapDockApi();
+        app.MapDockWeb();
         return app;
     }
 

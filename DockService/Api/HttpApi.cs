@@ -14,6 +14,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Hosting;
 
 namespace Dock.Service.Api;
 
@@ -144,8 +145,19 @@ public static class HttpApi
 
     private static IReadOnlyList<Bay> Bays(DockActivity activity) => [.. activity.Bays.Select(Bay.From)];
 
-    private static IResult BayStream(DockActivity activity, CancellationToken cancellationToken) =>
-        TypedResults.ServerSentEvents(BayChangesAsync(activity, cancellationToken), eventType: "bays");
+    private static IResult BayStream(DockActivity activity, HttpContext context, IHostApplicationLifetime lifetime) =>
+        TypedResults.ServerSentEvents(BayChangesAsync(activity, UntilStopping(context, lifetime)), eventType: "bays");
+
+    /// <summary>
+    /// A stream's token: the client left, or the dock is stopping. Kestrel waits for open requests when the host stops, and a
+    /// stream never ends by itself: without this a dock with a kiosk or a dashboard open would take its whole shutdown timeout.
+    /// </summary>
+    internal static CancellationToken UntilStopping(HttpContext context, IHostApplicationLifetime lifetime)
+    {
+        var linked = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
+        context.Response.RegisterForDispose(linked);
+        return linked.Token;
+    }
 
     private static async IAsyncEnumerable<IReadOnlyList<Bay>> BayChangesAsync(DockActivity activity, [EnumeratorCancellation] CancellationToken cancellationToken)
     {

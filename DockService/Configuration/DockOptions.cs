@@ -35,6 +35,9 @@ public sealed class DockOptions
     /// <summary>The HTTP API (Api/) in the `dock run` process.</summary>
     public HttpOptions Http { get; set; } = new();
 
+    /// <summary>The web console and the kiosk (Dock:Web).</summary>
+    public WebOptions Web { get; set; } = new();
+
     public BoardOptions Board { get; set; } = new();
 
     /// <summary>Where USB port paths are looked up (Linux sysfs); tests point it at a fake tree.</summary>
@@ -279,6 +282,23 @@ public sealed class HttpOptions
 
     /// <summary>How often metrics are pushed to the OTLP collector (1 s to 1 h).</summary>
     public TimeSpan OtlpInterval { get; set; } = TimeSpan.FromSeconds(60);
+}
+
+/// <summary>The web face served by `dock run`.</summary>
+public sealed class WebOptions
+{
+    /// <summary>Who sees the kiosk (/kiosk) without signing in. Loopback: the dock's own screen only (a browser on the dock PC).</summary>
+    public KioskAccess KioskAccess { get; set; } = KioskAccess.Loopback;
+}
+
+public enum KioskAccess
+{
+    /// <summary>Without sign-in from the dock itself (127.0.0.1, ::1); elsewhere a signed-in user.</summary>
+    Loopback,
+    /// <summary>Anyone who reaches the dock's address (a station network kept to itself).</summary>
+    Anyone,
+    /// <summary>Always a signed-in user.</summary>
+    SignedIn,
 }
 
 /// <summary>OTLP transports: protobuf over HTTP (the OpenTelemetry default) or gRPC.</summary>

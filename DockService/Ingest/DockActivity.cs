@@ -31,7 +31,11 @@ public sealed record BaySnapshot(
     int? BatteryPercent = null,
     string? Message = null,
     /// <summary>Every listed clip reached a final state this docking (verified/released, or quarantined).</summary>
-    bool Finished = false);
+    bool Finished = false,
+    /// <summary>The officer the recorder is issued to, as it said at docking.</summary>
+    string? OfficerId = null,
+    /// <summary>Bytes of this pass's clips still to pull after the one in progress (ClipBytes of ClipSize).</summary>
+    long PendingBytes = 0);
 
 /// <summary>
 /// Live, in-memory view of the dock for displays and waiters (the catalog stays the durable truth).

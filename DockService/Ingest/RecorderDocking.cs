@@ -76,6 +76,7 @@ public sealed partial class RecorderDocking(CatalogStores catalog, ClipIngestor 
         if (info.Serial != session.Serial)
             throw DockLinkErrors.Malformed(MessageType.Info, $"serial {info.Serial} differs from the {session.Serial} it docked as");
         await catalog.Recorders.UpsertRecorderAsync(info, session.ProvedKey, cancellationToken).ConfigureAwait(false);
+        activity.SetBay(bayId, b => b with { OfficerId = info.OfficerId });
         // A link that keeps dropping rejoins its docking instead of opening a row per reconnect.
         long sessionId = await catalog.Docking.StartSessionAsync(bayId, info.Serial, cancellationToken, rejoinWithin: RejoinWithin).ConfigureAwait(false);
         string endReason = "recorder removed";
@@ -200,8 +201,10 @@ public sealed partial class RecorderDocking(CatalogStores catalog, ClipIngestor 
         var (bayId, session, context, trust) = (docking.BayId, docking.Session, docking.Context, docking.Trust);
         var clips = await AnnounceAsync(docking, info, cancellationToken).ConfigureAwait(false);
         int done = clips.Count(c => c.State is ClipState.Released);
-        activity.SetBay(bayId, b => b with { ClipsDone = done, ClipsTotal = clips.Count, Finished = false });
         bool pull = trust.Trusted || options.QuarantineUnenrolled;
+        // What this pass still has to bring in, for the bay's time-left estimate.
+        long pending = pull ? clips.Where(c => c.State is not (ClipState.Verified or ClipState.Released or ClipState.Quarantined)).Sum(c => c.Size) : 0;
+        activity.SetBay(bayId, b => b with { ClipsDone = done, ClipsTotal = clips.Count, Finished = false, PendingBytes = pending });
         var cloudVerified = await catalog.Uploads.CloudVerifiedClipsAsync(info.Serial, cancellationToken).ConfigureAwait(false);
         string? noRoom = null;
         int setBack = 0;
@@ -211,6 +214,8 @@ public sealed partial class RecorderDocking(CatalogStores catalog, ClipIngestor 
             var clip = listed;
             if (pull && clip.State is not (ClipState.Verified or ClipState.Released or ClipState.Quarantined))
             {
+                pending -= clip.Size; // Counted down before the pull: the bay shows the pending bytes beside the clip in progress.
+                activity.SetBay(bayId, b => b with { PendingBytes = pending }, signal: false);
                 if (_setbacks.TryGetValue(clip.Id, out var earlier) && earlier.RetryAt > time.GetUtcNow())
                 {
                     setBack++;

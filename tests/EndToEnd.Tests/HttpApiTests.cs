@@ -60,7 +60,8 @@ public sealed class HttpApiTests
         var (host, _) = await harness.StartDockAsync(("Dock:ReleasePolicy", "Never"));
         using (host)
         {
-            string[] open = ["/healthz", "/readyz", "/metrics", "/openapi/{documentName}.json", "/api/v1/login"];
+            // The kiosk decides itself (Dock:Web:KioskAccess, tested in KioskTests); its assets are public.
+            string[] open = ["/healthz", "/readyz", "/metrics", "/openapi/{documentName}.json", "/api/v1/login", "/kiosk", "/kiosk/events", "/web/{file}"];
             var endpoints = host.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>().ToList();
             Assert.True(endpoints.Count >= 20, $"only {endpoints.Count} endpoints");
             int checkedEndpoints = 0;

@@ -1,0 +1,91 @@
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using Dock.Service.Api;
+
+namespace Dock.Service.Web;
+
+/// <summary>
+/// The kiosk's HTML, rendered on the server with the bays as they are now (so the first paint already shows them); kiosk.js then
+/// keeps the same tiles up to date from <c>/kiosk/events</c>. Every value is HTML-encoded; every word comes from <see cref="WebText"/>.
+/// </summary>
+public static class KioskPage
+{
+    private static readonly HtmlEncoder Html = HtmlEncoder.Default;
+
+    public static string Render(string language, string dockId, IReadOnlyList<Bay> bays)
+    {
+        var text = WebText.Instance;
+        string T(string key, params object[] args) => Html.Encode(text.Get(language, key, args));
+        var page = new StringBuilder(4096);
+        page.Append($"""
+            <!doctype html>
+            <html lang="{language}">
+            <head>
+            <meta charset="utf-8">
+            <meta name="viewport" content="width=device-width, initial-scale=1">
+            <title>{T("dock.title")} · {T("kiosk.title")}</title>
+            <link rel="stylesheet" href="/web/kiosk.css">
+            </head>
+            <body class="kiosk">
+            <header class="bar">
+            <h1>{T("dock.title")} <span class="dock-id">{Html.Encode(dockId)}</span></h1>
+            <p id="status" role="status" data-state="live">{T("kiosk.live")}</p>
+            <nav aria-label="{T("language")}">
+            """);
+        foreach (var other in WebText.Languages)
+        {
+            page.Append(other == language
+                ? $"""<a href="?lang={other}" aria-current="true" lang="{other}">{T("language." + other)}</a>"""
+                : $"""<a href="?lang={other}" lang="{other}">{T("language." + other)}</a>""");
+        }
+        page.Append($"""
+            </nav>
+            </header>
+            <main>
+            <h2 class="visually-hidden">{T("kiosk.title")}</h2>
+            <div id="bays" class="bays">
+            """);
+        foreach (var bay in bays) page.Append(Tile(language, bay));
+        page.Append($"""
+            </div>
+            <section class="signin" aria-labelledby="signin-title">
+            <h2 id="signin-title">{T("kiosk.signin")}</h2>
+            <p>{T("kiosk.signin.later")}</p>
+            </section>
+            </main>
+            <script id="strings" type="application/json">{JsonSerializer.Serialize(text.All(language))}</script>
+            <script src="/web/kiosk.js" defer></script>
+            </body>
+            </html>
+            """);
+        return page.ToString();
+    }
+
+    /// <summary>One bay's tile; kiosk.js builds the same markup for a bay that appears later.</summary>
+    private static string Tile(string language, Bay bay)
+    {
+        var text = WebText.Instance;
+        string T(string key, params object[] args) => Html.Encode(text.Get(language, key, args));
+        string V(string? value) => value is { Length: > 0 } ? Html.Encode(value) : "—";
+        var id = Html.Encode(bay.BayId);
+        int percent = bay.ClipsTotal == 0 ? (bay.Finished ? 100 : 0)
+            : (int)Math.Clamp(100.0 * (bay.ClipsDone + (bay.ClipSize > 0 ? (double)bay.ClipBytes / bay.ClipSize : 0)) / bay.ClipsTotal, 0, 100);
+        return $"""
+            <section class="tile" data-bay="{id}" data-phase="{bay.Phase}" data-light="{bay.Light}" aria-labelledby="bay-{id}">
+            <div class="light" aria-hidden="true"></div>
+            <h3 id="bay-{id}">{T("bay", bay.BayId)}</h3>
+            <p class="phase">{T("phase." + bay.Phase)}</p>
+            <dl>
+            <div><dt>{T("label.recorder")}</dt><dd data-field="serial">{V(bay.Serial)}</dd></div>
+            <div><dt>{T("label.officer")}</dt><dd data-field="officer">{V(bay.OfficerId)}</dd></div>
+            <div><dt>{T("label.battery")}</dt><dd data-field="battery">{(bay.BatteryPercent is { } b ? $"{b} %" : "—")}</dd></div>
+            <div><dt>{T("label.clips")}</dt><dd data-field="clips">{(bay.ClipsTotal > 0 ? $"{bay.ClipsDone} / {bay.ClipsTotal}" : "—")}</dd></div>
+            <div><dt>{T("label.eta")}</dt><dd data-field="eta">{T("eta.unknown")}</dd></div>
+            </dl>
+            <progress max="100" value="{percent}" aria-label="{T("label.progress", bay.BayId)}"></progress>
+            <p class="message" data-field="message">{(bay.Message is { } m ? Html.Encode(m) : "")}</p>
+            </section>
+            """;
+    }
+}
