@@ -84,6 +84,7 @@ public static class DockHost
         app.MapPrometheusScrapingEndpoint("/metrics").AllowAnonymous();
         app.MapDockApi();
         app.MapDockWeb();
+        app.MapDockConsole();
         return app;
     }
 

@@ -27,6 +27,7 @@ public static class DockPolicies
     public const string ManageRecorders = "manage-recorders";
     public const string ReadCustody = "read-custody";
     public const string ExportCustody = "export-custody";
+    public const string ManageUsers = "manage-users";
 
     /// <summary>The roles each policy admits (the API's authorisation table; README "HTTP API").</summary>
     public static readonly IReadOnlyDictionary<string, string[]> RolesOf = new Dictionary<string, string[]>
@@ -40,6 +41,7 @@ public static class DockPolicies
         [ReadCustody] = [Roles.Auditor, Roles.Supervisor, Roles.ItAdmin],
         // The whole log in one download: a retrieval for the people who audit (R5), itself recorded.
         [ExportCustody] = [Roles.Auditor, Roles.ItAdmin],
+        [ManageUsers] = [Roles.ItAdmin],
     };
 
     public const string CookieScheme = "cookie";
@@ -63,9 +65,20 @@ public static class DockPolicies
                 o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
                 o.ExpireTimeSpan = TimeSpan.FromHours(8);
                 o.SlidingExpiration = true;
-                // An API answers 401/403; it never redirects to a login page.
-                o.Events.OnRedirectToLogin = c => { c.Response.StatusCode = StatusCodes.Status401Unauthorized; return Task.CompletedTask; };
-                o.Events.OnRedirectToAccessDenied = c => { c.Response.StatusCode = StatusCodes.Status403Forbidden; return Task.CompletedTask; };
+                // The API answers 401/403 and never redirects; a console page sends a person to sign in, or says they may not use it.
+                o.Events.OnRedirectToLogin = c =>
+                {
+                    if (Web.ConsolePages.IsPage(c.Request))
+                        c.Response.Redirect("/login?returnUrl=" + Uri.EscapeDataString(c.Request.Path + c.Request.QueryString));
+                    else c.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                    return Task.CompletedTask;
+                };
+                o.Events.OnRedirectToAccessDenied = c =>
+                {
+                    if (Web.ConsolePages.IsPage(c.Request)) return Web.ConsolePages.ForbiddenAsync(c.HttpContext);
+                    c.Response.StatusCode = StatusCodes.Status403Forbidden;
+                    return Task.CompletedTask;
+                };
             })
             .AddScheme<AuthenticationSchemeOptions, BearerTokenHandler>(TokenScheme, null);
         services.AddAuthorizationBuilder()

@@ -1,0 +1,230 @@
+using System.Globalization;
+using System.Security.Claims;
+using System.Text;
+using System.Text.Encodings.Web;
+using Dock.Service.Api;
+using Dock.Service.Catalog;
+using Dock.Service.Hosting;
+using Dock.Service.Ingest;
+using Dock.Service.Users;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Dock.Service.Web;
+
+/// <summary>
+/// The console for supervisors, equipment managers, auditors and IT: sign-in (<c>/login</c>), the dashboard (<c>/</c>), alerts and
+/// users. Pages are rendered on the server from the same application services as the API; the little script there is
+/// (console.js) signs in and sends changes through the API with the session's CSRF token. Each page names a policy: a page a role
+/// may not use is not in its navigation, and its URL answers 403.
+/// </summary>
+public static class ConsolePages
+{
+    private static readonly HtmlEncoder Html = HtmlEncoder.Default;
+
+    /// <summary>The console's pages, the policy each needs, and its name in the navigation.</summary>
+    private static readonly (string Path, string Policy, string Key)[] Pages =
+    [
+        ("/", DockPolicies.Anyone, "nav.dashboard"),
+        ("/alerts", DockPolicies.ReadAlerts, "nav.alerts"),
+        ("/users", DockPolicies.ManageUsers, "nav.users"),
+    ];
+
+    public static void MapDockConsole(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/login", Login).AllowAnonymous().ExcludeFromDescription();
+        app.MapGet("/", DashboardAsync).RequireAuthorization(DockPolicies.Anyone).ExcludeFromDescription();
+        app.MapGet("/alerts", AlertsAsync).RequireAuthorization(DockPolicies.ReadAlerts).ExcludeFromDescription();
+        app.MapGet("/users", UsersAsync).RequireAuthorization(DockPolicies.ManageUsers).ExcludeFromDescription();
+    }
+
+    /// <summary>Where a person who is not signed in, or not allowed, is sent: pages to the sign-in or a 403 page; the API never redirects.</summary>
+    public static bool IsPage(HttpRequest request) =>
+        HttpMethods.IsGet(request.Method) && !request.Path.StartsWithSegments("/api") && !request.Path.StartsWithSegments("/kiosk/events");
+
+    public static Task ForbiddenAsync(HttpContext context)
+    {
+        var language = WebText.Choose(context.Request);
+        context.Response.StatusCode = StatusCodes.Status403Forbidden;
+        context.Response.ContentType = "text/html; charset=utf-8";
+        var t = WebText.Instance;
+        return context.Response.WriteAsync(Layout(context, language, t.Get(language, "forbidden.title"),
+            $"<h2>{Html.Encode(t.Get(language, "forbidden.title"))}</h2><p>{Html.Encode(t.Get(language, "forbidden.text"))}</p>"));
+    }
+
+    private static IResult Login(HttpContext context)
+    {
+        var language = WebText.Choose(context.Request);
+        string T(string key) => Html.Encode(WebText.Instance.Get(language, key));
+        var back = context.Request.Query["returnUrl"].ToString();
+        if (!back.StartsWith('/') || back.StartsWith("//", StringComparison.Ordinal)) back = "/"; // never off this dock
+        var body = $"""
+            <h2>{T("login.title")}</h2>
+            <form id="login" class="card" data-return="{Html.Encode(back)}">
+            <label for="name">{T("login.name")}</label>
+            <input id="name" name="name" autocomplete="username" required>
+            <label for="password">{T("login.password")}</label>
+            <input id="password" name="password" type="password" autocomplete="current-password" required>
+            <button type="submit">{T("login.submit")}</button>
+            <p id="login-error" class="error" role="alert" hidden>{T("login.refused")}</p>
+            </form>
+            """;
+        return Page(context, Layout(context, language, WebText.Instance.Get(language, "login.title"), body, navigation: false));
+    }
+
+    private static async Task<IResult> DashboardAsync(HttpContext context, DockCore core, DockActivity activity, CancellationToken cancellationToken)
+    {
+        var language = WebText.Choose(context.Request);
+        var t = WebText.Instance;
+        string T(string key, params object[] args) => Html.Encode(t.Get(language, key, args));
+        var alerts = await core.Catalog.Alerts.SearchAlertsAsync(open: true, 1, 1, cancellationToken);
+        var (queued, oldest) = await core.Catalog.Uploads.UploadBacklogAsync(cancellationToken);
+        var now = core.Catalog.Database.Time.GetUtcNow();
+        var today = new DateTimeOffset(now.UtcDateTime.Date, TimeSpan.Zero);
+        var clipsToday = await core.Catalog.Clips.SearchClipsAsync(new ClipFilter(From: today), 1, 1, cancellationToken);
+        var checkpoint = await core.Log.LatestCheckpointAsync(cancellationToken);
+        long unsigned = core.Log.Size - (checkpoint?.Size ?? 0);
+        var page = new StringBuilder();
+        page.Append($"""
+            <h2>{T("nav.dashboard")}</h2>
+            <div class="figures">
+            <div class="figure" data-figure="alerts"><span class="value">{alerts.Total}</span><span class="label">{T("dash.alerts")}</span></div>
+            <div class="figure" data-figure="backlog"><span class="value">{queued}</span><span class="label">{T("dash.backlog")}</span>
+            <span class="note">{(oldest is { } at ? T("dash.oldest", Minutes(now - at)) : T("dash.none"))}</span></div>
+            <div class="figure" data-figure="clips-today"><span class="value">{clipsToday.Total}</span><span class="label">{T("dash.today")}</span></div>
+            <div class="figure" data-figure="checkpoint"><span class="value">{checkpoint?.Size ?? 0}</span><span class="label">{T("dash.checkpoint")}</span>
+            <span class="note">{T("dash.unsigned", unsigned)}</span></div>
+            </div>
+            <h2>{T("kiosk.title")}</h2>
+            <table class="bay-table"><thead><tr><th scope="col">{T("dash.bay")}</th><th scope="col">{T("dash.phase")}</th><th scope="col">{T("label.recorder")}</th>
+            <th scope="col">{T("label.officer")}</th><th scope="col">{T("label.clips")}</th></tr></thead><tbody>
+            """);
+        foreach (var bay in activity.Bays.OrderBy(b => b.BayId, BayOrder.Instance).Select(Bay.From))
+        {
+            page.Append($"""
+                <tr data-bay="{Html.Encode(bay.BayId)}" data-phase="{bay.Phase}"><td>{Html.Encode(bay.BayId)}</td><td>{T("phase." + bay.Phase)}</td>
+                <td>{Html.Encode(bay.Serial ?? "—")}</td><td>{Html.Encode(bay.OfficerId ?? "—")}</td><td>{bay.ClipsDone} / {bay.ClipsTotal}</td></tr>
+                """);
+        }
+        page.Append("</tbody></table>");
+        return Page(context, Layout(context, language, t.Get(language, "nav.dashboard"), page.ToString()));
+    }
+
+    private static async Task<IResult> AlertsAsync(HttpContext context, DockCore core, CancellationToken cancellationToken)
+    {
+        var language = WebText.Choose(context.Request);
+        var t = WebText.Instance;
+        string T(string key, params object[] args) => Html.Encode(t.Get(language, key, args));
+        bool mayAcknowledge = DockPolicies.RolesOf[DockPolicies.AcknowledgeAlerts].Any(context.User.IsInRole);
+        var open = await core.Catalog.Alerts.SearchAlertsAsync(open: true, 1, 100, cancellationToken);
+        var page = new StringBuilder($"""
+            <h2>{T("nav.alerts")}</h2>
+            <p>{T("alerts.count", open.Total)}</p>
+            <table class="alerts"><thead><tr><th scope="col">{T("alerts.when")}</th><th scope="col">{T("alerts.kind")}</th>
+            <th scope="col">{T("alerts.subject")}</th><th scope="col">{T("alerts.message")}</th><th scope="col">{T("alerts.acknowledged")}</th></tr></thead><tbody>
+            """);
+        foreach (var alert in open.Items)
+        {
+            var acknowledged = alert.AcknowledgedBy is { } by
+                ? Html.Encode($"{by}: {alert.Acknowledgement}")
+                : mayAcknowledge
+                    ? $"""
+                      <form class="acknowledge" data-alert="{alert.Id}"><label for="reason-{alert.Id}">{T("alerts.reason")}</label>
+                      <input id="reason-{alert.Id}" name="reason" required maxlength="300"><button type="submit">{T("alerts.acknowledge")}</button></form>
+                      """
+                    : "—";
+            page.Append($"""
+                <tr data-alert="{alert.Id}"><td>{alert.At.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)}</td><td>{Html.Encode(alert.Kind)}</td>
+                <td>{Html.Encode(string.Join(" / ", new[] { alert.RecorderSerial, alert.ClipId }.Where(s => s is not null)))}</td>
+                <td>{Html.Encode(alert.Message)}</td><td>{acknowledged}</td></tr>
+                """);
+        }
+        page.Append("</tbody></table>");
+        return Page(context, Layout(context, language, t.Get(language, "nav.alerts"), page.ToString()));
+    }
+
+    private static async Task<IResult> UsersAsync(HttpContext context, DockCore core, CancellationToken cancellationToken)
+    {
+        var language = WebText.Choose(context.Request);
+        var t = WebText.Instance;
+        string T(string key) => Html.Encode(t.Get(language, key));
+        var page = new StringBuilder($"""
+            <h2>{T("nav.users")}</h2>
+            <table class="users"><thead><tr><th scope="col">{T("users.name")}</th><th scope="col">{T("users.roles")}</th><th scope="col">{T("users.state")}</th></tr></thead><tbody>
+            """);
+        foreach (var user in await core.Users.ListAsync(cancellationToken))
+        {
+            page.Append($"""
+                <tr data-user="{Html.Encode(user.Name)}"><td>{Html.Encode(user.Name)}</td><td>{Html.Encode(string.Join(", ", user.Roles))}</td>
+                <td>{(user.Disabled ? T("users.disabled") : T("users.active"))}</td></tr>
+                """);
+        }
+        page.Append("</tbody></table>");
+        return Page(context, Layout(context, language, t.Get(language, "nav.users"), page.ToString()));
+    }
+
+    private static string Minutes(TimeSpan age) => Math.Max(0, (int)age.TotalMinutes).ToString(CultureInfo.InvariantCulture);
+
+    private static IResult Page(HttpContext context, string html)
+    {
+        context.Response.Headers.ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+            "frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+        context.Response.Headers.XContentTypeOptions = "nosniff";
+        context.Response.Headers["Referrer-Policy"] = "no-referrer";
+        context.Response.Headers.CacheControl = "no-store";
+        return Results.Content(html, "text/html; charset=utf-8");
+    }
+
+    /// <summary>The frame of every console page: the bar with the pages this person may use, the language and sign-out.</summary>
+    private static string Layout(HttpContext context, string language, string title, string body, bool navigation = true)
+    {
+        var t = WebText.Instance;
+        string T(string key) => Html.Encode(t.Get(language, key));
+        var user = context.User;
+        var nav = new StringBuilder();
+        if (navigation && user.Identity?.IsAuthenticated == true)
+        {
+            nav.Append($"""<nav class="pages" aria-label="{T("nav.label")}"><ul>""");
+            foreach (var (path, policy, key) in Pages.Where(p => DockPolicies.RolesOf[p.Policy].Any(user.IsInRole)))
+            {
+                var current = context.Request.Path == path ? " aria-current=\"page\"" : "";
+                nav.Append($"""<li><a href="{path}"{current}>{T(key)}</a></li>""");
+            }
+            nav.Append($"""
+                <li><a href="/kiosk">{T("nav.kiosk")}</a></li></ul></nav>
+                <p class="who">{Html.Encode(user.Identity.Name ?? "")}</p>
+                <button type="button" id="logout">{T("nav.logout")}</button>
+                """);
+        }
+        var csrf = user.FindFirstValue(DockPolicies.CsrfClaim) ?? "";
+        var languages = string.Concat(WebText.Languages.Select(l =>
+            $"""<a href="?lang={l}" lang="{l}"{(l == language ? " aria-current=\"true\"" : "")}>{T("language." + l)}</a>"""));
+        return $"""
+            <!doctype html>
+            <html lang="{language}">
+            <head>
+            <meta charset="utf-8">
+            <meta name="viewport" content="width=device-width, initial-scale=1">
+            <meta name="dock-csrf" content="{Html.Encode(csrf)}">
+            <title>{Html.Encode(title)} · {T("dock.title")}</title>
+            <link rel="stylesheet" href="/web/kiosk.css">
+            <link rel="stylesheet" href="/web/console.css">
+            </head>
+            <body class="console">
+            <a class="skip" href="#main">{T("nav.skip")}</a>
+            <header class="bar">
+            <h1>{T("dock.title")}</h1>
+            {nav}
+            <nav class="languages" aria-label="{T("language")}">{languages}</nav>
+            </header>
+            <main id="main">
+            {body}
+            </main>
+            <script id="strings" type="application/json">{System.Text.Json.JsonSerializer.Serialize(t.All(language))}</script>
+            <script src="/web/console.js" defer></script>
+            </body>
+            </html>
+            """;
+    }
+}
