@@ -47,6 +47,15 @@ public sealed record ClipDetail(Clip Clip, string? StoredSha256, long PulledByte
 
 public sealed record ClipEvent(DateTimeOffset At, string State, string? Detail);
 
+/// <summary>A verification of a clip's vault copy: the outcome (as `dock verify` names it) and each check.</summary>
+public sealed record Verification(string Outcome, IReadOnlyList<VerificationStep> Steps, IReadOnlyList<string> Timeline)
+{
+    internal static Verification From(Evidence.VerifyReport report) => new(report.Outcome.ToString().ToLowerInvariant(),
+        [.. report.Steps.Select(s => new VerificationStep(s.Name, s.Ok, s.Detail))], report.Timeline);
+}
+
+public sealed record VerificationStep(string Name, bool Ok, string Detail);
+
 /// <summary>The clip's stored custody entry (its exact text), its index, and the RFC 6962 inclusion proof (hex hashes) in the tree of
 /// the newest signed checkpoint, whose note is given whole so the caller can check its signature with the dock's key.</summary>
 public sealed record Proof(long LeafIndex, long TreeSize, IReadOnlyList<string> InclusionProof, string Entry, string Checkpoint);

@@ -48,6 +48,9 @@ public static class HttpApi
         api.MapGet("/clips/{serial}/{clipId}/manifest", ManifestAsync).RequireAuthorization(DockPolicies.ReadClips).Produces(200, contentType: "application/json")
             .ProducesProblem(404)
             .WithSummary("The clip's signed manifest (clip-manifest-v1.md), as the vault holds it.");
+        api.MapPost("/clips/{serial}/{clipId}/verify", VerifyAsync).RequireAuthorization(DockPolicies.ReadClips).Produces<Verification>().ProducesProblem(404)
+            .WithSummary("Verify the vault copy now, as `dock verify` does offline: its hash, the dock's signature on its manifest, the recorder's " +
+                "record-time signature and the custody proof, each check with its result.");
         api.MapGet("/clips/{serial}/{clipId}/proof", ProofAsync).RequireAuthorization(DockPolicies.ReadClips).Produces<Proof>().ProducesProblem(404)
             .ProducesProblem(409)
             .WithSummary("The clip's stored custody entry and its inclusion proof in the newest signed checkpoint.");
@@ -224,6 +227,19 @@ public static class HttpApi
         var entry = await core.Log.ReadEntryAsync(index, cancellationToken);
         return Results.Ok(new Proof(index, latest.Size, [.. core.Log.InclusionProof(index, latest.Size).Select(Convert.ToHexStringLower)],
             Encoding.UTF8.GetString(entry.ToBytes()), latest.Note));
+    }
+
+    private static async Task<IResult> VerifyAsync(string serial, string clipId, DockCore core, CancellationToken cancellationToken)
+    {
+        var clip = await FindAsync(core, serial, clipId, cancellationToken);
+        if (clip is null) return ClipNotFound(serial, clipId);
+        if (clip.VaultPath is not { } relative || clip.ManifestPath is not { } manifest)
+            return Results.Problem(statusCode: 404, title: "Nothing to verify yet",
+                detail: $"{serial}/{clipId} has no verified vault copy with a manifest (state {clip.State.ToDb()}).");
+        // The dock's own key is the trusted one here: the dock checks its own records. An auditor uses dock verify with the agency's copy.
+        var report = await Evidence.ClipVerifier.VerifyAsync(core.Vault.Resolve(relative), core.Vault.Resolve(manifest), core.Identity.PublicKey.ToArray(),
+            cancellationToken);
+        return Results.Ok(Verification.From(report));
     }
 
     // ---- alerts -------------------------------------------------------------------------------------------------------------

@@ -43,9 +43,9 @@ public sealed partial class Uploader
     // checked again every TargetRecheckInterval until it works, then everything pending is due at once.
     private string? _targetProblem;
     private readonly ChangeSignal _targetChanged = new();
-    // A store that fails every call: since when, and why (the outage alert, after OutageAlertAfter).
     private readonly Release.ReleaseCoordinator _releases;
     private readonly Ingest.RecheckRequests _rechecks;
+    // A store that fails every call: since when, and why (the outage alert, after OutageAlertAfter).
     private DateTimeOffset? _failingSince;
     private string? _lastFailure;
 

@@ -27,6 +27,7 @@ public static class ConsolePages
     private static readonly (string Path, string Policy, string Key)[] Pages =
     [
         ("/", DockPolicies.Anyone, "nav.dashboard"),
+        ("/clips", DockPolicies.ReadClips, "nav.clips"),
         ("/alerts", DockPolicies.ReadAlerts, "nav.alerts"),
         ("/users", DockPolicies.ManageUsers, "nav.users"),
     ];
@@ -35,6 +36,8 @@ public static class ConsolePages
     {
         app.MapGet("/login", Login).AllowAnonymous().ExcludeFromDescription();
         app.MapGet("/", DashboardAsync).RequireAuthorization(DockPolicies.Anyone).ExcludeFromDescription();
+        app.MapGet("/clips", ClipsAsync).RequireAuthorization(DockPolicies.ReadClips).ExcludeFromDescription();
+        app.MapGet("/clips/{serial}/{clipId}", ClipAsync).RequireAuthorization(DockPolicies.ReadClips).ExcludeFromDescription();
         app.MapGet("/alerts", AlertsAsync).RequireAuthorization(DockPolicies.ReadAlerts).ExcludeFromDescription();
         app.MapGet("/users", UsersAsync).RequireAuthorization(DockPolicies.ManageUsers).ExcludeFromDescription();
     }
@@ -58,7 +61,8 @@ public static class ConsolePages
         var language = WebText.Choose(context.Request);
         string T(string key) => Html.Encode(WebText.Instance.Get(language, key));
         var back = context.Request.Query["returnUrl"].ToString();
-        if (!back.StartsWith('/') || back.StartsWith("//", StringComparison.Ordinal)) back = "/"; // never off this dock
+        // Back to a page of this dock only: not "//host" nor "/\host", which browsers take for another site.
+        if (!back.StartsWith('/') || back.Length > 1 && back[1] is '/' or '\\' || back.Contains('\\', StringComparison.Ordinal)) back = "/";
         var body = $"""
             <h2>{T("login.title")}</h2>
             <form id="login" class="card" data-return="{Html.Encode(back)}">
@@ -109,6 +113,91 @@ public static class ConsolePages
         }
         page.Append("</tbody></table>");
         return Page(context, Layout(context, language, t.Get(language, "nav.dashboard"), page.ToString()));
+    }
+
+    private const int ClipsPerPage = 50;
+
+    /// <summary>The clips, newest first, searched and paged on the server (by recorder and state).</summary>
+    private static async Task<IResult> ClipsAsync(HttpContext context, DockCore core, CancellationToken cancellationToken, string? serial, string? state,
+        int? page)
+    {
+        var language = WebText.Choose(context.Request);
+        var t = WebText.Instance;
+        string T(string key, params object[] args) => Html.Encode(t.Get(language, key, args));
+        serial = string.IsNullOrWhiteSpace(serial) ? null : serial.Trim();
+        ClipState? wanted = Enum.TryParse<ClipState>(state, ignoreCase: true, out var s) && Enum.IsDefined(s) ? s : null;
+        int number = Math.Max(1, page ?? 1);
+        var found = serial is { Length: > 64 } ? new Paged<ClipRecord>([], number, ClipsPerPage, 0)
+            : await core.Catalog.Clips.SearchClipsAsync(new ClipFilter(serial, wanted), number, ClipsPerPage, cancellationToken);
+        var html = new StringBuilder($"""
+            <h2>{T("nav.clips")}</h2>
+            <form class="search" method="get" action="/clips">
+            <label for="serial">{T("clips.serial")}</label><input id="serial" name="serial" value="{Html.Encode(serial ?? "")}" maxlength="64">
+            <label for="state">{T("clips.state")}</label><select id="state" name="state"><option value="">{T("clips.any")}</option>
+            """);
+        foreach (var option in Enum.GetValues<ClipState>())
+            html.Append($"""<option value="{option.ToDb()}"{(option == wanted ? " selected" : "")}>{T("state." + option.ToDb())}</option>""");
+        html.Append($"""
+            </select><button type="submit">{T("clips.search")}</button></form>
+            <p>{T("clips.count", found.Total)}</p>
+            <table class="clips"><thead><tr><th scope="col">{T("label.recorder")}</th><th scope="col">{T("clips.clip")}</th>
+            <th scope="col">{T("clips.recorded")}</th><th scope="col">{T("clips.size")}</th><th scope="col">{T("clips.state")}</th></tr></thead><tbody>
+            """);
+        foreach (var clip in found.Items)
+        {
+            var link = $"/clips/{Uri.EscapeDataString(clip.RecorderSerial)}/{Uri.EscapeDataString(clip.ClipId)}";
+            html.Append($"""
+                <tr data-clip="{Html.Encode(clip.ClipId)}"><td>{Html.Encode(clip.RecorderSerial)}</td><td><a href="{Html.Encode(link)}">{Html.Encode(clip.ClipId)}</a></td>
+                <td>{clip.DeviceStart.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)}</td><td>{clip.Size.ToString("N0", CultureInfo.InvariantCulture)}</td>
+                <td>{T("state." + clip.State.ToDb())}</td></tr>
+                """);
+        }
+        html.Append("</tbody></table>");
+        var query = $"serial={Uri.EscapeDataString(serial ?? "")}&state={wanted?.ToDb()}";
+        html.Append("""<nav class="pager" aria-label="pages">""");
+        if (number > 1) html.Append($"""<a href="/clips?{Html.Encode(query)}&page={number - 1}">{T("clips.previous")}</a>""");
+        if ((long)number * ClipsPerPage < found.Total) html.Append($"""<a href="/clips?{Html.Encode(query)}&page={number + 1}">{T("clips.next")}</a>""");
+        html.Append("</nav>");
+        return Page(context, Layout(context, language, t.Get(language, "nav.clips"), html.ToString()));
+    }
+
+    /// <summary>One clip: its hashes, both signatures, its history and every custody entry naming it, and "verify now".</summary>
+    private static async Task<IResult> ClipAsync(HttpContext context, string serial, string clipId, DockCore core, CancellationToken cancellationToken)
+    {
+        var language = WebText.Choose(context.Request);
+        var t = WebText.Instance;
+        string T(string key, params object[] args) => Html.Encode(t.Get(language, key, args));
+        var clip = serial.Length > 64 || clipId.Length > 80 ? null : await core.Catalog.Clips.FindClipAsync(serial, clipId, cancellationToken);
+        if (clip is null) return Results.NotFound();
+        var history = await core.Catalog.Clips.ClipHistoryAsync(clip.Id, cancellationToken);
+        var custody = await core.Log.ReadClipEntriesAsync(clip.RecorderSerial, clip.ClipId, cancellationToken);
+        string Row(string key, string? value) => $"<div><dt>{T(key)}</dt><dd>{(value is { Length: > 0 } ? Html.Encode(value) : "—")}</dd></div>";
+        var html = new StringBuilder($"""
+            <h2>{Html.Encode(clip.RecorderSerial)} / {Html.Encode(clip.ClipId)}</h2>
+            <dl class="facts">
+            {Row("label.recorder", clip.RecorderSerial)}{Row("label.officer", clip.OfficerId)}{Row("clips.state", t.Get(language, "state." + clip.State.ToDb()))}
+            {Row("clips.recorded", $"{clip.DeviceStart:yyyy-MM-dd HH:mm:ss} – {clip.DeviceEnd:HH:mm:ss} UTC")}
+            {Row("clips.size", clip.Size.ToString("N0", CultureInfo.InvariantCulture))}
+            <div><dt>{T("clip.deviceSha")}</dt><dd class="hash" data-field="device-sha256">{Html.Encode(clip.DeviceSha256)}</dd></div>
+            <div><dt>{T("clip.storedSha")}</dt><dd class="hash">{Html.Encode(clip.StoredSha256 ?? "—")}</dd></div>
+            {Row("clip.recorderSignature", clip.RecorderSignature is { } sig ? sig : t.Get(language, "clip.none"))}
+            {Row("clip.dockSignature", clip.ManifestPath is { } m ? m + ".sig" : t.Get(language, "clip.none"))}
+            </dl>
+            <section aria-labelledby="verify-title">
+            <h3 id="verify-title">{T("verify.title")}</h3>
+            <button type="button" id="verify" data-serial="{Html.Encode(clip.RecorderSerial)}" data-clip="{Html.Encode(clip.ClipId)}"{(clip.ManifestPath is null ? " disabled" : "")}>{T("verify.now")}</button>
+            <div id="verify-result" aria-live="polite"></div>
+            </section>
+            <h3>{T("clip.history")}</h3>
+            <table class="history"><thead><tr><th scope="col">{T("alerts.when")}</th><th scope="col">{T("clips.state")}</th><th scope="col">{T("alerts.message")}</th></tr></thead><tbody>
+            """);
+        foreach (var (at, state, detail) in history)
+            html.Append($"""<tr><td>{at.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)}</td><td>{T("state." + state.ToDb())}</td><td>{Html.Encode(detail ?? "")}</td></tr>""");
+        html.Append($"""</tbody></table><h3>{T("clip.custody")}</h3><ul class="custody">""");
+        foreach (var (index, entry) in custody)
+            html.Append($"""<li data-entry="{index}"><pre>{Html.Encode(Encoding.UTF8.GetString(entry))}</pre></li>""");
+        html.Append("</ul>");
+        return Page(context, Layout(context, language, $"{clip.RecorderSerial}/{clip.ClipId}", html.ToString()));
     }
 
     private static async Task<IResult> AlertsAsync(HttpContext context, DockCore core, CancellationToken cancellationToken)

@@ -31,6 +31,37 @@
     window.location.assign('/login');
   });
 
+  const verify = document.getElementById('verify');
+  verify?.addEventListener('click', async () => {
+    const result = document.getElementById('verify-result');
+    result.replaceChildren();
+    const running = document.createElement('p');
+    running.textContent = t('verify.running');
+    result.append(running);
+    verify.disabled = true;
+    try {
+      const answer = await send(`/api/v1/clips/${encodeURIComponent(verify.dataset.serial)}/${encodeURIComponent(verify.dataset.clip)}/verify`);
+      const body = await answer.json().catch(() => ({}));
+      if (!answer.ok) { running.textContent = t('verify.error', body.detail ?? body.title ?? answer.status); return; }
+      running.dataset.outcome = body.outcome;
+      running.textContent = body.outcome === 'verified' ? t('verify.ok') : t('verify.failed', body.outcome);
+      running.className = body.outcome === 'verified' ? 'ok' : 'error';
+      const list = document.createElement('ul');
+      list.className = 'steps';
+      for (const step of body.steps) {
+        const item = document.createElement('li');
+        item.dataset.ok = String(step.ok);
+        const mark = document.createElement('strong');
+        mark.textContent = `${step.ok ? '✓' : '✗'} ${step.name}`;
+        item.append(mark, document.createTextNode(` — ${step.detail}`));
+        list.append(item);
+      }
+      result.append(list);
+    } finally {
+      verify.disabled = false;
+    }
+  });
+
   for (const form of document.querySelectorAll('form.acknowledge')) {
     form.addEventListener('submit', async (event) => {
       event.preventDefault();

@@ -128,4 +128,56 @@ public sealed class ConsoleTests
             await host.StopAsync();
         }
     }
+
+    [Fact]
+    public async Task Auditor_OpensAClip_AndVerifiesIt_AndATamperedCopyFails()
+    {
+        await using var harness = DockHarness.Create();
+        var fleet = await harness.StartFleetAsync(new FleetOptions { Recorders = 1, ClipsPerRecorder = 2, MinClipSize = 100_000, MaxClipSize = 150_000 });
+        await AddUserAsync(harness, "ada", Roles.Auditor);
+        await using var browser = await Browser.LaunchAsync();
+        var (host, activity) = await harness.StartDockAsync(("Dock:ReleasePolicy", "AfterLocalVerify"), ("Dock:Cloud:Target", "none"));
+        using (host)
+        {
+            await DockHarness.ReleasedAsync(activity, 2);
+            var serial = fleet.Endpoints[0].Recorder.Serial;
+            var clips = (await (await harness.CatalogAsync()).Clips.ListClipsAsync(serial, CancellationToken.None)).OrderBy(c => c.ClipId).ToList();
+
+            await using var context = await browser.ContextAsync();
+            var page = await context.NewPageAsync();
+            await page.GotoAsync(Address(host) + "/clips");
+            await SignInAsync(page, "ada");
+            await page.WaitForURLAsync("**/clips");
+            Assert.Equal(2, await page.Locator("tr[data-clip]").CountAsync());
+            await page.GetByLabel("Camera serial").FillAsync(serial);
+            await page.GetByRole(AriaRole.Button, new() { Name = "Search" }).ClickAsync();
+            await page.WaitForURLAsync("**/clips?serial=*");
+            await Browser.AssertAccessibleAsync(page);
+
+            await page.GetByRole(AriaRole.Link, new() { Name = clips[0].ClipId }).ClickAsync();
+            await page.Locator("#verify").WaitForAsync();
+            Assert.Equal(clips[0].DeviceSha256, (await page.Locator("[data-field='device-sha256']").TextContentAsync())?.Trim());
+            Assert.True(await page.Locator("ul.custody li").CountAsync() >= 3, "the clip's custody entries");
+            await page.GetByRole(AriaRole.Button, new() { Name = "Verify now" }).ClickAsync();
+            await page.Locator("#verify-result [data-outcome]").WaitForAsync();
+            Assert.Equal("verified", await page.Locator("#verify-result [data-outcome]").GetAttributeAsync("data-outcome"));
+            var steps = await page.Locator("#verify-result li").CountAsync();
+            Assert.True(steps >= 3, $"{steps} checks shown");
+            Assert.Equal(steps, await page.Locator("#verify-result li[data-ok='true']").CountAsync());
+            await Browser.AssertAccessibleAsync(page);
+            await page.ScreenshotAsync(new() { Path = Path.Combine(Browser.ScreenshotFolder, "clip-verified-en.png"), FullPage = true });
+
+            // One byte of the other clip's vault copy changed behind the dock's back: "verify now" says so.
+            var path = Path.Combine(harness.DataDirectory, clips[1].VaultPath!);
+            var bytes = await File.ReadAllBytesAsync(path);
+            bytes[bytes.Length / 2] ^= 0x01;
+            await File.WriteAllBytesAsync(path, bytes);
+            await page.GotoAsync(Address(host) + $"/clips/{serial}/{clips[1].ClipId}");
+            await page.GetByRole(AriaRole.Button, new() { Name = "Verify now" }).ClickAsync();
+            await page.Locator("#verify-result [data-outcome]").WaitForAsync();
+            Assert.Equal("hashmismatch", await page.Locator("#verify-result [data-outcome]").GetAttributeAsync("data-outcome"));
+            Assert.True(await page.Locator("#verify-result li[data-ok='false']").CountAsync() >= 1);
+            await host.StopAsync();
+        }
+    }
 }
