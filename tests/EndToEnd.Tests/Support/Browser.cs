@@ -47,6 +47,10 @@ public sealed class Browser : IAsyncDisposable
     public Task<IBrowserContext> ContextAsync(string locale = "en-US", int width = 1024, int height = 600) =>
         Instance.NewContextAsync(new BrowserNewContextOptions { Locale = locale, ViewportSize = new ViewportSize { Width = width, Height = height } });
 
+    /// <summary>The page's first contentful paint, in ms after navigation started (Paint Timing API).</summary>
+    public static async Task<double> FirstPaintAsync(IPage page) =>
+        await (await page.WaitForFunctionAsync("() => performance.getEntriesByName('first-contentful-paint')[0]?.startTime")).JsonValueAsync<double>();
+
     /// <summary>axe-core in the page: fails on any serious or critical violation, naming the rule and the elements.</summary>
     public static async Task AssertAccessibleAsync(IPage page)
     {

@@ -13,7 +13,7 @@ using Microsoft.Playwright;
 namespace Dock.EndToEnd.Tests.Web;
 
 /// <summary>The console (/, /login, /alerts, /users) in Debian's Chromium against a running dock with simulated recorders.</summary>
-public sealed class ConsoleTests
+public sealed class ConsoleTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private const string Password = "correct horse battery";
 
@@ -74,6 +74,9 @@ public sealed class ConsoleTests
             Assert.Equal(0, await page.GetByRole(AriaRole.Link, new() { Name = "Users" }).CountAsync());
             await Browser.AssertAccessibleAsync(page);
             await page.ScreenshotAsync(new() { Path = Path.Combine(Browser.ScreenshotFolder, "dashboard-en.png"), FullPage = true });
+            var first = await Browser.FirstPaintAsync(page);
+            await page.ReloadAsync();
+            output.WriteLine($"dashboard first contentful paint: after sign-in {first:0} ms, warm {await Browser.FirstPaintAsync(page):0} ms");
             await page.GotoAsync(Address(host) + "/?lang=zh-CN");
             Assert.Equal("zh-CN", await page.GetAttributeAsync("html", "lang"));
             await Browser.AssertAccessibleAsync(page);
