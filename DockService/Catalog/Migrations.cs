@@ -230,6 +230,7 @@ internal static class Migrations
         ) WITHOUT ROWID;
         CREATE TABLE custody_clip_index (indexed_to INTEGER NOT NULL);
         INSERT INTO custody_clip_index(indexed_to) VALUES (0);
+        CREATE INDEX sessions_by_recorder ON docking_sessions(recorder_serial, id);
         """,
     ];
 }

@@ -29,6 +29,7 @@ public static class ConsolePages
         ("/", DockPolicies.Anyone, "nav.dashboard"),
         ("/clips", DockPolicies.ReadClips, "nav.clips"),
         ("/alerts", DockPolicies.ReadAlerts, "nav.alerts"),
+        ("/recorders", DockPolicies.ReadRecorders, "nav.recorders"),
         ("/users", DockPolicies.ManageUsers, "nav.users"),
     ];
 
@@ -39,6 +40,7 @@ public static class ConsolePages
         app.MapGet("/clips", ClipsAsync).RequireAuthorization(DockPolicies.ReadClips).ExcludeFromDescription();
         app.MapGet("/clips/{serial}/{clipId}", ClipAsync).RequireAuthorization(DockPolicies.ReadClips).ExcludeFromDescription();
         app.MapGet("/alerts", AlertsAsync).RequireAuthorization(DockPolicies.ReadAlerts).ExcludeFromDescription();
+        app.MapGet("/recorders", RecordersAsync).RequireAuthorization(DockPolicies.ReadRecorders).ExcludeFromDescription();
         app.MapGet("/users", UsersAsync).RequireAuthorization(DockPolicies.ManageUsers).ExcludeFromDescription();
     }
 
@@ -231,6 +233,66 @@ public static class ConsolePages
         }
         page.Append("</tbody></table>");
         return Page(context, Layout(context, language, t.Get(language, "nav.alerts"), page.ToString()));
+    }
+
+    /// <summary>A recorder key's length in hex digits, as the enrol form's pattern says it.</summary>
+    private const string HexKey = "{64}";
+
+    /// <summary>The recorders: what each is, its enrolment, its last docking and battery; enrol and revoke for those who manage them.</summary>
+    private static async Task<IResult> RecordersAsync(HttpContext context, DockCore core, CancellationToken cancellationToken)
+    {
+        var language = WebText.Choose(context.Request);
+        var t = WebText.Instance;
+        string T(string key, params object[] args) => Html.Encode(t.Get(language, key, args));
+        bool mayManage = DockPolicies.RolesOf[DockPolicies.ManageRecorders].Any(context.User.IsInRole);
+        var recorders = (await core.Catalog.Recorders.ListRecordersAsync(cancellationToken)).ToDictionary(r => r.Serial, StringComparer.Ordinal);
+        var keys = (await core.Catalog.Recorders.ListRecorderKeysAsync(cancellationToken)).ToLookup(k => k.Serial, StringComparer.Ordinal);
+        var dockings = (await core.Catalog.Docking.LastDockingsAsync(cancellationToken)).ToDictionary(d => d.Serial, StringComparer.Ordinal);
+        var html = new StringBuilder($"<h2>{T("nav.recorders")}</h2>");
+        if (mayManage)
+        {
+            html.Append($"""
+                <form id="enrol" class="search">
+                <label for="enrol-serial">{T("clips.serial")}</label><input id="enrol-serial" name="serial" required maxlength="64">
+                <label for="enrol-key">{T("recorders.key")}</label><input id="enrol-key" name="publicKey" required pattern="[0-9a-fA-F]{HexKey}" size="40">
+                <button type="submit">{T("recorders.enrol")}</button>
+                </form>
+                """);
+        }
+        html.Append($"""
+            <table class="recorders"><thead><tr><th scope="col">{T("label.recorder")}</th><th scope="col">{T("recorders.model")}</th>
+            <th scope="col">{T("label.officer")}</th><th scope="col">{T("recorders.enrolment")}</th><th scope="col">{T("recorders.lastDocking")}</th>
+            <th scope="col">{T("label.battery")}</th></tr></thead><tbody>
+            """);
+        foreach (var serial in recorders.Keys.Union(keys.Select(k => k.Key)).Order(StringComparer.Ordinal))
+        {
+            recorders.TryGetValue(serial, out var recorder);
+            dockings.TryGetValue(serial, out var docking);
+            var active = keys[serial].FirstOrDefault(k => k.RevokedAt is null);
+            var revoked = keys[serial].Where(k => k.RevokedAt is not null).MaxBy(k => k.RevokedAt);
+            string enrolment = active is not null ? T("recorders.enrolled", active.Fingerprint)
+                : revoked is not null ? T("recorders.revoked", revoked.RevokeReason ?? "") : T("recorders.notEnrolled");
+            if (active is not null && mayManage)
+            {
+                enrolment += $"""
+                    <form class="revoke" data-serial="{Html.Encode(serial)}"><label for="why-{Html.Encode(serial)}">{T("alerts.reason")}</label>
+                    <input id="why-{Html.Encode(serial)}" name="reason" required maxlength="300"><button type="submit">{T("recorders.revoke")}</button></form>
+                    """;
+            }
+            var last = docking?.StartedAt is { } started
+                ? Html.Encode($"{t.Get(language, "bay", docking.BayId ?? "?")}, {started.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)}")
+                : "—";
+            var battery = docking?.BatteryPercent is { } percent
+                ? T("recorders.battery", percent, docking.BatteryHealthPercent ?? 0)
+                : "—";
+            html.Append($"""
+                <tr data-recorder="{Html.Encode(serial)}" data-enrolment="{(active is not null ? "enrolled" : revoked is not null ? "revoked" : "none")}">
+                <td>{Html.Encode(serial)}</td><td>{Html.Encode(recorder is null ? "—" : $"{recorder.Model} {recorder.Firmware}")}</td>
+                <td>{Html.Encode(recorder?.OfficerId ?? "—")}</td><td>{enrolment}</td><td>{last}</td><td data-field="battery">{battery}</td></tr>
+                """);
+        }
+        html.Append("</tbody></table>");
+        return Page(context, Layout(context, language, t.Get(language, "nav.recorders"), html.ToString()));
     }
 
     private static async Task<IResult> UsersAsync(HttpContext context, DockCore core, CancellationToken cancellationToken)

@@ -62,6 +62,31 @@
     }
   });
 
+  const failed = (form, problem, status) => {
+    const note = document.createElement('p');
+    note.className = 'error';
+    note.setAttribute('role', 'alert');
+    note.textContent = t('action.failed', problem.detail ?? problem.title ?? status);
+    form.append(note);
+  };
+
+  for (const form of document.querySelectorAll('form.revoke')) {
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      const answer = await send(`/api/v1/recorders/${encodeURIComponent(form.dataset.serial)}/revoke`, { reason: form.elements.reason.value });
+      if (answer.ok) window.location.reload();
+      else failed(form, await answer.json().catch(() => ({})), answer.status);
+    });
+  }
+
+  const enrol = document.getElementById('enrol');
+  enrol?.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const answer = await send('/api/v1/recorders', { serial: enrol.elements.serial.value, publicKey: enrol.elements.publicKey.value });
+    if (answer.ok) window.location.reload();
+    else failed(enrol, await answer.json().catch(() => ({})), answer.status);
+  });
+
   for (const form of document.querySelectorAll('form.acknowledge')) {
     form.addEventListener('submit', async (event) => {
       event.preventDefault();

@@ -183,4 +183,38 @@ public sealed class ConsoleTests(Xunit.Abstractions.ITestOutputHelper output)
             await host.StopAsync();
         }
     }
+
+    [Fact]
+    public async Task EquipmentManager_SeesEachRecordersLastDockingAndBattery_AndRevokesOneAsThemselves()
+    {
+        await using var harness = DockHarness.Create();
+        var fleet = await harness.StartFleetAsync(new FleetOptions { Recorders = 2, ClipsPerRecorder = 1, MinClipSize = 20_000, MaxClipSize = 20_000 });
+        await AddUserAsync(harness, "eve", Roles.EquipmentManager);
+        await using var browser = await Browser.LaunchAsync();
+        var (host, activity) = await harness.StartDockAsync(("Dock:ReleasePolicy", "AfterLocalVerify"), ("Dock:Cloud:Target", "none"));
+        using (host)
+        {
+            await DockHarness.ReleasedAsync(activity, 2);
+            await using var context = await browser.ContextAsync();
+            var page = await context.NewPageAsync();
+            await page.GotoAsync(Address(host) + "/recorders");
+            await SignInAsync(page, "eve");
+            await page.WaitForURLAsync("**/recorders");
+            var first = fleet.Endpoints[0].Recorder.Serial;
+            var row = page.Locator($"tr[data-recorder='{first}']");
+            Assert.Equal(2, await page.Locator("tr[data-recorder][data-enrolment='enrolled']").CountAsync());
+            Assert.Matches(@"^\d+ % \(health \d+ %\)$", (await row.Locator("[data-field='battery']").TextContentAsync())?.Trim());
+            Assert.Contains("Bay 1", await row.TextContentAsync(), StringComparison.Ordinal);
+            await Browser.AssertAccessibleAsync(page);
+
+            await row.GetByLabel("Why (recorded)").FillAsync("reported lost by its officer");
+            await row.GetByRole(AriaRole.Button, new() { Name = "Revoke" }).ClickAsync();
+            await page.Locator($"tr[data-recorder='{first}'][data-enrolment='revoked']").WaitForAsync();
+            Assert.Contains("revoked: reported lost by its officer", await page.Locator($"tr[data-recorder='{first}']").TextContentAsync(),
+                StringComparison.Ordinal);
+            var events = await EnrolmentTests.EventsAsync(await harness.CatalogAsync());
+            Assert.Contains(events, e => e.Kind == CustodyEventKind.RecorderRevoked && e.RecorderSerial == first && e.Actor == "eve@api");
+            await host.StopAsync();
+        }
+    }
 }
