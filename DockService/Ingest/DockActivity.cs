@@ -35,7 +35,12 @@ public sealed record BaySnapshot(
     /// <summary>The officer the recorder is issued to, as it said at docking.</summary>
     string? OfficerId = null,
     /// <summary>Bytes of this pass's clips still to pull after the one in progress (ClipBytes of ClipSize).</summary>
-    long PendingBytes = 0);
+    long PendingBytes = 0,
+    /// <summary>Why footage stays on the camera or a person must look, as a code the kiosk words in each language
+    /// (kept-until-cloud, untrusted, vault-full, set-back, hash-mismatch, held, battery); <see cref="Message"/> has the details.</summary>
+    string? Reason = null,
+    /// <summary>How many clips <see cref="Reason"/> is about.</summary>
+    int ReasonCount = 0);
 
 /// <summary>
 /// Live, in-memory view of the dock for displays and waiters (the catalog stays the durable truth).

@@ -310,8 +310,16 @@ public sealed partial class RecorderDocking(CatalogStores catalog, ClipIngestor 
     {
         int notDone = outcome.Listed - outcome.Done;
         int kept = docking.Waiting.Count;
+        var (reason, count) = notDone == 0 ? (batteryProblem is not null ? ("battery", 0) : kept == 0 ? ((string?)null, 0) : ("kept-until-cloud", kept))
+            : outcome.NoRoom is not null ? ("vault-full", notDone)
+            : outcome.SetBack > 0 ? ("set-back", outcome.SetBack)
+            : !docking.Trust.Trusted ? ("untrusted", notDone)
+            : outcome.Mismatched > 0 ? ("hash-mismatch", outcome.Mismatched)
+            : ("held", outcome.Untrusted);
         activity.SetBay(docking.BayId, b => b with
         {
+            Reason = reason,
+            ReasonCount = count,
             Phase = notDone == 0 ? (batteryProblem is null ? BayPhase.Done : BayPhase.Attention)
                 : outcome.Mismatched > 0 || outcome.NoRoom is not null || outcome.SetBack > 0 ? BayPhase.Error : BayPhase.Attention,
             ClipId = null,
@@ -354,7 +362,7 @@ public sealed partial class RecorderDocking(CatalogStores catalog, ClipIngestor 
             if (batteryProblem is null && await BatteryAttentionAsync(docking.BayId, serial, sample, cancellationToken).ConfigureAwait(false) is { } appeared)
             {
                 batteryProblem = appeared;
-                activity.SetBay(docking.BayId, b => b.Phase == BayPhase.Done ? b with { Phase = BayPhase.Attention, Message = appeared } : b);
+                activity.SetBay(docking.BayId, b => b.Phase == BayPhase.Done ? b with { Phase = BayPhase.Attention, Message = appeared, Reason = "battery", ReasonCount = 0 } : b);
             }
         }
     }
@@ -387,7 +395,7 @@ public sealed partial class RecorderDocking(CatalogStores catalog, ClipIngestor 
                     await ReleaseAsync(docking, clip, decision, cancellationToken).ConfigureAwait(false);
             }
             if (docking.Waiting.IsEmpty && !docking.PassRunning)
-                activity.SetBay(docking.BayId, b => b.Message is { } m && m.Contains("until the cloud copy", StringComparison.Ordinal) ? b with { Message = null } : b);
+                activity.SetBay(docking.BayId, b => b.Reason == "kept-until-cloud" ? b with { Message = null, Reason = null, ReasonCount = 0 } : b);
         }
     }
 

@@ -84,7 +84,7 @@ public static class KioskPage
             <div><dt>{T("label.eta")}</dt><dd data-field="eta">{T("eta.unknown")}</dd></div>
             </dl>
             <progress max="100" value="{percent}" aria-label="{T("label.progress", bay.BayId)}"></progress>
-            <p class="message" data-field="message">{(bay.Message is { } m ? Html.Encode(m) : "")}</p>
+            <p class="message" data-field="message">{(bay.Reason is { } r ? T("reason." + r, bay.ReasonCount) : bay.Message is { } m ? Html.Encode(m) : "")}</p>
             </section>
             """;
     }

@@ -74,7 +74,8 @@
     field(tile, 'battery').textContent = bay.batteryPercent == null ? '—' : `${bay.batteryPercent} %`;
     field(tile, 'clips').textContent = bay.clipsTotal > 0 ? `${bay.clipsDone} / ${bay.clipsTotal}` : '—';
     field(tile, 'eta').textContent = timeLeft(bay);
-    field(tile, 'message').textContent = bay.message || '';
+    // The reason in the officer's language when there is one; the dock's own words otherwise.
+    field(tile, 'message').textContent = bay.reason ? t(`reason.${bay.reason}`, bay.reasonCount) : (bay.message || '');
     const part = bay.clipSize > 0 ? bay.clipBytes / bay.clipSize : 0;
     tile.querySelector('progress').value = bay.clipsTotal > 0
       ? Math.min(100, Math.max(0, 100 * (bay.clipsDone + part) / bay.clipsTotal)) : (bay.finished ? 100 : 0);

@@ -145,6 +145,33 @@ public sealed class KioskTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Kiosk_AnUnenrolledCamera_SaysWhyInTheOfficersLanguage()
+    {
+        await using var harness = DockHarness.Create();
+        await harness.StartFleetAsync(new FleetOptions { Recorders = 1, ClipsPerRecorder = 2, MinClipSize = 20_000, MaxClipSize = 20_000 }, enrol: false);
+        await using var browser = await Browser.LaunchAsync();
+        var (host, _) = await harness.StartDockAsync(("Dock:ReleasePolicy", "AfterLocalVerify"), ("Dock:Cloud:Target", "none"));
+        using (host)
+        {
+            foreach (var (locale, words) in new[]
+            {
+                ("en-US", "Camera not enrolled or not trusted: call the equipment manager. 2 clip(s) left on the camera."),
+                ("zh-CN", "记录仪未登记或不受信任：请联系装备管理员。2 段视频保留在记录仪上。"),
+            })
+            {
+                await using var context = await browser.ContextAsync(locale);
+                var page = await context.NewPageAsync();
+                await page.GotoAsync(Address(host) + "/kiosk");
+                var tile = page.Locator("[data-bay='1'][data-phase='attention']");
+                await tile.WaitForAsync(new() { Timeout = (float)DockHarness.Limit.TotalMilliseconds });
+                await page.Locator("[data-bay='1'] [data-field='message']", new() { HasText = words }).WaitForAsync();
+                Assert.Equal("attention", await tile.GetAttributeAsync("data-light"));
+            }
+            await host.StopAsync();
+        }
+    }
+
+    [Fact]
     public async Task Kiosk_ReconnectsByItself_AfterTheDockRestarts()
     {
         await using var harness = DockHarness.Create();
