@@ -46,7 +46,7 @@ public static class ConsolePages
 
     /// <summary>Where a person who is not signed in, or not allowed, is sent: pages to the sign-in or a 403 page; the API never redirects.</summary>
     public static bool IsPage(HttpRequest request) =>
-        HttpMethods.IsGet(request.Method) && !request.Path.StartsWithSegments("/api") && !request.Path.StartsWithSegments("/kiosk/events");
+        HttpMethods.IsGet(request.Method) && !request.Path.StartsWithSegments("/api");
 
     public static Task ForbiddenAsync(HttpContext context)
     {
@@ -319,10 +319,7 @@ public static class ConsolePages
 
     private static IResult Page(HttpContext context, string html)
     {
-        context.Response.Headers.ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
-            "frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
-        context.Response.Headers.XContentTypeOptions = "nosniff";
-        context.Response.Headers["Referrer-Policy"] = "no-referrer";
+        WebFace.Secure(context.Response);
         context.Response.Headers.CacheControl = "no-store";
         return Results.Content(html, "text/html; charset=utf-8");
     }

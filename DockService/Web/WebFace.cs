@@ -72,15 +72,12 @@ public static class WebFace
                 (last, first) = (json, false);
             }
             var wait = bays.Any(b => b.Phase is "transferring" or "verifying") ? ProgressEvery : KeepAlive;
-            try
-            {
-                var woke = await Task.WhenAny(changed, Task.Delay(wait, cancellationToken)).ConfigureAwait(false);
-                if (woke != changed && wait == KeepAlive) last = null; // Nothing changed for a while: send the same again (keep-alive).
-            }
-            catch (OperationCanceledException)
-            {
-                yield break;
-            }
+            // The timer goes with its turn: a busy dock changes many times a second, and each turn must not leave one running.
+            using var turn = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var timer = Task.Delay(wait, turn.Token);
+            var woke = await Task.WhenAny(changed, timer).ConfigureAwait(false);
+            await turn.CancelAsync().ConfigureAwait(false);
+            if (woke == timer && wait == KeepAlive) last = null; // Nothing changed for a while: send the same again (keep-alive).
         }
     }
 
@@ -112,7 +109,7 @@ public static class WebFace
     }
 
     /// <summary>Only the dock's own files run, load and connect; the page is never framed.</summary>
-    private static void Secure(HttpResponse response)
+    internal static void Secure(HttpResponse response)
     {
         response.Headers.ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
             "frame-ancestors 'none'; base-uri 'none'; form-action 'self'";

@@ -13,8 +13,6 @@ using Dock.Service.Identity;
 using Dock.Service.Users;
 using Dock.Simulator.Hosting;
 using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
@@ -28,8 +26,7 @@ public sealed class HttpApiTests
     private const string Password = "correct horse battery";
     private static readonly JsonSerializerOptions Web = new(JsonSerializerDefaults.Web);
 
-    private static Uri BaseAddress(IHost host) =>
-        new(host.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+    private static Uri BaseAddress(IHost host) => new(DockHarness.HttpAddress(host));
 
     /// <summary>One user per role, each with a bearer token carrying just that role.</summary>
     private static async Task<Dictionary<string, string>> TokensPerRoleAsync(DockHarness harness)

@@ -7,6 +7,7 @@ using Dock.Service.Custody;
 using Dock.Service.Identity;
 using Dock.Service.Ingest;
 using Dock.Simulator.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -74,6 +75,11 @@ public sealed class DockHarness : IAsyncDisposable
     /// <summary>`dock run` arguments for this harness's data folder and fleet, plus --Key=value extras.</summary>
     public string[] RunArguments(params (string Key, string Value)[] extra) =>
         ["run", .. Overrides(extra).Select(kv => $"--{kv.Key}={kv.Value}")];
+
+    /// <summary>The address the running dock's HTTP server listens on (the tests bind it to a free loopback port).</summary>
+    public static string HttpAddress(IHost host) =>
+        host.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features
+            .Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses.First();
 
     public async Task<(IHost Host, DockActivity Activity)> StartDockAsync(params (string Key, string Value)[] extra)
     {

@@ -4,8 +4,6 @@ using Dock.EndToEnd.Tests.Support;
 using Dock.Service.Identity;
 using Dock.Service.Users;
 using Dock.Simulator.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Playwright;
@@ -17,8 +15,7 @@ public sealed class ConsoleTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private const string Password = "correct horse battery";
 
-    private static string Address(IHost host) =>
-        host.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+    private static string Address(IHost host) => DockHarness.HttpAddress(host);
 
     private static async Task AddUserAsync(DockHarness harness, string name, string role) =>
         await new UserAccounts(new UserStore((await harness.CatalogAsync()).Database), TimeProvider.System).AddAsync(name, Password, [role], CancellationToken.None);

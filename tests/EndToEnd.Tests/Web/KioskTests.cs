@@ -4,8 +4,6 @@ using System.Net.Sockets;
 using Dock.EndToEnd.Tests.Support;
 using Dock.Service.Ingest;
 using Dock.Simulator.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Playwright;
@@ -16,8 +14,7 @@ namespace Dock.EndToEnd.Tests.Web;
 /// <summary>The kiosk (/kiosk) in Debian's Chromium against a running dock with simulated recorders.</summary>
 public sealed class KioskTests(ITestOutputHelper output)
 {
-    private static string Address(IHost host) =>
-        host.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+    private static string Address(IHost host) => DockHarness.HttpAddress(host);
 
     /// <summary>Records every tile's phase changes in the page, with the page's clock (the same wall clock as the test's).</summary>
     private const string PhaseRecorder = """
