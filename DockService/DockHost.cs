@@ -156,6 +156,9 @@ public static class DockHost
             // Ten sign-in attempts a minute per address, on top of the per-account lockout (UserAccounts).
             o.AddPolicy("login", context => RateLimitPartition.GetFixedWindowLimiter(context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
                 _ => new FixedWindowRateLimiterOptions { PermitLimit = 10, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
+            // The kiosk is one address (the dock's own screen) that a whole shift signs in at: more tries a minute, the same lockout.
+            o.AddPolicy("kiosk", context => RateLimitPartition.GetFixedWindowLimiter(context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                _ => new FixedWindowRateLimiterOptions { PermitLimit = 40, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
         });
         services.AddOpenApi("v1", o => o.AddDocumentTransformer((document, _, _) =>
         {
@@ -185,12 +188,17 @@ public static class DockHost
             if (metadata.OfType<Microsoft.AspNetCore.Authorization.IAllowAnonymous>().Any()) return Task.CompletedTask;
             var policy = metadata.OfType<Microsoft.AspNetCore.Authorization.IAuthorizeData>().Select(a => a.Policy).LastOrDefault(p => p is not null);
             if (policy is null || !DockPolicies.RolesOf.TryGetValue(policy, out var roles)) return Task.CompletedTask;
-            operation.Security =
-            [
-                new() { [new Microsoft.OpenApi.OpenApiSecuritySchemeReference("bearer", context.Document)] = [] },
-                new() { [new Microsoft.OpenApi.OpenApiSecuritySchemeReference("cookie", context.Document)] = [] },
-            ];
-            operation.Description = ((operation.Description is { Length: > 0 } d ? d + " " : "") + $"Roles: {string.Join(", ", roles)}.").Trim();
+            // A kiosk session is a cookie that only the badge-and-PIN sign-in gives; no token carries it.
+            bool kiosk = policy == DockPolicies.KioskOfficer;
+            operation.Security = kiosk
+                ? [new() { [new Microsoft.OpenApi.OpenApiSecuritySchemeReference("cookie", context.Document)] = [] }]
+                :
+                [
+                    new() { [new Microsoft.OpenApi.OpenApiSecuritySchemeReference("bearer", context.Document)] = [] },
+                    new() { [new Microsoft.OpenApi.OpenApiSecuritySchemeReference("cookie", context.Document)] = [] },
+                ];
+            operation.Description = ((operation.Description is { Length: > 0 } d ? d + " " : "") +
+                (kiosk ? "A kiosk session (POST /api/v1/kiosk/signin)." : $"Roles: {string.Join(", ", roles)}.")).Trim();
             return Task.CompletedTask;
         }));
         var http = configuration.GetSection("Dock:Http").Get<HttpOptions>() ?? new HttpOptions(); // Validated at start.

@@ -42,6 +42,9 @@ public enum CustodyEventKind
     Missing,
     /// <summary>A person acknowledged an alert (detail: the alert, and the reason they gave). The actor is that person.</summary>
     AlertAcknowledged,
+    /// <summary>A person's account changed: added, roles, disabled or enabled, password or PIN reset, badge, a token issued (detail: the
+    /// account and old → new; never a secret). The actor is the person who changed it.</summary>
+    UserChanged,
 }
 
 /// <summary>

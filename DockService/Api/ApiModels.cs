@@ -86,3 +86,41 @@ public sealed record SignedCheckpoint(long Size, string Note);
 public sealed record Entry(long Index, string Text);
 
 public sealed record ConsistencyProof(long From, long To, IReadOnlyList<string> Proof);
+
+/// <summary>A person's account as an administrator sees it (never a password, PIN or token hash).</summary>
+public sealed record User(string Name, IReadOnlyList<string> Roles, string? Badge, bool HasPin, bool Disabled, DateTimeOffset? LockedUntil,
+    string? Language, DateTimeOffset CreatedAt)
+{
+    internal static User From(Users.UserRecord u) => new(u.Name, u.Roles, u.Badge, u.HasPin, u.Disabled, u.LockedUntil, u.Language, u.CreatedAt);
+}
+
+public sealed record NewUserRequest(string? Name, string? Password, IReadOnlyList<string>? Roles, string? Badge);
+
+public sealed record RolesRequest(IReadOnlyList<string>? Roles);
+
+public sealed record BadgeRequest(string? Badge);
+
+/// <summary>A PIN to set; none: the dock draws one.</summary>
+public sealed record PinRequest(string? Pin);
+
+/// <summary>The PIN now set, shown this once.</summary>
+public sealed record PinResult(string Pin);
+
+public sealed record PasswordRequest(string? Password);
+
+/// <summary>A language of the pages (en, zh-CN), or null to follow the browser.</summary>
+public sealed record LanguageRequest(string? Language);
+
+public sealed record KioskSignInRequest(string? Badge, string? Pin);
+
+/// <summary>What an officer signed in at the kiosk sees: their cameras (and the bay each is in) and their newest footage.</summary>
+public sealed record KioskView(string Name, string Badge, IReadOnlyList<KioskRecorder> Recorders, IReadOnlyList<KioskClip> Clips);
+
+public sealed record KioskRecorder(string Serial, string Model, Bay? Bay, DateTimeOffset? LastDockedAt, int? BatteryPercent);
+
+/// <summary>One clip of the officer's: <paramref name="ThisDocking"/> when it came off the camera at its latest docking. Tags (case
+/// number, 证明对象, category) come with the evidence-metadata work and are shown beside it then.</summary>
+public sealed record KioskClip(string Serial, string ClipId, DateTimeOffset RecordedFrom, DateTimeOffset RecordedTo, long Size, string State, bool ThisDocking);
+
+/// <summary>A custody log export checked against this dock's keys: the outcome (as `dock log verify` names it), the sizes, each check.</summary>
+public sealed record LogVerification(string Outcome, long Entries, int Checkpoints, long CommittedEntries, IReadOnlyList<VerificationStep> Steps);

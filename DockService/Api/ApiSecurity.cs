@@ -28,6 +28,13 @@ public static class DockPolicies
     public const string ReadCustody = "read-custody";
     public const string ExportCustody = "export-custody";
     public const string ManageUsers = "manage-users";
+    /// <summary>An officer signed in at the kiosk with badge and PIN: their own camera and footage, nothing of the console.</summary>
+    public const string KioskOfficer = "kiosk-officer";
+
+    /// <summary>The role only a kiosk sign-in carries (never a person's role, never a token's): a PIN opens the officer's own view, not the
+    /// console, whatever roles the person holds.</summary>
+    public const string KioskRole = "kiosk-session";
+    public const string BadgeClaim = "dock:badge";
 
     /// <summary>The roles each policy admits (the API's authorisation table; README "HTTP API").</summary>
     public static readonly IReadOnlyDictionary<string, string[]> RolesOf = new Dictionary<string, string[]>
@@ -42,6 +49,7 @@ public static class DockPolicies
         // The whole log in one download: a retrieval for the people who audit (R5), itself recorded.
         [ExportCustody] = [Roles.Auditor, Roles.ItAdmin],
         [ManageUsers] = [Roles.ItAdmin],
+        [KioskOfficer] = [KioskRole],
     };
 
     public const string CookieScheme = "cookie";
@@ -95,21 +103,25 @@ public static class DockPolicies
         return builder;
     }
 
-    public static ClaimsPrincipal Principal(SignedIn user, string scheme, string? csrf = null)
+    public static ClaimsPrincipal Principal(SignedIn user, string scheme, string? csrf = null, bool kiosk = false)
     {
         var claims = new List<Claim> { new(ClaimTypes.Name, user.Name) };
-        claims.AddRange(user.Roles.Select(r => new Claim(ClaimTypes.Role, r)));
+        if (kiosk) claims.AddRange([new Claim(ClaimTypes.Role, KioskRole), new Claim(BadgeClaim, user.Badge!)]);
+        else claims.AddRange(user.Roles.Select(r => new Claim(ClaimTypes.Role, r)));
         if (csrf is not null) claims.Add(new Claim(CsrfClaim, csrf));
         return new ClaimsPrincipal(new ClaimsIdentity(claims, scheme));
     }
 
     /// <summary>
     /// CSRF: a state change made with the session cookie must carry the token the sign-in returned, in <see cref="CsrfHeader"/>. A
-    /// page from another site can make the browser send the cookie, but cannot read the token. Bearer-token calls need none.
+    /// page from another site can make the browser send the cookie, but cannot read the token. Bearer-token calls need none, and
+    /// neither does an endpoint open to anyone (a sign-in): it uses no authority of the session, and a kiosk reloaded while an
+    /// officer's session lingers must still let the next officer sign in.
     /// </summary>
     public static async Task RequireCsrfTokenAsync(HttpContext context, Func<Task> next)
     {
         if (!HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method)
+            && context.GetEndpoint()?.Metadata.GetMetadata<IAllowAnonymous>() is null
             && context.User.Identity is { IsAuthenticated: true, AuthenticationType: CookieScheme }
             && context.User.FindFirstValue(CsrfClaim) is { } expected
             && !System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(

@@ -38,6 +38,7 @@ public static class HttpApi
             .WithSummary("Sign in with a name and password: sets the session cookie and returns the CSRF token for changes.");
         api.MapPost("/logout", LogoutAsync).RequireAuthorization(DockPolicies.Anyone).WithSummary("End the cookie session.");
         api.MapGet("/me", Me).RequireAuthorization(DockPolicies.Anyone).WithSummary("Who is signed in, with which roles.");
+        api.MapDockPeople();
 
         api.MapGet("/bays", Bays).RequireAuthorization(DockPolicies.Anyone).WithSummary("Every bay's live state.");
         api.MapGet("/bays/stream", BayStream).RequireAuthorization(DockPolicies.Anyone).Produces<IReadOnlyList<Bay>>(200, "text/event-stream")
@@ -76,6 +77,10 @@ public static class HttpApi
         api.MapGet("/custody/export", LogExportAsync).RequireAuthorization(DockPolicies.ExportCustody).Produces(200, contentType: "application/zip")
             .WithSummary("The whole custody log as a ZIP (entries, checkpoints, the dock's public key), for `dock log verify`. " +
                 "The export is itself a custody entry naming who downloaded it.");
+        api.MapPost("/custody/verify", VerifyExportAsync).RequireAuthorization(DockPolicies.ReadCustody).Accepts<byte[]>("application/zip")
+            .Produces<LogVerification>().ProducesProblem(400).ProducesProblem(413)
+            .WithSummary("Verify a custody log export (the ZIP of /custody/export) against this dock's keys, as `dock log verify` does: each " +
+                "checkpoint's signature, its root over the entries, consistency between checkpoints, and every entry's form and index.");
     }
 
     // ---- probes -------------------------------------------------------------------------------------------------------------
@@ -131,6 +136,8 @@ public static class HttpApi
                 detail: "Wrong name or password, or the account is disabled or locked (five failures in a row lock it for 15 minutes).");
         var csrf = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
         await context.SignInAsync(DockPolicies.CookieScheme, DockPolicies.Principal(user, DockPolicies.CookieScheme, csrf));
+        // The person's own choice of language follows them to any browser they sign in at.
+        if (user.Language is { } language) Web.WebText.Remember(context.Response, language);
         return Results.Ok(new SignInResult(user.Name, user.Roles, csrf));
     }
 
@@ -183,9 +190,18 @@ public static class HttpApi
     // ---- clips --------------------------------------------------------------------------------------------------------------
 
     private static async Task<IResult> SearchClipsAsync(DockCore core, CancellationToken cancellationToken, int? page, int? pageSize, string? serial,
-        string? state, string? officer, DateTimeOffset? from, DateTimeOffset? to)
+        string? state, string? officer, DateTimeOffset? from, DateTimeOffset? to, string? cloud)
     {
         if (Paging(page, pageSize) is { } bad) return bad;
+        CloudState? parsedCloud = null;
+        if (cloud is not null)
+        {
+            if (!Enum.TryParse<CloudState>(cloud, ignoreCase: true, out var cs) || !Enum.IsDefined(cs))
+                return Invalid(("cloud", $"'{cloud}' is not a cloud state ({string.Join(", ", Enum.GetNames<CloudState>().Select(n => n.ToLowerInvariant()))})"));
+            parsedCloud = cs;
+        }
+        if (officer is not null && !Identifier.IsValid(officer)) return Invalid(("officer", "not an officer id (badge number)"));
+        if (from is not null && to is not null && to <= from) return Invalid(("to", "after from"));
         ClipState? parsedState = null;
         if (state is not null)
         {
@@ -194,7 +210,7 @@ public static class HttpApi
             parsedState = s;
         }
         if (serial is not null && !Identifier.IsValid(serial)) return Invalid(("serial", "not a recorder serial"));
-        var result = await core.Catalog.Clips.SearchClipsAsync(new ClipFilter(serial, parsedState, officer, from, to), page ?? 1, pageSize ?? DefaultPageSize,
+        var result = await core.Catalog.Clips.SearchClipsAsync(new ClipFilter(serial, parsedState, officer, from, to, parsedCloud), page ?? 1, pageSize ?? DefaultPageSize,
             cancellationToken);
         return Results.Ok(new PageOf<Clip>([.. result.Items.Select(Clip.From)], result.Page, result.PageSize, result.Total));
     }
@@ -335,10 +351,54 @@ public static class HttpApi
         }
     }
 
+    /// <summary>The largest export the console verifies; a larger log is verified with `dock log verify` on the folder.</summary>
+    public const long MaxVerifyUpload = 256L * 1024 * 1024;
+
+    private static async Task<IResult> VerifyExportAsync(HttpContext context, DockCore core, CancellationToken cancellationToken)
+    {
+        static IResult TooLarge() => Results.Problem(statusCode: 413, title: "Too large",
+            detail: $"The console verifies exports up to {MaxVerifyUpload / (1024 * 1024)} MiB; use `dock log verify` on the unzipped folder for this one.");
+        if (context.Request.ContentLength > MaxVerifyUpload) return TooLarge();
+        if (context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+            limit.MaxRequestBodySize = MaxVerifyUpload;
+        // Spooled to a file that deletes itself: a ZIP is read by seeking, and an upload is never held in memory whole.
+        var folder = Directory.CreateDirectory(Path.Combine(core.Paths.DataDirectory, "tmp"));
+        await using var spool = new FileStream(Path.Combine(folder.FullName, $"verify-{Guid.NewGuid():N}.zip"), FileMode.CreateNew, FileAccess.ReadWrite,
+            FileShare.None, 81920, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
+        try
+        {
+            await context.Request.Body.CopyToAsync(spool, cancellationToken);
+        }
+        catch (Microsoft.AspNetCore.Http.BadHttpRequestException ex) when (ex.StatusCode == 413)
+        {
+            return TooLarge();
+        }
+        spool.Position = 0;
+        List<byte[]> entries;
+        List<string> notes;
+        byte[]? shipped;
+        try
+        {
+            (entries, notes, shipped) = await Evidence.LogExport.ReadZipAsync(spool, cancellationToken);
+        }
+        catch (InvalidDataException ex)
+        {
+            return Results.Problem(statusCode: 400, title: "Not a custody log export", detail: ex.Message);
+        }
+        var keys = Identity.DockKey.OwnPublicKeys(core.Paths, core.Identity.PublicKey.Span);
+        var report = Evidence.LogVerifier.Verify(entries, notes, keys, keysTrusted: true);
+        // The key the export carries is only a hint: it is checked against this dock's own, never trusted.
+        var shippedStep = new VerificationStep("export's dock.pem", shipped is not null && keys.Any(k => k.AsSpan().SequenceEqual(shipped)),
+            shipped is null ? "the export carries no dock.pem" : keys.Any(k => k.AsSpan().SequenceEqual(shipped))
+                ? "the key the export carries is this dock's" : "the key the export carries is not this dock's: it is another dock's log, or a forged one");
+        return Results.Ok(new LogVerification(report.Outcome.ToString().ToLowerInvariant(), report.Entries, report.Checkpoints, report.CommittedEntries,
+            [shippedStep, .. report.Steps.Select(s => new VerificationStep(s.Name, s.Ok, s.Detail))]));
+    }
+
     // ---- helpers ------------------------------------------------------------------------------------------------------------
 
     /// <summary>The custody actor for a person acting through the API: their user name, marked as such.</summary>
-    private static string Actor(ClaimsPrincipal user) => $"{user.Identity!.Name}@api";
+    internal static string Actor(ClaimsPrincipal user) => $"{user.Identity!.Name}@api";
 
     private static IResult? Paging(int? page, int? pageSize) =>
         page is < 1 ? Invalid(("page", "1 or more"))
@@ -351,6 +411,6 @@ public static class HttpApi
     private static IResult ClipNotFound(string serial, string clipId) =>
         Results.Problem(statusCode: 404, title: "No such clip", detail: $"The catalog holds no clip {clipId} of recorder {serial}.");
 
-    private static IResult Invalid(params (string Field, string Problem)[] problems) =>
+    internal static IResult Invalid(params (string Field, string Problem)[] problems) =>
         Results.ValidationProblem(problems.ToDictionary(p => p.Field, p => new[] { p.Problem }), title: "The request is not valid");
 }

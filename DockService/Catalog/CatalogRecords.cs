@@ -94,7 +94,18 @@ public sealed record BatterySampleRecord(long SessionId, string RecorderSerial, 
     ChargeState State, int TemperatureDeciC, int CycleCount, int HealthPercent);
 
 /// <summary>Which clips a search returns (every field optional).</summary>
-public sealed record ClipFilter(string? Serial = null, ClipState? State = null, string? OfficerId = null, DateTimeOffset? From = null, DateTimeOffset? To = null);
+public sealed record ClipFilter(string? Serial = null, ClipState? State = null, string? OfficerId = null, DateTimeOffset? From = null, DateTimeOffset? To = null,
+    CloudState? Cloud = null);
+
+/// <summary>Where a clip is on its way to the cloud: not queued (no cloud target, or not yet verified locally), or its upload's state.</summary>
+public enum CloudState
+{
+    None,
+    Queued,
+    Uploading,
+    Uploaded,
+    Verified,
+}
 
 /// <summary>One page of a search, and how many match in all.</summary>
 public sealed record Paged<T>(IReadOnlyList<T> Items, int Page, int PageSize, long Total);

@@ -66,6 +66,13 @@ public sealed class ClipStore(CatalogDatabase db)
         // Device times are stored as round-trip ISO strings at offset +00:00 (Time), which sort as text.
         if (filter.From is { } from) { where.Add("device_start >= $from"); parameters.Add(("$from", Time(from.ToUnixTimeMilliseconds()))); }
         if (filter.To is { } to) { where.Add("device_start < $to"); parameters.Add(("$to", Time(to.ToUnixTimeMilliseconds()))); }
+        // uploads.clip_row is UNIQUE, so this is one index look-up per clip.
+        if (filter.Cloud is CloudState.None) where.Add("NOT EXISTS (SELECT 1 FROM uploads u WHERE u.clip_row = clips.id)");
+        else if (filter.Cloud is { } cloud)
+        {
+            where.Add("EXISTS (SELECT 1 FROM uploads u WHERE u.clip_row = clips.id AND u.state = $cloud)");
+            parameters.Add(("$cloud", cloud.ToString().ToLowerInvariant()));
+        }
         var clause = where.Count == 0 ? "" : "WHERE " + string.Join(" AND ", where);
         await using var c = await db.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         var total = (long)(await ScalarAsync(c, null, $"SELECT count(*) FROM clips {clause};", cancellationToken, [.. parameters]).ConfigureAwait(false))!;

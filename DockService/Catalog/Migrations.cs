@@ -232,5 +232,15 @@ internal static class Migrations
         INSERT INTO custody_clip_index(indexed_to) VALUES (0);
         CREATE INDEX sessions_by_recorder ON docking_sessions(recorder_serial, id);
         """,
+        // 9: officers sign in at the kiosk with a badge number and PIN; each person's language for the pages. The console's clip
+        //    search by officer and by date range is indexed.
+        """
+        ALTER TABLE users ADD COLUMN badge TEXT;
+        ALTER TABLE users ADD COLUMN pin_hash TEXT;
+        ALTER TABLE users ADD COLUMN language TEXT;
+        CREATE UNIQUE INDEX users_by_badge ON users(badge) WHERE badge IS NOT NULL;
+        CREATE INDEX clips_by_officer ON clips(officer_id, id);
+        CREATE INDEX clips_by_start ON clips(device_start);
+        """,
     ];
 }

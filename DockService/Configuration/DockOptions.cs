@@ -289,6 +289,9 @@ public sealed class WebOptions
 {
     /// <summary>Who sees the kiosk (/kiosk) without signing in. Loopback: the dock's own screen only (a browser on the dock PC).</summary>
     public KioskAccess KioskAccess { get; set; } = KioskAccess.Loopback;
+
+    /// <summary>With no touch for this long, an officer signed in at the kiosk is signed out and the screen goes back to the bays.</summary>
+    public TimeSpan KioskIdleTimeout { get; set; } = TimeSpan.FromSeconds(60);
 }
 
 public enum KioskAccess

@@ -90,6 +90,8 @@ public sealed class DockOptionsValidator : IValidateOptions<DockOptions>
         if (string.IsNullOrWhiteSpace(options.Http.Urls)) errors.Add("Dock:Http:Urls is empty: give at least one http:// or https:// address.");
         if (options.Http.OtlpEndpoint is { Length: > 0 } otlp && !Uri.TryCreate(otlp, UriKind.Absolute, out _))
             errors.Add($"Dock:Http:OtlpEndpoint '{otlp}' is not an absolute URI (e.g. http://127.0.0.1:4318/v1/metrics).");
+        if (options.Web.KioskIdleTimeout < TimeSpan.FromSeconds(5) || options.Web.KioskIdleTimeout > TimeSpan.FromMinutes(30))
+            errors.Add($"Dock:Web:KioskIdleTimeout {options.Web.KioskIdleTimeout} must be between 00:00:05 and 00:30:00.");
         if (options.Http.OtlpInterval < TimeSpan.FromSeconds(1) || options.Http.OtlpInterval > TimeSpan.FromHours(1))
             errors.Add($"Dock:Http:OtlpInterval {options.Http.OtlpInterval} must be between 00:00:01 and 01:00:00.");
         if (!Upload.CloudTargetUri.TryParse(options.Cloud.Target, out var cloudTarget, out var cloudError))

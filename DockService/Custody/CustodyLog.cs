@@ -506,6 +506,14 @@ public sealed class CustodyLog
         return latest.Count == 0 ? null : latest[0];
     }
 
+    /// <summary>The newest <paramref name="count"/> signed checkpoints: the tree size each covers, when it was signed, and its note.</summary>
+    public async Task<IReadOnlyList<(long Size, DateTimeOffset At, string Note)>> RecentCheckpointsAsync(int count, CancellationToken cancellationToken)
+    {
+        await using var c = await _db.OpenConnectionAsync(cancellationToken);
+        return await QueryAsync(c, null, "SELECT size, at, note FROM custody_checkpoints ORDER BY size DESC, id DESC LIMIT $count;",
+            r => (r.GetInt64(0), ParseTime(r.GetString(1)), r.GetString(2)), cancellationToken, ("$count", count));
+    }
+
     /// <summary>Entries [<paramref name="from"/>, <paramref name="from"/> + <paramref name="count"/>) as their exact bytes.</summary>
     public async Task<IReadOnlyList<(long Index, byte[] Entry)>> ReadRangeAsync(long from, int count, CancellationToken cancellationToken)
     {

@@ -83,7 +83,7 @@ public sealed partial class DockCore(IOptions<DockOptions> options, ILogger<Dock
             if (!OperatingSystem.IsWindows())
                 File.SetUnixFileMode(httpKeys.FullName, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
             _opened = new Opened(runLock, catalog, vault, identity, new CustodyTrail(log, identity, vault, catalog.Clips), new RecorderEnrolment(catalog.Recorders, log),
-                new UserAccounts(new UserStore(catalog.Database), time), cloud, cloudUri, scheduler);
+                new UserAccounts(new UserStore(catalog.Database), log, time), cloud, cloudUri, scheduler);
             LogStarting(logger, identity.DockId, paths.DataDirectory, _options.Bays.Count);
         }
         catch

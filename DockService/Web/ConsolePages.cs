@@ -19,7 +19,7 @@ namespace Dock.Service.Web;
 /// (console.js) signs in and sends changes through the API with the session's CSRF token. Each page names a policy: a page a role
 /// may not use is not in its navigation, and its URL answers 403.
 /// </summary>
-public static class ConsolePages
+public static partial class ConsolePages
 {
     private static readonly HtmlEncoder Html = HtmlEncoder.Default;
 
@@ -30,6 +30,7 @@ public static class ConsolePages
         ("/clips", DockPolicies.ReadClips, "nav.clips"),
         ("/alerts", DockPolicies.ReadAlerts, "nav.alerts"),
         ("/recorders", DockPolicies.ReadRecorders, "nav.recorders"),
+        ("/custody", DockPolicies.ReadCustody, "nav.custody"),
         ("/users", DockPolicies.ManageUsers, "nav.users"),
     ];
 
@@ -41,6 +42,7 @@ public static class ConsolePages
         app.MapGet("/clips/{serial}/{clipId}", ClipAsync).RequireAuthorization(DockPolicies.ReadClips).ExcludeFromDescription();
         app.MapGet("/alerts", AlertsAsync).RequireAuthorization(DockPolicies.ReadAlerts).ExcludeFromDescription();
         app.MapGet("/recorders", RecordersAsync).RequireAuthorization(DockPolicies.ReadRecorders).ExcludeFromDescription();
+        app.MapGet("/custody", CustodyAsync).RequireAuthorization(DockPolicies.ReadCustody).ExcludeFromDescription();
         app.MapGet("/users", UsersAsync).RequireAuthorization(DockPolicies.ManageUsers).ExcludeFromDescription();
     }
 
@@ -50,7 +52,7 @@ public static class ConsolePages
 
     public static Task ForbiddenAsync(HttpContext context)
     {
-        var language = WebText.Choose(context.Request);
+        var language = WebText.ForPage(context);
         context.Response.StatusCode = StatusCodes.Status403Forbidden;
         context.Response.ContentType = "text/html; charset=utf-8";
         var t = WebText.Instance;
@@ -60,7 +62,7 @@ public static class ConsolePages
 
     private static IResult Login(HttpContext context)
     {
-        var language = WebText.Choose(context.Request);
+        var language = WebText.ForPage(context);
         string T(string key) => Html.Encode(WebText.Instance.Get(language, key));
         var back = context.Request.Query["returnUrl"].ToString();
         // Back to a page of this dock only: not "//host" nor "/\host", which browsers take for another site.
@@ -81,7 +83,7 @@ public static class ConsolePages
 
     private static async Task<IResult> DashboardAsync(HttpContext context, DockCore core, DockActivity activity, CancellationToken cancellationToken)
     {
-        var language = WebText.Choose(context.Request);
+        var language = WebText.ForPage(context);
         var t = WebText.Instance;
         string T(string key, params object[] args) => Html.Encode(t.Get(language, key, args));
         var alerts = await core.Catalog.Alerts.SearchAlertsAsync(open: true, 1, 1, cancellationToken);
@@ -117,94 +119,9 @@ public static class ConsolePages
         return Page(context, Layout(context, language, t.Get(language, "nav.dashboard"), page.ToString()));
     }
 
-    private const int ClipsPerPage = 50;
-
-    /// <summary>The clips, newest first, searched and paged on the server (by recorder and state).</summary>
-    private static async Task<IResult> ClipsAsync(HttpContext context, DockCore core, CancellationToken cancellationToken, string? serial, string? state,
-        int? page)
-    {
-        var language = WebText.Choose(context.Request);
-        var t = WebText.Instance;
-        string T(string key, params object[] args) => Html.Encode(t.Get(language, key, args));
-        serial = string.IsNullOrWhiteSpace(serial) ? null : serial.Trim();
-        ClipState? wanted = Enum.TryParse<ClipState>(state, ignoreCase: true, out var s) && Enum.IsDefined(s) ? s : null;
-        int number = Math.Max(1, page ?? 1);
-        var found = serial is { Length: > 64 } ? new Paged<ClipRecord>([], number, ClipsPerPage, 0)
-            : await core.Catalog.Clips.SearchClipsAsync(new ClipFilter(serial, wanted), number, ClipsPerPage, cancellationToken);
-        var html = new StringBuilder($"""
-            <h2>{T("nav.clips")}</h2>
-            <form class="search" method="get" action="/clips">
-            <label for="serial">{T("clips.serial")}</label><input id="serial" name="serial" value="{Html.Encode(serial ?? "")}" maxlength="64">
-            <label for="state">{T("clips.state")}</label><select id="state" name="state"><option value="">{T("clips.any")}</option>
-            """);
-        foreach (var option in Enum.GetValues<ClipState>())
-            html.Append($"""<option value="{option.ToDb()}"{(option == wanted ? " selected" : "")}>{T("state." + option.ToDb())}</option>""");
-        html.Append($"""
-            </select><button type="submit">{T("clips.search")}</button></form>
-            <p>{T("clips.count", found.Total)}</p>
-            <table class="clips"><thead><tr><th scope="col">{T("label.recorder")}</th><th scope="col">{T("clips.clip")}</th>
-            <th scope="col">{T("clips.recorded")}</th><th scope="col">{T("clips.size")}</th><th scope="col">{T("clips.state")}</th></tr></thead><tbody>
-            """);
-        foreach (var clip in found.Items)
-        {
-            var link = $"/clips/{Uri.EscapeDataString(clip.RecorderSerial)}/{Uri.EscapeDataString(clip.ClipId)}";
-            html.Append($"""
-                <tr data-clip="{Html.Encode(clip.ClipId)}"><td>{Html.Encode(clip.RecorderSerial)}</td><td><a href="{Html.Encode(link)}">{Html.Encode(clip.ClipId)}</a></td>
-                <td>{clip.DeviceStart.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)}</td><td>{clip.Size.ToString("N0", CultureInfo.InvariantCulture)}</td>
-                <td>{T("state." + clip.State.ToDb())}</td></tr>
-                """);
-        }
-        html.Append("</tbody></table>");
-        var query = $"serial={Uri.EscapeDataString(serial ?? "")}&state={wanted?.ToDb()}";
-        html.Append("""<nav class="pager" aria-label="pages">""");
-        if (number > 1) html.Append($"""<a href="/clips?{Html.Encode(query)}&page={number - 1}">{T("clips.previous")}</a>""");
-        if ((long)number * ClipsPerPage < found.Total) html.Append($"""<a href="/clips?{Html.Encode(query)}&page={number + 1}">{T("clips.next")}</a>""");
-        html.Append("</nav>");
-        return Page(context, Layout(context, language, t.Get(language, "nav.clips"), html.ToString()));
-    }
-
-    /// <summary>One clip: its hashes, both signatures, its history and every custody entry naming it, and "verify now".</summary>
-    private static async Task<IResult> ClipAsync(HttpContext context, string serial, string clipId, DockCore core, CancellationToken cancellationToken)
-    {
-        var language = WebText.Choose(context.Request);
-        var t = WebText.Instance;
-        string T(string key, params object[] args) => Html.Encode(t.Get(language, key, args));
-        var clip = serial.Length > 64 || clipId.Length > 80 ? null : await core.Catalog.Clips.FindClipAsync(serial, clipId, cancellationToken);
-        if (clip is null) return Results.NotFound();
-        var history = await core.Catalog.Clips.ClipHistoryAsync(clip.Id, cancellationToken);
-        var custody = await core.Log.ReadClipEntriesAsync(clip.RecorderSerial, clip.ClipId, cancellationToken);
-        string Row(string key, string? value) => $"<div><dt>{T(key)}</dt><dd>{(value is { Length: > 0 } ? Html.Encode(value) : "—")}</dd></div>";
-        var html = new StringBuilder($"""
-            <h2>{Html.Encode(clip.RecorderSerial)} / {Html.Encode(clip.ClipId)}</h2>
-            <dl class="facts">
-            {Row("label.recorder", clip.RecorderSerial)}{Row("label.officer", clip.OfficerId)}{Row("clips.state", t.Get(language, "state." + clip.State.ToDb()))}
-            {Row("clips.recorded", $"{clip.DeviceStart:yyyy-MM-dd HH:mm:ss} – {clip.DeviceEnd:HH:mm:ss} UTC")}
-            {Row("clips.size", clip.Size.ToString("N0", CultureInfo.InvariantCulture))}
-            <div><dt>{T("clip.deviceSha")}</dt><dd class="hash" data-field="device-sha256">{Html.Encode(clip.DeviceSha256)}</dd></div>
-            <div><dt>{T("clip.storedSha")}</dt><dd class="hash">{Html.Encode(clip.StoredSha256 ?? "—")}</dd></div>
-            {Row("clip.recorderSignature", clip.RecorderSignature is { } sig ? sig : t.Get(language, "clip.none"))}
-            {Row("clip.dockSignature", clip.ManifestPath is { } m ? m + ".sig" : t.Get(language, "clip.none"))}
-            </dl>
-            <section aria-labelledby="verify-title">
-            <h3 id="verify-title">{T("verify.title")}</h3>
-            <button type="button" id="verify" data-serial="{Html.Encode(clip.RecorderSerial)}" data-clip="{Html.Encode(clip.ClipId)}"{(clip.ManifestPath is null ? " disabled" : "")}>{T("verify.now")}</button>
-            <div id="verify-result" aria-live="polite"></div>
-            </section>
-            <h3>{T("clip.history")}</h3>
-            <table class="history"><thead><tr><th scope="col">{T("alerts.when")}</th><th scope="col">{T("clips.state")}</th><th scope="col">{T("alerts.message")}</th></tr></thead><tbody>
-            """);
-        foreach (var (at, state, detail) in history)
-            html.Append($"""<tr><td>{at.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)}</td><td>{T("state." + state.ToDb())}</td><td>{Html.Encode(detail ?? "")}</td></tr>""");
-        html.Append($"""</tbody></table><h3>{T("clip.custody")}</h3><ul class="custody">""");
-        foreach (var (index, entry) in custody)
-            html.Append($"""<li data-entry="{index}"><pre>{Html.Encode(Encoding.UTF8.GetString(entry))}</pre></li>""");
-        html.Append("</ul>");
-        return Page(context, Layout(context, language, $"{clip.RecorderSerial}/{clip.ClipId}", html.ToString()));
-    }
-
     private static async Task<IResult> AlertsAsync(HttpContext context, DockCore core, CancellationToken cancellationToken)
     {
-        var language = WebText.Choose(context.Request);
+        var language = WebText.ForPage(context);
         var t = WebText.Instance;
         string T(string key, params object[] args) => Html.Encode(t.Get(language, key, args));
         bool mayAcknowledge = DockPolicies.RolesOf[DockPolicies.AcknowledgeAlerts].Any(context.User.IsInRole);
@@ -241,7 +158,7 @@ public static class ConsolePages
     /// <summary>The recorders: what each is, its enrolment, its last docking and battery; enrol and revoke for those who manage them.</summary>
     private static async Task<IResult> RecordersAsync(HttpContext context, DockCore core, CancellationToken cancellationToken)
     {
-        var language = WebText.Choose(context.Request);
+        var language = WebText.ForPage(context);
         var t = WebText.Instance;
         string T(string key, params object[] args) => Html.Encode(t.Get(language, key, args));
         bool mayManage = DockPolicies.RolesOf[DockPolicies.ManageRecorders].Any(context.User.IsInRole);
@@ -293,26 +210,6 @@ public static class ConsolePages
         }
         html.Append("</tbody></table>");
         return Page(context, Layout(context, language, t.Get(language, "nav.recorders"), html.ToString()));
-    }
-
-    private static async Task<IResult> UsersAsync(HttpContext context, DockCore core, CancellationToken cancellationToken)
-    {
-        var language = WebText.Choose(context.Request);
-        var t = WebText.Instance;
-        string T(string key) => Html.Encode(t.Get(language, key));
-        var page = new StringBuilder($"""
-            <h2>{T("nav.users")}</h2>
-            <table class="users"><thead><tr><th scope="col">{T("users.name")}</th><th scope="col">{T("users.roles")}</th><th scope="col">{T("users.state")}</th></tr></thead><tbody>
-            """);
-        foreach (var user in await core.Users.ListAsync(cancellationToken))
-        {
-            page.Append($"""
-                <tr data-user="{Html.Encode(user.Name)}"><td>{Html.Encode(user.Name)}</td><td>{Html.Encode(string.Join(", ", user.Roles))}</td>
-                <td>{(user.Disabled ? T("users.disabled") : T("users.active"))}</td></tr>
-                """);
-        }
-        page.Append("</tbody></table>");
-        return Page(context, Layout(context, language, t.Get(language, "nav.users"), page.ToString()));
     }
 
     private static string Minutes(TimeSpan age) => Math.Max(0, (int)age.TotalMinutes).ToString(CultureInfo.InvariantCulture);

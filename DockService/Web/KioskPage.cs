@@ -13,7 +13,7 @@ public static class KioskPage
 {
     private static readonly HtmlEncoder Html = HtmlEncoder.Default;
 
-    public static string Render(string language, string dockId, IReadOnlyList<Bay> bays)
+    public static string Render(string language, string dockId, IReadOnlyList<Bay> bays, TimeSpan idleTimeout)
     {
         var text = WebText.Instance;
         string T(string key, params object[] args) => Html.Encode(text.Get(language, key, args));
@@ -27,10 +27,10 @@ public static class KioskPage
             <title>{T("dock.title")} · {T("kiosk.title")}</title>
             <link rel="stylesheet" href="/web/kiosk.css">
             </head>
-            <body class="kiosk">
+            <body class="kiosk" data-idle-seconds="{(int)idleTimeout.TotalSeconds}">
             <header class="bar">
             <h1>{T("dock.title")} <span class="dock-id">{Html.Encode(dockId)}</span></h1>
-            <p id="status" role="status" data-state="live">{T("kiosk.live")}</p>
+            <p id="status" role="status" data-state="connecting">{T("kiosk.live")}</p>
             <nav aria-label="{T("language")}">
             """);
         foreach (var other in WebText.Languages)
@@ -49,9 +49,39 @@ public static class KioskPage
         foreach (var bay in bays) page.Append(Tile(language, bay));
         page.Append($"""
             </div>
-            <section class="signin" aria-labelledby="signin-title">
+            <section class="signin" id="signin" aria-labelledby="signin-title">
             <h2 id="signin-title">{T("kiosk.signin")}</h2>
-            <p>{T("kiosk.signin.later")}</p>
+            <form id="kiosk-signin" autocomplete="off">
+            <div class="fields">
+            <div><label for="badge">{T("kiosk.badge")}</label><input id="badge" name="badge" required maxlength="64"></div>
+            <div><label for="pin">{T("kiosk.pin")}</label><input id="pin" name="pin" type="password" inputmode="numeric" required maxlength="12" pattern="[0-9]*"></div>
+            </div>
+            <div class="pinpad" role="group" aria-label="{T("kiosk.pinpad")}">
+            {string.Concat("123456789".Select(d => $"""<button type="button" data-digit="{d}">{d}</button>"""))}
+            <button type="button" data-key="clear">{T("kiosk.clear")}</button><button type="button" data-digit="0">0</button>
+            <button type="button" data-key="back" aria-label="{T("kiosk.backspace")}">⌫</button>
+            </div>
+            <button type="submit" class="primary">{T("kiosk.signinButton")}</button>
+            <p id="signin-error" class="error" role="alert" hidden></p>
+            </form>
+            </section>
+            <section class="mine" id="mine" aria-labelledby="mine-title" hidden>
+            <div class="mine-head">
+            <h2 id="mine-title"></h2>
+            <button type="button" id="kiosk-signout" class="primary">{T("kiosk.signout")}</button>
+            </div>
+            <p class="idle" id="idle">{T("kiosk.idle", (int)idleTimeout.TotalSeconds)}</p>
+            <h3>{T("kiosk.cameras")}</h3>
+            <ul id="my-recorders" class="my-recorders"></ul>
+            <h3>{T("kiosk.footage")}</h3>
+            <table class="my-clips"><thead><tr><th scope="col">{T("label.recorder")}</th><th scope="col">{T("clips.clip")}</th>
+            <th scope="col">{T("clips.recorded")}</th><th scope="col">{T("clips.state")}</th><th scope="col">{T("kiosk.tags")}</th></tr></thead>
+            <tbody id="my-clips"></tbody></table>
+            <p id="no-footage" hidden>{T("kiosk.noFootage")}</p>
+            <section class="tagging" data-slot="tagging" aria-labelledby="tagging-title">
+            <h3 id="tagging-title">{T("kiosk.tagging")}</h3>
+            <p>{T("kiosk.taggingLater")}</p>
+            </section>
             </section>
             </main>
             <script id="strings" type="application/json">{JsonSerializer.Serialize(text.All(language))}</script>

@@ -42,8 +42,8 @@ public static class WebFace
     private static IResult Kiosk(HttpContext context, DockActivity activity, DockCore core, IOptions<DockOptions> options)
     {
         if (Refused(context, options.Value.Web) is { } refused) return refused;
-        var language = Language(context);
-        var html = KioskPage.Render(language, core.IsOpen ? core.Identity.DockId : "", Bays(activity));
+        var language = WebText.ForPage(context);
+        var html = KioskPage.Render(language, core.IsOpen ? core.Identity.DockId : "", Bays(activity), options.Value.Web.KioskIdleTimeout);
         Secure(context.Response);
         return Results.Content(html, "text/html; charset=utf-8");
     }
@@ -85,7 +85,7 @@ public static class WebFace
         [.. activity.Bays.OrderBy(b => b.BayId, BayOrder.Instance).Select(Bay.From)];
 
     /// <summary>null when the kiosk may be shown to this request; else 401 with what to do.</summary>
-    private static IResult? Refused(HttpContext context, WebOptions web)
+    internal static IResult? Refused(HttpContext context, WebOptions web)
     {
         bool signedIn = context.User.Identity?.IsAuthenticated == true;
         bool allowed = web.KioskAccess switch
@@ -96,16 +96,6 @@ public static class WebFace
         };
         return allowed ? null : Results.Problem(statusCode: 401, title: "Sign in to see the kiosk",
             detail: "The kiosk shows without sign-in on the dock's own screen only (Dock:Web:KioskAccess). Sign in first.");
-    }
-
-    private static string Language(HttpContext context)
-    {
-        var language = WebText.Choose(context.Request);
-        // An explicit choice (?lang=) is kept for the next pages of this browser.
-        if (context.Request.Query.ContainsKey("lang"))
-            context.Response.Cookies.Append(WebText.LanguageCookie, language,
-                new CookieOptions { HttpOnly = true, SameSite = SameSiteMode.Strict, MaxAge = TimeSpan.FromDays(365), IsEssential = true });
-        return language;
     }
 
     /// <summary>Only the dock's own files run, load and connect; the page is never framed.</summary>

@@ -35,6 +35,22 @@ public sealed class WebText
         return args.Length == 0 ? text : string.Format(CultureInfo.InvariantCulture, text, args);
     }
 
+    /// <summary>Keeps a choice of language for this browser's next pages (null: forget it, follow Accept-Language).</summary>
+    public static void Remember(HttpResponse response, string? language)
+    {
+        if (language is null) response.Cookies.Delete(LanguageCookie);
+        else response.Cookies.Append(LanguageCookie, language,
+            new CookieOptions { HttpOnly = true, SameSite = SameSiteMode.Strict, MaxAge = TimeSpan.FromDays(365), IsEssential = true });
+    }
+
+    /// <summary>The language for a page; an explicit choice (<c>?lang=</c>) is kept for this browser's next pages.</summary>
+    public static string ForPage(HttpContext context)
+    {
+        var language = Choose(context.Request);
+        if (context.Request.Query.ContainsKey("lang")) Remember(context.Response, language);
+        return language;
+    }
+
     /// <summary>The language for this request.</summary>
     public static string Choose(HttpRequest request)
     {

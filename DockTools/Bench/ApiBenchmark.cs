@@ -32,9 +32,9 @@ public sealed class ApiBenchmark(string dataDirectory, int clips, int recorders,
         output.WriteLine($"dock bench api: seeding {clips:N0} clips...");
         var catalog = await CatalogStores.OpenAsync(paths.Catalog, TimeProvider.System, cancellationToken);
         await SeedAsync(catalog, clips, cancellationToken);
-        var accounts = new UserAccounts(new UserStore(catalog.Database), TimeProvider.System);
-        await accounts.AddAsync("bench", "bench-password-1", [Roles.Supervisor], cancellationToken);
-        var token = await accounts.IssueTokenAsync("bench", null, cancellationToken);
+        var accounts = new UserAccounts(new UserStore(catalog.Database), null, TimeProvider.System);
+        await accounts.AddAsync("test", "bench", "bench-password-1", [Roles.Supervisor], null, cancellationToken);
+        var token = await accounts.IssueTokenAsync("test", "bench", null, cancellationToken);
 
         await using var fleet = await SimulatedFleet.StartAsync(new FleetOptions
         {

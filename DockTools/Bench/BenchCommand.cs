@@ -125,6 +125,35 @@ public static class BenchCommand
                 if (parse.GetValue(data5) is null && Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
             }
         });
+        var data6 = new Option<string?>("--data") { Description = "Folder for the benchmark's docks (default: a new folder under the temp directory; removed afterwards)." };
+        var kioskBrowsers = new Option<int>("--browsers") { Description = "Browsers watching the kiosk in the watched rounds.", DefaultValueFactory = _ => 5 };
+        var kioskRounds = new Option<int>("--rounds") { Description = "Rounds of each kind (alternating).", DefaultValueFactory = _ => 3 };
+        var kioskRecorders = new Option<int>("--recorders") { Description = "Unthrottled recorders docked in each round.", DefaultValueFactory = _ => 4 };
+        var kioskClip = CliOptions.Size("--clip-size", "Size of each clip.", 64L << 20);
+        var kioskStreams = new Option<bool>("--streams-only") { Description = "Watch with plain HTTP readers of /kiosk/events instead of browsers: the dock's own cost." };
+        var kiosk = new Command("kiosk", "Ingest MB/s with N browsers watching the kiosk against none, alternating rounds in the same run.")
+        {
+            data6, kioskBrowsers, kioskRounds, kioskRecorders, kioskClip, kioskStreams,
+        };
+        kiosk.SetAction(async (parse, cancellationToken) =>
+        {
+            if (parse.GetValue(kioskBrowsers) is < 1 or > 20 || parse.GetValue(kioskRounds) is < 1 or > 20 || parse.GetValue(kioskRecorders) is < 1 or > 16
+                || parse.GetValue(kioskClip) is < 1 << 20 or > 4L << 30)
+            {
+                await Console.Error.WriteLineAsync("dock bench kiosk: --browsers 1..20, --rounds 1..20, --recorders 1..16, --clip-size 1MiB..4GiB.");
+                return ExitCodes.Usage;
+            }
+            var dir = Path.GetFullPath(parse.GetValue(data6) ?? Path.Combine(Path.GetTempPath(), $"dock-bench-kiosk-{Environment.ProcessId}"));
+            try
+            {
+                return await new KioskBenchmark(dir, parse.GetValue(kioskBrowsers), parse.GetValue(kioskRounds), parse.GetValue(kioskRecorders), 4,
+                    parse.GetValue(kioskClip), parse.GetValue(kioskStreams), Console.Out).RunAsync(cancellationToken);
+            }
+            finally
+            {
+                if (parse.GetValue(data6) is null && Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+            }
+        });
         var data4 = new Option<string?>("--data") { Description = "Folder for the benchmark's vaults (default: a new folder under the temp directory; removed afterwards)." };
         var link = new Option<string[]>("--link")
         {
@@ -160,7 +189,7 @@ public static class BenchCommand
                 if (parse.GetValue(data4) is null && Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
             }
         });
-        var bench = new Command("bench", "Benchmarks (figures, not pass/fail tests).") { ingest, custody, upload, links, api };
+        var bench = new Command("bench", "Benchmarks (figures, not pass/fail tests).") { ingest, custody, upload, links, api, kiosk };
         return bench;
     }
 }

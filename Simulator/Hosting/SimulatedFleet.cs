@@ -21,6 +21,9 @@ public sealed record FleetOptions
     public long MinClipSize { get; init; } = 8 * 1024 * 1024;
     public long MaxClipSize { get; init; } = 8 * 1024 * 1024;
     public ulong Seed { get; init; } = 2026;
+    /// <summary>False: the endpoints listen (their addresses are known) but serve no link until <see cref="SimulatedFleet.Serve"/>, as
+    /// cameras not yet put in their bays (a benchmark opens its browsers first).</summary>
+    public bool ServeAtOnce { get; init; } = true;
     public double? ThrottleMBps { get; init; }
     public string? ClipFolder { get; init; }
     public SimulatedTransport Transport { get; init; } = SimulatedTransport.Tcp;
@@ -102,7 +105,7 @@ public sealed class SimulatedFleet : IAsyncDisposable
                     SimulatedTransport.Serial => new PtyRecorderEndpoint(recorder, options.SessionOptions, time),
                     _ => new TcpRecorderEndpoint(recorder, options.Listen, options.SessionOptions, time),
                 };
-                endpoint.Start();
+                if (options.ServeAtOnce) endpoint.Start();
                 endpoints.Add(endpoint);
             }
             return new SimulatedFleet(endpoints);
@@ -112,6 +115,12 @@ public sealed class SimulatedFleet : IAsyncDisposable
             foreach (var endpoint in endpoints) await endpoint.DisposeAsync().ConfigureAwait(false);
             throw;
         }
+    }
+
+    /// <summary>Starts serving links on every endpoint of a fleet started with <see cref="FleetOptions.ServeAtOnce"/> false.</summary>
+    public void Serve()
+    {
+        foreach (var endpoint in _endpoints) endpoint.Start();
     }
 
     public async ValueTask DisposeAsync()

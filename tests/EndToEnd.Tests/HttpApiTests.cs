@@ -31,12 +31,12 @@ public sealed class HttpApiTests
     /// <summary>One user per role, each with a bearer token carrying just that role.</summary>
     private static async Task<Dictionary<string, string>> TokensPerRoleAsync(DockHarness harness)
     {
-        var accounts = new UserAccounts(new UserStore((await harness.CatalogAsync()).Database), TimeProvider.System);
+        var accounts = new UserAccounts(new UserStore((await harness.CatalogAsync()).Database), null, TimeProvider.System);
         var tokens = new Dictionary<string, string>();
         foreach (var role in Roles.All)
         {
-            await accounts.AddAsync($"user-{role}", Password, [role], CancellationToken.None);
-            tokens[role] = await accounts.IssueTokenAsync($"user-{role}", null, CancellationToken.None);
+            await accounts.AddAsync("test", $"user-{role}", Password, [role], null, CancellationToken.None);
+            tokens[role] = await accounts.IssueTokenAsync("test", $"user-{role}", null, CancellationToken.None);
         }
         return tokens;
     }
@@ -59,7 +59,7 @@ public sealed class HttpApiTests
         {
             // The kiosk decides itself (Dock:Web:KioskAccess, tested in KioskTests); its assets are public.
             string[] open = ["/healthz", "/readyz", "/metrics", "/openapi/{documentName}.json", "/api/v1/login", "/kiosk", "/kiosk/events", "/web/{file}",
-                "/login"];
+                "/login", "/api/v1/kiosk/signin"];
             var endpoints = host.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>().ToList();
             Assert.True(endpoints.Count >= 20, $"only {endpoints.Count} endpoints");
             int checkedEndpoints = 0;
@@ -246,9 +246,9 @@ public sealed class HttpApiTests
     {
         await using var harness = DockHarness.Create();
         await harness.StartFleetAsync(new FleetOptions { Recorders = 1, ClipsPerRecorder = 1, MinClipSize = 10_000, MaxClipSize = 10_000 });
-        var accounts = new UserAccounts(new UserStore((await harness.CatalogAsync()).Database), TimeProvider.System);
-        await accounts.AddAsync("sup", Password, [Roles.Supervisor], CancellationToken.None);
-        await accounts.AddAsync("victim", Password, [Roles.Officer], CancellationToken.None);
+        var accounts = new UserAccounts(new UserStore((await harness.CatalogAsync()).Database), null, TimeProvider.System);
+        await accounts.AddAsync("test", "sup", Password, [Roles.Supervisor], null, CancellationToken.None);
+        await accounts.AddAsync("test", "victim", Password, [Roles.Officer], null, CancellationToken.None);
         var (host, _) = await harness.StartDockAsync(("Dock:ReleasePolicy", "Never"));
         using (host)
         {
@@ -306,7 +306,7 @@ public sealed class HttpApiTests
             foreach (var (path, item) in document["paths"]!.AsObject())
             foreach (var (method, operation) in item!.AsObject())
             {
-                bool open = path is "/healthz" or "/readyz" or "/api/v1/login";
+                bool open = path is "/healthz" or "/readyz" or "/api/v1/login" or "/api/v1/kiosk/signin";
                 Assert.True(open == operation!["security"] is null, $"{method} {path}: security {operation!["security"]?.ToJsonString() ?? "none"}");
             }
             await host.StopAsync();
@@ -343,9 +343,27 @@ public sealed class HttpApiTests
         {
             using var client = Client(host, token);
             Assert.Equal("alice", (await client.GetFromJsonAsync<Me>("/api/v1/me", Web))!.Name);
+            // Alice is the only it-admin: disabling her would leave nobody to manage users.
+            (code, _, stderr) = await DockHarness.RunDockAsync("users", "disable", "alice", "--data", harness.DataDirectory);
+            Assert.Equal(2, code);
+            Assert.Contains("last enabled it-admin", stderr, StringComparison.Ordinal);
+            await File.WriteAllTextAsync(passwordFile, Password + "\n");
+            (code, _, stderr) = await DockHarness.RunDockAsync("users", "add", "carol", "--role", "it-admin,officer", "--badge", "P900001",
+                "--password-file", passwordFile, "--data", harness.DataDirectory);
+            Assert.True(code == 0, stderr);
+            (code, var pinLine, stderr) = await DockHarness.RunDockAsync("users", "pin", "carol", "--data", harness.DataDirectory);
+            Assert.True(code == 0, stderr);
+            var pin = System.Text.RegularExpressions.Regex.Match(pinLine, @"PIN of carol: (\d{6}) ").Groups[1].Value;
+            Assert.Null(UserAccounts.PinWeakness(pin));
             (code, _, _) = await DockHarness.RunDockAsync("users", "disable", "alice", "--data", harness.DataDirectory);
             Assert.Equal(0, code);
             Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/api/v1/me")).StatusCode);
+            // Each change is a user-changed custody entry naming the person at the shell; the PIN is not in it.
+            var changes = (await EnrolmentTests.EventsAsync(await harness.CatalogAsync())).Where(e => e.Kind == CustodyEventKind.UserChanged).ToList();
+            Assert.Equal(["user alice added: roles it-admin,auditor", "user alice: API token issued", "user carol added: roles it-admin,officer, badge P900001",
+                "user carol: PIN reset", "user alice: disabled"], changes.Select(e => e.Detail!.Split(" (")[0]));
+            Assert.All(changes, e => Assert.EndsWith("@" + Environment.MachineName, e.Actor, StringComparison.Ordinal));
+            Assert.DoesNotContain(changes, e => e.Detail!.Contains(pin, StringComparison.Ordinal));
             await host.StopAsync();
         }
     }

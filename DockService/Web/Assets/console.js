@@ -1,12 +1,13 @@
-// The console's few actions: sign in, sign out, acknowledge an alert. Each goes through the HTTP API; changes carry the session's
-// CSRF token (in the page's meta tag), as the API requires of every change made with the session cookie.
+// The console's actions: sign in and out, verify a clip or a custody export, acknowledge an alert, enrol and revoke recorders, manage
+// users, keep a language. Each goes through the HTTP API; changes carry the session's CSRF token (in the page's meta tag), as the API
+// requires of every change made with the session cookie. Every value goes in as text, never as HTML.
 (() => {
   'use strict';
   const strings = JSON.parse(document.getElementById('strings').textContent);
   const t = (key, ...args) => (strings[key] ?? key).replace(/\{(\d+)\}/g, (_, i) => String(args[Number(i)] ?? ''));
   const csrf = () => document.querySelector('meta[name="dock-csrf"]')?.content ?? '';
-  const send = (url, body) => fetch(url, {
-    method: 'POST', credentials: 'same-origin',
+  const send = (url, body, method = 'POST') => fetch(url, {
+    method, credentials: 'same-origin',
     headers: { 'Content-Type': 'application/json', 'X-Dock-CSRF': csrf() },
     body: JSON.stringify(body ?? {}),
   });
@@ -46,17 +47,7 @@
       running.dataset.outcome = body.outcome;
       running.textContent = body.outcome === 'verified' ? t('verify.ok') : t('verify.failed', body.outcome);
       running.className = body.outcome === 'verified' ? 'ok' : 'error';
-      const list = document.createElement('ul');
-      list.className = 'steps';
-      for (const step of body.steps) {
-        const item = document.createElement('li');
-        item.dataset.ok = String(step.ok);
-        const mark = document.createElement('strong');
-        mark.textContent = `${step.ok ? '✓' : '✗'} ${step.name}`;
-        item.append(mark, document.createTextNode(` — ${step.detail}`));
-        list.append(item);
-      }
-      result.append(list);
+      showSteps(result, body);
     } finally {
       verify.disabled = false;
     }
@@ -86,6 +77,93 @@
     if (answer.ok) window.location.reload();
     else failed(enrol, await answer.json().catch(() => ({})), answer.status);
   });
+
+  // ---- verification results (a clip, or a custody export) --------------------------------------------------------------------
+  function showSteps(target, body) {
+    const list = document.createElement('ul');
+    list.className = 'steps';
+    for (const step of body.steps) {
+      const item = document.createElement('li');
+      item.dataset.ok = String(step.ok);
+      const mark = document.createElement('strong');
+      mark.textContent = `${step.ok ? '✓' : '✗'} ${step.name}`;
+      item.append(mark, document.createTextNode(` — ${step.detail}`));
+      list.append(item);
+    }
+    target.append(list);
+  }
+
+  const exportForm = document.getElementById('verify-export');
+  exportForm?.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const result = document.getElementById('export-result');
+    const file = exportForm.elements.bundle.files[0];
+    if (!file) return;
+    const line = document.createElement('p');
+    line.textContent = t('verify.running');
+    result.replaceChildren(line);
+    const answer = await fetch('/api/v1/custody/verify', {
+      method: 'POST', credentials: 'same-origin', headers: { 'Content-Type': 'application/zip', 'X-Dock-CSRF': csrf() }, body: file,
+    }).catch(() => null);
+    const body = answer ? await answer.json().catch(() => ({})) : {};
+    if (!answer || !answer.ok) { line.className = 'error'; line.textContent = t('verify.error', body.detail ?? body.title ?? answer?.status ?? '—'); return; }
+    line.dataset.outcome = body.outcome;
+    line.className = body.outcome === 'verified' ? 'ok' : 'error';
+    line.textContent = body.outcome === 'verified' ? t('custody.verified', body.entries, body.checkpoints) : t('verify.failed', body.outcome);
+    showSteps(result, body);
+  });
+
+  // ---- users (it-admin) ------------------------------------------------------------------------------------------------------
+  const roles = (form) => [...form.querySelectorAll('input[name="roles"]:checked')].map((box) => box.value);
+  const user = (name) => `/api/v1/users/${encodeURIComponent(name)}`;
+  const reloadOr = async (form, answer) => {
+    if (answer.ok) { window.location.reload(); return; }
+    failed(form, await answer.json().catch(() => ({})), answer.status);
+  };
+
+  const addUser = document.getElementById('add-user');
+  addUser?.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const e = addUser.elements;
+    await reloadOr(addUser, await send('/api/v1/users', { name: e.name.value, password: e.password.value, roles: roles(addUser), badge: e.badge.value || null }));
+  });
+  for (const form of document.querySelectorAll('form.user-roles')) {
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      await reloadOr(form, await send(`${user(form.dataset.user)}/roles`, { roles: roles(form) }, 'PUT'));
+    });
+  }
+  for (const form of document.querySelectorAll('form.user-badge')) {
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      await reloadOr(form, await send(`${user(form.dataset.user)}/badge`, { badge: form.elements.badge.value || null }, 'PUT'));
+    });
+  }
+  for (const button of document.querySelectorAll('button.user-toggle')) {
+    button.addEventListener('click', async () => reloadOr(button.parentElement, await send(`${user(button.dataset.user)}/${button.dataset.action}`)));
+  }
+  for (const button of document.querySelectorAll('button.user-pin')) {
+    button.addEventListener('click', async () => {
+      const answer = await send(`${user(button.dataset.user)}/pin`, {});
+      if (!answer.ok) { failed(button.parentElement, await answer.json().catch(() => ({})), answer.status); return; }
+      // Shown once, here: the dock keeps only its hash.
+      const shown = document.getElementById('pin-shown');
+      shown.textContent = t('users.pinIs', button.dataset.user, (await answer.json()).pin);
+      button.closest('td').firstChild.textContent = `${t('users.pinSet')} `;
+      shown.focus?.();
+    });
+  }
+
+  // ---- language: a signed-in person's choice is kept with their account, so it follows them to any browser -------------------
+  if (document.getElementById('logout')) {
+    for (const link of document.querySelectorAll('nav.languages a[lang]')) {
+      link.addEventListener('click', async (event) => {
+        event.preventDefault();
+        await send('/api/v1/me/language', { language: link.lang }, 'PUT').catch(() => null);
+        window.location.assign(link.href);
+      });
+    }
+  }
 
   for (const form of document.querySelectorAll('form.acknowledge')) {
     form.addEventListener('submit', async (event) => {

@@ -1,5 +1,7 @@
 // The kiosk: keeps the server-rendered bay tiles up to date from /kiosk/events (Server-Sent Events, no polling) and
-// reconnects by itself when the dock restarts. Plain script, no build step; every value goes in as text, never as HTML.
+// reconnects by itself when the dock restarts. An officer signs in with badge number and PIN (a touch PIN pad) to see their own
+// cameras and newest footage; with no touch for the configured time the screen signs them out and goes back to the bays.
+// Plain script, no build step; every value goes in as text, never as HTML.
 (() => {
   'use strict';
   const strings = JSON.parse(document.getElementById('strings').textContent);
@@ -7,6 +9,7 @@
   const bays = document.getElementById('bays');
   const status = document.getElementById('status');
   const speeds = new Map(); // bay id → { at, left, rate } for the time-left estimate
+  let onBay = () => {}; // set by the officer's view below
 
   const field = (tile, name) => tile.querySelector(`[data-field="${name}"]`);
 
@@ -81,6 +84,7 @@
       ? Math.min(100, Math.max(0, 100 * (bay.clipsDone + part) / bay.clipsTotal)) : (bay.finished ? 100 : 0);
   }
 
+  // #status is "connecting" as served, "live" from the stream's first event, "reconnecting" while the dock is away.
   function live(isLive) {
     status.dataset.state = isLive ? 'live' : 'reconnecting';
     status.textContent = t(isLive ? 'kiosk.live' : 'kiosk.reconnecting');
@@ -92,7 +96,7 @@
       live(true);
       const list = JSON.parse(event.data);
       const ids = new Set(list.map((b) => b.bayId));
-      for (const bay of list) show(bay);
+      for (const bay of list) { show(bay); onBay(bay); }
       for (const tile of bays.querySelectorAll('[data-bay]')) if (!ids.has(tile.dataset.bay)) tile.remove();
     });
     source.addEventListener('error', () => {
@@ -102,6 +106,117 @@
       if (source.readyState === EventSource.CLOSED) setTimeout(connect, 1000);
     });
   }
+
+  // ---- officer sign-in ------------------------------------------------------------------------------------------------------
+  const form = document.getElementById('kiosk-signin');
+  const signin = document.getElementById('signin');
+  const mine = document.getElementById('mine');
+  const error = document.getElementById('signin-error');
+  const idleSeconds = Number(document.body.dataset.idleSeconds) || 60;
+  let session = null; // { csrf, serials: Set, phases: Map } while an officer is signed in
+  let idleTimer = 0;
+
+  document.querySelector('.pinpad')?.addEventListener('click', (event) => {
+    const key = event.target.closest('button');
+    if (!key) return;
+    const pin = form.elements.pin;
+    if (key.dataset.digit && pin.value.length < 12) pin.value += key.dataset.digit;
+    else if (key.dataset.key === 'back') pin.value = pin.value.slice(0, -1);
+    else if (key.dataset.key === 'clear') pin.value = '';
+  });
+
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    error.hidden = true;
+    const answer = await fetch('/api/v1/kiosk/signin', {
+      method: 'POST', credentials: 'same-origin', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ badge: form.elements.badge.value.trim(), pin: form.elements.pin.value }),
+    }).catch(() => null);
+    form.elements.pin.value = '';
+    if (!answer || !answer.ok) {
+      error.textContent = t(answer?.status === 429 ? 'kiosk.tooMany' : 'kiosk.refused');
+      error.hidden = false;
+      return;
+    }
+    const body = await answer.json();
+    session = { csrf: body.csrfToken, serials: new Set(), phases: new Map() };
+    form.reset();
+    await refreshMine();
+    signin.hidden = true;
+    mine.hidden = false;
+    document.body.dataset.view = 'mine';
+    touched();
+    document.getElementById('kiosk-signout').focus();
+  });
+
+  async function refreshMine() {
+    if (!session) return;
+    const answer = await fetch('/api/v1/kiosk/mine', { credentials: 'same-origin' }).catch(() => null);
+    if (!answer || !answer.ok) { if (answer && (answer.status === 401 || answer.status === 403)) signOut(); return; }
+    const view = await answer.json();
+    document.getElementById('mine-title').textContent = t('kiosk.hello', view.name, view.badge);
+    session.serials = new Set(view.recorders.map((r) => r.serial));
+    session.badge = view.badge;
+    const cameras = document.getElementById('my-recorders');
+    cameras.replaceChildren(...(view.recorders.length ? view.recorders.map((r) => {
+      const item = document.createElement('li');
+      item.dataset.recorder = r.serial;
+      item.textContent = r.bay ? t('kiosk.docked', r.serial, r.bay.bayId, t(`phase.${r.bay.phase}`))
+        : t('kiosk.notDocked', r.serial, r.lastDockedAt ? new Date(r.lastDockedAt).toLocaleString() : '—');
+      return item;
+    }) : [Object.assign(document.createElement('li'), { textContent: t('kiosk.noCamera') })]));
+    const rows = view.clips.map((c) => {
+      const row = document.createElement('tr');
+      row.dataset.clip = c.clipId;
+      if (c.thisDocking) row.className = 'this-docking';
+      const cells = [c.serial, c.clipId, new Date(c.recordedFrom).toLocaleString(),
+        t(`state.${c.state}`) + (c.thisDocking ? ` · ${t('kiosk.thisDocking')}` : ''), '—'];
+      for (const text of cells) row.append(Object.assign(document.createElement('td'), { textContent: text }));
+      return row;
+    });
+    document.getElementById('my-clips').replaceChildren(...rows);
+    document.getElementById('no-footage').hidden = rows.length > 0;
+    for (const tile of bays.querySelectorAll('[data-bay]')) markMine(tile);
+  }
+
+  function markMine(tile) {
+    const serial = field(tile, 'serial').textContent;
+    tile.classList.toggle('mine', !!session && session.serials.has(serial));
+  }
+
+  async function signOut() {
+    clearTimeout(idleTimer);
+    const was = session;
+    session = null;
+    mine.hidden = true;
+    signin.hidden = false;
+    delete document.body.dataset.view;
+    document.getElementById('my-clips').replaceChildren();
+    document.getElementById('my-recorders').replaceChildren();
+    for (const tile of bays.querySelectorAll('.mine')) tile.classList.remove('mine');
+    if (was) {
+      await fetch('/api/v1/kiosk/signout', { method: 'POST', credentials: 'same-origin', headers: { 'X-Dock-CSRF': was.csrf } }).catch(() => null);
+    }
+  }
+
+  // Any touch, click or key keeps the officer signed in; none for idleSeconds signs them out (a shared screen).
+  function touched() {
+    if (!session) return;
+    clearTimeout(idleTimer);
+    idleTimer = setTimeout(signOut, idleSeconds * 1000);
+  }
+  for (const kind of ['pointerdown', 'keydown']) document.addEventListener(kind, touched, { passive: true });
+  document.getElementById('kiosk-signout').addEventListener('click', () => signOut());
+
+  // A bay of the officer's that changes phase (e.g. to done) brings new footage: read their view again.
+  onBay = (bay) => {
+    const tile = bays.querySelector(`[data-bay="${CSS.escape(bay.bayId)}"]`);
+    if (tile) markMine(tile);
+    if (!session || !bay.serial || !(session.serials.has(bay.serial) || bay.officerId === session.badge)) return;
+    const before = session.phases.get(bay.bayId);
+    session.phases.set(bay.bayId, bay.phase);
+    if (before !== undefined && before !== bay.phase) refreshMine();
+  };
 
   connect();
 })();

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using Dock.EndToEnd.Tests.Support;
 using Dock.Service.Ingest;
+using Dock.Service.Users;
 using Dock.Simulator.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -219,6 +220,59 @@ public sealed class KioskTests(ITestOutputHelper output)
             Assert.Equal(HttpStatusCode.NotModified, (await client.SendAsync(again)).StatusCode);
             foreach (var path in new[] { "/web/..%2Fappsettings.json", "/web/appsettings.json", "/web/Dock.Service.Web.Strings.en.json", "/web/%2e%2e%2fcatalog.db" })
                 Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync(path)).StatusCode);
+            await host.StopAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Officer_SignsInWithBadgeAndPin_SeesTheirCameraAndFootage_AndIsSignedOutWhenIdle()
+    {
+        await using var harness = DockHarness.Create();
+        var fleet = await harness.StartFleetAsync(new FleetOptions { Recorders = 2, ClipsPerRecorder = 3, MinClipSize = 40_000, MaxClipSize = 60_000 });
+        var mine = fleet.Endpoints[1].Recorder;
+        var accounts = new UserAccounts(new UserStore((await harness.CatalogAsync()).Database), null, TimeProvider.System);
+        await accounts.AddAsync("test", "olga", "correct horse battery", [Roles.Officer], mine.Options.OfficerId, CancellationToken.None);
+        var pin = await accounts.SetPinAsync("test", "olga", "482916", CancellationToken.None);
+        await using var browser = await Browser.LaunchAsync();
+        var (host, activity) = await harness.StartDockAsync(("Dock:ReleasePolicy", "AfterLocalVerify"), ("Dock:Cloud:Target", "none"),
+            ("Dock:Web:KioskIdleTimeout", "00:00:10"));
+        using (host)
+        {
+            await DockHarness.ReleasedAsync(activity, 6);
+            // A phone-sized screen: the PIN pad and the officer's view must work there too.
+            await using var context = await browser.ContextAsync("en-US", 390, 844);
+            var page = await context.NewPageAsync();
+            await page.GotoAsync(Address(host) + "/kiosk");
+            await page.Locator("[data-bay='2'][data-phase='done']").WaitForAsync();
+
+            // A wrong PIN: one message for every failure, nothing opened.
+            await page.GetByLabel("Badge number").FillAsync(mine.Options.OfficerId);
+            foreach (var digit in "111222") await page.Locator($".pinpad [data-digit='{digit}']").ClickAsync();
+            await page.GetByRole(AriaRole.Button, new() { Name = "Sign in", Exact = true }).ClickAsync();
+            await page.Locator("#signin-error:not([hidden])").WaitForAsync();
+            Assert.True(await page.Locator("#mine").IsHiddenAsync());
+
+            // The right PIN, typed on the pad: the officer's own camera and its footage, the other bays out of the way.
+            foreach (var digit in pin) await page.Locator($".pinpad [data-digit='{digit}']").ClickAsync();
+            await page.GetByRole(AriaRole.Button, new() { Name = "Sign in", Exact = true }).ClickAsync();
+            await page.Locator("#mine:not([hidden])").WaitForAsync();
+            Assert.Equal($"olga (badge {mine.Options.OfficerId})", (await page.Locator("#mine-title").TextContentAsync())?.Trim());
+            Assert.Contains($"{mine.Serial}: in bay 2", await page.Locator($"#my-recorders [data-recorder='{mine.Serial}']").TextContentAsync(), StringComparison.Ordinal);
+            Assert.Equal(3, await page.Locator("#my-clips tr.this-docking").CountAsync());
+            Assert.True(await page.Locator("[data-bay='1']").IsHiddenAsync());
+            Assert.True(await page.Locator("[data-bay='2']").IsVisibleAsync());
+            Assert.Equal(1, await page.Locator("[data-slot='tagging']").CountAsync());
+            // The session opens the officer's view only: not the console, not the API of the console.
+            Assert.Equal(403, await page.EvaluateAsync<int>("async () => (await fetch('/api/v1/me')).status"));
+            Assert.Equal(200, await page.EvaluateAsync<int>("async () => (await fetch('/api/v1/kiosk/mine')).status"));
+            await Browser.AssertAccessibleAsync(page);
+            await page.ScreenshotAsync(new() { Path = Path.Combine(Browser.ScreenshotFolder, "kiosk-officer-en.png"), FullPage = true });
+
+            // No touch for the idle time: back to the bays, and the session is gone on the server too.
+            await page.Locator("#signin:not([hidden])").WaitForAsync(new() { Timeout = 30_000 });
+            Assert.True(await page.Locator("#mine").IsHiddenAsync());
+            Assert.True(await page.Locator("[data-bay='1']").IsVisibleAsync());
+            await page.WaitForFunctionAsync("async () => (await fetch('/api/v1/kiosk/mine')).status === 401");
             await host.StopAsync();
         }
     }

@@ -1,0 +1,117 @@
+using System.Globalization;
+using System.Text;
+using Dock.DeviceProtocol.Messages;
+using Dock.Service.Catalog;
+using Dock.Service.Hosting;
+using Microsoft.AspNetCore.Http;
+
+namespace Dock.Service.Web;
+
+public static partial class ConsolePages
+{
+    private const int ClipsPerPage = 50;
+
+    /// <summary>The clips, newest first, searched and paged on the server: by camera, officer, recording date (UTC days, both ends
+    /// included), state and cloud state. A value that cannot be a serial, badge or date is ignored and shown as not applied.</summary>
+    private static async Task<IResult> ClipsAsync(HttpContext context, DockCore core, CancellationToken cancellationToken, string? serial, string? officer,
+        string? from, string? to, string? state, string? cloud, int? page)
+    {
+        var language = WebText.ForPage(context);
+        var t = WebText.Instance;
+        string T(string key, params object[] args) => Html.Encode(t.Get(language, key, args));
+        static string? Id(string? text) => Identifier.IsValid(text?.Trim()) ? text!.Trim() : null;
+        static DateTimeOffset? Day(string? text) =>
+            DateTime.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day) ? new DateTimeOffset(day, TimeSpan.Zero) : null;
+        serial = Id(serial);
+        officer = Id(officer);
+        var fromDay = Day(from);
+        var toDay = Day(to);
+        ClipState? wanted = Enum.TryParse<ClipState>(state, ignoreCase: true, out var s) && Enum.IsDefined(s) ? s : null;
+        CloudState? wantedCloud = Enum.TryParse<CloudState>(cloud, ignoreCase: true, out var c) && Enum.IsDefined(c) ? c : null;
+        int number = Math.Clamp(page ?? 1, 1, 1_000_000);
+        var found = await core.Catalog.Clips.SearchClipsAsync(new ClipFilter(serial, wanted, officer, fromDay, toDay?.AddDays(1), wantedCloud), number,
+            ClipsPerPage, cancellationToken);
+        string Option(string value, string label, bool selected) => $"""<option value="{value}"{(selected ? " selected" : "")}>{label}</option>""";
+        var html = new StringBuilder($"""
+            <h2>{T("nav.clips")}</h2>
+            <form class="search" method="get" action="/clips">
+            <label for="serial">{T("clips.serial")}</label><input id="serial" name="serial" value="{Html.Encode(serial ?? "")}" maxlength="64">
+            <label for="officer">{T("clips.officer")}</label><input id="officer" name="officer" value="{Html.Encode(officer ?? "")}" maxlength="64">
+            <label for="from">{T("clips.from")}</label><input id="from" name="from" type="date" value="{fromDay?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}">
+            <label for="to">{T("clips.to")}</label><input id="to" name="to" type="date" value="{toDay?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}">
+            <label for="state">{T("clips.state")}</label><select id="state" name="state">{Option("", T("clips.any"), wanted is null)}
+            """);
+        foreach (var option in Enum.GetValues<ClipState>()) html.Append(Option(option.ToDb(), T("state." + option.ToDb()), option == wanted));
+        html.Append($"""</select><label for="cloud">{T("clips.cloud")}</label><select id="cloud" name="cloud">{Option("", T("clips.any"), wantedCloud is null)}""");
+        foreach (var option in Enum.GetValues<CloudState>())
+        {
+            var name = option.ToString().ToLowerInvariant();
+            html.Append(Option(name, T("cloud." + name), option == wantedCloud));
+        }
+        html.Append($"""
+            </select><button type="submit">{T("clips.search")}</button></form>
+            <p id="clip-count">{T("clips.count", found.Total)}</p>
+            <table class="clips"><thead><tr><th scope="col">{T("label.recorder")}</th><th scope="col">{T("clips.clip")}</th><th scope="col">{T("label.officer")}</th>
+            <th scope="col">{T("clips.recorded")}</th><th scope="col">{T("clips.size")}</th><th scope="col">{T("clips.state")}</th></tr></thead><tbody>
+            """);
+        foreach (var clip in found.Items)
+        {
+            var link = $"/clips/{Uri.EscapeDataString(clip.RecorderSerial)}/{Uri.EscapeDataString(clip.ClipId)}";
+            html.Append($"""
+                <tr data-clip="{Html.Encode(clip.ClipId)}"><td>{Html.Encode(clip.RecorderSerial)}</td><td><a href="{Html.Encode(link)}">{Html.Encode(clip.ClipId)}</a></td>
+                <td>{Html.Encode(clip.OfficerId)}</td><td>{clip.DeviceStart.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)}</td>
+                <td>{clip.Size.ToString("N0", CultureInfo.InvariantCulture)}</td><td>{T("state." + clip.State.ToDb())}</td></tr>
+                """);
+        }
+        html.Append("</tbody></table>");
+        var query = string.Join("&", new (string Key, string? Value)[]
+            {
+                ("serial", serial), ("officer", officer), ("from", fromDay?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)),
+                ("to", toDay?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)), ("state", wanted?.ToDb()), ("cloud", wantedCloud?.ToString().ToLowerInvariant()),
+            }.Where(p => p.Value is not null).Select(p => $"{p.Key}={Uri.EscapeDataString(p.Value!)}"));
+        html.Append($"""<nav class="pager" aria-label="{T("clips.pages")}">""");
+        if (number > 1) html.Append($"""<a href="/clips?{Html.Encode(query)}&amp;page={number - 1}" rel="prev">{T("clips.previous")}</a>""");
+        if ((long)number * ClipsPerPage < found.Total) html.Append($"""<a href="/clips?{Html.Encode(query)}&amp;page={number + 1}" rel="next">{T("clips.next")}</a>""");
+        html.Append("</nav>");
+        return Page(context, Layout(context, language, t.Get(language, "nav.clips"), html.ToString()));
+    }
+
+    /// <summary>One clip: its hashes, both signatures, its history and every custody entry naming it, and "verify now".</summary>
+    private static async Task<IResult> ClipAsync(HttpContext context, string serial, string clipId, DockCore core, CancellationToken cancellationToken)
+    {
+        var language = WebText.ForPage(context);
+        var t = WebText.Instance;
+        string T(string key, params object[] args) => Html.Encode(t.Get(language, key, args));
+        var clip = serial.Length > 64 || clipId.Length > 80 ? null : await core.Catalog.Clips.FindClipAsync(serial, clipId, cancellationToken);
+        if (clip is null) return Results.NotFound();
+        var history = await core.Catalog.Clips.ClipHistoryAsync(clip.Id, cancellationToken);
+        var custody = await core.Log.ReadClipEntriesAsync(clip.RecorderSerial, clip.ClipId, cancellationToken);
+        string Row(string key, string? value) => $"<div><dt>{T(key)}</dt><dd>{(value is { Length: > 0 } ? Html.Encode(value) : "—")}</dd></div>";
+        var html = new StringBuilder($"""
+            <h2>{Html.Encode(clip.RecorderSerial)} / {Html.Encode(clip.ClipId)}</h2>
+            <dl class="facts">
+            {Row("label.recorder", clip.RecorderSerial)}{Row("label.officer", clip.OfficerId)}{Row("clips.state", t.Get(language, "state." + clip.State.ToDb()))}
+            {Row("clips.recorded", $"{clip.DeviceStart:yyyy-MM-dd HH:mm:ss} – {clip.DeviceEnd:HH:mm:ss} UTC")}
+            {Row("clips.size", clip.Size.ToString("N0", CultureInfo.InvariantCulture))}
+            <div><dt>{T("clip.deviceSha")}</dt><dd class="hash" data-field="device-sha256">{Html.Encode(clip.DeviceSha256)}</dd></div>
+            <div><dt>{T("clip.storedSha")}</dt><dd class="hash">{Html.Encode(clip.StoredSha256 ?? "—")}</dd></div>
+            {Row("clip.recorderSignature", clip.RecorderSignature is { } sig ? sig : t.Get(language, "clip.none"))}
+            {Row("clip.dockSignature", clip.ManifestPath is { } m ? m + ".sig" : t.Get(language, "clip.none"))}
+            </dl>
+            <section aria-labelledby="verify-title">
+            <h3 id="verify-title">{T("verify.title")}</h3>
+            <button type="button" id="verify" data-serial="{Html.Encode(clip.RecorderSerial)}" data-clip="{Html.Encode(clip.ClipId)}"{(clip.ManifestPath is null ? " disabled" : "")}>{T("verify.now")}</button>
+            <div id="verify-result" aria-live="polite"></div>
+            </section>
+            <h3>{T("clip.history")}</h3>
+            <table class="history"><thead><tr><th scope="col">{T("alerts.when")}</th><th scope="col">{T("clips.state")}</th><th scope="col">{T("alerts.message")}</th></tr></thead><tbody>
+            """);
+        foreach (var (at, state, detail) in history)
+            html.Append($"""<tr><td>{at.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)}</td><td>{T("state." + state.ToDb())}</td><td>{Html.Encode(detail ?? "")}</td></tr>""");
+        html.Append($"""</tbody></table><h3>{T("clip.custody")}</h3><ul class="custody">""");
+        foreach (var (index, entry) in custody)
+            html.Append($"""<li data-entry="{index}"><pre>{Html.Encode(Encoding.UTF8.GetString(entry))}</pre></li>""");
+        html.Append("</ul>");
+        return Page(context, Layout(context, language, $"{clip.RecorderSerial}/{clip.ClipId}", html.ToString()));
+    }
+}
