@@ -51,6 +51,14 @@ public sealed class Browser : IAsyncDisposable
     public static async Task<double> FirstPaintAsync(IPage page) =>
         await (await page.WaitForFunctionAsync("() => performance.getEntriesByName('first-contentful-paint')[0]?.startTime")).JsonValueAsync<double>();
 
+    /// <summary>The page's weight: the document and every resource it loaded, as decoded bytes (Resource Timing), and how many requests.</summary>
+    public static async Task<(long Bytes, int Requests)> WeightAsync(IPage page)
+    {
+        var sizes = await page.EvaluateAsync<double[]>(
+            "() => [...performance.getEntriesByType('navigation'), ...performance.getEntriesByType('resource')].map(e => e.decodedBodySize)");
+        return ((long)sizes.Sum(), sizes.Length);
+    }
+
     /// <summary>axe-core in the page: fails on any serious or critical violation, naming the rule and the elements.</summary>
     public static async Task AssertAccessibleAsync(IPage page)
     {

@@ -76,6 +76,8 @@ public sealed class ConsoleTests(Xunit.Abstractions.ITestOutputHelper output)
             var first = await Browser.FirstPaintAsync(page);
             await page.ReloadAsync();
             output.WriteLine($"dashboard first contentful paint: after sign-in {first:0} ms, warm {await Browser.FirstPaintAsync(page):0} ms");
+            var (bytes, requests) = await Browser.WeightAsync(page);
+            output.WriteLine($"dashboard page weight: {bytes:N0} bytes in {requests} requests");
             await page.GotoAsync(Address(host) + "/?lang=zh-CN");
             Assert.Equal("zh-CN", await page.GetAttributeAsync("html", "lang"));
             await Browser.AssertAccessibleAsync(page);
@@ -324,6 +326,19 @@ public sealed class ConsoleTests(Xunit.Abstractions.ITestOutputHelper output)
             var today = DateTime.UtcNow.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
             await page.GotoAsync(Address(host) + $"/clips?from={today}&to={today}&state=released&cloud=none");
             Assert.Equal("2 clips", (await page.Locator("#clip-count").TextContentAsync())?.Trim());
+
+            // Sam's choice of Chinese is kept with his account: a new browser that asks for English shows him Chinese once he signs in.
+            await page.GetByRole(AriaRole.Link, new() { Name = "中文" }).ClickAsync();
+            await page.WaitForURLAsync("**lang=zh-CN");
+            Assert.Equal("zh-CN", await page.GetAttributeAsync("html", "lang"));
+            await using var elsewhere = await browser.ContextAsync("en-US");
+            var other = await elsewhere.NewPageAsync();
+            await other.GotoAsync(Address(host) + "/login");
+            Assert.Equal("en", await other.GetAttributeAsync("html", "lang"));
+            await SignInAsync(other, "sam");
+            await other.WaitForURLAsync(Address(host) + "/");
+            Assert.Equal("zh-CN", await other.GetAttributeAsync("html", "lang"));
+            Assert.Equal("zh-CN", (await host.Services.GetRequiredService<Dock.Service.Hosting.DockCore>().Users.FindAsync("sam", CancellationToken.None))!.Language);
             await host.StopAsync();
         }
     }
