@@ -114,13 +114,56 @@ public sealed record LanguageRequest(string? Language);
 public sealed record KioskSignInRequest(string? Badge, string? Pin);
 
 /// <summary>What an officer signed in at the kiosk sees: their cameras (and the bay each is in) and their newest footage.</summary>
-public sealed record KioskView(string Name, string Badge, IReadOnlyList<KioskRecorder> Recorders, IReadOnlyList<KioskClip> Clips);
+public sealed record KioskView(string Name, string Badge, IReadOnlyList<KioskRecorder> Recorders, IReadOnlyList<KioskClip> Clips,
+    IReadOnlyList<Category> Categories);
 
 public sealed record KioskRecorder(string Serial, string Model, Bay? Bay, DateTimeOffset? LastDockedAt, int? BatteryPercent);
 
-/// <summary>One clip of the officer's: <paramref name="ThisDocking"/> when it came off the camera at its latest docking. Tags (case
-/// number, 证明对象, category) come with the evidence-metadata work and are shown beside it then.</summary>
-public sealed record KioskClip(string Serial, string ClipId, DateTimeOffset RecordedFrom, DateTimeOffset RecordedTo, long Size, string State, bool ThisDocking);
+/// <summary>One clip of the officer's: <paramref name="ThisDocking"/> when it came off the camera at its latest docking; the tags the
+/// officer fills at the kiosk, and the required ones still missing.</summary>
+public sealed record KioskClip(string Serial, string ClipId, DateTimeOffset RecordedFrom, DateTimeOffset RecordedTo, long Size, string State, bool ThisDocking,
+    string? CaseNumber = null, string? Purpose = null, string? Category = null, IReadOnlyList<string>? Missing = null);
 
 /// <summary>A custody log export checked against this dock's keys: the outcome (as `dock log verify` names it), the sizes, each check.</summary>
 public sealed record LogVerification(string Outcome, long Entries, int Checkpoints, long CommittedEntries, IReadOnlyList<VerificationStep> Steps);
+
+/// <summary>One tag: its value, where it came from (recorder, dock, officer, console, api, cli), who set it and when; derived values are
+/// the dock's own facts that nobody has set.</summary>
+public sealed record TagView(string Value, string Source, string SetBy, DateTimeOffset SetAt, bool Derived);
+
+/// <summary>A clip's tags by field name (case-number, capture-time, capture-place, collector, purpose, category, important, notes), and
+/// the required ones still missing.</summary>
+public sealed record ClipMetadata(string Serial, string ClipId, IReadOnlyDictionary<string, TagView> Fields, IReadOnlyList<string> Missing)
+{
+    internal static ClipMetadata From(ClipRecord clip, Metadata.ClipTags tags) => new(clip.RecorderSerial, clip.ClipId,
+        tags.Values.OrderBy(v => v.Key).ToDictionary(v => Metadata.Tags.Name(v.Key),
+            v => new TagView(v.Value.Value, Metadata.Tags.Name(v.Value.Source), v.Value.SetBy, v.Value.SetAt, !v.Value.Stored)),
+        [.. tags.Missing.Select(Metadata.Tags.Name)]);
+}
+
+/// <summary>Tags to set: a field left out (null) is left alone, an empty string clears what was set. A reason goes into each custody entry.</summary>
+public sealed record TagRequest(string? CaseNumber, string? CaptureTime, string? CapturePlace, string? Collector, string? Purpose, string? Category,
+    bool? Important, string? Notes, string? Reason)
+{
+    internal Dictionary<Metadata.TagField, string?> Changes()
+    {
+        var changes = new Dictionary<Metadata.TagField, string?>();
+        void Put(Metadata.TagField field, string? value) { if (value is not null) changes[field] = value; }
+        Put(Metadata.TagField.CaseNumber, CaseNumber);
+        Put(Metadata.TagField.CaptureTime, CaptureTime);
+        Put(Metadata.TagField.CapturePlace, CapturePlace);
+        Put(Metadata.TagField.Collector, Collector);
+        Put(Metadata.TagField.Purpose, Purpose);
+        Put(Metadata.TagField.Category, Category);
+        Put(Metadata.TagField.Important, Important is { } flag ? (flag ? "true" : "false") : null);
+        Put(Metadata.TagField.Notes, Notes);
+        return changes;
+    }
+}
+
+public sealed record ClipRef(string? Serial, string? ClipId);
+
+/// <summary>An officer at the kiosk tagging their own footage, one clip or several at once.</summary>
+public sealed record KioskTagRequest(IReadOnlyList<ClipRef>? Clips, string? CaseNumber, string? Purpose, string? Category);
+
+public sealed record Category(string Id, string Name, string NameZh, double RetentionDays);

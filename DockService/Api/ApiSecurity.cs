@@ -28,6 +28,7 @@ public static class DockPolicies
     public const string ReadCustody = "read-custody";
     public const string ExportCustody = "export-custody";
     public const string ManageUsers = "manage-users";
+    public const string TagClips = "tag-clips";
     /// <summary>An officer signed in at the kiosk with badge and PIN: their own camera and footage, nothing of the console.</summary>
     public const string KioskOfficer = "kiosk-officer";
 
@@ -49,6 +50,8 @@ public static class DockPolicies
         // The whole log in one download: a retrieval for the people who audit (R5), itself recorded.
         [ExportCustody] = [Roles.Auditor, Roles.ItAdmin],
         [ManageUsers] = [Roles.ItAdmin],
+        // Officers tag their own footage at the kiosk; in the console, those who supervise it.
+        [TagClips] = [Roles.Supervisor, Roles.ItAdmin],
         [KioskOfficer] = [KioskRole],
     };
 

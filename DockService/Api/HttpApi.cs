@@ -39,6 +39,7 @@ public static class HttpApi
         api.MapPost("/logout", LogoutAsync).RequireAuthorization(DockPolicies.Anyone).WithSummary("End the cookie session.");
         api.MapGet("/me", Me).RequireAuthorization(DockPolicies.Anyone).WithSummary("Who is signed in, with which roles.");
         api.MapDockPeople();
+        api.MapDockMetadata();
 
         api.MapGet("/bays", Bays).RequireAuthorization(DockPolicies.Anyone).WithSummary("Every bay's live state.");
         api.MapGet("/bays/stream", BayStream).RequireAuthorization(DockPolicies.Anyone).Produces<IReadOnlyList<Bay>>(200, "text/event-stream")

@@ -144,13 +144,15 @@ public static class PeopleApi
         return Results.NoContent();
     }
 
-    private static async Task<IResult> MineAsync(ClaimsPrincipal user, DockCore core, DockActivity activity, CancellationToken cancellationToken)
+    private static async Task<IResult> MineAsync(ClaimsPrincipal user, DockCore core, DockActivity activity, Metadata.ClipTagging tagging,
+        CancellationToken cancellationToken)
     {
         var badge = user.FindFirstValue(DockPolicies.BadgeClaim)!;
         var recorders = (await core.Catalog.Recorders.ListRecordersAsync(cancellationToken)).Where(r => r.OfficerId == badge).ToList();
         var bays = activity.Bays.Select(Bay.From).ToList();
         var dockings = (await core.Catalog.Docking.LastDockingsAsync(cancellationToken)).ToDictionary(d => d.Serial, StringComparer.Ordinal);
         var clips = await core.Catalog.Clips.SearchClipsAsync(new ClipFilter(OfficerId: badge), 1, KioskClips, cancellationToken);
+        var tags = await tagging.ReadManyAsync(clips.Items, cancellationToken);
         // Footage of this docking: it came off the camera (was last changed) since the camera's latest docking began.
         bool ThisDocking(ClipRecord clip) => dockings.TryGetValue(clip.RecorderSerial, out var d) && d.StartedAt is { } started && clip.UpdatedAt >= started;
         // A camera in a bay now shows there even before the catalog knows whose it is (its first docking).
@@ -163,7 +165,13 @@ public static class PeopleApi
                 return new KioskRecorder(serial, recorders.FirstOrDefault(r => r.Serial == serial)?.Model ?? "", bays.FirstOrDefault(b => b.Serial == serial),
                     docking?.StartedAt, docking?.BatteryPercent);
             })],
-            [.. clips.Items.Select(c => new KioskClip(c.RecorderSerial, c.ClipId, c.DeviceStart, c.DeviceEnd, c.Size, c.State.ToDb(), ThisDocking(c)))]));
+            [.. clips.Items.Select(c =>
+            {
+                var t = tags[c.Id];
+                return new KioskClip(c.RecorderSerial, c.ClipId, c.DeviceStart, c.DeviceEnd, c.Size, c.State.ToDb(), ThisDocking(c),
+                    t[Metadata.TagField.CaseNumber], t[Metadata.TagField.Purpose], t[Metadata.TagField.Category], [.. t.Missing.Select(Metadata.Tags.Name)]);
+            })],
+            MetadataApi.CategoryList(tagging)));
     }
 
     private static async Task<IResult> CurrentAsync(DockCore core, string name, CancellationToken cancellationToken) =>

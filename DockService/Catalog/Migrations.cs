@@ -242,5 +242,18 @@ internal static class Migrations
         CREATE INDEX clips_by_officer ON clips(officer_id, id);
         CREATE INDEX clips_by_start ON clips(device_start);
         """,
+        // 10: evidence tags (Metadata/): each field of a clip with its value, where the value came from, who set it and when. The
+        //     history of every change is the custody log's (metadata-changed entries, each committed with its row here).
+        """
+        CREATE TABLE clip_tags (
+            clip_row INTEGER NOT NULL REFERENCES clips(id),
+            field    TEXT NOT NULL,
+            value    TEXT NOT NULL,
+            source   TEXT NOT NULL,
+            set_by   TEXT NOT NULL,
+            set_at   TEXT NOT NULL,
+            PRIMARY KEY (clip_row, field)
+        ) WITHOUT ROWID;
+        """,
     ];
 }

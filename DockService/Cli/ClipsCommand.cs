@@ -3,11 +3,12 @@ using Dock.Service.Catalog;
 using Dock.Service.Exports;
 using Dock.Service.Hosting;
 using Dock.Service.Identity;
+using Dock.Service.Metadata;
 
 namespace Dock.Service.Cli;
 
 /// <summary>
-/// <c>dock clips export</c>: hands a copy of a clip, with its manifest and signature, to a person (R5:
+/// <c>dock clips export</c> and <c>dock clips tag</c>. Export hands a copy of a clip, with its manifest and signature, to a person (R5:
 /// every retrieval is supervised). The copy is checked against the recorded hash, and the export is a
 /// custody event with who, why and where.
 /// </summary>
@@ -44,7 +45,51 @@ public static class ClipsCommand
             }
         });
         clips.Subcommands.Add(export);
+        clips.Subcommands.Add(Tag());
         return clips;
+    }
+
+    /// <summary><c>dock clips tag SERIAL CLIP --case NO --purpose TEXT [--place TEXT] [--category C] --reason R</c>: a later edit of a
+    /// clip's tags from the shell, each change a metadata-changed custody entry naming the person (user@host).</summary>
+    private static Command Tag()
+    {
+        var data = CliOptions.Data();
+        var serial = new Argument<string>("serial") { Description = "The recorder's serial." };
+        var clipId = new Argument<string>("clip") { Description = "The clip id." };
+        var caseNumber = new Option<string?>("--case") { Description = "The case number (案件编号)." };
+        var purpose = new Option<string?>("--purpose") { Description = "What the recording is evidence of (证明对象)." };
+        var place = new Option<string?>("--place") { Description = "The capture place (采集地点), when the dock's own is wrong." };
+        var category = new Option<string?>("--category") { Description = "A configured category (Dock:Metadata:Categories)." };
+        var notes = new Option<string?>("--notes") { Description = "Free notes." };
+        var reason = CliOptions.Reason("Why the tags change (recorded with each change).");
+        var tag = new Command("tag", "Set a clip's tags (an empty value clears one); each change is a metadata-changed custody entry.")
+        {
+            data, serial, clipId, caseNumber, purpose, place, category, notes, reason,
+        };
+        tag.SetAction(async (parse, cancellationToken) =>
+        {
+            var changes = new Dictionary<TagField, string?>();
+            foreach (var (option, field) in new[] { (caseNumber, TagField.CaseNumber), (purpose, TagField.Purpose), (place, TagField.CapturePlace),
+                (category, TagField.Category), (notes, TagField.Notes) })
+                if (parse.GetValue(option) is { } value) changes[field] = value;
+            if (changes.Count == 0) return ExitCodes.UsageError("clips tag", "Nothing to change: give --case, --purpose, --place, --category or --notes.");
+            try
+            {
+                using var folder = await DataFolder.OpenAsync(parse.GetValue(data), cancellationToken);
+                var tagging = new ClipTagging(folder.Catalog.Clips, new TagStore(folder.Catalog.Database), folder.Log, DataFolder.Options().Metadata);
+                var clip = await tagging.FindAsync(parse.GetValue(serial)!, parse.GetValue(clipId)!, cancellationToken);
+                var tags = await tagging.TagAsync(DataFolder.Actor, TagSource.Cli, clip, changes, parse.GetValue(reason), cancellationToken);
+                foreach (var (field, value) in tags.Values.OrderBy(v => v.Key))
+                    Console.WriteLine($"{field.Name(),-14} {value.Value}   ({value.Source.Name()}{(value.Stored ? $", {value.SetBy}" : ", derived")})");
+                if (tags.Missing.Count > 0) Console.WriteLine($"missing        {string.Join(", ", tags.Missing.Select(f => f.Name()))}");
+                return ExitCodes.Ok;
+            }
+            catch (Exception ex) when (ex is TagException or IdentityException or StorageException or IOException or UnauthorizedAccessException)
+            {
+                return ExitCodes.UsageError("clips tag", ex.Message);
+            }
+        });
+        return tag;
     }
 
 }

@@ -38,6 +38,9 @@ public sealed class DockOptions
     /// <summary>The web console and the kiosk (Dock:Web).</summary>
     public WebOptions Web { get; set; } = new();
 
+    /// <summary>Evidence tags: the categories and their retention, the dock's place, the missing-tag alert (Metadata/).</summary>
+    public MetadataOptions Metadata { get; set; } = new();
+
     public BoardOptions Board { get; set; } = new();
 
     /// <summary>Where USB port paths are looked up (Linux sysfs); tests point it at a fake tree.</summary>
@@ -309,4 +312,35 @@ public enum OtlpProtocol
 {
     HttpProtobuf,
     Grpc,
+}
+
+public sealed class MetadataOptions
+{
+    /// <summary>Where the dock is (a station, a unit's office): the capture place of footage that carries no GPS position.</summary>
+    public string Location { get; set; } = "";
+
+    /// <summary>The categories a clip may be given, each with its retention. Empty: <see cref="DefaultCategories"/>. (A list
+    /// configured here replaces the defaults whole; configuration binding would otherwise append to them.)</summary>
+    public List<CategoryOptions> Categories { get; set; } = [];
+
+    public IReadOnlyList<CategoryOptions> EffectiveCategories => Categories.Count > 0 ? Categories : DefaultCategories;
+
+    public static readonly IReadOnlyList<CategoryOptions> DefaultCategories =
+    [
+        new() { Id = "traffic", Name = "Traffic", NameZh = "交通管理", Retention = TimeSpan.FromDays(180) },
+        new() { Id = "public-order", Name = "Public order", NameZh = "治安管理", Retention = TimeSpan.FromDays(180) },
+        new() { Id = "penalty", Name = "Administrative penalty", NameZh = "行政处罚", Retention = TimeSpan.FromDays(3 * 365) },
+        new() { Id = "criminal", Name = "Criminal case", NameZh = "刑事案件", Retention = TimeSpan.FromDays(10 * 365) },
+        new() { Id = "complaint", Name = "Complaint", NameZh = "投诉纠纷", Retention = TimeSpan.FromDays(365) },
+        new() { Id = "other", Name = "Other", NameZh = "其他", Retention = TimeSpan.FromDays(180) },
+    ];
+}
+
+public sealed class CategoryOptions
+{
+    public string Id { get; set; } = "";
+    public string Name { get; set; } = "";
+    public string NameZh { get; set; } = "";
+    /// <summary>How long the dock keeps a clip of this category once it is cloud-verified (a clip in several keeps the longest).</summary>
+    public TimeSpan Retention { get; set; } = TimeSpan.FromDays(180);
 }

@@ -90,6 +90,18 @@ public sealed class DockOptionsValidator : IValidateOptions<DockOptions>
         if (string.IsNullOrWhiteSpace(options.Http.Urls)) errors.Add("Dock:Http:Urls is empty: give at least one http:// or https:// address.");
         if (options.Http.OtlpEndpoint is { Length: > 0 } otlp && !Uri.TryCreate(otlp, UriKind.Absolute, out _))
             errors.Add($"Dock:Http:OtlpEndpoint '{otlp}' is not an absolute URI (e.g. http://127.0.0.1:4318/v1/metrics).");
+        var categories = options.Metadata.EffectiveCategories;
+        foreach (var category in categories)
+        {
+            if (!Dock.DeviceProtocol.Messages.Identifier.IsValid(category.Id))
+                errors.Add($"Dock:Metadata:Categories: '{category.Id}' is not a category id ({Dock.DeviceProtocol.Messages.Identifier.Rule}).");
+            if (category.Retention < TimeSpan.FromDays(1))
+                errors.Add($"Dock:Metadata:Categories: {category.Id} keeps clips {category.Retention}; a retention is at least one day.");
+        }
+        if (categories.GroupBy(c => c.Id, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } twice)
+            errors.Add($"Dock:Metadata:Categories: the id {twice.Key} is there {twice.Count()} times.");
+        if (options.Metadata.Location.Length > 200 || options.Metadata.Location.Any(char.IsControl))
+            errors.Add("Dock:Metadata:Location is one line of at most 200 characters.");
         if (options.Web.KioskIdleTimeout < TimeSpan.FromSeconds(5) || options.Web.KioskIdleTimeout > TimeSpan.FromMinutes(30))
             errors.Add($"Dock:Web:KioskIdleTimeout {options.Web.KioskIdleTimeout} must be between 00:00:05 and 00:30:00.");
         if (options.Http.OtlpInterval < TimeSpan.FromSeconds(1) || options.Http.OtlpInterval > TimeSpan.FromHours(1))

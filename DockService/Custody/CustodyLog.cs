@@ -176,11 +176,14 @@ public sealed class CustodyLog
     /// Appends several events in this order, in one commit (and one journal write): a clip's acquired, hash-verified and
     /// signature-verified are facts established together, and each commit is two fsyncs (catalog and journal).
     /// </summary>
+    /// <remarks><paramref name="alongside"/>, when given, holds each entry's catalog change (or null), committed with it as in
+    /// <see cref="AppendAsync"/>.</remarks>
     public async Task<IReadOnlyList<CustodyEvent>> AppendAllAsync(IReadOnlyList<Func<long, DateTimeOffset, CustodyEvent>> makes,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, IReadOnlyList<CatalogChange?>? alongside = null)
     {
+        if (alongside is not null && alongside.Count != makes.Count) throw new ArgumentException("one catalog change (or null) per entry", nameof(alongside));
         // Queued together before anything is awaited, so one commit takes them all, in order.
-        var pendings = makes.Select(m => new PendingAppend(m, null)).ToArray();
+        var pendings = makes.Select((m, i) => new PendingAppend(m, alongside?[i])).ToArray();
         foreach (var pending in pendings) _queue.Enqueue(pending);
         try
         {

@@ -3,6 +3,7 @@ using Dock.Service.Catalog;
 using Dock.Service.Configuration;
 using Dock.Service.Custody;
 using Dock.Service.Identity;
+using Microsoft.Extensions.Configuration;
 
 namespace Dock.Service.Hosting;
 
@@ -30,6 +31,17 @@ public sealed class DataFolder : IDisposable
 
     /// <summary>The person or tool acting, recorded as the custody "actor": user@host.</summary>
     public static string Actor => $"{Environment.UserName}@{Environment.MachineName}";
+
+    /// <summary>The dock's settings as `dock run` reads them, without its command line: appsettings.json beside the binary, then the
+    /// environment (e.g. Dock__Metadata__Location). One-shot commands that apply a policy (the tag categories) use the same one.</summary>
+    public static DockOptions Options()
+    {
+        var configuration = new Microsoft.Extensions.Configuration.ConfigurationBuilder()
+            .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
+            .AddEnvironmentVariables()
+            .Build();
+        return configuration.GetSection("Dock").Get<DockOptions>() ?? new DockOptions();
+    }
 
     public static DockPaths PathsFor(string? data) =>
         DockPaths.From(new DockOptions { DataDirectory = data ?? new DockOptions().DataDirectory });

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Dock.DeviceProtocol.Messages;
+using Dock.Service.Api;
 using Dock.Service.Catalog;
 using Dock.Service.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -77,7 +78,8 @@ public static partial class ConsolePages
     }
 
     /// <summary>One clip: its hashes, both signatures, its history and every custody entry naming it, and "verify now".</summary>
-    private static async Task<IResult> ClipAsync(HttpContext context, string serial, string clipId, DockCore core, CancellationToken cancellationToken)
+    private static async Task<IResult> ClipAsync(HttpContext context, string serial, string clipId, DockCore core, Metadata.ClipTagging tagging,
+        CancellationToken cancellationToken)
     {
         var language = WebText.ForPage(context);
         var t = WebText.Instance;
@@ -98,6 +100,7 @@ public static partial class ConsolePages
             {Row("clip.recorderSignature", clip.RecorderSignature is { } sig ? sig : t.Get(language, "clip.none"))}
             {Row("clip.dockSignature", clip.ManifestPath is { } m ? m + ".sig" : t.Get(language, "clip.none"))}
             </dl>
+            {await TagsSectionAsync(context, language, clip, tagging, cancellationToken)}
             <section aria-labelledby="verify-title">
             <h3 id="verify-title">{T("verify.title")}</h3>
             <button type="button" id="verify" data-serial="{Html.Encode(clip.RecorderSerial)}" data-clip="{Html.Encode(clip.ClipId)}"{(clip.ManifestPath is null ? " disabled" : "")}>{T("verify.now")}</button>
@@ -113,5 +116,59 @@ public static partial class ConsolePages
             html.Append($"""<li data-entry="{index}"><pre>{Html.Encode(Encoding.UTF8.GetString(entry))}</pre></li>""");
         html.Append("</ul>");
         return Page(context, Layout(context, language, $"{clip.RecorderSerial}/{clip.ClipId}", html.ToString()));
+    }
+
+    /// <summary>The clip's tags with where each came from; for those who may tag, a form that changes them with a reason (each change a
+    /// metadata-changed custody entry, listed below with the others).</summary>
+    private static async Task<string> TagsSectionAsync(HttpContext context, string language, ClipRecord clip, Metadata.ClipTagging tagging,
+        CancellationToken cancellationToken)
+    {
+        var t = WebText.Instance;
+        string T(string key, params object[] args) => Html.Encode(t.Get(language, key, args));
+        var tags = await tagging.ReadAsync(clip, cancellationToken);
+        string CategoryName(string id) => tagging.Categories.FirstOrDefault(c => c.Id == id) is { } c ? (language == WebText.Chinese ? c.NameZh : c.Name) : id;
+        var html = new StringBuilder($"""
+            <section aria-labelledby="tags-title">
+            <h3 id="tags-title">{T("clip.tags")}</h3>
+            <table class="tags"><thead><tr><th scope="col">{T("clip.field")}</th><th scope="col">{T("clip.value")}</th><th scope="col">{T("clip.source")}</th>
+            <th scope="col">{T("clip.setBy")}</th></tr></thead><tbody>
+            """);
+        foreach (var field in Enum.GetValues<Metadata.TagField>())
+        {
+            var name = Metadata.Tags.Name(field);
+            bool required = Metadata.Tags.Required.Contains(field);
+            if (!tags.Values.TryGetValue(field, out var value))
+            {
+                html.Append($"""<tr data-tag="{name}" data-missing="{(required ? "true" : "false")}"><th scope="row">{T("tag." + name)}</th><td colspan="3">{(required ? T("clip.missing") : "—")}</td></tr>""");
+                continue;
+            }
+            var shown = field == Metadata.TagField.Category ? CategoryName(value.Value) : value.Value;
+            var by = value.Stored ? $"{value.SetBy}, {value.SetAt.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)}" : t.Get(language, "clip.derived");
+            html.Append($"""
+                <tr data-tag="{name}"><th scope="row">{T("tag." + name)}</th><td data-field="value">{Html.Encode(shown)}</td>
+                <td>{T("source." + Metadata.Tags.Name(value.Source))}</td><td>{Html.Encode(by)}</td></tr>
+                """);
+        }
+        html.Append("</tbody></table>");
+        if (DockPolicies.RolesOf[DockPolicies.TagClips].Any(context.User.IsInRole))
+        {
+            string Input(Metadata.TagField field, string type = "text") =>
+                $"""<div><label for="edit-{Metadata.Tags.Name(field)}">{T("tag." + Metadata.Tags.Name(field))}</label><input id="edit-{Metadata.Tags.Name(field)}" name="{Metadata.Tags.Name(field)}" type="{type}" value="{Html.Encode(tags.Values.TryGetValue(field, out var v) && v.Stored ? v.Value : "")}"></div>""";
+            html.Append($"""
+                <form id="edit-tags" class="tag-form" data-serial="{Html.Encode(clip.RecorderSerial)}" data-clip="{Html.Encode(clip.ClipId)}">
+                {Input(Metadata.TagField.CaseNumber)}{Input(Metadata.TagField.Purpose)}{Input(Metadata.TagField.CapturePlace)}{Input(Metadata.TagField.Notes)}
+                <div><label for="edit-category">{T("tag.category")}</label><select id="edit-category" name="category"><option value="">—</option>
+                """);
+            foreach (var category in tagging.Categories)
+                html.Append($"""<option value="{Html.Encode(category.Id)}"{(tags[Metadata.TagField.Category] == category.Id ? " selected" : "")}>{Html.Encode(CategoryName(category.Id))}</option>""");
+            html.Append($"""
+                </select></div>
+                <div><label for="edit-reason">{T("alerts.reason")}</label><input id="edit-reason" name="reason" required maxlength="60"></div>
+                <button type="submit">{T("clip.saveTags")}</button>
+                </form>
+                """);
+        }
+        html.Append("</section>");
+        return html.ToString();
     }
 }

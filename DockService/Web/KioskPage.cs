@@ -74,14 +74,22 @@ public static class KioskPage
             <h3>{T("kiosk.cameras")}</h3>
             <ul id="my-recorders" class="my-recorders"></ul>
             <h3>{T("kiosk.footage")}</h3>
-            <table class="my-clips"><thead><tr><th scope="col">{T("label.recorder")}</th><th scope="col">{T("clips.clip")}</th>
-            <th scope="col">{T("clips.recorded")}</th><th scope="col">{T("clips.state")}</th><th scope="col">{T("kiosk.tags")}</th></tr></thead>
+            <table class="my-clips"><thead><tr><th scope="col"><span class="visually-hidden">{T("kiosk.select")}</span></th>
+            <th scope="col">{T("label.recorder")}</th><th scope="col">{T("clips.clip")}</th><th scope="col">{T("clips.recorded")}</th>
+            <th scope="col">{T("clips.state")}</th><th scope="col">{T("kiosk.tags")}</th></tr></thead>
             <tbody id="my-clips"></tbody></table>
             <p id="no-footage" hidden>{T("kiosk.noFootage")}</p>
-            <section class="tagging" data-slot="tagging" aria-labelledby="tagging-title">
+            <form class="tagging" id="tag-form" data-slot="tagging" aria-labelledby="tagging-title">
             <h3 id="tagging-title">{T("kiosk.tagging")}</h3>
-            <p>{T("kiosk.taggingLater")}</p>
-            </section>
+            <button type="button" id="pick-docking">{T("kiosk.pickDocking")}</button>
+            <div class="fields">
+            <div><label for="tag-case">{T("tag.case-number")}</label><input id="tag-case" name="caseNumber" maxlength="64"></div>
+            <div><label for="tag-purpose">{T("tag.purpose")}</label><input id="tag-purpose" name="purpose" maxlength="120"></div>
+            <div><label for="tag-category">{T("tag.category")}</label><select id="tag-category" name="category"><option value="">—</option></select></div>
+            </div>
+            <button type="submit" class="primary">{T("kiosk.saveTags")}</button>
+            <p id="tag-result" role="status"></p>
+            </form>
             </section>
             </main>
             <script id="strings" type="application/json">{JsonSerializer.Serialize(text.All(language))}</script>

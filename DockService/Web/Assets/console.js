@@ -165,6 +165,21 @@
     }
   }
 
+  // ---- a clip's tags: the form holds what was set; an emptied field clears it --------------------------------------------------
+  const editTags = document.getElementById('edit-tags');
+  editTags?.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const e = editTags.elements;
+    const body = {
+      caseNumber: e['case-number'].value, purpose: e.purpose.value, capturePlace: e['capture-place'].value, notes: e.notes.value,
+      category: e.category.value, reason: e.reason.value,
+    };
+    const answer = await send(`/api/v1/clips/${encodeURIComponent(editTags.dataset.serial)}/${encodeURIComponent(editTags.dataset.clip)}/metadata`, body, 'PUT');
+    if (answer.ok) { window.location.reload(); return; }
+    const problem = await answer.json().catch(() => ({}));
+    failed(editTags, problem.errors ? { detail: Object.values(problem.errors).flat().join(' ') } : problem, answer.status);
+  });
+
   for (const form of document.querySelectorAll('form.acknowledge')) {
     form.addEventListener('submit', async (event) => {
       event.preventDefault();

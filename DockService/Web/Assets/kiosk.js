@@ -165,13 +165,32 @@
         : t('kiosk.notDocked', r.serial, r.lastDockedAt ? new Date(r.lastDockedAt).toLocaleString() : '—');
       return item;
     }) : [Object.assign(document.createElement('li'), { textContent: t('kiosk.noCamera') })]));
+    const categories = new Map(view.categories.map((c) => [c.id, document.documentElement.lang === 'zh-CN' ? c.nameZh || c.name : c.name]));
+    const select = document.getElementById('tag-category');
+    if (select.options.length === 1) {
+      for (const [id, name] of categories) select.append(Object.assign(document.createElement('option'), { value: id, textContent: name }));
+    }
+    const picked = new Set([...document.querySelectorAll('#my-clips input.pick:checked')].map((box) => box.value));
     const rows = view.clips.map((c) => {
       const row = document.createElement('tr');
       row.dataset.clip = c.clipId;
       if (c.thisDocking) row.className = 'this-docking';
+      const box = Object.assign(document.createElement('input'), { type: 'checkbox', className: 'pick', value: `${c.serial}/${c.clipId}` });
+      box.dataset.serial = c.serial;
+      box.dataset.clipId = c.clipId;
+      box.dataset.thisDocking = String(c.thisDocking);
+      box.checked = picked.has(box.value);
+      box.setAttribute('aria-label', t('kiosk.selectClip', c.clipId));
+      const pick = document.createElement('td');
+      pick.append(box);
+      const tags = [c.caseNumber, c.purpose, c.category ? categories.get(c.category) ?? c.category : null].filter(Boolean).join(' · ');
+      const missing = (c.missing ?? []).map((f) => t(`tag.${f}`)).join(', ');
       const cells = [c.serial, c.clipId, new Date(c.recordedFrom).toLocaleString(),
-        t(`state.${c.state}`) + (c.thisDocking ? ` · ${t('kiosk.thisDocking')}` : ''), '—'];
+        t(`state.${c.state}`) + (c.thisDocking ? ` · ${t('kiosk.thisDocking')}` : ''),
+        [tags, missing ? t('kiosk.missing', missing) : ''].filter(Boolean).join(' — ') || '—'];
+      row.append(pick);
       for (const text of cells) row.append(Object.assign(document.createElement('td'), { textContent: text }));
+      row.lastChild.dataset.field = 'tags';
       return row;
     });
     document.getElementById('my-clips').replaceChildren(...rows);
@@ -193,6 +212,8 @@
     delete document.body.dataset.view;
     document.getElementById('my-clips').replaceChildren();
     document.getElementById('my-recorders').replaceChildren();
+    tagForm.reset();
+    tagResult.textContent = '';
     for (const tile of bays.querySelectorAll('.mine')) tile.classList.remove('mine');
     if (was) {
       await fetch('/api/v1/kiosk/signout', { method: 'POST', credentials: 'same-origin', headers: { 'X-Dock-CSRF': was.csrf } }).catch(() => null);
@@ -207,6 +228,36 @@
   }
   for (const kind of ['pointerdown', 'keydown']) document.addEventListener(kind, touched, { passive: true });
   document.getElementById('kiosk-signout').addEventListener('click', () => signOut());
+
+  // ---- tagging the footage just offloaded: several clips at once -------------------------------------------------------------
+  const tagForm = document.getElementById('tag-form');
+  const tagResult = document.getElementById('tag-result');
+  document.getElementById('pick-docking').addEventListener('click', () => {
+    for (const box of document.querySelectorAll('#my-clips input.pick')) box.checked = box.dataset.thisDocking === 'true';
+  });
+  tagForm.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const clips = [...document.querySelectorAll('#my-clips input.pick:checked')].map((box) => ({ serial: box.dataset.serial, clipId: box.dataset.clipId }));
+    if (clips.length === 0) { tagResult.textContent = t('kiosk.pickSome'); return; }
+    // Only what the officer filled in: an empty field leaves each clip's value as it is.
+    const body = { clips };
+    for (const name of ['caseNumber', 'purpose', 'category']) if (tagForm.elements[name].value.trim()) body[name] = tagForm.elements[name].value.trim();
+    const answer = await fetch('/api/v1/kiosk/tags', {
+      method: 'PUT', credentials: 'same-origin', headers: { 'Content-Type': 'application/json', 'X-Dock-CSRF': session?.csrf ?? '' },
+      body: JSON.stringify(body),
+    }).catch(() => null);
+    if (!answer || !answer.ok) {
+      const problem = answer ? await answer.json().catch(() => ({})) : {};
+      const detail = problem.errors ? Object.values(problem.errors).flat().join(' ') : problem.detail ?? problem.title ?? answer?.status ?? '—';
+      tagResult.textContent = t('kiosk.tagFailed', detail);
+      tagResult.dataset.outcome = 'failed';
+      return;
+    }
+    tagResult.textContent = t('kiosk.saved', clips.length);
+    tagResult.dataset.outcome = 'saved';
+    tagForm.reset();
+    await refreshMine();
+  });
 
   // A bay of the officer's that changes phase (e.g. to done) brings new footage: read their view again.
   onBay = (bay) => {

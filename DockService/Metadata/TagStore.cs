@@ -1,0 +1,50 @@
+using Dock.Service.Catalog;
+using Microsoft.Data.Sqlite;
+using static Dock.Service.Catalog.CatalogDatabase;
+
+namespace Dock.Service.Metadata;
+
+/// <summary>The tags aggregate: each clip's current value per field, with its source, who set it and when (<c>clip_tags</c>). Changes are
+/// made by <see cref="ClipTagging"/> inside the transaction of their custody entry.</summary>
+public sealed class TagStore(CatalogDatabase db)
+{
+    public async Task<IReadOnlyDictionary<TagField, TagValue>> ReadAsync(long clipRow, CancellationToken cancellationToken) =>
+        (await ReadManyAsync([clipRow], cancellationToken).ConfigureAwait(false)).GetValueOrDefault(clipRow) ?? new Dictionary<TagField, TagValue>();
+
+    /// <summary>The stored tags of several clips (a page of a list), in one query.</summary>
+    public async Task<IReadOnlyDictionary<long, Dictionary<TagField, TagValue>>> ReadManyAsync(IReadOnlyCollection<long> clipRows,
+        CancellationToken cancellationToken)
+    {
+        var result = new Dictionary<long, Dictionary<TagField, TagValue>>();
+        if (clipRows.Count == 0) return result;
+        await using var c = await db.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        // The rows are ids the caller read from the catalog (integers), bound as JSON: no SQL is built from them.
+        var rows = await QueryAsync(c, null, """
+            SELECT clip_row, field, value, source, set_by, set_at FROM clip_tags WHERE clip_row IN (SELECT value FROM json_each($rows));
+            """, r => (Row: r.GetInt64(0), Field: r.GetString(1), Value: new TagValue(r.GetString(2), Tags.ParseSource(r.GetString(3)), r.GetString(4),
+                ParseTime(r.GetString(5)))), cancellationToken, ("$rows", System.Text.Json.JsonSerializer.Serialize(clipRows))).ConfigureAwait(false);
+        foreach (var (row, name, value) in rows)
+        {
+            if (!Tags.TryParse(name, out var field)) continue; // a field a later version added: not this version's to show
+            if (!result.TryGetValue(row, out var tags)) result[row] = tags = [];
+            tags[field] = value;
+        }
+        return result;
+    }
+
+    /// <summary>Sets (or, with a null value, removes) one field inside <paramref name="tx"/>.</summary>
+    public static async Task SetAsync(SqliteConnection c, SqliteTransaction tx, long clipRow, TagField field, TagValue? value, CancellationToken cancellationToken)
+    {
+        if (value is null)
+        {
+            await ExecAsync(c, tx, "DELETE FROM clip_tags WHERE clip_row = $row AND field = $field;", cancellationToken, ("$row", clipRow), ("$field", field.Name()))
+                .ConfigureAwait(false);
+            return;
+        }
+        await ExecAsync(c, tx, """
+            INSERT INTO clip_tags(clip_row, field, value, source, set_by, set_at) VALUES ($row, $field, $value, $source, $by, $at)
+            ON CONFLICT(clip_row, field) DO UPDATE SET value = excluded.value, source = excluded.source, set_by = excluded.set_by, set_at = excluded.set_at;
+            """, cancellationToken, ("$row", clipRow), ("$field", field.Name()), ("$value", value.Value), ("$source", value.Source.Name()),
+            ("$by", value.SetBy), ("$at", value.SetAt.ToString("O", System.Globalization.CultureInfo.InvariantCulture))).ConfigureAwait(false);
+    }
+}
