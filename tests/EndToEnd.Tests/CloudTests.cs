@@ -254,8 +254,10 @@ public sealed class CloudTests
         var environment = S3Environment(s3);
         environment["AWS_ENDPOINT_URL"] = proxy.Endpoint;
 
-        using (var dock = DockHarness.StartDockProcess(harness.RunArguments([("Dock:Cloud:Target", $"s3://evidence/{Prefix}"), .. SmallParts]),
-            redirect: false, environment))
+        // Retries capped at 5 s: on a loaded machine many connections fail in a row, and the default backoff (up to minutes) would
+        // outlast the test's patience while proving nothing more about duplicates.
+        using (var dock = DockHarness.StartDockProcess(harness.RunArguments([("Dock:Cloud:Target", $"s3://evidence/{Prefix}"),
+            ("Dock:Cloud:MaxRetryDelay", "00:00:05"), .. SmallParts]), redirect: false, environment))
         {
             await harness.RecordersEmptyAsync();
             await DockHarness.TerminateAsync(dock);
