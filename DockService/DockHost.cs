@@ -132,6 +132,7 @@ public static class DockHost
         services.AddHostedService<UploadWorker>();
         services.AddHostedService<CheckpointWorker>();
         services.AddHostedService<EndorsementWorker>();
+        services.AddHostedService<Metadata.MissingTagWorker>();
         services.AddHostedService<MetricsSampler>();
         // The dock board only when one is configured; the simulated pins are a singleton tests can look at.
         switch (configuration.GetSection("Dock:Board").Get<BoardOptions>()?.Driver ?? BoardDriver.None)

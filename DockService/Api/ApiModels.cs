@@ -114,8 +114,9 @@ public sealed record LanguageRequest(string? Language);
 public sealed record KioskSignInRequest(string? Badge, string? Pin);
 
 /// <summary>What an officer signed in at the kiosk sees: their cameras (and the bay each is in) and their newest footage.</summary>
+/// <paramref name="OverdueClips"/>: their clips still missing a required tag past Dock:Metadata:MissingTagAlertAfter (R10).
 public sealed record KioskView(string Name, string Badge, IReadOnlyList<KioskRecorder> Recorders, IReadOnlyList<KioskClip> Clips,
-    IReadOnlyList<Category> Categories);
+    IReadOnlyList<Category> Categories, int OverdueClips);
 
 public sealed record KioskRecorder(string Serial, string Model, Bay? Bay, DateTimeOffset? LastDockedAt, int? BatteryPercent);
 

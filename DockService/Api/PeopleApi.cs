@@ -144,7 +144,7 @@ public static class PeopleApi
         return Results.NoContent();
     }
 
-    private static async Task<IResult> MineAsync(ClaimsPrincipal user, DockCore core, DockActivity activity, Metadata.ClipTagging tagging,
+    private static async Task<IResult> MineAsync(ClaimsPrincipal user, DockCore core, DockActivity activity, Metadata.ClipTagging tagging, TimeProvider time,
         CancellationToken cancellationToken)
     {
         var badge = user.FindFirstValue(DockPolicies.BadgeClaim)!;
@@ -153,6 +153,8 @@ public static class PeopleApi
         var dockings = (await core.Catalog.Docking.LastDockingsAsync(cancellationToken)).ToDictionary(d => d.Serial, StringComparer.Ordinal);
         var clips = await core.Catalog.Clips.SearchClipsAsync(new ClipFilter(OfficerId: badge), 1, KioskClips, cancellationToken);
         var tags = await tagging.ReadManyAsync(clips.Items, cancellationToken);
+        var overdue = (await new Metadata.MissingTagWatch(new Metadata.TagStore(core.Catalog.Database), core.Catalog.Alerts, core.Options.Metadata, time)
+            .OverdueAsync(badge, cancellationToken)).Sum(o => o.Clips);
         // Footage of this docking: it came off the camera (was last changed) since the camera's latest docking began.
         bool ThisDocking(ClipRecord clip) => dockings.TryGetValue(clip.RecorderSerial, out var d) && d.StartedAt is { } started && clip.UpdatedAt >= started;
         // A camera in a bay now shows there even before the catalog knows whose it is (its first docking).
@@ -171,7 +173,7 @@ public static class PeopleApi
                 return new KioskClip(c.RecorderSerial, c.ClipId, c.DeviceStart, c.DeviceEnd, c.Size, c.State.ToDb(), ThisDocking(c),
                     t[Metadata.TagField.CaseNumber], t[Metadata.TagField.Purpose], t[Metadata.TagField.Category], [.. t.Missing.Select(Metadata.Tags.Name)]);
             })],
-            MetadataApi.CategoryList(tagging)));
+            MetadataApi.CategoryList(tagging), overdue));
     }
 
     private static async Task<IResult> CurrentAsync(DockCore core, string name, CancellationToken cancellationToken) =>

@@ -41,6 +41,14 @@ public sealed class AlertStore(CatalogDatabase db)
             .ConfigureAwait(false);
     }
 
+    /// <summary>The recorders named by the open alerts of this kind (a watch that raises per recorder resolves the rest).</summary>
+    public async Task<IReadOnlyList<string>> OpenAlertSerialsAsync(string kind, CancellationToken cancellationToken)
+    {
+        await using var c = await db.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        return await QueryAsync(c, null, "SELECT DISTINCT recorder_serial FROM alerts WHERE resolved_at IS NULL AND kind = $kind AND recorder_serial IS NOT NULL;",
+            r => r.GetString(0), cancellationToken, ("$kind", kind)).ConfigureAwait(false);
+    }
+
     /// <summary>Marks every open alert of this kind resolved, whatever its subject; returns how many.</summary>
     public async Task<int> ResolveAlertKindAsync(string kind, string resolution, CancellationToken cancellationToken)
     {

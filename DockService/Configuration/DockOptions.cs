@@ -325,6 +325,10 @@ public sealed class MetadataOptions
 
     public IReadOnlyList<CategoryOptions> EffectiveCategories => Categories.Count > 0 ? Categories : DefaultCategories;
 
+    /// <summary>A clip still missing a required tag this long after docking raises a missing-tags alert (R10) for the supervisors, and the
+    /// officer is told at their next kiosk sign-in.</summary>
+    public TimeSpan MissingTagAlertAfter { get; set; } = TimeSpan.FromHours(12);
+
     public static readonly IReadOnlyList<CategoryOptions> DefaultCategories =
     [
         new() { Id = "traffic", Name = "Traffic", NameZh = "交通管理", Retention = TimeSpan.FromDays(180) },

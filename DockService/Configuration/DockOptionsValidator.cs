@@ -100,6 +100,8 @@ public sealed class DockOptionsValidator : IValidateOptions<DockOptions>
         }
         if (categories.GroupBy(c => c.Id, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } twice)
             errors.Add($"Dock:Metadata:Categories: the id {twice.Key} is there {twice.Count()} times.");
+        if (options.Metadata.MissingTagAlertAfter < TimeSpan.FromMinutes(1) || options.Metadata.MissingTagAlertAfter > TimeSpan.FromDays(30))
+            errors.Add($"Dock:Metadata:MissingTagAlertAfter {options.Metadata.MissingTagAlertAfter} must be between 00:01:00 and 30.00:00:00.");
         if (options.Metadata.Location.Length > 200 || options.Metadata.Location.Any(char.IsControl))
             errors.Add("Dock:Metadata:Location is one line of at most 200 characters.");
         if (options.Web.KioskIdleTimeout < TimeSpan.FromSeconds(5) || options.Web.KioskIdleTimeout > TimeSpan.FromMinutes(30))

@@ -47,4 +47,24 @@ public sealed class TagStore(CatalogDatabase db)
             """, cancellationToken, ("$row", clipRow), ("$field", field.Name()), ("$value", value.Value), ("$source", value.Source.Name()),
             ("$by", value.SetBy), ("$at", value.SetAt.ToString("O", System.Globalization.CultureInfo.InvariantCulture))).ConfigureAwait(false);
     }
+
+    /// <summary>Footage docked before <paramref name="cutoff"/> and still missing a required tag that only a person can give (a case
+    /// number, 证明对象; a place when the dock has no location of its own; a collector when the camera named no officer), by camera
+    /// and officer: how many clips, and when the oldest was docked. For one officer when <paramref name="officer"/> is given.</summary>
+    public async Task<IReadOnlyList<(string Serial, string Officer, int Clips, DateTimeOffset Oldest)>> OverdueAsync(DateTimeOffset cutoff, bool placeNeeded,
+        string? officer, CancellationToken cancellationToken)
+    {
+        await using var c = await db.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        return await QueryAsync(c, null, """
+            SELECT c.recorder_serial, c.officer_id, count(*), min(c.announced_at) FROM clips c
+            WHERE c.state IN ('stored', 'verified', 'released') AND c.announced_at < $cutoff AND ($officer IS NULL OR c.officer_id = $officer)
+              AND (NOT EXISTS (SELECT 1 FROM clip_tags t WHERE t.clip_row = c.id AND t.field = 'case-number')
+                OR NOT EXISTS (SELECT 1 FROM clip_tags t WHERE t.clip_row = c.id AND t.field = 'purpose')
+                OR ($place AND NOT EXISTS (SELECT 1 FROM clip_tags t WHERE t.clip_row = c.id AND t.field = 'capture-place'))
+                OR (c.officer_id = '' AND NOT EXISTS (SELECT 1 FROM clip_tags t WHERE t.clip_row = c.id AND t.field = 'collector')))
+            GROUP BY c.recorder_serial, c.officer_id ORDER BY c.recorder_serial;
+            """, r => (r.GetString(0), r.GetString(1), r.GetInt32(2), ParseTime(r.GetString(3))), cancellationToken,
+            ("$cutoff", cutoff.ToString("O", System.Globalization.CultureInfo.InvariantCulture)), ("$officer", officer), ("$place", placeNeeded))
+            .ConfigureAwait(false);
+    }
 }

@@ -71,6 +71,7 @@ public static class KioskPage
             <button type="button" id="kiosk-signout" class="primary">{T("kiosk.signout")}</button>
             </div>
             <p class="idle" id="idle">{T("kiosk.idle", (int)idleTimeout.TotalSeconds)}</p>
+            <p class="overdue" id="overdue" role="alert" hidden></p>
             <h3>{T("kiosk.cameras")}</h3>
             <ul id="my-recorders" class="my-recorders"></ul>
             <h3>{T("kiosk.footage")}</h3>

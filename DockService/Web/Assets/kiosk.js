@@ -195,6 +195,10 @@
     });
     document.getElementById('my-clips').replaceChildren(...rows);
     document.getElementById('no-footage').hidden = rows.length > 0;
+    // R10: footage left untagged past the dock's deadline is the first thing the officer is told.
+    const overdue = document.getElementById('overdue');
+    overdue.hidden = view.overdueClips === 0;
+    overdue.textContent = view.overdueClips > 0 ? t('kiosk.overdue', view.overdueClips) : '';
     for (const tile of bays.querySelectorAll('[data-bay]')) markMine(tile);
   }
 

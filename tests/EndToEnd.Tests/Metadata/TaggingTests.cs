@@ -63,6 +63,7 @@ public sealed class TaggingTests(ITestOutputHelper output)
             await page.Locator("#kiosk-signin button[type='submit']").ClickAsync();
             await page.Locator("#mine:not([hidden])").WaitForAsync();
             Assert.Equal(3, await page.Locator("#my-clips [data-field='tags']", new() { HasText = "缺少" }).CountAsync());
+            Assert.True(await page.Locator("#overdue").IsHiddenAsync()); // just docked: not overdue (MissingTagWatchTests times it)
             await page.Locator("#pick-docking").ClickAsync();
             await page.Locator("#tag-case").FillAsync("京公(西)行罚决字〔2026〕117号");
             await page.Locator("#tag-purpose").FillAsync("现场检查，证明当事人拒不配合");
