@@ -118,9 +118,10 @@ public static class DockHost
         services.AddSingleton(sp => sp.GetRequiredService<DockCore>().Custody);
         services.AddSingleton(sp => sp.GetRequiredService<DockCore>().Enrolment);
         services.AddSingleton(sp => sp.GetRequiredService<DockCore>().Users);
+        services.AddSingleton<Metadata.TagChanges>();
         services.AddSingleton(sp => new Metadata.ClipTagging(sp.GetRequiredService<DockCore>().Catalog.Clips,
             new Metadata.TagStore(sp.GetRequiredService<DockCore>().Catalog.Database), sp.GetRequiredService<DockCore>().Log,
-            sp.GetRequiredService<IOptions<DockOptions>>().Value.Metadata));
+            sp.GetRequiredService<IOptions<DockOptions>>().Value.Metadata, sp.GetRequiredService<Metadata.TagChanges>()));
         services.AddSingleton(sp =>
         {
             // Validated at start (DockOptionsValidator): an unparsable target never gets this far.

@@ -243,7 +243,8 @@ internal static class Migrations
         CREATE INDEX clips_by_start ON clips(device_start);
         """,
         // 10: evidence tags (Metadata/): each field of a clip with its value, where the value came from, who set it and when. The
-        //     history of every change is the custody log's (metadata-changed entries, each committed with its row here).
+        //     history of every change is the custody log's (metadata-changed entries, each committed with its row here). The
+        //     version of each clip's tags, and which version its signed sidecar in the cloud holds.
         """
         CREATE TABLE clip_tags (
             clip_row INTEGER NOT NULL REFERENCES clips(id),
@@ -254,6 +255,13 @@ internal static class Migrations
             set_at   TEXT NOT NULL,
             PRIMARY KEY (clip_row, field)
         ) WITHOUT ROWID;
+        -- The version of a clip's tags (one more per change), and the version its cloud sidecar holds (-1: none yet).
+        CREATE TABLE clip_metadata_versions (
+            clip_row  INTEGER PRIMARY KEY REFERENCES clips(id),
+            version   INTEGER NOT NULL,
+            published INTEGER NOT NULL DEFAULT -1
+        );
+        CREATE INDEX metadata_unpublished ON clip_metadata_versions(clip_row) WHERE version > published;
         """,
     ];
 }

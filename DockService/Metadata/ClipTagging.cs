@@ -12,9 +12,10 @@ namespace Dock.Service.Metadata;
 /// its own facts — the capture time from the recording start corrected by the clock offset found at docking (both kept), the collector
 /// from the officer the camera is issued to, the place from the dock's configured location. Each change is a <c>metadata-changed</c>
 /// custody entry (who, field, old and new value, source, reason), committed in one transaction with its row: the log and the
-/// tags never disagree. The kiosk, console, API and CLI all tag through here.
+/// tags never disagree. The kiosk, console, API and CLI all tag through here; each change raises the tags' version, and the
+/// uploader then writes the signed sidecar of that version beside the clip's manifest in the cloud (<see cref="MetadataSidecar"/>).
 /// </summary>
-public sealed class ClipTagging(ClipStore clips, TagStore store, CustodyLog log, MetadataOptions options)
+public sealed class ClipTagging(ClipStore clips, TagStore store, CustodyLog log, MetadataOptions options, TagChanges? changed = null)
 {
     /// <summary>At most this many clips in one kiosk "apply to all" (the officer's footage of one docking fits many times over).</summary>
     public const int MaxClipsAtOnce = 100;
@@ -64,7 +65,11 @@ public sealed class ClipTagging(ClipStore clips, TagStore store, CustodyLog log,
             alongside.Add((c, tx, entry) => TagStore.SetAsync(c, tx, clip.Id, field, value is null ? null : new TagValue(value, source, actor, entry.At),
                 cancellationToken));
         }
-        if (makes.Count > 0) await log.AppendAllAsync(makes, cancellationToken, alongside).ConfigureAwait(false);
+        if (makes.Count > 0)
+        {
+            await log.AppendAllAsync(makes, cancellationToken, alongside).ConfigureAwait(false);
+            changed?.Signal(); // the cloud sidecar follows (Upload/)
+        }
         return await ReadAsync(clip, cancellationToken).ConfigureAwait(false);
     }
 
@@ -103,7 +108,8 @@ public sealed class ClipTagging(ClipStore clips, TagStore store, CustodyLog log,
             // The stored entry carries the clock offset found at docking (recorder − dock): the dock's time of the start is the camera's minus it.
             var entry = await log.ReadEntryAsync(index, cancellationToken).ConfigureAwait(false);
             var offset = TimeSpan.FromMilliseconds(entry.ClockOffsetMs ?? 0);
-            values[TagField.CaptureTime] = new TagValue(Tags.Time(clip.DeviceStart - offset), TagSource.Dock, log.DockId, entry.At, Stored: false);
+            values[TagField.CaptureTime] = new TagValue(Tags.Time(clip.DeviceStart - offset), TagSource.Dock, log.DockId, entry.At, Stored: false,
+                RecorderTime: clip.DeviceStart, ClockOffsetMs: entry.ClockOffsetMs ?? 0);
         }
         if (!values.ContainsKey(TagField.Collector) && Identifier.IsValid(clip.OfficerId))
             values[TagField.Collector] = new TagValue(clip.OfficerId, TagSource.Dock, log.DockId, clip.UpdatedAt, Stored: false);

@@ -32,9 +32,12 @@ public sealed class TagStore(CatalogDatabase db)
         return result;
     }
 
-    /// <summary>Sets (or, with a null value, removes) one field inside <paramref name="tx"/>.</summary>
+    /// <summary>Sets (or, with a null value, removes) one field inside <paramref name="tx"/>, and counts one more version of the clip's tags.</summary>
     public static async Task SetAsync(SqliteConnection c, SqliteTransaction tx, long clipRow, TagField field, TagValue? value, CancellationToken cancellationToken)
     {
+        await ExecAsync(c, tx, """
+            INSERT INTO clip_metadata_versions(clip_row, version) VALUES ($row, 1) ON CONFLICT(clip_row) DO UPDATE SET version = version + 1;
+            """, cancellationToken, ("$row", clipRow)).ConfigureAwait(false);
         if (value is null)
         {
             await ExecAsync(c, tx, "DELETE FROM clip_tags WHERE clip_row = $row AND field = $field;", cancellationToken, ("$row", clipRow), ("$field", field.Name()))
@@ -66,5 +69,35 @@ public sealed class TagStore(CatalogDatabase db)
             """, r => (r.GetString(0), r.GetString(1), r.GetInt32(2), ParseTime(r.GetString(3))), cancellationToken,
             ("$cutoff", cutoff.ToString("O", System.Globalization.CultureInfo.InvariantCulture)), ("$officer", officer), ("$place", placeNeeded))
             .ConfigureAwait(false);
+    }
+
+    /// <summary>The version of a clip's tags (0: never changed) and the version its cloud sidecar holds (-1: none yet).</summary>
+    public async Task<(long Version, long Published)> VersionAsync(long clipRow, CancellationToken cancellationToken)
+    {
+        await using var c = await db.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var found = await QueryAsync(c, null, "SELECT version, published FROM clip_metadata_versions WHERE clip_row = $row;",
+            r => (r.GetInt64(0), r.GetInt64(1)), cancellationToken, ("$row", clipRow)).ConfigureAwait(false);
+        return found.Count == 0 ? (0, -1) : found[0];
+    }
+
+    /// <summary>Clips whose tags changed since their sidecar went up, and whose clip is in the cloud already (the first sidecar goes up
+    /// with the clip), oldest first.</summary>
+    public async Task<IReadOnlyList<long>> UnpublishedAsync(int max, CancellationToken cancellationToken)
+    {
+        await using var c = await db.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        return await QueryAsync(c, null, """
+            SELECT v.clip_row FROM clip_metadata_versions v JOIN uploads u ON u.clip_row = v.clip_row
+            WHERE v.version > v.published AND u.state IN ('uploaded', 'verified') ORDER BY v.clip_row LIMIT $max;
+            """, r => r.GetInt64(0), cancellationToken, ("$max", max)).ConfigureAwait(false);
+    }
+
+    /// <summary>Records that the cloud holds the sidecar of <paramref name="version"/> (never lowers it: a slower writer of an older one loses).</summary>
+    public async Task MarkPublishedAsync(long clipRow, long version, CancellationToken cancellationToken)
+    {
+        await using var c = await db.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await ExecAsync(c, null, """
+            INSERT INTO clip_metadata_versions(clip_row, version, published) VALUES ($row, $version, $version)
+            ON CONFLICT(clip_row) DO UPDATE SET published = max(published, excluded.published);
+            """, cancellationToken, ("$row", clipRow), ("$version", version)).ConfigureAwait(false);
     }
 }

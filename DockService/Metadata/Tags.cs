@@ -32,8 +32,10 @@ public enum TagSource
 }
 
 /// <summary>A field's value with its provenance. <paramref name="Stored"/> is false for a value the dock derives on reading (capture time,
-/// collector, place) that nobody has set.</summary>
-public sealed record TagValue(string Value, TagSource Source, string SetBy, DateTimeOffset SetAt, bool Stored = true);
+/// collector, place) that nobody has set; <paramref name="RecorderTime"/> and <paramref name="ClockOffsetMs"/> keep what a derived
+/// capture time was corrected from.</summary>
+public sealed record TagValue(string Value, TagSource Source, string SetBy, DateTimeOffset SetAt, bool Stored = true, DateTimeOffset? RecorderTime = null,
+    long? ClockOffsetMs = null);
 
 /// <summary>A clip's tags: every field that has a value, and the required ones that do not.</summary>
 public sealed record ClipTags(IReadOnlyDictionary<TagField, TagValue> Values)

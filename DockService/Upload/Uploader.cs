@@ -49,10 +49,23 @@ public sealed partial class Uploader
     private DateTimeOffset? _failingSince;
     private string? _lastFailure;
 
+    // The clips' tags follow them to the cloud as signed sidecars (Metadata/MetadataSidecar).
+    private readonly Metadata.ClipTagging _tagging;
+    private readonly Metadata.TagStore _tags;
+    private readonly Func<byte[], byte[]> _sign;
+    private readonly Metadata.TagChanges? _tagChanges;
+
+    /// <summary>Changes made by another process (`dock clips tag`) reach the cloud within this.</summary>
+    private static readonly TimeSpan MetadataSweep = TimeSpan.FromSeconds(60);
+
     public Uploader(CatalogStores catalog, ClipVault vault, CustodyLog log, ICloudTarget target, CloudTargetUri uri, CloudOptions options,
         DockActivity activity, Release.ReleaseCoordinator releases, Ingest.RecheckRequests rechecks, ILogger<Uploader> logger, TimeProvider time,
-        UploadOutbox? outbox = null)
+        Metadata.ClipTagging tagging, Func<byte[], byte[]> sign, Metadata.TagChanges? tagChanges = null, UploadOutbox? outbox = null)
     {
+        _tagging = tagging;
+        _tags = new Metadata.TagStore(catalog.Database);
+        _sign = sign;
+        _tagChanges = tagChanges;
         _releases = releases;
         _rechecks = rechecks;
         _outbox = outbox ?? new UploadOutbox(uri);
@@ -102,6 +115,7 @@ public sealed partial class Uploader
             workers.Add(WatchBacklogAsync(stoppingToken));
             workers.Add(WatchOutageAsync(stoppingToken));
             workers.Add(WatchTargetAsync(stoppingToken));
+            workers.Add(SyncMetadataAsync(stoppingToken));
             await Task.WhenAll(workers);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -396,6 +410,7 @@ public sealed partial class Uploader
             }
             await PutSmallAsync(ObjectLayout.Manifest(_uri.Prefix, key), manifest, metadata with { ContentType = "application/json" }, cancellationToken);
             await PutSmallAsync(ObjectLayout.ManifestSignature(_uri.Prefix, key), manifest + ".sig", metadata, cancellationToken);
+            await PublishMetadataAsync(clip, key, cancellationToken);
             await _catalog.Uploads.SetUploadStateAsync(upload.Id, UploadState.Uploaded, cancellationToken);
         }
 
@@ -433,6 +448,58 @@ public sealed partial class Uploader
             (part, receipt, length, ct) => _catalog.Uploads.AddUploadPartAsync(upload.Id, part, receipt, length, ct), _limiter,
             (action, ct) => Call(action, ct), cancellationToken);
     }
+
+    /// <summary>Writes the clip's tags as its signed sidecar beside its manifest, unless the cloud holds this version already. The version
+    /// is read before the tags, so a sidecar never claims a version its content does not reach (a change in between is written next).</summary>
+    private async Task PublishMetadataAsync(ClipRecord clip, string key, CancellationToken cancellationToken)
+    {
+        var (version, published) = await _tags.VersionAsync(clip.Id, cancellationToken);
+        if (published >= version) return;
+        var document = Metadata.MetadataSidecar.Build(_log.DockId, clip, await _tagging.ReadAsync(clip, cancellationToken), version);
+        var metadata = new ObjectMetadata(clip.DeviceSha256, _log.DockId, clip.RecorderSerial, clip.ClipId, "application/json");
+        await PutBytesAsync(ObjectLayout.Metadata(_uri.Prefix, key), document, metadata, cancellationToken);
+        await PutBytesAsync(ObjectLayout.MetadataSignature(_uri.Prefix, key), _sign(document), metadata with { ContentType = "application/octet-stream" },
+            cancellationToken);
+        await _tags.MarkPublishedAsync(clip.Id, version, cancellationToken);
+    }
+
+    /// <summary>Tags changed after their clip went up: the sidecar follows, at once for changes made in this process, within
+    /// <see cref="MetadataSweep"/> for others. A failure waits for the next turn (the queue's own retries are for clips).</summary>
+    private async Task SyncMetadataAsync(CancellationToken stoppingToken)
+    {
+        while (true)
+        {
+            var changed = _tagChanges?.Next ?? Task.Delay(Timeout.Infinite, stoppingToken);
+            bool targetDown;
+            lock (_lock) targetDown = _targetProblem is not null;
+            if (!targetDown)
+            {
+                foreach (var row in await _tags.UnpublishedAsync(100, stoppingToken))
+                {
+                    if (await _catalog.Clips.GetClipAsync(row, stoppingToken) is not { } clip
+                        || await _catalog.Uploads.GetUploadForClipAsync(row, stoppingToken) is not { } upload) continue;
+                    try
+                    {
+                        await PublishMetadataAsync(clip, upload.ObjectKey, stoppingToken);
+                    }
+                    catch (Exception ex) when (ex is CloudException or BrokenCircuitException or IOException)
+                    {
+                        LogMetadataRetry(_logger, clip.RecorderSerial, clip.ClipId, ex.Message);
+                        break;
+                    }
+                }
+            }
+            await Task.WhenAny(changed, Task.Delay(MetadataSweep, _time, stoppingToken));
+            stoppingToken.ThrowIfCancellationRequested();
+        }
+    }
+
+    private async Task PutBytesAsync(string key, byte[] bytes, ObjectMetadata metadata, CancellationToken cancellationToken) =>
+        await Call(async ct =>
+        {
+            await _target.PutAsync(key, new MemoryStream(bytes, writable: false), bytes.Length, metadata with { Sha256 = Sha256.ToHex(Sha256.Hash(bytes)) }, ct);
+            return true;
+        }, cancellationToken);
 
     private async Task PutSmallAsync(string key, string path, ObjectMetadata metadata, CancellationToken cancellationToken)
     {
@@ -584,6 +651,9 @@ public sealed partial class Uploader
 
     [LoggerMessage(EventId = 3007, Level = LogLevel.Warning, Message = "Upload queue: {Error}; trying again in 5 s")]
     private static partial void LogQueueError(ILogger logger, string error);
+
+    [LoggerMessage(EventId = 3010, Level = LogLevel.Warning, Message = "The tags of {Serial}/{ClipId} did not reach the cloud ({Error}); trying again shortly")]
+    private static partial void LogMetadataRetry(ILogger logger, string serial, string clipId, string error);
 
     [LoggerMessage(EventId = 3006, Level = LogLevel.Information, Message = "{Count} pending upload(s) moved to the new target {Target}")]
     private static partial void LogRetargeted(ILogger logger, int count, string target);
