@@ -23,6 +23,7 @@ public static class Program
             BaysCommand.Create(),
             ServiceCommand.Create(),
             UsersCommand.Create(),
+            ReportCommand.Create(),
         };
         return await InvokeAsync(root, args);
     }

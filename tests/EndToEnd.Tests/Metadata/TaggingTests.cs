@@ -134,5 +134,20 @@ public sealed class TaggingTests(ITestOutputHelper output)
         var shell = Assert.Single(changes, e => e.Detail!.StartsWith("capture-place", StringComparison.Ordinal));
         Assert.Equal("capture-place: \"Xicheng station, Beijing\" -> \"Xidan crossing, Beijing\" (cli); place from the officer's notebook", shell.Detail);
         Assert.EndsWith("@" + Environment.MachineName, shell.Actor, StringComparison.Ordinal);
+
+        // The statistics see it: six clips by two officers, the three tagged ones complete (place from the dock's location).
+        var day = DateTime.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        (code, var csv, stderr) = await DockHarness.RunDockAsync(["report", "stats", "--from", day, "--to", day, "--csv", "--data", harness.DataDirectory],
+            new Dictionary<string, string> { ["Dock__Metadata__Location"] = "Xicheng station, Beijing" });
+        Assert.True(code == 0, stderr);
+        var lines = csv.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.StartsWith("total,all,6,", lines[1], StringComparison.Ordinal);
+        Assert.Contains($"officer,{mine.Options.OfficerId},3,", csv, StringComparison.Ordinal);
+        Assert.Contains("category,public-order,3,", csv, StringComparison.Ordinal);
+        Assert.Contains($"tags-complete,{mine.Options.OfficerId},3,,3", csv, StringComparison.Ordinal);
+        Assert.Contains($"tags-complete,{fleet.Endpoints[1].Recorder.Options.OfficerId},3,,0", csv, StringComparison.Ordinal);
+        (code, _, stderr) = await DockHarness.RunDockAsync("report", "stats", "--from", "2026-13-01", "--to", day, "--data", harness.DataDirectory);
+        Assert.Equal(2, code);
+        Assert.Contains("yyyy-MM-dd", stderr, StringComparison.Ordinal);
     }
 }
