@@ -106,8 +106,8 @@ public static class AnnualReport
         }
     }
 
-    /// <summary>A bar chart of clip counts as inline SVG, one labelled bar per row.</summary>
-    private static string Chart(IReadOnlyList<FootageTotals> rows, Func<FootageTotals, string> label)
+    /// <summary>A bar chart of clip counts as inline SVG, one labelled bar per row (the console's statistics page draws the same).</summary>
+    public static string Chart(IReadOnlyList<FootageTotals> rows, Func<FootageTotals, string> label)
     {
         const int Bar = 36, Gap = 10, Height = 160;
         long max = Math.Max(1, rows.Count == 0 ? 1 : rows.Max(r => r.Clips));

@@ -31,6 +31,7 @@ public static partial class ConsolePages
         ("/alerts", DockPolicies.ReadAlerts, "nav.alerts"),
         ("/recorders", DockPolicies.ReadRecorders, "nav.recorders"),
         ("/custody", DockPolicies.ReadCustody, "nav.custody"),
+        ("/reports", DockPolicies.ReadClips, "nav.reports"),
         ("/users", DockPolicies.ManageUsers, "nav.users"),
     ];
 
@@ -43,6 +44,7 @@ public static partial class ConsolePages
         app.MapGet("/alerts", AlertsAsync).RequireAuthorization(DockPolicies.ReadAlerts).ExcludeFromDescription();
         app.MapGet("/recorders", RecordersAsync).RequireAuthorization(DockPolicies.ReadRecorders).ExcludeFromDescription();
         app.MapGet("/custody", CustodyAsync).RequireAuthorization(DockPolicies.ReadCustody).ExcludeFromDescription();
+        app.MapGet("/reports", ReportsAsync).RequireAuthorization(DockPolicies.ReadClips).ExcludeFromDescription();
         app.MapGet("/users", UsersAsync).RequireAuthorization(DockPolicies.ManageUsers).ExcludeFromDescription();
     }
 

@@ -217,6 +217,15 @@ public sealed class ConsoleTests(Xunit.Abstractions.ITestOutputHelper output)
             await page.Locator("#verify-result [data-outcome]").WaitForAsync();
             Assert.Equal("hashmismatch", await page.Locator("#verify-result [data-outcome]").GetAttributeAsync("data-outcome"));
             Assert.True(await page.Locator("#verify-result li[data-ok='false']").CountAsync() >= 1);
+
+            // The statistics page: this month's two clips, by the camera's officer, a chart by day.
+            await page.GetByRole(AriaRole.Link, new() { Name = "Statistics" }).ClickAsync();
+            await page.WaitForURLAsync("**/reports");
+            Assert.Equal("2", (await page.Locator("[data-figure='clips'] .value").TextContentAsync())?.Trim());
+            Assert.Equal(1, await page.Locator($"table[data-table='officer'] tr[data-key='{fleet.Endpoints[0].Recorder.Options.OfficerId}']").CountAsync());
+            Assert.Equal(1, await page.Locator("figure.chart svg").CountAsync());
+            await Browser.AssertAccessibleAsync(page);
+            await page.ScreenshotAsync(new() { Path = Path.Combine(Browser.ScreenshotFolder, "reports-en.png"), FullPage = true });
             await host.StopAsync();
         }
     }
