@@ -62,12 +62,21 @@ public sealed class ClipTagging(ClipStore clips, TagStore store, CustodyLog log,
             var detail = $"{field.Name()}: \"{old ?? ""}\" -> \"{value ?? ""}\" ({source.Name()}){(reason is null ? "" : $"; {reason}")}";
             makes.Add((index, at) => new CustodyEvent(index, CustodyEventKind.MetadataChanged, at, log.DockId, actor, clip.RecorderSerial, clip.ClipId,
                 Detail: detail));
+            var storedOld = stored.TryGetValue(field, out var set) ? set.Value : null;
             alongside.Add((c, tx, entry) => TagStore.SetAsync(c, tx, clip.Id, field, value is null ? null : new TagValue(value, source, actor, entry.At),
-                cancellationToken));
+                cancellationToken, new Optional<string?>(storedOld)));
         }
         if (makes.Count > 0)
         {
-            await log.AppendAllAsync(makes, cancellationToken, alongside).ConfigureAwait(false);
+            try
+            {
+                await log.AppendAllAsync(makes, cancellationToken, alongside).ConfigureAwait(false);
+            }
+            catch (TagConflictException ex)
+            {
+                changed?.Signal(); // the other fields of this change may have gone in
+                throw new TagException(ex.Message);
+            }
             changed?.Signal(); // the cloud sidecar follows (Upload/)
         }
         return await ReadAsync(clip, cancellationToken).ConfigureAwait(false);

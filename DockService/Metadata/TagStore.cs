@@ -32,9 +32,19 @@ public sealed class TagStore(CatalogDatabase db)
         return result;
     }
 
-    /// <summary>Sets (or, with a null value, removes) one field inside <paramref name="tx"/>, and counts one more version of the clip's tags.</summary>
-    public static async Task SetAsync(SqliteConnection c, SqliteTransaction tx, long clipRow, TagField field, TagValue? value, CancellationToken cancellationToken)
+    /// <summary>Sets (or, with a null value, removes) one field inside <paramref name="tx"/>, and counts one more version of the clip's tags.
+    /// With <paramref name="expected"/>, only if the field still holds that value (null: none): two people changing the same field at
+    /// once cannot both record the same "old" value; the later one is refused and tries again.</summary>
+    public static async Task SetAsync(SqliteConnection c, SqliteTransaction tx, long clipRow, TagField field, TagValue? value, CancellationToken cancellationToken,
+        Optional<string?> expected = default)
     {
+        if (expected.HasValue)
+        {
+            var now = await ScalarAsync(c, tx, "SELECT value FROM clip_tags WHERE clip_row = $row AND field = $field;", cancellationToken,
+                ("$row", clipRow), ("$field", field.Name())).ConfigureAwait(false) as string;
+            // A storage error (not a tag error): the custody log undoes this entry alone and keeps the others of its group commit.
+            if (now != expected.Value) throw new TagConflictException(field, now);
+        }
         await ExecAsync(c, tx, """
             INSERT INTO clip_metadata_versions(clip_row, version) VALUES ($row, 1) ON CONFLICT(clip_row) DO UPDATE SET version = version + 1;
             """, cancellationToken, ("$row", clipRow)).ConfigureAwait(false);
@@ -101,3 +111,13 @@ public sealed class TagStore(CatalogDatabase db)
             """, cancellationToken, ("$row", clipRow), ("$version", version)).ConfigureAwait(false);
     }
 }
+
+/// <summary>A value that may be given or not (where null itself is a value).</summary>
+public readonly record struct Optional<T>(T Value)
+{
+    public bool HasValue { get; } = true;
+}
+
+/// <summary>A field changed by someone else between reading it and changing it; the change was not made.</summary>
+public sealed class TagConflictException(TagField field, string? now)
+    : StorageException(StorageFailure.InvalidTransition, $"{field.Name()} was changed by someone else meanwhile (now \"{now ?? ""}\"); look again and repeat your change.");
