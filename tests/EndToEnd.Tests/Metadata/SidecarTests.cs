@@ -67,8 +67,21 @@ public sealed class SidecarTests
                 var put = await api.PutAsJsonAsync($"/api/v1/clips/{serial}/{clips[0].ClipId}/metadata",
                     new { caseNumber = "A-2026-117", purpose = "现场检查", reason = "filed today" });
                 put.EnsureSuccessStatusCode();
+                // The sidecar and its signature are two objects: a reader between the two writes finds a pair that does not match, and
+                // reads again (hardware-specs/clip-metadata-v1.schema.json says so). Wait until version 2 is there and settled.
+                bool Settled()
+                {
+                    try
+                    {
+                        return Check(clips[0].ClipId).GetProperty("version").GetInt64() >= 2;
+                    }
+                    catch (Exception ex) when (ex is Xunit.Sdk.XunitException or IOException)
+                    {
+                        return false;
+                    }
+                }
                 var deadline = DateTime.UtcNow + DockHarness.Limit;
-                while (Check(clips[0].ClipId).GetProperty("version").GetInt64() < 2 && DateTime.UtcNow < deadline) await Task.Delay(100);
+                while (!Settled() && DateTime.UtcNow < deadline) await Task.Delay(100);
                 var tagged = Check(clips[0].ClipId);
                 Assert.Equal(2, tagged.GetProperty("version").GetInt64());
                 Assert.Equal("A-2026-117", tagged.GetProperty("fields").GetProperty("case-number").GetProperty("value").GetString());
