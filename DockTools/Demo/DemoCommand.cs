@@ -9,6 +9,7 @@ using Dock.Service.Configuration;
 using Dock.Service.Identity;
 using Dock.Service.Ingest;
 using Dock.Simulator.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -141,6 +142,10 @@ public static class DemoCommand
         using var host = DockHost.Build([], overrides, activity, minimumLevel: LogLevel.Warning);
         var clock = Stopwatch.StartNew();
         if (!await RunCommand.TryStartAsync(host, cancellationToken)) return ExitCodes.Usage;
+        // The web face runs in the demo too: say where, so a person can watch the bays in a browser while it runs.
+        var address = host.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
+            .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()?.Addresses.FirstOrDefault();
+        if (address is not null) Console.WriteLine($"Watch it live: {address}/kiosk (the dock's screen; the console at {address}/ needs `dock users add`).");
 
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(settings.Timeout);

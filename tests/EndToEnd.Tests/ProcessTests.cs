@@ -203,6 +203,7 @@ public sealed class ProcessTests
                 "--min-clip-size", "1MB", "--max-clip-size", "4MB", "--transport", transport);
             Assert.True(code == 0, stdout + stderr);
             Assert.Contains("every clip is safe in the vault and in the cloud", stdout, StringComparison.Ordinal);
+            Assert.Matches(@"Watch it live: http://127\.0\.0\.1:\d+/kiosk", stdout);
 
             var (statusCode, json, _) = await DockHarness.RunDockAsync("status", "--data", data, "--json");
             Assert.Equal(0, statusCode);
