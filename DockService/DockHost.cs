@@ -134,6 +134,7 @@ public static class DockHost
         services.AddHostedService<CheckpointWorker>();
         services.AddHostedService<EndorsementWorker>();
         services.AddHostedService<Metadata.MissingTagWorker>();
+        services.AddHostedService<Retention.PurgeWorker>();
         services.AddHostedService<MetricsSampler>();
         // The dock board only when one is configured; the simulated pins are a singleton tests can look at.
         switch (configuration.GetSection("Dock:Board").Get<BoardOptions>()?.Driver ?? BoardDriver.None)

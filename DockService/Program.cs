@@ -24,6 +24,8 @@ public static class Program
             ServiceCommand.Create(),
             UsersCommand.Create(),
             ReportCommand.Create(),
+            HoldsCommand.Create(),
+            PurgeCommand.Create(),
         };
         return await InvokeAsync(root, args);
     }

@@ -45,6 +45,11 @@ public enum CustodyEventKind
     /// <summary>A person's account changed: added, roles, disabled or enabled, password or PIN reset, badge, a token issued (detail: the
     /// account and old → new; never a secret). The actor is the person who changed it.</summary>
     UserChanged,
+    /// <summary>A legal hold was placed on a clip, or on every clip of a case number (detail: hold id, what it covers, the reason). Nothing it
+    /// covers is purged while it stands.</summary>
+    HoldPlaced,
+    /// <summary>A legal hold was lifted (detail: hold id, what it covered, the reason). The actor is the person, who holds a role that may lift it.</summary>
+    HoldLifted,
 }
 
 /// <summary>

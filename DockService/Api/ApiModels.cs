@@ -26,10 +26,10 @@ public sealed record Bay(string BayId, string Phase, string? Serial, string? Cli
 }
 
 public sealed record Clip(string Serial, string ClipId, long Size, string Sha256, string State, DateTimeOffset RecordedFrom, DateTimeOffset RecordedTo,
-    string Flags, string OfficerId, DateTimeOffset UpdatedAt)
+    string Flags, string OfficerId, DateTimeOffset UpdatedAt, DateTimeOffset? VaultPurgedAt)
 {
     internal static Clip From(ClipRecord c) => new(c.RecorderSerial, c.ClipId, c.Size, c.DeviceSha256, c.State.ToDb(), c.DeviceStart, c.DeviceEnd,
-        c.Flags.ToString(), c.OfficerId, c.UpdatedAt);
+        c.Flags.ToString(), c.OfficerId, c.UpdatedAt, c.PurgedAt);
 }
 
 /// <summary>One clip with its whole history in the dock: every change of state with when and why (the catalog's record of its
@@ -168,3 +168,26 @@ public sealed record ClipRef(string? Serial, string? ClipId);
 public sealed record KioskTagRequest(IReadOnlyList<ClipRef>? Clips, string? CaseNumber, string? Purpose, string? Category);
 
 public sealed record Category(string Id, string Name, string NameZh, double RetentionDays);
+
+/// <summary>A legal hold: on one clip (serial and clip id), or on a case (every clip tagged with its case number). Its id is the index of
+/// the custody entry that placed it.</summary>
+public sealed record Hold(long Id, string? Serial, string? ClipId, string? CaseNumber, string Reason, string PlacedBy, DateTimeOffset PlacedAt,
+    bool Active, string? LiftedBy, DateTimeOffset? LiftedAt, string? LiftReason, long? LiftedEntry)
+{
+    internal static Hold From(Retention.LegalHold h) => new(h.Id, h.Serial, h.ClipId, h.CaseNumber, h.Reason, h.PlacedBy, h.PlacedAt, h.Active,
+        h.LiftedBy, h.LiftedAt, h.LiftReason, h.LiftedIndex);
+}
+
+/// <summary>Place a hold on a clip (serial and clipId) or on a case (caseNumber), with a reason.</summary>
+public sealed record HoldRequest(string? Serial, string? ClipId, string? CaseNumber, string? Reason);
+
+public sealed record LiftRequest(string? Reason);
+
+/// <summary>A clip's retention: its categories, how long the vault keeps it after its cloud copy is verified and which category decided
+/// that, when it is due, the holds that keep it, and whether its vault copy was purged (and by which custody entry).</summary>
+public sealed record ClipRetention(IReadOnlyList<string> Categories, double KeptForDays, string? DecidedBy, DateTimeOffset? CloudVerifiedAt,
+    DateTimeOffset? Due, IReadOnlyList<Hold> Holds, DateTimeOffset? PurgedAt, long? PurgedEntry, string Verdict)
+{
+    internal static ClipRetention From(Retention.RetentionStatus s) => new(s.Categories, s.KeptFor.TotalDays, s.DecidedBy, s.CloudVerifiedAt,
+        s.Due == DateTimeOffset.MaxValue ? null : s.Due, [.. s.Holds.Select(Hold.From)], s.PurgedAt, s.PurgedIndex, s.Verdict);
+}

@@ -29,6 +29,8 @@ public static class DockPolicies
     public const string ExportCustody = "export-custody";
     public const string ManageUsers = "manage-users";
     public const string TagClips = "tag-clips";
+    public const string PlaceHolds = "place-holds";
+    public const string LiftHolds = "lift-holds";
     /// <summary>An officer signed in at the kiosk with badge and PIN: their own camera and footage, nothing of the console.</summary>
     public const string KioskOfficer = "kiosk-officer";
 
@@ -52,6 +54,9 @@ public static class DockPolicies
         [ManageUsers] = [Roles.ItAdmin],
         // Officers tag their own footage at the kiosk; in the console, those who supervise it.
         [TagClips] = [Roles.Supervisor, Roles.ItAdmin],
+        // Keeping footage from deletion is for those who answer for it; letting it go again is the supervisor's (Retention/LegalHolds).
+        [PlaceHolds] = [.. Retention.LegalHolds.MayPlace],
+        [LiftHolds] = [.. Retention.LegalHolds.MayLift],
         [KioskOfficer] = [KioskRole],
     };
 

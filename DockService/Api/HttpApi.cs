@@ -40,6 +40,7 @@ public static class HttpApi
         api.MapGet("/me", Me).RequireAuthorization(DockPolicies.Anyone).WithSummary("Who is signed in, with which roles.");
         api.MapDockPeople();
         api.MapDockMetadata();
+        api.MapDockRetention();
 
         api.MapGet("/bays", Bays).RequireAuthorization(DockPolicies.Anyone).WithSummary("Every bay's live state.");
         api.MapGet("/bays/stream", BayStream).RequireAuthorization(DockPolicies.Anyone).Produces<IReadOnlyList<Bay>>(200, "text/event-stream")
@@ -250,6 +251,10 @@ public static class HttpApi
     {
         var clip = await FindAsync(core, serial, clipId, cancellationToken);
         if (clip is null) return ClipNotFound(serial, clipId);
+        if (clip.PurgedAt is { } purged)
+            return Results.Problem(statusCode: 409, title: "Vault copy purged",
+                detail: $"{serial}/{clipId}: its vault copy was purged at {purged:u} (custody entry {clip.PurgedIndex}) once its cloud copy was verified; " +
+                "check the cloud copy with `dock verify` against the manifest there.");
         if (clip.VaultPath is not { } relative || clip.ManifestPath is not { } manifest)
             return Results.Problem(statusCode: 404, title: "Nothing to verify yet",
                 detail: $"{serial}/{clipId} has no verified vault copy with a manifest (state {clip.State.ToDb()}).");

@@ -26,8 +26,13 @@ public sealed record ClipRecord(
     ClipHold? Hold = null,
     DateTimeOffset? ReleaseRequestedAt = null,
     long? ReleaseRequestedIndex = null,
-    DateTimeOffset? LeftRecorderAt = null)
+    DateTimeOffset? LeftRecorderAt = null,
+    DateTimeOffset? PurgedAt = null,
+    long? PurgedIndex = null)
 {
+    /// <summary>The vault holds the clip's bytes: stored there and not purged since (Retention/VaultPurge).</summary>
+    public bool InVault => VaultPath is not null && PurgedAt is null;
+
     /// <summary>The dock asked the recorder to delete it (a release-requested custody entry) and has not yet learnt it is gone.</summary>
     public bool ReleasePending => ReleaseRequestedAt is not null && LeftRecorderAt is null;
 
@@ -118,9 +123,10 @@ public enum UploadState
     Verified,
 }
 
-/// <summary>One row of the upload queue: a verified clip on its way to the cloud target.</summary>
+/// <summary>One row of the upload queue: a verified clip on its way to the cloud target. <see cref="UpdatedAt"/> is its last change: once
+/// Verified, when the cloud copy was verified.</summary>
 public sealed record UploadRecord(long Id, long ClipRow, string Target, string ObjectKey, int Priority, UploadState State, string? UploadId,
-    long? PartSize, int Attempts, DateTimeOffset NextAttemptAt, string? LastError, DateTimeOffset QueuedAt);
+    long? PartSize, int Attempts, DateTimeOffset NextAttemptAt, string? LastError, DateTimeOffset QueuedAt, DateTimeOffset? UpdatedAt = null);
 
 /// <summary>An enrolment request that cannot be honoured: a conflicting or revoked key, a bad enrolment file.</summary>
 public sealed class EnrolmentException(string message) : Exception(message);

@@ -13,7 +13,7 @@ public sealed class ClipStore(CatalogDatabase db)
     internal const string ClipColumns = """
         id, recorder_serial, clip_id, size, device_sha256, device_start, device_end, flags, officer_id,
         state, pulled_bytes, attempts, vault_path, stored_sha256, last_error, updated_at, custody_index, manifest_path,
-        recorder_signature, hold, release_requested_at, release_requested_index, left_recorder_at
+        recorder_signature, hold, release_requested_at, release_requested_index, left_recorder_at, purged_at, purged_index
         """;
 
     public const int MaxPageSize = 500;
@@ -158,5 +158,6 @@ public sealed class ClipStore(CatalogDatabase db)
         reader.IsDBNull(16) ? null : reader.GetInt64(16), reader.IsDBNull(17) ? null : reader.GetString(17),
         reader.IsDBNull(18) ? null : reader.GetString(18), reader.IsDBNull(19) ? null : HoldFromDb(reader.GetString(19)),
         reader.IsDBNull(20) ? null : ParseTime(reader.GetString(20)), reader.IsDBNull(21) ? null : reader.GetInt64(21),
-        reader.IsDBNull(22) ? null : ParseTime(reader.GetString(22)));
+        reader.IsDBNull(22) ? null : ParseTime(reader.GetString(22)), reader.IsDBNull(23) ? null : ParseTime(reader.GetString(23)),
+        reader.IsDBNull(24) ? null : reader.GetInt64(24));
 }

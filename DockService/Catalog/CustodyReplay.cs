@@ -69,6 +69,11 @@ internal sealed class CustodyReplay(CatalogDatabase db)
                         await ExecAsync(c, tx, "UPDATE clips SET state = 'released', left_recorder_at = $at, updated_at = $at WHERE id = $id;",
                             cancellationToken, ("$at", at), ("$id", id)).ConfigureAwait(false);
                         break;
+                    case CustodyEventKind.Purged:
+                        // The vault copy was deleted after this entry: the row must not point at a copy to read, nor offer it to a purge again.
+                        await ExecAsync(c, tx, "UPDATE clips SET purged_at = $at, purged_index = $idx, updated_at = $at WHERE id = $id AND purged_at IS NULL;",
+                            cancellationToken, ("$at", at), ("$idx", e.Index), ("$id", id)).ConfigureAwait(false);
+                        break;
                     case CustodyEventKind.Missing when e.Detail?.StartsWith("not on the recorder", StringComparison.Ordinal) == true:
                         await ExecAsync(c, tx, "UPDATE clips SET left_recorder_at = $at, updated_at = $at WHERE id = $id;",
                             cancellationToken, ("$at", at), ("$id", id)).ConfigureAwait(false);
@@ -82,7 +87,45 @@ internal sealed class CustodyReplay(CatalogDatabase db)
             }
             changes.Add($"{serial}/{clipId}: brought forward to custody entry {clip.Last().Index} ({CustodyEvent.KindName(clip.Last().Kind)})");
         }
+        // After the clips: a hold on a clip names its row, which may have just been rebuilt from its manifest.
+        foreach (var e in restored.Where(e => e.Kind is CustodyEventKind.HoldPlaced or CustodyEventKind.HoldLifted))
+            if (await ReplayHoldAsync(c, tx, e, cancellationToken).ConfigureAwait(false) is { } held) changes.Add(held);
         return changes;
+    }
+
+    private static readonly System.Text.RegularExpressions.Regex PlacedHold = new(@"^hold (\d+) on (?:this clip|case (.+?)): (.+)$",
+        System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
+    private static readonly System.Text.RegularExpressions.Regex LiftedHold = new(@"^hold (\d+) on (?:this clip|case .+?) lifted: (.+)$",
+        System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
+    /// <summary>Legal holds change with entries of their own (Retention/LegalHolds): a hold the catalog lost must stand again before any
+    /// purge, so put back what they say.</summary>
+    private static async Task<string?> ReplayHoldAsync(SqliteConnection c, SqliteTransaction tx, CustodyEvent e, CancellationToken cancellationToken)
+    {
+        var at = e.At.ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+        if (e.Kind == CustodyEventKind.HoldLifted && LiftedHold.Match(e.Detail ?? "") is { Success: true } lifted)
+        {
+            int n = await ExecAsync(c, tx, """
+                UPDATE legal_holds SET lifted_by = $by, lifted_at = $at, lift_reason = $why, lifted_index = $idx WHERE id = $id AND lifted_at IS NULL;
+                """, cancellationToken, ("$by", e.Actor), ("$at", at), ("$why", lifted.Groups[2].Value), ("$idx", e.Index),
+                ("$id", long.Parse(lifted.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture))).ConfigureAwait(false);
+            return n > 0 ? $"hold {lifted.Groups[1].Value} lifted again (custody entry {e.Index})" : null;
+        }
+        if (e.Kind != CustodyEventKind.HoldPlaced || PlacedHold.Match(e.Detail ?? "") is not { Success: true } placed) return null;
+        long? clipRow = null;
+        string? caseNumber = placed.Groups[2].Success ? placed.Groups[2].Value : null;
+        if (caseNumber is null)
+        {
+            clipRow = await ScalarAsync(c, tx, "SELECT id FROM clips WHERE recorder_serial = $s AND clip_id = $c;", cancellationToken,
+                ("$s", e.RecorderSerial), ("$c", e.ClipId)).ConfigureAwait(false) as long?;
+            if (clipRow is null) return $"hold {e.Index} on {e.RecorderSerial}/{e.ClipId}: the clip is not in the catalog; restore it, then run this again";
+        }
+        int added = await ExecAsync(c, tx, """
+            INSERT OR IGNORE INTO legal_holds(id, clip_row, case_number, reason, placed_by, placed_at) VALUES ($id, $row, $case, $why, $by, $at);
+            """, cancellationToken, ("$id", e.Index), ("$row", clipRow), ("$case", caseNumber), ("$why", placed.Groups[3].Value), ("$by", e.Actor),
+            ("$at", at)).ConfigureAwait(false);
+        return added > 0 ? $"hold {e.Index} on {(caseNumber is null ? $"{e.RecorderSerial}/{e.ClipId}" : $"case {caseNumber}")} restored" : null;
     }
 
     private static readonly System.Text.RegularExpressions.Regex EnrolledKey = new(@"^key ([0-9a-f]+) \(([0-9a-f]{64})\) enrolled from (.+)$",

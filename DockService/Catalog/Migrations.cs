@@ -263,5 +263,29 @@ internal static class Migrations
         );
         CREATE INDEX metadata_unpublished ON clip_metadata_versions(clip_row) WHERE version > published;
         """,
+        // 11: retention (Retention/): legal holds on a clip or on every clip of a case number, placed and lifted with a reason (each a
+        //     custody entry); a clip's vault copy purged once its cloud copy is verified, with the custody entry that records it. The
+        //     row keeps where the copy was (vault_path); purged_at says it is gone.
+        """
+        -- A hold's id is the index of the custody entry that placed it.
+        CREATE TABLE legal_holds (
+            id           INTEGER PRIMARY KEY,
+            clip_row     INTEGER REFERENCES clips(id),
+            case_number  TEXT,
+            reason       TEXT NOT NULL,
+            placed_by    TEXT NOT NULL,
+            placed_at    TEXT NOT NULL,
+            lifted_by    TEXT,
+            lifted_at    TEXT,
+            lift_reason  TEXT,
+            lifted_index INTEGER,
+            CHECK ((clip_row IS NULL) <> (case_number IS NULL))
+        );
+        CREATE INDEX holds_active_clip ON legal_holds(clip_row) WHERE lifted_at IS NULL;
+        CREATE INDEX holds_active_case ON legal_holds(case_number) WHERE lifted_at IS NULL;
+        ALTER TABLE clips ADD COLUMN purged_at TEXT;
+        ALTER TABLE clips ADD COLUMN purged_index INTEGER;
+        CREATE INDEX clip_tags_by_value ON clip_tags(field, value);
+        """,
     ];
 }

@@ -9,7 +9,7 @@ namespace Dock.Service.Catalog;
 public sealed class UploadStore(CatalogDatabase db)
 {
     private const string UploadColumns =
-        "id, clip_row, target, object_key, priority, state, upload_id, part_size, attempts, next_attempt_at, last_error, queued_at";
+        "id, clip_row, target, object_key, priority, state, upload_id, part_size, attempts, next_attempt_at, last_error, queued_at, updated_at";
 
     /// <summary>Queues every verified clip that has no upload row yet (with its manifest written); returns the new rows.</summary>
     public async Task<IReadOnlyList<(UploadRecord Upload, ClipRecord Clip)>> EnqueueVerifiedAsync(string target, Func<ClipRecord, string> keyFor,
@@ -173,7 +173,8 @@ public sealed class UploadStore(CatalogDatabase db)
     {
         return await QueryAsync(c, null, $"SELECT {UploadColumns} FROM uploads {where};", reader => new UploadRecord(reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2), reader.GetString(3), reader.GetInt32(4),
                 FromDb(reader.GetString(5)), reader.IsDBNull(6) ? null : reader.GetString(6), reader.IsDBNull(7) ? null : reader.GetInt64(7),
-                reader.GetInt32(8), ParseTime(reader.GetString(9)), reader.IsDBNull(10) ? null : reader.GetString(10), ParseTime(reader.GetString(11))),
+                reader.GetInt32(8), ParseTime(reader.GetString(9)), reader.IsDBNull(10) ? null : reader.GetString(10), ParseTime(reader.GetString(11)),
+                ParseTime(reader.GetString(12))),
             cancellationToken, parameters).ConfigureAwait(false);
     }
 

@@ -41,6 +41,9 @@ public sealed class DockOptions
     /// <summary>Evidence tags: the categories and their retention, the dock's place, the missing-tag alert (Metadata/).</summary>
     public MetadataOptions Metadata { get; set; } = new();
 
+    /// <summary>How long the vault keeps clips once their cloud copy is verified, and when it frees space (Retention/).</summary>
+    public RetentionOptions Retention { get; set; } = new();
+
     public BoardOptions Board { get; set; } = new();
 
     /// <summary>Where USB port paths are looked up (Linux sysfs); tests point it at a fake tree.</summary>
@@ -347,4 +350,29 @@ public sealed class CategoryOptions
     public string NameZh { get; set; } = "";
     /// <summary>How long the dock keeps a clip of this category once it is cloud-verified (a clip in several keeps the longest).</summary>
     public TimeSpan Retention { get; set; } = TimeSpan.FromDays(180);
+}
+
+/// <summary>The vault's retention (Retention/VaultPurge). A clip's vault copy is purged only once its cloud copy is verified — checked
+/// again in the store just before — and no legal hold covers it: when its category's retention has passed since, or, ahead of that,
+/// oldest first, when the vault's disk runs short (after the <c>vault-space-low</c> alert).</summary>
+public sealed class RetentionOptions
+{
+    /// <summary>Purge at all (false: the vault keeps everything; the space alerts still come).</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>The retention of a clip without a category (a clip in several categories keeps the longest of theirs).</summary>
+    public TimeSpan Uncategorised { get; set; } = TimeSpan.FromDays(180);
+
+    /// <summary>How often clips whose retention has passed are looked for.</summary>
+    public TimeSpan PurgeInterval { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>How often the vault's free space is looked at.</summary>
+    public TimeSpan SpaceCheckInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Below this much free space the <c>vault-space-low</c> alert is raised: purges ahead of retention are near.</summary>
+    public DataSize AlertWhenFreeBelow { get; set; } = 8L * 1024 * 1024 * 1024;
+
+    /// <summary>Below this much free space cloud-verified clips are purged ahead of their retention, oldest recording first, until
+    /// there is this much again.</summary>
+    public DataSize PurgeWhenFreeBelow { get; set; } = 4L * 1024 * 1024 * 1024;
 }

@@ -104,6 +104,15 @@ public sealed class DockOptionsValidator : IValidateOptions<DockOptions>
             errors.Add($"Dock:Metadata:MissingTagAlertAfter {options.Metadata.MissingTagAlertAfter} must be between 00:01:00 and 30.00:00:00.");
         if (options.Metadata.Location.Length > 200 || options.Metadata.Location.Any(char.IsControl))
             errors.Add("Dock:Metadata:Location is one line of at most 200 characters.");
+        var retention = options.Retention;
+        if (retention.Uncategorised < TimeSpan.FromDays(1))
+            errors.Add($"Dock:Retention:Uncategorised is {retention.Uncategorised}; a retention is at least one day.");
+        if (retention.PurgeInterval < TimeSpan.FromSeconds(1) || retention.SpaceCheckInterval < TimeSpan.FromSeconds(1))
+            errors.Add("Dock:Retention:PurgeInterval and Dock:Retention:SpaceCheckInterval are at least 00:00:01.");
+        Range(errors, "Dock:Retention:PurgeWhenFreeBelow", retention.PurgeWhenFreeBelow, 0, long.MaxValue / 2);
+        if (retention.AlertWhenFreeBelow.Bytes < retention.PurgeWhenFreeBelow.Bytes)
+            errors.Add($"Dock:Retention:AlertWhenFreeBelow ({retention.AlertWhenFreeBelow}) is below Dock:Retention:PurgeWhenFreeBelow " +
+                $"({retention.PurgeWhenFreeBelow}): the alert must come before the purge, so it needs the higher level.");
         if (options.Web.KioskIdleTimeout < TimeSpan.FromSeconds(5) || options.Web.KioskIdleTimeout > TimeSpan.FromMinutes(30))
             errors.Add($"Dock:Web:KioskIdleTimeout {options.Web.KioskIdleTimeout} must be between 00:00:05 and 00:30:00.");
         if (options.Http.OtlpInterval < TimeSpan.FromSeconds(1) || options.Http.OtlpInterval > TimeSpan.FromHours(1))

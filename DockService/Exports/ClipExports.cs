@@ -22,6 +22,9 @@ public sealed class ClipExports(ClipStore clips, CustodyLog log, string dataDire
     {
         var row = await clips.FindClipAsync(serial, clipId, cancellationToken).ConfigureAwait(false)
             ?? throw new ExportException($"no clip {clipId} of recorder {serial} in the catalog (see `dock status`).");
+        if (row.PurgedAt is { } purged)
+            throw new ExportException($"{row.RecorderSerial}/{row.ClipId}: its vault copy was purged at {purged:u} (custody entry {row.PurgedIndex}) once " +
+                "its cloud copy was verified; the cloud copy and its manifest there hold it.");
         if (row.State is not (ClipState.Verified or ClipState.Released) || row.VaultPath is null || row.ManifestPath is null)
             throw new ExportException($"{row.RecorderSerial}/{row.ClipId} is {row.State.ToDb()}, not verified in the vault: there is no proven copy to export.");
         var target = Path.GetFullPath(targetFolder);

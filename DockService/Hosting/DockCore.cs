@@ -4,6 +4,7 @@ using Dock.Service.Custody;
 using Dock.Service.Enrolment;
 using Dock.Service.Identity;
 using Dock.Service.Ingest;
+using Dock.Service.Retention;
 using Dock.Service.Upload;
 using Dock.Service.Upload.Targets;
 using Dock.Service.Users;
@@ -26,7 +27,8 @@ public sealed partial class DockCore(IOptions<DockOptions> options, ILogger<Dock
     private Opened? _opened;
 
     private sealed record Opened(RunLock RunLock, CatalogStores Catalog, ClipVault Vault, DockIdentity Identity, CustodyTrail Custody,
-        RecorderEnrolment Enrolment, UserAccounts Users, ICloudTarget? Cloud, CloudTargetUri? CloudUri, PullScheduler Scheduler);
+        RecorderEnrolment Enrolment, UserAccounts Users, ICloudTarget? Cloud, CloudTargetUri? CloudUri, PullScheduler Scheduler, VaultPurge Purge,
+        LegalHolds Holds);
 
     private Opened Open => _opened ?? throw new InvalidOperationException("The dock core is not open yet.");
 
@@ -43,6 +45,8 @@ public sealed partial class DockCore(IOptions<DockOptions> options, ILogger<Dock
     public ICloudTarget? Cloud => Open.Cloud;
     public CloudTargetUri? CloudUri => Open.CloudUri;
     public PullScheduler Scheduler => Open.Scheduler;
+    public VaultPurge Purge => Open.Purge;
+    public LegalHolds Holds => Open.Holds;
 
     internal async Task OpenAsync(CancellationToken cancellationToken)
     {
@@ -83,7 +87,8 @@ public sealed partial class DockCore(IOptions<DockOptions> options, ILogger<Dock
             if (!OperatingSystem.IsWindows())
                 File.SetUnixFileMode(httpKeys.FullName, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
             _opened = new Opened(runLock, catalog, vault, identity, new CustodyTrail(log, identity, vault, catalog.Clips), new RecorderEnrolment(catalog.Recorders, log),
-                new UserAccounts(new UserStore(catalog.Database), log, time), cloud, cloudUri, scheduler);
+                new UserAccounts(new UserStore(catalog.Database), log, time), cloud, cloudUri, scheduler,
+                new VaultPurge(catalog, vault, log, cloud, cloudUri, _options, time), new LegalHolds(new HoldStore(catalog.Database), catalog.Clips, log));
             LogStarting(logger, identity.DockId, paths.DataDirectory, _options.Bays.Count);
         }
         catch

@@ -91,9 +91,11 @@ public sealed class ClipTagging(ClipStore clips, TagStore store, CustodyLog log,
         switch (field)
         {
             case TagField.Category:
-                if (!Categories.Any(c => c.Id == value))
-                    throw new TagException($"category: '{value}' is not a configured category ({string.Join(", ", Categories.Select(c => c.Id))}).");
-                return value;
+                // One or several (a clip may be evidence in a traffic matter and a complaint: it keeps the longest retention of them).
+                var ids = Retention.RetentionRules.Categories(value);
+                if (ids.FirstOrDefault(id => !Categories.Any(c => c.Id == id)) is { } unknown)
+                    throw new TagException($"category: '{unknown}' is not a configured category ({string.Join(", ", Categories.Select(c => c.Id))}).");
+                return ids.Count == 0 ? null : string.Join(',', Categories.Where(c => ids.Contains(c.Id)).Select(c => c.Id));
             case TagField.Important:
                 return bool.TryParse(value, out var important) ? (important ? "true" : "false")
                     : throw new TagException("important: true or false.");

@@ -58,7 +58,10 @@ public sealed class FootageStatistics(CatalogDatabase db, MetadataOptions option
         static List<FootageTotals> By(IEnumerable<Row> rows, Func<Row, string> key) =>
             [.. rows.GroupBy(key, StringComparer.Ordinal).Select(g => Totals(g.Key, g)).OrderBy(t => t.Key, StringComparer.Ordinal)];
         return new FootageStats(from, to, Totals("all", rows), By(rows, r => r.Officer.Length > 0 ? r.Officer : "(none)"),
-            By(rows, r => r.Category ?? "(none)"), By(rows, r => r.Start.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)),
+            // A clip in several categories counts in each of them (the category totals then add up to more than "all").
+            [.. rows.SelectMany(r => Retention.RetentionRules.Categories(r.Category) is { Count: > 0 } ids ? ids.Select(id => (Key: id, Row: r)) : [("(none)", r)])
+                .GroupBy(p => p.Key, StringComparer.Ordinal).Select(g => Totals(g.Key, g.Select(p => p.Row))).OrderBy(t => t.Key, StringComparer.Ordinal)],
+            By(rows, r => r.Start.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)),
             [.. rows.GroupBy(r => r.Officer.Length > 0 ? r.Officer : "(none)", StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal)
                 .Select(g => new TagCompleteness(g.Key, g.LongCount(), g.LongCount(r => r.Complete)))],
             Delays([.. rows.Select(r => (r.Docked - r.End).TotalHours)]),

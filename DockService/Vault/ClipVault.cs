@@ -98,6 +98,17 @@ public sealed partial class ClipVault
         FsyncDirectory(folder);
     }
 
+    /// <summary>Deletes a purged clip's file (Retention/VaultPurge: only after its `purged` custody entry is committed) and makes the
+    /// deletion durable. False when it was gone already (a purge a crash interrupted, finished now).</summary>
+    public bool DeletePurged(string relativePath)
+    {
+        var path = Resolve(relativePath);
+        if (!File.Exists(path)) return false;
+        File.Delete(path);
+        FsyncDirectory(Path.GetDirectoryName(path)!);
+        return true;
+    }
+
     /// <summary>Moves a bad copy (partial or stored) to quarantine under a unique name; returns the new relative path.
     /// <paramref name="name"/> is the clip id, or with <paramref name="encoded"/> a file name already in the vault (a manifest).</summary>
     public string Quarantine(string absolutePath, string serial, string name, DateTimeOffset at, bool encoded = false)

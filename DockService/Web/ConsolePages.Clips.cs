@@ -126,7 +126,8 @@ public static partial class ConsolePages
         var t = WebText.Instance;
         string T(string key, params object[] args) => Html.Encode(t.Get(language, key, args));
         var tags = await tagging.ReadAsync(clip, cancellationToken);
-        string CategoryName(string id) => tagging.Categories.FirstOrDefault(c => c.Id == id) is { } c ? (language == WebText.Chinese ? c.NameZh : c.Name) : id;
+        string OneCategory(string id) => tagging.Categories.FirstOrDefault(c => c.Id == id) is { } c ? (language == WebText.Chinese ? c.NameZh : c.Name) : id;
+        string CategoryName(string ids) => string.Join(", ", Retention.RetentionRules.Categories(ids).Select(OneCategory));
         var html = new StringBuilder($"""
             <section aria-labelledby="tags-title">
             <h3 id="tags-title">{T("clip.tags")}</h3>
@@ -157,10 +158,10 @@ public static partial class ConsolePages
             html.Append($"""
                 <form id="edit-tags" class="tag-form" data-serial="{Html.Encode(clip.RecorderSerial)}" data-clip="{Html.Encode(clip.ClipId)}">
                 {Input(Metadata.TagField.CaseNumber)}{Input(Metadata.TagField.Purpose)}{Input(Metadata.TagField.CapturePlace)}{Input(Metadata.TagField.Notes)}
-                <div><label for="edit-category">{T("tag.category")}</label><select id="edit-category" name="category"><option value="">—</option>
+                <div><label for="edit-category">{T("tag.category")}</label><select id="edit-category" name="category" multiple size="3">
                 """);
             foreach (var category in tagging.Categories)
-                html.Append($"""<option value="{Html.Encode(category.Id)}"{(tags[Metadata.TagField.Category] == category.Id ? " selected" : "")}>{Html.Encode(CategoryName(category.Id))}</option>""");
+                html.Append($"""<option value="{Html.Encode(category.Id)}"{(Retention.RetentionRules.Categories(tags[Metadata.TagField.Category]).Contains(category.Id) ? " selected" : "")}>{Html.Encode(OneCategory(category.Id))}</option>""");
             html.Append($"""
                 </select></div>
                 <div><label for="edit-reason">{T("alerts.reason")}</label><input id="edit-reason" name="reason" required maxlength="60"></div>

@@ -172,7 +172,8 @@
     const e = editTags.elements;
     const body = {
       caseNumber: e['case-number'].value, purpose: e.purpose.value, capturePlace: e['capture-place'].value, notes: e.notes.value,
-      category: e.category.value, reason: e.reason.value,
+      // Several categories may apply; none selected clears it.
+      category: Array.from(e.category.selectedOptions, (o) => o.value).join(','), reason: e.reason.value,
     };
     const answer = await send(`/api/v1/clips/${encodeURIComponent(editTags.dataset.serial)}/${encodeURIComponent(editTags.dataset.clip)}/metadata`, body, 'PUT');
     if (answer.ok) { window.location.reload(); return; }

@@ -62,6 +62,10 @@ public sealed class DockHarness : IAsyncDisposable
             ["Dock:ReconnectInterval"] = "00:00:00.200",
             // Any free port: tests run many docks at once.
             ["Dock:Http:Urls"] = "http://127.0.0.1:0",
+            // How full this machine's disk is is not what the tests are about: no space alert or purge ahead of retention unless a
+            // test sets the levels itself (Retention tests do).
+            ["Dock:Retention:AlertWhenFreeBelow"] = "0",
+            ["Dock:Retention:PurgeWhenFreeBelow"] = "0",
         };
         for (int i = 0; i < Fleet!.Endpoints.Count; i++)
         {
