@@ -101,9 +101,10 @@ public static partial class ConsolePages
             {Row("clip.dockSignature", clip.ManifestPath is { } m ? m + ".sig" : t.Get(language, "clip.none"))}
             </dl>
             {await TagsSectionAsync(context, language, clip, tagging, cancellationToken)}
+            {await RetentionSectionAsync(context, language, clip, core, tagging, cancellationToken)}
             <section aria-labelledby="verify-title">
             <h3 id="verify-title">{T("verify.title")}</h3>
-            <button type="button" id="verify" data-serial="{Html.Encode(clip.RecorderSerial)}" data-clip="{Html.Encode(clip.ClipId)}"{(clip.ManifestPath is null ? " disabled" : "")}>{T("verify.now")}</button>
+            <button type="button" id="verify" data-serial="{Html.Encode(clip.RecorderSerial)}" data-clip="{Html.Encode(clip.ClipId)}"{(clip.ManifestPath is null || !clip.InVault ? " disabled" : "")}>{T("verify.now")}</button>
             <div id="verify-result" aria-live="polite"></div>
             </section>
             <h3>{T("clip.history")}</h3>
@@ -116,6 +117,51 @@ public static partial class ConsolePages
             html.Append($"""<li data-entry="{index}"><pre>{Html.Encode(Encoding.UTF8.GetString(entry))}</pre></li>""");
         html.Append("</ul>");
         return Page(context, Layout(context, language, $"{clip.RecorderSerial}/{clip.ClipId}", html.ToString()));
+    }
+
+    /// <summary>How long the vault keeps the clip and why, the holds on it (a form to place one, a lift button per hold for those who may),
+    /// or when its vault copy was purged. The decisions are Retention/'s; the page only shows them.</summary>
+    private static async Task<string> RetentionSectionAsync(HttpContext context, string language, ClipRecord clip, DockCore core,
+        Metadata.ClipTagging tagging, CancellationToken cancellationToken)
+    {
+        var t = WebText.Instance;
+        string T(string key, params object[] args) => Html.Encode(t.Get(language, key, args));
+        string When(DateTimeOffset at) => at.ToUniversalTime().ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture);
+        var tags = await tagging.ReadAsync(clip, cancellationToken);
+        var status = await core.Purge.StatusAsync(clip, tags[Metadata.TagField.Category], cancellationToken);
+        var html = new StringBuilder($"""
+            <section aria-labelledby="retention-title" id="retention">
+            <h3 id="retention-title">{T("retention.title")}</h3>
+            <dl class="facts">
+            <div><dt>{T("retention.keptFor")}</dt><dd data-field="kept-for">{T("retention.days", status.KeptFor.TotalDays.ToString("0", CultureInfo.InvariantCulture),
+                status.DecidedBy ?? t.Get(language, "retention.uncategorised"))}</dd></div>
+            """);
+        if (status.PurgedAt is { } purged)
+            html.Append($"""<div><dt>{T("retention.due")}</dt><dd data-field="purged">{T("retention.purged", When(purged), status.PurgedIndex ?? 0)}</dd></div>""");
+        else
+            html.Append($"""<div><dt>{T("retention.due")}</dt><dd data-field="due">{(status.Due is { } due && due != DateTimeOffset.MaxValue ? Html.Encode(When(due)) : T("retention.notVerified"))}</dd></div>""");
+        html.Append($"""</dl><h4>{T("retention.holds")}</h4><ul class="holds">""");
+        if (status.Holds.Count == 0) html.Append($"<li>{T("retention.noHolds")}</li>");
+        bool mayLift = DockPolicies.RolesOf[DockPolicies.LiftHolds].Any(context.User.IsInRole);
+        foreach (var hold in status.Holds)
+        {
+            html.Append($"""<li data-hold="{hold.Id}">{T("retention.hold", hold.Id, hold.Covers, hold.PlacedBy, When(hold.PlacedAt), hold.Reason)}""");
+            if (mayLift)
+                html.Append($"""
+                    <form class="lift-hold" data-hold="{hold.Id}"><label for="lift-{hold.Id}">{T("retention.reason")}</label>
+                    <input id="lift-{hold.Id}" name="reason" required maxlength="60"><button type="submit">{T("retention.lift")}</button></form>
+                    """);
+            html.Append("</li>");
+        }
+        html.Append("</ul>");
+        if (status.PurgedAt is null && DockPolicies.RolesOf[DockPolicies.PlaceHolds].Any(context.User.IsInRole))
+            html.Append($"""
+                <form id="place-hold" data-serial="{Html.Encode(clip.RecorderSerial)}" data-clip="{Html.Encode(clip.ClipId)}">
+                <label for="hold-reason">{T("retention.reason")}</label><input id="hold-reason" name="reason" required maxlength="60">
+                <button type="submit">{T("retention.placeHold")}</button></form>
+                """);
+        html.Append("</section>");
+        return html.ToString();
     }
 
     /// <summary>The clip's tags with where each came from; for those who may tag, a form that changes them with a reason (each change a

@@ -181,6 +181,25 @@
     failed(editTags, problem.errors ? { detail: Object.values(problem.errors).flat().join(' ') } : problem, answer.status);
   });
 
+  // Legal holds on the clip page: placed by supervisors and auditors, lifted by supervisors, each with a reason (a custody entry).
+  const placeHold = document.getElementById('place-hold');
+  placeHold?.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const answer = await send('/api/v1/holds', { serial: placeHold.dataset.serial, clipId: placeHold.dataset.clip, reason: placeHold.elements.reason.value });
+    if (answer.ok) { window.location.reload(); return; }
+    const problem = await answer.json().catch(() => ({}));
+    failed(placeHold, problem.errors ? { detail: Object.values(problem.errors).flat().join(' ') } : problem, answer.status);
+  });
+  for (const form of document.querySelectorAll('form.lift-hold')) {
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      const answer = await send(`/api/v1/holds/${form.dataset.hold}/lift`, { reason: form.elements.reason.value });
+      if (answer.ok) { window.location.reload(); return; }
+      const problem = await answer.json().catch(() => ({}));
+      failed(form, problem.errors ? { detail: Object.values(problem.errors).flat().join(' ') } : problem, answer.status);
+    });
+  }
+
   for (const form of document.querySelectorAll('form.acknowledge')) {
     form.addEventListener('submit', async (event) => {
       event.preventDefault();

@@ -105,6 +105,24 @@ public sealed class TaggingTests(ITestOutputHelper output)
             await desk.Locator("tr[data-tag='purpose'] td", new() { HasText = "阻碍执法" }).First.WaitForAsync();
             Assert.Equal("the console", (await desk.Locator("tr[data-tag='purpose'] td").Nth(1).TextContentAsync())?.Trim());
             await Browser.AssertAccessibleAsync(desk);
+
+            // The same supervisor keeps the clip with a legal hold, then lifts it, each with a reason; with no cloud copy it is never purged.
+            Assert.Contains("public-order", await desk.Locator("#retention [data-field='kept-for']").TextContentAsync(), StringComparison.Ordinal);
+            Assert.Contains("never", await desk.Locator("#retention [data-field='due']").TextContentAsync(), StringComparison.Ordinal);
+            await desk.Locator("#hold-reason").FillAsync("complaint under review");
+            await desk.GetByRole(AriaRole.Button, new() { Name = "Place a hold on this clip" }).ClickAsync();
+            var held = desk.Locator("#retention li[data-hold]");
+            await held.WaitForAsync();
+            var holdId = await held.GetAttributeAsync("data-hold");
+            await Browser.AssertAccessibleAsync(desk);
+            await desk.Locator($"#lift-{holdId}").FillAsync("review closed");
+            await desk.GetByRole(AriaRole.Button, new() { Name = "Lift" }).ClickAsync();
+            await held.WaitForAsync(new() { State = WaitForSelectorState.Detached });
+            var holdEntries = (await EnrolmentTests.EventsAsync(await harness.CatalogAsync()))
+                .Where(e => e.Kind is CustodyEventKind.HoldPlaced or CustodyEventKind.HoldLifted).ToList();
+            Assert.Equal([($"hold {holdId} on this clip: complaint under review", "sam@api"), ($"hold {holdId} on this clip lifted: review closed", "sam@api")],
+                holdEntries.Select(e => (e.Detail, e.Actor)));
+            Assert.All(holdEntries, e => Assert.Equal(clips[1].ClipId, e.ClipId));
             await host.StopAsync();
         }
 
