@@ -78,6 +78,27 @@ public static class MessageCodec
             case Released m:
                 w.U8(m.Deleted ? (byte)1 : (byte)0);
                 break;
+            case GetClipMeta m:
+                w.Str(Identifier.Require(m.ClipId, "clip id"));
+                break;
+            case ClipMeta m:
+                if (m.Track.Count > ClipMeta.MaxPoints || m.Markers.Count > ClipMeta.MaxMarkers)
+                    throw new ArgumentException($"A CLIP_META holds at most {ClipMeta.MaxPoints} track points and {ClipMeta.MaxMarkers} markers.");
+                w.Str(Identifier.Require(m.ClipId, "clip id")); w.U8(m.Important ? (byte)1 : (byte)0);
+                w.U16((ushort)m.Track.Count);
+                foreach (var point in m.Track)
+                {
+                    if (ClipMetaBounds.PointProblem(point) is { } bad) throw new ArgumentException(bad);
+                    w.I64(point.TimeMs); w.I32(point.LatE7); w.I32(point.LonE7); w.U16(point.AccuracyDm);
+                }
+                w.U16((ushort)m.Markers.Count);
+                foreach (var marker in m.Markers)
+                {
+                    if (!Enum.IsDefined(marker.Kind) || System.Text.Encoding.UTF8.GetByteCount(marker.Label) > ClipMarker.MaxLabelBytes)
+                        throw new ArgumentException($"A marker has a known kind and a label of at most {ClipMarker.MaxLabelBytes} bytes.");
+                    w.I64(marker.TimeMs); w.U8((byte)marker.Kind); w.Str(marker.Label);
+                }
+                break;
             case Ping m:
                 w.U64(m.Token);
                 break;
@@ -173,6 +194,40 @@ public static class MessageCodec
                 if (deleted > 1) throw DockLinkErrors.Malformed(t, "deleted must be 0 or 1");
                 message = new Released(deleted == 1);
                 break;
+            case MessageType.GetClipMeta: message = new GetClipMeta(r.Id("clip_id")); break;
+            case MessageType.ClipMeta:
+            {
+                var clipId = r.Id("clip_id");
+                var important = r.U8("important");
+                if (important > 1) throw DockLinkErrors.Malformed(t, "important must be 0 or 1");
+                var points = r.U16("point_count");
+                if (points > ClipMeta.MaxPoints) throw DockLinkErrors.Malformed(t, $"point_count {points} is above {ClipMeta.MaxPoints}");
+                // Bounded by the count just checked and by the payload itself (each point is 18 bytes that must be there).
+                if (points * TrackPoint.WireSize > r.Remaining) throw DockLinkErrors.Malformed(t, $"{points} track points do not fit the payload");
+                var track = new TrackPoint[points];
+                for (int i = 0; i < points; i++)
+                {
+                    track[i] = new TrackPoint(r.I64("time"), r.I32("lat"), r.I32("lon"), r.U16("accuracy"));
+                    if (ClipMetaBounds.PointProblem(track[i]) is { } bad) throw DockLinkErrors.Malformed(t, $"track point {i}: {bad}");
+                    if (i > 0 && track[i].TimeMs < track[i - 1].TimeMs) throw DockLinkErrors.Malformed(t, $"track point {i} goes back in time");
+                }
+                var markerCount = r.U16("marker_count");
+                if (markerCount > ClipMeta.MaxMarkers) throw DockLinkErrors.Malformed(t, $"marker_count {markerCount} is above {ClipMeta.MaxMarkers}");
+                var markers = new ClipMarker[markerCount];
+                for (int i = 0; i < markerCount; i++)
+                {
+                    var at = r.I64("time");
+                    var kind = r.U8("kind");
+                    if (!Enum.IsDefined((MarkerKind)kind)) throw DockLinkErrors.Malformed(t, $"marker {i}: kind {kind} is unknown");
+                    var label = r.Str("label");
+                    if (System.Text.Encoding.UTF8.GetByteCount(label) > ClipMarker.MaxLabelBytes)
+                        throw DockLinkErrors.Malformed(t, $"marker {i}: label longer than {ClipMarker.MaxLabelBytes} bytes");
+                    if (!ClipBounds.IsTime(at)) throw DockLinkErrors.Malformed(t, $"marker {i}: time {at} ms is outside 2000-01-01..2100-01-01");
+                    markers[i] = new ClipMarker(at, (MarkerKind)kind, label);
+                }
+                message = new ClipMeta(clipId, important == 1, track, markers);
+                break;
+            }
             case MessageType.Ping: message = new Ping(r.U64("token")); break;
             case MessageType.Pong: message = new Pong(r.U64("token")); break;
             case MessageType.Error: message = new ErrorReply((ErrorCode)r.U16("code"), r.Str("message")); break;

@@ -15,6 +15,8 @@ public enum MessageType : byte
     GetClip = 0x21,
     ReadClip = 0x22,
     ReleaseClip = 0x23,
+    /// <summary>v1.2: the clip's GPS track, event markers and importance flag (docklink-v1.md §5.14); capability bit 3.</summary>
+    GetClipMeta = 0x24,
     Ping = 0x30,
     Bye = 0x3F,
 
@@ -27,6 +29,7 @@ public enum MessageType : byte
     ClipInfo = 0xA1,
     ClipData = 0xA2,
     Released = 0xA3,
+    ClipMeta = 0xA4,
     Pong = 0xB0,
     ByeAck = 0xBF,
     Error = 0xFF,

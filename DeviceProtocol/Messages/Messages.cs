@@ -43,6 +43,8 @@ public enum DeviceCapabilities : uint
     /// <summary>With <see cref="RecordSignatures"/>: the record-time signature is the v1.1 one (docklink-v1.md §7.5), over every listed
     /// field and the officer, not the v1 one.</summary>
     RecordSignaturesV11 = 1 << 2,
+    /// <summary>v1.2: the device answers GET_CLIP_META with each clip's GPS track, event markers and importance flag (docklink-v1.md §5.14).</summary>
+    ClipMetadata = 1 << 3,
 }
 
 public static class AuthMethods
@@ -166,6 +168,48 @@ public sealed record ReleaseClip(string ClipId, byte[] Sha256) : Message
 public sealed record Released(bool Deleted) : Message
 {
     public override MessageType Type => MessageType.Released;
+}
+
+public sealed record GetClipMeta(string ClipId) : Message
+{
+    public override MessageType Type => MessageType.GetClipMeta;
+}
+
+/// <summary>One GPS fix: when (device clock, Unix ms), where (degrees × 10^7, WGS-84) and how well (horizontal accuracy in decimetres;
+/// 0 when the receiver did not say).</summary>
+public readonly record struct TrackPoint(long TimeMs, int LatE7, int LonE7, ushort AccuracyDm)
+{
+    public const int WireSize = 18;
+    [System.Text.Json.Serialization.JsonIgnore] public double Latitude => LatE7 / 1e7;
+    [System.Text.Json.Serialization.JsonIgnore] public double Longitude => LonE7 / 1e7;
+}
+
+/// <summary>What an event marker records (docklink-v1.md §5.14).</summary>
+public enum MarkerKind : byte
+{
+    /// <summary>The officer pressed the mark button.</summary>
+    Officer = 1,
+    /// <summary>The emergency (SOS) button.</summary>
+    Emergency = 2,
+    /// <summary>A still photo was taken during the recording.</summary>
+    Photo = 3,
+    /// <summary>A spoken note was recorded.</summary>
+    VoiceNote = 4,
+}
+
+/// <summary>An event marker inside a recording: when, what kind, and a short label from the camera (may be empty).</summary>
+public sealed record ClipMarker(long TimeMs, MarkerKind Kind, string Label)
+{
+    public const int MaxLabelBytes = 64;
+}
+
+/// <summary>CLIP_META (v1.2): the clip's importance flag as set on the camera now (an officer may mark a clip after it closed), its GPS
+/// track (oldest first, at most <see cref="MaxPoints"/>) and its event markers (at most <see cref="MaxMarkers"/>).</summary>
+public sealed record ClipMeta(string ClipId, bool Important, IReadOnlyList<TrackPoint> Track, IReadOnlyList<ClipMarker> Markers) : Message
+{
+    public const int MaxPoints = 2048;
+    public const int MaxMarkers = 64;
+    public override MessageType Type => MessageType.ClipMeta;
 }
 
 public sealed record Ping(ulong Token) : Message

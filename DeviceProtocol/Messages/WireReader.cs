@@ -25,6 +25,7 @@ public ref struct WireReader
     public byte U8(string field) => Take(1, field)[0];
     public ushort U16(string field) => BinaryPrimitives.ReadUInt16LittleEndian(Take(2, field));
     public short I16(string field) => BinaryPrimitives.ReadInt16LittleEndian(Take(2, field));
+    public int I32(string field) => BinaryPrimitives.ReadInt32LittleEndian(Take(4, field));
     public uint U32(string field) => BinaryPrimitives.ReadUInt32LittleEndian(Take(4, field));
     public ulong U64(string field) => BinaryPrimitives.ReadUInt64LittleEndian(Take(8, field));
     public long I64(string field) => BinaryPrimitives.ReadInt64LittleEndian(Take(8, field));

@@ -27,6 +27,7 @@ public sealed class WireWriter : IDisposable
     public void U8(byte value) => Reserve(1)[0] = value;
     public void U16(ushort value) => BinaryPrimitives.WriteUInt16LittleEndian(Reserve(2), value);
     public void I16(short value) => BinaryPrimitives.WriteInt16LittleEndian(Reserve(2), value);
+    public void I32(int value) => BinaryPrimitives.WriteInt32LittleEndian(Reserve(4), value);
     public void U32(uint value) => BinaryPrimitives.WriteUInt32LittleEndian(Reserve(4), value);
     public void U64(ulong value) => BinaryPrimitives.WriteUInt64LittleEndian(Reserve(8), value);
     public void I64(long value) => BinaryPrimitives.WriteInt64LittleEndian(Reserve(8), value);

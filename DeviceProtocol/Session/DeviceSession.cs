@@ -138,6 +138,7 @@ public sealed class DeviceSession
             SetTime set => new TimeSet(_device.SetTime(set.HostTimeMs)),
             ListClips list => OnList(list),
             GetClip get => _device.GetClip(get.ClipId),
+            GetClipMeta meta => ClipMetaBounds.Fit(_device.GetClipMeta(meta.ClipId), _hostMaxPayload),
             ReleaseClip release => new Released(await _device.ReleaseAsync(release.ClipId, release.Sha256, cancellationToken).ConfigureAwait(false)),
             Ping ping => new Pong(ping.Token),
             Bye => new ByeAck(),

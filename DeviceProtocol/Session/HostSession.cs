@@ -210,6 +210,14 @@ public sealed partial class HostSession : IAsyncDisposable
     public Task<ClipInfo> GetClipAsync(string clipId, CancellationToken cancellationToken) =>
         RequestAsync<ClipInfo>(new GetClip(clipId), _options.RequestTimeout, cancellationToken);
 
+    /// <summary>The clip's GPS track, markers and importance flag (v1.2, docklink-v1.md §5.14; only when the recorder announced capability
+    /// bit 3). The answer must name the clip asked for.</summary>
+    public async Task<ClipMeta> GetClipMetaAsync(string clipId, CancellationToken cancellationToken)
+    {
+        var meta = await RequestAsync<ClipMeta>(new GetClipMeta(clipId), _options.RequestTimeout, cancellationToken).ConfigureAwait(false);
+        return meta.ClipId == clipId ? meta : throw DockLinkErrors.Malformed(MessageType.ClipMeta, $"CLIP_META names clip {meta.ClipId}, not {clipId}");
+    }
+
     /// <summary>Tells the recorder it may delete the clip (docklink-v1.md §5.10). Returns whether it did.</summary>
     public async Task<bool> ReleaseClipAsync(string clipId, byte[] sha256, CancellationToken cancellationToken) =>
         (await RequestAsync<Released>(new ReleaseClip(clipId, sha256), _options.RequestTimeout, cancellationToken)

@@ -35,6 +35,10 @@ public interface IRecorderDevice
 
     ClipInfo GetClip(string clipId);
 
+    /// <summary>v1.2 (capability bit 3): the clip's GPS track, event markers and importance flag now. A device without them leaves this
+    /// as it is (UNKNOWN_TYPE, as a v1.1 device answers). The session fits the answer to the host's max_payload.</summary>
+    ClipMeta GetClipMeta(string clipId) => throw Errors.DockLinkErrors.Refuse(Errors.ErrorCode.UnknownType, "this recorder keeps no clip metadata");
+
     /// <summary>Fills <paramref name="destination"/> from the clip at <paramref name="offset"/>; returns
     /// min(destination.Length, size − offset) bytes.</summary>
     ValueTask<int> ReadClipAsync(string clipId, long offset, Memory<byte> destination, CancellationToken cancellationToken);

@@ -134,13 +134,27 @@ public sealed record TagView(string Value, string Source, string SetBy, DateTime
 
 /// <summary>A clip's tags by field name (case-number, capture-time, capture-place, collector, purpose, category, important, notes), and
 /// the required ones still missing.</summary>
-public sealed record ClipMetadata(string Serial, string ClipId, IReadOnlyDictionary<string, TagView> Fields, IReadOnlyList<string> Missing)
+public sealed record ClipMetadata(string Serial, string ClipId, IReadOnlyDictionary<string, TagView> Fields, IReadOnlyList<string> Missing,
+    RecorderDataView? Recorder)
 {
     internal static ClipMetadata From(ClipRecord clip, Metadata.ClipTags tags) => new(clip.RecorderSerial, clip.ClipId,
         tags.Values.OrderBy(v => v.Key).ToDictionary(v => Metadata.Tags.Name(v.Key),
             v => new TagView(v.Value.Value, Metadata.Tags.Name(v.Value.Source), v.Value.SetBy, v.Value.SetAt, !v.Value.Stored)),
-        [.. tags.Missing.Select(Metadata.Tags.Name)]);
+        [.. tags.Missing.Select(Metadata.Tags.Name)], tags.Recorder is { } r ? RecorderDataView.From(r) : null);
 }
+
+/// <summary>What the camera kept beside the clip: its importance flag, GPS track (camera clock, WGS-84) and event markers
+/// (docklink-v1.md §5.14), as the dock received them; <c>dropped</c> counts what lay outside the recording and was left out.</summary>
+public sealed record RecorderDataView(DateTimeOffset ReceivedAt, bool Important, IReadOnlyList<TrackFix> Track, IReadOnlyList<MarkerView> Markers, int Dropped)
+{
+    internal static RecorderDataView From(Metadata.RecorderData r) => new(r.ReceivedAt, r.Important,
+        [.. r.Track.Select(p => new TrackFix(DateTimeOffset.FromUnixTimeMilliseconds(p.TimeMs), p.Latitude, p.Longitude, p.AccuracyDm > 0 ? p.AccuracyDm / 10.0 : null))],
+        [.. r.Markers.Select(m => new MarkerView(DateTimeOffset.FromUnixTimeMilliseconds(m.TimeMs), Metadata.MetadataSidecar.MarkerName(m.Kind), m.Label))], r.Dropped);
+}
+
+public sealed record TrackFix(DateTimeOffset Time, double Lat, double Lon, double? AccuracyM);
+
+public sealed record MarkerView(DateTimeOffset Time, string Kind, string Label);
 
 /// <summary>Tags to set: a field left out (null) is left alone, an empty string clears what was set. A reason goes into each custody entry.</summary>
 public sealed record TagRequest(string? CaseNumber, string? CaptureTime, string? CapturePlace, string? Collector, string? Purpose, string? Category,

@@ -8,7 +8,7 @@ namespace Dock.Service.Bays;
 
 /// <summary>The bays: one <see cref="BayWorker"/> per configured bay, all in parallel, on the shared <see cref="DockCore"/>.</summary>
 public sealed partial class BayMonitor(DockCore core, DockActivity activity, Release.ReleaseCoordinator releases, RecheckRequests rechecks, ServiceHealth health,
-    ILoggerFactory loggers, TimeProvider time, Metrics.DockMetrics? metrics = null, Upload.UploadOutbox? outbox = null)
+    ILoggerFactory loggers, TimeProvider time, Metrics.DockMetrics? metrics = null, Upload.UploadOutbox? outbox = null, Metadata.TagChanges? tagChanges = null)
     : DockWorker(core, health, loggers.CreateLogger<BayMonitor>())
 {
     private readonly ILogger _logger = loggers.CreateLogger<BayMonitor>();
@@ -31,7 +31,9 @@ public sealed partial class BayMonitor(DockCore core, DockActivity activity, Rel
         var catalog = Core.Catalog;
         var ingestor = new ClipIngestor(catalog, Core.Vault, Core.Custody, options, activity, loggers.CreateLogger<ClipIngestor>(), time, outbox);
         var docking = new RecorderDocking(catalog, ingestor, Core.Custody, Core.Enrolment, Core.Scheduler, options, activity, releases, rechecks,
-            loggers.CreateLogger<RecorderDocking>(), time, metrics);
+            loggers.CreateLogger<RecorderDocking>(), time, metrics,
+            new Metadata.RecorderMetadata(new Metadata.TagStore(catalog.Database),
+                new Metadata.ClipTagging(catalog.Clips, new Metadata.TagStore(catalog.Database), Core.Log, options.Metadata, tagChanges), catalog.Alerts, Core.Log.DockId));
         var workers = new List<Task>();
         Func<Task>? hotplug = null;
         if (options.Bays.Any(b => !string.IsNullOrEmpty(b.UsbPort)))

@@ -287,5 +287,19 @@ internal static class Migrations
         ALTER TABLE clips ADD COLUMN purged_index INTEGER;
         CREATE INDEX clip_tags_by_value ON clip_tags(field, value);
         """,
+        // 12: what a recorder keeps beside a clip (DockLink v1.2 CLIP_META, or a mass-storage camera's sidecar files): its GPS track
+        //     (the wire's 18-byte points, oldest first), event markers (JSON), the importance flag set on the camera, what was left out
+        //     as out of bounds, and a problem when the recorder's answer was refused (then nothing else is kept, and it is not asked again).
+        """
+        CREATE TABLE clip_recorder_data (
+            clip_row    INTEGER PRIMARY KEY REFERENCES clips(id),
+            received_at TEXT NOT NULL,
+            important   INTEGER NOT NULL,
+            track       BLOB NOT NULL,
+            markers     TEXT NOT NULL,
+            dropped     INTEGER NOT NULL,
+            problem     TEXT
+        );
+        """,
     ];
 }

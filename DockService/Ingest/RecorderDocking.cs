@@ -28,7 +28,7 @@ namespace Dock.Service.Ingest;
 /// </remarks>
 public sealed partial class RecorderDocking(CatalogStores catalog, ClipIngestor ingestor, CustodyTrail custody, RecorderEnrolment enrolment,
     PullScheduler scheduler, DockOptions options, DockActivity activity, ReleaseCoordinator releases, RecheckRequests rechecks,
-    ILogger<RecorderDocking> logger, TimeProvider time, Metrics.DockMetrics? metrics = null)
+    ILogger<RecorderDocking> logger, TimeProvider time, Metrics.DockMetrics? metrics = null, Metadata.RecorderMetadata? recorderMetadata = null)
 {
     /// <summary>One docking's shared state: the pass and the releaser both see it.</summary>
     private sealed class Docking(string bayId, IDockedRecorder session, DockingContext context, RecorderTrust trust, DateTimeOffset startedAt,
@@ -241,6 +241,9 @@ public sealed partial class RecorderDocking(CatalogStores catalog, ClipIngestor 
                     setBack++;
                 }
             }
+            // What the camera keeps beside the clip (track, markers, importance) is taken before the clip may leave it, as the clip is.
+            if (recorderMetadata is not null && clip.State == ClipState.Verified)
+                await recorderMetadata.ReceiveAsync(session, clip, cancellationToken).ConfigureAwait(false);
             var decision = releases.Decide(clip, trust, cloudVerified.Contains(clip.Id));
             if (decision.Verdict == ReleaseVerdict.Release)
                 await ReleaseAsync(docking, clip, decision, cancellationToken).ConfigureAwait(false);

@@ -27,7 +27,8 @@ public sealed class ClipTagging(ClipStore clips, TagStore store, CustodyLog log,
         ?? throw new TagException($"The catalog holds no clip {clipId} of recorder {serial}.", notFound: true);
 
     public async Task<ClipTags> ReadAsync(ClipRecord clip, CancellationToken cancellationToken) =>
-        new(await WithDerivedAsync(clip, await store.ReadAsync(clip.Id, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false));
+        new(await WithDerivedAsync(clip, await store.ReadAsync(clip.Id, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false),
+            await store.ReadRecorderDataAsync(clip.Id, cancellationToken).ConfigureAwait(false) is { Problem: null } recorder ? recorder : null);
 
     /// <summary>The tags of several clips (a list page); derived values included.</summary>
     public async Task<IReadOnlyDictionary<long, ClipTags>> ReadManyAsync(IReadOnlyList<ClipRecord> list, CancellationToken cancellationToken)

@@ -42,9 +42,51 @@ public static class MetadataSidecar
             json.WriteStartArray("missing");
             foreach (var field in tags.Missing) json.WriteStringValue(field.Name());
             json.WriteEndArray();
+            if (tags.Recorder is { } recorder)
+            {
+                // What the camera kept beside the clip, on its own clock (like the manifest's recording times).
+                json.WriteStartObject("recorderData");
+                json.WriteBoolean("important", recorder.Important);
+                json.WriteNumber("dropped", recorder.Dropped);
+                json.WriteStartArray("track");
+                foreach (var point in recorder.Track)
+                {
+                    json.WriteStartObject();
+                    json.WriteString("time", RecorderTime(point.TimeMs));
+                    json.WriteNumber("lat", Math.Round(point.Latitude, 7));
+                    json.WriteNumber("lon", Math.Round(point.Longitude, 7));
+                    if (point.AccuracyDm > 0) json.WriteNumber("accuracyM", point.AccuracyDm / 10.0);
+                    json.WriteEndObject();
+                }
+                json.WriteEndArray();
+                json.WriteStartArray("markers");
+                foreach (var marker in recorder.Markers)
+                {
+                    json.WriteStartObject();
+                    json.WriteString("time", RecorderTime(marker.TimeMs));
+                    json.WriteString("kind", MarkerName(marker.Kind));
+                    json.WriteString("label", marker.Label);
+                    json.WriteEndObject();
+                }
+                json.WriteEndArray();
+                json.WriteEndObject();
+            }
             json.WriteEndObject();
         }
         buffer.WriteByte((byte)'\n');
         return buffer.ToArray();
     }
+
+    /// <summary>A camera time to the millisecond, UTC.</summary>
+    public static string RecorderTime(long unixMs) =>
+        DateTimeOffset.FromUnixTimeMilliseconds(unixMs).ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>A marker kind's wire name: "officer", "emergency", "photo", "voice-note".</summary>
+    public static string MarkerName(Dock.DeviceProtocol.Messages.MarkerKind kind) => kind switch
+    {
+        Dock.DeviceProtocol.Messages.MarkerKind.Officer => "officer",
+        Dock.DeviceProtocol.Messages.MarkerKind.Emergency => "emergency",
+        Dock.DeviceProtocol.Messages.MarkerKind.Photo => "photo",
+        _ => "voice-note",
+    };
 }

@@ -61,6 +61,41 @@ public sealed class TagStore(CatalogDatabase db)
             ("$by", value.SetBy), ("$at", value.SetAt.ToString("O", System.Globalization.CultureInfo.InvariantCulture))).ConfigureAwait(false);
     }
 
+    public async Task<bool> HasRecorderDataAsync(long clipRow, CancellationToken cancellationToken)
+    {
+        await using var c = await db.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        return await ScalarAsync(c, null, "SELECT 1 FROM clip_recorder_data WHERE clip_row = $row;", cancellationToken, ("$row", clipRow)).ConfigureAwait(false) is not null;
+    }
+
+    /// <summary>Keeps what the recorder gave (once: a second answer for the clip is ignored), and counts a new version of the clip's
+    /// metadata so its cloud sidecar carries it.</summary>
+    public async Task SaveRecorderDataAsync(long clipRow, RecorderData data, CancellationToken cancellationToken)
+    {
+        await using var c = await db.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var tx = await BeginAsync(c, cancellationToken).ConfigureAwait(false);
+        var added = await ExecAsync(c, tx, """
+            INSERT OR IGNORE INTO clip_recorder_data(clip_row, received_at, important, track, markers, dropped, problem)
+            VALUES ($row, $at, $important, $track, $markers, $dropped, $problem);
+            """, cancellationToken, ("$row", clipRow), ("$at", data.ReceivedAt.ToString("O", System.Globalization.CultureInfo.InvariantCulture)),
+            ("$important", data.Important), ("$track", RecorderData.PackTrack(data.Track)), ("$markers", RecorderData.PackMarkers(data.Markers)),
+            ("$dropped", data.Dropped), ("$problem", data.Problem)).ConfigureAwait(false);
+        if (added > 0 && data.Problem is null)
+            await ExecAsync(c, tx, """
+                INSERT INTO clip_metadata_versions(clip_row, version) VALUES ($row, 1) ON CONFLICT(clip_row) DO UPDATE SET version = version + 1;
+                """, cancellationToken, ("$row", clipRow)).ConfigureAwait(false);
+        await CommitAsync(tx, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>What the recorder gave beside the clip, or null (none asked yet, or a recorder without it).</summary>
+    public async Task<RecorderData?> ReadRecorderDataAsync(long clipRow, CancellationToken cancellationToken)
+    {
+        await using var c = await db.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var rows = await QueryAsync(c, null, "SELECT received_at, important, track, markers, dropped, problem FROM clip_recorder_data WHERE clip_row = $row;",
+            r => new RecorderData(ParseTime(r.GetString(0)), r.GetBoolean(1), RecorderData.UnpackTrack((byte[])r.GetValue(2)), RecorderData.UnpackMarkers(r.GetString(3)),
+                r.GetInt32(4), r.IsDBNull(5) ? null : r.GetString(5)), cancellationToken, ("$row", clipRow)).ConfigureAwait(false);
+        return rows.Count == 0 ? null : rows[0];
+    }
+
     /// <summary>Footage docked before <paramref name="cutoff"/> and still missing a required tag that only a person can give (a case
     /// number, 证明对象; a place when the dock has no location of its own; a collector when the camera named no officer), by camera
     /// and officer: how many clips, and when the oldest was docked. For one officer when <paramref name="officer"/> is given.</summary>

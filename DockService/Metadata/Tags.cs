@@ -37,8 +37,9 @@ public enum TagSource
 public sealed record TagValue(string Value, TagSource Source, string SetBy, DateTimeOffset SetAt, bool Stored = true, DateTimeOffset? RecorderTime = null,
     long? ClockOffsetMs = null);
 
-/// <summary>A clip's tags: every field that has a value, and the required ones that do not.</summary>
-public sealed record ClipTags(IReadOnlyDictionary<TagField, TagValue> Values)
+/// <summary>A clip's tags: every field that has a value, and the required ones that do not; with what the recorder kept beside the clip
+/// (track, markers), when it gave any and the tags were read for one clip.</summary>
+public sealed record ClipTags(IReadOnlyDictionary<TagField, TagValue> Values, RecorderData? Recorder = null)
 {
     public IReadOnlyList<TagField> Missing => [.. Tags.Required.Where(f => !Values.ContainsKey(f))];
 

@@ -13,6 +13,10 @@ public sealed class DockLinkRecorder(HostSession session) : IDockedRecorder
     public bool SignsClipsV11 => SignsClips && session.Device.Capabilities.HasFlag(DeviceCapabilities.RecordSignaturesV11);
     public string HashSource => "the recorder's record-time sha256";
     public Task Completion => session.Completion;
+    public bool ProvidesClipMetadata => session.Device.Capabilities.HasFlag(DeviceCapabilities.ClipMetadata);
+
+    public async Task<ClipMeta?> GetClipMetadataAsync(string clipId, CancellationToken cancellationToken) =>
+        await session.GetClipMetaAsync(clipId, cancellationToken).ConfigureAwait(false);
 
     public Task<Info> GetInfoAsync(CancellationToken cancellationToken) => session.GetInfoAsync(cancellationToken);
     public Task<TimeSpan> SyncTimeAsync(CancellationToken cancellationToken) => session.SyncTimeAsync(cancellationToken);

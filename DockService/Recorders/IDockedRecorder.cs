@@ -51,6 +51,13 @@ public interface IDockedRecorder : IAsyncDisposable
     /// <summary>The record-time signature (only when <see cref="SignsClips"/>).</summary>
     Task<ClipInfo> GetClipAsync(string clipId, CancellationToken cancellationToken);
 
+    /// <summary>Whether it keeps a GPS track, markers and an importance flag beside each clip (DockLink v1.2 capability bit 3; a
+    /// mass-storage camera's sidecar files).</summary>
+    bool ProvidesClipMetadata => false;
+
+    /// <summary>What it keeps beside the clip (docklink-v1.md §5.14), or null when it has nothing for this clip.</summary>
+    Task<ClipMeta?> GetClipMetadataAsync(string clipId, CancellationToken cancellationToken) => Task.FromResult<ClipMeta?>(null);
+
     /// <summary>Streams bytes [offset, size) of a clip to <paramref name="sink"/>, in order.</summary>
     Task PullAsync(string clipId, long offset, long size, Func<ReadOnlyMemory<byte>, CancellationToken, ValueTask> sink,
         CancellationToken cancellationToken);

@@ -40,6 +40,9 @@ public sealed record FleetOptions
     /// <summary>v1.1 record-time signatures (every listed field and the officer); false: older firmware's v1 signatures.</summary>
     public bool SignsV11 { get; init; } = true;
 
+    /// <summary>Whether the recorders keep a GPS track, markers and an importance flag per clip (DockLink v1.2 capability bit 3).</summary>
+    public bool ClipMetadata { get; init; } = true;
+
     /// <summary>The authentication methods the recorders offer (bits, as in HELLO_ACK): both by default.</summary>
     public byte AuthMethods { get; init; } = DeviceProtocol.Messages.AuthMethods.Ed25519Endorsed | DeviceProtocol.Messages.AuthMethods.Ed25519EndorsedExpiring;
 
@@ -92,6 +95,7 @@ public sealed class SimulatedFleet : IAsyncDisposable
                     TrustedAgencyKeys = options.TrustedAgencyKeys,
                     SignsClips = options.SignsClips,
                     SignsV11 = options.SignsV11,
+                    ClipMetadata = options.ClipMetadata,
                     AuthMethods = options.AuthMethods,
                     BatteryHealthPercent = options.BatteryHealthPercent,
                     ClockOffset = options.ClockOffset,

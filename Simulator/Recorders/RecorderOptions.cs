@@ -30,6 +30,10 @@ public sealed record RecorderOptions
     /// firmware does; false: the v1 signature of older firmware.</summary>
     public bool SignsV11 { get; init; } = true;
 
+    /// <summary>Whether the camera keeps a GPS track, event markers and an importance flag beside each clip and hands them over with
+    /// GET_CLIP_META (capability bit 3, DockLink v1.2); false: older firmware without them.</summary>
+    public bool ClipMetadata { get; init; } = true;
+
     /// <summary>The authentication methods offered in HELLO_ACK (docklink-v1.md §5.2 bits): both by default, as v1.1 firmware;
     /// 1 only as v1 firmware; 2 only as a recorder whose agency has retired the endorsements that never expire.</summary>
     public byte AuthMethods { get; init; } = DeviceProtocol.Messages.AuthMethods.Ed25519Endorsed | DeviceProtocol.Messages.AuthMethods.Ed25519EndorsedExpiring;

@@ -54,7 +54,8 @@ public sealed class SimulatedRecorder : IRecorderDevice, IDisposable
     public byte OfferedAuthMethods => Options.AuthMethods;
     public DeviceCapabilities Capabilities =>
         DeviceCapabilities.Release | (Options.SignsClips ? DeviceCapabilities.RecordSignatures : DeviceCapabilities.None)
-        | (Options.SignsClips && Options.SignsV11 ? DeviceCapabilities.RecordSignaturesV11 : DeviceCapabilities.None);
+        | (Options.SignsClips && Options.SignsV11 ? DeviceCapabilities.RecordSignaturesV11 : DeviceCapabilities.None)
+        | (Options.ClipMetadata ? DeviceCapabilities.ClipMetadata : DeviceCapabilities.None);
 
     /// <summary>Total clip bytes served over every link so far.</summary>
     public long BytesServed => Interlocked.Read(ref _bytesServed);
@@ -142,6 +143,21 @@ public sealed class SimulatedRecorder : IRecorderDevice, IDisposable
     {
         var clip = Find(clipId);
         return new ClipInfo(clip.Summary, Options.OfficerId, [.. clip.Signature]);
+    }
+
+    public ClipMeta GetClipMeta(string clipId)
+    {
+        if (!Options.ClipMetadata) throw DockLinkErrors.Refuse(ErrorCode.UnknownType, "this recorder keeps no clip metadata");
+        var clip = Find(clipId);
+        // The clip's place among those the camera made (its id ends in its index: see ClipIdFor), so the track stays the same
+        // whichever clips are still on the camera.
+        return SimulatedTrack.For(Options.Seed, IndexOf(clip), clip);
+    }
+
+    private static int IndexOf(SimulatedClip clip)
+    {
+        var stem = Path.GetFileNameWithoutExtension(clip.ClipId);
+        return int.TryParse(stem[(stem.LastIndexOf('-') + 1)..], System.Globalization.CultureInfo.InvariantCulture, out var index) ? index : 0;
     }
 
     public async ValueTask<int> ReadClipAsync(string clipId, long offset, Memory<byte> destination, CancellationToken cancellationToken)

@@ -94,6 +94,7 @@ public sealed class GoldenVectorTests
         ["host_signature"] = "host_sig", ["device_signature"] = "device_sig", ["device_time_ms"] = "device_time", ["host_time_ms"] = "host_time",
         ["device_time_before_ms"] = "device_time_before", ["state"] = "charge_state", ["temperature_deci_c"] = "temperature",
         ["health_percent"] = "health", ["text"] = "message", ["start_ms"] = "start_time", ["end_ms"] = "end_time",
+        ["time_ms"] = "time", ["lat_e7"] = "lat", ["lon_e7"] = "lon", ["accuracy_dm"] = "accuracy", ["track"] = "points",
     };
 
     private static JsonNode SpecNames(JsonNode node)
@@ -284,6 +285,15 @@ public sealed class GoldenVectorTests
             ("clip_info_signed", 10, new ClipInfo(clip, "P100001", Convert.FromHexString(ClipSignatureVector().Signature))),
             ("read_clip", 11, new ReadClip(clip.ClipId, 262_144, 16)),
             ("clip_data", 11, new ClipData(262_144, Enumerable.Range(0, 16).Select(i => (byte)(0xD0 + i)).ToArray())),
+            ("hello_ack_v12", 0x01020304, new HelloAck(1, 65_536, 1_048_576, 16,
+                DeviceCapabilities.Release | DeviceCapabilities.RecordSignatures | DeviceCapabilities.RecordSignaturesV11 | DeviceCapabilities.ClipMetadata,
+                Convert.FromHexString(auth.DeviceNonce), AuthMethods.Ed25519Endorsed | AuthMethods.Ed25519EndorsedExpiring, auth.Serial)),
+            ("get_clip_meta", 16, new GetClipMeta(clip.ClipId)),
+            // Three fixes on Xidan North Street, Beijing (one with no accuracy stated), the mark button and a photo; marked important after it closed.
+            ("clip_meta", 16, new ClipMeta(clip.ClipId, true,
+                [new TrackPoint(1_795_508_100_000, 399_087_200, 1_163_741_000, 42), new TrackPoint(1_795_508_105_000, 399_088_350, 1_163_741_250, 38),
+                 new TrackPoint(1_795_508_110_000, 399_089_510, 1_163_741_420, 0)],
+                [new ClipMarker(1_795_508_220_000, MarkerKind.Officer, "标记"), new ClipMarker(1_795_508_400_000, MarkerKind.Photo, "")])),
             ("release_clip", 12, new ReleaseClip(clip.ClipId, sha)),
             ("released", 12, new Released(true)),
             ("ping", 13, new Ping(0x0102030405060708)),

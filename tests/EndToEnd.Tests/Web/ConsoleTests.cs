@@ -69,7 +69,11 @@ public sealed class ConsoleTests(Xunit.Abstractions.ITestOutputHelper output)
             await page.GetByRole(AriaRole.Link, new() { Name = "Dashboard" }).ClickAsync();
             await page.WaitForURLAsync(Address(host) + "/");
             Assert.Equal(2, await page.Locator("tr[data-bay]").CountAsync());
-            Assert.Equal("4", (await page.Locator("[data-figure='clips-today'] .value").TextContentAsync())?.Trim());
+            // Recorded today (UTC, the camera's start): the four simulated clips were recorded in the hour before, past midnight partly yesterday.
+            var midnight = new DateTimeOffset(DateTime.UtcNow.Date, TimeSpan.Zero);
+            var all = await (await harness.CatalogAsync()).Clips.ListClipsAsync(null, CancellationToken.None);
+            Assert.Equal(4, all.Count);
+            Assert.Equal($"{all.Count(c => c.DeviceStart >= midnight)}", (await page.Locator("[data-figure='clips-today'] .value").TextContentAsync())?.Trim());
             Assert.Equal(0, await page.GetByRole(AriaRole.Link, new() { Name = "Users" }).CountAsync());
             await Browser.AssertAccessibleAsync(page);
             await page.ScreenshotAsync(new() { Path = Path.Combine(Browser.ScreenshotFolder, "dashboard-en.png"), FullPage = true });
@@ -332,8 +336,10 @@ public sealed class ConsoleTests(Xunit.Abstractions.ITestOutputHelper output)
             var tomorrow = DateTime.UtcNow.AddDays(1).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
             await page.GotoAsync(Address(host) + $"/clips?officer={officer}&from={tomorrow}");
             Assert.Equal("0 clips", (await page.Locator("#clip-count").TextContentAsync())?.Trim());
+            // From yesterday: the simulated clips were recorded in the hour before, which past midnight UTC is yesterday.
             var today = DateTime.UtcNow.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
-            await page.GotoAsync(Address(host) + $"/clips?from={today}&to={today}&state=released&cloud=none");
+            var yesterday = DateTime.UtcNow.AddDays(-1).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+            await page.GotoAsync(Address(host) + $"/clips?from={yesterday}&to={today}&state=released&cloud=none");
             Assert.Equal("2 clips", (await page.Locator("#clip-count").TextContentAsync())?.Trim());
 
             // Sam's choice of Chinese is kept with his account: a new browser that asks for English shows him Chinese once he signs in.
