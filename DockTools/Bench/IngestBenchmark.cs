@@ -188,7 +188,7 @@ public sealed class IngestBenchmark(IngestBenchmark.Settings settings, TextWrite
         try
         {
             // Released means deleted from its disk: done when the disk is empty.
-            while (!recorder.InMassStorageMode || recorder.Files.Count > 0)
+            while (!recorder.InMassStorageMode || recorder.ClipFiles.Count > 0)
             {
                 if (dock.HasExited) throw new InvalidOperationException($"the dock exited with {dock.ExitCode}");
                 await Task.Delay(50, cancellationToken);

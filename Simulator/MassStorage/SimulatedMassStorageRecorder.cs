@@ -21,6 +21,10 @@ public sealed record MassStorageRecorderOptions
     public long MinClipSize { get; init; } = 8 * 1024 * 1024;
     public long MaxClipSize { get; init; } = 8 * 1024 * 1024;
 
+    /// <summary>Its GPS logs each clip's track beside it (NAME.NMEA) and its buttons their marks (NAME.MRK), as
+    /// recorder-command-channel-v1.md §7.1 describes; false: a camera without GPS.</summary>
+    public bool Gps { get; init; } = true;
+
     /// <summary>Like many real ones, it stops answering commands once it presents its disk (it re-enumerates as a plain USB disk).</summary>
     public bool DropsChannelInMassStorage { get; init; }
 }
@@ -77,6 +81,10 @@ public sealed class SimulatedMassStorageRecorder : ICommandChannelHandler, IAsyn
     }
 
     /// <summary>The clip files on the disk now, relative to its root.</summary>
+    /// <summary>Its clip files (what the dock pulls and may delete): every file but the GPS logs and mark files beside them.</summary>
+    public IReadOnlyList<string> ClipFiles =>
+        [.. Files.Where(f => !f.EndsWith(".NMEA", StringComparison.OrdinalIgnoreCase) && !f.EndsWith(".MRK", StringComparison.OrdinalIgnoreCase))];
+
     public IReadOnlyList<string> Files
     {
         get
@@ -125,6 +133,13 @@ public sealed class SimulatedMassStorageRecorder : ICommandChannelHandler, IAsyn
                 }
             }
             File.SetLastWriteTimeUtc(path, start.AddMinutes(10).UtcDateTime);
+            if (Options.Gps)
+            {
+                var meta = Recorders.SimulatedTrack.For(Options.Seed, i, name, start, start.AddMinutes(10), importantWhenClosed: i % 3 == 2);
+                if (meta.Track.Count > 0) await File.WriteAllTextAsync(Path.ChangeExtension(path, ".NMEA"), Recorders.SimulatedTrack.Nmea(meta), cancellationToken).ConfigureAwait(false);
+                var marks = Recorders.SimulatedTrack.Markers(meta, markedInName: i % 3 == 2);
+                if (marks.Length > 0) await File.WriteAllTextAsync(Path.ChangeExtension(path, ".MRK"), marks, cancellationToken).ConfigureAwait(false);
+            }
         }
     }
 

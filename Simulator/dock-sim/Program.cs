@@ -227,7 +227,7 @@ public static class Program
         Console.WriteLine("These recorders check no dock, so a dock with only such bays needs no agency endorsement. With a data folder DIR:");
         Console.WriteLine($"  1. enrol them (creates the dock's key on a new DIR): dock recorders enroll --file {enrolmentPath} --data DIR");
         foreach (var r in fleet.Recorders)
-            Console.WriteLine($"     {r.Serial}  officer {r.Officer.OfficerId}  {r.Files.Count} files  commands {r.CommandAddress}  disk {r.Volume} (after MASS_STORAGE)");
+            Console.WriteLine($"     {r.Serial}  officer {r.Officer.OfficerId}  {r.ClipFiles.Count} clips  commands {r.CommandAddress}  disk {r.Volume} (after MASS_STORAGE)");
         Console.WriteLine("  2. run the dock with one bay per recorder:");
         Console.WriteLine("     dock run --data DIR " + string.Join(' ', fleet.Recorders.Select((r, i) =>
             $"--Dock:Bays:{i}:Id={i + 1} --Dock:Bays:{i}:Driver=MassStorage --Dock:Bays:{i}:Endpoint={r.CommandAddress} --Dock:Bays:{i}:Volume={r.Volume}")));

@@ -154,7 +154,7 @@ public sealed class UsbPortBayTests : IDisposable
             await host.StopAsync();
         }
         Assert.Equal(2, harness.VaultClips().Count);
-        Assert.Empty(recorder.Files);
+        Assert.Empty(recorder.ClipFiles);
     }
 
     [Fact]

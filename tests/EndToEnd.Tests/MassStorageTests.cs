@@ -44,7 +44,7 @@ public sealed class MassStorageTests
     private static async Task<Dictionary<string, string>> FileHashesAsync(SimulatedMassStorageRecorder recorder, string root)
     {
         var hashes = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var relative in recorder.Files)
+        foreach (var relative in recorder.ClipFiles)
             hashes[relative] = Sha256.ToHex(await Sha256.HashFileAsync(Path.Combine(root, relative)));
         return hashes;
     }
@@ -59,6 +59,10 @@ public sealed class MassStorageTests
         var enrolled = fleet.Recorders[0];
         var stranger = fleet.Recorders[1];
         var expected = await FileHashesAsync(enrolled, Offline(enrolled));
+        // The camera's GPS logs and marks beside its clips (recorder-command-channel-v1.md §7.1), as they were before docking.
+        var logs = Directory.EnumerateFiles(Offline(enrolled), "*.NMEA", SearchOption.AllDirectories)
+            .ToDictionary(f => Path.GetFileNameWithoutExtension(f), f => File.ReadAllLines(f).Count(l => l.Contains("RMC", StringComparison.Ordinal)));
+        Assert.NotEmpty(logs);
         var strangerFiles = stranger.Files;
         await DemoAgency.EnrolRecordersAsync(harness.DataDirectory, [(enrolled.Serial, [])], "test", CancellationToken.None);
 
@@ -71,7 +75,10 @@ public sealed class MassStorageTests
 
         // Released per policy: the enrolled recorder's disk is empty; the stranger's is untouched.
         Assert.True(enrolled.InMassStorageMode);
-        Assert.Empty(enrolled.Files);
+        // Every clip deleted; the GPS logs and mark files are left for the camera's own housekeeping (their content is in the catalog and the
+        // cloud sidecar; the dock deletes nothing but released clips).
+        Assert.Empty(enrolled.ClipFiles);
+        Assert.Equal(logs.Count, enrolled.Files.Count(f => f.EndsWith(".NMEA", StringComparison.Ordinal)));
         Assert.Equal(strangerFiles, stranger.Files);
 
         var catalog = await harness.CatalogAsync();
@@ -85,6 +92,13 @@ public sealed class MassStorageTests
             Assert.Equal(sha, Sha256.ToHex(await Sha256.HashFileAsync(Path.Combine(harness.DataDirectory, row.VaultPath!))));
             Assert.Equal("P200001", row.OfficerId); // from READ_OFFICER
             Assert.Equal(relative.Contains("_IMP", StringComparison.Ordinal), row.Flags.HasFlag(Dock.DeviceProtocol.Messages.ClipFlags.Important));
+            // The track came in with the clip (every fix lies within the recording), and the place is the camera's GPS.
+            var data = await new Dock.Service.Metadata.TagStore(catalog.Database).ReadRecorderDataAsync(row.Id, CancellationToken.None);
+            var stem = Path.GetFileNameWithoutExtension(relative);
+            Assert.Equal(logs.GetValueOrDefault(stem), data?.Track.Count ?? 0);
+            var tags = await new Dock.Service.Metadata.TagStore(catalog.Database).ReadAsync(row.Id, CancellationToken.None);
+            if (logs.ContainsKey(stem))
+                Assert.Equal(Dock.Service.Metadata.TagSource.Recorder, tags[Dock.Service.Metadata.TagField.CapturePlace].Source);
         }
         Assert.All(await catalog.Clips.ListClipsAsync(stranger.Serial, CancellationToken.None), r => Assert.Equal(ClipHold.UntrustedRecorder, r.Hold));
         var alerts = await catalog.Alerts.ListAlertsAsync(CancellationToken.None);
@@ -139,7 +153,7 @@ public sealed class MassStorageTests
             var partial = Assert.Single(await catalog.Clips.ListClipsAsync(recorder.Serial, CancellationToken.None), r => r.ClipId == interrupted);
             Assert.Equal(ClipState.Pulling, partial.State);
             Assert.True(partial.PulledBytes > 0, "a durable checkpoint was recorded before the unplug");
-            Assert.NotEmpty(recorder.Files); // nothing was deleted from an interrupted docking
+            Assert.NotEmpty(recorder.ClipFiles); // nothing was deleted from an interrupted docking
 
             recorder.Plug();
             await activity.WaitUntilAsync(a => a.ClipsReleased >= 2, CancellationToken.None).WaitAsync(DockHarness.Limit);
@@ -149,7 +163,7 @@ public sealed class MassStorageTests
             Assert.True(activity.BytesPulled < total + pulledAtUnplug - (1L << 20), $"pulled {activity.BytesPulled} for {total} bytes of clips");
         }
 
-        Assert.Empty(recorder.Files);
+        Assert.Empty(recorder.ClipFiles);
         Assert.Equal(expected.Count, harness.VaultClips().Count);
         var rows = await (await harness.CatalogAsync()).Clips.ListClipsAsync(recorder.Serial, CancellationToken.None);
         Assert.Equal(expected.Values.Order(), rows.Select(r => r.DeviceSha256).Order());
@@ -186,7 +200,7 @@ public sealed class MassStorageTests
             await activity.WaitUntilAsync(a => a.Bays.All(b => b.Phase == BayPhase.Empty), CancellationToken.None).WaitAsync(DockHarness.Limit);
             await host.StopAsync();
         }
-        Assert.Empty(recorder.Files);
+        Assert.Empty(recorder.ClipFiles);
         Assert.Equal(3, harness.VaultClips().Count);
         Directory.Delete(folder, recursive: true);
     }

@@ -63,6 +63,22 @@ public sealed class MassStorageRecorder : IDockedRecorder
     public string Endpoint => $"mass-storage {_volume} (commands over {_channel.Endpoint}; identity claimed, not proven)";
     public byte[] ProvedKey => [];
     public bool SignsClips => false;
+
+    /// <summary>Its GPS log and marks, when it writes them beside the clips (recorder-command-channel-v1.md §7.1).</summary>
+    public bool ProvidesClipMetadata => true;
+
+    public Task<ClipMeta?> GetClipMetadataAsync(string clipId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return Task.FromResult(SidecarFiles.Read(Listed(clipId)).Meta);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // The disk went away: as for a read of the clip.
+            throw Lost($"reading the files beside {clipId}: {ex.Message}", ex);
+        }
+    }
     public string HashSource => "the sha256 of the dock's first read of the file on the recorder's disk";
     public Task Completion => _completion;
 
