@@ -113,3 +113,17 @@ public sealed class SidecarFilesTests : IDisposable
         }
     }
 }
+
+/// <summary>A GPS track as the catalog keeps it (delta varints) comes back exactly, extremes included, and takes about a third of the wire.</summary>
+public sealed class StoredTrackTests
+{
+    [Fact]
+    public void PackAndUnpack_RoundTripExactly_AndAreCompact()
+    {
+        var walk = Enumerable.Range(0, 120).Select(i => new TrackPoint(1_795_508_100_000 + i * 5000L, 399_087_200 + i * 37, 1_163_741_000 - i * 52, (ushort)(30 + i % 90))).ToList();
+        TrackPoint[] extremes = [new(946_684_800_000, -900_000_000, -1_800_000_000, 0), new(4_102_444_799_999, 900_000_000, 1_800_000_000, ushort.MaxValue)];
+        foreach (var track in new[] { walk, [.. extremes], new List<TrackPoint>() })
+            Assert.Equal(track, Dock.Service.Metadata.RecorderData.UnpackTrack(Dock.Service.Metadata.RecorderData.PackTrack(track)));
+        Assert.True(Dock.Service.Metadata.RecorderData.PackTrack(walk).Length < walk.Count * TrackPoint.WireSize / 2);
+    }
+}
