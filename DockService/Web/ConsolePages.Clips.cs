@@ -101,6 +101,7 @@ public static partial class ConsolePages
             {Row("clip.dockSignature", clip.ManifestPath is { } m ? m + ".sig" : t.Get(language, "clip.none"))}
             </dl>
             {await TagsSectionAsync(context, language, clip, tagging, cancellationToken)}
+            {CameraSection(language, (await tagging.ReadAsync(clip, cancellationToken)).Recorder)}
             {await RetentionSectionAsync(context, language, clip, core, tagging, cancellationToken)}
             <section aria-labelledby="verify-title">
             <h3 id="verify-title">{T("verify.title")}</h3>
@@ -117,6 +118,44 @@ public static partial class ConsolePages
             html.Append($"""<li data-entry="{index}"><pre>{Html.Encode(Encoding.UTF8.GetString(entry))}</pre></li>""");
         html.Append("</ul>");
         return Page(context, Layout(context, language, $"{clip.RecorderSerial}/{clip.ClipId}", html.ToString()));
+    }
+
+    /// <summary>What the camera kept beside the clip: how many GPS fixes and when, the track drawn as a plain SVG line (north up, no map
+    /// tiles: the dock is offline), the markers, and whether it was marked important on the camera.</summary>
+    private static string CameraSection(string language, Metadata.RecorderData? data)
+    {
+        if (data is null) return "";
+        var t = WebText.Instance;
+        string T(string key, params object[] args) => Html.Encode(t.Get(language, key, args));
+        static string Time(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms).ToString("HH:mm:ss", CultureInfo.InvariantCulture);
+        var html = new StringBuilder($"""<section aria-labelledby="camera-title" id="camera"><h3 id="camera-title">{T("camera.title")}</h3>""");
+        if (data.Important) html.Append($"""<p data-field="camera-important">{T("camera.important")}</p>""");
+        if (data.Track.Count == 0) html.Append($"<p>{T("camera.none")}</p>");
+        else
+        {
+            html.Append($"""<p data-field="fixes">{T("camera.fixes", data.Track.Count, Time(data.Track[0].TimeMs), Time(data.Track[^1].TimeMs), data.Dropped)}</p>""");
+            // Scaled to a 240 × 240 box, keeping the aspect of metres on the ground (a degree of longitude shrinks with the latitude).
+            double minLat = data.Track.Min(p => p.Latitude), maxLat = data.Track.Max(p => p.Latitude);
+            double minLon = data.Track.Min(p => p.Longitude), maxLon = data.Track.Max(p => p.Longitude);
+            double squeeze = Math.Cos((minLat + maxLat) / 2 * Math.PI / 180);
+            double span = Math.Max(Math.Max(maxLat - minLat, (maxLon - minLon) * squeeze), 1e-6);
+            var points = string.Join(' ', data.Track.Select(p => string.Create(CultureInfo.InvariantCulture,
+                $"{10 + (p.Longitude - minLon) * squeeze / span * 220:0.#},{230 - (p.Latitude - minLat) / span * 220:0.#}")));
+            html.Append($"""
+                <figure><svg viewBox="0 0 240 240" width="240" height="240" role="img" aria-label="{T("camera.track")}" class="track">
+                <rect x="0" y="0" width="240" height="240" fill="none" stroke="currentColor" stroke-opacity="0.3"/>
+                <polyline points="{points}" fill="none" stroke="currentColor" stroke-width="2"/></svg>
+                <figcaption>{T("camera.track")}</figcaption></figure>
+                """);
+        }
+        if (data.Markers.Count > 0)
+        {
+            html.Append($"""<h4>{T("camera.markers")}</h4><ul class="markers">""");
+            foreach (var marker in data.Markers)
+                html.Append($"""<li data-marker="{Metadata.MetadataSidecar.MarkerName(marker.Kind)}">{Html.Encode(Time(marker.TimeMs))} {T("marker." + Metadata.MetadataSidecar.MarkerName(marker.Kind))}{(marker.Label.Length > 0 ? " — " + Html.Encode(marker.Label) : "")}</li>""");
+            html.Append("</ul>");
+        }
+        return html.Append("</section>").ToString();
     }
 
     /// <summary>How long the vault keeps the clip and why, the holds on it (a form to place one, a lift button per hold for those who may),

@@ -66,6 +66,26 @@ public sealed class RecorderMetadataTests
                     Assert.Equal(meta.Important, got.GetProperty("fields").TryGetProperty("important", out var important)
                         && important.GetProperty("value").GetString() == "true" && important.GetProperty("source").GetString() == "recorder");
                 }
+                // The console's clip page shows it: the fixes, the track drawn (one SVG point per fix), the markers.
+                var walked = truth.Values.First(m => m.Track.Count > 0 && m.Markers.Count > 0);
+                var page = await api.GetStringAsync($"/clips/{recorder.Serial}/{walked.ClipId}");
+                Assert.Contains($"{walked.Track.Count} GPS fixes", page, StringComparison.Ordinal);
+                var polyline = System.Text.RegularExpressions.Regex.Match(page, "<polyline points=\"([^\"]*)\"").Groups[1].Value;
+                Assert.Equal(walked.Track.Count, polyline.Split(' ').Length);
+                Assert.Equal(walked.Markers.Count, System.Text.RegularExpressions.Regex.Matches(page, "data-marker=").Count);
+                await using (var browser = await Browser.LaunchAsync())
+                {
+                    await using var console = await browser.ContextAsync("zh-CN");
+                    var desk = await console.NewPageAsync();
+                    await desk.GotoAsync(DockHarness.HttpAddress(host) + $"/clips/{recorder.Serial}/{walked.ClipId}");
+                    await desk.Locator("#name").FillAsync("sam");
+                    await desk.Locator("#password").FillAsync(Password);
+                    await desk.Locator("form button[type='submit']").ClickAsync();
+                    await desk.Locator("#camera svg").WaitForAsync();
+                    await Browser.AssertAccessibleAsync(desk);
+                    await desk.ScreenshotAsync(new() { Path = Path.Combine(Browser.ScreenshotFolder, "clip-camera-zh-CN.png"), FullPage = true });
+                }
+
                 // The sidecar follows: each clip's final version carries the camera's track and markers, valid against the schema.
                 var schema = SidecarSchema.Instance;
                 var catalog = await harness.CatalogAsync();
