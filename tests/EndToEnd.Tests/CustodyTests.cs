@@ -206,7 +206,11 @@ public sealed class CustodyTests : IAsyncLifetime
                 [CustodyEventKind.Acquired, CustodyEventKind.HashVerified, CustodyEventKind.SignatureVerified, CustodyEventKind.Stored,
                     CustodyEventKind.HashVerified, CustodyEventKind.Queued, CustodyEventKind.Uploading, CustodyEventKind.Uploaded,
                     CustodyEventKind.CloudVerified, CustodyEventKind.ReleaseRequested, CustodyEventKind.Released],
-                clip.Select(e => e.Kind).Where(k => k != CustodyEventKind.Exported)); // Other tests here export clips.
+                // Other tests here export clips; tags from the camera (place, importance) come in beside the upload, in no fixed order with it.
+                clip.Select(e => e.Kind).Where(k => k is not (CustodyEventKind.Exported or CustodyEventKind.MetadataChanged)));
+            // …but always before the clip may leave the camera (docklink-v1.md §5.14).
+            var release = clip.Single(e => e.Kind == CustodyEventKind.ReleaseRequested);
+            Assert.All(clip.Where(e => e.Kind == CustodyEventKind.MetadataChanged), e => Assert.True(e.Index < release.Index));
         }
         Assert.Equal(4, entries.Where(e => e.ClipId is not null).GroupBy(e => (e.RecorderSerial, e.ClipId)).Count());
 
