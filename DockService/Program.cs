@@ -26,6 +26,8 @@ public static class Program
             ReportCommand.Create(),
             HoldsCommand.Create(),
             PurgeCommand.Create(),
+            RegistryCommands.Units(),
+            RegistryCommands.Officers(),
         };
         return await InvokeAsync(root, args);
     }

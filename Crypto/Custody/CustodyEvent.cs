@@ -50,6 +50,9 @@ public enum CustodyEventKind
     HoldPlaced,
     /// <summary>A legal hold was lifted (detail: hold id, what it covered, the reason). The actor is the person, who holds a role that may lift it.</summary>
     HoldLifted,
+    /// <summary>The equipment registry changed: a unit, an officer or a recorder added or changed (detail: which, and each field old → new).
+    /// The actor is the person.</summary>
+    RegistryChanged,
 }
 
 /// <summary>

@@ -301,5 +301,33 @@ internal static class Migrations
             problem     TEXT
         );
         """,
+        // 13: the equipment registry (Registry/): units, officers (badge, name, unit, enforcement officer or auxiliary staff, 执法证 number and
+        //     expiry) and recorders as the equipment manager registers them (model, firmware, status, home unit; what a docking observes
+        //     stays in recorders). Every change is a registry-changed custody entry committed with it.
+        """
+        CREATE TABLE units (
+            id         TEXT PRIMARY KEY,
+            name       TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE officers (
+            badge               TEXT PRIMARY KEY,
+            name                TEXT NOT NULL,
+            unit_id             TEXT NOT NULL REFERENCES units(id),
+            role                TEXT NOT NULL CHECK (role IN ('officer', 'auxiliary')),
+            certificate         TEXT,
+            certificate_expires TEXT,
+            updated_at          TEXT NOT NULL
+        );
+        CREATE INDEX officers_by_unit ON officers(unit_id);
+        CREATE TABLE recorder_registry (
+            serial     TEXT PRIMARY KEY,
+            model      TEXT NOT NULL,
+            firmware   TEXT NOT NULL,
+            status     TEXT NOT NULL CHECK (status IN ('in-service', 'spare', 'repair', 'retired')),
+            home_unit  TEXT REFERENCES units(id),
+            updated_at TEXT NOT NULL
+        );
+        """,
     ];
 }

@@ -144,6 +144,7 @@ public static class RecordersCommand
         recorders.Subcommands.Add(list);
         recorders.Subcommands.Add(revoke);
         recorders.Subcommands.Add(AssignCommand());
+        foreach (var roster in RegistryCommands.RecorderRoster()) recorders.Subcommands.Add(roster);
         return recorders;
     }
 

@@ -94,9 +94,11 @@ public static class ReportCommand
         }
         Rows("total", [s.Total]);
         Rows("officer", s.ByOfficer);
+        Rows("unit", s.ByUnit);
         Rows("category", s.ByCategory);
         Rows("day", s.ByDay);
         foreach (var t in s.Tags) text.Append(CultureInfo.InvariantCulture, $"tags-complete,{Quote(t.Officer)},{t.Clips},,{t.Complete}\n");
+        foreach (var t in s.TagsByUnit) text.Append(CultureInfo.InvariantCulture, $"unit-tags-complete,{Quote(t.Officer)},{t.Clips},,{t.Complete}\n");
         foreach (var (name, d) in new[] { ("recording-to-docking", s.RecordingToDocking), ("docking-to-cloud", s.DockingToCloud) })
             text.Append(CultureInfo.InvariantCulture, $"{name}-median-hours,,{d.Clips},{d.MedianHours:0.###},\n{name}-p90-hours,,{d.Clips},{d.P90Hours:0.###},\n");
         return text.ToString();
@@ -116,6 +118,7 @@ public static class ReportCommand
             foreach (var r in rows) text.Append(CultureInfo.InvariantCulture, $"  {r.Key,-20} {r.Clips,8} clips {r.Hours,9:0.0} h {CliOptions.FormatBytes(r.Bytes),12}\n");
         }
         Table("By officer", s.ByOfficer);
+        Table("By unit", s.ByUnit);
         Table("By category", s.ByCategory);
         Table("By day", s.ByDay);
         text.Append("\nTags complete (the five required fields)\n");

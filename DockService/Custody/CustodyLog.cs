@@ -206,6 +206,35 @@ public sealed class CustodyLog
         return await Task.WhenAll(pendings.Select(p => p.Completion.Task));
     }
 
+    /// <summary>The most entries <see cref="AppendAtomicallyAsync"/> takes at once (a roster of a few thousand officers fits).</summary>
+    public const int MaxAtomic = 20_000;
+
+    /// <summary>
+    /// Appends several events as one: all of them with their catalog changes in one transaction, or none (a roster import must never be
+    /// half-applied, even by a crash). Entries appended before it go first; none are interleaved with it. If any entry is malformed or
+    /// any catalog change fails, nothing is written and the error is thrown.
+    /// </summary>
+    public async Task<IReadOnlyList<CustodyEvent>> AppendAtomicallyAsync(IReadOnlyList<Func<long, DateTimeOffset, CustodyEvent>> makes,
+        IReadOnlyList<CatalogChange?> alongside, CancellationToken cancellationToken)
+    {
+        if (alongside.Count != makes.Count) throw new ArgumentException("one catalog change (or null) per entry", nameof(alongside));
+        if (makes.Count > MaxAtomic) throw new ArgumentException($"at most {MaxAtomic} entries at once", nameof(makes));
+        if (makes.Count == 0) return [];
+        var pendings = makes.Select((m, i) => new PendingAppend(m, alongside[i])).ToList();
+        foreach (var pending in pendings) pending.TryClaim(); // never queued: no other commit can take them
+        await _lock.WaitAsync(cancellationToken);
+        try
+        {
+            while (!_queue.IsEmpty) await CommitQueuedAsync();
+            await CommitBatchAsync(pendings, atomic: true);
+        }
+        finally
+        {
+            _lock.Release();
+        }
+        return await Task.WhenAll(pendings.Select(p => p.Completion.Task));
+    }
+
     /// <summary>Writes everything queued (up to <see cref="MaxBatch"/>) in one transaction, then to the journal. Called under the lock.</summary>
     private async Task CommitQueuedAsync()
     {
@@ -213,6 +242,13 @@ public sealed class CustodyLog
         while (batch.Count < MaxBatch && _queue.TryDequeue(out var next))
             if (next.TryClaim()) batch.Add(next);
         if (batch.Count == 0) return;
+        await CommitBatchAsync(batch, atomic: false);
+    }
+
+    /// <summary>One transaction for <paramref name="batch"/>, then the journal. Not <paramref name="atomic"/>: an entry that is malformed or
+    /// whose catalog change fails is left out alone. Atomic: it fails the whole batch, and nothing is written.</summary>
+    private async Task CommitBatchAsync(List<PendingAppend> batch, bool atomic)
+    {
         var written = new List<(PendingAppend Pending, CustodyEvent Entry, byte[] Bytes, byte[] Leaf)>(batch.Count);
         IDisposable? journalLock = null;
         try
@@ -236,7 +272,7 @@ public sealed class CustodyLog
                         if (entry.Index != index || entry.DockId != DockId) throw new ArgumentException("A custody event must carry the next index and this dock's id.");
                         bytes = entry.ToBytes();
                     }
-                    catch (ArgumentException ex)
+                    catch (ArgumentException ex) when (!atomic)
                     {
                         pending.Completion.TrySetException(ex); // This event is malformed; the others are not.
                         continue;
@@ -256,7 +292,7 @@ public sealed class CustodyLog
                             await pending.Alongside(c, tx, entry);
                             await ExecAsync(c, tx, "RELEASE entry;", CancellationToken.None);
                         }
-                        catch (StorageException ex)
+                        catch (StorageException ex) when (!atomic)
                         {
                             await ExecAsync(c, tx, "ROLLBACK TO entry; RELEASE entry;", CancellationToken.None);
                             pending.Completion.TrySetException(ex);

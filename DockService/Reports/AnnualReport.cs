@@ -57,8 +57,10 @@ public static class AnnualReport
         Rows("total", [stats.Total]);
         Rows("month", months);
         Rows("officer", stats.ByOfficer);
+        Rows("unit", stats.ByUnit);
         Rows("category", stats.ByCategory);
         foreach (var t in stats.Tags) text.Append(CultureInfo.InvariantCulture, $"tags-complete,{t.Officer},{t.Clips},,{t.Complete}\n");
+        foreach (var t in stats.TagsByUnit) text.Append(CultureInfo.InvariantCulture, $"unit-tags-complete,{t.Officer},{t.Clips},,{t.Complete}\n");
         return text.ToString();
     }
 
@@ -83,10 +85,15 @@ public static class AnnualReport
             <strong>{(stats.Total.Bytes / 1e9).ToString("N1", CultureInfo.InvariantCulture)}</strong> GB</p>
             """);
         page.Append($"<h2>按月 By month</h2>{Chart(months, m => m.Key[5..])}{Table("月份 Month", months)}");
+        page.Append($"<h2>按单位 By unit</h2>{Chart(stats.ByUnit, c => c.Key)}{Table("单位 Unit", stats.ByUnit)}");
         page.Append($"<h2>按类别 By category</h2>{Chart(stats.ByCategory, c => c.Key)}{Table("类别 Category", stats.ByCategory)}");
         page.Append($"<h2>按执法人员 By officer</h2>{Table("警号 Officer", stats.ByOfficer)}");
         page.Append("<h2>标注完整率 Tags complete</h2><table><tr><th>警号 Officer</th><th>视音频 Clips</th><th>已完整 Complete</th><th>%</th></tr>");
         foreach (var t in stats.Tags)
+            page.Append(CultureInfo.InvariantCulture, $"<tr><td>{E(t.Officer)}</td><td>{t.Clips:N0}</td><td>{t.Complete:N0}</td><td>{t.Ratio * 100:0.0}</td></tr>");
+        page.Append("</table>");
+        page.Append("<h2>单位标注完整率 Tags complete by unit</h2><table><tr><th>单位 Unit</th><th>视音频 Clips</th><th>已完整 Complete</th><th>%</th></tr>");
+        foreach (var t in stats.TagsByUnit)
             page.Append(CultureInfo.InvariantCulture, $"<tr><td>{E(t.Officer)}</td><td>{t.Clips:N0}</td><td>{t.Complete:N0}</td><td>{t.Ratio * 100:0.0}</td></tr>");
         page.Append("</table>");
         page.Append(CultureInfo.InvariantCulture, $"""

@@ -9,7 +9,7 @@ namespace Dock.Service.Reports;
 /// <summary>Footage in one group: how many clips, how many hours recorded, how many bytes.</summary>
 public sealed record FootageTotals(string Key, long Clips, double Hours, long Bytes);
 
-/// <summary>Of an officer's clips, how many carry every required tag (R2).</summary>
+/// <summary>Of an officer's (or a unit's) clips, how many carry every required tag (R2).</summary>
 public sealed record TagCompleteness(string Officer, long Clips, long Complete)
 {
     public double Ratio => Clips == 0 ? 1 : (double)Complete / Clips;
@@ -20,17 +20,17 @@ public sealed record Delay(long Clips, double? MedianHours, double? P90Hours);
 
 public sealed record FootageStats(DateTimeOffset From, DateTimeOffset To, FootageTotals Total, IReadOnlyList<FootageTotals> ByOfficer,
     IReadOnlyList<FootageTotals> ByCategory, IReadOnlyList<FootageTotals> ByDay, IReadOnlyList<TagCompleteness> Tags, Delay RecordingToDocking,
-    Delay DockingToCloud);
+    Delay DockingToCloud, IReadOnlyList<FootageTotals> ByUnit, IReadOnlyList<TagCompleteness> TagsByUnit);
 
 /// <summary>
 /// R7: the footage the dock collected, recorded in [from, to) (the camera's recording start, UTC): counts, hours and bytes by
-/// officer, category and day; how complete the tags are per officer; how long footage waited between recording and docking, and
-/// between docking and its verified cloud copy. Quarantined copies are not footage the dock collected and are left out. Units come
-/// with the equipment registry; until then the officer is the finest group.
+/// unit, officer, category and day; how complete the tags are per officer and per unit; how long footage waited between recording and
+/// docking, and between docking and its verified cloud copy. Quarantined copies are not footage the dock collected and are left out. A
+/// clip's unit is its officer's in the registry (Registry/) now; footage of an officer the registry does not know is "(no unit)".
 /// </summary>
 public sealed class FootageStatistics(CatalogDatabase db, MetadataOptions options)
 {
-    private sealed record Row(string Officer, string? Category, DateTimeOffset Start, DateTimeOffset End, long Size, DateTimeOffset Docked,
+    private sealed record Row(string Officer, string Unit, string? Category, DateTimeOffset Start, DateTimeOffset End, long Size, DateTimeOffset Docked,
         DateTimeOffset? CloudVerified, bool Complete);
 
     public async Task<FootageStats> ComputeAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
@@ -38,7 +38,7 @@ public sealed class FootageStatistics(CatalogDatabase db, MetadataOptions option
         await using var c = await db.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         bool placeKnown = options.Location.Length > 0;
         var rows = await QueryAsync(c, null, """
-            SELECT c.officer_id, cat.value, c.device_start, c.device_end, c.size, c.announced_at,
+            SELECT c.officer_id, coalesce(o.unit_id, '(no unit)'), cat.value, c.device_start, c.device_end, c.size, c.announced_at,
                    CASE WHEN u.state = 'verified' THEN u.updated_at END,
                    EXISTS (SELECT 1 FROM clip_tags t WHERE t.clip_row = c.id AND t.field = 'case-number'),
                    EXISTS (SELECT 1 FROM clip_tags t WHERE t.clip_row = c.id AND t.field = 'purpose'),
@@ -48,11 +48,12 @@ public sealed class FootageStatistics(CatalogDatabase db, MetadataOptions option
             FROM clips c
             LEFT JOIN clip_tags cat ON cat.clip_row = c.id AND cat.field = 'category'
             LEFT JOIN uploads u ON u.clip_row = c.id
+            LEFT JOIN officers o ON o.badge = c.officer_id
             WHERE c.state IN ('stored', 'verified', 'released') AND c.device_start >= $from AND c.device_start < $to;
-            """, r => new Row(r.GetString(0), r.IsDBNull(1) ? null : r.GetString(1), ParseTime(r.GetString(2)), ParseTime(r.GetString(3)), r.GetInt64(4),
-                ParseTime(r.GetString(5)), r.IsDBNull(6) ? null : ParseTime(r.GetString(6)),
+            """, r => new Row(r.GetString(0), r.GetString(1), r.IsDBNull(2) ? null : r.GetString(2), ParseTime(r.GetString(3)), ParseTime(r.GetString(4)),
+                r.GetInt64(5), ParseTime(r.GetString(6)), r.IsDBNull(7) ? null : ParseTime(r.GetString(7)),
                 // Complete: what a person gives is set; what the dock can derive is set or derivable (ClipTagging's rules).
-                r.GetBoolean(7) && r.GetBoolean(8) && (r.GetBoolean(9) || placeKnown) && (r.GetBoolean(10) || Identifier.IsValid(r.GetString(0))) && r.GetBoolean(11)),
+                r.GetBoolean(8) && r.GetBoolean(9) && (r.GetBoolean(10) || placeKnown) && (r.GetBoolean(11) || Identifier.IsValid(r.GetString(0))) && r.GetBoolean(12)),
             cancellationToken, ("$from", Time(from)), ("$to", Time(to))).ConfigureAwait(false);
 
         static List<FootageTotals> By(IEnumerable<Row> rows, Func<Row, string> key) =>
@@ -65,7 +66,10 @@ public sealed class FootageStatistics(CatalogDatabase db, MetadataOptions option
             [.. rows.GroupBy(r => r.Officer.Length > 0 ? r.Officer : "(none)", StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal)
                 .Select(g => new TagCompleteness(g.Key, g.LongCount(), g.LongCount(r => r.Complete)))],
             Delays([.. rows.Select(r => (r.Docked - r.End).TotalHours)]),
-            Delays([.. rows.Where(r => r.CloudVerified is not null).Select(r => (r.CloudVerified!.Value - r.Docked).TotalHours)]));
+            Delays([.. rows.Where(r => r.CloudVerified is not null).Select(r => (r.CloudVerified!.Value - r.Docked).TotalHours)]),
+            By(rows, r => r.Unit),
+            [.. rows.GroupBy(r => r.Unit, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal)
+                .Select(g => new TagCompleteness(g.Key, g.LongCount(), g.LongCount(r => r.Complete)))]);
     }
 
     private static FootageTotals Totals(string key, IEnumerable<Row> rows)

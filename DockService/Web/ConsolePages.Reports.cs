@@ -50,9 +50,13 @@ public static partial class ConsolePages
             html.Append("</tbody></table>");
         }
         Table("reports.byOfficer", "label.officer", stats.ByOfficer, "officer");
+        Table("reports.byUnit", "reports.unit", stats.ByUnit, "unit");
         Table("reports.byCategory", "tag.category", stats.ByCategory, "category");
         html.Append($"""<h3>{T("reports.tags")}</h3><table class="report" data-table="tags"><thead><tr><th scope="col">{T("label.officer")}</th><th scope="col">{T("reports.clips")}</th><th scope="col">{T("reports.complete")}</th><th scope="col">%</th></tr></thead><tbody>""");
         foreach (var row in stats.Tags)
+            html.Append($"""<tr data-key="{Html.Encode(row.Officer)}"><td>{Html.Encode(row.Officer)}</td><td>{row.Clips}</td><td>{row.Complete}</td><td>{N(row.Ratio * 100)}</td></tr>""");
+        html.Append($"""</tbody></table><table class="report" data-table="unit-tags"><caption>{T("reports.tags")} — {T("reports.byUnit")}</caption><thead><tr><th scope="col">{T("reports.unit")}</th><th scope="col">{T("reports.clips")}</th><th scope="col">{T("reports.complete")}</th><th scope="col">%</th></tr></thead><tbody>""");
+        foreach (var row in stats.TagsByUnit)
             html.Append($"""<tr data-key="{Html.Encode(row.Officer)}"><td>{Html.Encode(row.Officer)}</td><td>{row.Clips}</td><td>{row.Complete}</td><td>{N(row.Ratio * 100)}</td></tr>""");
         html.Append($"""
             </tbody></table>

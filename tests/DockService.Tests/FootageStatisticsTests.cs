@@ -24,6 +24,9 @@ public sealed class FootageStatisticsTests(Xunit.Abstractions.ITestOutputHelper 
         return Task.CompletedTask;
     }
 
+    /// <summary>The unit the seed deals an officer to: P100001 → U0, P100002 → U1, …; no officer, no unit.</summary>
+    private static string UnitOf(string officer) => officer.Length == 0 ? "(no unit)" : $"U{(int.Parse(officer[1..], CultureInfo.InvariantCulture) - 100001) % 3}";
+
     private static string T(DateTimeOffset at) => at.ToString("O", CultureInfo.InvariantCulture);
 
     private async Task<List<Clip>> SeedAsync(int count, int officerCount = 3, int days = 30)
@@ -38,6 +41,13 @@ public sealed class FootageStatisticsTests(Xunit.Abstractions.ITestOutputHelper 
         for (int r = 0; r < officers.Length; r++)
             await CatalogDatabase.ExecAsync(c, tx, "INSERT INTO recorders(serial, model, firmware, officer_id, first_seen, last_seen) VALUES ($s, 'M', '1', $o, $now, $now);",
                 CancellationToken.None, ("$s", $"CAM-{r}"), ("$o", officers[r]), ("$now", T(month)));
+        // Three units in the registry, the officers dealt round them (the camera that names no officer belongs to none).
+        for (int u = 0; u < 3; u++)
+            await CatalogDatabase.ExecAsync(c, tx, "INSERT INTO units(id, name, updated_at) VALUES ($id, $name, $now);", CancellationToken.None,
+                ("$id", $"U{u}"), ("$name", $"Unit {u}"), ("$now", T(month)));
+        for (int r = 0; r < officerCount; r++)
+            await CatalogDatabase.ExecAsync(c, tx, "INSERT INTO officers(badge, name, unit_id, role, updated_at) VALUES ($b, 'n', $u, 'officer', $now);",
+                CancellationToken.None, ("$b", officers[r]), ("$u", UnitOf(officers[r])), ("$now", T(month)));
         for (int i = 0; i < count; i++)
         {
             int r = random.Next(officers.Length);
@@ -111,7 +121,9 @@ public sealed class FootageStatisticsTests(Xunit.Abstractions.ITestOutputHelper 
         var all = await SeedAsync(50_000, officerCount: 200, days: 365);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var year = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
-        var stats = await new FootageStatistics(_catalog.Database, new MetadataOptions()).ComputeAsync(year, year.AddYears(1), CancellationToken.None);
+        // The dock has a location: the place is known for every clip, so complete means a case number and 证明对象 (and an officer).
+        var stats = await new FootageStatistics(_catalog.Database, new MetadataOptions { Location = "Xicheng station" })
+            .ComputeAsync(year, year.AddYears(1), CancellationToken.None);
         var files = await AnnualReport.WriteAsync(stats, 2026, "dock-test", Path.Combine(_dir, "report"), DateTimeOffset.UtcNow, CancellationToken.None);
         output.WriteLine($"annual report over {stats.Total.Clips:N0} clips: {clock.Elapsed.TotalMilliseconds:0} ms (statistics and three files)");
         // A figure: the catalog's size per 10,000 clips, each with its tags (category, case number, 证明对象 on most) and upload row.
@@ -134,11 +146,18 @@ public sealed class FootageStatisticsTests(Xunit.Abstractions.ITestOutputHelper 
             Assert.Equal(expected.Sum(c => (c.End - c.Start).TotalHours), double.Parse(row[3], CultureInfo.InvariantCulture), 0.001);
         }
         Assert.Equal(201, csv.Count(l => l.StartsWith("officer,", StringComparison.Ordinal))); // 200 officers and the camera that named none
+        // By unit, from the registry: 3 units and the footage of no registered officer, each with its clips and its tags' completeness.
+        Assert.Equal(4, csv.Count(l => l.StartsWith("unit,", StringComparison.Ordinal)));
+        foreach (var group in mine.GroupBy(c => UnitOf(c.Officer)))
+        {
+            Assert.Contains(csv, l => l.StartsWith($"unit,{group.Key},{group.Count()},", StringComparison.Ordinal));
+            Assert.Contains($"unit-tags-complete,{group.Key},{group.Count()},,{group.Count(c => c.Case && c.Purpose && c.Officer.Length > 0)}", csv);
+        }
         foreach (var group in mine.GroupBy(c => c.Category ?? "(none)"))
             Assert.Contains(csv, l => l.StartsWith($"category,{group.Key},{group.Count()},", StringComparison.Ordinal));
         var html = await File.ReadAllTextAsync(files[2]);
         Assert.Contains(mine.Count.ToString("N0", CultureInfo.InvariantCulture), html, StringComparison.Ordinal);
-        Assert.Equal(2, System.Text.RegularExpressions.Regex.Count(html, "<svg "));
+        Assert.Equal(3, System.Text.RegularExpressions.Regex.Count(html, "<svg ")); // by month, by unit, by category
         Assert.DoesNotContain("<script", html, StringComparison.OrdinalIgnoreCase);
         using var json = System.Text.Json.JsonDocument.Parse(await File.ReadAllTextAsync(files[1]));
         Assert.Equal(mine.Count, json.RootElement.GetProperty("stats").GetProperty("total").GetProperty("clips").GetInt64());

@@ -16,7 +16,7 @@ public sealed class ProcessTests
         await using var harness = DockHarness.Create();
         var fleet = await harness.StartFleetAsync(new FleetOptions
         {
-            Recorders = 1, ClipsPerRecorder = 2, MinClipSize = Size, MaxClipSize = Size, ThrottleMBps = 20,
+            Recorders = 1, ClipsPerRecorder = 2, MinClipSize = Size, MaxClipSize = Size, ThrottleMBps = 8,
         });
         var recorder = fleet.Endpoints[0].Recorder;
         var expected = recorder.Clips.ToDictionary(c => c.ClipId, c => Sha256.ToHex(c.Sha256));
@@ -25,13 +25,15 @@ public sealed class ProcessTests
 
         using (var first = DockHarness.StartDockProcess(args, redirect: false))
         {
-            // Into the second clip by 24 MiB, then SIGKILL: no chance to flush or say goodbye.
-            await recorder.WaitUntilAsync(r => r.BytesServed >= Size + (24L << 20), CancellationToken.None).WaitAsync(DockHarness.Limit);
+            // The first clip released (its cloud copy verified) and the second 24 MiB in, then SIGKILL: no chance to flush or say goodbye.
+            // (At 8 MB/s the second clip takes 6 s: time for the first one's upload and release on a loaded machine.)
+            await recorder.WaitUntilAsync(r => r.Clips.Count == 1 && r.BytesServed >= Size + (24L << 20), CancellationToken.None).WaitAsync(DockHarness.Limit);
             first.Kill(entireProcessTree: true);
             await first.WaitForExitAsync();
         }
         Assert.Single(recorder.Clips);
         long servedBeforeRestart = recorder.BytesServed;
+        Assert.True(servedBeforeRestart < 2 * Size, $"killed after the second clip was whole ({servedBeforeRestart} bytes served)");
 
         using (var second = DockHarness.StartDockProcess(args, redirect: false))
         {
