@@ -417,6 +417,13 @@ public static class HttpApi
     private static IResult ClipNotFound(string serial, string clipId) =>
         Results.Problem(statusCode: 404, title: "No such clip", detail: $"The catalog holds no clip {clipId} of recorder {serial}.");
 
+    /// <summary>A domain refusal as a problem: 404 (what was named does not exist), 403 (the caller may not), else 400 on <paramref name="field"/>.</summary>
+    internal static IResult Refused(string message, bool notFound, bool forbidden, string field, string notFoundTitle = "Not found",
+        string forbiddenTitle = "Not allowed") =>
+        notFound ? Results.Problem(statusCode: 404, title: notFoundTitle, detail: message)
+        : forbidden ? Results.Problem(statusCode: 403, title: forbiddenTitle, detail: message)
+        : Invalid((field, message));
+
     internal static IResult Invalid(params (string Field, string Problem)[] problems) =>
         Results.ValidationProblem(problems.ToDictionary(p => p.Field, p => new[] { p.Problem }), title: "The request is not valid");
 }

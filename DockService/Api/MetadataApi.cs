@@ -81,9 +81,7 @@ public static class MetadataApi
         }
         catch (TagException ex)
         {
-            return ex.NotFound ? Results.Problem(statusCode: 404, title: "No such clip", detail: ex.Message)
-                : ex.Forbidden ? Results.Problem(statusCode: 403, title: "Not yours", detail: ex.Message)
-                : HttpApi.Invalid(("tags", ex.Message));
+            return HttpApi.Refused(ex.Message, ex.NotFound, ex.Forbidden, "tags", "No such clip", "Not yours");
         }
     }
 }

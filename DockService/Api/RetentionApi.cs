@@ -70,9 +70,7 @@ public static class RetentionApi
         }
         catch (HoldException ex)
         {
-            return ex.NotFound ? Results.Problem(statusCode: 404, title: "Not found", detail: ex.Message)
-                : ex.Forbidden ? Results.Problem(statusCode: 403, title: "Not allowed", detail: ex.Message)
-                : HttpApi.Invalid(("hold", ex.Message));
+            return HttpApi.Refused(ex.Message, ex.NotFound, ex.Forbidden, "hold");
         }
     }
 }

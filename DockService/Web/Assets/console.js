@@ -165,6 +165,14 @@
     }
   }
 
+  // A change made from a form: the page reloads to show it, or the form says why not (a validation problem names its fields).
+  const sendThenReload = async (form, url, body, method = 'POST') => {
+    const answer = await send(url, body, method);
+    if (answer.ok) { window.location.reload(); return; }
+    const problem = await answer.json().catch(() => ({}));
+    failed(form, problem.errors ? { detail: Object.values(problem.errors).flat().join(' ') } : problem, answer.status);
+  };
+
   // ---- a clip's tags: the form holds what was set; an emptied field clears it --------------------------------------------------
   const editTags = document.getElementById('edit-tags');
   editTags?.addEventListener('submit', async (event) => {
@@ -175,28 +183,19 @@
       // Several categories may apply; none selected clears it.
       category: Array.from(e.category.selectedOptions, (o) => o.value).join(','), reason: e.reason.value,
     };
-    const answer = await send(`/api/v1/clips/${encodeURIComponent(editTags.dataset.serial)}/${encodeURIComponent(editTags.dataset.clip)}/metadata`, body, 'PUT');
-    if (answer.ok) { window.location.reload(); return; }
-    const problem = await answer.json().catch(() => ({}));
-    failed(editTags, problem.errors ? { detail: Object.values(problem.errors).flat().join(' ') } : problem, answer.status);
+    await sendThenReload(editTags, `/api/v1/clips/${encodeURIComponent(editTags.dataset.serial)}/${encodeURIComponent(editTags.dataset.clip)}/metadata`, body, 'PUT');
   });
 
   // Legal holds on the clip page: placed by supervisors and auditors, lifted by supervisors, each with a reason (a custody entry).
   const placeHold = document.getElementById('place-hold');
   placeHold?.addEventListener('submit', async (event) => {
     event.preventDefault();
-    const answer = await send('/api/v1/holds', { serial: placeHold.dataset.serial, clipId: placeHold.dataset.clip, reason: placeHold.elements.reason.value });
-    if (answer.ok) { window.location.reload(); return; }
-    const problem = await answer.json().catch(() => ({}));
-    failed(placeHold, problem.errors ? { detail: Object.values(problem.errors).flat().join(' ') } : problem, answer.status);
+    await sendThenReload(placeHold, '/api/v1/holds', { serial: placeHold.dataset.serial, clipId: placeHold.dataset.clip, reason: placeHold.elements.reason.value });
   });
   for (const form of document.querySelectorAll('form.lift-hold')) {
     form.addEventListener('submit', async (event) => {
       event.preventDefault();
-      const answer = await send(`/api/v1/holds/${form.dataset.hold}/lift`, { reason: form.elements.reason.value });
-      if (answer.ok) { window.location.reload(); return; }
-      const problem = await answer.json().catch(() => ({}));
-      failed(form, problem.errors ? { detail: Object.values(problem.errors).flat().join(' ') } : problem, answer.status);
+      await sendThenReload(form, `/api/v1/holds/${form.dataset.hold}/lift`, { reason: form.elements.reason.value });
     });
   }
 
