@@ -180,6 +180,9 @@ public sealed class DockHarness : IAsyncDisposable
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = redirect, RedirectStandardError = redirect, UseShellExecute = false };
         // Any free port for the HTTP API, unless the test says otherwise: tests run many docks at once.
         info.Environment["Dock__Http__Urls"] = "http://127.0.0.1:0";
+        // As in Overrides: this machine's free disk space is not what the tests are about (a test sets the levels on the command line).
+        info.Environment["Dock__Retention__AlertWhenFreeBelow"] = "0";
+        info.Environment["Dock__Retention__PurgeWhenFreeBelow"] = "0";
         foreach (var (name, value) in environment ?? new Dictionary<string, string>()) info.Environment[name] = value;
         var list = args.ToList();
         // As the ./dock script does: demo and bench are dock-tools' (the shipped dock carries no simulator).
