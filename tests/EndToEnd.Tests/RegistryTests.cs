@@ -1,5 +1,10 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
 using Dock.Crypto.Custody;
 using Dock.EndToEnd.Tests.Support;
+using Dock.Service.Users;
+using Dock.Simulator.Hosting;
 using Dock.Service.Catalog;
 using Dock.Service.Hosting;
 
@@ -66,6 +71,47 @@ public sealed class RegistryTests
         Assert.Contains(events, e => e.Detail == "recorder DSJ-0002 added: model DSJ-V7, firmware , status spare");
         var (verify, report, _) = await DockAsync(harness, "log", "verify");
         Assert.True(verify == 0, report);
+    }
+
+    [Fact]
+    public async Task Api_ImportsAndExportsRosters_ByRole_WithRowErrorsByLine_AsTheCaller()
+    {
+        await using var harness = DockHarness.Create();
+        await harness.StartFleetAsync(new FleetOptions { Recorders = 1, ClipsPerRecorder = 0 });
+        var accounts = new UserAccounts(new UserStore((await harness.CatalogAsync()).Database), null, TimeProvider.System);
+        await accounts.AddAsync("test", "ida", "correct horse battery", [Roles.EquipmentManager], null, CancellationToken.None);
+        await accounts.AddAsync("test", "sam", "correct horse battery", [Roles.Supervisor], null, CancellationToken.None);
+        var (host, _) = await harness.StartDockAsync();
+        using (host)
+        {
+            async Task<HttpClient> SignInAsync(string name)
+            {
+                var client = new HttpClient { BaseAddress = new Uri(DockHarness.HttpAddress(host)) };
+                var session = await (await client.PostAsJsonAsync("/api/v1/login", new { name, password = "correct horse battery" })).Content.ReadFromJsonAsync<JsonElement>();
+                client.DefaultRequestHeaders.Add("X-Dock-CSRF", session.GetProperty("csrfToken").GetString());
+                return client;
+            }
+            static StringContent Csv(string text) => new(text, System.Text.Encoding.UTF8, "text/csv");
+            using var ida = await SignInAsync("ida");
+            using var sam = await SignInAsync("sam");
+
+            var units = await ida.PutAsync("/api/v1/registry/units", Csv("id,name\nXC-01,西城交警\nXC-02,西城治安\n"));
+            Assert.Equal(HttpStatusCode.OK, units.StatusCode);
+            Assert.Equal(2, (await units.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("added").GetInt32());
+            var bad = await ida.PutAsync("/api/v1/registry/officers", Csv("badge,name,unit,role\nP100001,张三,XC-01,officer\nP100002,李四,XC-07,officer\n"));
+            Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+            var problem = await bad.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.Contains("XC-07", problem.GetProperty("errors").GetProperty("line 3")[0].GetString(), StringComparison.Ordinal);
+            Assert.Equal("badge,name,unit,role,certificate,certificate_expires", (await sam.GetStringAsync("/api/v1/registry/officers")).Trim()); // nothing applied
+            Assert.Equal(HttpStatusCode.Forbidden, (await sam.PutAsync("/api/v1/registry/officers", Csv("badge,name,unit,role\nP100001,张三,XC-01,officer\n"))).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await ida.PutAsync("/api/v1/registry/officers", Csv("badge,name,unit,role\nP100001,张三,XC-01,officer\n"))).StatusCode);
+            Assert.Contains("P100001,张三,XC-01,officer,,", await sam.GetStringAsync("/api/v1/registry/officers"), StringComparison.Ordinal);
+            Assert.Equal(HttpStatusCode.NotFound, (await sam.GetAsync("/api/v1/registry/cars")).StatusCode);
+            await host.StopAsync();
+        }
+        var events = (await EnrolmentTests.EventsAsync(await harness.CatalogAsync())).Where(e => e.Kind == CustodyEventKind.RegistryChanged).ToList();
+        Assert.Equal(3, events.Count);
+        Assert.All(events, e => Assert.Equal("ida@api", e.Actor));
     }
 
     [Fact]
