@@ -32,6 +32,7 @@ public static partial class ConsolePages
         ("/recorders", DockPolicies.ReadRecorders, "nav.recorders"),
         ("/custody", DockPolicies.ReadCustody, "nav.custody"),
         ("/reports", DockPolicies.ReadClips, "nav.reports"),
+        ("/registry", DockPolicies.ReadRecorders, "nav.registry"),
         ("/users", DockPolicies.ManageUsers, "nav.users"),
     ];
 
@@ -45,6 +46,7 @@ public static partial class ConsolePages
         app.MapGet("/recorders", RecordersAsync).RequireAuthorization(DockPolicies.ReadRecorders).ExcludeFromDescription();
         app.MapGet("/custody", CustodyAsync).RequireAuthorization(DockPolicies.ReadCustody).ExcludeFromDescription();
         app.MapGet("/reports", ReportsAsync).RequireAuthorization(DockPolicies.ReadClips).ExcludeFromDescription();
+        app.MapGet("/registry", RegistryAsync).RequireAuthorization(DockPolicies.ReadRecorders).ExcludeFromDescription();
         app.MapGet("/users", UsersAsync).RequireAuthorization(DockPolicies.ManageUsers).ExcludeFromDescription();
     }
 

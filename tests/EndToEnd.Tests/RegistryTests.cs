@@ -107,10 +107,31 @@ public sealed class RegistryTests
             Assert.Equal(HttpStatusCode.OK, (await ida.PutAsync("/api/v1/registry/officers", Csv("badge,name,unit,role\nP100001,张三,XC-01,officer\n"))).StatusCode);
             Assert.Contains("P100001,张三,XC-01,officer,,", await sam.GetStringAsync("/api/v1/registry/officers"), StringComparison.Ordinal);
             Assert.Equal(HttpStatusCode.NotFound, (await sam.GetAsync("/api/v1/registry/cars")).StatusCode);
+
+            // The console's Registry page: the equipment manager sends a roster file; a bad row is shown by its line, a good roster applied.
+            await using var browser = await Browser.LaunchAsync();
+            await using var console = await browser.ContextAsync();
+            var page = await console.NewPageAsync();
+            await page.GotoAsync(DockHarness.HttpAddress(host) + "/registry");
+            await page.Locator("#name").FillAsync("ida");
+            await page.Locator("#password").FillAsync("correct horse battery");
+            await page.Locator("form button[type='submit']").ClickAsync();
+            await page.Locator("[data-roster='recorders'] form").WaitForAsync();
+            var file = Path.Combine(harness.DataDirectory, "fleet.csv");
+            await File.WriteAllTextAsync(file, "serial,model,status,home_unit\nDSJ-0009,DSJ-V7,lost,XC-01\n");
+            await page.Locator("#recorders-file").SetInputFilesAsync(file);
+            await page.Locator("[data-roster='recorders'] button[type='submit']").ClickAsync();
+            await page.Locator("[data-roster='recorders'] .outcome.error li", new() { HasText = "line 2: status 'lost'" }).WaitForAsync();
+            await File.WriteAllTextAsync(file, "serial,model,status,home_unit\nDSJ-0009,DSJ-V7,spare,XC-01\n");
+            await page.Locator("#recorders-file").SetInputFilesAsync(file);
+            await page.Locator("[data-roster='recorders'] button[type='submit']").ClickAsync();
+            await page.Locator("table[data-table='recorders'] tr[data-key='DSJ-0009']").WaitForAsync();
+            Assert.Contains("spare", await page.Locator("table[data-table='recorders'] tr[data-key='DSJ-0009']").TextContentAsync(), StringComparison.Ordinal);
+            await Browser.AssertAccessibleAsync(page);
             await host.StopAsync();
         }
         var events = (await EnrolmentTests.EventsAsync(await harness.CatalogAsync())).Where(e => e.Kind == CustodyEventKind.RegistryChanged).ToList();
-        Assert.Equal(3, events.Count);
+        Assert.Equal(4, events.Count); // two units, an officer, a recorder
         Assert.All(events, e => Assert.Equal("ida@api", e.Actor));
     }
 

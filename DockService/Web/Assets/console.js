@@ -199,6 +199,39 @@
     });
   }
 
+  // A roster file (units, officers, recorders) goes to the API as CSV; every bad row is listed by its line, and nothing is changed then.
+  for (const form of document.querySelectorAll('form.roster-import')) {
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      const file = form.elements.file.files[0];
+      if (!file) return;
+      const answer = await fetch(`/api/v1/registry/${form.dataset.kind}`, {
+        method: 'PUT', credentials: 'same-origin', headers: { 'Content-Type': 'text/csv', 'X-Dock-CSRF': csrf() }, body: await file.text(),
+      });
+      const result = await answer.json().catch(() => ({}));
+      form.querySelector('.outcome')?.remove();
+      const note = document.createElement('div');
+      note.className = answer.ok ? 'outcome' : 'outcome error';
+      note.setAttribute('role', answer.ok ? 'status' : 'alert');
+      if (answer.ok) {
+        note.textContent = t('registry.done', result.added, result.changed, result.unchanged);
+        form.append(note);
+        window.setTimeout(() => window.location.reload(), 1500);
+        return;
+      }
+      const list = document.createElement('ul');
+      for (const [line, problems] of Object.entries(result.errors ?? { '': [result.detail ?? result.title ?? answer.status] }))
+        for (const problem of problems) {
+          const item = document.createElement('li');
+          item.textContent = line ? `${line}: ${problem}` : problem;
+          list.append(item);
+        }
+      note.textContent = t('registry.failed');
+      note.append(list);
+      form.append(note);
+    });
+  }
+
   for (const form of document.querySelectorAll('form.acknowledge')) {
     form.addEventListener('submit', async (event) => {
       event.preventDefault();
