@@ -48,6 +48,25 @@ public sealed class DockingStore(CatalogDatabase db)
             ("$offset", (long)offset.TotalMilliseconds), ("$id", sessionId)).ConfigureAwait(false);
     }
 
+    /// <summary>The camera's storage as it reported it when it docked.</summary>
+    public async Task SetStorageAsync(long sessionId, ulong total, ulong free, CancellationToken cancellationToken)
+    {
+        await using var c = await db.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        // Stored as reported, clamped into SQLite's integer range (a recorder may claim anything in a u64).
+        await ExecAsync(c, null, "UPDATE docking_sessions SET storage_total = $total, storage_free = $free WHERE id = $id;", cancellationToken,
+            ("$total", (long)Math.Min(total, long.MaxValue)), ("$free", (long)Math.Min(free, long.MaxValue)), ("$id", sessionId)).ConfigureAwait(false);
+    }
+
+    /// <summary>A recorder's storage at its dockings, newest first (at most <paramref name="count"/>).</summary>
+    public async Task<IReadOnlyList<(DateTimeOffset At, long Total, long Free)>> StorageHistoryAsync(string serial, int count, CancellationToken cancellationToken)
+    {
+        await using var c = await db.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        return await QueryAsync(c, null, """
+            SELECT started_at, storage_total, storage_free FROM docking_sessions
+            WHERE recorder_serial = $serial AND storage_total IS NOT NULL ORDER BY id DESC LIMIT $count;
+            """, r => (ParseTime(r.GetString(0)), r.GetInt64(1), r.GetInt64(2)), cancellationToken, ("$serial", serial), ("$count", count)).ConfigureAwait(false);
+    }
+
     public async Task EndSessionAsync(long sessionId, string reason, CancellationToken cancellationToken)
     {
         await using var c = await db.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);

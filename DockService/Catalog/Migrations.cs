@@ -329,5 +329,11 @@ internal static class Migrations
             updated_at TEXT NOT NULL
         );
         """,
+        // 14: a camera's storage at each docking (total and free bytes, as it reported them): cameras whose locked footage fills them stop
+        //     recording, so the equipment manager sees which dock nearly full.
+        """
+        ALTER TABLE docking_sessions ADD COLUMN storage_total INTEGER;
+        ALTER TABLE docking_sessions ADD COLUMN storage_free INTEGER;
+        """,
     ];
 }

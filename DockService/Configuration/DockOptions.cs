@@ -73,6 +73,10 @@ public sealed class DockOptions
     /// charge fault, puts its bay in "attention" once its footage is safe: the equipment manager should replace it.</summary>
     public int BatteryHealthAttentionPercent { get; set; } = 60;
 
+    /// <summary>A camera that docks with less than this share of its storage free raises <c>storage-nearly-full</c> (cameras stop recording
+    /// when locked footage fills them); resolved at a docking with more.</summary>
+    public int StorageNearlyFullPercent { get; set; } = 10;
+
     /// <summary>Bytes pulled between durable checkpoints (fsync + catalog update): the most a crash re-pulls.</summary>
     public DataSize CheckpointBytes { get; set; } = 32L * 1024 * 1024;
 

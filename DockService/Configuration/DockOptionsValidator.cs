@@ -69,6 +69,7 @@ public sealed class DockOptionsValidator : IValidateOptions<DockOptions>
         Range(errors, "Dock:MaxConcurrentPulls", options.MaxConcurrentPulls, 1, 64);
         Range(errors, "Dock:MaxPullAttempts", options.MaxPullAttempts, 1, 100);
         Range(errors, "Dock:BatteryHealthAttentionPercent", options.BatteryHealthAttentionPercent, 0, 100);
+        Range(errors, "Dock:StorageNearlyFullPercent", options.StorageNearlyFullPercent, 0, 100);
         Range(errors, "Dock:VaultReserveBytes", options.VaultReserveBytes, 0, long.MaxValue / 2);
         Range(errors, "Dock:CheckpointBytes", options.CheckpointBytes, 1024 * 1024, 1L << 36);
         Positive(errors, "Dock:ReconnectInterval", options.ReconnectInterval);

@@ -82,6 +82,7 @@ public sealed partial class RecorderDocking(CatalogStores catalog, ClipIngestor 
         string endReason = "recorder removed";
         try
         {
+            await StorageAsync(bayId, sessionId, info, cancellationToken).ConfigureAwait(false);
             var offset = await SyncTimeAsync(bayId, info.Serial, session, cancellationToken).ConfigureAwait(false);
             await catalog.Docking.SetClockOffsetAsync(sessionId, offset, cancellationToken).ConfigureAwait(false);
             LogDocked(logger, bayId, info.Serial, info.OfficerId, (long)offset.TotalMilliseconds, info.ClipCount);
@@ -164,6 +165,23 @@ public sealed partial class RecorderDocking(CatalogStores catalog, ClipIngestor 
         {
             await catalog.Docking.EndSessionAsync(sessionId, endReason, CancellationToken.None).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Records the camera's storage at docking, and raises (or resolves) <c>storage-nearly-full</c>: a camera whose locked footage
+    /// fills it stops recording. A report that cannot be (more free than total, a zero total) is kept as reported and not judged.</summary>
+    private async Task StorageAsync(string bayId, long sessionId, Info info, CancellationToken cancellationToken)
+    {
+        await catalog.Docking.SetStorageAsync(sessionId, info.StorageTotal, info.StorageFree, cancellationToken).ConfigureAwait(false);
+        if (info.StorageTotal == 0 || info.StorageFree > info.StorageTotal) return;
+        double freePercent = 100.0 * info.StorageFree / info.StorageTotal;
+        if (freePercent < options.StorageNearlyFullPercent)
+            await catalog.Alerts.RaiseAlertAsync("storage-nearly-full", info.Serial, null,
+                $"{info.Serial} docked in bay {bayId} with {freePercent:0.#} % of its storage free ({info.StorageFree:N0} of {info.StorageTotal:N0} bytes), " +
+                $"below Dock:StorageNearlyFullPercent ({options.StorageNearlyFullPercent} %). A camera whose locked footage fills it stops recording: dock it " +
+                "more often, or have its locked clips looked at.", cancellationToken).ConfigureAwait(false);
+        else
+            await catalog.Alerts.ResolveAlertsAsync("storage-nearly-full", info.Serial, null, $"docked in bay {bayId} with {freePercent:0.#} % free",
+                cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -40,6 +40,9 @@ public sealed record FleetOptions
     /// <summary>v1.1 record-time signatures (every listed field and the officer); false: older firmware's v1 signatures.</summary>
     public bool SignsV11 { get; init; } = true;
 
+    /// <summary>Each recorder's storage in bytes; null: the recorder's default (32 GiB).</summary>
+    public long? StorageBytes { get; init; }
+
     /// <summary>Whether the recorders keep a GPS track, markers and an importance flag per clip (DockLink v1.2 capability bit 3).</summary>
     public bool ClipMetadata { get; init; } = true;
 
@@ -96,6 +99,7 @@ public sealed class SimulatedFleet : IAsyncDisposable
                     SignsClips = options.SignsClips,
                     SignsV11 = options.SignsV11,
                     ClipMetadata = options.ClipMetadata,
+                    StorageBytes = options.StorageBytes ?? new RecorderOptions { Serial = "x" }.StorageBytes,
                     AuthMethods = options.AuthMethods,
                     BatteryHealthPercent = options.BatteryHealthPercent,
                     ClockOffset = options.ClockOffset,

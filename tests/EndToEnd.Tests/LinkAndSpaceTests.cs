@@ -111,4 +111,39 @@ public sealed class LinkAndSpaceTests
             await host.StopAsync();
         }
     }
+
+    [Fact]
+    public async Task ACameraDockingNearlyFull_IsAlertedWithItsStorage_AndTheAlertResolvesWhenItDocksWithRoom()
+    {
+        await using var harness = DockHarness.Create();
+        // Three clips of 1 MB on a 3.2 MB card: about 6 % free when it docks.
+        var fleet = await harness.StartFleetAsync(new FleetOptions
+        {
+            Recorders = 1, ClipsPerRecorder = 3, MinClipSize = 1_000_000, MaxClipSize = 1_000_000, StorageBytes = 3_200_000,
+        });
+        var (host, activity) = await harness.StartDockAsync(("Dock:ReleasePolicy", "AfterLocalVerify"), ("Dock:Cloud:Target", "none"));
+        using (host)
+        {
+            await DockHarness.ReleasedAsync(activity, 3);
+            await host.StopAsync();
+        }
+        var catalog = await harness.CatalogAsync();
+        var alert = Assert.Single(await catalog.Alerts.ListAlertsAsync(CancellationToken.None), a => a.Kind == "storage-nearly-full");
+        Assert.True(alert.IsOpen);
+        Assert.Contains("6.3 % of its storage free (200,000 of 3,200,000 bytes)", alert.Message, StringComparison.Ordinal);
+        var serial = fleet.Endpoints[0].Recorder.Serial;
+        var first = Assert.Single(await catalog.Docking.StorageHistoryAsync(serial, 10, CancellationToken.None));
+        Assert.Equal((3_200_000L, 200_000L), (first.Total, first.Free));
+
+        // Docked again, empty now: the storage is recorded per docking, and the alert is resolved.
+        (host, activity) = await harness.StartDockAsync(("Dock:ReleasePolicy", "AfterLocalVerify"), ("Dock:Cloud:Target", "none"));
+        using (host)
+        {
+            await harness.WaitForCatalogAsync(async c => (await c.Docking.StorageHistoryAsync(serial, 10, CancellationToken.None)).Count == 2, "a second docking");
+            await host.StopAsync();
+        }
+        var history = await catalog.Docking.StorageHistoryAsync(serial, 10, CancellationToken.None);
+        Assert.Equal(3_200_000L, history[0].Free);
+        Assert.NotNull(Assert.Single(await catalog.Alerts.ListAlertsAsync(CancellationToken.None), a => a.Kind == "storage-nearly-full").ResolvedAt);
+    }
 }
