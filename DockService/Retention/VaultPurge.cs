@@ -222,8 +222,7 @@ public sealed class VaultPurge(CatalogStores catalog, ClipVault vault, CustodyLo
     /// <summary>A clip's retention: how long, decided by which category, due when, what holds it, whether it went.</summary>
     public async Task<RetentionStatus> StatusAsync(ClipRecord clip, string? categories, CancellationToken cancellationToken)
     {
-        var holds = await catalog.Clips.GetClipAsync(clip.Id, cancellationToken).ConfigureAwait(false) is null ? []
-            : await new HoldStore(catalog.Database).CoveringAsync(clip.Id, cancellationToken).ConfigureAwait(false);
+        var holds = await new HoldStore(catalog.Database).CoveringAsync(clip.Id, cancellationToken).ConfigureAwait(false);
         var (keptFor, decidedBy) = RetentionRules.KeptFor(categories, options.Metadata, _retention);
         var verifiedAt = await catalog.Uploads.GetUploadForClipAsync(clip.Id, cancellationToken).ConfigureAwait(false) is { State: UploadState.Verified } upload
             ? upload.UpdatedAt : (DateTimeOffset?)null;
