@@ -91,9 +91,9 @@ public sealed record RecorderRecord(string Serial, string Model, string Firmware
 public sealed record DockingSessionRecord(long Id, string BayId, string RecorderSerial, DateTimeOffset StartedAt,
     DateTimeOffset? EndedAt, long? ClockOffsetMs, string? EndReason);
 
-/// <summary>A recorder's last docking and its last battery sample (the equipment manager's view).</summary>
+/// <summary>A recorder's last docking (with its storage then) and its last battery sample (the equipment manager's view).</summary>
 public sealed record LastDockingRecord(string Serial, string? BayId, DateTimeOffset? StartedAt, DateTimeOffset? EndedAt, string? EndReason,
-    int? BatteryPercent, int? BatteryHealthPercent, DateTimeOffset? BatteryAt);
+    int? BatteryPercent, int? BatteryHealthPercent, DateTimeOffset? BatteryAt, long? StorageTotal = null, long? StorageFree = null);
 
 public sealed record BatterySampleRecord(long SessionId, string RecorderSerial, DateTimeOffset At, int Percent, int Millivolts,
     ChargeState State, int TemperatureDeciC, int CycleCount, int HealthPercent);

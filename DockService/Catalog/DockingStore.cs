@@ -107,14 +107,15 @@ public sealed class DockingStore(CatalogDatabase db)
     {
         await using var c = await db.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         return await QueryAsync(c, null, """
-            SELECT r.serial, s.bay_id, s.started_at, s.ended_at, s.end_reason, b.percent, b.health_percent, b.at
+            SELECT r.serial, s.bay_id, s.started_at, s.ended_at, s.end_reason, b.percent, b.health_percent, b.at, s.storage_total, s.storage_free
             FROM recorders r
             LEFT JOIN docking_sessions s ON s.id = (SELECT id FROM docking_sessions WHERE recorder_serial = r.serial ORDER BY id DESC LIMIT 1)
             LEFT JOIN battery_samples b ON b.id = (SELECT id FROM battery_samples WHERE recorder_serial = r.serial ORDER BY at DESC LIMIT 1)
             ORDER BY r.serial;
             """, r => new LastDockingRecord(r.GetString(0), r.IsDBNull(1) ? null : r.GetString(1), r.IsDBNull(2) ? null : ParseTime(r.GetString(2)),
                 r.IsDBNull(3) ? null : ParseTime(r.GetString(3)), r.IsDBNull(4) ? null : r.GetString(4), r.IsDBNull(5) ? null : r.GetInt32(5),
-                r.IsDBNull(6) ? null : r.GetInt32(6), r.IsDBNull(7) ? null : ParseTime(r.GetString(7))), cancellationToken).ConfigureAwait(false);
+                r.IsDBNull(6) ? null : r.GetInt32(6), r.IsDBNull(7) ? null : ParseTime(r.GetString(7)), r.IsDBNull(8) ? null : r.GetInt64(8),
+                r.IsDBNull(9) ? null : r.GetInt64(9)), cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<IReadOnlyList<DockingSessionRecord>> ListSessionsAsync(CancellationToken cancellationToken)

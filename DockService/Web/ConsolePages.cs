@@ -183,7 +183,7 @@ public static partial class ConsolePages
         html.Append($"""
             <table class="recorders"><thead><tr><th scope="col">{T("label.recorder")}</th><th scope="col">{T("recorders.model")}</th>
             <th scope="col">{T("label.officer")}</th><th scope="col">{T("recorders.enrolment")}</th><th scope="col">{T("recorders.lastDocking")}</th>
-            <th scope="col">{T("label.battery")}</th></tr></thead><tbody>
+            <th scope="col">{T("label.battery")}</th><th scope="col">{T("recorders.storage")}</th></tr></thead><tbody>
             """);
         foreach (var serial in recorders.Keys.Union(keys.Select(k => k.Key)).Order(StringComparer.Ordinal))
         {
@@ -206,10 +206,15 @@ public static partial class ConsolePages
             var battery = docking?.BatteryPercent is { } percent
                 ? T("recorders.battery", percent, docking.BatteryHealthPercent ?? 0)
                 : "—";
+            // Free storage when it last docked; under Dock:StorageNearlyFullPercent it is marked (the storage-nearly-full alert says the same).
+            var storage = docking is { StorageTotal: > 0 and var total, StorageFree: { } free } && free <= total
+                ? T("recorders.storageFree", (100.0 * free / total).ToString("0", CultureInfo.InvariantCulture), ((Configuration.DataSize)free).ToString(), ((Configuration.DataSize)total).ToString())
+                  + (100.0 * free / total < core.Options.StorageNearlyFullPercent ? $" <strong>{T("recorders.nearlyFull")}</strong>" : "")
+                : "—";
             html.Append($"""
                 <tr data-recorder="{Html.Encode(serial)}" data-enrolment="{(active is not null ? "enrolled" : revoked is not null ? "revoked" : "none")}">
                 <td>{Html.Encode(serial)}</td><td>{Html.Encode(recorder is null ? "—" : $"{recorder.Model} {recorder.Firmware}")}</td>
-                <td>{Html.Encode(recorder?.OfficerId ?? "—")}</td><td>{enrolment}</td><td>{last}</td><td data-field="battery">{battery}</td></tr>
+                <td>{Html.Encode(recorder?.OfficerId ?? "—")}</td><td>{enrolment}</td><td>{last}</td><td data-field="battery">{battery}</td><td data-field="storage">{storage}</td></tr>
                 """);
         }
         html.Append("</tbody></table>");

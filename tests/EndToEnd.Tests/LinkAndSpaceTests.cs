@@ -121,10 +121,20 @@ public sealed class LinkAndSpaceTests
         {
             Recorders = 1, ClipsPerRecorder = 3, MinClipSize = 1_000_000, MaxClipSize = 1_000_000, StorageBytes = 3_200_000,
         });
+        var accounts = new Dock.Service.Users.UserAccounts(new Dock.Service.Users.UserStore((await harness.CatalogAsync()).Database), null, TimeProvider.System);
+        await accounts.AddAsync("test", "ida", "correct horse battery", [Dock.Service.Users.Roles.EquipmentManager], null, CancellationToken.None);
         var (host, activity) = await harness.StartDockAsync(("Dock:ReleasePolicy", "AfterLocalVerify"), ("Dock:Cloud:Target", "none"));
         using (host)
         {
             await DockHarness.ReleasedAsync(activity, 3);
+            // The equipment manager's Recorders page shows it too.
+            using var console = new HttpClient { BaseAddress = new Uri(DockHarness.HttpAddress(host)) };
+            (await System.Net.Http.Json.HttpClientJsonExtensions.PostAsJsonAsync(console, "/api/v1/login", new { name = "ida", password = "correct horse battery" }))
+                .EnsureSuccessStatusCode();
+            var page = await console.GetStringAsync("/recorders");
+            var cell = System.Text.RegularExpressions.Regex.Match(page, "data-field=\"storage\">([^<]*)<strong>([^<]*)</strong>");
+            Assert.True(cell.Success, page);
+            Assert.Equal(("6 % free (195.3 KiB of 3.1 MiB) ", "nearly full"), (cell.Groups[1].Value, cell.Groups[2].Value));
             await host.StopAsync();
         }
         var catalog = await harness.CatalogAsync();
