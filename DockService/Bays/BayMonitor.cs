@@ -33,7 +33,7 @@ public sealed partial class BayMonitor(DockCore core, DockActivity activity, Rel
         var docking = new RecorderDocking(catalog, ingestor, Core.Custody, Core.Enrolment, Core.Scheduler, options, activity, releases, rechecks,
             loggers.CreateLogger<RecorderDocking>(), time, metrics,
             new Metadata.RecorderMetadata(new Metadata.TagStore(catalog.Database),
-                new Metadata.ClipTagging(catalog.Clips, new Metadata.TagStore(catalog.Database), Core.Log, options.Metadata, tagChanges), catalog.Alerts, Core.Log.DockId));
+                new Metadata.ClipTagging(catalog.Clips, new Metadata.TagStore(catalog.Database), Core.Log, options.Metadata, tagChanges), catalog.Alerts, Core.Log.DockId, time));
         var workers = new List<Task>();
         Func<Task>? hotplug = null;
         if (options.Bays.Any(b => !string.IsNullOrEmpty(b.UsbPort)))

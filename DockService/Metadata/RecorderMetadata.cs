@@ -107,7 +107,7 @@ public sealed record RecorderData(DateTimeOffset ReceivedAt, bool Important, IRe
 /// metadata-changed custody entry by the dock), unless a person has set it already. A recorder whose answer is refused (malformed,
 /// contradicting itself) raises <c>recorder-metadata</c>; the clip is not held back for it.
 /// </summary>
-public sealed class RecorderMetadata(TagStore store, ClipTagging tagging, AlertStore alerts, string dockId)
+public sealed class RecorderMetadata(TagStore store, ClipTagging tagging, AlertStore alerts, string dockId, TimeProvider time)
 {
     /// <summary>How far outside the recording a fix or marker may lie (the camera logs a little before it starts writing).</summary>
     public static readonly TimeSpan Slack = TimeSpan.FromMinutes(1);
@@ -123,7 +123,7 @@ public sealed class RecorderMetadata(TagStore store, ClipTagging tagging, AlertS
         }
         catch (DockLinkException ex) when (ex.Failure != DockLinkFailure.ConnectionLost && !session.Completion.IsCompleted)
         {
-            await store.SaveRecorderDataAsync(clip.Id, new RecorderData(DateTimeOffset.UtcNow, false, [], [], 0, ex.Message), cancellationToken).ConfigureAwait(false);
+            await store.SaveRecorderDataAsync(clip.Id, new RecorderData(time.GetUtcNow(), false, [], [], 0, ex.Message), cancellationToken).ConfigureAwait(false);
             await alerts.RaiseAlertAsync("recorder-metadata", clip.RecorderSerial, clip.ClipId,
                 $"{clip.RecorderSerial}/{clip.ClipId}: the camera's GPS track and markers were refused ({ex.Message}). The clip itself is safe and " +
                 "verified; its place comes from the dock's location or a person. Have the camera's firmware checked.", cancellationToken).ConfigureAwait(false);
@@ -133,7 +133,7 @@ public sealed class RecorderMetadata(TagStore store, ClipTagging tagging, AlertS
         long from = (clip.DeviceStart - Slack).ToUnixTimeMilliseconds(), to = (clip.DeviceEnd + Slack).ToUnixTimeMilliseconds();
         var track = meta.Track.Where(p => p.TimeMs >= from && p.TimeMs <= to).ToList();
         var markers = meta.Markers.Where(m => m.TimeMs >= from && m.TimeMs <= to).ToList();
-        var data = new RecorderData(DateTimeOffset.UtcNow, meta.Important, track, markers, meta.Track.Count - track.Count + meta.Markers.Count - markers.Count);
+        var data = new RecorderData(time.GetUtcNow(), meta.Important, track, markers, meta.Track.Count - track.Count + meta.Markers.Count - markers.Count);
         await store.SaveRecorderDataAsync(clip.Id, data, cancellationToken).ConfigureAwait(false);
 
         var stored = await store.ReadAsync(clip.Id, cancellationToken).ConfigureAwait(false);

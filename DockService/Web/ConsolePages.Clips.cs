@@ -88,6 +88,8 @@ public static partial class ConsolePages
         if (clip is null) return Results.NotFound();
         var history = await core.Catalog.Clips.ClipHistoryAsync(clip.Id, cancellationToken);
         var custody = await core.Log.ReadClipEntriesAsync(clip.RecorderSerial, clip.ClipId, cancellationToken);
+        // Read once for the three sections that show them (tags, what the camera kept, retention by category).
+        var tags = await tagging.ReadAsync(clip, cancellationToken);
         string Row(string key, string? value) => $"<div><dt>{T(key)}</dt><dd>{(value is { Length: > 0 } ? Html.Encode(value) : "—")}</dd></div>";
         var html = new StringBuilder($"""
             <h2>{Html.Encode(clip.RecorderSerial)} / {Html.Encode(clip.ClipId)}</h2>
@@ -100,9 +102,9 @@ public static partial class ConsolePages
             {Row("clip.recorderSignature", clip.RecorderSignature is { } sig ? sig : t.Get(language, "clip.none"))}
             {Row("clip.dockSignature", clip.ManifestPath is { } m ? m + ".sig" : t.Get(language, "clip.none"))}
             </dl>
-            {await TagsSectionAsync(context, language, clip, tagging, cancellationToken)}
-            {CameraSection(language, (await tagging.ReadAsync(clip, cancellationToken)).Recorder)}
-            {await RetentionSectionAsync(context, language, clip, core, tagging, cancellationToken)}
+            {TagsSection(context, language, clip, tagging, tags)}
+            {CameraSection(language, tags.Recorder)}
+            {await RetentionSectionAsync(context, language, clip, core, tags, cancellationToken)}
             <section aria-labelledby="verify-title">
             <h3 id="verify-title">{T("verify.title")}</h3>
             <button type="button" id="verify" data-serial="{Html.Encode(clip.RecorderSerial)}" data-clip="{Html.Encode(clip.ClipId)}"{(clip.ManifestPath is null || !clip.InVault ? " disabled" : "")}>{T("verify.now")}</button>
@@ -161,12 +163,11 @@ public static partial class ConsolePages
     /// <summary>How long the vault keeps the clip and why, the holds on it (a form to place one, a lift button per hold for those who may),
     /// or when its vault copy was purged. The decisions are Retention/'s; the page only shows them.</summary>
     private static async Task<string> RetentionSectionAsync(HttpContext context, string language, ClipRecord clip, DockCore core,
-        Metadata.ClipTagging tagging, CancellationToken cancellationToken)
+        Metadata.ClipTags tags, CancellationToken cancellationToken)
     {
         var t = WebText.Instance;
         string T(string key, params object[] args) => Html.Encode(t.Get(language, key, args));
         string When(DateTimeOffset at) => at.ToUniversalTime().ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture);
-        var tags = await tagging.ReadAsync(clip, cancellationToken);
         var status = await core.Purge.StatusAsync(clip, tags[Metadata.TagField.Category], cancellationToken);
         var html = new StringBuilder($"""
             <section aria-labelledby="retention-title" id="retention">
@@ -205,12 +206,10 @@ public static partial class ConsolePages
 
     /// <summary>The clip's tags with where each came from; for those who may tag, a form that changes them with a reason (each change a
     /// metadata-changed custody entry, listed below with the others).</summary>
-    private static async Task<string> TagsSectionAsync(HttpContext context, string language, ClipRecord clip, Metadata.ClipTagging tagging,
-        CancellationToken cancellationToken)
+    private static string TagsSection(HttpContext context, string language, ClipRecord clip, Metadata.ClipTagging tagging, Metadata.ClipTags tags)
     {
         var t = WebText.Instance;
         string T(string key, params object[] args) => Html.Encode(t.Get(language, key, args));
-        var tags = await tagging.ReadAsync(clip, cancellationToken);
         string OneCategory(string id) => tagging.Categories.FirstOrDefault(c => c.Id == id) is { } c ? (language == WebText.Chinese ? c.NameZh : c.Name) : id;
         string CategoryName(string ids) => string.Join(", ", Retention.RetentionRules.Categories(ids).Select(OneCategory));
         var html = new StringBuilder($"""
