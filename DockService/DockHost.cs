@@ -105,6 +105,8 @@ public static class DockHost
         services.AddSingleton<DockMetrics>();
         services.AddSingleton(sp => new Release.ReleaseCoordinator(sp.GetRequiredService<IOptions<DockOptions>>().Value.ReleasePolicy));
         services.AddSingleton<RecheckRequests>();
+        services.AddSingleton<Recorders.DockedRecorders>();
+        services.AddSingleton<Equipment.Checkouts>();
         // The stores and the opened parts, for the faces (HTTP endpoints, application services): valid once DockCoreStartup has run.
         services.AddSingleton(sp => sp.GetRequiredService<DockCore>().Catalog.Clips);
         services.AddSingleton(sp => sp.GetRequiredService<DockCore>().Catalog.Lifecycle);
@@ -134,6 +136,7 @@ public static class DockHost
         services.AddHostedService<CheckpointWorker>();
         services.AddHostedService<EndorsementWorker>();
         services.AddHostedService<Metadata.MissingTagWorker>();
+        services.AddHostedService<Equipment.EquipmentWorker>();
         services.AddHostedService<Retention.PurgeWorker>();
         services.AddHostedService<MetricsSampler>();
         // The dock board only when one is configured; the simulated pins are a singleton tests can look at.

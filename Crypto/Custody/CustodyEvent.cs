@@ -53,6 +53,14 @@ public enum CustodyEventKind
     /// <summary>The equipment registry changed: a unit, an officer or a recorder added or changed (detail: which, and each field old → new).
     /// The actor is the person.</summary>
     RegistryChanged,
+    /// <summary>An officer took a camera (detail: officer, unit, mode, bay, who they accompany; the officer written to the camera). The actor
+    /// is the officer at the kiosk, or the person through the API.</summary>
+    CheckedOut,
+    /// <summary>A checked-out camera came back: it docked (the actor is the dock), or a person closed the checkout (detail: how, and why).</summary>
+    CheckedIn,
+    /// <summary>A checkout was refused (detail: the officer and the reason): an expired certificate, auxiliary staff alone, a second camera,
+    /// no ready camera, the unit's minimum. The actor is the officer who asked.</summary>
+    CheckoutRefused,
 }
 
 /// <summary>

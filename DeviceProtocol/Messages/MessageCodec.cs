@@ -41,6 +41,14 @@ public static class MessageCodec
                 w.Str(Identifier.Require(m.Serial, "serial")); w.Str(m.Model); w.Str(m.Firmware); w.Str(OptionalId(m.OfficerId));
                 w.U64(m.StorageTotal); w.U64(m.StorageFree); w.U32(m.ClipCount); w.I64(m.DeviceTimeMs);
                 break;
+            case SetOfficer m:
+                if (System.Text.Encoding.UTF8.GetByteCount(m.Name) > SetOfficer.MaxNameBytes || System.Text.Encoding.UTF8.GetByteCount(m.UnitName) > SetOfficer.MaxNameBytes)
+                    throw new ArgumentException($"An officer's name and unit name are at most {SetOfficer.MaxNameBytes} UTF-8 bytes.");
+                w.Str(OptionalId(m.OfficerId)); w.Str(m.Name); w.Str(OptionalId(m.UnitId)); w.Str(m.UnitName);
+                break;
+            case OfficerSet m:
+                w.Str(OptionalId(m.OfficerId)); w.Str(OptionalId(m.PreviousOfficerId));
+                break;
             case SetTime m:
                 w.I64(m.HostTimeMs);
                 break;
@@ -152,6 +160,19 @@ public static class MessageCodec
                     r.U64("storage_total"), r.U64("storage_free"), r.U32("clip_count"), r.I64("device_time"));
                 break;
             case MessageType.SetTime: message = new SetTime(r.I64("host_time")); break;
+            case MessageType.SetOfficer:
+            {
+                var officerId = ReadOptionalId(ref r, "officer_id");
+                var name = r.Str("name");
+                var unitId = ReadOptionalId(ref r, "unit_id");
+                var unitName = r.Str("unit_name");
+                if (System.Text.Encoding.UTF8.GetByteCount(name) > SetOfficer.MaxNameBytes) throw DockLinkErrors.Malformed(t, $"name is above {SetOfficer.MaxNameBytes} bytes");
+                if (System.Text.Encoding.UTF8.GetByteCount(unitName) > SetOfficer.MaxNameBytes) throw DockLinkErrors.Malformed(t, $"unit_name is above {SetOfficer.MaxNameBytes} bytes");
+                if (name.Any(char.IsControl) || unitName.Any(char.IsControl)) throw DockLinkErrors.Malformed(t, "a name holds no control characters");
+                message = new SetOfficer(officerId, name, unitId, unitName);
+                break;
+            }
+            case MessageType.OfficerSet: message = new OfficerSet(ReadOptionalId(ref r, "officer_id"), ReadOptionalId(ref r, "previous_officer_id")); break;
             case MessageType.TimeSet: message = new TimeSet(r.I64("device_time_before")); break;
             case MessageType.Power:
                 var percent = r.U8("percent");

@@ -11,6 +11,8 @@ public enum MessageType : byte
     GetInfo = 0x10,
     SetTime = 0x11,
     GetPower = 0x12,
+    /// <summary>v1.3: binds the camera to the officer who checks it out (docklink-v1.md §5.15); capability bit 4.</summary>
+    SetOfficer = 0x13,
     ListClips = 0x20,
     GetClip = 0x21,
     ReadClip = 0x22,
@@ -25,6 +27,7 @@ public enum MessageType : byte
     Info = 0x90,
     TimeSet = 0x91,
     Power = 0x92,
+    OfficerSet = 0x93,
     ClipList = 0xA0,
     ClipInfo = 0xA1,
     ClipData = 0xA2,

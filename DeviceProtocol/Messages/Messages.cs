@@ -45,6 +45,8 @@ public enum DeviceCapabilities : uint
     RecordSignaturesV11 = 1 << 2,
     /// <summary>v1.2: the device answers GET_CLIP_META with each clip's GPS track, event markers and importance flag (docklink-v1.md §5.14).</summary>
     ClipMetadata = 1 << 3,
+    /// <summary>v1.3: the device answers SET_OFFICER, binding itself to an officer at checkout (docklink-v1.md §5.15).</summary>
+    SetOfficer = 1 << 4,
 }
 
 public static class AuthMethods
@@ -123,6 +125,20 @@ public sealed record Power(
     byte Percent, ushort Millivolts, ChargeState State, short TemperatureDeciC, ushort CycleCount, byte HealthPercent) : Message
 {
     public override MessageType Type => MessageType.Power;
+}
+
+/// <summary>v1.3: bind the camera to an officer (empty id: to nobody). The footage it records from now on carries that officer.</summary>
+public sealed record SetOfficer(string OfficerId, string Name, string UnitId, string UnitName) : Message
+{
+    /// <summary>The most UTF-8 bytes of a name or unit name: a Chinese name of 21 characters fits.</summary>
+    public const int MaxNameBytes = 64;
+    public override MessageType Type => MessageType.SetOfficer;
+}
+
+/// <summary>v1.3: the officer the camera holds now, read back after the write, and the one it held before.</summary>
+public sealed record OfficerSet(string OfficerId, string PreviousOfficerId) : Message
+{
+    public override MessageType Type => MessageType.OfficerSet;
 }
 
 public sealed record ListClips(uint StartIndex, ushort MaxCount) : Message

@@ -136,6 +136,7 @@ public sealed class DeviceSession
             GetInfo => _device.GetInfo(),
             GetPower => _device.GetPower(),
             SetTime set => new TimeSet(_device.SetTime(set.HostTimeMs)),
+            SetOfficer officer => OnSetOfficer(officer),
             ListClips list => OnList(list),
             GetClip get => _device.GetClip(get.ClipId),
             GetClipMeta meta => ClipMetaBounds.Fit(_device.GetClipMeta(meta.ClipId), _hostMaxPayload),
@@ -149,6 +150,12 @@ public sealed class DeviceSession
         if (reply is not ClipData)
             await ReplyAsync(reply, id, cancellationToken).ConfigureAwait(false);
         if (request is Bye) State = DeviceSessionState.Closed;
+    }
+
+    private OfficerSet OnSetOfficer(SetOfficer officer)
+    {
+        var before = _device.SetOfficer(officer);
+        return new OfficerSet(_device.GetInfo().OfficerId, before);
     }
 
     private HelloAck OnHello(Hello hello)

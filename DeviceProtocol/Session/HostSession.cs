@@ -218,6 +218,11 @@ public sealed partial class HostSession : IAsyncDisposable
         return meta.ClipId == clipId ? meta : throw DockLinkErrors.Malformed(MessageType.ClipMeta, $"CLIP_META names clip {meta.ClipId}, not {clipId}");
     }
 
+    /// <summary>Binds the recorder to an officer (v1.3, docklink-v1.md §5.15; only when it announced capability bit 4). Returns what it says it
+    /// holds now, and held before; the caller compares.</summary>
+    public Task<OfficerSet> SetOfficerAsync(SetOfficer officer, CancellationToken cancellationToken) =>
+        RequestAsync<OfficerSet>(officer, _options.RequestTimeout, cancellationToken);
+
     /// <summary>Tells the recorder it may delete the clip (docklink-v1.md §5.10). Returns whether it did.</summary>
     public async Task<bool> ReleaseClipAsync(string clipId, byte[] sha256, CancellationToken cancellationToken) =>
         (await RequestAsync<Released>(new ReleaseClip(clipId, sha256), _options.RequestTimeout, cancellationToken)

@@ -39,6 +39,10 @@ public interface IRecorderDevice
     /// as it is (UNKNOWN_TYPE, as a v1.1 device answers). The session fits the answer to the host's max_payload.</summary>
     ClipMeta GetClipMeta(string clipId) => throw Errors.DockLinkErrors.Refuse(Errors.ErrorCode.UnknownType, "this recorder keeps no clip metadata");
 
+    /// <summary>v1.3 (capability bit 4): binds the camera to an officer (an empty id: to nobody); the footage it records from now on carries
+    /// that officer. Returns the officer held before. A device without it leaves this as it is (UNKNOWN_TYPE).</summary>
+    string SetOfficer(SetOfficer officer) => throw Errors.DockLinkErrors.Refuse(Errors.ErrorCode.UnknownType, "this recorder cannot be bound to an officer by the dock");
+
     /// <summary>Fills <paramref name="destination"/> from the clip at <paramref name="offset"/>; returns
     /// min(destination.Length, size − offset) bytes.</summary>
     ValueTask<int> ReadClipAsync(string clipId, long offset, Memory<byte> destination, CancellationToken cancellationToken);

@@ -18,11 +18,12 @@ public sealed record PageOf<T>(IReadOnlyList<T> Items, int Page, int PageSize, l
 
 /// <summary>A bay now: its phase, and its light as the board shows it (hardware-specs/dock-board.md §2).</summary>
 public sealed record Bay(string BayId, string Phase, string? Serial, string? ClipId, long ClipBytes, long ClipSize, int ClipsDone, int ClipsTotal,
-    int? BatteryPercent, string? Message, bool Finished, string? OfficerId, string Light, long PendingBytes, string? Reason, int ReasonCount)
+    int? BatteryPercent, string? Message, bool Finished, string? OfficerId, string Light, long PendingBytes, string? Reason, int ReasonCount,
+    string? PickedFor = null)
 {
     internal static Bay From(BaySnapshot b) => new(b.BayId, b.Phase.ToString().ToLowerInvariant(), b.Serial, b.ClipId, b.ClipBytes, b.ClipSize,
         b.ClipsDone, b.ClipsTotal, b.BatteryPercent, b.Message, b.Finished, b.OfficerId, Board.BayLights.For(b).ToString().ToLowerInvariant(), b.PendingBytes,
-        b.Reason, b.ReasonCount);
+        b.Reason, b.ReasonCount, b.PickedFor);
 }
 
 public sealed record Clip(string Serial, string ClipId, long Size, string Sha256, string State, DateTimeOffset RecordedFrom, DateTimeOffset RecordedTo,

@@ -42,6 +42,7 @@ public static class HttpApi
         api.MapDockMetadata();
         api.MapDockRetention();
         api.MapDockRegistry();
+        api.MapDockEquipment();
 
         api.MapGet("/bays", Bays).RequireAuthorization(DockPolicies.Anyone).WithSummary("Every bay's live state.");
         api.MapGet("/bays/stream", BayStream).RequireAuthorization(DockPolicies.Anyone).Produces<IReadOnlyList<Bay>>(200, "text/event-stream")

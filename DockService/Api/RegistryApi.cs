@@ -17,7 +17,7 @@ public static class RegistryApi
     public static void MapDockRegistry(this RouteGroupBuilder api)
     {
         api.MapGet("/registry/{kind}", ExportAsync).RequireAuthorization(DockPolicies.ReadRecorders).Produces<string>(200, "text/csv").ProducesProblem(404)
-            .WithSummary("A roster as CSV: kind is units (id,name), officers (badge,name,unit,role,certificate,certificate_expires) or recorders " +
+            .WithSummary("A roster as CSV: kind is units (id,name), officers (badge,name,unit,role,certificate,certificate_expiry) or recorders " +
                 "(serial,model,firmware,status,home_unit).");
         api.MapPut("/registry/{kind}", ImportAsync).RequireAuthorization(DockPolicies.ManageRecorders).Accepts<string>("text/csv").Produces<ImportResult>()
             .ProducesValidationProblem().ProducesProblem(404).ProducesProblem(413)

@@ -8,7 +8,8 @@ namespace Dock.Service.Bays;
 
 /// <summary>The bays: one <see cref="BayWorker"/> per configured bay, all in parallel, on the shared <see cref="DockCore"/>.</summary>
 public sealed partial class BayMonitor(DockCore core, DockActivity activity, Release.ReleaseCoordinator releases, RecheckRequests rechecks, ServiceHealth health,
-    ILoggerFactory loggers, TimeProvider time, Metrics.DockMetrics? metrics = null, Upload.UploadOutbox? outbox = null, Metadata.TagChanges? tagChanges = null)
+    ILoggerFactory loggers, TimeProvider time, Metrics.DockMetrics? metrics = null, Upload.UploadOutbox? outbox = null, Metadata.TagChanges? tagChanges = null,
+    Recorders.DockedRecorders? docked = null, Equipment.Checkouts? checkouts = null)
     : DockWorker(core, health, loggers.CreateLogger<BayMonitor>())
 {
     private readonly ILogger _logger = loggers.CreateLogger<BayMonitor>();
@@ -33,7 +34,8 @@ public sealed partial class BayMonitor(DockCore core, DockActivity activity, Rel
         var docking = new RecorderDocking(catalog, ingestor, Core.Custody, Core.Enrolment, Core.Scheduler, options, activity, releases, rechecks,
             loggers.CreateLogger<RecorderDocking>(), time, metrics,
             new Metadata.RecorderMetadata(new Metadata.TagStore(catalog.Database),
-                new Metadata.ClipTagging(catalog.Clips, new Metadata.TagStore(catalog.Database), Core.Log, options.Metadata, tagChanges), catalog.Alerts, Core.Log.DockId, time));
+                new Metadata.ClipTagging(catalog.Clips, new Metadata.TagStore(catalog.Database), Core.Log, options.Metadata, tagChanges), catalog.Alerts, Core.Log.DockId, time),
+            docked, checkouts);
         var workers = new List<Task>();
         Func<Task>? hotplug = null;
         if (options.Bays.Any(b => !string.IsNullOrEmpty(b.UsbPort)))

@@ -17,6 +17,8 @@ public enum BayLight
     Attention,
     /// <summary>A clip could not be verified, or the link failed: red, blinking 4 Hz.</summary>
     Error,
+    /// <summary>Checked out to the officer at the kiosk: "take this one". Cyan, blinking 3 Hz, until the camera leaves the bay.</summary>
+    TakeMe,
 }
 
 [Flags]
@@ -27,6 +29,7 @@ public enum LedColor
     Green = 2,
     Blue = 4,
     Amber = Red | Green,
+    Cyan = Green | Blue,
 }
 
 /// <summary>A colour and a blink rate (0 = steady). 50 % duty.</summary>
@@ -46,11 +49,12 @@ public static class BayLights
         BayLight.Transferring => new(LedColor.Blue, 2),
         BayLight.Done => new(LedColor.Green, 0),
         BayLight.Attention => new(LedColor.Amber, 1),
+        BayLight.TakeMe => new(LedColor.Cyan, 3),
         _ => new(LedColor.Red, 4),
     };
 
     /// <summary>The light for what the bay is doing.</summary>
-    public static BayLight For(BaySnapshot bay) => bay.Phase switch
+    public static BayLight For(BaySnapshot bay) => bay.PickedFor is not null && bay.Phase is not BayPhase.Empty ? BayLight.TakeMe : bay.Phase switch
     {
         BayPhase.Empty => BayLight.Empty,
         BayPhase.Identifying => BayLight.Charging,

@@ -335,5 +335,42 @@ internal static class Migrations
         ALTER TABLE docking_sessions ADD COLUMN storage_total INTEGER;
         ALTER TABLE docking_sessions ADD COLUMN storage_free INTEGER;
         """,
+        // 15: checkout and check-in (Equipment/): who holds which camera, from which bay, until it docks again; at most one open checkout per
+        //     officer and per camera, enforced here too. A camera may be bound to one officer (fixed mode). Each unit's compliance with the
+        //     equipment-ratio policy, a row whenever its figures change, so compliance over any period can be told afterwards.
+        """
+        ALTER TABLE recorder_registry ADD COLUMN officer TEXT;
+        CREATE TABLE checkouts (
+            id              INTEGER PRIMARY KEY,
+            recorder_serial TEXT NOT NULL,
+            officer_badge   TEXT NOT NULL,
+            unit_id         TEXT NOT NULL,
+            mode            TEXT NOT NULL CHECK (mode IN ('pool', 'fixed')),
+            bay_id          TEXT NOT NULL,
+            docking_session INTEGER NOT NULL,
+            accompanied_by  TEXT,
+            out_at          TEXT NOT NULL,
+            out_index       INTEGER NOT NULL,
+            due_at          TEXT NOT NULL,
+            in_at           TEXT,
+            in_index        INTEGER,
+            in_how          TEXT
+        );
+        CREATE UNIQUE INDEX open_checkout_by_officer ON checkouts(officer_badge) WHERE in_at IS NULL;
+        CREATE UNIQUE INDEX open_checkout_by_recorder ON checkouts(recorder_serial) WHERE in_at IS NULL;
+        CREATE INDEX checkouts_by_time ON checkouts(out_at);
+        CREATE TABLE unit_compliance (
+            id          INTEGER PRIMARY KEY,
+            unit_id     TEXT NOT NULL,
+            at          TEXT NOT NULL,
+            officers    INTEGER NOT NULL,
+            serviceable INTEGER NOT NULL,
+            spare       INTEGER NOT NULL,
+            ready       INTEGER NOT NULL,
+            compliant   INTEGER NOT NULL CHECK (compliant IN (0, 1)),
+            problems    TEXT NOT NULL
+        );
+        CREATE INDEX compliance_by_unit ON unit_compliance(unit_id, at);
+        """,
     ];
 }

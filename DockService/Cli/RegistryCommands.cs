@@ -35,8 +35,9 @@ public static class RegistryCommands
     public static Command Officers()
     {
         var officers = new Command("officers", "Officers: badge number (警号), name, unit, role (officer or auxiliary), 执法证 number and expiry.");
-        officers.Subcommands.Add(Import("officers", "badge,name,unit,role[,certificate,certificate_expires]", (r, actor, csv, dry, ct) => r.ImportOfficersAsync(actor, csv, dry, ct)));
+        officers.Subcommands.Add(Import("officers", "badge,name,unit,role[,certificate,certificate_expiry]", (r, actor, csv, dry, ct) => r.ImportOfficersAsync(actor, csv, dry, ct)));
         officers.Subcommands.Add(Export("officers", (r, ct) => r.ExportOfficersAsync(ct)));
+        officers.Subcommands.Add(EquipmentCommands.OfficersList());
         return officers;
     }
 
@@ -88,6 +89,9 @@ public static class RegistryCommands
             foreach (var error in result.Errors) Console.Error.WriteLine($"line {error.Line}: {error.Problem}");
             return ExitCodes.UsageError(command, $"{result.Errors.Count} problem(s); nothing was changed.");
         }
+        if (result.NewUnits.Count > 0)
+            Console.WriteLine($"{(dryRun ? "Would register" : "Registered")} new unit(s), named by their code until renamed (dock units add ID NAME): " +
+                string.Join(", ", result.NewUnits));
         Console.WriteLine($"{(dryRun ? "Would add" : "Added")} {result.Added}, {(dryRun ? "change" : "changed")} {result.Changed}, unchanged {result.Unchanged}" +
             (dryRun ? " (dry run: nothing changed)." : "; each change is a registry-changed custody entry."));
         return ExitCodes.Ok;

@@ -15,7 +15,7 @@ public static class ReportCommand
 {
     public static Command Create()
     {
-        var report = new Command("report", "Statistics of the footage the dock collected (R7).");
+        var report = new Command("report", "Statistics of the footage the dock collected (R7), and the equipment reports (R4).");
         var data = CliOptions.Data();
         var from = new Option<string>("--from") { Description = "First day, yyyy-MM-dd (UTC, the recording start).", Required = true };
         var to = new Option<string>("--to") { Description = "Last day, yyyy-MM-dd, included.", Required = true };
@@ -75,6 +75,8 @@ public static class ReportCommand
             }
         });
         report.Subcommands.Add(annual);
+        report.Subcommands.Add(EquipmentCommands.Ratio());
+        report.Subcommands.Add(EquipmentCommands.Allocation());
         return report;
     }
 

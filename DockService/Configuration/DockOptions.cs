@@ -44,6 +44,9 @@ public sealed class DockOptions
     /// <summary>How long the vault keeps clips once their cloud copy is verified, and when it frees space (Retention/).</summary>
     public RetentionOptions Retention { get; set; } = new();
 
+    /// <summary>Checkout and check-in, the equipment-ratio policy per unit, battery health (Equipment/).</summary>
+    public EquipmentOptions Equipment { get; set; } = new();
+
     public BoardOptions Board { get; set; } = new();
 
     /// <summary>Where USB port paths are looked up (Linux sysfs); tests point it at a fake tree.</summary>
@@ -359,6 +362,59 @@ public sealed class CategoryOptions
 /// <summary>The vault's retention (Retention/VaultPurge). A clip's vault copy is purged only once its cloud copy is verified — checked
 /// again in the store just before — and no legal hold covers it: when its category's retention has passed since, or, ahead of that,
 /// oldest first, when the vault's disk runs short (after the <c>vault-space-low</c> alert).</summary>
+/// <summary>What a camera at checkout below a unit's minimum of ready cameras gets.</summary>
+public enum BelowMinimum
+{
+    /// <summary>The checkout goes ahead; the kiosk and the log say the unit is now below its minimum, and the breach is alerted.</summary>
+    Warn,
+    /// <summary>The checkout is refused, with that reason.</summary>
+    Refuse,
+}
+
+public sealed class EquipmentOptions
+{
+    /// <summary>A camera is handed out only with at least this much charge (%).</summary>
+    public int CheckoutMinimumBattery { get; set; } = 80;
+
+    /// <summary>How long a shift is: a checked-out camera is due back this long after checkout (plus <see cref="DockWithin"/>), and a battery
+    /// that no longer lasts it is flagged.</summary>
+    public TimeSpan ShiftLength { get; set; } = TimeSpan.FromHours(10);
+
+    /// <summary>A camera not docked this long after its shift ends raises <c>camera-not-docked</c>, naming the officer (R10).</summary>
+    public TimeSpan DockWithin { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>A checkout that would leave its unit below its minimum of ready cameras: warned or refused.</summary>
+    public BelowMinimum BelowMinimum { get; set; } = BelowMinimum.Warn;
+
+    /// <summary>The default policy of a unit not listed in <see cref="Units"/>: serviceable recorders per enforcement officer (R4; 1 = one
+    /// camera per officer).</summary>
+    public double Ratio { get; set; } = 1.0;
+
+    /// <summary>The default minimum of spare recorders a unit keeps (registry status spare).</summary>
+    public int MinimumSpare { get; set; }
+
+    /// <summary>The default minimum of cameras ready for checkout a unit keeps in its bays.</summary>
+    public int MinimumReady { get; set; }
+
+    /// <summary>Per unit, a policy of its own (<c>Dock:Equipment:Units:0:Unit=XC-01</c>, <c>…:Ratio=1.2</c>); an unset figure takes the default.</summary>
+    public List<UnitPolicyOptions> Units { get; set; } = [];
+
+    /// <summary>A checked-out camera back in a bay sooner than this after it left is not a return (a link that dropped, an officer who put it
+    /// down and picked it up again): its checkout stands.</summary>
+    public TimeSpan ReturnAfter { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often the policy and the overdue cameras are looked at besides every checkout, check-in and registry change.</summary>
+    public TimeSpan CheckInterval { get; set; } = TimeSpan.FromMinutes(5);
+}
+
+public sealed class UnitPolicyOptions
+{
+    public string Unit { get; set; } = "";
+    public double? Ratio { get; set; }
+    public int? MinimumSpare { get; set; }
+    public int? MinimumReady { get; set; }
+}
+
 public sealed class RetentionOptions
 {
     /// <summary>Purge at all (false: the vault keeps everything; the space alerts still come).</summary>

@@ -114,6 +114,27 @@ public sealed class DockOptionsValidator : IValidateOptions<DockOptions>
         if (retention.AlertWhenFreeBelow.Bytes < retention.PurgeWhenFreeBelow.Bytes)
             errors.Add($"Dock:Retention:AlertWhenFreeBelow ({retention.AlertWhenFreeBelow}) is below Dock:Retention:PurgeWhenFreeBelow " +
                 $"({retention.PurgeWhenFreeBelow}): the alert must come before the purge, so it needs the higher level.");
+        var equipment = options.Equipment;
+        Range(errors, "Dock:Equipment:CheckoutMinimumBattery", equipment.CheckoutMinimumBattery, 0, 100);
+        if (equipment.ShiftLength < TimeSpan.FromHours(1) || equipment.ShiftLength > TimeSpan.FromHours(24))
+            errors.Add($"Dock:Equipment:ShiftLength {equipment.ShiftLength} must be between 01:00:00 and 1.00:00:00.");
+        if (equipment.DockWithin < TimeSpan.Zero || equipment.DockWithin > TimeSpan.FromDays(2))
+            errors.Add($"Dock:Equipment:DockWithin {equipment.DockWithin} must be between 00:00:00 and 2.00:00:00.");
+        if (equipment.ReturnAfter < TimeSpan.Zero || equipment.ReturnAfter > TimeSpan.FromHours(1))
+            errors.Add($"Dock:Equipment:ReturnAfter {equipment.ReturnAfter} must be between 00:00:00 and 01:00:00.");
+        if (equipment.CheckInterval < TimeSpan.FromSeconds(1) || equipment.CheckInterval > TimeSpan.FromDays(1))
+            errors.Add($"Dock:Equipment:CheckInterval {equipment.CheckInterval} must be between 00:00:01 and 1.00:00:00.");
+        foreach (var (policy, i) in equipment.Units.Select((p, i) => (p, i)).Prepend((new UnitPolicyOptions { Unit = "(default)", Ratio = equipment.Ratio,
+                     MinimumSpare = equipment.MinimumSpare, MinimumReady = equipment.MinimumReady }, -1)))
+        {
+            var at = i < 0 ? "Dock:Equipment" : $"Dock:Equipment:Units:{i}";
+            if (i >= 0 && !Dock.DeviceProtocol.Messages.Identifier.IsValid(policy.Unit)) errors.Add($"{at}:Unit '{policy.Unit}' is not a unit code.");
+            if (policy.Ratio is { } ratio && (double.IsNaN(ratio) || ratio < 0 || ratio > 10)) errors.Add($"{at}:Ratio {ratio} must be between 0 and 10.");
+            if (policy.MinimumSpare is < 0 or > 10_000) errors.Add($"{at}:MinimumSpare must be between 0 and 10000.");
+            if (policy.MinimumReady is < 0 or > 10_000) errors.Add($"{at}:MinimumReady must be between 0 and 10000.");
+        }
+        if (equipment.Units.GroupBy(u => u.Unit, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } twiceUnit)
+            errors.Add($"Dock:Equipment:Units: unit {twiceUnit.Key} is there {twiceUnit.Count()} times.");
         if (options.Web.KioskIdleTimeout < TimeSpan.FromSeconds(5) || options.Web.KioskIdleTimeout > TimeSpan.FromMinutes(30))
             errors.Add($"Dock:Web:KioskIdleTimeout {options.Web.KioskIdleTimeout} must be between 00:00:05 and 00:30:00.");
         if (options.Http.OtlpInterval < TimeSpan.FromSeconds(1) || options.Http.OtlpInterval > TimeSpan.FromHours(1))

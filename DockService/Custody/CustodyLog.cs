@@ -207,7 +207,7 @@ public sealed class CustodyLog
     }
 
     /// <summary>The most entries <see cref="AppendAtomicallyAsync"/> takes at once (a roster of a few thousand officers fits).</summary>
-    public const int MaxAtomic = 20_000;
+    public const int MaxAtomic = 40_000;
 
     /// <summary>
     /// Appends several events as one: all of them with their catalog changes in one transaction, or none (a roster import must never be

@@ -40,7 +40,9 @@ public sealed record BaySnapshot(
     /// (kept-until-cloud, untrusted, vault-full, set-back, hash-mismatch, held, battery); <see cref="Message"/> has the details.</summary>
     string? Reason = null,
     /// <summary>How many clips <see cref="Reason"/> is about.</summary>
-    int ReasonCount = 0);
+    int ReasonCount = 0,
+    /// <summary>Checked out to this officer (badge), who is to take it from the bay now: the bay light says "take me" until it leaves.</summary>
+    string? PickedFor = null);
 
 /// <summary>
 /// Live, in-memory view of the dock for displays and waiters (the catalog stays the durable truth).

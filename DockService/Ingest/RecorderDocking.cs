@@ -28,7 +28,8 @@ namespace Dock.Service.Ingest;
 /// </remarks>
 public sealed partial class RecorderDocking(CatalogStores catalog, ClipIngestor ingestor, CustodyTrail custody, RecorderEnrolment enrolment,
     PullScheduler scheduler, DockOptions options, DockActivity activity, ReleaseCoordinator releases, RecheckRequests rechecks,
-    ILogger<RecorderDocking> logger, TimeProvider time, Metrics.DockMetrics? metrics = null, Metadata.RecorderMetadata? recorderMetadata = null)
+    ILogger<RecorderDocking> logger, TimeProvider time, Metrics.DockMetrics? metrics = null, Metadata.RecorderMetadata? recorderMetadata = null,
+    DockedRecorders? docked = null, Equipment.Checkouts? checkouts = null)
 {
     /// <summary>One docking's shared state: the pass and the releaser both see it.</summary>
     private sealed class Docking(string bayId, IDockedRecorder session, DockingContext context, RecorderTrust trust, DateTimeOffset startedAt,
@@ -105,6 +106,9 @@ public sealed partial class RecorderDocking(CatalogStores catalog, ClipIngestor 
                 LogUntrusted(logger, bayId, trust.Reason!, what);
             }
             var battery = await SampleBatteryAsync(bayId, sessionId, info.Serial, session, cancellationToken).ConfigureAwait(false);
+            using var present = docked?.Add(bayId, sessionId, session, trust.Trusted);
+            // Check-in is docking: a camera out on a checkout is back.
+            if (checkouts is not null) await checkouts.CheckInAsync(info.Serial, bayId, sessionId, cancellationToken).ConfigureAwait(false);
             using var feed = releases.Open(info.Serial);
             var docking = new Docking(bayId, session, context, trust, time.GetUtcNow(), feed);
 

@@ -18,6 +18,18 @@ public sealed class DockLinkRecorder(HostSession session) : IDockedRecorder
     public async Task<ClipMeta?> GetClipMetadataAsync(string clipId, CancellationToken cancellationToken) =>
         await session.GetClipMetaAsync(clipId, cancellationToken).ConfigureAwait(false);
 
+    public bool CanSetOfficer => session.Device.Capabilities.HasFlag(DeviceCapabilities.SetOfficer);
+
+    public async Task<string> SetOfficerAsync(Dock.DeviceProtocol.CommandChannel.OfficerInfo officer, CancellationToken cancellationToken)
+    {
+        var answer = await session.SetOfficerAsync(new SetOfficer(officer.OfficerId, officer.Name, officer.UnitId, officer.UnitName), cancellationToken)
+            .ConfigureAwait(false);
+        if (answer.OfficerId != officer.OfficerId)
+            throw Dock.DeviceProtocol.Errors.DockLinkErrors.Malformed(MessageType.OfficerSet,
+                $"the recorder holds officer '{answer.OfficerId}' after being set to '{officer.OfficerId}'");
+        return answer.PreviousOfficerId;
+    }
+
     public Task<Info> GetInfoAsync(CancellationToken cancellationToken) => session.GetInfoAsync(cancellationToken);
     public Task<TimeSpan> SyncTimeAsync(CancellationToken cancellationToken) => session.SyncTimeAsync(cancellationToken);
     public async Task<Power?> GetPowerAsync(CancellationToken cancellationToken) => await session.GetPowerAsync(cancellationToken).ConfigureAwait(false);

@@ -58,6 +58,15 @@ public interface IDockedRecorder : IAsyncDisposable
     /// <summary>What it keeps beside the clip (docklink-v1.md §5.14), or null when it has nothing for this clip.</summary>
     Task<ClipMeta?> GetClipMetadataAsync(string clipId, CancellationToken cancellationToken) => Task.FromResult<ClipMeta?>(null);
 
+    /// <summary>Whether the dock can bind it to an officer at checkout now (DockLink v1.3 capability bit 4; a mass-storage camera whose command
+    /// channel is still open).</summary>
+    bool CanSetOfficer => false;
+
+    /// <summary>Binds it to <paramref name="officer"/> (checkout): the footage it records from now on carries them. Reads back what it holds
+    /// and throws unless that is the officer written; returns the officer it held before ("" for none).</summary>
+    Task<string> SetOfficerAsync(Dock.DeviceProtocol.CommandChannel.OfficerInfo officer, CancellationToken cancellationToken) =>
+        throw Dock.DeviceProtocol.Errors.DockLinkErrors.Refuse(Dock.DeviceProtocol.Errors.ErrorCode.UnknownType, "this recorder cannot be bound to an officer by the dock");
+
     /// <summary>Streams bytes [offset, size) of a clip to <paramref name="sink"/>, in order.</summary>
     Task PullAsync(string clipId, long offset, long size, Func<ReadOnlyMemory<byte>, CancellationToken, ValueTask> sink,
         CancellationToken cancellationToken);

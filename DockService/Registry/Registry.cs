@@ -27,8 +27,9 @@ public enum RecorderStatus
 }
 
 /// <summary>A recorder as the equipment manager registers it. What a docking observes (model and firmware it reports, its key) stays in
-/// the recorders the docking keeps; enrolment stays where it is.</summary>
-public sealed record RegisteredRecorder(string Serial, string Model, string Firmware, RecorderStatus Status, string? HomeUnit);
+/// the recorders the docking keeps; enrolment stays where it is. <paramref name="Officer"/> binds it to one officer (fixed mode): only they
+/// check it out; without it the camera is in its unit's pool.</summary>
+public sealed record RegisteredRecorder(string Serial, string Model, string Firmware, RecorderStatus Status, string? HomeUnit, string? Officer = null);
 
 /// <summary>A registry change refused, with what to do.</summary>
 public sealed class RegistryException(string message, bool notFound = false) : Exception(message)

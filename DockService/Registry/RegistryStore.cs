@@ -28,9 +28,10 @@ public sealed class RegistryStore(CatalogDatabase db)
     public async Task<IReadOnlyList<RegisteredRecorder>> RecordersAsync(CancellationToken cancellationToken)
     {
         await using var c = await db.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        return await QueryAsync(c, null, "SELECT serial, model, firmware, status, home_unit FROM recorder_registry ORDER BY serial;",
+        return await QueryAsync(c, null, "SELECT serial, model, firmware, status, home_unit, officer FROM recorder_registry ORDER BY serial;",
             r => new RegisteredRecorder(r.GetString(0), r.GetString(1), r.GetString(2),
-                RegistryNames.TryStatus(r.GetString(3), out var status) ? status : RecorderStatus.InService, r.IsDBNull(4) ? null : r.GetString(4)),
+                RegistryNames.TryStatus(r.GetString(3), out var status) ? status : RecorderStatus.InService, r.IsDBNull(4) ? null : r.GetString(4),
+                r.IsDBNull(5) ? null : r.GetString(5)),
             cancellationToken).ConfigureAwait(false);
     }
 
@@ -50,11 +51,12 @@ public sealed class RegistryStore(CatalogDatabase db)
 
     internal static Task<int> UpsertAsync(SqliteConnection c, SqliteTransaction tx, RegisteredRecorder recorder, DateTimeOffset at, CancellationToken cancellationToken) =>
         ExecAsync(c, tx, """
-            INSERT INTO recorder_registry(serial, model, firmware, status, home_unit, updated_at) VALUES ($serial, $model, $firmware, $status, $unit, $at)
+            INSERT INTO recorder_registry(serial, model, firmware, status, home_unit, officer, updated_at)
+            VALUES ($serial, $model, $firmware, $status, $unit, $officer, $at)
             ON CONFLICT(serial) DO UPDATE SET model = excluded.model, firmware = excluded.firmware, status = excluded.status, home_unit = excluded.home_unit,
-                updated_at = excluded.updated_at;
+                officer = excluded.officer, updated_at = excluded.updated_at;
             """, cancellationToken, ("$serial", recorder.Serial), ("$model", recorder.Model), ("$firmware", recorder.Firmware), ("$status", recorder.Status.Name()),
-            ("$unit", recorder.HomeUnit), ("$at", Iso(at)));
+            ("$unit", recorder.HomeUnit), ("$officer", recorder.Officer), ("$at", Iso(at)));
 
     private static string Iso(DateTimeOffset at) => at.ToString("O", CultureInfo.InvariantCulture);
 }

@@ -12,6 +12,9 @@ public sealed record RowError(int Line, string Problem);
 /// <summary>What an import did — or, with errors, would have done: nothing is applied unless every row is good.</summary>
 public sealed record ImportResult(int Added, int Changed, int Unchanged, IReadOnlyList<RowError> Errors)
 {
+    /// <summary>Units a roster named that were not registered: added with their code as name, in the same transaction.</summary>
+    public IReadOnlyList<string> NewUnits { get; init; } = [];
+
     public bool Applied => Errors.Count == 0;
 }
 
@@ -44,7 +47,7 @@ public sealed class Rosters(RegistryStore store, CustodyLog log)
         },
         u => u.Id, u => [("name", u.Name)], RegistryStore.UpsertAsync);
 
-    private static readonly Sheet<Officer> OfficerSheet = new("officer", ["badge", "name", "unit", "role", "certificate", "certificate_expires"],
+    private static readonly Sheet<Officer> OfficerSheet = new("officer", ["badge", "name", "unit", "role", "certificate", "certificate_expiry"],
         ["badge", "name", "unit", "role"],
         (get, errors) =>
         {
@@ -58,20 +61,20 @@ public sealed class Rosters(RegistryStore store, CustodyLog log)
             var certificate = get("certificate");
             Check(errors, "certificate", RegistryNames.TextProblem(certificate, 40));
             DateOnly? expires = null;
-            if (get("certificate_expires") is { Length: > 0 } day)
+            if (get("certificate_expiry") is { Length: > 0 } day)
             {
                 if (RegistryNames.TryDay(day, out var parsed)) expires = parsed;
-                else errors.Add($"certificate_expires '{day}': a date, yyyy-MM-dd");
+                else errors.Add($"certificate_expiry '{day}': a date, yyyy-MM-dd");
             }
-            if (certificate.Length == 0 && expires is not null) errors.Add("certificate_expires without a certificate number");
+            if (certificate.Length == 0 && expires is not null) errors.Add("certificate_expiry without a certificate number");
             return errors.Count == 0 ? new Officer(badge, name, unit, role, certificate.Length == 0 ? null : certificate, expires) : null;
         },
         o => o.Badge,
         o => [("name", o.Name), ("unit", o.UnitId), ("role", o.Role.Name()), ("certificate", o.Certificate),
-            ("certificate_expires", o.CertificateExpires is { } d ? RegistryNames.Day(d) : null)],
+            ("certificate_expiry", o.CertificateExpires is { } d ? RegistryNames.Day(d) : null)],
         RegistryStore.UpsertAsync);
 
-    private static readonly Sheet<RegisteredRecorder> RecorderSheet = new("recorder", ["serial", "model", "firmware", "status", "home_unit"],
+    private static readonly Sheet<RegisteredRecorder> RecorderSheet = new("recorder", ["serial", "model", "firmware", "status", "home_unit", "officer"],
         ["serial", "model", "status"],
         (get, errors) =>
         {
@@ -84,27 +87,47 @@ public sealed class Rosters(RegistryStore store, CustodyLog log)
             Check(errors, "firmware", RegistryNames.TextProblem(firmware, 64));
             if (!RegistryNames.TryStatus(get("status"), out var status)) errors.Add($"status '{get("status")}': in-service, spare, repair or retired");
             if (unit.Length > 0) Check(errors, "home_unit", RegistryNames.IdProblem(unit));
-            return errors.Count == 0 ? new RegisteredRecorder(serial, model, firmware, status, unit.Length == 0 ? null : unit) : null;
+            var officer = get("officer");
+            if (officer.Length > 0) Check(errors, "officer", RegistryNames.IdProblem(officer));
+            return errors.Count == 0
+                ? new RegisteredRecorder(serial, model, firmware, status, unit.Length == 0 ? null : unit, officer.Length == 0 ? null : officer)
+                : null;
         },
-        r => r.Serial, r => [("model", r.Model), ("firmware", r.Firmware), ("status", r.Status.Name()), ("home_unit", r.HomeUnit)],
+        r => r.Serial, r => [("model", r.Model), ("firmware", r.Firmware), ("status", r.Status.Name()), ("home_unit", r.HomeUnit), ("officer", r.Officer)],
         RegistryStore.UpsertAsync);
 
     public Task<ImportResult> ImportUnitsAsync(string actor, string csv, bool dryRun, CancellationToken cancellationToken) =>
         ImportAsync(UnitSheet, actor, csv, dryRun, async ct => (await store.UnitsAsync(ct).ConfigureAwait(false)).ToDictionary(u => u.Id), null, cancellationToken);
 
-    public async Task<ImportResult> ImportOfficersAsync(string actor, string csv, bool dryRun, CancellationToken cancellationToken)
-    {
-        var units = (await store.UnitsAsync(cancellationToken).ConfigureAwait(false)).Select(u => u.Id).ToHashSet(StringComparer.Ordinal);
-        return await ImportAsync(OfficerSheet, actor, csv, dryRun, async ct => (await store.OfficersAsync(ct).ConfigureAwait(false)).ToDictionary(o => o.Badge),
-            o => units.Contains(o.UnitId) ? null : $"unit '{o.UnitId}' is not registered (dock units add, or import the units first)", cancellationToken)
-            .ConfigureAwait(false);
-    }
+    /// <summary>Officers. A unit the roster names that is not registered yet is added (its code as its name, renamed later with
+    /// <c>dock units add</c>) in the same transaction, so a first roster needs no unit list beforehand; the result and a dry run name it.</summary>
+    public Task<ImportResult> ImportOfficersAsync(string actor, string csv, bool dryRun, CancellationToken cancellationToken) =>
+        ImportAsync(OfficerSheet, actor, csv, dryRun, async ct => (await store.OfficersAsync(ct).ConfigureAwait(false)).ToDictionary(o => o.Badge),
+            o => o.UnitId, cancellationToken);
 
+    /// <summary>Registered recorders; a home unit not registered yet is added as for officers. A camera bound to an officer (fixed mode) names
+    /// a registered officer, and no officer is bound to two cameras.</summary>
     public async Task<ImportResult> ImportRecordersAsync(string actor, string csv, bool dryRun, CancellationToken cancellationToken)
     {
-        var units = (await store.UnitsAsync(cancellationToken).ConfigureAwait(false)).Select(u => u.Id).ToHashSet(StringComparer.Ordinal);
+        var officers = (await store.OfficersAsync(cancellationToken).ConfigureAwait(false)).Select(o => o.Badge).ToHashSet(StringComparer.Ordinal);
+        var bound = (await store.RecordersAsync(cancellationToken).ConfigureAwait(false)).Where(r => r.Officer is not null)
+            .ToDictionary(r => r.Officer!, r => r.Serial, StringComparer.Ordinal);
         return await ImportAsync(RecorderSheet, actor, csv, dryRun, async ct => (await store.RecordersAsync(ct).ConfigureAwait(false)).ToDictionary(r => r.Serial),
-            r => r.HomeUnit is null || units.Contains(r.HomeUnit) ? null : $"home_unit '{r.HomeUnit}' is not registered", cancellationToken).ConfigureAwait(false);
+            r => r.HomeUnit, cancellationToken, rows =>
+            {
+                var problems = new List<(int, string)>();
+                var inFile = new Dictionary<string, string>(StringComparer.Ordinal);
+                foreach (var (line, r) in rows)
+                {
+                    if (r.Officer is null) continue;
+                    if (!officers.Contains(r.Officer)) problems.Add((line, $"officer '{r.Officer}' is not registered (dock officers import)"));
+                    else if (inFile.TryGetValue(r.Officer, out var other)) problems.Add((line, $"officer {r.Officer} is bound to {other} already: one camera per officer"));
+                    else if (bound.TryGetValue(r.Officer, out var held) && held != r.Serial && !rows.Any(x => x.Row.Serial == held && x.Row.Officer != r.Officer))
+                        problems.Add((line, $"officer {r.Officer} is bound to {held} already: one camera per officer"));
+                    inFile.TryAdd(r.Officer, r.Serial);
+                }
+                return problems;
+            }).ConfigureAwait(false);
     }
 
     public async Task<string> ExportUnitsAsync(CancellationToken cancellationToken) => Export(UnitSheet, await store.UnitsAsync(cancellationToken).ConfigureAwait(false));
@@ -129,17 +152,28 @@ public sealed class Rosters(RegistryStore store, CustodyLog log)
     }
 
     private async Task<ImportResult> ImportAsync<T>(Sheet<T> sheet, string actor, string csv, bool dryRun,
-        Func<CancellationToken, Task<Dictionary<string, T>>> current, Func<T, string?>? crossCheck, CancellationToken cancellationToken) where T : class
+        Func<CancellationToken, Task<Dictionary<string, T>>> current, Func<T, string?>? unitOf, CancellationToken cancellationToken,
+        Func<List<(int Line, T Row)>, IEnumerable<(int Line, string Problem)>>? crossCheck = null) where T : class
     {
         if (Encoding.UTF8.GetByteCount(csv) > MaxBytes) return Refused(1, $"the file is larger than {MaxBytes / (1024 * 1024)} MiB");
         var (rows, errors) = Parse(sheet, csv);
-        if (crossCheck is not null)
-            foreach (var (line, row) in rows)
-                if (crossCheck(row) is { } problem) errors.Add(new RowError(line, problem));
+        if (crossCheck is not null) errors.AddRange(crossCheck(rows).Select(p => new RowError(p.Line, p.Problem)));
         var existing = await current(cancellationToken).ConfigureAwait(false);
         int added = 0, changed = 0, unchanged = 0;
         var makes = new List<Func<long, DateTimeOffset, CustodyEvent>>();
         var alongside = new List<CustodyLog.CatalogChange?>();
+        var newUnits = new List<string>();
+        if (unitOf is not null)
+        {
+            var known = (await store.UnitsAsync(cancellationToken).ConfigureAwait(false)).Select(u => u.Id).ToHashSet(StringComparer.Ordinal);
+            foreach (var unit in rows.Select(r => unitOf(r.Row)).OfType<string>().Where(u => !known.Contains(u)).Distinct(StringComparer.Ordinal))
+            {
+                newUnits.Add(unit);
+                var text = $"unit {unit} added: name {unit} (first named by the {sheet.Noun} roster)";
+                makes.Add((index, at) => new CustodyEvent(index, CustodyEventKind.RegistryChanged, at, log.DockId, actor, Detail: text));
+                alongside.Add((c, tx, entry) => RegistryStore.UpsertAsync(c, tx, new Unit(unit, unit), entry.At, cancellationToken));
+            }
+        }
         foreach (var (_, row) in rows)
         {
             var key = sheet.Key(row);
@@ -164,9 +198,9 @@ public sealed class Rosters(RegistryStore store, CustodyLog log)
             makes.Add((index, at) => new CustodyEvent(index, CustodyEventKind.RegistryChanged, at, log.DockId, actor, Detail: text));
             alongside.Add((c, tx, entry) => sheet.Upsert(c, tx, row, entry.At, cancellationToken));
         }
-        if (errors.Count > 0 || dryRun) return new ImportResult(added, changed, unchanged, [.. errors.OrderBy(e => e.Line)]);
-        await log.AppendAtomicallyAsync(makes, alongside, cancellationToken).ConfigureAwait(false);
-        return new ImportResult(added, changed, unchanged, []);
+        if (errors.Count > 0 || dryRun) return new ImportResult(added, changed, unchanged, [.. errors.OrderBy(e => e.Line)]) { NewUnits = newUnits };
+        if (makes.Count > 0) await log.AppendAtomicallyAsync(makes, alongside, cancellationToken).ConfigureAwait(false);
+        return new ImportResult(added, changed, unchanged, []) { NewUnits = newUnits };
     }
 
     /// <summary>Every row as a record, or its problems with its line number. Header names are matched without case; unknown columns are
@@ -185,7 +219,7 @@ public sealed class Rosters(RegistryStore store, CustodyLog log)
         try
         {
             using var reader = Sep.New(',').Reader(o => o with { Unescape = true, Trim = SepTrim.All }).FromText(csv);
-            var names = reader.Header.ColNames.Select(n => n.Trim().ToLowerInvariant()).ToList();
+            var names = reader.Header.ColNames.Select(n => n.Trim().ToLowerInvariant()).Select(n => n == "certificate_expires" ? "certificate_expiry" : n).ToList();
             foreach (var unknown in names.Where(n => !sheet.Columns.Contains(n)))
                 errors.Add(new RowError(1, $"unknown column '{unknown}' (the columns are {string.Join(",", sheet.Columns)})"));
             foreach (var missing in sheet.Required.Where(r => !names.Contains(r)))

@@ -72,6 +72,13 @@ public static class KioskPage
             </div>
             <p class="idle" id="idle">{T("kiosk.idle", (int)idleTimeout.TotalSeconds)}</p>
             <p class="overdue" id="overdue" role="alert" hidden></p>
+            <form class="checkout" id="checkout-form" aria-labelledby="checkout-title">
+            <h3 id="checkout-title">{T("kiosk.checkoutTitle")}</h3>
+            <label for="accompanied-by">{T("kiosk.accompaniedBy")}</label>
+            <input id="accompanied-by" name="accompaniedBy" autocomplete="off" maxlength="32">
+            <button type="submit" class="primary" id="checkout-button">{T("kiosk.takeCamera")}</button>
+            <p id="checkout-result" role="status"></p>
+            </form>
             <h3>{T("kiosk.cameras")}</h3>
             <ul id="my-recorders" class="my-recorders"></ul>
             <h3>{T("kiosk.footage")}</h3>
@@ -123,7 +130,7 @@ public static class KioskPage
             <div><dt>{T("label.eta")}</dt><dd data-field="eta">{T("eta.unknown")}</dd></div>
             </dl>
             <progress max="100" value="{percent}" aria-label="{T("label.progress", bay.BayId)}"></progress>
-            <p class="message" data-field="message">{(bay.Reason is { } r ? T("reason." + r, bay.ReasonCount) : bay.Message is { } m ? Html.Encode(m) : "")}</p>
+            <p class="message" data-field="message">{(bay.PickedFor is { } picked ? T("kiosk.takeMe", picked) : bay.Reason is { } r ? T("reason." + r, bay.ReasonCount) : bay.Message is { } m ? Html.Encode(m) : "")}</p>
             </section>
             """;
     }

@@ -48,11 +48,25 @@ public abstract class RecorderEndpoint : IAsyncDisposable
                 return;
             }
             if (transport is null) return;
+            if (_takenOut)
+            {
+                // Out of its bay: the port is there, nothing answers on it.
+                await transport.DisposeAsync().ConfigureAwait(false);
+                continue;
+            }
             var link = new SimulatedLink(transport, Recorder.Faults, Recorder.Options.ThrottleMBps, Time);
             var session = new DeviceSession(link, Recorder, SessionOptions, Time);
+            using var taken = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            _session = taken;
             try
             {
-                await session.RunAsync(cancellationToken).ConfigureAwait(false);
+                if (_takenOut) await taken.CancelAsync().ConfigureAwait(false);
+                await session.RunAsync(taken.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                // Taken out of the bay mid-session: the link drops, as a yanked cable does.
+                await link.DisposeAsync().ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
@@ -63,10 +77,36 @@ public abstract class RecorderEndpoint : IAsyncDisposable
                 // One broken session must not take the recorder off the air: like firmware, serve the next link.
                 LastSessionError = ex;
             }
+            finally
+            {
+                _session = null;
+            }
         }
     }
 
     private int _disposed;
+    private volatile bool _takenOut;
+    private volatile CancellationTokenSource? _session;
+
+    /// <summary>Whether the camera is out of its bay (<see cref="TakeOut"/>): an officer took it for a shift.</summary>
+    public bool TakenOut => _takenOut;
+
+    /// <summary>An officer takes the camera out of its bay: its link drops and nothing answers on its port until <see cref="PutBack"/>.</summary>
+    public void TakeOut()
+    {
+        _takenOut = true;
+        try
+        {
+            _session?.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // That session ended on its own just now.
+        }
+    }
+
+    /// <summary>The camera is docked again: the next link is served.</summary>
+    public void PutBack() => _takenOut = false;
 
     /// <summary>The last exception that ended a session abnormally (for tests and diagnostics).</summary>
     public Exception? LastSessionError { get; private set; }

@@ -46,6 +46,9 @@ public sealed record FleetOptions
     /// <summary>Whether the recorders keep a GPS track, markers and an importance flag per clip (DockLink v1.2 capability bit 3).</summary>
     public bool ClipMetadata { get; init; } = true;
 
+    /// <summary>Whether the recorders accept an officer from the dock at checkout (DockLink v1.3 capability bit 4).</summary>
+    public bool AcceptsOfficer { get; init; } = true;
+
     /// <summary>The authentication methods the recorders offer (bits, as in HELLO_ACK): both by default.</summary>
     public byte AuthMethods { get; init; } = DeviceProtocol.Messages.AuthMethods.Ed25519Endorsed | DeviceProtocol.Messages.AuthMethods.Ed25519EndorsedExpiring;
 
@@ -99,6 +102,7 @@ public sealed class SimulatedFleet : IAsyncDisposable
                     SignsClips = options.SignsClips,
                     SignsV11 = options.SignsV11,
                     ClipMetadata = options.ClipMetadata,
+                    AcceptsOfficer = options.AcceptsOfficer,
                     StorageBytes = options.StorageBytes ?? new RecorderOptions { Serial = "x" }.StorageBytes,
                     AuthMethods = options.AuthMethods,
                     BatteryHealthPercent = options.BatteryHealthPercent,

@@ -39,6 +39,9 @@ public sealed class RecorderFaults
     /// <summary>Stop answering READ_CLIP (a stalled device) until cleared.</summary>
     public bool StallReads { get; set; }
 
+    /// <summary>Lasting: answer SET_OFFICER but keep the officer it had (a firmware bug the dock must catch by reading the answer).</summary>
+    public bool IgnoreOfficer { get; set; }
+
     /// <summary>Lasting: answer RELEASE_CLIP with "kept" (deleted = 0) and keep the clip, as a camera with a keep policy does.</summary>
     public bool KeepOnRelease { get; set; }
 

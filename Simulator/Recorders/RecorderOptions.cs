@@ -34,6 +34,9 @@ public sealed record RecorderOptions
     /// GET_CLIP_META (capability bit 3, DockLink v1.2); false: older firmware without them.</summary>
     public bool ClipMetadata { get; init; } = true;
 
+    /// <summary>Whether the dock may bind it to an officer at checkout (DockLink v1.3 SET_OFFICER, capability bit 4).</summary>
+    public bool AcceptsOfficer { get; init; } = true;
+
     /// <summary>The authentication methods offered in HELLO_ACK (docklink-v1.md §5.2 bits): both by default, as v1.1 firmware;
     /// 1 only as v1 firmware; 2 only as a recorder whose agency has retired the endorsements that never expire.</summary>
     public byte AuthMethods { get; init; } = DeviceProtocol.Messages.AuthMethods.Ed25519Endorsed | DeviceProtocol.Messages.AuthMethods.Ed25519EndorsedExpiring;

@@ -34,6 +34,9 @@ public sealed class SimulatedClip
 
     /// <summary>What the recorder does when it finishes the clip: sign it with its key; v1.1 firmware signs every listed field and
     /// the officer, v1 firmware (serial, id, size, sha256, times) only.</summary>
+    /// <summary>The officer the camera was bound to when it recorded this clip (null until the recorder takes it).</summary>
+    public string? OfficerId { get; internal set; }
+
     internal void Sign(string serial, string officerId, bool v11, Func<byte[], byte[]> sign) =>
         Signature = sign(v11
             ? Dock.DeviceProtocol.Session.ClipSignature.MessageV11(serial, Summary, officerId)

@@ -19,12 +19,15 @@ public sealed class SimulatedRecorder : IRecorderDevice, IDisposable
     private TaskCompletionSource _changed = NewSignal();
     private long _bytesServed;
     private int _links;
+    private string _officerId;
 
     private SimulatedRecorder(RecorderOptions options, List<SimulatedClip> clips, TimeProvider time)
     {
         Options = options;
         _clips = clips;
         _time = time;
+        _officerId = options.OfficerId;
+        foreach (var clip in clips) clip.OfficerId ??= options.OfficerId;
         var seed = options.Seed;
         _key = Ed25519Key.FromSeed(DeriveBytes(ref seed, 32));
         var drawnOffset = TimeSpan.FromSeconds((double)(SyntheticContent.SplitMix64(ref seed) % 180) - 90);
@@ -55,7 +58,29 @@ public sealed class SimulatedRecorder : IRecorderDevice, IDisposable
     public DeviceCapabilities Capabilities =>
         DeviceCapabilities.Release | (Options.SignsClips ? DeviceCapabilities.RecordSignatures : DeviceCapabilities.None)
         | (Options.SignsClips && Options.SignsV11 ? DeviceCapabilities.RecordSignaturesV11 : DeviceCapabilities.None)
-        | (Options.ClipMetadata ? DeviceCapabilities.ClipMetadata : DeviceCapabilities.None);
+        | (Options.ClipMetadata ? DeviceCapabilities.ClipMetadata : DeviceCapabilities.None)
+        | (Options.AcceptsOfficer ? DeviceCapabilities.SetOfficer : DeviceCapabilities.None);
+
+    /// <summary>The officer the camera is bound to now: its footage from now on carries them.</summary>
+    public string OfficerId
+    {
+        get { lock (_lock) return _officerId; }
+    }
+
+    /// <summary>Checkout at the dock (v1.3 SET_OFFICER): the clips recorded from now on carry this officer; those already recorded keep theirs
+    /// (their record-time signatures cover it).</summary>
+    public string SetOfficer(SetOfficer officer)
+    {
+        if (!Options.AcceptsOfficer) throw DockLinkErrors.Refuse(ErrorCode.UnknownType, "this recorder cannot be bound to an officer by the dock");
+        string before;
+        lock (_lock)
+        {
+            before = _officerId;
+            _officerId = Faults.IgnoreOfficer ? _officerId : officer.OfficerId;
+        }
+        Signal();
+        return before;
+    }
 
     /// <summary>Total clip bytes served over every link so far.</summary>
     public long BytesServed => Interlocked.Read(ref _bytesServed);
@@ -125,7 +150,7 @@ public sealed class SimulatedRecorder : IRecorderDevice, IDisposable
         lock (_lock)
         {
             long used = _clips.Sum(c => c.Size);
-            return new Info(Serial, Options.Model, Options.Firmware, Options.OfficerId, (ulong)Options.StorageBytes,
+            return new Info(Serial, Options.Model, Options.Firmware, _officerId, (ulong)Options.StorageBytes,
                 (ulong)Math.Max(0, Options.StorageBytes - used), (uint)_clips.Count, Clock.Now.ToUnixTimeMilliseconds());
         }
     }
@@ -142,7 +167,7 @@ public sealed class SimulatedRecorder : IRecorderDevice, IDisposable
     public ClipInfo GetClip(string clipId)
     {
         var clip = Find(clipId);
-        return new ClipInfo(clip.Summary, Options.OfficerId, [.. clip.Signature]);
+        return new ClipInfo(clip.Summary, clip.OfficerId ?? "", [.. clip.Signature]);
     }
 
     public ClipMeta GetClipMeta(string clipId)
@@ -238,7 +263,9 @@ public sealed class SimulatedRecorder : IRecorderDevice, IDisposable
     /// <summary>The camera records a clip (or a test gives it one with a chosen id): it is listed from now on.</summary>
     public void AddClip(SimulatedClip clip)
     {
-        if (Options.SignsClips) clip.Sign(Options.Serial, Options.OfficerId, Options.SignsV11, m => _key.Sign(m));
+        var officer = OfficerId;
+        clip.OfficerId = officer;
+        if (Options.SignsClips) clip.Sign(Options.Serial, officer, Options.SignsV11, m => _key.Sign(m));
         lock (_lock) _clips.Add(clip);
         State?.Write(Serial, ListClips());
         Signal();

@@ -294,6 +294,9 @@ public sealed class GoldenVectorTests
                 [new TrackPoint(1_795_508_100_000, 399_087_200, 1_163_741_000, 42), new TrackPoint(1_795_508_105_000, 399_088_350, 1_163_741_250, 38),
                  new TrackPoint(1_795_508_110_000, 399_089_510, 1_163_741_420, 0)],
                 [new ClipMarker(1_795_508_220_000, MarkerKind.Officer, "标记"), new ClipMarker(1_795_508_400_000, MarkerKind.Photo, "")])),
+            // v1.3: checkout binds the camera to 张三 of 西城交警支队; it held P100009 before.
+            ("set_officer", 17, new SetOfficer("P200001", "张三", "XC-01", "西城交警支队")),
+            ("officer_set", 17, new OfficerSet("P200001", "P100009")),
             ("release_clip", 12, new ReleaseClip(clip.ClipId, sha)),
             ("released", 12, new Released(true)),
             ("ping", 13, new Ping(0x0102030405060708)),

@@ -34,6 +34,34 @@ public sealed class MessageCodecTests
         Assert.Contains("length", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("P200001", "张三", "XC-01", "西城交警支队", null)]
+    [InlineData("P200001", "张三丰张三丰张三丰张三丰张三丰张三丰张三丰张", "XC-01", "", "name")] // 22 characters: 66 bytes
+    [InlineData("P200001", "张三\n", "XC-01", "", "control")]
+    [InlineData("../x", "张三", "XC-01", "", "officer_id")]
+    [InlineData("", "", "", "", null)] // bound to nobody
+    public void SetOfficer_BoundsAreChecked_BeforeAnythingIsBound(string officer, string name, string unit, string unitName, string? refusedFor)
+    {
+        var payload = new List<byte>();
+        foreach (var field in new[] { officer, name, unit, unitName })
+        {
+            var bytes = System.Text.Encoding.UTF8.GetBytes(field);
+            payload.Add((byte)bytes.Length);
+            payload.AddRange(bytes);
+        }
+        if (refusedFor is null)
+        {
+            var decoded = Assert.IsType<SetOfficer>(MessageCodec.Decode((byte)MessageType.SetOfficer, payload.ToArray()));
+            Assert.Equal(new SetOfficer(officer, name, unit, unitName), decoded);
+            return;
+        }
+        var error = Assert.Throws<DockLinkException>(() => MessageCodec.Decode((byte)MessageType.SetOfficer, payload.ToArray()));
+        Assert.Equal(DockLinkFailure.ProtocolViolation, error.Failure);
+        Assert.Contains(refusedFor, error.Message, StringComparison.Ordinal);
+        // A host never sends what a device would refuse.
+        if (refusedFor == "name") Assert.Throws<ArgumentException>(() => Frames.Encode(new SetOfficer(officer, name, unit, unitName), 1));
+    }
+
     [Fact]
     public void Decode_TrailingBytes_Rejected()
     {

@@ -26,23 +26,23 @@ public sealed class RegistryTests
         var roster = Path.Combine(harness.DataDirectory, "roster.csv");
 
         // Line 3 and 4 are bad, line 5 repeats line 2: every problem named, and not one officer registered.
-        await File.WriteAllTextAsync(roster, "badge,name,unit,role,certificate,certificate_expires\n" +
+        await File.WriteAllTextAsync(roster, "badge,name,unit,role,certificate,certificate_expiry\n" +
             "P100001,张三,XC-01,officer,JZ-0001,2027-06-30\n" +
-            "P100002,\"Li, Si\",XC-09,officer,,\n" +
+            "P100002,\"Li, Si\",XC 09,officer,,\n" +
             "P100003,王五,XC-02,boss,,2027-02-30\n" +
             "P100001,张三,XC-02,officer,,\n");
         var (code, _, err) = await DockAsync(harness, "officers", "import", roster);
         Assert.Equal(2, code);
-        Assert.Contains("line 3: unit 'XC-09' is not registered", err, StringComparison.Ordinal);
+        Assert.Contains("line 3: unit: ", err, StringComparison.Ordinal);
         Assert.Contains("line 4: role 'boss'", err, StringComparison.Ordinal);
-        Assert.Contains("line 4: certificate_expires '2027-02-30'", err, StringComparison.Ordinal);
+        Assert.Contains("line 4: certificate_expiry '2027-02-30'", err, StringComparison.Ordinal);
         Assert.Contains("line 5: officer P100001 is on line 2 already", err, StringComparison.Ordinal);
         Assert.Contains("nothing was changed", err, StringComparison.Ordinal);
         var (_, empty, _) = await DockAsync(harness, "officers", "export");
-        Assert.Equal("badge,name,unit,role,certificate,certificate_expires", empty.Trim());
+        Assert.Equal("badge,name,unit,role,certificate,certificate_expiry", empty.Trim());
 
         // A good roster: applied whole; its export reads back to the same roster, unchanged.
-        await File.WriteAllTextAsync(roster, "badge,name,unit,role,certificate,certificate_expires\n" +
+        await File.WriteAllTextAsync(roster, "badge,name,unit,role,certificate,certificate_expiry\n" +
             "P100001,张三,XC-01,officer,JZ-0001,2027-06-30\n" +
             "P100002,\"Li, Si\",XC-02,auxiliary,,\n");
         (code, var output, err) = await DockAsync(harness, "officers", "import", roster);
@@ -54,9 +54,13 @@ public sealed class RegistryTests
         (_, output, _) = await DockAsync(harness, "officers", "import", exported);
         Assert.Contains("Added 0, changed 0, unchanged 2", output, StringComparison.Ordinal);
 
-        // One officer moves unit: one entry, with the old and new value; recorders register against units too.
-        await File.WriteAllTextAsync(roster, "badge,name,unit,role\nP100002,\"Li, Si\",XC-01,auxiliary\n");
-        Assert.Equal(0, (await DockAsync(harness, "officers", "import", roster)).Code);
+        // One officer moves unit: one entry, with the old and new value; recorders register against units too. A unit a roster names
+        // first is registered with it, named by its code.
+        await File.WriteAllTextAsync(roster, "badge,name,unit,role\nP100002,\"Li, Si\",XC-01,auxiliary\nP100003,王五,XC-03,officer\n");
+        (code, output, err) = await DockAsync(harness, "officers", "import", roster);
+        Assert.True(code == 0, err);
+        Assert.Contains("new unit(s), named by their code until renamed (dock units add ID NAME): XC-03", output, StringComparison.Ordinal);
+        Assert.Contains("XC-03,XC-03", (await DockAsync(harness, "units", "export")).Out, StringComparison.Ordinal);
         await File.WriteAllTextAsync(roster, "serial,model,firmware,status,home_unit\nDSJ-0001,DSJ-V7,3.2.1,in-service,XC-01\nDSJ-0002,DSJ-V7,,spare,\n");
         Assert.Equal(0, (await DockAsync(harness, "recorders", "import", roster)).Code);
         await File.WriteAllTextAsync(roster, "serial,model,status\nDSJ-0002,DSJ-V7,broken\n");
@@ -65,7 +69,7 @@ public sealed class RegistryTests
         Assert.Contains("line 2: status 'broken': in-service, spare, repair or retired", err, StringComparison.Ordinal);
 
         var events = (await EnrolmentTests.EventsAsync(await harness.CatalogAsync())).Where(e => e.Kind == CustodyEventKind.RegistryChanged).ToList();
-        Assert.Equal(2 + 2 + 1 + 2, events.Count); // two units, two officers, one move, two recorders
+        Assert.Equal(2 + 2 + 1 + 2 + 2, events.Count); // two units, two officers, one move, a new unit and its officer, two recorders
         Assert.All(events, e => Assert.Equal(DataFolder.Actor, e.Actor));
         Assert.Contains(events, e => e.Detail == "officer P100002: unit XC-02 -> XC-01");
         Assert.Contains(events, e => e.Detail == "recorder DSJ-0002 added: model DSJ-V7, firmware , status spare");
@@ -98,11 +102,11 @@ public sealed class RegistryTests
             var units = await ida.PutAsync("/api/v1/registry/units", Csv("id,name\nXC-01,西城交警\nXC-02,西城治安\n"));
             Assert.Equal(HttpStatusCode.OK, units.StatusCode);
             Assert.Equal(2, (await units.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("added").GetInt32());
-            var bad = await ida.PutAsync("/api/v1/registry/officers", Csv("badge,name,unit,role\nP100001,张三,XC-01,officer\nP100002,李四,XC-07,officer\n"));
+            var bad = await ida.PutAsync("/api/v1/registry/officers", Csv("badge,name,unit,role\nP100001,张三,XC-01,officer\nP100002,李四,XC-01,chief\n"));
             Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
             var problem = await bad.Content.ReadFromJsonAsync<JsonElement>();
-            Assert.Contains("XC-07", problem.GetProperty("errors").GetProperty("line 3")[0].GetString(), StringComparison.Ordinal);
-            Assert.Equal("badge,name,unit,role,certificate,certificate_expires", (await sam.GetStringAsync("/api/v1/registry/officers")).Trim()); // nothing applied
+            Assert.Contains("chief", problem.GetProperty("errors").GetProperty("line 3")[0].GetString(), StringComparison.Ordinal);
+            Assert.Equal("badge,name,unit,role,certificate,certificate_expiry", (await sam.GetStringAsync("/api/v1/registry/officers")).Trim()); // nothing applied
             Assert.Equal(HttpStatusCode.Forbidden, (await sam.PutAsync("/api/v1/registry/officers", Csv("badge,name,unit,role\nP100001,张三,XC-01,officer\n"))).StatusCode);
             Assert.Equal(HttpStatusCode.OK, (await ida.PutAsync("/api/v1/registry/officers", Csv("badge,name,unit,role\nP100001,张三,XC-01,officer\n"))).StatusCode);
             Assert.Contains("P100001,张三,XC-01,officer,,", await sam.GetStringAsync("/api/v1/registry/officers"), StringComparison.Ordinal);

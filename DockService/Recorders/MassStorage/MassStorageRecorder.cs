@@ -150,6 +150,20 @@ public sealed class MassStorageRecorder : IDockedRecorder
     /// <summary>The clock was set when the recorder was opened (before its channel could go away); this is how far off it was then.</summary>
     public Task<TimeSpan> SyncTimeAsync(CancellationToken cancellationToken) => Task.FromResult(Docked.ClockOffset);
 
+    /// <summary>Only while its command channel is open: many recorders drop it once they present the disk.</summary>
+    public bool CanSetOfficer => !_channel.Closed.IsCompleted;
+
+    /// <summary>WRITE_OFFICER over the command channel, then READ_OFFICER: only a read-back that matches counts.</summary>
+    public async Task<string> SetOfficerAsync(OfficerInfo officer, CancellationToken cancellationToken)
+    {
+        var before = await _channel.ReadOfficerAsync(cancellationToken).ConfigureAwait(false);
+        await _channel.WriteOfficerAsync(officer, cancellationToken).ConfigureAwait(false);
+        var after = await _channel.ReadOfficerAsync(cancellationToken).ConfigureAwait(false);
+        if (after != officer)
+            throw CommandChannelErrors.Malformed(CommandCode.ReadOfficer, $"recorder {Serial} accepted officer {officer.OfficerId} but reads back {after.OfficerId} ({after.Name})");
+        return before.OfficerId;
+    }
+
     /// <summary>Many recorders drop their command interface once they present the disk (they re-enumerate as a
     /// plain USB disk): then the battery is unknown, and the docking goes on from the disk alone.</summary>
     public async Task<Power?> GetPowerAsync(CancellationToken cancellationToken)

@@ -78,7 +78,8 @@
     field(tile, 'clips').textContent = bay.clipsTotal > 0 ? `${bay.clipsDone} / ${bay.clipsTotal}` : '—';
     field(tile, 'eta').textContent = timeLeft(bay);
     // The reason in the officer's language when there is one; the dock's own words otherwise.
-    field(tile, 'message').textContent = bay.reason ? t(`reason.${bay.reason}`, bay.reasonCount) : (bay.message || '');
+    field(tile, 'message').textContent = bay.pickedFor ? t('kiosk.takeMe', bay.pickedFor)
+      : bay.reason ? t(`reason.${bay.reason}`, bay.reasonCount) : (bay.message || '');
     const part = bay.clipSize > 0 ? bay.clipBytes / bay.clipSize : 0;
     tile.querySelector('progress').value = bay.clipsTotal > 0
       ? Math.min(100, Math.max(0, 100 * (bay.clipsDone + part) / bay.clipsTotal)) : (bay.finished ? 100 : 0);
@@ -218,6 +219,9 @@
     document.getElementById('my-recorders').replaceChildren();
     tagForm.reset();
     tagResult.textContent = '';
+    checkoutForm.reset();
+    checkoutResult.textContent = '';
+    for (const key of ['outcome', 'serial', 'bay', 'refusal']) delete checkoutResult.dataset[key];
     for (const tile of bays.querySelectorAll('.mine')) tile.classList.remove('mine');
     if (was) {
       await fetch('/api/v1/kiosk/signout', { method: 'POST', credentials: 'same-origin', headers: { 'X-Dock-CSRF': was.csrf } }).catch(() => null);
@@ -261,6 +265,37 @@
     tagResult.dataset.outcome = 'saved';
     tagForm.reset();
     await refreshMine();
+  });
+
+  // ---- checkout: the dock picks a ready camera, writes the officer to it and lights its bay -----------------------------------
+  const checkoutForm = document.getElementById('checkout-form');
+  const checkoutResult = document.getElementById('checkout-result');
+  checkoutForm.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const accompaniedBy = checkoutForm.elements.accompaniedBy.value.trim();
+    checkoutResult.textContent = '…';
+    const answer = await fetch('/api/v1/kiosk/checkout', {
+      method: 'POST', credentials: 'same-origin', headers: { 'Content-Type': 'application/json', 'X-Dock-CSRF': session?.csrf ?? '' },
+      body: JSON.stringify(accompaniedBy ? { accompaniedBy } : {}),
+    }).catch(() => null);
+    const outcome = answer ? await answer.json().catch(() => null) : null;
+    if (!outcome || (!answer.ok && !outcome.refusalCode)) {
+      checkoutResult.textContent = t('kiosk.tagFailed', answer?.status ?? '—');
+      checkoutResult.dataset.outcome = 'failed';
+      return;
+    }
+    if (outcome.granted) {
+      checkoutResult.textContent = t('kiosk.takeFrom', outcome.serial, outcome.bayId) + (outcome.warning ? ' ' + t('kiosk.belowMinimum', outcome.warning) : '');
+      checkoutResult.dataset.outcome = 'granted';
+      checkoutResult.dataset.serial = outcome.serial;
+      checkoutResult.dataset.bay = outcome.bayId;
+      await refreshMine();
+    } else {
+      // The reason in the officer's words, then the dock's own detail (which camera, which date).
+      checkoutResult.textContent = `${t(`refusal.${outcome.refusalCode}`)} ${outcome.message}`;
+      checkoutResult.dataset.outcome = 'refused';
+      checkoutResult.dataset.refusal = outcome.refusalCode;
+    }
   });
 
   // A bay of the officer's that changes phase (e.g. to done) brings new footage: read their view again.

@@ -1,0 +1,181 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Dock.Service.Catalog;
+using Dock.Service.Equipment;
+using Dock.Service.Hosting;
+
+namespace Dock.Service.Cli;
+
+/// <summary>
+/// The equipment from the shell, read-only on the catalog (they run beside a running dock): <c>dock officers list</c>, <c>dock report ratio</c>
+/// (each unit against its policy, now and over a period) and <c>dock report allocation</c> (who holds what, and the history). Each prints a
+/// table, or <c>--json</c>, or <c>--csv</c>.
+/// </summary>
+public static class EquipmentCommands
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        // Names stay readable (张三, not \u5F20\u4E09): this is printed, never embedded in a page.
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    public static Command OfficersList()
+    {
+        var data = CliOptions.Data();
+        var json = CliOptions.Json();
+        var csv = Csv();
+        var list = new Command("list", "The officers: badge, name, unit, role, 执法证 and whether it is valid today, the camera each holds now.") { data, json, csv };
+        list.SetAction(async (parse, cancellationToken) => await RunAsync<IReadOnlyList<OfficerListing>>("officers list", parse.GetValue(data), parse.GetValue(json), parse.GetValue(csv),
+            async reports =>
+            {
+                var officers = await reports.OfficersAsync(cancellationToken);
+                return (officers, () =>
+                {
+                    var table = new TextTable("BADGE", "NAME", "UNIT", "ROLE", "执法证", "EXPIRES", "VALID", "HOLDS", "BOUND");
+                    foreach (var o in officers)
+                        table.Add(o.Badge, o.Name, o.Unit, o.Role, o.Certificate, o.CertificateExpiry, o.CertificateValid ? "yes" : "NO", o.Camera, o.BoundCamera);
+                    return $"{officers.Count} officer(s)\n{table}";
+                }, () => CsvText(["badge", "name", "unit", "role", "certificate", "certificate_expiry", "certificate_valid", "camera", "bound_camera"],
+                    officers.Select(o => new object?[] { o.Badge, o.Name, o.Unit, o.Role, o.Certificate, o.CertificateExpiry, o.CertificateValid, o.Camera, o.BoundCamera })));
+            }, cancellationToken));
+        return list;
+    }
+
+    public static Command Ratio()
+    {
+        var data = CliOptions.Data();
+        var (from, to) = Period();
+        var json = CliOptions.Json();
+        var csv = Csv();
+        var ratio = new Command("ratio", "Each unit against its equipment policy (R4): officers, serviceable recorders, spares, ready cameras; compliant now, " +
+            "and the share of the period it complied.") { data, from, to, json, csv };
+        ratio.SetAction(async (parse, cancellationToken) =>
+        {
+            if (!TryPeriod(parse.GetValue(from), parse.GetValue(to), out var first, out var end))
+                return ExitCodes.UsageError("report ratio", "--from and --to are days as yyyy-MM-dd, --to not before --from.");
+            return await RunAsync<IReadOnlyList<UnitRatioReport>>("report ratio", parse.GetValue(data), parse.GetValue(json), parse.GetValue(csv), async reports =>
+            {
+                var units = await reports.RatioAsync(first, end, cancellationToken);
+                return (units, () =>
+                {
+                    var table = new TextTable("UNIT", "NAME", "OFFICERS", "RECORDERS", "NEEDED", "RATIO", "SPARE", "READY", "OUT", "NOW", "PERIOD", "BREACHES");
+                    foreach (var u in units)
+                        table.Add(u.Unit, u.Name, u.Officers, u.ServiceableRecorders, u.RequiredRecorders, u.Ratio?.ToString("0.00", CultureInfo.InvariantCulture),
+                            $"{u.SpareRecorders}/{u.MinimumSpare}", $"{u.ReadyRecorders}/{u.MinimumReady}", u.CheckedOut, u.Compliant ? "ok" : "BREACH",
+                            u.CompliantShare is { } s ? s.ToString("P0", CultureInfo.InvariantCulture) : null, u.Breaches);
+                    var text = new StringBuilder($"Equipment policy {first:yyyy-MM-dd} to {end.AddDays(-1):yyyy-MM-dd}: {units.Count(u => u.Compliant)} of {units.Count} unit(s) compliant now\n");
+                    text.Append(table);
+                    foreach (var u in units.Where(u => !u.Compliant)) text.Append(CultureInfo.InvariantCulture, $"  {u.Unit}: {string.Join("; ", u.Problems)}\n");
+                    return text.ToString();
+                }, () => CsvText(["unit", "name", "officers", "auxiliaries", "serviceable_recorders", "required_recorders", "ratio", "required_ratio", "spare",
+                        "minimum_spare", "ready", "minimum_ready", "checked_out", "compliant", "compliant_share", "breaches", "problems"],
+                    units.Select(u => new object?[] { u.Unit, u.Name, u.Officers, u.Auxiliaries, u.ServiceableRecorders, u.RequiredRecorders, u.Ratio, u.RequiredRatio,
+                        u.SpareRecorders, u.MinimumSpare, u.ReadyRecorders, u.MinimumReady, u.CheckedOut, u.Compliant, u.CompliantShare, u.Breaches,
+                        string.Join("; ", u.Problems) })));
+            }, cancellationToken);
+        });
+        return ratio;
+    }
+
+    public static Command Allocation()
+    {
+        var data = CliOptions.Data();
+        var (from, to) = Period();
+        var json = CliOptions.Json();
+        var csv = Csv();
+        var allocation = new Command("allocation", "Who holds which camera now, the cameras bound to an officer, and the checkouts of a period.")
+        {
+            data, from, to, json, csv,
+        };
+        allocation.SetAction(async (parse, cancellationToken) =>
+        {
+            if (!TryPeriod(parse.GetValue(from), parse.GetValue(to), out var first, out var end))
+                return ExitCodes.UsageError("report allocation", "--from and --to are days as yyyy-MM-dd, --to not before --from.");
+            return await RunAsync<AllocationReport>("report allocation", parse.GetValue(data), parse.GetValue(json), parse.GetValue(csv), async reports =>
+            {
+                var report = await reports.AllocationAsync(first, end, cancellationToken);
+                return (report, () =>
+                {
+                    var text = new StringBuilder($"Out now: {report.Now.Count} camera(s)\n");
+                    var now = new TextTable("CAMERA", "BADGE", "OFFICER", "UNIT", "MODE", "BAY", "WITH", "OUT (UTC)", "DUE (UTC)", "OVERDUE");
+                    foreach (var r in report.Now) now.Add(r.Serial, r.Badge, r.Officer, r.Unit, r.Mode, r.Bay, r.AccompaniedBy, Utc(r.Out), Utc(r.Due), r.Overdue ? "YES" : "");
+                    text.Append(now);
+                    if (report.Fixed.Count > 0)
+                    {
+                        var bound = new TextTable("CAMERA", "BOUND TO", "OFFICER");
+                        foreach (var b in report.Fixed) bound.Add(b.Serial, b.Badge, b.Officer);
+                        text.Append(CultureInfo.InvariantCulture, $"\nBound to one officer (fixed mode): {report.Fixed.Count}\n{bound}");
+                    }
+                    var history = new TextTable("CAMERA", "BADGE", "OFFICER", "OUT (UTC)", "IN (UTC)", "HOW", "LATE");
+                    foreach (var r in report.History) history.Add(r.Serial, r.Badge, r.Officer, Utc(r.Out), r.In is { } i ? Utc(i) : "(out)", r.How, r.Overdue ? "YES" : "");
+                    text.Append(CultureInfo.InvariantCulture, $"\nCheckouts {first:yyyy-MM-dd} to {end.AddDays(-1):yyyy-MM-dd}: {report.History.Count}\n{history}");
+                    return text.ToString();
+                }, () => CsvText(["serial", "badge", "officer", "unit", "mode", "bay", "accompanied_by", "out", "due", "in", "how", "overdue"],
+                    report.History.Concat(report.Now.Where(n => report.History.All(h => h.Serial != n.Serial || h.Out != n.Out)))
+                        .Select(r => new object?[] { r.Serial, r.Badge, r.Officer, r.Unit, r.Mode, r.Bay, r.AccompaniedBy, Utc(r.Out), Utc(r.Due),
+                            r.In is { } i ? Utc(i) : null, r.How, r.Overdue })));
+            }, cancellationToken);
+        });
+        return allocation;
+    }
+
+    private static Option<bool> Csv() => new("--csv") { Description = "Print CSV with a header row." };
+
+    private static (Option<string?> From, Option<string?> To) Period() =>
+        (new Option<string?>("--from") { Description = "First day, yyyy-MM-dd (UTC). Default: 30 days before --to." },
+         new Option<string?>("--to") { Description = "Last day, yyyy-MM-dd, included. Default: today (UTC)." });
+
+    private static bool TryPeriod(string? fromText, string? toText, out DateTimeOffset from, out DateTimeOffset end)
+    {
+        from = end = default;
+        var today = DateTime.UtcNow.Date;
+        DateTime last = today, first;
+        if (toText is not null && !DateTime.TryParseExact(toText, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out last)) return false;
+        if (fromText is null) first = last.AddDays(-30);
+        else if (!DateTime.TryParseExact(fromText, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out first)) return false;
+        if (last < first) return false;
+        from = new DateTimeOffset(first, TimeSpan.Zero);
+        end = new DateTimeOffset(last.AddDays(1), TimeSpan.Zero);
+        return true;
+    }
+
+    private static string Utc(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
+
+    private static string CsvText(string[] header, IEnumerable<object?[]> rows)
+    {
+        var text = new StringBuilder(string.Join(',', header)).Append('\n');
+        foreach (var row in rows)
+            text.Append(string.Join(',', row.Select(cell => cell switch
+            {
+                null => "",
+                bool b => b ? "true" : "false",
+                IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+                _ => Quote(cell.ToString() ?? ""),
+            }))).Append('\n');
+        return text.ToString();
+    }
+
+    private static string Quote(string value) => value.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
+
+    private static async Task<int> RunAsync<T>(string command, string? data, bool json, bool csv,
+        Func<EquipmentReports, Task<(T Result, Func<string> Text, Func<string> Csv)>> work, CancellationToken cancellationToken)
+    {
+        if (json && csv) return ExitCodes.UsageError(command, "--json or --csv, not both.");
+        try
+        {
+            var paths = DataFolder.PathsFor(data);
+            if (!File.Exists(paths.Catalog)) return ExitCodes.UsageError(command, $"No catalog at {paths.Catalog}: pass --data with a dock's data folder.");
+            var catalog = await CatalogStores.OpenAsync(paths.Catalog, TimeProvider.System, cancellationToken);
+            var (result, text, csvText) = await work(new EquipmentReports(catalog.Database, DataFolder.Options(), TimeProvider.System));
+            Console.Write(json ? JsonSerializer.Serialize(result, Json) + "\n" : csv ? csvText() : text());
+            return ExitCodes.Ok;
+        }
+        catch (Exception ex) when (ex is StorageException or IOException or UnauthorizedAccessException)
+        {
+            return ExitCodes.UsageError(command, ex.Message);
+        }
+    }
+}

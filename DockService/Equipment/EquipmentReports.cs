@@ -1,0 +1,121 @@
+using Dock.Service.Catalog;
+using Dock.Service.Configuration;
+using Dock.Service.Registry;
+
+namespace Dock.Service.Equipment;
+
+/// <summary>A unit's compliance now and over a period: today's figures against its policy, the share of the period it complied (from the
+/// rows the running dock keeps whenever the figures change), how often it fell into breach, and each change.</summary>
+public sealed record UnitRatioReport(
+    string Unit,
+    string Name,
+    int Officers,
+    int Auxiliaries,
+    int ServiceableRecorders,
+    int SpareRecorders,
+    int ReadyRecorders,
+    int CheckedOut,
+    double RequiredRatio,
+    double? Ratio,
+    int RequiredRecorders,
+    int MinimumSpare,
+    int MinimumReady,
+    bool Compliant,
+    IReadOnlyList<string> Problems,
+    double? CompliantShare,
+    int Breaches,
+    IReadOnlyList<CompliancePoint> History);
+
+public sealed record CompliancePoint(DateTimeOffset At, bool Compliant, int Officers, int Serviceable, int Spare, int Ready, string Problems);
+
+/// <summary>An officer as listed: the registry row, whether the 执法证 is valid today, the camera they hold now and the one bound to them.</summary>
+public sealed record OfficerListing(string Badge, string Name, string Unit, string Role, string? Certificate, string? CertificateExpiry,
+    bool CertificateValid, string? Camera, string? BoundCamera);
+
+/// <summary>Who holds what: every open checkout, and the checkouts of a period.</summary>
+public sealed record AllocationReport(IReadOnlyList<AllocationRow> Now, IReadOnlyList<AllocationRow> History, IReadOnlyList<FixedBinding> Fixed);
+
+public sealed record AllocationRow(string Serial, string Badge, string Officer, string Unit, string Mode, string Bay, string? AccompaniedBy,
+    DateTimeOffset Out, DateTimeOffset Due, DateTimeOffset? In, string? How, bool Overdue);
+
+public sealed record FixedBinding(string Serial, string Badge, string Officer);
+
+/// <summary>The equipment reports, read from the catalog (beside a running dock or without one): the same judgement as the running watch,
+/// except that a camera's readiness comes from what the catalog last recorded of it rather than from the bays live.</summary>
+public sealed class EquipmentReports(CatalogDatabase db, DockOptions options, TimeProvider time)
+{
+    private readonly RegistryStore _registry = new(db);
+    private readonly EquipmentStore _store = new(db);
+
+    public async Task<IReadOnlyList<OfficerListing>> OfficersAsync(CancellationToken cancellationToken)
+    {
+        var officers = await _registry.OfficersAsync(cancellationToken).ConfigureAwait(false);
+        var recorders = await _registry.RecordersAsync(cancellationToken).ConfigureAwait(false);
+        var open = (await _store.OpenCheckoutsAsync(cancellationToken).ConfigureAwait(false)).ToDictionary(c => c.Badge, c => c.Serial, StringComparer.Ordinal);
+        var bound = recorders.Where(r => r.Officer is not null).GroupBy(r => r.Officer!).ToDictionary(g => g.Key, g => g.First().Serial, StringComparer.Ordinal);
+        var today = DateOnly.FromDateTime(time.GetLocalNow().DateTime);
+        return [.. officers.Select(o => new OfficerListing(o.Badge, o.Name, o.UnitId, o.Role.Name(), o.Certificate,
+            o.CertificateExpires is { } d ? RegistryNames.Day(d) : null, o.Certificate is not null && (o.CertificateExpires is not { } e || e >= today),
+            open.GetValueOrDefault(o.Badge), bound.GetValueOrDefault(o.Badge)))];
+    }
+
+    public async Task<IReadOnlyList<UnitRatioReport>> RatioAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
+    {
+        var units = await _registry.UnitsAsync(cancellationToken).ConfigureAwait(false);
+        var officers = await _registry.OfficersAsync(cancellationToken).ConfigureAwait(false);
+        var recorders = await _registry.RecordersAsync(cancellationToken).ConfigureAwait(false);
+        var facts = await _store.CameraFactsAsync(recorders, options.ReleasePolicy != ReleasePolicy.Never, cancellationToken).ConfigureAwait(false);
+        var ready = facts.Where(f => Readiness.IsReady(f, options.Equipment, options.StorageNearlyFullPercent)).Select(f => f.Serial).ToHashSet(StringComparer.Ordinal);
+        var outSerials = (await _store.OpenCheckoutsAsync(cancellationToken).ConfigureAwait(false)).Select(c => c.Serial).ToHashSet(StringComparer.Ordinal);
+        var now = time.GetUtcNow();
+        var end = to < now ? to : now;
+        var reports = new List<UnitRatioReport>();
+        foreach (var unit in RatioPolicy.Evaluate(units, officers, recorders, ready, outSerials, options.Equipment))
+        {
+            var rows = await _store.ComplianceHistoryAsync(unit.Unit, from, to, cancellationToken).ConfigureAwait(false);
+            var (share, breaches) = Share(rows, from, end);
+            reports.Add(new UnitRatioReport(unit.Unit, unit.Name, unit.Officers, unit.Auxiliaries, unit.ServiceableRecorders, unit.SpareRecorders,
+                unit.ReadyRecorders, unit.CheckedOut, unit.Policy.Ratio, unit.Ratio, unit.RequiredRecorders, unit.Policy.MinimumSpare, unit.Policy.MinimumReady,
+                unit.Compliant, unit.Problems, share, breaches,
+                [.. rows.Where(r => r.At >= from).Select(r => new CompliancePoint(r.At, r.Compliant, r.Officers, r.Serviceable, r.Spare, r.Ready, r.Problems))]));
+        }
+        return reports;
+    }
+
+    /// <summary>The share of [from, end) a unit complied, from its rows (the last one before <paramref name="from"/> first, if any), and how many
+    /// times it went into breach in that time. Null when nothing was recorded for any of it.</summary>
+    public static (double? Share, int Breaches) Share(IReadOnlyList<ComplianceRecord> rows, DateTimeOffset from, DateTimeOffset end)
+    {
+        if (rows.Count == 0 || end <= from) return (null, 0);
+        double compliant = 0, known = 0;
+        int breaches = 0;
+        bool? previous = null;
+        for (int i = 0; i < rows.Count; i++)
+        {
+            var start = rows[i].At < from ? from : rows[i].At;
+            var stop = i + 1 < rows.Count ? rows[i + 1].At : end;
+            if (stop > end) stop = end;
+            if (stop > start)
+            {
+                known += (stop - start).TotalSeconds;
+                if (rows[i].Compliant) compliant += (stop - start).TotalSeconds;
+            }
+            if (!rows[i].Compliant && previous != false && rows[i].At < end) breaches++;
+            previous = rows[i].Compliant;
+        }
+        return (known > 0 ? Math.Round(compliant / known, 4) : null, breaches);
+    }
+
+    public async Task<AllocationReport> AllocationAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
+    {
+        var names = (await _registry.OfficersAsync(cancellationToken).ConfigureAwait(false)).ToDictionary(o => o.Badge, o => o.Name, StringComparer.Ordinal);
+        var recorders = await _registry.RecordersAsync(cancellationToken).ConfigureAwait(false);
+        var now = time.GetUtcNow();
+        AllocationRow Row(CheckoutRecord c) => new(c.Serial, c.Badge, names.GetValueOrDefault(c.Badge, ""), c.UnitId, c.Mode, c.BayId, c.AccompaniedBy,
+            c.OutAt, c.DueAt, c.InAt, c.InHow, (c.InAt ?? now) > c.DueAt + options.Equipment.DockWithin);
+        var open = await _store.OpenCheckoutsAsync(cancellationToken).ConfigureAwait(false);
+        var history = await _store.CheckoutsAsync(from, to, 10_000, cancellationToken).ConfigureAwait(false);
+        return new AllocationReport([.. open.Select(Row)], [.. history.Select(Row)],
+            [.. recorders.Where(r => r.Officer is not null).Select(r => new FixedBinding(r.Serial, r.Officer!, names.GetValueOrDefault(r.Officer!, "")))]);
+    }
+}
