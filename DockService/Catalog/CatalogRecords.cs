@@ -95,6 +95,20 @@ public sealed record DockingSessionRecord(long Id, string BayId, string Recorder
 public sealed record LastDockingRecord(string Serial, string? BayId, DateTimeOffset? StartedAt, DateTimeOffset? EndedAt, string? EndReason,
     int? BatteryPercent, int? BatteryHealthPercent, DateTimeOffset? BatteryAt, long? StorageTotal = null, long? StorageFree = null);
 
+/// <summary>One docking's charging: the docking (bay, start, end), the first and latest sample's time and charge, when it first read full, the
+/// percentage points delivered, the points and hours while below 80 % (the constant-current phase: their ratio is the charge rate), a charge
+/// fault, and the camera's own health figure and cycle count at the latest sample.</summary>
+public sealed record ChargeSessionRecord(long SessionId, string Serial, string BayId, DateTimeOffset DockedAt, DateTimeOffset? LeftAt, DateTimeOffset FirstAt,
+    DateTimeOffset LastAt, int StartPercent, int LastPercent, DateTimeOffset? FullAt, double Delivered, double ConstantCurrentPoints,
+    double ConstantCurrentHours, bool Fault, int HealthPercent, int CycleCount)
+{
+    /// <summary>Percentage points per hour below 80 %; null when too little of the docking was below 80 % to tell (under 10 points).</summary>
+    public double? ChargeRate => ConstantCurrentPoints >= 10 && ConstantCurrentHours > 0 ? ConstantCurrentPoints / ConstantCurrentHours : null;
+
+    /// <summary>From docking to the first full reading; null when it never read full.</summary>
+    public TimeSpan? TimeToFull => FullAt is { } full ? full - DockedAt : null;
+}
+
 public sealed record BatterySampleRecord(long SessionId, string RecorderSerial, DateTimeOffset At, int Percent, int Millivolts,
     ChargeState State, int TemperatureDeciC, int CycleCount, int HealthPercent);
 

@@ -87,19 +87,70 @@ public sealed class DockingStore(CatalogDatabase db)
     }
 
     /// <summary>Records a battery sample, unless this recorder has one younger than <paramref name="minInterval"/> (a recorder
-    /// that reconnects every second must not write a sample each time). Returns whether it was written.</summary>
+    /// that reconnects every second must not write a sample each time). Returns whether it was written. With it, in one transaction: the
+    /// sample's bay and its charge rate since the docking's previous sample, and the docking's charging summary (charge_sessions).</summary>
     public async Task<bool> AddBatterySampleAsync(long sessionId, string serial, Power power, CancellationToken cancellationToken, TimeSpan? minInterval = null)
     {
         await using var c = await db.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        var since = (db.Time.GetUtcNow() - (minInterval ?? TimeSpan.Zero)).ToString("O", CultureInfo.InvariantCulture);
-        return await ExecAsync(c, null, """
-            INSERT INTO battery_samples(session_id, recorder_serial, at, percent, millivolts, charge_state, temperature_dc, cycle_count, health_percent)
-            SELECT $session, $serial, $now, $percent, $mv, $state, $temp, $cycles, $health
-            WHERE $interval = 0 OR NOT EXISTS (SELECT 1 FROM battery_samples WHERE recorder_serial = $serial AND at > $since);
-            """, cancellationToken, ("$session", sessionId), ("$serial", serial), ("$now", db.Now()), ("$since", since),
-            ("$interval", minInterval is { } m && m > TimeSpan.Zero ? 1 : 0), ("$percent", (int)power.Percent),
+        await using var tx = await BeginAsync(c, cancellationToken).ConfigureAwait(false);
+        var now = db.Time.GetUtcNow();
+        var since = (now - (minInterval ?? TimeSpan.Zero)).ToString("O", CultureInfo.InvariantCulture);
+        if (minInterval is { } m && m > TimeSpan.Zero && await ScalarAsync(c, tx, "SELECT 1 FROM battery_samples WHERE recorder_serial = $serial AND at > $since LIMIT 1;",
+                cancellationToken, ("$serial", serial), ("$since", since)).ConfigureAwait(false) is not null)
+            return false;
+        var previous = await QueryAsync(c, tx, "SELECT at, percent FROM battery_samples WHERE session_id = $session ORDER BY id DESC LIMIT 1;",
+            r => (At: ParseTime(r.GetString(0)), Percent: r.GetInt32(1)), cancellationToken, ("$session", sessionId)).ConfigureAwait(false);
+        double hours = previous.Count == 1 ? (now - previous[0].At).TotalHours : 0;
+        double? rate = previous.Count == 1 && hours > 0 ? (power.Percent - previous[0].Percent) / hours : null;
+        var at = now.ToString("O", CultureInfo.InvariantCulture);
+        await ExecAsync(c, tx, """
+            INSERT INTO battery_samples(session_id, recorder_serial, at, percent, millivolts, charge_state, temperature_dc, cycle_count, health_percent, bay_id, rate_pph)
+            VALUES ($session, $serial, $now, $percent, $mv, $state, $temp, $cycles, $health, (SELECT bay_id FROM docking_sessions WHERE id = $session), $rate);
+            """, cancellationToken, ("$session", sessionId), ("$serial", serial), ("$now", at), ("$percent", (int)power.Percent),
             ("$mv", (int)power.Millivolts), ("$state", power.State.ToString().ToLowerInvariant()), ("$temp", (int)power.TemperatureDeciC),
-            ("$cycles", (int)power.CycleCount), ("$health", (int)power.HealthPercent)).ConfigureAwait(false) == 1;
+            ("$cycles", (int)power.CycleCount), ("$health", (int)power.HealthPercent), ("$rate", rate)).ConfigureAwait(false);
+        // The summary: points delivered (rises only; a camera in use while docked may also fall), and the constant-current rate, counted
+        // while the charge was below 80 % (above it the charger tapers, whatever the battery's state).
+        bool full = power.Percent >= 100 || power.State == ChargeState.Full;
+        double delivered = previous.Count == 1 ? Math.Max(0, power.Percent - previous[0].Percent) : 0;
+        bool constantCurrent = previous.Count == 1 && previous[0].Percent < 80 && power.State == ChargeState.Charging;
+        await ExecAsync(c, tx, """
+            INSERT INTO charge_sessions(session_id, recorder_serial, first_at, last_at, start_percent, last_percent, full_at, delivered, cc_points, cc_hours, fault,
+                health_percent, cycle_count)
+            VALUES ($session, $serial, $now, $now, $percent, $percent, CASE WHEN $full = 1 THEN $now END, 0, 0, 0, $fault, $health, $cycles)
+            ON CONFLICT(session_id) DO UPDATE SET last_at = $now, last_percent = $percent, full_at = COALESCE(full_at, CASE WHEN $full = 1 THEN $now END),
+                delivered = delivered + $delivered, cc_points = cc_points + $ccPoints, cc_hours = cc_hours + $ccHours, fault = MAX(fault, $fault),
+                health_percent = $health, cycle_count = $cycles;
+            """, cancellationToken, ("$session", sessionId), ("$serial", serial), ("$now", at), ("$percent", (int)power.Percent), ("$full", full ? 1 : 0),
+            ("$fault", power.State == ChargeState.Fault ? 1 : 0), ("$health", (int)power.HealthPercent), ("$cycles", (int)power.CycleCount),
+            ("$delivered", delivered), ("$ccPoints", constantCurrent ? delivered : 0), ("$ccHours", constantCurrent ? hours : 0)).ConfigureAwait(false);
+        await CommitAsync(tx, cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>A recorder's charging summaries, one per docking that sampled its battery, newest first (at most <paramref name="count"/>), with
+    /// the docking's bay and end.</summary>
+    public async Task<IReadOnlyList<ChargeSessionRecord>> ChargeSessionsAsync(string serial, int count, CancellationToken cancellationToken)
+    {
+        await using var c = await db.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        return await QueryAsync(c, null, """
+            SELECT s.session_id, s.recorder_serial, d.bay_id, d.started_at, d.ended_at, s.first_at, s.last_at, s.start_percent, s.last_percent, s.full_at,
+                s.delivered, s.cc_points, s.cc_hours, s.fault, s.health_percent, s.cycle_count
+            FROM charge_sessions s JOIN docking_sessions d ON d.id = s.session_id
+            WHERE s.recorder_serial = $serial ORDER BY s.session_id DESC LIMIT $count;
+            """, r => new ChargeSessionRecord(r.GetInt64(0), r.GetString(1), r.GetString(2), ParseTime(r.GetString(3)), r.IsDBNull(4) ? null : ParseTime(r.GetString(4)),
+                ParseTime(r.GetString(5)), ParseTime(r.GetString(6)), r.GetInt32(7), r.GetInt32(8), r.IsDBNull(9) ? null : ParseTime(r.GetString(9)),
+                r.GetDouble(10), r.GetDouble(11), r.GetDouble(12), r.GetInt64(13) == 1, r.GetInt32(14), r.GetInt32(15)),
+            cancellationToken, ("$serial", serial), ("$count", count)).ConfigureAwait(false);
+    }
+
+    /// <summary>One docking's battery samples (the charge curve), oldest first, at most <paramref name="count"/>.</summary>
+    public async Task<IReadOnlyList<(DateTimeOffset At, int Percent, double? Rate)>> ChargeCurveAsync(long sessionId, int count, CancellationToken cancellationToken)
+    {
+        await using var c = await db.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        return await QueryAsync(c, null, "SELECT at, percent, rate_pph FROM battery_samples WHERE session_id = $session ORDER BY id LIMIT $count;",
+            r => (ParseTime(r.GetString(0)), r.GetInt32(1), r.IsDBNull(2) ? (double?)null : r.GetDouble(2)), cancellationToken, ("$session", sessionId),
+            ("$count", count)).ConfigureAwait(false);
     }
 
     /// <summary>Each known recorder's last docking and last battery sample, read by index (not the whole history).</summary>

@@ -372,5 +372,30 @@ internal static class Migrations
         );
         CREATE INDEX compliance_by_unit ON unit_compliance(unit_id, at);
         """,
+        // 16: the charging log (Equipment/BatteryHealth): each battery sample also names its bay and the charge rate since the docking's previous
+        //     sample (percentage points per hour), and each docking keeps its charging summary, updated with every sample: the charge at the
+        //     start and now, when it first read full, the points delivered, and the rate while below 80 % (the constant-current phase). Battery
+        //     health is judged from these summaries, a few rows per docking, never from the whole sample history.
+        """
+        ALTER TABLE battery_samples ADD COLUMN bay_id TEXT;
+        ALTER TABLE battery_samples ADD COLUMN rate_pph REAL;
+        CREATE INDEX battery_by_session ON battery_samples(session_id, id);
+        CREATE TABLE charge_sessions (
+            session_id      INTEGER PRIMARY KEY REFERENCES docking_sessions(id),
+            recorder_serial TEXT NOT NULL,
+            first_at        TEXT NOT NULL,
+            last_at         TEXT NOT NULL,
+            start_percent   INTEGER NOT NULL,
+            last_percent    INTEGER NOT NULL,
+            full_at         TEXT,
+            delivered       REAL NOT NULL DEFAULT 0,
+            cc_points       REAL NOT NULL DEFAULT 0,
+            cc_hours        REAL NOT NULL DEFAULT 0,
+            fault           INTEGER NOT NULL DEFAULT 0,
+            health_percent  INTEGER NOT NULL,
+            cycle_count     INTEGER NOT NULL
+        );
+        CREATE INDEX charge_by_recorder ON charge_sessions(recorder_serial, session_id);
+        """,
     ];
 }

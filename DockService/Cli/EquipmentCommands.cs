@@ -122,6 +122,44 @@ public static class EquipmentCommands
         return allocation;
     }
 
+    public static Command Batteries()
+    {
+        var data = CliOptions.Data();
+        var json = CliOptions.Json();
+        var csv = Csv();
+        var charts = new Option<DirectoryInfo?>("--charts") { Description = "Also write each camera's charge curves as an SVG in this folder (named as the vault names the camera)." };
+        var batteries = new Command("batteries", "Battery health per camera, judged from the charging log: charge rate, runtime on a full charge, failures to " +
+            "reach full, faults; those to replace first, each with its evidence.") { data, json, csv, charts };
+        batteries.SetAction(async (parse, cancellationToken) => await RunAsync<IReadOnlyList<BatteryVerdict>>("report batteries", parse.GetValue(data),
+            parse.GetValue(json), parse.GetValue(csv), async reports =>
+            {
+                var verdicts = await reports.BatteriesAsync(cancellationToken);
+                if (parse.GetValue(charts) is { } folder)
+                {
+                    Directory.CreateDirectory(folder.FullName);
+                    foreach (var v in verdicts)
+                        if (await reports.ChargeChartAsync(v.Serial, 5, cancellationToken) is { } svg)
+                            await File.WriteAllTextAsync(Path.Combine(folder.FullName, Vault.SafeName.Encode(v.Serial) + ".svg"), svg, cancellationToken);
+                }
+                return (verdicts, () =>
+                {
+                    string F(double? value, string format = "0.#") => value is { } v ? v.ToString(format, CultureInfo.InvariantCulture) : "-";
+                    var table = new TextTable("CAMERA", "DOCKINGS", "CYCLES", "OWN HEALTH", "RATE %/h (FIRST→LAST)", "RUNTIME h", "NOT FULL", "VERDICT");
+                    foreach (var v in verdicts)
+                        table.Add(v.Serial, v.Sessions, v.Cycles, v.ReportedHealth is { } h ? $"{h} %" : null, $"{F(v.EarliestRate, "0")} → {F(v.LatestRate, "0")}",
+                            F(v.RuntimeHours), v.FailedToFill, v.Replace ? "REPLACE" : "ok");
+                    var text = new StringBuilder($"{verdicts.Count(v => v.Replace)} of {verdicts.Count} battery(ies) to replace\n{table}");
+                    foreach (var v in verdicts.Where(v => v.Replace))
+                        foreach (var f in v.Findings) text.Append(CultureInfo.InvariantCulture, $"  {v.Serial} {f.Kind}: {f.Evidence}\n");
+                    return text.ToString();
+                }, () => CsvText(["serial", "dockings", "cycles", "reported_health", "earliest_rate_pph", "latest_rate_pph", "runtime_hours", "failed_to_fill",
+                        "replace", "findings"],
+                    verdicts.Select(v => new object?[] { v.Serial, v.Sessions, v.Cycles, v.ReportedHealth, v.EarliestRate, v.LatestRate, v.RuntimeHours,
+                        v.FailedToFill, v.Replace, string.Join("; ", v.Findings.Select(f => $"{f.Kind}: {f.Evidence}")) })));
+            }, cancellationToken));
+        return batteries;
+    }
+
     private static Option<bool> Csv() => new("--csv") { Description = "Print CSV with a header row." };
 
     private static (Option<string?> From, Option<string?> To) Period() =>

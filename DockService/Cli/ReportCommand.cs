@@ -77,6 +77,7 @@ public static class ReportCommand
         report.Subcommands.Add(annual);
         report.Subcommands.Add(EquipmentCommands.Ratio());
         report.Subcommands.Add(EquipmentCommands.Allocation());
+        report.Subcommands.Add(EquipmentCommands.Batteries());
         return report;
     }
 

@@ -403,6 +403,19 @@ public sealed class EquipmentOptions
     /// down and picked it up again): its checkout stands.</summary>
     public TimeSpan ReturnAfter { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>Battery health from the charge curves: a charge rate this much below the battery's earliest in the window (0.25: a quarter)
+    /// flags it.</summary>
+    public double ChargeRateDrop { get; set; } = 0.25;
+
+    /// <summary>A docking at least this long that never reads full counts as a failure to reach full.</summary>
+    public TimeSpan FullChargeWithin { get; set; } = TimeSpan.FromHours(5);
+
+    /// <summary>Failures to reach full, among the last five dockings, that flag a battery.</summary>
+    public int FailuresToFlag { get; set; } = 2;
+
+    /// <summary>Dockings a battery is judged over (its newest).</summary>
+    public int HealthWindow { get; set; } = 12;
+
     /// <summary>How often the policy and the overdue cameras are looked at besides every checkout, check-in and registry change.</summary>
     public TimeSpan CheckInterval { get; set; } = TimeSpan.FromMinutes(5);
 }

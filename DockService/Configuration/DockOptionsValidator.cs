@@ -120,6 +120,12 @@ public sealed class DockOptionsValidator : IValidateOptions<DockOptions>
             errors.Add($"Dock:Equipment:ShiftLength {equipment.ShiftLength} must be between 01:00:00 and 1.00:00:00.");
         if (equipment.DockWithin < TimeSpan.Zero || equipment.DockWithin > TimeSpan.FromDays(2))
             errors.Add($"Dock:Equipment:DockWithin {equipment.DockWithin} must be between 00:00:00 and 2.00:00:00.");
+        if (double.IsNaN(equipment.ChargeRateDrop) || equipment.ChargeRateDrop is <= 0 or >= 1)
+            errors.Add($"Dock:Equipment:ChargeRateDrop {equipment.ChargeRateDrop} must be above 0 and below 1 (0.25 = a quarter slower).");
+        if (equipment.FullChargeWithin < TimeSpan.FromMinutes(30) || equipment.FullChargeWithin > TimeSpan.FromDays(1))
+            errors.Add($"Dock:Equipment:FullChargeWithin {equipment.FullChargeWithin} must be between 00:30:00 and 1.00:00:00.");
+        Range(errors, "Dock:Equipment:FailuresToFlag", equipment.FailuresToFlag, 1, 5);
+        Range(errors, "Dock:Equipment:HealthWindow", equipment.HealthWindow, 4, 100);
         if (equipment.ReturnAfter < TimeSpan.Zero || equipment.ReturnAfter > TimeSpan.FromHours(1))
             errors.Add($"Dock:Equipment:ReturnAfter {equipment.ReturnAfter} must be between 00:00:00 and 01:00:00.");
         if (equipment.CheckInterval < TimeSpan.FromSeconds(1) || equipment.CheckInterval > TimeSpan.FromDays(1))

@@ -106,6 +106,31 @@ public sealed class EquipmentReports(CatalogDatabase db, DockOptions options, Ti
         return (known > 0 ? Math.Round(compliant / known, 4) : null, breaches);
     }
 
+    /// <summary>Every camera's battery, judged from its charging log (<see cref="BatteryHealth"/>): those to replace first.</summary>
+    public async Task<IReadOnlyList<BatteryVerdict>> BatteriesAsync(CancellationToken cancellationToken)
+    {
+        var docking = new DockingStore(db);
+        var verdicts = new List<BatteryVerdict>();
+        foreach (var recorder in await new RecorderStore(db).ListRecordersAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var sessions = await docking.ChargeSessionsAsync(recorder.Serial, options.Equipment.HealthWindow, cancellationToken).ConfigureAwait(false);
+            if (sessions.Count > 0) verdicts.Add(BatteryHealth.Judge(recorder.Serial, sessions, options.Equipment, options.BatteryHealthAttentionPercent));
+        }
+        return [.. verdicts.OrderByDescending(v => v.Replace).ThenBy(v => v.Serial, StringComparer.Ordinal)];
+    }
+
+    /// <summary>The charge curves of a camera's newest dockings as an SVG chart; null when it has none.</summary>
+    public async Task<string?> ChargeChartAsync(string serial, int dockings, CancellationToken cancellationToken)
+    {
+        var docking = new DockingStore(db);
+        var sessions = await docking.ChargeSessionsAsync(serial, dockings, cancellationToken).ConfigureAwait(false);
+        if (sessions.Count == 0) return null;
+        var curves = new List<(ChargeSessionRecord, IReadOnlyList<(DateTimeOffset, int, double?)>)>();
+        foreach (var session in sessions.Reverse())
+            curves.Add((session, await docking.ChargeCurveAsync(session.SessionId, 2_000, cancellationToken).ConfigureAwait(false)));
+        return BatteryCharts.ChargeCurvesSvg(serial, curves);
+    }
+
     public async Task<AllocationReport> AllocationAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
     {
         var names = (await _registry.OfficersAsync(cancellationToken).ConfigureAwait(false)).ToDictionary(o => o.Badge, o => o.Name, StringComparer.Ordinal);

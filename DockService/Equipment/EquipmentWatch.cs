@@ -10,11 +10,12 @@ namespace Dock.Service.Equipment;
 /// Keeps the equipment policy under watch (R4, R10): each unit judged against its ratio, spare pool and ready minimum — a <c>ratio-breach</c>
 /// alert per unit while it falls short, resolved when it no longer does, and a compliance row whenever a unit's figures change — and every
 /// camera checked out and not docked <see cref="EquipmentOptions.DockWithin"/> after its shift ended raises <c>camera-not-docked</c>, naming
-/// the officer. Runs every <see cref="EquipmentOptions.CheckInterval"/> and at once after each checkout and check-in.
+/// the officer; and a battery whose charge curves say to replace it raises <c>battery-replace</c> with the evidence. Runs every <see cref="EquipmentOptions.CheckInterval"/> and at once after each checkout and check-in.
 /// </summary>
 public sealed class EquipmentWatch(CatalogStores catalog, Checkouts checkouts, DockOptions options, TimeProvider time)
 {
     public const string RatioAlert = "ratio-breach";
+    public const string BatteryAlert = "battery-replace";
 
     /// <summary>One look. Returns every unit's figures.</summary>
     public async Task<IReadOnlyList<UnitCompliance>> CheckAsync(CancellationToken cancellationToken)
@@ -58,6 +59,17 @@ public sealed class EquipmentWatch(CatalogStores catalog, Checkouts checkouts, D
                 $"camera {checkout.Serial} of officer {checkout.Badge} ({names.GetValueOrDefault(checkout.Badge, "?")}, unit {checkout.UnitId}) is not docked " +
                 $"{Checkouts.Span(now - checkout.DueAt)} after its shift ended (checked out from bay {checkout.BayId} " +
                 $"{Checkouts.Span(now - checkout.OutAt)} ago)", cancellationToken).ConfigureAwait(false);
+
+        // Batteries to replace, judged from their charge curves, each alert with its evidence.
+        var verdicts = await new EquipmentReports(catalog.Database, options, time).BatteriesAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var verdict in verdicts)
+        {
+            if (verdict.Replace)
+                await catalog.Alerts.RaiseAlertAsync(BatteryAlert, verdict.Serial, null, $"replace the battery of {verdict.Serial}: " +
+                    string.Join("; ", verdict.Findings.Select(f => f.Evidence)), cancellationToken).ConfigureAwait(false);
+            else
+                await catalog.Alerts.ResolveAlertsAsync(BatteryAlert, verdict.Serial, null, "its charge curves are healthy again", cancellationToken).ConfigureAwait(false);
+        }
         return judged;
     }
 }

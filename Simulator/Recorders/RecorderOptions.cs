@@ -46,6 +46,12 @@ public sealed record RecorderOptions
     /// <summary>The battery's health (capacity left, %); null: drawn from the seed (80–100).</summary>
     public byte? BatteryHealthPercent { get; init; }
 
+    /// <summary>How the pack ages and fails (null: healthy).</summary>
+    public BatteryAgeing? BatteryAgeing { get; init; }
+
+    /// <summary>The pack's cycles so far (null: drawn, 0–499).</summary>
+    public ushort? BatteryCycles { get; init; }
+
     /// <summary>How far its clock is off when it docks; null: drawn from the seed (±90 s).</summary>
     public TimeSpan? ClockOffset { get; init; }
 

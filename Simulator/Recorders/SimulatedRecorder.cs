@@ -32,8 +32,10 @@ public sealed class SimulatedRecorder : IRecorderDevice, IDisposable
         _key = Ed25519Key.FromSeed(DeriveBytes(ref seed, 32));
         var drawnOffset = TimeSpan.FromSeconds((double)(SyntheticContent.SplitMix64(ref seed) % 180) - 90);
         Clock = new RecorderClock(time, options.ClockOffset ?? drawnOffset, driftPpm: 20 + (double)(SyntheticContent.SplitMix64(ref seed) % 40));
-        Battery = new Battery(time, 10 + SyntheticContent.SplitMix64(ref seed) % 60, options.FullChargeHours,
-            (ushort)(SyntheticContent.SplitMix64(ref seed) % 500), options.BatteryHealthPercent ?? (byte)(80 + SyntheticContent.SplitMix64(ref seed) % 21));
+        var charge = 10 + SyntheticContent.SplitMix64(ref seed) % 60;
+        var cycles = (ushort)(SyntheticContent.SplitMix64(ref seed) % 500);
+        Battery = new Battery(time, charge, options.FullChargeHours, options.BatteryCycles ?? cycles,
+            options.BatteryHealthPercent ?? (byte)(80 + SyntheticContent.SplitMix64(ref seed) % 21), options.BatteryAgeing);
         Credential = new KeyCredential(_key);
         if (options.SignsClips)
             foreach (var clip in clips) clip.Sign(options.Serial, options.OfficerId, options.SignsV11, m => _key.Sign(m));
