@@ -25,6 +25,11 @@ public static class EquipmentApi
             .WithSummary("Who holds which camera now, the cameras bound to an officer, and the checkouts that began in [from, to] (days, UTC).");
         api.MapGet("/officers", OfficersAsync).RequireAuthorization(DockPolicies.ReadRecorders).Produces<List<OfficerListing>>()
             .WithSummary("The officers with their unit, role, 执法证 validity today, and the camera each holds.");
+        api.MapGet("/equipment/batteries", BatteriesAsync).RequireAuthorization(DockPolicies.ReadRecorders).Produces<List<BatteryVerdict>>()
+            .WithSummary("Battery health per camera from its charging log (charge rate, hours on a full charge, failures to reach full, faults): " +
+                "those to replace first, each finding with its evidence; each docking's charging summary.");
+        api.MapGet("/equipment/usage", UsageAsync).RequireAuthorization(DockPolicies.ReadRecorders).Produces<UsageReport>().ProducesValidationProblem()
+            .WithSummary("Checkouts and footage per officer and per unit over [from, to] (days, UTC; default the last 30).");
         api.MapGet("/equipment/ratio", RatioAsync).RequireAuthorization(DockPolicies.ReadRecorders).Produces<List<UnitRatioReport>>().ProducesValidationProblem()
             .WithSummary("Each unit against its equipment policy (R4) now, and its compliance over [from, to] (days, UTC; default the last 30).");
     }
@@ -56,6 +61,15 @@ public static class EquipmentApi
     {
         if (!Period(from, to, time, out var first, out var end)) return HttpApi.Invalid(("to", "not before from"));
         return Results.Ok(await Reports(core, time).RatioAsync(first, end, cancellationToken));
+    }
+
+    private static async Task<IResult> BatteriesAsync(DockCore core, TimeProvider time, CancellationToken cancellationToken) =>
+        Results.Ok(await Reports(core, time).BatteriesAsync(cancellationToken));
+
+    private static async Task<IResult> UsageAsync(DockCore core, TimeProvider time, CancellationToken cancellationToken, DateOnly? from, DateOnly? to)
+    {
+        if (!Period(from, to, time, out var first, out var end)) return HttpApi.Invalid(("to", "not before from"));
+        return Results.Ok(await Reports(core, time).UsageAsync(first, end, cancellationToken));
     }
 
     private static EquipmentReports Reports(DockCore core, TimeProvider time) => new(core.Catalog.Database, core.Options, time);

@@ -122,6 +122,42 @@ public static class EquipmentCommands
         return allocation;
     }
 
+    public static Command Usage()
+    {
+        var data = CliOptions.Data();
+        var (from, to) = Period();
+        var json = CliOptions.Json();
+        var csv = Csv();
+        var usage = new Command("usage", "Checkouts (how many, hours out, late) and footage (clips, hours, bytes) per officer and per unit over a period.")
+        {
+            data, from, to, json, csv,
+        };
+        usage.SetAction(async (parse, cancellationToken) =>
+        {
+            if (!TryPeriod(parse.GetValue(from), parse.GetValue(to), out var first, out var end))
+                return ExitCodes.UsageError("report usage", "--from and --to are days as yyyy-MM-dd, --to not before --from.");
+            return await RunAsync<UsageReport>("report usage", parse.GetValue(data), parse.GetValue(json), parse.GetValue(csv), async reports =>
+            {
+                var report = await reports.UsageAsync(first, end, cancellationToken);
+                return (report, () =>
+                {
+                    TextTable Table(IEnumerable<UsageRow> rows, string key)
+                    {
+                        var table = new TextTable(key, "NAME", "UNIT", "CHECKOUTS", "HOURS OUT", "LATE", "CLIPS", "FOOTAGE h", "SIZE");
+                        foreach (var r in rows) table.Add(r.Key, r.Name, r.Unit, r.Checkouts, r.HoursOut, r.Late, r.Clips, r.FootageHours, CliOptions.FormatBytes(r.Bytes));
+                        return table;
+                    }
+                    return $"Use of the equipment {first:yyyy-MM-dd} to {end.AddDays(-1):yyyy-MM-dd} (UTC): {report.Total.Checkouts} checkout(s), " +
+                        $"{report.Total.Clips} clip(s), {report.Total.FootageHours:0.0} h of footage\n\nBy officer\n{Table(report.ByOfficer, "BADGE")}\nBy unit\n" +
+                        $"{Table(report.ByUnit, "UNIT")}";
+                }, () => CsvText(["section", "key", "name", "unit", "checkouts", "hours_out", "late", "clips", "footage_hours", "bytes"],
+                    report.ByOfficer.Select(r => new object?[] { "officer", r.Key, r.Name, r.Unit, r.Checkouts, r.HoursOut, r.Late, r.Clips, r.FootageHours, r.Bytes })
+                        .Concat(report.ByUnit.Select(r => new object?[] { "unit", r.Key, r.Name, r.Unit, r.Checkouts, r.HoursOut, r.Late, r.Clips, r.FootageHours, r.Bytes }))));
+            }, cancellationToken);
+        });
+        return usage;
+    }
+
     public static Command Batteries()
     {
         var data = CliOptions.Data();

@@ -78,6 +78,7 @@ public static class ReportCommand
         report.Subcommands.Add(EquipmentCommands.Ratio());
         report.Subcommands.Add(EquipmentCommands.Allocation());
         report.Subcommands.Add(EquipmentCommands.Batteries());
+        report.Subcommands.Add(EquipmentCommands.Usage());
         return report;
     }
 

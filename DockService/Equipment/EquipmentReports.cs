@@ -5,7 +5,8 @@ using Dock.Service.Registry;
 namespace Dock.Service.Equipment;
 
 /// <summary>A unit's compliance now and over a period: today's figures against its policy, the share of the period it complied (from the
-/// rows the running dock keeps whenever the figures change), how often it fell into breach, and each change.</summary>
+/// rows the running dock keeps whenever the figures change), how often it fell into breach, and each change (the first one may be from before
+/// the period: the state it began in).</summary>
 public sealed record UnitRatioReport(
     string Unit,
     string Name,
@@ -39,6 +40,12 @@ public sealed record AllocationRow(string Serial, string Badge, string Officer, 
     DateTimeOffset Out, DateTimeOffset Due, DateTimeOffset? In, string? How, bool Overdue);
 
 public sealed record FixedBinding(string Serial, string Badge, string Officer);
+
+/// <summary>Use of the equipment over a period: per officer and per unit, checkouts (how many, hours out, how many late) and the footage recorded
+/// (clips, hours, bytes; by recording start).</summary>
+public sealed record UsageReport(DateTimeOffset From, DateTimeOffset To, IReadOnlyList<UsageRow> ByOfficer, IReadOnlyList<UsageRow> ByUnit, UsageRow Total);
+
+public sealed record UsageRow(string Key, string Name, string Unit, int Checkouts, double HoursOut, int Late, int Clips, double FootageHours, long Bytes);
 
 /// <summary>The equipment reports, read from the catalog (beside a running dock or without one): the same judgement as the running watch,
 /// except that a camera's readiness comes from what the catalog last recorded of it rather than from the bays live.</summary>
@@ -77,7 +84,7 @@ public sealed class EquipmentReports(CatalogDatabase db, DockOptions options, Ti
             reports.Add(new UnitRatioReport(unit.Unit, unit.Name, unit.Officers, unit.Auxiliaries, unit.ServiceableRecorders, unit.SpareRecorders,
                 unit.ReadyRecorders, unit.CheckedOut, unit.Policy.Ratio, unit.Ratio, unit.RequiredRecorders, unit.Policy.MinimumSpare, unit.Policy.MinimumReady,
                 unit.Compliant, unit.Problems, share, breaches,
-                [.. rows.Where(r => r.At >= from).Select(r => new CompliancePoint(r.At, r.Compliant, r.Officers, r.Serviceable, r.Spare, r.Ready, r.Problems))]));
+                [.. rows.Select(r => new CompliancePoint(r.At, r.Compliant, r.Officers, r.Serviceable, r.Spare, r.Ready, r.Problems))]));
         }
         return reports;
     }
@@ -104,6 +111,41 @@ public sealed class EquipmentReports(CatalogDatabase db, DockOptions options, Ti
             previous = rows[i].Compliant;
         }
         return (known > 0 ? Math.Round(compliant / known, 4) : null, breaches);
+    }
+
+    public async Task<UsageReport> UsageAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
+    {
+        var officers = (await _registry.OfficersAsync(cancellationToken).ConfigureAwait(false)).ToDictionary(o => o.Badge, StringComparer.Ordinal);
+        var units = (await _registry.UnitsAsync(cancellationToken).ConfigureAwait(false)).ToDictionary(u => u.Id, u => u.Name, StringComparer.Ordinal);
+        var now = time.GetUtcNow();
+        var checkouts = await _store.CheckoutsAsync(from, to, 100_000, cancellationToken).ConfigureAwait(false);
+        await using var c = await db.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        // Footage that reached the vault (the same as the footage statistics count), by the officer the camera recorded it for.
+        var footage = await CatalogDatabase.QueryAsync(c, null, """
+            SELECT officer_id, COUNT(*), SUM(MAX(0, (julianday(device_end) - julianday(device_start)) * 24.0)), SUM(size) FROM clips
+            WHERE state IN ('stored', 'verified', 'released') AND device_start >= $from AND device_start < $to GROUP BY officer_id;
+            """, r => (Officer: r.GetString(0), Clips: r.GetInt32(1), Hours: r.IsDBNull(2) ? 0 : r.GetDouble(2), Bytes: r.IsDBNull(3) ? 0 : r.GetInt64(3)),
+            cancellationToken, ("$from", from.ToUniversalTime().ToString("O", System.Globalization.CultureInfo.InvariantCulture)),
+            ("$to", to.ToUniversalTime().ToString("O", System.Globalization.CultureInfo.InvariantCulture))).ConfigureAwait(false);
+        var badges = checkouts.Select(k => k.Badge).Concat(footage.Select(f => f.Officer)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
+        var byOfficer = badges.Select(badge =>
+        {
+            var mine = checkouts.Where(k => k.Badge == badge).ToList();
+            var f = footage.FirstOrDefault(x => x.Officer == badge);
+            var officer = officers.GetValueOrDefault(badge);
+            return new UsageRow(badge.Length > 0 ? badge : "(no officer)", officer?.Name ?? "", officer?.UnitId ?? "(no unit)", mine.Count,
+                Math.Round(mine.Sum(k => ((k.InAt ?? now) - k.OutAt).TotalHours), 2), mine.Count(k => (k.InAt ?? now) > k.DueAt + options.Equipment.DockWithin),
+                f.Clips, Math.Round(f.Hours, 2), f.Bytes);
+        }).ToList();
+        UsageRow Sum(string key, string name, string unit, IEnumerable<UsageRow> rows)
+        {
+            var list = rows.ToList();
+            return new UsageRow(key, name, unit, list.Sum(r => r.Checkouts), Math.Round(list.Sum(r => r.HoursOut), 2), list.Sum(r => r.Late), list.Sum(r => r.Clips),
+                Math.Round(list.Sum(r => r.FootageHours), 2), list.Sum(r => r.Bytes));
+        }
+        var byUnit = byOfficer.GroupBy(r => r.Unit).OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => Sum(g.Key, units.GetValueOrDefault(g.Key, ""), g.Key, g)).ToList();
+        return new UsageReport(from, to, byOfficer, byUnit, Sum("total", "", "", byOfficer));
     }
 
     /// <summary>Every camera's battery, judged from its charging log (<see cref="BatteryHealth"/>): those to replace first.</summary>

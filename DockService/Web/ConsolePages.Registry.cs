@@ -49,8 +49,8 @@ public static partial class ConsolePages
                 o.Badge, o.Name, o.UnitId, t.Get(language, "registry.role." + o.Role.Name()),
                 o.Certificate is null ? "—" : $"{o.Certificate}{(o.CertificateExpires is { } d ? $" ({RegistryNames.Day(d)}{(d < today ? ", " + t.Get(language, "registry.expired") : "")})" : "")}",
             }));
-        Roster("recorders", "registry.recorders", ["label.recorder", "registry.model", "registry.firmware", "registry.status", "reports.unit"],
-            recorders.Select(r => new[] { r.Serial, r.Model, r.Firmware, t.Get(language, "registry.status." + r.Status.Name()), r.HomeUnit ?? "—" }));
+        Roster("recorders", "registry.recorders", ["label.recorder", "registry.model", "registry.firmware", "registry.status", "reports.unit", "registry.boundTo"],
+            recorders.Select(r => new[] { r.Serial, r.Model, r.Firmware, t.Get(language, "registry.status." + r.Status.Name()), r.HomeUnit ?? "—", r.Officer ?? "—" }));
         return Page(context, Layout(context, language, t.Get(language, "nav.registry"), html.ToString()));
     }
 }

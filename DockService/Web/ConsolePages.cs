@@ -33,6 +33,7 @@ public static partial class ConsolePages
         ("/custody", DockPolicies.ReadCustody, "nav.custody"),
         ("/reports", DockPolicies.ReadClips, "nav.reports"),
         ("/registry", DockPolicies.ReadRecorders, "nav.registry"),
+        ("/equipment", DockPolicies.ReadRecorders, "nav.equipment"),
         ("/users", DockPolicies.ManageUsers, "nav.users"),
     ];
 
@@ -47,6 +48,8 @@ public static partial class ConsolePages
         app.MapGet("/custody", CustodyAsync).RequireAuthorization(DockPolicies.ReadCustody).ExcludeFromDescription();
         app.MapGet("/reports", ReportsAsync).RequireAuthorization(DockPolicies.ReadClips).ExcludeFromDescription();
         app.MapGet("/registry", RegistryAsync).RequireAuthorization(DockPolicies.ReadRecorders).ExcludeFromDescription();
+        app.MapGet("/equipment", EquipmentAsync).RequireAuthorization(DockPolicies.ReadRecorders).ExcludeFromDescription();
+        app.MapGet("/equipment/batteries/{serial}.svg", BatteryChartAsync).RequireAuthorization(DockPolicies.ReadRecorders).ExcludeFromDescription();
         app.MapGet("/users", UsersAsync).RequireAuthorization(DockPolicies.ManageUsers).ExcludeFromDescription();
     }
 

@@ -153,6 +153,26 @@ public sealed class CheckoutTests(ITestOutputHelper output)
 
             var allocation = await ida.GetFromJsonAsync<JsonElement>("/api/v1/checkouts");
             Assert.Equal(2, allocation.GetProperty("now").GetArrayLength());
+
+            // The console's equipment page: the unit in breach with its compliance strip, who holds what, the batteries with their charts.
+            await using var console = await browser.ContextAsync("en-US", 1280, 900);
+            var equipment = await console.NewPageAsync();
+            await equipment.GotoAsync(address + "/equipment");
+            await equipment.Locator("#name").FillAsync("ida");
+            await equipment.Locator("#password").FillAsync(Password);
+            await equipment.Locator("form button[type='submit']").ClickAsync();
+            await equipment.Locator("table[data-table='ratio'] tr[data-unit='XC-01'][data-compliant='false'] svg.strip").WaitForAsync();
+            Assert.Equal(2, await equipment.Locator("table[data-table='allocation'] tbody tr").CountAsync());
+            Assert.Equal(3, await equipment.Locator("table[data-table='batteries'] tbody tr").CountAsync());
+            await Browser.AssertAccessibleAsync(equipment);
+            await equipment.ScreenshotAsync(new() { Path = Path.Combine(Browser.ScreenshotFolder, "console-equipment-en.png"), FullPage = true });
+            var chart = await ida.GetAsync($"/equipment/batteries/{taken}.svg");
+            Assert.Equal("image/svg+xml", chart.Content.Headers.ContentType?.MediaType);
+            Assert.Contains("<svg", await chart.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            var batteries = await ida.GetFromJsonAsync<JsonElement>("/api/v1/equipment/batteries");
+            Assert.Equal(3, batteries.GetArrayLength());
+            var usage = await ida.GetFromJsonAsync<JsonElement>("/api/v1/equipment/usage");
+            Assert.Equal(3, usage.GetProperty("total").GetProperty("checkouts").GetInt32());
             await host.StopAsync();
         }
 
