@@ -40,8 +40,8 @@ public static class RegistryApi
         return csv is null ? NoSuchKind(kind) : Results.Text(csv, "text/csv; charset=utf-8", Encoding.UTF8);
     }
 
-    private static async Task<IResult> ImportAsync(string kind, HttpContext context, ClaimsPrincipal user, DockCore core, CancellationToken cancellationToken,
-        bool? dryRun)
+    private static async Task<IResult> ImportAsync(string kind, HttpContext context, ClaimsPrincipal user, DockCore core, Equipment.Checkouts checkouts,
+        CancellationToken cancellationToken, bool? dryRun)
     {
         if (!Kinds.Contains(kind)) return NoSuchKind(kind);
         if (context.Request.ContentLength > Rosters.MaxBytes) return TooLarge();
@@ -74,6 +74,8 @@ public static class RegistryApi
         if (!result.Applied)
             return Results.ValidationProblem(result.Errors.GroupBy(e => $"line {e.Line}").ToDictionary(g => g.Key, g => g.Select(e => e.Problem).ToArray()),
                 title: "The roster has problems; nothing was changed");
+        // A status change (a camera to repair, an officer moved) is judged against the equipment policy at once.
+        if (dryRun != true) checkouts.NotifyChanged();
         return Results.Ok(result);
     }
 

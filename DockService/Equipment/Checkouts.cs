@@ -68,8 +68,12 @@ public sealed partial class Checkouts(Hosting.DockCore core, DockedRecorders doc
     public RegistryStore Registry => new(Catalog.Database);
     public EquipmentStore Store => new(Catalog.Database);
 
-    /// <summary>Raised after every checkout and check-in: the ratio watch looks again at once.</summary>
+    /// <summary>Raised after every checkout and check-in, and every registry change made through the running dock: the ratio watch looks
+    /// again at once.</summary>
     public event Action? Changed;
+
+    /// <summary>Something the policy counts changed elsewhere (a roster imported through the API): judge again now.</summary>
+    public void NotifyChanged() => Changed?.Invoke();
 
     public async Task<CheckoutOutcome> CheckOutAsync(string badge, string actor, string? accompaniedBy, CancellationToken cancellationToken)
     {

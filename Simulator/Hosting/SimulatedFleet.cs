@@ -52,6 +52,11 @@ public sealed record FleetOptions
     /// <summary>The authentication methods the recorders offer (bits, as in HELLO_ACK): both by default.</summary>
     public byte AuthMethods { get; init; } = DeviceProtocol.Messages.AuthMethods.Ed25519Endorsed | DeviceProtocol.Messages.AuthMethods.Ed25519EndorsedExpiring;
 
+    /// <summary>A few packs fail in known ways, by recorder number n: n % 5 == 3 a cell that stalls the charge at 88 %, n % 5 == 4 an internal
+    /// resistance that grows fast (its charge slows), n % 5 == 0 a pack worn to half its capacity (it no longer lasts a shift). Their own
+    /// health figure says nothing of it: the dock must find them from the charge curves.</summary>
+    public bool FaultyBatteries { get; init; }
+
     /// <summary>Every recorder's battery health (%); null: drawn per recorder.</summary>
     public byte? BatteryHealthPercent { get; init; }
 
@@ -106,6 +111,8 @@ public sealed class SimulatedFleet : IAsyncDisposable
                     StorageBytes = options.StorageBytes ?? new RecorderOptions { Serial = "x" }.StorageBytes,
                     AuthMethods = options.AuthMethods,
                     BatteryHealthPercent = options.BatteryHealthPercent,
+                    BatteryAgeing = options.FaultyBatteries ? FaultyPack(options.SerialOffset + i + 1) : null,
+                    BatteryCycles = options.FaultyBatteries && (options.SerialOffset + i + 1) % 5 == 0 ? (ushort)1250 : null,
                     ClockOffset = options.ClockOffset,
                     BadHashClips = options.BadHashClips,
                     BadSignatureClips = options.BadSignatureClips,
@@ -128,6 +135,13 @@ public sealed class SimulatedFleet : IAsyncDisposable
             throw;
         }
     }
+
+    private static BatteryAgeing? FaultyPack(int number) => (number % 5) switch
+    {
+        3 => new BatteryAgeing { StallsAt = 88 },
+        4 => new BatteryAgeing { ResistanceGrowthPerCycle = 0.3 },
+        _ => null,
+    };
 
     /// <summary>Starts serving links on every endpoint of a fleet started with <see cref="FleetOptions.ServeAtOnce"/> false.</summary>
     public void Serve()

@@ -44,6 +44,7 @@ public static class Program
         var linkRate = new Option<double?>("--link-rate") { Description = "Per-recorder link speed in KB/s (1000 bytes): 11.5 is a 115,200-baud line, 40000 USB 2.0." };
         var releaseDelay = new Option<int?>("--release-delay") { Description = "Fault: after deleting a released clip, wait MS milliseconds before answering (a dock can stop in between)." };
         var keepOnRelease = new Option<bool>("--keep-on-release") { Description = "Fault: acknowledge a release (RELEASED deleted=0) but keep the clip." };
+        var faultyBatteries = new Option<bool>("--faulty-batteries") { Description = "A few packs fail in known ways (recorder 3, 8, …: the charge stalls at 88 %; 4, 9, …: its charge slows as its resistance grows; 5, 10, …: worn to half its capacity), for the dock's battery-health check." };
         var badHash = new Option<int>("--bad-hash") { Description = "Fault: the first N clips of each recorder carry a wrong record-time SHA-256." };
         var badSignature = new Option<int>("--bad-signature") { Description = "Fault: the first N clips of each recorder carry a damaged record-time signature." };
         var timeOffset = new Option<double?>("--time-offset") { Description = "Each recorder's clock is off by SECONDS (may be negative) when it docks; default: drawn per recorder (±90 s)." };
@@ -61,7 +62,7 @@ public static class Program
         var root = new RootCommand("Simulated body-worn recorders speaking DockLink v1, each on its own endpoint (or mass-storage recorders).")
         {
             recorders, clips, clipSize, listen, serial, throttle, folder, seed, agency, enrolmentFile, unsigned, v1Signatures, authMethods, massStorage, disks,
-            disconnectAfter, corruptEvery, stallAfter, linkRate, releaseDelay, keepOnRelease, badHash, badSignature, timeOffset, stateDir, hostile, firstSerial,
+            disconnectAfter, corruptEvery, stallAfter, linkRate, releaseDelay, keepOnRelease, badHash, badSignature, faultyBatteries, timeOffset, stateDir, hostile, firstSerial,
         };
         root.SetAction(async (parse, cancellationToken) =>
         {
@@ -153,6 +154,7 @@ public static class Program
                     },
                     ClockOffset = parse.GetValue(timeOffset) is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
                     BadHashClips = parse.GetValue(badHash),
+                    FaultyBatteries = parse.GetValue(faultyBatteries),
                     BadSignatureClips = parse.GetValue(badSignature),
                     StateDirectory = parse.GetValue(stateDir) is { } stateFolder ? Path.GetFullPath(stateFolder) : null,
                     Faults = faults =>

@@ -73,6 +73,17 @@ public sealed class DockBoardTests
     [InlineData(BayPhase.Error, BayLight.Error)]
     public void EveryPhaseHasALight(BayPhase phase, BayLight light) => Assert.Equal(light, BayLights.For(new BaySnapshot("1", phase)));
 
+    [Fact]
+    public void ACameraCheckedOutAtTheKiosk_LightsTakeMe_UntilItLeaves()
+    {
+        var picked = new BaySnapshot("1", BayPhase.Done, "DSJ-1", PickedFor: "P200001");
+        Assert.Equal(BayLight.TakeMe, BayLights.For(picked));
+        Assert.Equal(new LightPattern(LedColor.Green | LedColor.Blue, 3), BayLights.Pattern(BayLight.TakeMe));
+        // Distinct from every other light the officer reads.
+        Assert.All(Enum.GetValues<BayLight>().Where(l => l != BayLight.TakeMe), l => Assert.NotEqual(BayLights.Pattern(BayLight.TakeMe), BayLights.Pattern(l)));
+        Assert.Equal(BayLight.Empty, BayLights.For(picked with { Phase = BayPhase.Empty }));
+    }
+
     private static async Task WaitAsync(Func<bool> condition)
     {
         for (int i = 0; i < 200 && !condition(); i++) await Task.Delay(10);

@@ -82,6 +82,29 @@ public sealed class DockOptionsValidatorTests
     }
 
     [Fact]
+    public void Validate_EquipmentPolicy_EveryMistakeNamed()
+    {
+        var options = Valid();
+        options.Equipment = new EquipmentOptions
+        {
+            CheckoutMinimumBattery = 101,
+            ShiftLength = TimeSpan.FromMinutes(30),
+            Ratio = -1,
+            ChargeRateDrop = 1.5,
+            Units = [new UnitPolicyOptions { Unit = "XC-01", MinimumReady = -2 }, new UnitPolicyOptions { Unit = "XC-01" }, new UnitPolicyOptions { Unit = "a/b" }],
+        };
+        var failures = new DockOptionsValidator().Validate(null, options).Failures!.ToList();
+        Assert.Contains(failures, f => f.StartsWith("Dock:Equipment:CheckoutMinimumBattery is 101", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("Dock:Equipment:ShiftLength 00:30:00", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("Dock:Equipment:Ratio -1", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("Dock:Equipment:ChargeRateDrop 1.5", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("Dock:Equipment:Units:0:MinimumReady", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("Dock:Equipment:Units: unit XC-01 is there 2 times", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("Dock:Equipment:Units:2:Unit 'a/b'", StringComparison.Ordinal));
+        Assert.True(new DockOptionsValidator().Validate(null, Valid()).Succeeded);
+    }
+
+    [Fact]
     public void Validate_NoBays_FailsOnlyWhenBaysAreRequired()
     {
         Assert.True(new DockOptionsValidator().Validate(null, new DockOptions()).Failed);

@@ -6,6 +6,7 @@ using Dock.Service.Catalog;
 using Dock.Service.Identity;
 using Dock.Service.Ingest;
 using Dock.Simulator.MassStorage;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -236,6 +237,36 @@ public sealed class MassStorageTests
         Assert.Equal(recorder.Serial, assigned.RecorderSerial);
         Assert.Contains("officer P777 (王五)", assigned.Detail, StringComparison.Ordinal);
         Assert.Contains("was P200001", assigned.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Checkout_WritesTheOfficerOverTheCommandChannel_ReadsItBack_AndRecordsIt()
+    {
+        await using var harness = DockHarness.Create();
+        await using var fleet = await MassStorageFleet.StartAsync(1, 2, 100_000, 200_000);
+        var recorder = fleet.Recorders[0];
+        await DemoAgency.EnrolRecordersAsync(harness.DataDirectory, [(recorder.Serial, [])], "test", CancellationToken.None);
+        var roster = Path.Combine(harness.DataDirectory, "roster.csv");
+        await File.WriteAllTextAsync(roster, "badge,name,unit,role,certificate,certificate_expiry\nP300001,钱八,330106,officer,JZ-3,2030-01-01\n");
+        Assert.Equal(0, (await DockHarness.RunDockAsync("officers", "import", roster, "--data", harness.DataDirectory)).ExitCode);
+        await File.WriteAllTextAsync(roster, $"serial,model,status,home_unit\n{recorder.Serial},GA947,in-service,330106\n");
+        Assert.Equal(0, (await DockHarness.RunDockAsync("recorders", "import", roster, "--data", harness.DataDirectory)).ExitCode);
+
+        var (host, activity) = await StartDockAsync(harness, fleet, ("Dock:Cloud:Target", "none"), ("Dock:Equipment:CheckoutMinimumBattery", "0"));
+        using (host)
+        {
+            await activity.WaitUntilAsync(a => a.ClipsReleased >= 2 && a.Bays.All(b => b.Phase == BayPhase.Done && b.Finished), CancellationToken.None)
+                .WaitAsync(DockHarness.Limit);
+            var checkouts = host.Services.GetRequiredService<Dock.Service.Equipment.Checkouts>();
+            var outcome = await checkouts.CheckOutAsync("P300001", "test@host", null, CancellationToken.None);
+            Assert.True(outcome.Granted, outcome.Message);
+            Assert.Equal(recorder.Serial, outcome.Serial);
+            // WRITE_OFFICER, then READ_OFFICER: the camera holds the officer and their unit's name.
+            Assert.Equal(new Dock.DeviceProtocol.CommandChannel.OfficerInfo("P300001", "钱八", "330106", "330106"), recorder.Officer);
+            await host.StopAsync();
+        }
+        var checkedOut = Assert.Single(await EnrolmentTests.EventsAsync(await harness.CatalogAsync()), e => e.Kind == CustodyEventKind.CheckedOut);
+        Assert.Contains("was P200001", checkedOut.Detail, StringComparison.Ordinal);
     }
 
     [Fact]
