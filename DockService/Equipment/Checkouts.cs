@@ -36,12 +36,16 @@ public sealed record CheckoutOutcome(
     string? Mode = null,
     string? Warning = null,
     DateTimeOffset? DueAt = null,
-    IReadOnlyList<CameraProblems>? Considered = null)
+    IReadOnlyList<CameraProblems>? Considered = null,
+    UnitShortfall? BelowMinimum = null)
 {
     public string? RefusalCode => Refusal is { } r ? Readiness.Kebab(r.ToString()) : null;
 }
 
 public sealed record CameraProblems(string Serial, IReadOnlyList<string> Problems);
+
+/// <summary>The unit a checkout leaves below its minimum of ready cameras, with the figures (the kiosk words them in each language).</summary>
+public sealed record UnitShortfall(string Unit, int ReadyLeft, int Minimum);
 
 /// <summary>
 /// The one owner of checkout and check-in. An officer asks for a camera (signed in at the kiosk with badge and PIN, or through the API); the
@@ -153,12 +157,15 @@ public sealed partial class Checkouts(Hosting.DockCore core, DockedRecorders doc
 
         // The unit's minimum of ready cameras, after this one leaves.
         string? warning = null;
+        UnitShortfall? shortfall = null;
         var policy = RatioPolicy.For(unitId, Options.Equipment);
         int readyInUnit = facts.Count(f => f.Registered?.HomeUnit == unitId && Readiness.IsReady(f, Options.Equipment, Options.StorageNearlyFullPercent));
         if (readyInUnit - 1 < policy.MinimumReady)
         {
             var text = $"unit {unitId} would keep {readyInUnit - 1} ready camera(s), below its minimum of {policy.MinimumReady}";
-            if (Options.Equipment.BelowMinimum == BelowMinimum.Refuse) return Refuse(CheckoutRefusal.UnitMinimum, text + ": ask a supervisor", considered);
+            shortfall = new UnitShortfall(unitId, readyInUnit - 1, policy.MinimumReady);
+            if (Options.Equipment.BelowMinimum == BelowMinimum.Refuse)
+                return Refuse(CheckoutRefusal.UnitMinimum, text + ": ask a supervisor", considered) with { BelowMinimum = shortfall };
             warning = text;
         }
 
@@ -191,7 +198,7 @@ public sealed partial class Checkouts(Hosting.DockCore core, DockedRecorders doc
         activity.SetBay(live.BayId, b => b.Serial == pick.Serial ? b with { OfficerId = badge, PickedFor = badge } : b);
         LogCheckedOut(logger, badge, pick.Serial, live.BayId, mode);
         return new CheckoutOutcome(true, $"take camera {pick.Serial} from bay {live.BayId}", Serial: pick.Serial, BayId: live.BayId, Mode: mode,
-            Warning: warning, DueAt: due, Considered: considered);
+            Warning: warning, DueAt: due, Considered: considered, BelowMinimum: shortfall);
     }
 
     /// <summary>Check-in is docking: the camera's open checkout closes (<c>checked-in</c>, by the dock, saying whether it came back in time), and

@@ -285,7 +285,9 @@
       return;
     }
     if (outcome.granted) {
-      checkoutResult.textContent = t('kiosk.takeFrom', outcome.serial, outcome.bayId) + (outcome.warning ? ' ' + t('kiosk.belowMinimum', outcome.warning) : '');
+      const short = outcome.belowMinimum;
+      checkoutResult.textContent = t('kiosk.takeFrom', outcome.serial, outcome.bayId)
+        + (short ? ' ' + t('kiosk.belowMinimum', short.unit, short.readyLeft, short.minimum) : '');
       checkoutResult.dataset.outcome = 'granted';
       checkoutResult.dataset.serial = outcome.serial;
       checkoutResult.dataset.bay = outcome.bayId;

@@ -95,7 +95,7 @@ public sealed class CheckoutTests(ITestOutputHelper output)
             taken = await result.GetAttributeAsync("data-serial");
             var bay = await result.GetAttributeAsync("data-bay");
             Assert.Contains(taken, cameras[..2]);
-            Assert.Contains("提示", await result.TextContentAsync(), StringComparison.Ordinal); // below the unit's minimum: warned, not refused
+            Assert.Contains("提示：单位 XC-01 现有可领取记录仪 2 台，低于最低 3 台", await result.TextContentAsync(), StringComparison.Ordinal); // below the unit's minimum: warned, not refused
             await page.Locator($"[data-bay='{bay}'][data-light='takeme']").WaitForAsync();
             var endpoint = fleet.Endpoints.Single(e => e.Recorder.Serial == taken);
             Assert.Equal("P200001", endpoint.Recorder.OfficerId);
