@@ -85,6 +85,23 @@ public sealed record CustodyEvent(
     public const int MaxDetailBytes = 1024;
     private static readonly string[] Keys = ["index", "event", "time", "dock", "actor", "recorder", "clip", "sha256", "size", "clock-offset-ms", "detail"];
 
+    /// <summary>A detail cut to fit <see cref="MaxDetailBytes"/> of UTF-8, ending in "…" when cut; never inside a character (a surrogate pair
+    /// stays whole). Details name things a recorder or a roster chose, bounded but sometimes long.</summary>
+    public static string FitDetail(string detail)
+    {
+        if (Encoding.UTF8.GetByteCount(detail) <= MaxDetailBytes) return detail;
+        int budget = MaxDetailBytes - 3, bytes = 0, end = 0; // "…" takes 3 bytes
+        while (end < detail.Length)
+        {
+            int length = char.IsSurrogatePair(detail, end) ? 2 : 1;
+            int size = Encoding.UTF8.GetByteCount(detail.AsSpan(end, length));
+            if (bytes + size > budget) break;
+            bytes += size;
+            end += length;
+        }
+        return detail[..end] + "…";
+    }
+
     /// <summary>The wire name: the kind in lowercase words joined by '-', e.g. "hash-verified".</summary>
     public static string KindName(CustodyEventKind kind)
     {

@@ -44,119 +44,74 @@ public static class EquipmentCommands
         return list;
     }
 
-    public static Command Ratio()
-    {
-        var data = CliOptions.Data();
-        var (from, to) = Period();
-        var json = CliOptions.Json();
-        var csv = Csv();
-        var ratio = new Command("ratio", "Each unit against its equipment policy (R4): officers, serviceable recorders, spares, ready cameras; compliant now, " +
-            "and the share of the period it complied.") { data, from, to, json, csv };
-        ratio.SetAction(async (parse, cancellationToken) =>
+    public static Command Ratio() => PeriodReport<IReadOnlyList<UnitRatioReport>>("ratio", "Each unit against its equipment policy (R4): officers, serviceable recorders, spares, ready cameras; compliant now, " +
+            "and the share of the period it complied.",
+        async (reports, first, end, cancellationToken) =>
         {
-            if (!TryPeriod(parse.GetValue(from), parse.GetValue(to), out var first, out var end))
-                return ExitCodes.UsageError("report ratio", "--from and --to are days as yyyy-MM-dd, --to not before --from.");
-            return await RunAsync<IReadOnlyList<UnitRatioReport>>("report ratio", parse.GetValue(data), parse.GetValue(json), parse.GetValue(csv), async reports =>
+            var units = await reports.RatioAsync(first, end, cancellationToken);
+            return (units, () =>
             {
-                var units = await reports.RatioAsync(first, end, cancellationToken);
-                return (units, () =>
-                {
-                    var table = new TextTable("UNIT", "NAME", "OFFICERS", "RECORDERS", "NEEDED", "RATIO", "SPARE", "READY", "OUT", "NOW", "PERIOD", "BREACHES");
-                    foreach (var u in units)
-                        table.Add(u.Unit, u.Name, u.Officers, u.ServiceableRecorders, u.RequiredRecorders, u.Ratio?.ToString("0.00", CultureInfo.InvariantCulture),
-                            $"{u.SpareRecorders}/{u.MinimumSpare}", $"{u.ReadyRecorders}/{u.MinimumReady}", u.CheckedOut, u.Compliant ? "ok" : "BREACH",
-                            u.CompliantShare is { } s ? s.ToString("P0", CultureInfo.InvariantCulture) : null, u.Breaches);
-                    var text = new StringBuilder($"Equipment policy {first:yyyy-MM-dd} to {end.AddDays(-1):yyyy-MM-dd}: {units.Count(u => u.Compliant)} of {units.Count} unit(s) compliant now\n");
-                    text.Append(table);
-                    foreach (var u in units.Where(u => !u.Compliant)) text.Append(CultureInfo.InvariantCulture, $"  {u.Unit}: {string.Join("; ", u.Problems)}\n");
-                    return text.ToString();
-                }, () => CsvText(["unit", "name", "officers", "auxiliaries", "serviceable_recorders", "required_recorders", "ratio", "required_ratio", "spare",
-                        "minimum_spare", "ready", "minimum_ready", "checked_out", "compliant", "compliant_share", "breaches", "problems"],
-                    units.Select(u => new object?[] { u.Unit, u.Name, u.Officers, u.Auxiliaries, u.ServiceableRecorders, u.RequiredRecorders, u.Ratio, u.RequiredRatio,
-                        u.SpareRecorders, u.MinimumSpare, u.ReadyRecorders, u.MinimumReady, u.CheckedOut, u.Compliant, u.CompliantShare, u.Breaches,
-                        string.Join("; ", u.Problems) })));
-            }, cancellationToken);
+                var table = new TextTable("UNIT", "NAME", "OFFICERS", "RECORDERS", "NEEDED", "RATIO", "SPARE", "READY", "OUT", "NOW", "PERIOD", "BREACHES");
+                foreach (var u in units)
+                    table.Add(u.Unit, u.Name, u.Officers, u.ServiceableRecorders, u.RequiredRecorders, u.Ratio?.ToString("0.00", CultureInfo.InvariantCulture),
+                        $"{u.SpareRecorders}/{u.MinimumSpare}", $"{u.ReadyRecorders}/{u.MinimumReady}", u.CheckedOut, u.Compliant ? "ok" : "BREACH",
+                        u.CompliantShare is { } s ? s.ToString("P0", CultureInfo.InvariantCulture) : null, u.Breaches);
+                var text = new StringBuilder($"Equipment policy {first:yyyy-MM-dd} to {end.AddDays(-1):yyyy-MM-dd}: {units.Count(u => u.Compliant)} of {units.Count} unit(s) compliant now\n");
+                text.Append(table);
+                foreach (var u in units.Where(u => !u.Compliant)) text.Append(CultureInfo.InvariantCulture, $"  {u.Unit}: {string.Join("; ", u.Problems)}\n");
+                return text.ToString();
+            }, () => CsvText(["unit", "name", "officers", "auxiliaries", "serviceable_recorders", "required_recorders", "ratio", "required_ratio", "spare",
+                    "minimum_spare", "ready", "minimum_ready", "checked_out", "compliant", "compliant_share", "breaches", "problems"],
+                units.Select(u => new object?[] { u.Unit, u.Name, u.Officers, u.Auxiliaries, u.ServiceableRecorders, u.RequiredRecorders, u.Ratio, u.RequiredRatio,
+                    u.SpareRecorders, u.MinimumSpare, u.ReadyRecorders, u.MinimumReady, u.CheckedOut, u.Compliant, u.CompliantShare, u.Breaches,
+                    string.Join("; ", u.Problems) })));
         });
-        return ratio;
-    }
 
-    public static Command Allocation()
-    {
-        var data = CliOptions.Data();
-        var (from, to) = Period();
-        var json = CliOptions.Json();
-        var csv = Csv();
-        var allocation = new Command("allocation", "Who holds which camera now, the cameras bound to an officer, and the checkouts of a period.")
+    public static Command Allocation() => PeriodReport<AllocationReport>("allocation", "Who holds which camera now, the cameras bound to an officer, and the checkouts of a period.",
+        async (reports, first, end, cancellationToken) =>
         {
-            data, from, to, json, csv,
-        };
-        allocation.SetAction(async (parse, cancellationToken) =>
-        {
-            if (!TryPeriod(parse.GetValue(from), parse.GetValue(to), out var first, out var end))
-                return ExitCodes.UsageError("report allocation", "--from and --to are days as yyyy-MM-dd, --to not before --from.");
-            return await RunAsync<AllocationReport>("report allocation", parse.GetValue(data), parse.GetValue(json), parse.GetValue(csv), async reports =>
+            var report = await reports.AllocationAsync(first, end, cancellationToken);
+            return (report, () =>
             {
-                var report = await reports.AllocationAsync(first, end, cancellationToken);
-                return (report, () =>
+                var text = new StringBuilder($"Out now: {report.Now.Count} camera(s)\n");
+                var now = new TextTable("CAMERA", "BADGE", "OFFICER", "UNIT", "MODE", "BAY", "WITH", "OUT (UTC)", "DUE (UTC)", "OVERDUE");
+                foreach (var r in report.Now) now.Add(r.Serial, r.Badge, r.Officer, r.Unit, r.Mode, r.Bay, r.AccompaniedBy, Utc(r.Out), Utc(r.Due), r.Overdue ? "YES" : "");
+                text.Append(now);
+                if (report.Fixed.Count > 0)
                 {
-                    var text = new StringBuilder($"Out now: {report.Now.Count} camera(s)\n");
-                    var now = new TextTable("CAMERA", "BADGE", "OFFICER", "UNIT", "MODE", "BAY", "WITH", "OUT (UTC)", "DUE (UTC)", "OVERDUE");
-                    foreach (var r in report.Now) now.Add(r.Serial, r.Badge, r.Officer, r.Unit, r.Mode, r.Bay, r.AccompaniedBy, Utc(r.Out), Utc(r.Due), r.Overdue ? "YES" : "");
-                    text.Append(now);
-                    if (report.Fixed.Count > 0)
-                    {
-                        var bound = new TextTable("CAMERA", "BOUND TO", "OFFICER");
-                        foreach (var b in report.Fixed) bound.Add(b.Serial, b.Badge, b.Officer);
-                        text.Append(CultureInfo.InvariantCulture, $"\nBound to one officer (fixed mode): {report.Fixed.Count}\n{bound}");
-                    }
-                    var history = new TextTable("CAMERA", "BADGE", "OFFICER", "OUT (UTC)", "IN (UTC)", "HOW", "LATE");
-                    foreach (var r in report.History) history.Add(r.Serial, r.Badge, r.Officer, Utc(r.Out), r.In is { } i ? Utc(i) : "(out)", r.How, r.Overdue ? "YES" : "");
-                    text.Append(CultureInfo.InvariantCulture, $"\nCheckouts {first:yyyy-MM-dd} to {end.AddDays(-1):yyyy-MM-dd}: {report.History.Count}\n{history}");
-                    return text.ToString();
-                }, () => CsvText(["serial", "badge", "officer", "unit", "mode", "bay", "accompanied_by", "out", "due", "in", "how", "overdue"],
-                    report.History.Concat(report.Now.Where(n => report.History.All(h => h.Serial != n.Serial || h.Out != n.Out)))
-                        .Select(r => new object?[] { r.Serial, r.Badge, r.Officer, r.Unit, r.Mode, r.Bay, r.AccompaniedBy, Utc(r.Out), Utc(r.Due),
-                            r.In is { } i ? Utc(i) : null, r.How, r.Overdue })));
-            }, cancellationToken);
+                    var bound = new TextTable("CAMERA", "BOUND TO", "OFFICER");
+                    foreach (var b in report.Fixed) bound.Add(b.Serial, b.Badge, b.Officer);
+                    text.Append(CultureInfo.InvariantCulture, $"\nBound to one officer (fixed mode): {report.Fixed.Count}\n{bound}");
+                }
+                var history = new TextTable("CAMERA", "BADGE", "OFFICER", "OUT (UTC)", "IN (UTC)", "HOW", "LATE");
+                foreach (var r in report.History) history.Add(r.Serial, r.Badge, r.Officer, Utc(r.Out), r.In is { } i ? Utc(i) : "(out)", r.How, r.Overdue ? "YES" : "");
+                text.Append(CultureInfo.InvariantCulture, $"\nCheckouts {first:yyyy-MM-dd} to {end.AddDays(-1):yyyy-MM-dd}: {report.History.Count}\n{history}");
+                return text.ToString();
+            }, () => CsvText(["serial", "badge", "officer", "unit", "mode", "bay", "accompanied_by", "out", "due", "in", "how", "overdue"],
+                report.History.Concat(report.Now.Where(n => report.History.All(h => h.Serial != n.Serial || h.Out != n.Out)))
+                    .Select(r => new object?[] { r.Serial, r.Badge, r.Officer, r.Unit, r.Mode, r.Bay, r.AccompaniedBy, Utc(r.Out), Utc(r.Due),
+                        r.In is { } i ? Utc(i) : null, r.How, r.Overdue })));
         });
-        return allocation;
-    }
 
-    public static Command Usage()
-    {
-        var data = CliOptions.Data();
-        var (from, to) = Period();
-        var json = CliOptions.Json();
-        var csv = Csv();
-        var usage = new Command("usage", "Checkouts (how many, hours out, late) and footage (clips, hours, bytes) per officer and per unit over a period.")
+    public static Command Usage() => PeriodReport<UsageReport>("usage", "Checkouts (how many, hours out, late) and footage (clips, hours, bytes) per officer and per unit over a period.",
+        async (reports, first, end, cancellationToken) =>
         {
-            data, from, to, json, csv,
-        };
-        usage.SetAction(async (parse, cancellationToken) =>
-        {
-            if (!TryPeriod(parse.GetValue(from), parse.GetValue(to), out var first, out var end))
-                return ExitCodes.UsageError("report usage", "--from and --to are days as yyyy-MM-dd, --to not before --from.");
-            return await RunAsync<UsageReport>("report usage", parse.GetValue(data), parse.GetValue(json), parse.GetValue(csv), async reports =>
+            var report = await reports.UsageAsync(first, end, cancellationToken);
+            return (report, () =>
             {
-                var report = await reports.UsageAsync(first, end, cancellationToken);
-                return (report, () =>
+                TextTable Table(IEnumerable<UsageRow> rows, string key)
                 {
-                    TextTable Table(IEnumerable<UsageRow> rows, string key)
-                    {
-                        var table = new TextTable(key, "NAME", "UNIT", "CHECKOUTS", "HOURS OUT", "LATE", "CLIPS", "FOOTAGE h", "SIZE");
-                        foreach (var r in rows) table.Add(r.Key, r.Name, r.Unit, r.Checkouts, r.HoursOut, r.Late, r.Clips, r.FootageHours, CliOptions.FormatBytes(r.Bytes));
-                        return table;
-                    }
-                    return $"Use of the equipment {first:yyyy-MM-dd} to {end.AddDays(-1):yyyy-MM-dd} (UTC): {report.Total.Checkouts} checkout(s), " +
-                        $"{report.Total.Clips} clip(s), {report.Total.FootageHours:0.0} h of footage\n\nBy officer\n{Table(report.ByOfficer, "BADGE")}\nBy unit\n" +
-                        $"{Table(report.ByUnit, "UNIT")}";
-                }, () => CsvText(["section", "key", "name", "unit", "checkouts", "hours_out", "late", "clips", "footage_hours", "bytes"],
-                    report.ByOfficer.Select(r => new object?[] { "officer", r.Key, r.Name, r.Unit, r.Checkouts, r.HoursOut, r.Late, r.Clips, r.FootageHours, r.Bytes })
-                        .Concat(report.ByUnit.Select(r => new object?[] { "unit", r.Key, r.Name, r.Unit, r.Checkouts, r.HoursOut, r.Late, r.Clips, r.FootageHours, r.Bytes }))));
-            }, cancellationToken);
+                    var table = new TextTable(key, "NAME", "UNIT", "CHECKOUTS", "HOURS OUT", "LATE", "CLIPS", "FOOTAGE h", "SIZE");
+                    foreach (var r in rows) table.Add(r.Key, r.Name, r.Unit, r.Checkouts, r.HoursOut, r.Late, r.Clips, r.FootageHours, CliOptions.FormatBytes(r.Bytes));
+                    return table;
+                }
+                return $"Use of the equipment {first:yyyy-MM-dd} to {end.AddDays(-1):yyyy-MM-dd} (UTC): {report.Total.Checkouts} checkout(s), " +
+                    $"{report.Total.Clips} clip(s), {report.Total.FootageHours:0.0} h of footage\n\nBy officer\n{Table(report.ByOfficer, "BADGE")}\nBy unit\n" +
+                    $"{Table(report.ByUnit, "UNIT")}";
+            }, () => CsvText(["section", "key", "name", "unit", "checkouts", "hours_out", "late", "clips", "footage_hours", "bytes"],
+                report.ByOfficer.Select(r => new object?[] { "officer", r.Key, r.Name, r.Unit, r.Checkouts, r.HoursOut, r.Late, r.Clips, r.FootageHours, r.Bytes })
+                    .Concat(report.ByUnit.Select(r => new object?[] { "unit", r.Key, r.Name, r.Unit, r.Checkouts, r.HoursOut, r.Late, r.Clips, r.FootageHours, r.Bytes }))));
         });
-        return usage;
-    }
 
     public static Command Batteries()
     {
@@ -194,6 +149,25 @@ public static class EquipmentCommands
                         v.FailedToFill, v.Replace, string.Join("; ", v.Findings.Select(f => $"{f.Kind}: {f.Evidence}")) })));
             }, cancellationToken));
         return batteries;
+    }
+
+    /// <summary>A report over a period of days (<c>--from</c>, <c>--to</c>) with the three outputs: a table, <c>--json</c>, <c>--csv</c>.</summary>
+    private static Command PeriodReport<T>(string name, string description,
+        Func<EquipmentReports, DateTimeOffset, DateTimeOffset, CancellationToken, Task<(T Result, Func<string> Text, Func<string> Csv)>> work)
+    {
+        var data = CliOptions.Data();
+        var (from, to) = Period();
+        var json = CliOptions.Json();
+        var csv = Csv();
+        var command = new Command(name, description) { data, from, to, json, csv };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            if (!TryPeriod(parse.GetValue(from), parse.GetValue(to), out var first, out var end))
+                return ExitCodes.UsageError($"report {name}", "--from and --to are days as yyyy-MM-dd, --to not before --from.");
+            return await RunAsync($"report {name}", parse.GetValue(data), parse.GetValue(json), parse.GetValue(csv),
+                reports => work(reports, first, end, cancellationToken), cancellationToken);
+        });
+        return command;
     }
 
     private static Option<bool> Csv() => new("--csv") { Description = "Print CSV with a header row." };

@@ -88,7 +88,7 @@ public sealed partial class Checkouts(Hosting.DockCore core, DockedRecorders doc
             outcome = await DecideAsync(badge, actor, accompaniedBy, cancellationToken).ConfigureAwait(false);
             if (!outcome.Granted)
             {
-                var detail = Cap($"officer {badge}: {outcome.RefusalCode}: {outcome.Message}");
+                var detail = CustodyEvent.FitDetail($"officer {badge}: {outcome.RefusalCode}: {outcome.Message}");
                 await Log.AppendAsync((index, at) => new CustodyEvent(index, CustodyEventKind.CheckoutRefused, at, Log.DockId, actor, Detail: detail),
                     cancellationToken).ConfigureAwait(false);
                 LogRefused(logger, badge, outcome.RefusalCode!, outcome.Message);
@@ -188,7 +188,7 @@ public sealed partial class Checkouts(Hosting.DockCore core, DockedRecorders doc
         var outAt = time.GetUtcNow();
         var due = outAt + Options.Equipment.ShiftLength;
         var mode = fixedMode ? "fixed" : "pool";
-        var detail = Cap($"officer {badge} ({officer.Name}), unit {officer.UnitId}, {mode}, bay {live.BayId}" +
+        var detail = CustodyEvent.FitDetail($"officer {badge} ({officer.Name}), unit {officer.UnitId}, {mode}, bay {live.BayId}" +
             (partner is not null ? $", accompanying {partner.Badge}" : "") +
             $"; officer written to the camera (was {(before.Length > 0 ? before : "none")}); due back by {Local(due + Options.Equipment.DockWithin)}" +
             (warning is not null ? $"; warning: {warning}" : ""));
@@ -217,7 +217,7 @@ public sealed partial class Checkouts(Hosting.DockCore core, DockedRecorders doc
         }
         var now = time.GetUtcNow();
         var late = now - (open.DueAt + Options.Equipment.DockWithin);
-        var detail = Cap($"officer {open.Badge}: docked in bay {bayId} after {Span(now - open.OutAt)} out" +
+        var detail = CustodyEvent.FitDetail($"officer {open.Badge}: docked in bay {bayId} after {Span(now - open.OutAt)} out" +
             (late > TimeSpan.Zero ? $", {Span(late)} after it was due" : ", in time") + $" (checked out at entry {open.OutIndex})");
         await Log.AppendAsync((index, at) => new CustodyEvent(index, CustodyEventKind.CheckedIn, at, Log.DockId, Log.DockId, serial, Detail: detail),
             cancellationToken, (c, tx, entry) => EquipmentStore.CloseCheckoutAsync(c, tx, open.Id, entry.At, entry.Index, $"docked in bay {bayId}", cancellationToken))
@@ -270,12 +270,6 @@ public sealed partial class Checkouts(Hosting.DockCore core, DockedRecorders doc
         return text;
     }
 
-    private static string Cap(string detail)
-    {
-        if (System.Text.Encoding.UTF8.GetByteCount(detail) <= CustodyEvent.MaxDetailBytes) return detail;
-        while (System.Text.Encoding.UTF8.GetByteCount(detail) > CustodyEvent.MaxDetailBytes - 3) detail = detail[..^8];
-        return detail + "…";
-    }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Checkout: officer {Badge} takes {Serial} from bay {Bay} ({Mode})")]
     private static partial void LogCheckedOut(ILogger logger, string badge, string serial, string bay, string mode);

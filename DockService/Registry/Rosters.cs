@@ -194,7 +194,7 @@ public sealed class Rosters(RegistryStore store, CustodyLog log)
                 changed++;
                 detail = $"{sheet.Noun} {key}: " + string.Join("; ", diffs.Select(d => $"{d.Field} {d.Old ?? "(none)"} -> {d.New ?? "(none)"}"));
             }
-            var text = Cap(detail);
+            var text = CustodyEvent.FitDetail(detail);
             makes.Add((index, at) => new CustodyEvent(index, CustodyEventKind.RegistryChanged, at, log.DockId, actor, Detail: text));
             alongside.Add((c, tx, entry) => sheet.Upsert(c, tx, row, entry.At, cancellationToken));
         }
@@ -267,10 +267,4 @@ public sealed class Rosters(RegistryStore store, CustodyLog log)
         if (problem is not null) errors.Add($"{field}: {problem}");
     }
 
-    private static string Cap(string detail)
-    {
-        if (Encoding.UTF8.GetByteCount(detail) <= CustodyEvent.MaxDetailBytes) return detail;
-        while (Encoding.UTF8.GetByteCount(detail) > CustodyEvent.MaxDetailBytes - 3) detail = detail[..^8];
-        return detail + "…";
-    }
 }

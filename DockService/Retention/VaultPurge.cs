@@ -160,7 +160,7 @@ public sealed class VaultPurge(CatalogStores catalog, ClipVault vault, CustodyLo
             if (!dryRun) await catalog.Alerts.RaiseAlertAsync("cloud-copy-changed", clip.Serial, clip.ClipId, message, cancellationToken).ConfigureAwait(false);
             return new(null, $"the store no longer holds the verified copy ({found})");
         }
-        var detail = Cap($"vault copy {clip.VaultPath} deleted; {because}; cloud copy {clip.Target}/{clip.ObjectKey} verified {Time(clip.CloudVerifiedAt)}, " +
+        var detail = CustodyEvent.FitDetail($"vault copy {clip.VaultPath} deleted; {because}; cloud copy {clip.Target}/{clip.ObjectKey} verified {Time(clip.CloudVerifiedAt)}, " +
             $"present now with the same size and sha256. The manifest and this log stay.");
         if (dryRun) return new(new PurgeOutcome(clip.Serial, clip.ClipId, clip.Size, why, detail, null), null);
         CustodyEvent entry;
@@ -283,12 +283,4 @@ public sealed class VaultPurge(CatalogStores catalog, ClipVault vault, CustodyLo
     private static string Days(TimeSpan span) => span.TotalDays >= 1 && span.Ticks % TimeSpan.TicksPerDay == 0
         ? $"{span.TotalDays:0} days" : span.ToString("c", CultureInfo.InvariantCulture);
 
-    /// <summary>A detail within the entry's 1,024 bytes (object keys and paths come from recorders' names, bounded but long).</summary>
-    private static string Cap(string detail)
-    {
-        if (Encoding.UTF8.GetByteCount(detail) <= CustodyEvent.MaxDetailBytes) return detail;
-        var cut = detail;
-        while (Encoding.UTF8.GetByteCount(cut) > CustodyEvent.MaxDetailBytes - 3) cut = cut[..^16];
-        return cut + "…";
-    }
 }

@@ -18,4 +18,20 @@ public class CustodyEventTests
         Assert.True(CustodyEvent.TryParse(entry.ToBytes(), out var parsed, out _));
         Assert.Equal(entry, parsed);
     }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void FitDetail_CutsWithinTheLimit_NeverInsideACharacter(int offset)
+    {
+        // Chinese (3 bytes), an emoji (a surrogate pair, 4 bytes) and ASCII, shifted so that the cut falls on each kind of boundary.
+        var detail = new string('a', offset) + string.Concat(Enumerable.Repeat("张三😀x", 200));
+        var fitted = CustodyEvent.FitDetail(detail);
+        Assert.InRange(System.Text.Encoding.UTF8.GetByteCount(fitted), CustodyEvent.MaxDetailBytes - 6, CustodyEvent.MaxDetailBytes);
+        Assert.EndsWith("…", fitted, StringComparison.Ordinal);
+        Assert.StartsWith(fitted[..^1], detail, StringComparison.Ordinal);
+        Assert.False(char.IsHighSurrogate(fitted[^2]));
+        Assert.Equal("short", CustodyEvent.FitDetail("short"));
+    }
 }
