@@ -399,6 +399,10 @@ public sealed class EquipmentOptions
     /// <summary>Per unit, a policy of its own (<c>Dock:Equipment:Units:0:Unit=XC-01</c>, <c>…:Ratio=1.2</c>); an unset figure takes the default.</summary>
     public List<UnitPolicyOptions> Units { get; set; } = [];
 
+    /// <summary>A checked-out camera still in its bay this long after its checkout was not taken: the checkout is closed and the camera goes
+    /// back to the pool (the officer may check out again).</summary>
+    public TimeSpan TakeWithin { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>A checked-out camera back in a bay sooner than this after it left is not a return (a link that dropped, an officer who put it
     /// down and picked it up again): its checkout stands.</summary>
     public TimeSpan ReturnAfter { get; set; } = TimeSpan.FromSeconds(30);

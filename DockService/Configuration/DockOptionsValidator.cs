@@ -126,6 +126,8 @@ public sealed class DockOptionsValidator : IValidateOptions<DockOptions>
             errors.Add($"Dock:Equipment:FullChargeWithin {equipment.FullChargeWithin} must be between 00:30:00 and 1.00:00:00.");
         Range(errors, "Dock:Equipment:FailuresToFlag", equipment.FailuresToFlag, 1, 5);
         Range(errors, "Dock:Equipment:HealthWindow", equipment.HealthWindow, 4, 100);
+        if (equipment.TakeWithin < TimeSpan.FromSeconds(1) || equipment.TakeWithin > TimeSpan.FromHours(2))
+            errors.Add($"Dock:Equipment:TakeWithin {equipment.TakeWithin} must be between 00:00:01 and 02:00:00.");
         if (equipment.ReturnAfter < TimeSpan.Zero || equipment.ReturnAfter > TimeSpan.FromHours(1))
             errors.Add($"Dock:Equipment:ReturnAfter {equipment.ReturnAfter} must be between 00:00:00 and 01:00:00.");
         if (equipment.CheckInterval < TimeSpan.FromSeconds(1) || equipment.CheckInterval > TimeSpan.FromDays(1))

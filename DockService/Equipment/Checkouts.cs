@@ -66,7 +66,8 @@ public sealed partial class Checkouts(Hosting.DockCore core, DockedRecorders doc
     public const string NotDockedAlert = "camera-not-docked";
     private static readonly TimeSpan WriteTimeout = TimeSpan.FromSeconds(15);
 
-    // One decision at a time: two officers at two kiosks must never be handed the same camera.
+    // One change of the checkouts at a time (a checkout, a check-in, closing one not taken): two officers at two kiosks are never handed the
+    // same camera, and a checkout is never closed twice.
     private readonly SemaphoreSlim _gate = new(1, 1);
 
     public RegistryStore Registry => new(Catalog.Database);
@@ -206,6 +207,19 @@ public sealed partial class Checkouts(Hosting.DockCore core, DockedRecorders doc
     /// in the bay), or came back within <see cref="EquipmentOptions.ReturnAfter"/>, is not a return: the checkout stands and its bay stays lit.</summary>
     public async Task CheckInAsync(string serial, string bayId, long dockingSession, CancellationToken cancellationToken)
     {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await CheckInLockedAsync(serial, bayId, dockingSession, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task CheckInLockedAsync(string serial, string bayId, long dockingSession, CancellationToken cancellationToken)
+    {
         var open = (await Store.OpenCheckoutsAsync(cancellationToken).ConfigureAwait(false)).FirstOrDefault(c => c.Serial == serial);
         if (open is null) return;
         var left = docked.LeftAt(serial);
@@ -225,6 +239,44 @@ public sealed partial class Checkouts(Hosting.DockCore core, DockedRecorders doc
         await Catalog.Alerts.ResolveAlertsAsync(NotDockedAlert, serial, null, $"docked in bay {bayId}", cancellationToken).ConfigureAwait(false);
         LogCheckedIn(logger, open.Badge, serial, bayId);
         Changed?.Invoke();
+    }
+
+    /// <summary>A checkout whose camera never left its bay within <see cref="EquipmentOptions.TakeWithin"/> was not taken (the officer walked
+    /// away, or took another): it is closed (<c>checked-in</c>, by the dock, "not taken") and the camera is back in the pool, its bay no longer
+    /// lit. Returns how many were closed.</summary>
+    public async Task<int> CloseUntakenAsync(CancellationToken cancellationToken)
+    {
+        int closed = 0;
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            closed = await CloseUntakenLockedAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+        if (closed > 0) Changed?.Invoke();
+        return closed;
+    }
+
+    private async Task<int> CloseUntakenLockedAsync(CancellationToken cancellationToken)
+    {
+        int closed = 0;
+        var now = time.GetUtcNow();
+        foreach (var open in await Store.OpenCheckoutsAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (now - open.OutAt < Options.Equipment.TakeWithin || docked.Find(open.Serial) is not { } live || live.SessionId != open.DockingSession) continue;
+            if (docked.LeftAt(open.Serial) is { } left && left > open.OutAt) continue; // it left and came back: a return, judged at its docking
+            var detail = CustodyEvent.FitDetail($"officer {open.Badge}: not taken from bay {live.BayId} within {Span(Options.Equipment.TakeWithin)} of its checkout " +
+                $"(entry {open.OutIndex}); back in the pool");
+            await Log.AppendAsync((index, at) => new CustodyEvent(index, CustodyEventKind.CheckedIn, at, Log.DockId, Log.DockId, open.Serial, Detail: detail),
+                cancellationToken, (c, tx, entry) => EquipmentStore.CloseCheckoutAsync(c, tx, open.Id, entry.At, entry.Index, $"not taken from bay {live.BayId}",
+                    cancellationToken)).ConfigureAwait(false);
+            activity.SetBay(live.BayId, b => b.Serial == open.Serial ? b with { PickedFor = null } : b);
+            closed++;
+        }
+        return closed;
     }
 
     /// <summary>Every camera with what the dock sees of it now: the catalog's facts, refined by the bays (a docking not finished is busy;

@@ -20,6 +20,7 @@ public sealed class EquipmentWatch(CatalogStores catalog, Checkouts checkouts, D
     /// <summary>One look. Returns every unit's figures.</summary>
     public async Task<IReadOnlyList<UnitCompliance>> CheckAsync(CancellationToken cancellationToken)
     {
+        await checkouts.CloseUntakenAsync(cancellationToken).ConfigureAwait(false);
         var registry = checkouts.Registry;
         var units = await registry.UnitsAsync(cancellationToken).ConfigureAwait(false);
         var officers = await registry.OfficersAsync(cancellationToken).ConfigureAwait(false);
@@ -74,7 +75,7 @@ public sealed class EquipmentWatch(CatalogStores catalog, Checkouts checkouts, D
     }
 }
 
-/// <summary>Runs the <see cref="EquipmentWatch"/> while the dock runs.</summary>
+/// <summary>Runs the <see cref="EquipmentWatch"/> while the dock runs (and closes the checkouts of cameras never taken from their bay).</summary>
 public sealed class EquipmentWorker(DockCore core, Checkouts checkouts, ServiceHealth health, ILogger<EquipmentWorker> logger, TimeProvider time)
     : DockWorker(core, health, logger)
 {

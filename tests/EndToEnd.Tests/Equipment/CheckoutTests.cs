@@ -9,6 +9,7 @@ using Dock.Service.Users;
 using Dock.Simulator.Hosting;
 using Dock.Simulator.Recorders;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Xunit.Abstractions;
 
@@ -209,5 +210,35 @@ public sealed class CheckoutTests(ITestOutputHelper output)
         Assert.True(code == 0, err);
         output.WriteLine(table);
         Assert.Contains("Out now: 2 camera(s)", table, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ACheckoutNeverTakenFromItsBay_IsClosed_AndTheCameraGoesBackToThePool()
+    {
+        await using var harness = DockHarness.Create();
+        var fleet = await harness.StartFleetAsync(new FleetOptions { Recorders = 1, ClipsPerRecorder = 0 });
+        var roster = Path.Combine(harness.DataDirectory, "roster.csv");
+        await File.WriteAllTextAsync(roster, "badge,name,unit,role,certificate,certificate_expiry\nP200001,张三,XC-01,officer,JZ-1,2030-06-30\n" +
+            "P200002,李四,XC-01,officer,JZ-2,2030-06-30\n");
+        Assert.Equal(0, (await DockHarness.RunDockAsync("officers", "import", roster, "--data", harness.DataDirectory)).ExitCode);
+        await File.WriteAllTextAsync(roster, $"serial,model,status,home_unit\n{fleet.Endpoints[0].Recorder.Serial},DSJ-V7,in-service,XC-01\n");
+        Assert.Equal(0, (await DockHarness.RunDockAsync("recorders", "import", roster, "--data", harness.DataDirectory)).ExitCode);
+        var (host, activity) = await harness.StartDockAsync(("Dock:ReleasePolicy", "AfterLocalVerify"), ("Dock:Cloud:Target", "none"),
+            ("Dock:Equipment:CheckoutMinimumBattery", "0"), ("Dock:Equipment:CheckInterval", "00:00:01"), ("Dock:Equipment:TakeWithin", "00:00:02"));
+        using (host)
+        {
+            await activity.WaitUntilAsync(a => a.Bays.Count == 1 && a.Bays[0].Phase == BayPhase.Done && a.Bays[0].Finished, CancellationToken.None)
+                .WaitAsync(DockHarness.Limit);
+            var checkouts = host.Services.GetRequiredService<Dock.Service.Equipment.Checkouts>();
+            Assert.True((await checkouts.CheckOutAsync("P200001", "test@host", null, CancellationToken.None)).Granted);
+            Assert.Equal("P200001", activity.Bays[0].PickedFor);
+            // Nobody takes it: the checkout closes by itself and the bay's "take me" light goes out.
+            await activity.WaitUntilAsync(a => a.Bays[0].PickedFor is null, CancellationToken.None).WaitAsync(DockHarness.Limit);
+            var again = await checkouts.CheckOutAsync("P200002", "test@host", null, CancellationToken.None);
+            Assert.True(again.Granted, again.Message);
+            await host.StopAsync();
+        }
+        var checkedIn = Assert.Single(await EnrolmentTests.EventsAsync(await harness.CatalogAsync()), e => e.Kind == CustodyEventKind.CheckedIn);
+        Assert.Contains("officer P200001: not taken from bay 1", checkedIn.Detail, StringComparison.Ordinal);
     }
 }
