@@ -172,7 +172,9 @@ public sealed partial class Checkouts(Hosting.DockCore core, DockedRecorders doc
 
         var units = await Registry.UnitsAsync(cancellationToken).ConfigureAwait(false);
         var unitName = units.FirstOrDefault(u => u.Id == officer.UnitId)?.Name ?? officer.UnitId;
-        var live = docked.Find(pick.Serial)!;
+        // Taken out of its bay since the facts were read: not this camera.
+        if (docked.Find(pick.Serial) is not { } live)
+            return Refuse(CheckoutRefusal.NoReadyCamera, $"camera {pick.Serial} left its bay just now: try again", considered);
         string before;
         try
         {
