@@ -119,7 +119,8 @@ public sealed record KioskSignInRequest(string? Badge, string? Pin);
 public sealed record KioskView(string Name, string Badge, IReadOnlyList<KioskRecorder> Recorders, IReadOnlyList<KioskClip> Clips,
     IReadOnlyList<Category> Categories, int OverdueClips);
 
-public sealed record KioskRecorder(string Serial, string Model, Bay? Bay, DateTimeOffset? LastDockedAt, int? BatteryPercent);
+/// <summary>One of the officer's cameras: where it is, its last docking and battery, and, when they hold it on a checkout, when it is due back.</summary>
+public sealed record KioskRecorder(string Serial, string Model, Bay? Bay, DateTimeOffset? LastDockedAt, int? BatteryPercent, DateTimeOffset? DueAt = null);
 
 /// <summary>One clip of the officer's: <paramref name="ThisDocking"/> when it came off the camera at its latest docking; the tags the
 /// officer fills at the kiosk, and the required ones still missing.</summary>

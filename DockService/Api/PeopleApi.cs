@@ -149,7 +149,8 @@ public static class PeopleApi
     {
         var badge = user.FindFirstValue(DockPolicies.BadgeClaim)!;
         var recorders = (await core.Catalog.Recorders.ListRecordersAsync(cancellationToken)).Where(r => r.OfficerId == badge).ToList();
-        var bays = activity.Bays.Select(Bay.From).ToList();
+        // A bay that went empty may still name the camera that left it: only occupied bays say where a camera is.
+        var bays = activity.Bays.Where(b => b.Phase != BayPhase.Empty).Select(Bay.From).ToList();
         var dockings = (await core.Catalog.Docking.LastDockingsAsync(cancellationToken)).ToDictionary(d => d.Serial, StringComparer.Ordinal);
         var clips = await core.Catalog.Clips.SearchClipsAsync(new ClipFilter(OfficerId: badge), 1, KioskClips, cancellationToken);
         var tags = await tagging.ReadManyAsync(clips.Items, cancellationToken);
@@ -157,15 +158,18 @@ public static class PeopleApi
             .OverdueAsync(badge, cancellationToken)).Sum(o => o.Clips);
         // Footage of this docking: it came off the camera (was last changed) since the camera's latest docking began.
         bool ThisDocking(ClipRecord clip) => dockings.TryGetValue(clip.RecorderSerial, out var d) && d.StartedAt is { } started && clip.UpdatedAt >= started;
-        // A camera in a bay now shows there even before the catalog knows whose it is (its first docking).
+        // A camera in a bay now shows there even before the catalog knows whose it is (its first docking); one they hold on a checkout shows
+        // with when it is due back.
+        var held = (await new Equipment.EquipmentStore(core.Catalog.Database).OpenCheckoutsAsync(cancellationToken)).Where(c => c.Badge == badge)
+            .ToDictionary(c => c.Serial, c => c.DueAt + core.Options.Equipment.DockWithin, StringComparer.Ordinal);
         var serials = recorders.Select(r => r.Serial).Union(bays.Where(b => b.OfficerId == badge && b.Serial is not null).Select(b => b.Serial!))
-            .Order(StringComparer.Ordinal);
+            .Union(held.Keys).Order(StringComparer.Ordinal);
         return Results.Ok(new KioskView(user.Identity!.Name!, badge,
             [.. serials.Select(serial =>
             {
                 dockings.TryGetValue(serial, out var docking);
                 return new KioskRecorder(serial, recorders.FirstOrDefault(r => r.Serial == serial)?.Model ?? "", bays.FirstOrDefault(b => b.Serial == serial),
-                    docking?.StartedAt, docking?.BatteryPercent);
+                    docking?.StartedAt, docking?.BatteryPercent, held.TryGetValue(serial, out var due) ? due : null);
             })],
             [.. clips.Items.Select(c =>
             {

@@ -163,6 +163,7 @@
       const item = document.createElement('li');
       item.dataset.recorder = r.serial;
       item.textContent = r.bay ? t('kiosk.docked', r.serial, r.bay.bayId, t(`phase.${r.bay.phase}`))
+        : r.dueAt ? t('kiosk.holding', r.serial, new Date(r.dueAt).toLocaleString())
         : t('kiosk.notDocked', r.serial, r.lastDockedAt ? new Date(r.lastDockedAt).toLocaleString() : '—');
       return item;
     }) : [Object.assign(document.createElement('li'), { textContent: t('kiosk.noCamera') })]));

@@ -145,6 +145,15 @@ public sealed class CheckoutTests(ITestOutputHelper output)
                 "the camera-not-docked alert naming the officer");
 
             // Check-in is docking: the checkout closes, the alert resolves, and the clip recorded on the shift carries the officer.
+            // The officer's own view at the kiosk: the camera is with them, due back.
+            using (var kiosk = new HttpClient { BaseAddress = new Uri(address) })
+            {
+                Assert.Equal(HttpStatusCode.OK, (await kiosk.PostAsJsonAsync("/api/v1/kiosk/signin", new { badge = "P200001", pin })).StatusCode);
+                var mine = await kiosk.GetFromJsonAsync<JsonElement>("/api/v1/kiosk/mine");
+                var held = mine.GetProperty("recorders").EnumerateArray().Single(r => r.GetProperty("serial").GetString() == taken);
+                Assert.Equal(JsonValueKind.Null, held.GetProperty("bay").ValueKind);
+                Assert.NotEqual(JsonValueKind.Null, held.GetProperty("dueAt").ValueKind);
+            }
             await away;
             endpoint.PutBack();
             await harness.WaitForCatalogAsync(async c => (await c.Alerts.ListAlertsAsync(CancellationToken.None))
