@@ -61,15 +61,13 @@ public sealed class EquipmentStore(CatalogDatabase db)
             ("$at", Iso(inAt)), ("$index", inIndex), ("$how", how), ("$id", id)).ConfigureAwait(false) == 1;
 
     /// <summary>What readiness is judged from, for every camera registered or ever docked: the registry row, the open docking (bay), the latest
-    /// battery sample of a docked camera, footage not yet released, storage at the latest docking that reported it, an active enrolment, and
-    /// who holds it. The live dock refines Busy and Trusted from what its bays see now.</summary>
+    /// battery sample of a docked camera, footage not yet released, storage at its latest docking, an active enrolment, and who holds it. The live dock refines Busy and Trusted from what its bays see now.</summary>
     public async Task<IReadOnlyList<CameraFacts>> CameraFactsAsync(IReadOnlyList<RegisteredRecorder> registry, bool releasesVerified,
         CancellationToken cancellationToken)
     {
+        // Each camera's last docking (open: it is in that bay), its latest battery sample and its storage then: one indexed read for all.
+        var last = (await new DockingStore(db).LastDockingsAsync(cancellationToken).ConfigureAwait(false)).ToDictionary(d => d.Serial, StringComparer.Ordinal);
         await using var c = await db.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        var seen = await QueryAsync(c, null, "SELECT serial FROM recorders;", r => r.GetString(0), cancellationToken).ConfigureAwait(false);
-        var docked = (await QueryAsync(c, null, "SELECT recorder_serial, bay_id FROM docking_sessions WHERE ended_at IS NULL ORDER BY id;",
-            r => (Serial: r.GetString(0), Bay: r.GetString(1)), cancellationToken).ConfigureAwait(false)).ToDictionary(d => d.Serial, d => d.Bay, StringComparer.Ordinal);
         // Footage still on the camera that the dock means to take off it: not yet safe in the vault, held, or verified and awaiting release
         // (unless the release policy is never to release: then the camera keeps its copies by design).
         var pending = (await QueryAsync(c, null, $"""
@@ -83,18 +81,13 @@ public sealed class EquipmentStore(CatalogDatabase db)
             r => (Serial: r.GetString(0), Badge: r.GetString(1)), cancellationToken).ConfigureAwait(false)).ToDictionary(h => h.Serial, h => h.Badge, StringComparer.Ordinal);
         var bySerial = registry.ToDictionary(r => r.Serial, StringComparer.Ordinal);
         var facts = new List<CameraFacts>();
-        foreach (var serial in bySerial.Keys.Union(seen, StringComparer.Ordinal).Order(StringComparer.Ordinal))
+        foreach (var serial in bySerial.Keys.Union(last.Keys, StringComparer.Ordinal).Order(StringComparer.Ordinal))
         {
-            string? bay = docked.GetValueOrDefault(serial);
-            int? battery = null;
-            if (bay is not null)
-                battery = await ScalarAsync(c, null, "SELECT percent FROM battery_samples WHERE recorder_serial = $s ORDER BY at DESC LIMIT 1;", cancellationToken,
-                    ("$s", serial)).ConfigureAwait(false) is long percent ? (int)percent : null;
-            var storage = await QueryAsync(c, null, """
-                SELECT storage_total, storage_free FROM docking_sessions WHERE recorder_serial = $s AND storage_total > 0 ORDER BY id DESC LIMIT 1;
-                """, r => (double)r.GetInt64(1) / r.GetInt64(0), cancellationToken, ("$s", serial)).ConfigureAwait(false);
-            facts.Add(new CameraFacts(serial, bySerial.GetValueOrDefault(serial), bay, Busy: false, trusted.Contains(serial), battery,
-                pending.GetValueOrDefault(serial), storage.Count > 0 ? Math.Clamp(storage[0], 0, 1) : null, holders.GetValueOrDefault(serial)));
+            var docking = last.GetValueOrDefault(serial);
+            string? bay = docking is { StartedAt: not null, EndedAt: null } ? docking.BayId : null;
+            double? free = docking is { StorageTotal: > 0 and var total, StorageFree: { } left } ? Math.Clamp((double)left / total, 0, 1) : null;
+            facts.Add(new CameraFacts(serial, bySerial.GetValueOrDefault(serial), bay, Busy: false, trusted.Contains(serial), bay is null ? null : docking!.BatteryPercent,
+                pending.GetValueOrDefault(serial), free, holders.GetValueOrDefault(serial)));
         }
         return facts;
     }
