@@ -191,8 +191,8 @@ public sealed class HttpApiTests
             var latest = (await auditor.GetFromJsonAsync<SignedCheckpoint>("/api/v1/custody/checkpoint", Web))!;
             Assert.True(latest.Size >= proof.TreeSize);
 
-            // The whole log as a download: a ZIP the offline verifier accepts under the dock's key, ending with the record of this
-            // very retrieval, which names the auditor.
+            // The whole log as a download: a ZIP the offline verifier accepts under the dock's key, holding the record of this very
+            // retrieval, which names the auditor (the dock may append more meanwhile — an upload verified — so it need not be the last).
             using var download = await auditor.GetAsync("/api/v1/custody/export");
             Assert.Equal(HttpStatusCode.OK, download.StatusCode);
             Assert.Equal("application/zip", download.Content.Headers.ContentType?.MediaType);
@@ -203,8 +203,7 @@ public sealed class HttpApiTests
                 .Select(e => new StreamReader(e.Open()).ReadToEnd()).ToList();
             var verified = Dock.Evidence.LogVerifier.Verify(exported, notes, [dockKey.PublicKey.ToArray()], keysTrusted: true);
             Assert.True(verified.Outcome == Dock.Evidence.VerifyOutcome.Verified, string.Join("; ", verified.Steps.Where(st => !st.Ok).Select(st => st.Detail)));
-            var retrieval = Encoding.UTF8.GetString(exported[^1]);
-            Assert.Contains("event: exported", retrieval, StringComparison.Ordinal);
+            var retrieval = exported.Select(Encoding.UTF8.GetString).Last(e => e.Contains("\nevent: exported\n", StringComparison.Ordinal));
             Assert.Contains($"actor: user-{Roles.Auditor}@api", retrieval, StringComparison.Ordinal);
 
             // A clip's detail carries its history in the dock, from listing to verified.
