@@ -138,6 +138,7 @@ public static class DockHost
         services.AddHostedService<Metadata.MissingTagWorker>();
         services.AddHostedService<Equipment.EquipmentWorker>();
         services.AddHostedService<Retention.PurgeWorker>();
+        services.AddHostedService<Retrieval.RetrievalWorker>();
         services.AddHostedService<MetricsSampler>();
         // The dock board only when one is configured; the simulated pins are a singleton tests can look at.
         switch (configuration.GetSection("Dock:Board").Get<BoardOptions>()?.Driver ?? BoardDriver.None)

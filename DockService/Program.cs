@@ -26,6 +26,8 @@ public static class Program
             ReportCommand.Create(),
             HoldsCommand.Create(),
             PurgeCommand.Create(),
+            ExportCommand.Create(),
+            AuditCommand.Create(),
             RegistryCommands.Units(),
             RegistryCommands.Officers(),
         };

@@ -61,6 +61,9 @@ public enum CustodyEventKind
     /// <summary>A checkout was refused (detail: the officer and the reason): an expired certificate, auxiliary staff alone, a second camera,
     /// no ready camera, the unit's minimum. The actor is the officer who asked.</summary>
     CheckoutRefused,
+    /// <summary>A clip's sensitivity (R6) was set, raised or lowered (detail: level OLD -> NEW, and the reason; lowering names a supervisor).
+    /// The actor is the person.</summary>
+    SensitivityChanged,
 }
 
 /// <summary>

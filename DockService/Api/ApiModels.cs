@@ -181,7 +181,7 @@ public sealed record TagRequest(string? CaseNumber, string? CaptureTime, string?
 public sealed record ClipRef(string? Serial, string? ClipId);
 
 /// <summary>An officer at the kiosk tagging their own footage, one clip or several at once.</summary>
-public sealed record KioskTagRequest(IReadOnlyList<ClipRef>? Clips, string? CaseNumber, string? Purpose, string? Category);
+public sealed record KioskTagRequest(IReadOnlyList<ClipRef>? Clips, string? CaseNumber, string? Purpose, string? Category, string? Sensitivity = null);
 
 public sealed record Category(string Id, string Name, string NameZh, double RetentionDays);
 
@@ -207,3 +207,28 @@ public sealed record ClipRetention(IReadOnlyList<string> Categories, double Kept
     internal static ClipRetention From(Retention.RetentionStatus s) => new(s.Categories, s.KeptFor.TotalDays, s.DecidedBy, s.CloudVerifiedAt,
         s.Due == DateTimeOffset.MaxValue ? null : s.Due, [.. s.Holds.Select(Hold.From)], s.PurgedAt, s.PurgedIndex, s.Verdict);
 }
+
+/// <summary>Why a clip is retrieved: <c>kind</c> is view, download or metadata; <c>purpose</c> one of Dock:Retrieval:Purposes; then a case number or text.</summary>
+public sealed record RetrievalRequest(string? Kind, string? Purpose, string? CaseNumber, string? Text);
+
+/// <summary>A granted retrieval: the token for …/content (and, for a sensitive clip, its other endpoints), and the custody entry that records it.</summary>
+public sealed record RetrievalGranted(string Token, string Kind, long Entry, string Serial, string ClipId, string Sensitivity, string Reason);
+
+public sealed record SensitivityRequest(string? Level, string? Reason);
+
+public sealed record SensitivityView(string Level, string? SetBy, DateTimeOffset? SetAt, string? Reason, long? Entry)
+{
+    internal static SensitivityView From(Retrieval.SensitivityMark? mark) => mark is null
+        ? new(Retrieval.SensitivityLevels.Name(Retrieval.SensitivityLevel.None), null, null, null, null)
+        : new(Retrieval.SensitivityLevels.Name(mark.Level), mark.SetBy, mark.SetAt, mark.Reason, mark.Index);
+}
+
+/// <summary>One retrieval in the audit; <c>ranges</c> are the byte ranges served ("0-1048575,…"), <c>entry</c> and <c>closedEntry</c> its custody entries.</summary>
+public sealed record AuditRow(long Id, DateTimeOffset At, string User, string Kind, string? Serial, string? ClipId, string Purpose, string Reason, string? ClipUnit,
+    string? UserUnit, long Bytes, string Ranges, long? Entry, long? ClosedEntry, DateTimeOffset? ClosedAt)
+{
+    internal static AuditRow From(Retrieval.RetrievalRecord r) => new(r.Id, r.At, r.User, r.Kind.ToString().ToLowerInvariant(), r.Serial, r.ClipId, r.Purpose,
+        r.Reason, r.ClipUnit, r.UserUnit, r.Bytes, r.Ranges, r.OpenIndex, r.CloseIndex, r.ClosedAt);
+}
+
+public sealed record CaseExportRequest(string? Reason);

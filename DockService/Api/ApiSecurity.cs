@@ -31,6 +31,8 @@ public static class DockPolicies
     public const string TagClips = "tag-clips";
     public const string PlaceHolds = "place-holds";
     public const string LiftHolds = "lift-holds";
+    public const string MarkSensitivity = "mark-sensitivity";
+    public const string ExportCases = "export-cases";
     /// <summary>An officer signed in at the kiosk with badge and PIN: their own camera and footage, nothing of the console.</summary>
     public const string KioskOfficer = "kiosk-officer";
 
@@ -57,6 +59,10 @@ public static class DockPolicies
         // Keeping footage from deletion is for those who answer for it; letting it go again is the supervisor's (Retention/LegalHolds).
         [PlaceHolds] = [.. Retention.LegalHolds.MayPlace],
         [LiftHolds] = [.. Retention.LegalHolds.MayLift],
+        // R6: officers mark their own footage at the kiosk (raise only); in the console, the supervisors, who may also lower a level.
+        [MarkSensitivity] = [Roles.Supervisor],
+        // R1: archiving a case into its case file is for those who answer for the case, and the auditors who file it.
+        [ExportCases] = [Roles.Supervisor, Roles.Auditor],
         [KioskOfficer] = [KioskRole],
     };
 

@@ -43,20 +43,21 @@ public static class HttpApi
         api.MapDockRetention();
         api.MapDockRegistry();
         api.MapDockEquipment();
+        api.MapDockRetrieval();
 
         api.MapGet("/bays", Bays).RequireAuthorization(DockPolicies.Anyone).WithSummary("Every bay's live state.");
         api.MapGet("/bays/stream", BayStream).RequireAuthorization(DockPolicies.Anyone).Produces<IReadOnlyList<Bay>>(200, "text/event-stream")
             .WithSummary("Server-Sent Events: the bays' state now, then again at every change.");
 
         api.MapGet("/clips", SearchClipsAsync).RequireAuthorization(DockPolicies.ReadClips).Produces<PageOf<Clip>>().ProducesValidationProblem().WithSummary("Clips, newest first, paged and filtered on the server.");
-        api.MapGet("/clips/{serial}/{clipId}", ClipAsync).RequireAuthorization(DockPolicies.ReadClips).Produces<ClipDetail>().ProducesProblem(404).WithSummary("One clip, with its history and every custody entry that names it.");
-        api.MapGet("/clips/{serial}/{clipId}/manifest", ManifestAsync).RequireAuthorization(DockPolicies.ReadClips).Produces(200, contentType: "application/json")
+        api.MapGet("/clips/{serial}/{clipId}", ClipAsync).RequireAuthorization(DockPolicies.ReadClips).AddEndpointFilter(RetrievalApi.GateAsync).Produces<ClipDetail>().ProducesProblem(404).WithSummary("One clip, with its history and every custody entry that names it.");
+        api.MapGet("/clips/{serial}/{clipId}/manifest", ManifestAsync).RequireAuthorization(DockPolicies.ReadClips).AddEndpointFilter(RetrievalApi.GateAsync).Produces(200, contentType: "application/json")
             .ProducesProblem(404)
             .WithSummary("The clip's signed manifest (clip-manifest-v1.md), as the vault holds it.");
-        api.MapPost("/clips/{serial}/{clipId}/verify", VerifyAsync).RequireAuthorization(DockPolicies.ReadClips).Produces<Verification>().ProducesProblem(404)
+        api.MapPost("/clips/{serial}/{clipId}/verify", VerifyAsync).RequireAuthorization(DockPolicies.ReadClips).AddEndpointFilter(RetrievalApi.GateAsync).Produces<Verification>().ProducesProblem(404)
             .WithSummary("Verify the vault copy now, as `dock verify` does offline: its hash, the dock's signature on its manifest, the recorder's " +
                 "record-time signature and the custody proof, each check with its result.");
-        api.MapGet("/clips/{serial}/{clipId}/proof", ProofAsync).RequireAuthorization(DockPolicies.ReadClips).Produces<Proof>().ProducesProblem(404)
+        api.MapGet("/clips/{serial}/{clipId}/proof", ProofAsync).RequireAuthorization(DockPolicies.ReadClips).AddEndpointFilter(RetrievalApi.GateAsync).Produces<Proof>().ProducesProblem(404)
             .ProducesProblem(409)
             .WithSummary("The clip's stored custody entry and its inclusion proof in the newest signed checkpoint.");
 
@@ -193,8 +194,8 @@ public static class HttpApi
 
     // ---- clips --------------------------------------------------------------------------------------------------------------
 
-    private static async Task<IResult> SearchClipsAsync(DockCore core, CancellationToken cancellationToken, int? page, int? pageSize, string? serial,
-        string? state, string? officer, DateTimeOffset? from, DateTimeOffset? to, string? cloud)
+    private static async Task<IResult> SearchClipsAsync(DockCore core, ClaimsPrincipal user, CancellationToken cancellationToken, int? page, int? pageSize,
+        string? serial, string? state, string? officer, DateTimeOffset? from, DateTimeOffset? to, string? cloud)
     {
         if (Paging(page, pageSize) is { } bad) return bad;
         CloudState? parsedCloud = null;
@@ -214,8 +215,9 @@ public static class HttpApi
             parsedState = s;
         }
         if (serial is not null && !Identifier.IsValid(serial)) return Invalid(("serial", "not a recorder serial"));
-        var result = await core.Catalog.Clips.SearchClipsAsync(new ClipFilter(serial, parsedState, officer, from, to, parsedCloud), page ?? 1, pageSize ?? DefaultPageSize,
-            cancellationToken);
+        var clearance = core.Retrievals.ClearanceOf(await RetrievalApi.WhoAsync(user, core, cancellationToken));
+        var result = await core.Catalog.Clips.SearchClipsAsync(new ClipFilter(serial, parsedState, officer, from, to, parsedCloud,
+            [.. clearance.Levels.Select(Retrieval.SensitivityLevels.Name)]), page ?? 1, pageSize ?? DefaultPageSize, cancellationToken);
         return Results.Ok(new PageOf<Clip>([.. result.Items.Select(Clip.From)], result.Page, result.PageSize, result.Total));
     }
 

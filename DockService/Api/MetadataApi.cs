@@ -13,9 +13,9 @@ public static class MetadataApi
 {
     public static void MapDockMetadata(this RouteGroupBuilder api)
     {
-        api.MapGet("/clips/{serial}/{clipId}/metadata", ReadAsync).RequireAuthorization(DockPolicies.ReadClips).Produces<ClipMetadata>().ProducesProblem(404)
+        api.MapGet("/clips/{serial}/{clipId}/metadata", ReadAsync).RequireAuthorization(DockPolicies.ReadClips).AddEndpointFilter(RetrievalApi.GateAsync).Produces<ClipMetadata>().ProducesProblem(404)
             .WithSummary("A clip's tags (the five required fields, category, importance, notes), each with its source, who set it and when.");
-        api.MapPut("/clips/{serial}/{clipId}/metadata", TagAsync).RequireAuthorization(DockPolicies.TagClips).Produces<ClipMetadata>()
+        api.MapPut("/clips/{serial}/{clipId}/metadata", TagAsync).RequireAuthorization(DockPolicies.TagClips).AddEndpointFilter(RetrievalApi.GateAsync).Produces<ClipMetadata>()
             .ProducesValidationProblem().ProducesProblem(404)
             .WithSummary("Change a clip's tags: a field left out is kept, an empty string clears it. Each change is a metadata-changed custody entry.");
         api.MapGet("/metadata/categories", Categories).RequireAuthorization(DockPolicies.ReadClips).Produces<List<Category>>()
@@ -49,7 +49,8 @@ public static class MetadataApi
             return Results.Ok(ClipMetadata.From(clip, tags));
         });
 
-    private static Task<IResult> KioskTagAsync(KioskTagRequest? request, ClaimsPrincipal user, ClipTagging tagging, CancellationToken cancellationToken) =>
+    private static Task<IResult> KioskTagAsync(KioskTagRequest? request, ClaimsPrincipal user, ClipTagging tagging, Hosting.DockCore core,
+        CancellationToken cancellationToken) =>
         RunAsync(async () =>
         {
             if (request?.Clips is not { Count: > 0 and <= ClipTagging.MaxClipsAtOnce } refs)
@@ -59,6 +60,13 @@ public static class MetadataApi
             if (request.CaseNumber is not null) changes[TagField.CaseNumber] = request.CaseNumber;
             if (request.Purpose is not null) changes[TagField.Purpose] = request.Purpose;
             if (request.Category is not null) changes[TagField.Category] = request.Category;
+            Retrieval.SensitivityLevel? level = null;
+            if (request.Sensitivity is not null)
+            {
+                if (!Retrieval.SensitivityLevels.TryParse(request.Sensitivity, out var parsed))
+                    return HttpApi.Invalid(("sensitivity", $"one of {string.Join(", ", Retrieval.SensitivityLevels.Names)}"));
+                level = parsed;
+            }
             // Every clip is checked first (the officer's own, each value valid), so a refusal leaves every clip as it was.
             var clips = new List<ClipRecord>();
             foreach (var r in refs)
@@ -68,8 +76,16 @@ public static class MetadataApi
                 clips.Add(clip);
             }
             foreach (var (field, value) in changes) tagging.Normalise(field, value);
+            // R6: an officer may mark their footage sensitive, or more so; only a supervisor lowers a level (the console).
+            if (level is { } least)
+                foreach (var clip in clips)
+                    if (least < await core.Sensitivity.LevelAsync(clip.Id, cancellationToken))
+                        throw new TagException($"Clip {clip.ClipId} is marked more sensitive already; only a supervisor lowers a level.", forbidden: true);
             foreach (var clip in clips)
+            {
                 await tagging.TagAsync($"{user.Identity!.Name}@kiosk", TagSource.Officer, clip, changes, null, cancellationToken);
+                if (level is { } wanted) await core.Sensitivity.ChangeAsync(clip, wanted, $"{user.Identity!.Name}@kiosk", Retrieval.SensitivityAuthority.Officer, null, cancellationToken);
+            }
             return Results.NoContent();
         });
 

@@ -21,7 +21,7 @@ public static class RetentionApi
                 "Nothing it covers is purged until it is lifted.");
         api.MapPost("/holds/{id:long}/lift", LiftAsync).RequireAuthorization(DockPolicies.LiftHolds).Produces<Hold>().ProducesValidationProblem()
             .ProducesProblem(404).WithSummary("Lift a standing legal hold, with a reason (supervisor). A hold-lifted custody entry names the caller.");
-        api.MapGet("/clips/{serial}/{clipId}/retention", RetentionAsync).RequireAuthorization(DockPolicies.ReadClips).Produces<ClipRetention>()
+        api.MapGet("/clips/{serial}/{clipId}/retention", RetentionAsync).RequireAuthorization(DockPolicies.ReadClips).AddEndpointFilter(RetrievalApi.GateAsync).Produces<ClipRetention>()
             .ProducesProblem(404).WithSummary("A clip's retention: categories, how long the vault keeps it, when it is due, the holds on it, whether it was purged.");
     }
 

@@ -112,9 +112,10 @@ public sealed record ChargeSessionRecord(long SessionId, string Serial, string B
 public sealed record BatterySampleRecord(long SessionId, string RecorderSerial, DateTimeOffset At, int Percent, int Millivolts,
     ChargeState State, int TemperatureDeciC, int CycleCount, int HealthPercent);
 
-/// <summary>Which clips a search returns (every field optional).</summary>
+/// <summary>Which clips a search returns (every field optional). <paramref name="Levels"/>: only clips of these sensitivity levels (the
+/// searcher's clearance, Retrieval/Sensitivity); null: every level.</summary>
 public sealed record ClipFilter(string? Serial = null, ClipState? State = null, string? OfficerId = null, DateTimeOffset? From = null, DateTimeOffset? To = null,
-    CloudState? Cloud = null);
+    CloudState? Cloud = null, IReadOnlyCollection<string>? Levels = null);
 
 /// <summary>Where a clip is on its way to the cloud: not queued (no cloud target, or not yet verified locally), or its upload's state.</summary>
 public enum CloudState

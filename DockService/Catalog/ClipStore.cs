@@ -73,6 +73,12 @@ public sealed class ClipStore(CatalogDatabase db)
             where.Add("EXISTS (SELECT 1 FROM uploads u WHERE u.clip_row = clips.id AND u.state = $cloud)");
             parameters.Add(("$cloud", cloud.ToString().ToLowerInvariant()));
         }
+        if (filter.Levels is { } levels)
+        {
+            // Above the searcher's clearance, a clip is not in their results at all (R6), not merely hidden on the page.
+            where.Add("COALESCE((SELECT s.level FROM clip_sensitivity s WHERE s.clip_row = clips.id), 'none') IN (SELECT value FROM json_each($levels))");
+            parameters.Add(("$levels", System.Text.Json.JsonSerializer.Serialize(levels)));
+        }
         var clause = where.Count == 0 ? "" : "WHERE " + string.Join(" AND ", where);
         await using var c = await db.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         var total = (long)(await ScalarAsync(c, null, $"SELECT count(*) FROM clips {clause};", cancellationToken, [.. parameters]).ConfigureAwait(false))!;

@@ -397,5 +397,43 @@ internal static class Migrations
         );
         CREATE INDEX charge_by_recorder ON charge_sessions(recorder_serial, session_id);
         """,
+        // 17: supervised retrieval (Retrieval/). Each clip's sensitivity (R6), with the custody entry that set it. Each retrieval (R5) — a
+        //     viewing session, a download, a metadata read of a sensitive clip, a case export, and each refusal — with who, why (a configured
+        //     purpose and a case number or free text), the clip's unit and the person's, and for a viewing session the byte ranges served,
+        //     merged as they are served, closed by a second `viewed` entry once the player has been idle for Dock:Retrieval:ViewIdle.
+        """
+        CREATE TABLE clip_sensitivity (
+            clip_row  INTEGER PRIMARY KEY REFERENCES clips(id),
+            level     TEXT NOT NULL CHECK (level IN ('none', 'personal-privacy', 'trade-secret', 'state-secret')),
+            set_by    TEXT NOT NULL,
+            set_at    TEXT NOT NULL,
+            reason    TEXT,
+            set_index INTEGER NOT NULL
+        );
+        CREATE TABLE retrievals (
+            id              INTEGER PRIMARY KEY,
+            token           TEXT UNIQUE,
+            clip_row        INTEGER REFERENCES clips(id),
+            recorder_serial TEXT,
+            clip_id         TEXT,
+            user_name       TEXT NOT NULL,
+            kind            TEXT NOT NULL CHECK (kind IN ('view', 'download', 'metadata', 'export', 'refused')),
+            purpose         TEXT NOT NULL,
+            reason          TEXT NOT NULL,
+            clip_unit       TEXT,
+            user_unit       TEXT,
+            at              TEXT NOT NULL,
+            last_at         TEXT NOT NULL,
+            closed_at       TEXT,
+            open_index      INTEGER,
+            close_index     INTEGER,
+            ranges          TEXT NOT NULL DEFAULT '',
+            bytes           INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX retrievals_by_time ON retrievals(at);
+        CREATE INDEX retrievals_by_clip ON retrievals(clip_row, at);
+        CREATE INDEX retrievals_by_user ON retrievals(user_name, at);
+        CREATE INDEX retrievals_open ON retrievals(last_at) WHERE closed_at IS NULL AND kind = 'view';
+        """,
     ];
 }

@@ -4,6 +4,7 @@ using Dock.Service.Exports;
 using Dock.Service.Hosting;
 using Dock.Service.Identity;
 using Dock.Service.Metadata;
+using Dock.Service.Retrieval;
 
 namespace Dock.Service.Cli;
 
@@ -46,7 +47,46 @@ public static class ClipsCommand
         });
         clips.Subcommands.Add(export);
         clips.Subcommands.Add(Tag());
+        clips.Subcommands.Add(Sensitivity());
         return clips;
+    }
+
+    /// <summary><c>dock clips sensitivity SERIAL CLIP --level L [--reason R]</c>: set, raise or lower a clip's sensitivity (R6). The host's
+    /// command line holds the dock key, so it may lower a level as a supervisor may, with a reason.</summary>
+    private static Command Sensitivity()
+    {
+        var data = CliOptions.Data();
+        var serial = new Argument<string>("serial") { Description = "The recorder's serial." };
+        var clipId = new Argument<string>("clip") { Description = "The clip id." };
+        var level = new Option<string>("--level") { Description = $"One of {string.Join(", ", SensitivityLevels.Names)}.", Required = true };
+        var reason = new Option<string?>("--reason") { Description = "Why (recorded in the custody entry; required to lower a level)." };
+        var command = new Command("sensitivity", "Set a clip's sensitivity: who may retrieve it (Dock:Retrieval:Roles); a sensitivity-changed custody entry.")
+        {
+            data, serial, clipId, level, reason,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            if (!SensitivityLevels.TryParse(parse.GetValue(level), out var wanted))
+                return ExitCodes.UsageError("clips sensitivity", $"--level '{parse.GetValue(level)}' is not one of {string.Join(", ", SensitivityLevels.Names)}.");
+            try
+            {
+                using var folder = await DataFolder.OpenAsync(parse.GetValue(data), cancellationToken);
+                var clip = await folder.Catalog.Clips.FindClipAsync(parse.GetValue(serial)!, parse.GetValue(clipId)!, cancellationToken)
+                    ?? throw new SensitivityException($"the catalog holds no clip {parse.GetValue(clipId)} of recorder {parse.GetValue(serial)}.", notFound: true);
+                var owner = new ClipSensitivity(folder.Catalog.Database, folder.Log);
+                var before = await owner.LevelAsync(clip.Id, cancellationToken);
+                var mark = await owner.ChangeAsync(clip, wanted, DataFolder.Actor, SensitivityAuthority.Supervisor, parse.GetValue(reason), cancellationToken);
+                Console.WriteLine(before == wanted
+                    ? $"{clip.RecorderSerial}/{clip.ClipId} is {SensitivityLevels.Name(wanted)} already; nothing changed."
+                    : $"{clip.RecorderSerial}/{clip.ClipId}: {SensitivityLevels.Name(before)} -> {SensitivityLevels.Name(wanted)}; custody entry {mark!.Index}.");
+                return ExitCodes.Ok;
+            }
+            catch (Exception ex) when (ex is SensitivityException or IdentityException or StorageException or IOException or UnauthorizedAccessException)
+            {
+                return ExitCodes.UsageError("clips sensitivity", ex.Message);
+            }
+        });
+        return command;
     }
 
     /// <summary><c>dock clips tag SERIAL CLIP --case NO --purpose TEXT [--place TEXT] [--category C] --reason R</c>: a later edit of a

@@ -192,7 +192,8 @@ public static class EquipmentCommands
 
     private static string Utc(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
 
-    private static string CsvText(string[] header, IEnumerable<object?[]> rows)
+    /// <summary>CSV of typed cells (numbers and booleans invariant, text quoted when needed); shared by the report and audit commands.</summary>
+    internal static string CsvText(string[] header, IEnumerable<object?[]> rows)
     {
         var text = new StringBuilder(string.Join(',', header)).Append('\n');
         foreach (var row in rows)

@@ -49,6 +49,12 @@ public sealed class DockOptions
 
     public BoardOptions Board { get; set; } = new();
 
+    /// <summary>Who may retrieve clips of each sensitivity (R6), and the supervised retrieval rules (R5) (Retrieval/).</summary>
+    public RetrievalOptions Retrieval { get; set; } = new();
+
+    /// <summary>Case file exports (Exports/CaseExports): the browser that prints the report to PDF.</summary>
+    public ExportOptions Export { get; set; } = new();
+
     /// <summary>Where USB port paths are looked up (Linux sysfs); tests point it at a fake tree.</summary>
     public string SysfsRoot { get; set; } = "/sys";
 
@@ -452,4 +458,44 @@ public sealed class RetentionOptions
     /// <summary>Below this much free space cloud-verified clips are purged ahead of their retention, oldest recording first, until
     /// there is this much again.</summary>
     public DataSize PurgeWhenFreeBelow { get; set; } = 4L * 1024 * 1024 * 1024;
+}
+
+public sealed class RetrievalOptions
+{
+    /// <summary>
+    /// The roles that may retrieve a clip of each sensitivity level (comma-separated role names; R6). A level not listed here keeps its
+    /// default. A role must also be one the console lets read clips at all (supervisor, auditor, it-admin).
+    /// </summary>
+    public Dictionary<string, string> Roles { get; set; } = new(StringComparer.Ordinal)
+    {
+        ["none"] = "supervisor,auditor,it-admin",
+        ["personal-privacy"] = "supervisor,auditor",
+        ["trade-secret"] = "supervisor,auditor",
+        ["state-secret"] = "supervisor",
+    };
+
+    /// <summary>The purposes a person chooses from when they retrieve a clip (R5); each retrieval also gives a case number or free text.</summary>
+    public List<string> Purposes { get; set; } = [];
+
+    public static readonly IReadOnlyList<string> DefaultPurposes = ["case-handling", "supervision", "complaint", "court", "training"];
+
+    public IReadOnlyList<string> EffectivePurposes => Purposes.Count > 0 ? Purposes : DefaultPurposes;
+
+    /// <summary>A viewing session ends this long after the last bytes it was served; its closing `viewed` entry then lists the byte ranges.</summary>
+    public TimeSpan ViewIdle { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Unusual retrieval (an alert for supervisors): one person retrieving more than this many clips of units not their own within
+    /// <see cref="PatternWindow"/>.</summary>
+    public int OtherUnitClips { get; set; } = 10;
+
+    /// <summary>Unusual retrieval: one person retrieving more than this many clips in all within <see cref="PatternWindow"/>.</summary>
+    public int ClipsPerWindow { get; set; } = 50;
+
+    public TimeSpan PatternWindow { get; set; } = TimeSpan.FromHours(1);
+}
+
+public sealed class ExportOptions
+{
+    /// <summary>The Chromium (or Chrome) that prints case reports to PDF; empty: Debian's /usr/bin/chromium, or another usual path.</summary>
+    public string? Chromium { get; set; }
 }

@@ -114,6 +114,22 @@ public sealed class DockOptionsValidator : IValidateOptions<DockOptions>
         if (retention.AlertWhenFreeBelow.Bytes < retention.PurgeWhenFreeBelow.Bytes)
             errors.Add($"Dock:Retention:AlertWhenFreeBelow ({retention.AlertWhenFreeBelow}) is below Dock:Retention:PurgeWhenFreeBelow " +
                 $"({retention.PurgeWhenFreeBelow}): the alert must come before the purge, so it needs the higher level.");
+        var retrieval = options.Retrieval;
+        foreach (var (level, roles) in retrieval.Roles)
+        {
+            if (!Retrieval.SensitivityLevels.TryParse(level, out _))
+                errors.Add($"Dock:Retrieval:Roles:{level} is not a sensitivity level ({string.Join(", ", Retrieval.SensitivityLevels.Names)}).");
+            else if (roles.Trim().Length > 0 && Users.Roles.Parse(roles, out var problem) is null)
+                errors.Add($"Dock:Retrieval:Roles:{level}: {problem}.");
+        }
+        if (retrieval.Purposes.Any(p => p.Length is 0 or > 40 || !p.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_')))
+            errors.Add("Dock:Retrieval:Purposes are short codes (letters, digits, '-' and '_', up to 40), e.g. case-handling.");
+        if (retrieval.ViewIdle < TimeSpan.FromSeconds(1) || retrieval.ViewIdle > TimeSpan.FromHours(12))
+            errors.Add($"Dock:Retrieval:ViewIdle {retrieval.ViewIdle} must be between 00:00:01 and 12:00:00.");
+        Range(errors, "Dock:Retrieval:OtherUnitClips", retrieval.OtherUnitClips, 1, 100_000);
+        Range(errors, "Dock:Retrieval:ClipsPerWindow", retrieval.ClipsPerWindow, 1, 100_000);
+        if (retrieval.PatternWindow < TimeSpan.FromMinutes(1) || retrieval.PatternWindow > TimeSpan.FromDays(7))
+            errors.Add($"Dock:Retrieval:PatternWindow {retrieval.PatternWindow} must be between 00:01:00 and 7.00:00:00.");
         var equipment = options.Equipment;
         Range(errors, "Dock:Equipment:CheckoutMinimumBattery", equipment.CheckoutMinimumBattery, 0, 100);
         if (equipment.ShiftLength < TimeSpan.FromHours(1) || equipment.ShiftLength > TimeSpan.FromHours(24))

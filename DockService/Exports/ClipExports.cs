@@ -7,7 +7,11 @@ using Dock.Service.Vault;
 namespace Dock.Service.Exports;
 
 /// <summary>An export that cannot be made, in words the person who asked can act on.</summary>
-public sealed class ExportException(string message) : Exception(message);
+public sealed class ExportException(string message, bool forbidden = false) : Exception(message)
+{
+    /// <summary>Refused because the person may not retrieve what they asked for (HTTP 403), not because it cannot be done.</summary>
+    public bool Forbidden { get; } = forbidden;
+}
 
 /// <summary>What an export produced: the copy, its SHA-256 and the custody entry that records the retrieval.</summary>
 public sealed record ClipExport(ClipRecord Clip, string Copy, string Sha256, CustodyEvent Entry);

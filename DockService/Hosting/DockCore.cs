@@ -5,6 +5,7 @@ using Dock.Service.Enrolment;
 using Dock.Service.Identity;
 using Dock.Service.Ingest;
 using Dock.Service.Retention;
+using Dock.Service.Retrieval;
 using Dock.Service.Upload;
 using Dock.Service.Upload.Targets;
 using Dock.Service.Users;
@@ -21,14 +22,14 @@ namespace Dock.Service.Hosting;
 /// other hosted service starts, so a broken set-up fails the start with one message; the bays, uploads, checkpoints, the
 /// endorsement watch and the HTTP API then take what they need from here.
 /// </summary>
-public sealed partial class DockCore(IOptions<DockOptions> options, ILogger<DockCore> logger, TimeProvider time) : IDisposable
+public sealed partial class DockCore(IOptions<DockOptions> options, ILogger<DockCore> logger, ILoggerFactory loggers, TimeProvider time) : IDisposable
 {
     private readonly DockOptions _options = options.Value;
     private Opened? _opened;
 
     private sealed record Opened(RunLock RunLock, CatalogStores Catalog, ClipVault Vault, DockIdentity Identity, CustodyTrail Custody,
         RecorderEnrolment Enrolment, UserAccounts Users, ICloudTarget? Cloud, CloudTargetUri? CloudUri, PullScheduler Scheduler, VaultPurge Purge,
-        LegalHolds Holds);
+        LegalHolds Holds, ClipSensitivity Sensitivity, Retrievals Retrievals, ClipContent Content);
 
     private Opened Open => _opened ?? throw new InvalidOperationException("The dock core is not open yet.");
 
@@ -47,6 +48,9 @@ public sealed partial class DockCore(IOptions<DockOptions> options, ILogger<Dock
     public PullScheduler Scheduler => Open.Scheduler;
     public VaultPurge Purge => Open.Purge;
     public LegalHolds Holds => Open.Holds;
+    public ClipSensitivity Sensitivity => Open.Sensitivity;
+    public Retrievals Retrievals => Open.Retrievals;
+    public ClipContent Content => Open.Content;
 
     internal async Task OpenAsync(CancellationToken cancellationToken)
     {
@@ -86,9 +90,15 @@ public sealed partial class DockCore(IOptions<DockOptions> options, ILogger<Dock
             var httpKeys = Directory.CreateDirectory(HttpKeysFolder(paths));
             if (!OperatingSystem.IsWindows())
                 File.SetUnixFileMode(httpKeys.FullName, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            var holds = new HoldStore(catalog.Database);
+            var sensitivity = new ClipSensitivity(catalog.Database, log);
+            var retrievals = new Retrievals(catalog.Database, log, sensitivity, holds, catalog.Alerts, _options.Retrieval, time, loggers.CreateLogger<Retrievals>());
+            // Viewing sessions a crash left open are closed now, each with its served ranges: none stays without its closing entry.
+            await retrievals.CloseIdleAsync(all: true, cancellationToken).ConfigureAwait(false);
             _opened = new Opened(runLock, catalog, vault, identity, new CustodyTrail(log, identity, vault, catalog.Clips), new RecorderEnrolment(catalog.Recorders, log),
                 new UserAccounts(new UserStore(catalog.Database), log, time), cloud, cloudUri, scheduler,
-                new VaultPurge(catalog, vault, log, cloud, cloudUri, _options, time), new LegalHolds(new HoldStore(catalog.Database), catalog.Clips, log));
+                new VaultPurge(catalog, vault, log, cloud, cloudUri, _options, time), new LegalHolds(holds, catalog.Clips, log), sensitivity, retrievals,
+                new ClipContent(vault, catalog.Uploads, cloud));
             LogStarting(logger, identity.DockId, paths.DataDirectory, _options.Bays.Count);
         }
         catch

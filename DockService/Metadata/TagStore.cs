@@ -116,6 +116,17 @@ public sealed class TagStore(CatalogDatabase db)
             .ConfigureAwait(false);
     }
 
+    /// <summary>The clips whose case-number tag is <paramref name="caseNumber"/>, in recording order (a case file's contents).</summary>
+    public async Task<IReadOnlyList<long>> ClipsOfCaseAsync(string caseNumber, int max, CancellationToken cancellationToken)
+    {
+        await using var c = await db.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        return await QueryAsync(c, null, """
+            SELECT t.clip_row FROM clip_tags t JOIN clips k ON k.id = t.clip_row
+            WHERE t.field = 'case-number' AND t.value = $case ORDER BY k.device_start, k.id LIMIT $max;
+            """,
+            r => r.GetInt64(0), cancellationToken, ("$case", caseNumber), ("$max", max)).ConfigureAwait(false);
+    }
+
     /// <summary>The version of a clip's tags (0: never changed) and the version its cloud sidecar holds (-1: none yet).</summary>
     public async Task<(long Version, long Published)> VersionAsync(long clipRow, CancellationToken cancellationToken)
     {

@@ -53,6 +53,10 @@ public interface ICloudTarget : IAsyncDisposable
     Task CompletePartsAsync(string key, string uploadId, IReadOnlyList<(int PartNumber, string Receipt)> parts, ObjectMetadata metadata,
         CancellationToken cancellationToken);
 
+    /// <summary>Reads <paramref name="length"/> bytes of an object from <paramref name="offset"/> (a ranged GET): playback of a clip whose vault
+    /// copy was purged, and a case export of it. The caller checks what it reads against the clip's SHA-256 where it reads it whole.</summary>
+    Task<Stream> OpenReadAsync(string key, long offset, long length, CancellationToken cancellationToken);
+
     /// <summary>Checks what the store holds against (size, SHA-256): the checksum the server reports, else a streamed read-back.</summary>
     Task<CloudVerification> VerifyAsync(string key, long size, string sha256, CancellationToken cancellationToken);
 }

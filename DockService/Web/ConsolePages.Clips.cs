@@ -30,11 +30,13 @@ public static partial class ConsolePages
         ClipState? wanted = Enum.TryParse<ClipState>(state, ignoreCase: true, out var s) && Enum.IsDefined(s) ? s : null;
         CloudState? wantedCloud = Enum.TryParse<CloudState>(cloud, ignoreCase: true, out var c) && Enum.IsDefined(c) ? c : null;
         int number = Math.Clamp(page ?? 1, 1, 1_000_000);
-        var found = await core.Catalog.Clips.SearchClipsAsync(new ClipFilter(serial, wanted, officer, fromDay, toDay?.AddDays(1), wantedCloud), number,
-            ClipsPerPage, cancellationToken);
+        var clearance = core.Retrievals.ClearanceOf(await RetrievalApi.WhoAsync(context.User, core, cancellationToken));
+        var found = await core.Catalog.Clips.SearchClipsAsync(new ClipFilter(serial, wanted, officer, fromDay, toDay?.AddDays(1), wantedCloud,
+            [.. clearance.Levels.Select(Retrieval.SensitivityLevels.Name)]), number, ClipsPerPage, cancellationToken);
         string Option(string value, string label, bool selected) => $"""<option value="{value}"{(selected ? " selected" : "")}>{label}</option>""";
         var html = new StringBuilder($"""
             <h2>{T("nav.clips")}</h2>
+            {CaseExportForm(context, language)}
             <form class="search" method="get" action="/clips">
             <label for="serial">{T("clips.serial")}</label><input id="serial" name="serial" value="{Html.Encode(serial ?? "")}" maxlength="64">
             <label for="officer">{T("clips.officer")}</label><input id="officer" name="officer" value="{Html.Encode(officer ?? "")}" maxlength="64">
@@ -78,14 +80,27 @@ public static partial class ConsolePages
     }
 
     /// <summary>One clip: its hashes, both signatures, its history and every custody entry naming it, and "verify now".</summary>
-    private static async Task<IResult> ClipAsync(HttpContext context, string serial, string clipId, DockCore core, Metadata.ClipTagging tagging,
-        CancellationToken cancellationToken)
+    private static async Task<IResult> ClipAsync(HttpContext context, string serial, string clipId, string? retrieval, DockCore core,
+        Metadata.ClipTagging tagging, CancellationToken cancellationToken)
     {
         var language = WebText.ForPage(context);
         var t = WebText.Instance;
         string T(string key, params object[] args) => Html.Encode(t.Get(language, key, args));
         var clip = serial.Length > 64 || clipId.Length > 80 ? null : await core.Catalog.Clips.FindClipAsync(serial, clipId, cancellationToken);
         if (clip is null) return Results.NotFound();
+        // R6: above the reader's clearance the page answers 403 (the refusal recorded); a sensitive clip's page opens only after a reason (R5).
+        var mark = await core.Sensitivity.ReadAsync(clip.Id, cancellationToken);
+        var level = mark?.Level ?? Retrieval.SensitivityLevel.None;
+        var who = await RetrievalApi.WhoAsync(context.User, core, cancellationToken);
+        if (!core.Retrievals.ClearanceOf(who).Allows(level))
+        {
+            await core.Retrievals.RefuseAsync(who, clip, $"clip page: {Retrieval.SensitivityLevels.Name(level)} is above the clearance of roles {string.Join(",", who.Roles)}",
+                cancellationToken);
+            await ForbiddenAsync(context);
+            return Results.Empty;
+        }
+        if (level != Retrieval.SensitivityLevel.None && await core.Retrievals.FindOpenAsync(retrieval, who, clip, cancellationToken) is null)
+            return ReasonGate(context, language, core, clip, level);
         var history = await core.Catalog.Clips.ClipHistoryAsync(clip.Id, cancellationToken);
         var custody = await core.Log.ReadClipEntriesAsync(clip.RecorderSerial, clip.ClipId, cancellationToken);
         // Read once for the three sections that show them (tags, what the camera kept, retention by category).
@@ -102,6 +117,7 @@ public static partial class ConsolePages
             {Row("clip.recorderSignature", clip.RecorderSignature is { } sig ? sig : t.Get(language, "clip.none"))}
             {Row("clip.dockSignature", clip.ManifestPath is { } m ? m + ".sig" : t.Get(language, "clip.none"))}
             </dl>
+            {RetrieveSection(context, language, core, clip, mark)}
             {TagsSection(context, language, clip, tagging, tags)}
             {CameraSection(language, tags.Recorder)}
             {await RetentionSectionAsync(context, language, clip, core, tags, cancellationToken)}

@@ -31,6 +31,7 @@ public static partial class ConsolePages
         ("/alerts", DockPolicies.ReadAlerts, "nav.alerts"),
         ("/recorders", DockPolicies.ReadRecorders, "nav.recorders"),
         ("/custody", DockPolicies.ReadCustody, "nav.custody"),
+        ("/audit", DockPolicies.ReadCustody, "nav.audit"),
         ("/reports", DockPolicies.ReadClips, "nav.reports"),
         ("/registry", DockPolicies.ReadRecorders, "nav.registry"),
         ("/equipment", DockPolicies.ReadRecorders, "nav.equipment"),
@@ -46,6 +47,8 @@ public static partial class ConsolePages
         app.MapGet("/alerts", AlertsAsync).RequireAuthorization(DockPolicies.ReadAlerts).ExcludeFromDescription();
         app.MapGet("/recorders", RecordersAsync).RequireAuthorization(DockPolicies.ReadRecorders).ExcludeFromDescription();
         app.MapGet("/custody", CustodyAsync).RequireAuthorization(DockPolicies.ReadCustody).ExcludeFromDescription();
+        app.MapGet("/audit", AuditAsync).RequireAuthorization(DockPolicies.ReadCustody).ExcludeFromDescription();
+        app.MapGet("/clips/{serial}/{clipId}/play", PlayAsync).RequireAuthorization(DockPolicies.ReadClips).ExcludeFromDescription();
         app.MapGet("/reports", ReportsAsync).RequireAuthorization(DockPolicies.ReadClips).ExcludeFromDescription();
         app.MapGet("/registry", RegistryAsync).RequireAuthorization(DockPolicies.ReadRecorders).ExcludeFromDescription();
         app.MapGet("/equipment", EquipmentAsync).RequireAuthorization(DockPolicies.ReadRecorders).ExcludeFromDescription();

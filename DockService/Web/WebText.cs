@@ -29,6 +29,8 @@ public sealed class WebText
     /// <summary>All strings of <paramref name="language"/> (for the page's script).</summary>
     public IReadOnlyDictionary<string, string> All(string language) => _strings[language];
 
+    public bool Has(string language, string key) => _strings[language].ContainsKey(key);
+
     public string Get(string language, string key, params object[] args)
     {
         var text = _strings[language].TryGetValue(key, out var found) ? found : _strings[English].GetValueOrDefault(key, key);

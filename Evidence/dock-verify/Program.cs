@@ -5,26 +5,35 @@ namespace Dock.Evidence.Cli;
 
 /// <summary>
 /// dock-verify: a court's or an auditor's verifier, on its own (no dock, no catalog, no network). `dock-verify CLIP --trust dock.pem`
-/// proves a clip; `dock-verify log EXPORT --trust dock.pem` a whole custody log export. Same checks and exit codes as `dock verify`
+/// proves a clip; `dock-verify --bundle DIR --trust dock.pem` a case file export; `dock-verify log EXPORT --trust dock.pem` a whole custody log export. Same checks and exit codes as `dock verify`
 /// and `dock log verify`: 0 verified, 10 hash mismatch, 11 bad signature, 12 unknown key, 13 bad proof, 14 malformed, 2 usage.
 /// </summary>
 public static class Program
 {
     public static async Task<int> Main(string[] args)
     {
-        var clip = new Argument<string>("clip") { Description = "The clip file." };
+        var clip = new Argument<string?>("clip") { Description = "The clip file.", Arity = ArgumentArity.ZeroOrOne };
+        var bundle = new Option<string?>("--bundle") { Description = "A case file export (`dock export --case`): every clip, entry, proof and the report." };
         var manifest = new Option<string?>("--manifest") { Description = "Its manifest (default: as the vault and the cloud lay it out beside the clip)." };
         var trust = new Option<string?>("--trust") { Description = "The dock's public key, PEM. Without it the result is 'unknown key'." };
         var root = new RootCommand("Verify body-worn-camera evidence from a Dock: a clip with its signed manifest, or a custody log export.")
         {
-            clip, manifest, trust,
+            clip, manifest, trust, bundle,
         };
         root.SetAction(async (parse, cancellationToken) =>
         {
             if (await TrustedAsync(parse.GetValue(trust), cancellationToken) is not { } key) return 2;
-            var path = parse.GetValue(clip)!;
-            var report = await ClipVerifier.VerifyAsync(path, parse.GetValue(manifest) ?? ClipVerifier.DefaultManifestPath(path), key.Length == 0 ? null : key,
-                cancellationToken);
+            var path = parse.GetValue(clip);
+            var bundlePath = parse.GetValue(bundle);
+            if ((path is null) == (bundlePath is null))
+            {
+                await Console.Error.WriteLineAsync("dock-verify: give a clip file, or --bundle DIR for a case file export (one of them).");
+                return 2;
+            }
+            var report = bundlePath is not null
+                ? await BundleVerifier.VerifyAsync(bundlePath, key.Length == 0 ? null : key, cancellationToken)
+                : await ClipVerifier.VerifyAsync(path!, parse.GetValue(manifest) ?? ClipVerifier.DefaultManifestPath(path!), key.Length == 0 ? null : key,
+                    cancellationToken);
             ReportText.Write(report, Console.Out);
             return (int)report.Outcome;
         });

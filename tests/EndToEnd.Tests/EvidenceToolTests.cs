@@ -52,7 +52,8 @@ public sealed class EvidenceToolTests
         Assert.Equal(2, code);
     }
 
-    private static async Task<(int Code, string Output)> RunAsync(params string[] args)
+    /// <summary>Runs dock-verify (the standalone verifier) with <paramref name="args"/>: its exit code and everything it printed.</summary>
+    internal static async Task<(int Code, string Output)> RunAsync(params string[] args)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "dock-verify.dll"));

@@ -101,6 +101,14 @@ public sealed class AzureBlobTarget : ICloudTarget
             return true;
         });
 
+    public Task<Stream> OpenReadAsync(string key, long offset, long length, CancellationToken cancellationToken) =>
+        Call($"reading {key}", async () =>
+        {
+            var download = await _container.GetBlobClient(key).DownloadStreamingAsync(
+                new Azure.Storage.Blobs.Models.BlobDownloadOptions { Range = new Azure.HttpRange(offset, Math.Max(length, 1)) }, cancellationToken);
+            return download.Value.Content;
+        });
+
     public Task<CloudVerification> VerifyAsync(string key, long size, string sha256, CancellationToken cancellationToken) =>
         Call($"verifying {key}", async () =>
         {

@@ -89,6 +89,15 @@ public sealed class FileTarget(string root) : ICloudTarget
         return new CloudVerification(found == sha256 && new FileInfo(path).Length == size, "re-read from the folder", found);
     }
 
+    public Task<Stream> OpenReadAsync(string key, long offset, long length, CancellationToken cancellationToken)
+    {
+        var path = PathOf(key);
+        if (!File.Exists(path)) throw new CloudException(CloudFailure.Rejected, $"{key} is not in the cloud folder {root}.");
+        var size = new FileInfo(path).Length;
+        var start = Math.Clamp(offset, 0, size);
+        return Task.FromResult<Stream>(new FileSegmentStream(path, start, Math.Clamp(length, 0, size - start)));
+    }
+
     public const string MetaSuffix = "~meta.json";
     public const string TemporarySuffix = "~uploading";
 

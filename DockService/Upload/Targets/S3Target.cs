@@ -116,6 +116,16 @@ public sealed class S3Target : ICloudTarget
             return true;
         });
 
+    public Task<Stream> OpenReadAsync(string key, long offset, long length, CancellationToken cancellationToken) =>
+        Call($"reading {key}", async () =>
+        {
+            var get = await _client.GetObjectAsync(new GetObjectRequest
+            {
+                BucketName = _bucket, Key = key, ByteRange = new ByteRange(offset, offset + Math.Max(length, 1) - 1),
+            }, cancellationToken);
+            return get.ResponseStream;
+        });
+
     public Task<CloudVerification> VerifyAsync(string key, long size, string sha256, CancellationToken cancellationToken) =>
         Call($"verifying {key}", async () =>
         {

@@ -6,9 +6,11 @@
   const strings = JSON.parse(document.getElementById('strings').textContent);
   const t = (key, ...args) => (strings[key] ?? key).replace(/\{(\d+)\}/g, (_, i) => String(args[Number(i)] ?? ''));
   const csrf = () => document.querySelector('meta[name="dock-csrf"]')?.content ?? '';
+  // A sensitive clip's page was opened under a retrieval (R5): its actions go under the same one.
+  const retrieval = new URLSearchParams(window.location.search).get('retrieval') ?? '';
   const send = (url, body, method = 'POST') => fetch(url, {
     method, credentials: 'same-origin',
-    headers: { 'Content-Type': 'application/json', 'X-Dock-CSRF': csrf() },
+    headers: { 'Content-Type': 'application/json', 'X-Dock-CSRF': csrf(), 'X-Dock-Retrieval': retrieval },
     body: JSON.stringify(body ?? {}),
   });
 
@@ -245,4 +247,70 @@
       form.append(note);
     });
   }
+
+  // ---- supervised retrieval (R5, R6) ---------------------------------------------------------------------------------------------
+  // Every play, download or sensitive read first states why; the dock records it (a custody entry) and answers with a token.
+  const clipUrl = (form) => `/clips/${encodeURIComponent(form.dataset.serial)}/${encodeURIComponent(form.dataset.clip)}`;
+  const openRetrieval = async (form, kind) => {
+    const e = form.elements;
+    for (const old of form.querySelectorAll('p.error')) old.remove();
+    const answer = await send(`/api/v1${clipUrl(form)}/retrievals`,
+      { kind, purpose: e.purpose.value, caseNumber: e.caseNumber.value, text: e.text.value });
+    const body = await answer.json().catch(() => ({}));
+    if (!answer.ok) {
+      failed(form, body.errors ? { detail: Object.values(body.errors).flat().join(' ') } : body, answer.status);
+      return null;
+    }
+    return body.token;
+  };
+  const retrieveForm = document.getElementById('retrieve-form');
+  retrieveForm?.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const kind = event.submitter?.dataset.kind ?? 'view';
+    const token = await openRetrieval(retrieveForm, kind);
+    if (!token) return;
+    if (kind === 'view') window.location.assign(`${clipUrl(retrieveForm)}/play?retrieval=${encodeURIComponent(token)}`);
+    else window.location.assign(`/api/v1${clipUrl(retrieveForm)}/content?retrieval=${encodeURIComponent(token)}`);
+  });
+  const gate = document.getElementById('reason-gate');
+  gate?.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const token = await openRetrieval(gate, 'metadata');
+    if (token) window.location.assign(`${clipUrl(gate)}?retrieval=${encodeURIComponent(token)}`);
+  });
+  const setSensitivity = document.getElementById('set-sensitivity');
+  setSensitivity?.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    await sendThenReload(setSensitivity, `/api/v1${clipUrl(setSensitivity)}/sensitivity`,
+      { level: setSensitivity.elements.level.value, reason: setSensitivity.elements.reason.value }, 'PUT');
+  });
+
+  // The overlay on the player: who is watching and the time now, redrawn every second (the evidence file is never altered).
+  const overlay = document.getElementById('overlay');
+  if (overlay) {
+    const draw = () => { overlay.textContent = `${overlay.dataset.user} · ${new Date().toISOString().replace('T', ' ').slice(0, 19)}Z`; };
+    draw();
+    window.setInterval(draw, 1000);
+  }
+
+  // A case file export comes back as a ZIP: saved through a link to the downloaded bytes.
+  const caseExport = document.getElementById('case-export');
+  caseExport?.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const status = document.getElementById('case-status');
+    const number = caseExport.elements.caseNumber.value.trim();
+    status.textContent = t('case.running');
+    const answer = await send(`/api/v1/cases/${encodeURIComponent(number)}/export`, { reason: caseExport.elements.reason.value });
+    if (!answer.ok) {
+      const problem = await answer.json().catch(() => ({}));
+      status.textContent = t('action.failed', problem.detail ?? (problem.errors ? Object.values(problem.errors).flat().join(' ') : answer.status));
+      return;
+    }
+    const link = document.createElement('a');
+    link.href = URL.createObjectURL(await answer.blob());
+    link.download = `case-${number}.zip`;
+    link.textContent = t('case.saved', link.download);
+    status.replaceChildren(link);
+    link.click();
+  });
 })();

@@ -1,0 +1,22 @@
+using Dock.Service.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Dock.Service.Retrieval;
+
+/// <summary>Closes viewing sessions once their player has been idle for Dock:Retrieval:ViewIdle, each with the `viewed` entry that lists the
+/// byte ranges it was served; looks a few times per idle period, so a session closes at most a quarter period late.</summary>
+public sealed class RetrievalWorker(DockCore core, ServiceHealth health, ILogger<RetrievalWorker> logger, TimeProvider time)
+    : DockWorker(core, health, logger)
+{
+    protected override string Part => "retrieval sessions";
+
+    protected override async Task RunAsync(CancellationToken stoppingToken)
+    {
+        var every = TimeSpan.FromTicks(Math.Clamp(Core.Options.Retrieval.ViewIdle.Ticks / 4, TimeSpan.FromMilliseconds(250).Ticks, TimeSpan.FromMinutes(1).Ticks));
+        while (true)
+        {
+            await Core.Retrievals.CloseIdleAsync(all: false, stoppingToken).ConfigureAwait(false);
+            await Task.Delay(every, time, stoppingToken).ConfigureAwait(false);
+        }
+    }
+}
