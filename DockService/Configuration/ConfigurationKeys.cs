@@ -39,6 +39,12 @@ public sealed class ConfigurationKeysValidator(IConfiguration configuration) : I
                 else Walk(child, childPath, element, errors);
                 continue;
             }
+            if (ValueOfMap(type) is { } value)
+            {
+                // A map's keys are its own (Dock:Retrieval:Roles:state-secret): DockOptionsValidator judges them; what is under each is a setting.
+                Walk(child, childPath, value, errors);
+                continue;
+            }
             if (IsValue(type))
             {
                 errors.Add($"{childPath} is not a setting: {path} takes a value, not settings under it.");
@@ -61,6 +67,10 @@ public sealed class ConfigurationKeysValidator(IConfiguration configuration) : I
 
     private static Type? ElementOf(Type type) =>
         type.IsGenericType && type.GetGenericTypeDefinition() == typeof(List<>) ? type.GetGenericArguments()[0] : null;
+
+    private static Type? ValueOfMap(Type type) =>
+        type.IsGenericType && type.GetGenericTypeDefinition() == typeof(Dictionary<,>) && type.GetGenericArguments()[0] == typeof(string)
+            ? type.GetGenericArguments()[1] : null;
 
     /// <summary>A type the binder reads from one string: numbers, text, enums, times, sizes.</summary>
     private static bool IsValue(Type type) => TypeDescriptor.GetConverter(Nullable.GetUnderlyingType(type) ?? type).CanConvertFrom(typeof(string));

@@ -466,7 +466,7 @@ public sealed class RetrievalOptions
     /// The roles that may retrieve a clip of each sensitivity level (comma-separated role names; R6). A level not listed here keeps its
     /// default. A role must also be one the console lets read clips at all (supervisor, auditor, it-admin).
     /// </summary>
-    public Dictionary<string, string> Roles { get; set; } = new(StringComparer.Ordinal)
+    public Dictionary<string, string> Roles { get; set; } = new(StringComparer.OrdinalIgnoreCase)
     {
         ["none"] = "supervisor,auditor,it-admin",
         ["personal-privacy"] = "supervisor,auditor",

@@ -48,6 +48,7 @@ public sealed record Clearance(IReadOnlySet<SensitivityLevel> Levels)
     public static Clearance For(IEnumerable<string> roles, RetrievalOptions options)
     {
         var held = roles.ToHashSet(StringComparer.Ordinal);
+        // Configuration keys are case-insensitive, as the binder reads them; a level not configured keeps its default.
         var levels = new HashSet<SensitivityLevel>();
         foreach (var level in Enum.GetValues<SensitivityLevel>())
         {
