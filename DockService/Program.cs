@@ -28,6 +28,7 @@ public static class Program
             PurgeCommand.Create(),
             ExportCommand.Create(),
             AuditCommand.Create(),
+            VaultCommand.Create(),
             RegistryCommands.Units(),
             RegistryCommands.Officers(),
         };

@@ -263,8 +263,9 @@ public static class HttpApi
             return Results.Problem(statusCode: 404, title: "Nothing to verify yet",
                 detail: $"{serial}/{clipId} has no verified vault copy with a manifest (state {clip.State.ToDb()}).");
         // The dock's own key is the trusted one here: the dock checks its own records. An auditor uses dock verify with the agency's copy.
-        var report = await Evidence.ClipVerifier.VerifyAsync(core.Vault.Resolve(relative), core.Vault.Resolve(manifest), core.Identity.PublicKey.ToArray(),
-            cancellationToken);
+        var path = core.Vault.Resolve(relative);
+        var report = await Evidence.ClipVerifier.VerifyAsync(path, core.Vault.Resolve(manifest), core.Identity.PublicKey.ToArray(),
+            cancellationToken, core.Vault.EncryptedId(path) is null ? null : () => core.Vault.OpenRead(path));
         return Results.Ok(Verification.From(report));
     }
 

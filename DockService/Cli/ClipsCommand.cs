@@ -33,7 +33,7 @@ public static class ClipsCommand
             try
             {
                 using var folder = await DataFolder.OpenAsync(parse.GetValue(data), cancellationToken);
-                var export = await new ClipExports(folder.Catalog.Clips, folder.Log, folder.Paths.DataDirectory).ExportAsync(parse.GetValue(serial)!,
+                var export = await new ClipExports(folder.Catalog.Clips, folder.Log, folder.Vault()).ExportAsync(parse.GetValue(serial)!,
                     parse.GetValue(clipId)!, parse.GetValue(dir)!, why, DataFolder.Actor, cancellationToken);
                 Console.WriteLine($"Exported {export.Clip.RecorderSerial}/{export.Clip.ClipId} ({export.Clip.Size} bytes, sha256 {export.Sha256}) to " +
                     $"{Path.GetDirectoryName(export.Copy)}; custody entry {export.Entry.Index}.");

@@ -38,7 +38,7 @@ public static class ExportCommand
                 using var folder = await DataFolder.OpenAsync(parse.GetValue(data), cancellationToken);
                 // A clip whose vault copy was purged is read from the cloud target the dock is configured with.
                 await using var cloud = CloudTargetUri.TryParse(options.Cloud.Target, out var uri, out _) ? CloudTargets.Create(uri, folder.Paths.DataDirectory) : null;
-                var vault = new ClipVault(folder.Paths.DataDirectory);
+                var vault = folder.Vault(options);
                 var tags = new TagStore(folder.Catalog.Database);
                 var sensitivity = new ClipSensitivity(folder.Catalog.Database, folder.Log);
                 var exports = new CaseExports(folder.Catalog, folder.Log, new ClipContent(vault, folder.Catalog.Uploads, cloud),

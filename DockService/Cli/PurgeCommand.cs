@@ -40,7 +40,7 @@ public static class PurgeCommand
             {
                 using var folder = await DataFolder.OpenAsync(parse.GetValue(data), cancellationToken);
                 await using var store = CloudTargets.Create(uri, folder.Paths.DataDirectory);
-                var sweep = new VaultPurge(folder.Catalog, new ClipVault(folder.Paths.DataDirectory), folder.Log, store, uri, options, TimeProvider.System);
+                var sweep = new VaultPurge(folder.Catalog, folder.Vault(options), folder.Log, store, uri, options, TimeProvider.System);
                 var report = await sweep.SweepAsync(DataFolder.Actor, parse.GetValue(dryRun), cancellationToken);
                 if (!parse.GetValue(dryRun) && report.Purged.Count > 0) await folder.Log.CheckpointAsync(cancellationToken);
                 if (parse.GetValue(json))

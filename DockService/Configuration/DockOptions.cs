@@ -52,6 +52,9 @@ public sealed class DockOptions
     /// <summary>Who may retrieve clips of each sensitivity (R6), and the supervised retrieval rules (R5) (Retrieval/).</summary>
     public RetrievalOptions Retrieval { get; set; } = new();
 
+    /// <summary>Encryption at rest of the vault's clips (Vault/Encryption).</summary>
+    public VaultOptions Vault { get; set; } = new();
+
     /// <summary>Case file exports (Exports/CaseExports): the browser that prints the report to PDF.</summary>
     public ExportOptions Export { get; set; } = new();
 
@@ -498,4 +501,15 @@ public sealed class ExportOptions
 {
     /// <summary>The Chromium (or Chrome) that prints case reports to PDF; empty: Debian's /usr/bin/chromium, or another usual path.</summary>
     public string? Chromium { get; set; }
+}
+
+public sealed class VaultOptions
+{
+    /// <summary>New clips are stored encrypted (AES-256-GCM in 1 MiB chunks, a data key per clip; hardware-specs/vault-encryption-v1.md).
+    /// Clips already stored stay as they are; both are read alike.</summary>
+    public bool Encryption { get; set; }
+
+    /// <summary>A key-encryption key file (32 random bytes, raw or base64; relative to the data folder), used instead of the one derived
+    /// from the dock key for new data keys. Empty: the dock key's. Either opens what it wrapped.</summary>
+    public string? KeyFile { get; set; }
 }

@@ -20,7 +20,7 @@ public sealed record ClipExport(ClipRecord Clip, string Copy, string Sha256, Cus
 /// A retrieval of a proven copy (R5): the clip with its signed manifest, copied to a folder, re-hashed there, and an `exported`
 /// custody entry naming who asked and why, followed by a checkpoint. The CLI (`dock clips export`) and, later, the console call it.
 /// </summary>
-public sealed class ClipExports(ClipStore clips, CustodyLog log, string dataDirectory)
+public sealed class ClipExports(ClipStore clips, CustodyLog log, ClipVault vault)
 {
     public async Task<ClipExport> ExportAsync(string serial, string clipId, string targetFolder, string reason, string actor, CancellationToken cancellationToken)
     {
@@ -33,15 +33,18 @@ public sealed class ClipExports(ClipStore clips, CustodyLog log, string dataDire
             throw new ExportException($"{row.RecorderSerial}/{row.ClipId} is {row.State.ToDb()}, not verified in the vault: there is no proven copy to export.");
         var target = Path.GetFullPath(targetFolder);
         Directory.CreateDirectory(target);
-        var source = Path.Combine(dataDirectory, row.VaultPath);
-        var manifest = Path.Combine(dataDirectory, row.ManifestPath);
+        var source = vault.Resolve(row.VaultPath);
+        var manifest = vault.Resolve(row.ManifestPath);
         // The recorder chose the name: written as on the vault's disk, so a device name or a trailing dot cannot misdirect it.
         var copy = Path.Combine(target, SafeName.Encode(row.ClipId));
-        foreach (var (from, to) in new[] { (source, copy), (manifest, copy + ".manifest.json"), (manifest + ".sig", copy + ".manifest.json.sig") })
-        {
+        foreach (var to in new[] { copy, copy + ".manifest.json", copy + ".manifest.json.sig" })
             if (File.Exists(to)) throw new ExportException($"{to} already exists; export into another folder.");
-            File.Copy(from, to);
-        }
+        // The clip as the recorder made it: decrypted on the way out when the vault copy is encrypted.
+        await using (var from = vault.OpenRead(source))
+        await using (var to = new FileStream(copy, FileMode.CreateNew, FileAccess.Write))
+            await from.CopyToAsync(to, cancellationToken).ConfigureAwait(false);
+        File.Copy(manifest, copy + ".manifest.json");
+        File.Copy(manifest + ".sig", copy + ".manifest.json.sig");
         var sha = Sha256.ToHex(await Sha256.HashFileAsync(copy, cancellationToken: cancellationToken).ConfigureAwait(false));
         if (sha != row.DeviceSha256)
             throw new ExportException($"the copy at {copy} hashes to {sha}, not the recorded {row.DeviceSha256}: the vault copy or the target disk is damaged. Do not use it.");

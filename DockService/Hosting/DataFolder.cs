@@ -71,5 +71,9 @@ public sealed class DataFolder : IDisposable
         }
     }
 
+    /// <summary>The vault, able to read encrypted clips (their data keys open with this dock's key, or Dock:Vault:KeyFile).</summary>
+    public Vault.ClipVault Vault(DockOptions? options = null) =>
+        Service.Vault.Encryption.VaultEncryption.Configure(new Vault.ClipVault(Paths.DataDirectory), (options ?? Options()).Vault, m => Key.Sign(m));
+
     public void Dispose() => Key.Dispose();
 }

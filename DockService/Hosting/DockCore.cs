@@ -68,6 +68,8 @@ public sealed partial class DockCore(IOptions<DockOptions> options, ILogger<Dock
             var identity = DockIdentity.Load(paths, _options.DockId,
                 requireEndorsement: _options.Bays.Count == 0 || _options.Bays.Any(b => b.Driver == RecorderDriver.DockLink));
             owned.Add(identity);
+            // Encrypted clips' data keys open with the dock key (or Dock:Vault:KeyFile); Dock:Vault:Encryption encrypts new ones.
+            Service.Vault.Encryption.VaultEncryption.Configure(vault, _options.Vault, m => identity.Sign(m));
             var scheduler = new PullScheduler(_options.MaxConcurrentPulls);
             owned.Add(scheduler);
             var log = await CustodyLog.OpenAsync(catalog.Database, CustodyJournal.For(paths), identity.SigningKey, identity.DockId,

@@ -31,6 +31,10 @@ public static class DockKeyRotation
         var retired = Path.Combine(Path.GetDirectoryName(paths.KeyFile)!, "retired");
         Directory.CreateDirectory(retired);
         await File.WriteAllTextAsync(Path.Combine(retired, Ed25519Key.Fingerprint(oldKey) + ".pem"), Ed25519Key.PublicKeyPem(oldKey), cancellationToken);
+        // Encrypted clips' data keys are wrapped under a key derived from the dock key: wrap each under the new one too before the old
+        // key is gone (a crash in between leaves both wraps; either opens).
+        Vault.Encryption.VaultKeys? vaultKeys = folder.Vault().Keys;
+        vaultKeys?.AddWrap(Vault.Encryption.KeyEncryptionKey.FromDockKey(m => next.Sign(m)));
         var staged = paths.KeyFile + ".next";
         File.Delete(staged);
         using (KeyFile.LoadOrCreateFrom(staged, next, DockKey.Passphrase(paths))) { }

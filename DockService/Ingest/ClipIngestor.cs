@@ -87,7 +87,7 @@ public sealed partial class ClipIngestor(CatalogStores catalog, ClipVault vault,
         {
             // The hash state of the durable prefix is not kept across a crash, so the prefix is
             // re-hashed from disk once; that also proves those bytes survived.
-            await Sha256.HashFileAsync(partial.Path, partial.ResumedAt, hash, cancellationToken).ConfigureAwait(false);
+            await partial.HashResumedAsync(hash, cancellationToken).ConfigureAwait(false);
             LogResuming(logger, clip.RecorderSerial, clip.ClipId, partial.ResumedAt, clip.Size);
         }
         await catalog.Lifecycle.SetPullingAsync(clip.Id, partial.ResumedAt, cancellationToken).ConfigureAwait(false);
@@ -108,7 +108,7 @@ public sealed partial class ClipIngestor(CatalogStores catalog, ClipVault vault,
             await session.PullAsync(clip.DeviceClipId, written, clip.Size, async (chunk, ct) =>
             {
                 // A synchronous write: on Linux an "async" file write is this same call on another thread.
-                partial.Stream.Write(chunk.Span);
+                partial.Write(chunk.Span);
                 hash.AppendData(chunk.Span);
                 room.Wrote(chunk.Length);
                 Volatile.Write(ref progress.At, time.GetTimestamp());
@@ -155,6 +155,7 @@ public sealed partial class ClipIngestor(CatalogStores catalog, ClipVault vault,
         // Every byte is in: the stall clock of this clip ends here, and an alert about it is resolved.
         if (_progress.TryRemove(clip.Id, out var done) && done.Alerted)
             await catalog.Alerts.ResolveAlertsAsync("stalled-pull", clip.RecorderSerial, clip.ClipId, "the pull finished", CancellationToken.None).ConfigureAwait(false);
+        partial.Complete();
         partial.FlushToDisk();
         var streamed = hash.GetHashAndReset();
         await partial.DisposeAsync().ConfigureAwait(false);
@@ -260,7 +261,12 @@ public sealed partial class ClipIngestor(CatalogStores catalog, ClipVault vault,
         string onDisk;
         try
         {
-            onDisk = Sha256.ToHex(await Sha256.HashFileAsync(path, cancellationToken: cancellationToken).ConfigureAwait(false));
+            onDisk = Sha256.ToHex(await vault.HashAsync(path, cancellationToken).ConfigureAwait(false));
+        }
+        catch (Vault.Encryption.VaultDecryptionException ex)
+        {
+            // An encrypted copy that no longer authenticates is as wrong as one that hashes wrong: kept aside, never released.
+            return await QuarantineAsync(clip, path, "undecryptable", $"stored copy does not decrypt: {ex.Message}", cancellationToken).ConfigureAwait(false);
         }
         catch (FileNotFoundException)
         {
@@ -303,7 +309,15 @@ public sealed partial class ClipIngestor(CatalogStores catalog, ClipVault vault,
     /// update. Re-hash it; adopt it if it is right, quarantine it if not.</summary>
     private async Task<ClipRecord> AdoptFinalAsync(ClipRecord clip, string final, DockingContext context, CancellationToken cancellationToken)
     {
-        var onDisk = Sha256.ToHex(await Sha256.HashFileAsync(final, cancellationToken: cancellationToken).ConfigureAwait(false));
+        string onDisk;
+        try
+        {
+            onDisk = Sha256.ToHex(await vault.HashAsync(final, cancellationToken).ConfigureAwait(false));
+        }
+        catch (Vault.Encryption.VaultDecryptionException)
+        {
+            onDisk = "undecryptable";
+        }
         if (onDisk != clip.DeviceSha256)
             return await QuarantineAsync(clip, final, onDisk, $"found {final} after a restart with sha256 {onDisk}", cancellationToken)
                 .ConfigureAwait(false);

@@ -22,7 +22,7 @@ public sealed class ClipContent(ClipVault vault, UploadStore uploads, ICloudTarg
         if (offset < 0 || length < 0 || offset + length > clip.Size)
             throw new ArgumentOutOfRangeException(nameof(length), $"[{offset}, {offset + length}) is outside the clip's {clip.Size} bytes.");
         if (clip.InVault && File.Exists(vault.Resolve(clip.VaultPath!)))
-            return (new FileSegmentStream(vault.Resolve(clip.VaultPath!), offset, length), "vault");
+            return (vault.OpenRead(vault.Resolve(clip.VaultPath!), offset, length), "vault");
         if (clip.PurgedAt is null)
             throw new ClipContentException($"{clip.RecorderSerial}/{clip.ClipId} has no proven copy to read: it is {clip.State.ToDb()}, and its vault copy is missing.");
         var upload = await uploads.GetUploadForClipAsync(clip.Id, cancellationToken).ConfigureAwait(false);

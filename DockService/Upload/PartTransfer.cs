@@ -11,7 +11,7 @@ public static class PartTransfer
 
     public delegate Task<T> Caller<T>(Func<CancellationToken, Task<T>> action, CancellationToken cancellationToken);
 
-    public static async Task RunAsync(ICloudTarget target, string key, string uploadId, string path, long size, long partSize, ObjectMetadata metadata,
+    public static async Task RunAsync(ICloudTarget target, string key, string uploadId, Func<long, long, Stream> open, long size, long partSize, ObjectMetadata metadata,
         IReadOnlyDictionary<int, (string Receipt, long Size)> done, PartRecorder onPart, BandwidthLimiter? limiter, Caller<string> call,
         CancellationToken cancellationToken, int partsInFlight = 4)
     {
@@ -40,12 +40,12 @@ public static class PartTransfer
                     // A second read of the part, only for stores that check a per-part SHA-256 (S3).
                     byte[] partSha = [];
                     if (target.ChecksumsParts)
-                        await using (var forHash = new FileSegmentStream(path, offset, length))
+                        await using (var forHash = open(offset, length))
                             partSha = await System.Security.Cryptography.SHA256.HashDataAsync(forHash, failed.Token);
                     if (limiter is not null) await limiter.AcquireAsync(length, failed.Token);
                     var receipt = await call(async ct =>
                     {
-                        await using var body = new FileSegmentStream(path, offset, length);
+                        await using var body = open(offset, length);
                         return await target.UploadPartAsync(key, uploadId, number, body, length, partSha, ct);
                     }, failed.Token);
                     await onPart(number, receipt, length, CancellationToken.None);

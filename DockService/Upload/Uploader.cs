@@ -401,7 +401,8 @@ public sealed partial class Uploader
                     if (_limiter is not null) await _limiter.AcquireAsync(clip.Size, cancellationToken);
                     await Call(async ct =>
                     {
-                        await using var body = new FileSegmentStream(path, 0, clip.Size);
+                        // The plaintext the custody log commits to, decrypted as it goes when the vault copy is encrypted.
+                        await using var body = _vault.OpenRead(path, 0, clip.Size);
                         await _target.PutAsync(key, body, clip.Size, metadata, ct);
                         return true;
                     }, cancellationToken);
@@ -444,7 +445,7 @@ public sealed partial class Uploader
             await _catalog.Uploads.SetUploadIdAsync(upload.Id, uploadId, partSize, cancellationToken);
         }
         var done = (await _catalog.Uploads.ListUploadPartsAsync(upload.Id, cancellationToken)).ToDictionary(p => p.PartNumber, p => (p.Receipt, p.Size));
-        await PartTransfer.RunAsync(_target, key, uploadId, path, clip.Size, partSize, metadata, done,
+        await PartTransfer.RunAsync(_target, key, uploadId, (offset, length) => _vault.OpenRead(path, offset, length), clip.Size, partSize, metadata, done,
             (part, receipt, length, ct) => _catalog.Uploads.AddUploadPartAsync(upload.Id, part, receipt, length, ct), _limiter,
             (action, ct) => Call(action, ct), cancellationToken);
     }

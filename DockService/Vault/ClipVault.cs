@@ -1,4 +1,6 @@
 using System.Runtime.InteropServices;
+using Dock.Crypto.Hashing;
+using Dock.Service.Vault.Encryption;
 
 namespace Dock.Service.Vault;
 
@@ -49,9 +51,16 @@ public sealed partial class ClipVault
     /// <summary>Bytes the dock's user may still write on the vault's file system.</summary>
     public long FreeBytes() => new DriveInfo(Root).AvailableFreeSpace;
 
+    /// <summary>The data keys of encrypted clips; null: this vault neither writes nor reads encrypted clips (tests, tools without the dock key).</summary>
+    public VaultKeys? Keys { get; set; }
+
+    /// <summary>New clips are written encrypted (Dock:Vault:Encryption); clips already stored stay as they are, and both are read alike.</summary>
+    public bool EncryptNew { get; set; }
+
     /// <summary>
     /// Opens the partial file for a pull resuming at <paramref name="durableBytes"/> (what the catalog
-    /// knows was flushed). Anything past it is cut off: it was never confirmed durable.
+    /// knows was flushed). Anything past it is cut off: it was never confirmed durable. An encrypted partial resumes encrypted, a plain
+    /// one plain (encryption switched on mid-pull applies from the next clip); a new one is encrypted when <see cref="EncryptNew"/>.
     /// </summary>
     public PartialClip OpenPartial(string serial, string clipId, long durableBytes)
     {
@@ -65,10 +74,54 @@ public sealed partial class ClipVault
             BufferSize = 0, // Chunks are already 256 KiB: write them straight through, no second copy.
             Options = FileOptions.SequentialScan, // Written synchronously from the pull loop (see ClipIngestor).
         });
-        long resumeAt = Math.Min(stream.Length, durableBytes);
-        stream.SetLength(resumeAt);
-        stream.Position = resumeAt;
-        return new PartialClip(path, stream, resumeAt);
+        try
+        {
+            if (Keys is { } keys)
+            {
+                var header = new byte[ChunkedAead.HeaderSize];
+                var fileId = stream.Length >= ChunkedAead.HeaderSize && stream.Read(header) == header.Length ? ChunkedAead.FileIdOf(header) : null;
+                if (fileId is not null && keys.Has(fileId) && durableBytes > 0)
+                {
+                    var writer = EncryptedWriter.Resume(stream, keys.Open(fileId), fileId, durableBytes);
+                    return new PartialClip(path, stream, writer.Position, writer);
+                }
+                if (EncryptNew && (durableBytes == 0 || fileId is not null))
+                {
+                    // The data key is on disk (wrapped) before the first encrypted byte: no ciphertext ever lacks its key file.
+                    var (id, key) = keys.Create();
+                    return new PartialClip(path, stream, 0, EncryptedWriter.Create(stream, key, id));
+                }
+            }
+            long resumeAt = Math.Min(stream.Length, durableBytes);
+            stream.SetLength(resumeAt);
+            stream.Position = resumeAt;
+            return new PartialClip(path, stream, resumeAt);
+        }
+        catch
+        {
+            stream.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The encrypted clip's file id when <paramref name="path"/> is one this vault holds the key of; null for a plain clip.</summary>
+    public byte[]? EncryptedId(string path) =>
+        Keys is { } keys && ChunkedAead.FileIdOf(path) is { } id && keys.Has(id) ? id : null;
+
+    /// <summary>Reads plaintext [offset, offset + length) of a vault file, encrypted or not: every reader of clip bytes (re-read, upload,
+    /// playback, export, verify) goes through here, so none can forget to decrypt. Seekable, for SDKs that rewind a body to retry.</summary>
+    public Stream OpenRead(string path, long offset = 0, long? length = null)
+    {
+        if (EncryptedId(path) is { } id) return new DecryptingStream(path, Keys!.Open(id), id, offset, length);
+        return new Upload.FileSegmentStream(path, offset, length ?? new FileInfo(path).Length - offset);
+    }
+
+    /// <summary>The plaintext SHA-256 of a vault file (what custody commits to, encrypted or not).</summary>
+    public async Task<byte[]> HashAsync(string path, CancellationToken cancellationToken)
+    {
+        if (EncryptedId(path) is null) return await Sha256.HashFileAsync(path, cancellationToken: cancellationToken).ConfigureAwait(false);
+        await using var stream = OpenRead(path);
+        return (await Sha256.HashStreamAsync(stream, cancellationToken).ConfigureAwait(false)).Hash;
     }
 
     /// <summary>Renames a complete, flushed partial file to its final name; fails if that name exists.</summary>
@@ -168,24 +221,53 @@ public sealed partial class ClipVault
 }
 
 /// <summary>A clip being written: the open file and the offset it resumed from.</summary>
-public sealed class PartialClip(string path, FileStream stream, long resumedAt) : IAsyncDisposable
+public sealed class PartialClip(string path, FileStream stream, long resumedAt, EncryptedWriter? encrypted = null) : IAsyncDisposable
 {
     public string Path { get; } = path;
-    public FileStream Stream { get; } = stream;
     public long ResumedAt { get; } = resumedAt;
+    public bool Encrypted => encrypted is not null;
+
+    /// <summary>Appends bytes as the recorder sent them (encrypted on the way when the vault encrypts).</summary>
+    public void Write(ReadOnlySpan<byte> data)
+    {
+        if (encrypted is not null) encrypted.Write(data);
+        else stream.Write(data);
+    }
+
+    /// <summary>Re-hashes the kept prefix of a resumed pull (its hash state is not kept across a crash); that also proves those bytes survived.</summary>
+    public async Task HashResumedAsync(System.Security.Cryptography.IncrementalHash hash, CancellationToken cancellationToken)
+    {
+        if (encrypted is not null) encrypted.HashWritten(hash);
+        else await Sha256.HashFileAsync(Path, ResumedAt, hash, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Every byte is in: an encrypted file's last chunk is sealed final (a plain file needs nothing).</summary>
+    public void Complete() => encrypted?.Complete();
 
     /// <summary>Flushes file data to the device (fsync), so a catalog checkpoint after it is truthful.</summary>
-    public void FlushToDisk() => Stream.Flush(flushToDisk: true);
+    public void FlushToDisk()
+    {
+        encrypted?.WriteTail();
+        stream.Flush(flushToDisk: true);
+    }
 
     /// <summary>
     /// Starts an fsync of everything written so far and lets writing go on meanwhile, so disk
     /// write-back overlaps the transfer instead of stalling it (measured: a blocking fsync every
     /// 32 MiB cut ingest to 0.65 of the disk's write+flush rate). Await it before recording the checkpoint.
+    /// An encrypted file's partial last chunk is written first, here, on the writing thread.
     /// </summary>
-    public Task FlushToDiskInBackground() =>
-        OperatingSystem.IsLinux() || OperatingSystem.IsMacOS()
-            ? Task.Run(() => ClipVault.FsyncFile(Stream.SafeFileHandle))
-            : Task.Run(FlushToDisk); // Elsewhere FileStream's own flush; writes wait on its lock.
+    public Task FlushToDiskInBackground()
+    {
+        encrypted?.WriteTail();
+        return OperatingSystem.IsLinux() || OperatingSystem.IsMacOS()
+            ? Task.Run(() => ClipVault.FsyncFile(stream.SafeFileHandle))
+            : Task.Run(() => stream.Flush(flushToDisk: true)); // Elsewhere FileStream's own flush; writes wait on its lock.
+    }
 
-    public ValueTask DisposeAsync() => Stream.DisposeAsync();
+    public ValueTask DisposeAsync()
+    {
+        encrypted?.Dispose();
+        return stream.DisposeAsync();
+    }
 }

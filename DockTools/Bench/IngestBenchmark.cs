@@ -41,6 +41,14 @@ public sealed class IngestBenchmark(IngestBenchmark.Settings settings, TextWrite
         output.WriteLine($"             end-to-end incl. verification re-read / limit = {single.EndToEndMBps / limit:0.00}");
         bool ok = ratio >= 0.8;
 
+        // Encryption at rest (no target; issue 16 asks for the ratio): the same scenario with Dock:Vault:Encryption, in this run.
+        var encrypted = await RunScenarioAsync("single recorder, unthrottled, encrypted vault", recorders: 1,
+            clipsEach: (int)Math.Max(1, settings.TotalBytes / settings.ClipSize), clipSize: settings.ClipSize, throttle: null, cancellationToken,
+            "--Dock:Vault:Encryption=true");
+        Report(encrypted);
+        output.WriteLine($"  ratio      encrypted / plain ingest = {encrypted.IngestMBps:0.0} / {single.IngestMBps:0.0} = {encrypted.IngestMBps / single.IngestMBps:0.00}" +
+            $"   (end to end, with the decrypting re-read: {encrypted.EndToEndMBps / single.EndToEndMBps:0.00})");
+
         // Mass storage (no target): the reference read and the pull's read of each file, then the same pipeline.
         var disk2 = await RunMassStorageScenarioAsync((int)Math.Max(1, settings.TotalBytes / settings.ClipSize), settings.ClipSize, cancellationToken);
         Report(disk2);
@@ -102,7 +110,7 @@ public sealed class IngestBenchmark(IngestBenchmark.Settings settings, TextWrite
     }
 
     internal async Task<ScenarioResult> RunScenarioAsync(string name, int recorders, int clipsEach, long clipSize, double? throttle,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, params string[] extra)
     {
         var dataDirectory = Path.Combine(settings.DataDirectory, $"scenario-{recorders}x{clipsEach}");
         if (Directory.Exists(dataDirectory)) Directory.Delete(dataDirectory, recursive: true);
@@ -123,6 +131,7 @@ public sealed class IngestBenchmark(IngestBenchmark.Settings settings, TextWrite
             "--Dock:Cloud:Target=none", "--Dock:ReleasePolicy=AfterLocalVerify",
             "--Logging:LogLevel:Default=Warning" };
         args.AddRange(settings.DockArguments);
+        args.AddRange(extra);
         for (int i = 0; i < fleet.Endpoints.Count; i++)
         {
             args.Add($"--Dock:Bays:{i}:Id={i + 1}");

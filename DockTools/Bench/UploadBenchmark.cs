@@ -113,7 +113,7 @@ public sealed class UploadBenchmark(string dataDirectory, long singleSize, int p
         var metadata = new ObjectMetadata(new string('0', 64), "bench", "BENCH", name, "application/octet-stream");
         var key = "dock/" + name;
         var uploadId = await target.BeginPartsAsync(key, metadata, cancellationToken);
-        await PartTransfer.RunAsync(target, key, uploadId, path, size, partSize, metadata, new Dictionary<int, (string, long)>(),
+        await PartTransfer.RunAsync(target, key, uploadId, (offset, length) => new FileSegmentStream(path, offset, length), size, partSize, metadata, new Dictionary<int, (string, long)>(),
             (_, _, _, _) => Task.CompletedTask, null, (action, ct) => action(ct), cancellationToken);
     }
 

@@ -50,15 +50,18 @@ public static class DemoCommand
         {
             data, recorders, clips, minSize, maxSize, throttle, transport, policy, cloud, timeout,
         };
+        // Any other setting of the dock, as `dock run` takes it: --Dock:Vault:Encryption=true, --Dock:Metadata:Location=…
+        command.TreatUnmatchedTokensAsErrors = false;
         command.SetAction((parse, cancellationToken) => RunAsync(new DemoSettings(
             parse.GetValue(data), parse.GetValue(recorders), parse.GetValue(clips), parse.GetValue(minSize), parse.GetValue(maxSize),
             parse.GetValue(throttle), parse.GetValue(transport), parse.GetValue(policy), parse.GetValue(timeout),
-            parse.GetValue(cloud) ?? "file:cloud"), cancellationToken));
+            parse.GetValue(cloud) ?? "file:cloud", [.. parse.UnmatchedTokens]), cancellationToken));
         return command;
     }
 
     public sealed record DemoSettings(string? DataDirectory, int Recorders, int ClipsPerRecorder, long MinClipSize, long MaxClipSize,
-        double? ThrottleMBps, SimulatedTransport Transport, ReleasePolicy ReleasePolicy, TimeSpan Timeout, string Cloud = "file:cloud");
+        double? ThrottleMBps, SimulatedTransport Transport, ReleasePolicy ReleasePolicy, TimeSpan Timeout, string Cloud = "file:cloud",
+        IReadOnlyList<string>? Settings = null);
 
     public static async Task<int> RunAsync(DemoSettings settings, CancellationToken cancellationToken)
     {
@@ -124,15 +127,24 @@ public static class DemoCommand
         return await RunDockAsync(settings, dataDirectory, paths, overrides, cancellationToken);
     }
 
-    private static Dictionary<string, string?> BaseOverrides(DemoSettings settings, string dataDirectory) => new()
+    private static Dictionary<string, string?> BaseOverrides(DemoSettings settings, string dataDirectory)
     {
-        ["Dock:DataDirectory"] = dataDirectory,
-        ["Dock:ReleasePolicy"] = settings.ReleasePolicy.ToString(),
-        ["Dock:Cloud:Target"] = settings.Cloud,
-        ["Dock:ReconnectInterval"] = "00:00:00.500",
-        // The demo's HTTP API takes any free port, so it never collides with a dock already running on this machine.
-        ["Dock:Http:Urls"] = "http://127.0.0.1:0",
-    };
+        var overrides = new Dictionary<string, string?>
+        {
+            ["Dock:DataDirectory"] = dataDirectory,
+            ["Dock:ReleasePolicy"] = settings.ReleasePolicy.ToString(),
+            ["Dock:Cloud:Target"] = settings.Cloud,
+            ["Dock:ReconnectInterval"] = "00:00:00.500",
+            // The demo's HTTP API takes any free port, so it never collides with a dock already running on this machine.
+            ["Dock:Http:Urls"] = "http://127.0.0.1:0",
+        };
+        foreach (var (key, value) in ExtraSettings(settings.Settings ?? [])) overrides[key] = value;
+        return overrides;
+    }
+
+    /// <summary>"--Dock:Key=value" arguments (checked by Validate); a key the dock does not know fails its start with the nearest one.</summary>
+    private static IEnumerable<(string Key, string Value)> ExtraSettings(IEnumerable<string> tokens) =>
+        tokens.Select(t => t.Split('=', 2)).Where(p => p.Length == 2 && p[0].StartsWith("--Dock:", StringComparison.Ordinal)).Select(p => (p[0][2..], p[1]));
 
     /// <summary>Runs the dock on those bays with live progress until every clip is done (or the timeout), then the summary.</summary>
     private static async Task<int> RunDockAsync(DemoSettings settings, string dataDirectory, DockPaths paths, Dictionary<string, string?> overrides,
@@ -175,6 +187,8 @@ public static class DemoCommand
         : s.MinClipSize > s.MaxClipSize ? "--min-clip-size is above --max-clip-size."
         : s.ThrottleMBps is <= 0 ? "--throttle must be above zero."
         : s.Timeout <= TimeSpan.Zero ? "--timeout must be above zero."
+        : (s.Settings ?? []).FirstOrDefault(t => !(t.StartsWith("--Dock:", StringComparison.Ordinal) && t.Contains('=', StringComparison.Ordinal))) is { } stray
+            ? $"'{stray}' is not an option of dock demo (see --help); a setting of the dock is given as --Dock:Key=value."
         : null;
 
     private static int PrintSummary(StatusReport report, DockActivity activity, TimeSpan elapsed, DemoSettings settings, bool finished)

@@ -155,7 +155,7 @@ public sealed class PurgeTests(ITestOutputHelper output)
         Assert.Equal($"hold {caseHold.Id} on case A-2026-17 lifted: case A-2026-17 closed", lifts[1].Detail);
 
         // A purged clip is not exported from the vault; the message says where it is.
-        var export = await Assert.ThrowsAsync<ExportException>(() => new ClipExports(s.Folder.Catalog.Clips, s.Folder.Log, harness.DataDirectory)
+        var export = await Assert.ThrowsAsync<ExportException>(() => new ClipExports(s.Folder.Catalog.Clips, s.Folder.Log, s.Folder.Vault())
             .ExportAsync(c[0].RecorderSerial, c[0].ClipId, Path.Combine(harness.DataDirectory, "out"), "test", "test", ct));
         Assert.Contains("purged", export.Message, StringComparison.Ordinal);
         await s.Folder.Log.CheckpointAsync(ct);
