@@ -73,7 +73,7 @@ public static class ClipsCommand
                 using var folder = await DataFolder.OpenAsync(parse.GetValue(data), cancellationToken);
                 var clip = await folder.Catalog.Clips.FindClipAsync(parse.GetValue(serial)!, parse.GetValue(clipId)!, cancellationToken)
                     ?? throw new SensitivityException($"the catalog holds no clip {parse.GetValue(clipId)} of recorder {parse.GetValue(serial)}.", notFound: true);
-                var owner = new ClipSensitivity(folder.Catalog.Database, folder.Log);
+                var owner = new ClipSensitivity(folder.Catalog.Database, folder.Log, folder.Vault());
                 var before = await owner.LevelAsync(clip.Id, cancellationToken);
                 var mark = await owner.ChangeAsync(clip, wanted, DataFolder.Actor, SensitivityAuthority.Supervisor, parse.GetValue(reason), cancellationToken);
                 Console.WriteLine(before == wanted

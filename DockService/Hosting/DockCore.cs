@@ -93,7 +93,7 @@ public sealed partial class DockCore(IOptions<DockOptions> options, ILogger<Dock
             if (!OperatingSystem.IsWindows())
                 File.SetUnixFileMode(httpKeys.FullName, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
             var holds = new HoldStore(catalog.Database);
-            var sensitivity = new ClipSensitivity(catalog.Database, log);
+            var sensitivity = new ClipSensitivity(catalog.Database, log, vault);
             var retrievals = new Retrievals(catalog.Database, log, sensitivity, holds, catalog.Alerts, _options.Retrieval, time, loggers.CreateLogger<Retrievals>());
             // Viewing sessions a crash left open are closed now, each with its served ranges: none stays without its closing entry.
             await retrievals.CloseIdleAsync(all: true, cancellationToken).ConfigureAwait(false);

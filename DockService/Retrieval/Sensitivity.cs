@@ -82,8 +82,11 @@ public sealed class SensitivityException(string message, bool forbidden = false,
 /// a reason. Each change is a `sensitivity-changed` custody entry committed with the row, so the level and the log never disagree.
 /// Whether a person may retrieve a clip is <see cref="Clearance"/>: search results leave out what is above it, and its URLs answer 403.
 /// </summary>
-public sealed class ClipSensitivity(CatalogDatabase db, CustodyLog log)
+public sealed class ClipSensitivity(CatalogDatabase db, CustodyLog log, Vault.ClipVault? vault = null)
 {
+    /// <summary>The levels whose vault copies are always encrypted (R6: 国家秘密, 商业秘密), whatever Dock:Vault:Encryption says.</summary>
+    public static bool IsSecret(SensitivityLevel level) => level >= SensitivityLevel.TradeSecret;
+
     public async Task<SensitivityMark?> ReadAsync(long clipRow, CancellationToken cancellationToken)
     {
         await using var c = await db.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
@@ -128,6 +131,9 @@ public sealed class ClipSensitivity(CatalogDatabase db, CustodyLog log)
             var entry = await log.AppendAsync((index, at) => new CustodyEvent(index, CustodyEventKind.SensitivityChanged, at, log.DockId, actor,
                 clip.RecorderSerial, clip.ClipId, clip.DeviceSha256, Detail: detail), cancellationToken, (c, tx, entry) => SetAsync(c, tx, clip.Id, old, level, entry, reason))
                 .ConfigureAwait(false);
+            // A secret clip's vault copy is encrypted now if it is not already (the bytes, and so the custody hash, do not change).
+            if (IsSecret(level) && vault?.Keys is not null && clip.InVault)
+                await Vault.Encryption.VaultReencryption.EncryptAsync(vault, clip.VaultPath!, clip.DeviceSha256, cancellationToken).ConfigureAwait(false);
             return new SensitivityMark(level, actor, entry.At, reason, entry.Index);
         }
         catch (SensitivityConflict)

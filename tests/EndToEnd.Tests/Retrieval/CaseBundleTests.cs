@@ -30,6 +30,9 @@ public sealed class CaseBundleTests(ITestOutputHelper output)
         foreach (var clip in clips.Take(3))
             await Run("clips", "tag", clip.RecorderSerial, clip.ClipId, "--case", Case, "--purpose", "证明当事人拒不配合", "--reason", "filing");
         await Run("clips", "sensitivity", clips[1].RecorderSerial, clips[1].ClipId, "--level", "state-secret", "--reason", "names a witness");
+        // A clip marked secret has its vault copy encrypted, whatever Dock:Vault:Encryption says (R6); the others stay as they were.
+        Assert.Equal("DOCKVLT1", Encoding.ASCII.GetString((await File.ReadAllBytesAsync(Path.Combine(harness.DataDirectory, clips[1].VaultPath!))).AsSpan(0, 8)));
+        Assert.NotEqual("DOCKVLT1", Encoding.ASCII.GetString((await File.ReadAllBytesAsync(Path.Combine(harness.DataDirectory, clips[0].VaultPath!))).AsSpan(0, 8)));
         var pem = await harness.TrustPemAsync();
 
         var bundle = Path.Combine(harness.DataDirectory, "bundle");
