@@ -94,6 +94,9 @@ public static class KioskPage
             <div><label for="tag-case">{T("tag.case-number")}</label><input id="tag-case" name="caseNumber" maxlength="64"></div>
             <div><label for="tag-purpose">{T("tag.purpose")}</label><input id="tag-purpose" name="purpose" maxlength="120"></div>
             <div><label for="tag-category">{T("tag.category")}</label><select id="tag-category" name="category"><option value="">—</option></select></div>
+            <div><label for="tag-sensitivity">{T("sensitivity.label")}</label><select id="tag-sensitivity" name="sensitivity"><option value="">—</option>
+            <option value="personal-privacy">{T("sensitivity.personal-privacy")}</option><option value="trade-secret">{T("sensitivity.trade-secret")}</option>
+            <option value="state-secret">{T("sensitivity.state-secret")}</option></select></div>
             </div>
             <button type="submit" class="primary">{T("kiosk.saveTags")}</button>
             <p id="tag-result" role="status"></p>

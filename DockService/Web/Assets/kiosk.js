@@ -250,7 +250,8 @@
     if (clips.length === 0) { tagResult.textContent = t('kiosk.pickSome'); return; }
     // Only what the officer filled in: an empty field leaves each clip's value as it is.
     const body = { clips };
-    for (const name of ['caseNumber', 'purpose', 'category']) if (tagForm.elements[name].value.trim()) body[name] = tagForm.elements[name].value.trim();
+    // A sensitivity is only raised here (R6: lowering one is a supervisor's, in the console).
+    for (const name of ['caseNumber', 'purpose', 'category', 'sensitivity']) if (tagForm.elements[name].value.trim()) body[name] = tagForm.elements[name].value.trim();
     const answer = await fetch('/api/v1/kiosk/tags', {
       method: 'PUT', credentials: 'same-origin', headers: { 'Content-Type': 'application/json', 'X-Dock-CSRF': session?.csrf ?? '' },
       body: JSON.stringify(body),
