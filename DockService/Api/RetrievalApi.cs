@@ -237,17 +237,16 @@ public static class RetrievalApi
         return Results.Ok(rows.Select(AuditRow.From).ToList());
     }
 
-    private static async Task CaseExportAsync(string caseNumber, CaseExportRequest? request, HttpContext http, DockCore core, ClipTagging tagging,
+    private static async Task<IResult> CaseExportAsync(string caseNumber, CaseExportRequest? request, ClaimsPrincipal user, DockCore core, ClipTagging tagging,
         CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(request?.Reason) || Tags.TextProblem(request.Reason, Tags.MaxReasonBytes) is not null)
-        {
-            await HttpApi.Invalid(("reason", "why the case is exported (1–200 characters of plain text)")).ExecuteAsync(http);
-            return;
-        }
-        var who = await WhoAsync(http.User, core, cancellationToken);
-        // Built in the data folder's tmp/ (never in the vault), streamed out, then deleted: the bundle's record is its custody entries.
-        var folder = Path.Combine(core.Paths.DataDirectory, "tmp", $"case-{Guid.NewGuid():N}");
+            return HttpApi.Invalid(("reason", "why the case is exported (1–200 characters of plain text)"));
+        var who = await WhoAsync(user, core, cancellationToken);
+        // Built in the data folder's tmp/ (never in the vault), zipped into a file that deletes itself once sent, then the folder goes.
+        var tmp = Directory.CreateDirectory(Path.Combine(core.Paths.DataDirectory, "tmp"));
+        var folder = Path.Combine(tmp.FullName, $"case-{Guid.NewGuid():N}");
+        FileStream? zip = null;
         try
         {
             var exports = new CaseExports(core.Catalog, core.Log, core.Content, tagging, new TagStore(core.Catalog.Database), core.Sensitivity,
@@ -261,24 +260,31 @@ public static class RetrievalApi
                 if (await core.Catalog.Clips.FindClipAsync(entry.RecorderSerial!, entry.ClipId!, cancellationToken) is { } clip) exported.Add((clip, index));
             }
             await core.Retrievals.RecordExportAsync(who, exported, $"export: {request.Reason.Trim()}", cancellationToken);
-            http.Response.ContentType = "application/zip";
-            http.Response.Headers.ContentDisposition = new ContentDispositionHeaderValue("attachment") { FileNameStar = $"case-{caseNumber}.zip" }.ToString();
-            // Stored, not compressed: video does not shrink, and the ZIP streams out as it is read.
-            // Written asynchronously to the end (the central directory in DisposeAsync): the server allows no synchronous writes.
-            await using var zip = new System.IO.Compression.ZipArchive(http.Response.Body, System.IO.Compression.ZipArchiveMode.Create, leaveOpen: true);
-            foreach (var file in Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
-            {
-                var name = Path.GetRelativePath(folder, file).Replace('\\', '/');
-                await using var entry = await zip.CreateEntry(name, System.IO.Compression.CompressionLevel.NoCompression).OpenAsync(cancellationToken);
-                await using var input = File.OpenRead(file);
-                await input.CopyToAsync(entry, cancellationToken);
-            }
+            zip = new FileStream(Path.Combine(tmp.FullName, $"case-{Guid.NewGuid():N}.zip"), FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None,
+                81920, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
+            // Stored, not compressed: video does not shrink.
+            using (var archive = new System.IO.Compression.ZipArchive(zip, System.IO.Compression.ZipArchiveMode.Create, leaveOpen: true))
+                foreach (var file in Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+                {
+                    var entry = archive.CreateEntry(Path.GetRelativePath(folder, file).Replace('\\', '/'), System.IO.Compression.CompressionLevel.NoCompression);
+                    await using var into = await entry.OpenAsync(cancellationToken);
+                    await using var from = File.OpenRead(file);
+                    await from.CopyToAsync(into, cancellationToken);
+                }
+            zip.Position = 0;
+            return Results.File(zip, "application/zip", $"case-{caseNumber}.zip");
         }
         catch (ExportException ex)
         {
-            await (ex.Forbidden ? Results.Problem(statusCode: 403, title: "Above your clearance", detail: ex.Message)
+            if (zip is not null) await zip.DisposeAsync();
+            return ex.Forbidden ? Results.Problem(statusCode: 403, title: "Above your clearance", detail: ex.Message)
                 : ex.Message.StartsWith("no clip", StringComparison.Ordinal) ? Results.Problem(statusCode: 404, title: "No such case", detail: ex.Message)
-                : HttpApi.Invalid(("caseNumber", ex.Message))).ExecuteAsync(http);
+                : HttpApi.Invalid(("caseNumber", ex.Message));
+        }
+        catch
+        {
+            if (zip is not null) await zip.DisposeAsync();
+            throw;
         }
         finally
         {

@@ -167,6 +167,27 @@ public sealed class SensitivityTests
             Assert.Contains(alerts.GetProperty("items").EnumerateArray(), a => a.GetProperty("kind").GetString() == "held-clip-retrieved"
                 && a.GetProperty("message").GetString()!.Contains("sam", StringComparison.Ordinal));
 
+            // The console's case file export: a ZIP of the bundle, which verifies offline; a case holding a clip above the caller's clearance is
+            // refused whole (the auditor may not see state secrets under this configuration).
+            await TagAsync(sam, serial, clips[0].ClipId, "C-API-1");
+            await TagAsync(clients["ian"], serial, clips[1].ClipId, "C-API-1");   // personal privacy: IT staff are cleared for it here
+            await TagAsync(sam, serial, clips[3].ClipId, "C-API-2");              // state secret: supervisors only
+            var zip = await clients["alice"].PostAsJsonAsync("/api/v1/cases/C-API-1/export", new { reason = "court filing" });
+            Assert.Equal(HttpStatusCode.OK, zip.StatusCode);
+            var unpacked = Directory.CreateDirectory(Path.Combine(harness.DataDirectory, "case-api")).FullName;
+            await using (var archive = await zip.Content.ReadAsStreamAsync())
+                System.IO.Compression.ZipFile.ExtractToDirectory(archive, unpacked);
+            byte[] dockKey;
+            using (var folder = await Dock.Service.Hosting.DataFolder.OpenAsync(harness.DataDirectory, CancellationToken.None))
+                dockKey = folder.Key.PublicKey.ToArray();
+            var bundleReport = await Dock.Evidence.BundleVerifier.VerifyAsync(unpacked, dockKey, CancellationToken.None);
+            Assert.True(bundleReport.Outcome == Dock.Evidence.VerifyOutcome.Verified, string.Join("\n", bundleReport.Steps.Select(st => $"{st.Ok} {st.Name} {st.Detail}")));
+            Assert.Equal(2, Directory.GetFiles(Path.Combine(unpacked, "clips"), "*", SearchOption.AllDirectories).Length);
+            var aboveClearance = await clients["alice"].PostAsJsonAsync("/api/v1/cases/C-API-2/export", new { reason = "court filing" });
+            Assert.Equal(HttpStatusCode.Forbidden, aboveClearance.StatusCode);
+            Assert.Equal(HttpStatusCode.NotFound, (await clients["alice"].PostAsJsonAsync("/api/v1/cases/NO-SUCH/export", new { reason = "x" })).StatusCode);
+            Assert.Equal(HttpStatusCode.Forbidden, (await clients["ian"].PostAsJsonAsync("/api/v1/cases/C-API-1/export", new { reason = "x" })).StatusCode);
+
             // A retrieval without a purpose from the list, or without a case number or text, is refused.
             var bad = await sam.PostAsJsonAsync($"/api/v1/clips/{serial}/{clips[0].ClipId}/retrievals", new { kind = "view", purpose = "curiosity", text = "x" });
             Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
@@ -174,6 +195,20 @@ public sealed class SensitivityTests
             Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
             await host.StopAsync();
         }
+    }
+
+    /// <summary>Tags a clip with a case number as <paramref name="client"/>, stating a reason first (a sensitive clip's metadata needs one).</summary>
+    private static async Task TagAsync(HttpClient client, string serial, string clipId, string caseNumber)
+    {
+        var read = await (await client.PostAsJsonAsync($"/api/v1/clips/{serial}/{clipId}/retrievals", new { kind = "metadata", purpose = "case-handling", caseNumber }))
+            .Content.ReadFromJsonAsync<JsonElement>();
+        using var tag = new HttpRequestMessage(HttpMethod.Put, $"/api/v1/clips/{serial}/{clipId}/metadata")
+        {
+            Content = JsonContent.Create(new { caseNumber, reason = "filing" }),
+        };
+        tag.Headers.Add("X-Dock-Retrieval", read.GetProperty("token").GetString());
+        var answer = await client.SendAsync(tag);
+        Assert.True(answer.IsSuccessStatusCode, $"tagging {clipId}: {answer.StatusCode} {await answer.Content.ReadAsStringAsync()}");
     }
 
     internal static async Task<HttpClient> SignInAsync(string address, string name)
