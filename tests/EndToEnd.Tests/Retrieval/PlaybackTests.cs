@@ -96,6 +96,27 @@ public sealed class PlaybackTests(ITestOutputHelper output)
                 .EnumerateArray().Single().GetProperty("text").GetString()!;
             Assert.Contains("event: viewed", closing, StringComparison.Ordinal);
             Assert.Contains($"served bytes {closed.GetProperty("ranges").GetString()}", closing, StringComparison.Ordinal);
+
+            // The supervisor marks the clip personal privacy on its page; from then on the page opens only after a stated reason.
+            page = await context.NewPageAsync();
+            await page.GotoAsync(address + $"/clips/{serial}/{Uri.EscapeDataString(clip.ClipId)}?lang=en");
+            await page.Locator("#level").SelectOptionAsync("personal-privacy");
+            await page.Locator("#level-reason").FillAsync("a bystander's face");
+            await page.GetByRole(Microsoft.Playwright.AriaRole.Button, new() { Name = "Save level" }).ClickAsync();
+            await page.Locator("#reason-gate").WaitForAsync();
+            Assert.Equal("personal-privacy", await page.Locator("[data-level]").First.GetAttributeAsync("data-level"));
+            Assert.Equal(0, await page.Locator("#retrieve-form").CountAsync()); // nothing of the clip before the reason
+            await Browser.AssertAccessibleAsync(page);
+            await page.Locator("#gate-purpose").SelectOptionAsync("supervision");
+            await page.Locator("#gate-text").FillAsync("review of the stop");
+            await page.Locator("#reason-gate button[type='submit']").ClickAsync();
+            await page.WaitForURLAsync("**?retrieval=*");
+            Assert.Equal("personal-privacy", await page.Locator("[data-field='sensitivity']").GetAttributeAsync("data-level"));
+            entries = (await api.GetFromJsonAsync<JsonElement>("/api/v1/custody/entries?from=0&count=1000")).EnumerateArray()
+                .Select(e => e.GetProperty("text").GetString()!).ToList();
+            Assert.Contains(entries, e => e.Contains("event: sensitivity-changed", StringComparison.Ordinal)
+                && e.Contains("level none -> personal-privacy; a bystander's face", StringComparison.Ordinal));
+            Assert.Contains(entries, e => e.Contains("metadata of a personal-privacy clip read by sam: supervision: review of the stop", StringComparison.Ordinal));
             await host.StopAsync();
         }
     }
