@@ -48,16 +48,7 @@ public static class BundleVerifier
         }
 
         // 1. The dock's signature over the index: it names every clip and entry, so none can be taken out unnoticed.
-        byte[]? indexKey = index?.DockKey is { } hex && Hex.TryParse(hex, 32, out var k) ? k : null;
-        var key = trustedDockKey ?? indexKey;
-        // Another dock's key is "unknown key" only when that key did sign the index; an index whose key was altered is simply altered.
-        if (trustedDockKey is not null && indexKey is not null && !indexKey.AsSpan().SequenceEqual(trustedDockKey)
-            && Ed25519Key.Verify(indexKey, indexBytes, signature))
-            Step("dock key", false, $"the bundle is signed by dock key {Ed25519Key.Fingerprint(indexKey)}, not the trusted {Ed25519Key.Fingerprint(trustedDockKey)}",
-                VerifyOutcome.UnknownKey);
-        bool signed = key is not null && Ed25519Key.Verify(key, indexBytes, signature);
-        Step("bundle signature", signed, signed ? $"bundle.json signed by dock key {Ed25519Key.Fingerprint(key!)}" : "bundle.json's signature does not verify",
-            VerifyOutcome.BadSignature);
+        var key = ClipVerifier.DockSignature.Check(indexBytes, signature, index?.DockKey, trustedDockKey, "bundle.json", Step);
         if (index is null || index.Format != CaseBundleIndex.FormatV1 || index.Clips is null || index.Entries is null || index.ExportEntries is null
             || index.Report is null || index.Dock is null || index.Clips.Count > CaseBundleIndex.MaxClips
             || index.Clips.Any(c => c is null || c.Recorder is null || c.Clip is null || c.Sha256 is null || c.Entries is null))

@@ -82,16 +82,7 @@ public static class ClipVerifier
         }
 
         // 1. The dock's signature over the exact manifest bytes, with the trusted key.
-        byte[]? manifestKey = manifest?.Dock?.PublicKey is { } hex && Hex.TryParse(hex, 32, out var k) ? k : null;
-        var key = trustedDockKey ?? manifestKey;
-        bool signed = key is not null && Ed25519Key.Verify(key, bytes, signature);
-        // Another dock's key is "unknown key" only when that key did sign these bytes; a manifest whose key was altered is simply altered.
-        if (trustedDockKey is not null && manifestKey is not null && !manifestKey.AsSpan().SequenceEqual(trustedDockKey)
-            && Ed25519Key.Verify(manifestKey, bytes, signature))
-            Step("dock key", false, $"manifest signed by dock key {Ed25519Key.Fingerprint(manifestKey)}, not the trusted {Ed25519Key.Fingerprint(trustedDockKey)}",
-                VerifyOutcome.UnknownKey);
-        Step("dock signature", signed, signed ? $"manifest signed by dock key {Ed25519Key.Fingerprint(key!)}" : "manifest signature does not verify",
-            VerifyOutcome.BadSignature);
+        var key = DockSignature.Check(bytes, signature, manifest?.Dock?.PublicKey, trustedDockKey, "manifest", Step);
         // Every field read below is present: a manifest with a key renamed or removed is malformed, never a crash of the verifier.
         if (manifest is null || manifest.Format != ClipManifest.FormatV1 || manifest.Clip is null || manifest.Custody is null || manifest.Dock is null
             || manifest.Times is null || manifest.Clip.RecorderSerial is null || manifest.Clip.ClipId is null || manifest.Clip.Sha256 is null)
@@ -198,6 +189,26 @@ public static class ClipVerifier
         timeline.Add($"{entry.At:O}  stored by dock {entry.DockId}: {entry.Detail}");
         timeline.Add($"checkpoint of {checkpoint.Size} entries, root {Convert.ToHexStringLower(checkpoint.RootHash)[..16]}…");
         return Done();
+    }
+
+    /// <summary>The dock's signature over a document that names the dock's key (a manifest, a bundle index), as every verifier judges it: with
+    /// the trusted key when one is given, else the document's own (which proves nothing). Another dock's key is "unknown key" only when that
+    /// key did sign these bytes; a document whose key field was altered is simply altered ("bad signature"). Returns the key used.</summary>
+    internal static class DockSignature
+    {
+        public static byte[]? Check(byte[] bytes, byte[] signature, string? keyHex, byte[]? trustedDockKey, string what,
+            Action<string, bool, string, VerifyOutcome> step)
+        {
+            byte[]? named = keyHex is { } hex && Hex.TryParse(hex, 32, out var k) ? k : null;
+            var key = trustedDockKey ?? named;
+            if (trustedDockKey is not null && named is not null && !named.AsSpan().SequenceEqual(trustedDockKey) && Ed25519Key.Verify(named, bytes, signature))
+                step("dock key", false, $"{what} signed by dock key {Ed25519Key.Fingerprint(named)}, not the trusted {Ed25519Key.Fingerprint(trustedDockKey)}",
+                    VerifyOutcome.UnknownKey);
+            bool signed = key is not null && Ed25519Key.Verify(key, bytes, signature);
+            step("dock signature", signed, signed ? $"{what} signed by dock key {Ed25519Key.Fingerprint(key!)}" : $"{what} signature does not verify",
+                VerifyOutcome.BadSignature);
+            return key;
+        }
     }
 
     /// <summary>Reads a PKIX PEM Ed25519 public key (as `dock keys export --public` and OpenSSL write).</summary>

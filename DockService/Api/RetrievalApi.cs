@@ -249,17 +249,10 @@ public static class RetrievalApi
         FileStream? zip = null;
         try
         {
-            var exports = new CaseExports(core.Catalog, core.Log, core.Content, tagging, new TagStore(core.Catalog.Database), core.Sensitivity,
+            var exports = new CaseExports(core.Catalog, core.Log, core.Content, tagging, new TagStore(core.Catalog.Database), core.Sensitivity, core.Retrievals,
                 new BundleSigner(core.Identity.DockId, core.Identity.PublicKey.ToArray(), m => core.Identity.Sign(m)), core.Options.Export.Chromium);
-            var result = await exports.ExportAsync(caseNumber, folder, request.Reason.Trim(), who.Actor, core.Retrievals.ClearanceOf(who),
+            await exports.ExportAsync(caseNumber, folder, request.Reason.Trim(), who, core.Retrievals.ClearanceOf(who),
                 pdf: PdfPrinter.Find(core.Options.Export.Chromium) is not null, cancellationToken);
-            var exported = new List<(ClipRecord, long)>();
-            foreach (var index in result.ExportEntries)
-            {
-                var entry = await core.Log.ReadEntryAsync(index, cancellationToken);
-                if (await core.Catalog.Clips.FindClipAsync(entry.RecorderSerial!, entry.ClipId!, cancellationToken) is { } clip) exported.Add((clip, index));
-            }
-            await core.Retrievals.RecordExportAsync(who, exported, $"export: {request.Reason.Trim()}", cancellationToken);
             zip = new FileStream(Path.Combine(tmp.FullName, $"case-{Guid.NewGuid():N}.zip"), FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None,
                 81920, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
             // Stored, not compressed: video does not shrink.

@@ -40,21 +40,15 @@ public static class ExportCommand
                 await using var cloud = CloudTargetUri.TryParse(options.Cloud.Target, out var uri, out _) ? CloudTargets.Create(uri, folder.Paths.DataDirectory) : null;
                 var vault = folder.Vault(options);
                 var tags = new TagStore(folder.Catalog.Database);
-                var sensitivity = new ClipSensitivity(folder.Catalog.Database, folder.Log);
-                var exports = new CaseExports(folder.Catalog, folder.Log, new ClipContent(vault, folder.Catalog.Uploads, cloud),
-                    new ClipTagging(folder.Catalog.Clips, tags, folder.Log, options.Metadata), tags, sensitivity,
-                    new BundleSigner(folder.DockId, folder.Key.PublicKey.ToArray(), m => folder.Key.Sign(m)), options.Export.Chromium);
-                var result = await exports.ExportAsync(parse.GetValue(caseNumber)!, parse.GetValue(output)!, parse.GetValue(reason)!, DataFolder.Actor,
-                    clearance: null, pdf: !parse.GetValue(noPdf), cancellationToken);
+                var sensitivity = new ClipSensitivity(folder.Catalog.Database, folder.Log, vault);
                 var retrievals = new Retrievals(folder.Catalog.Database, folder.Log, sensitivity, new Retention.HoldStore(folder.Catalog.Database),
                     folder.Catalog.Alerts, options.Retrieval, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
-                var exported = new List<(ClipRecord, long)>();
-                foreach (var index in result.ExportEntries)
-                {
-                    var entry = await folder.Log.ReadEntryAsync(index, cancellationToken);
-                    if (await folder.Catalog.Clips.FindClipAsync(entry.RecorderSerial!, entry.ClipId!, cancellationToken) is { } clip) exported.Add((clip, index));
-                }
-                await retrievals.RecordExportAsync(Retriever.Host(DataFolder.Actor), exported, $"export: {parse.GetValue(reason)}", cancellationToken);
+                var exports = new CaseExports(folder.Catalog, folder.Log, new ClipContent(vault, folder.Catalog.Uploads, cloud),
+                    new ClipTagging(folder.Catalog.Clips, tags, folder.Log, options.Metadata), tags, sensitivity, retrievals,
+                    new BundleSigner(folder.DockId, folder.Key.PublicKey.ToArray(), m => folder.Key.Sign(m)), options.Export.Chromium);
+                // The host holds the data folder and the dock key: cleared for every level.
+                var result = await exports.ExportAsync(parse.GetValue(caseNumber)!, parse.GetValue(output)!, parse.GetValue(reason)!,
+                    Retriever.Host(DataFolder.Actor), clearance: null, pdf: !parse.GetValue(noPdf), cancellationToken);
                 if (parse.GetValue(json))
                 {
                     Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(result, StatusCommand.Json));

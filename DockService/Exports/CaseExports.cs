@@ -28,7 +28,7 @@ public sealed record BundleSigner(string DockId, byte[] PublicKey, Func<byte[], 
 /// entries are in the bundle with their proofs. The CLI (`dock export --case`) and the HTTP API call it.
 /// </summary>
 public sealed class CaseExports(CatalogStores catalog, CustodyLog log, ClipContent content, ClipTagging tagging, TagStore tags, ClipSensitivity sensitivity,
-    BundleSigner signer, string? chromium)
+    Retrievals retrievals, BundleSigner signer, string? chromium)
 {
     /// <summary>How long Chromium may take to print the report.</summary>
     public static readonly TimeSpan PrintTimeout = TimeSpan.FromMinutes(2);
@@ -36,10 +36,12 @@ public sealed class CaseExports(CatalogStores catalog, CustodyLog log, ClipConte
     /// <summary>
     /// Writes the case's bundle into <paramref name="target"/> (new or empty). <paramref name="clearance"/> is what the person may
     /// retrieve (null: the dock's host, all of it); a case holding a clip above it is refused whole, before anything is recorded or copied.
+    /// Each clip's export is also a row of the retrieval audit, naming <paramref name="who"/>.
     /// </summary>
-    public async Task<CaseExport> ExportAsync(string caseNumber, string target, string reason, string actor, Clearance? clearance, bool pdf,
+    public async Task<CaseExport> ExportAsync(string caseNumber, string target, string reason, Retriever who, Clearance? clearance, bool pdf,
         CancellationToken cancellationToken)
     {
+        var actor = who.Actor;
         if (Tags.TextProblem(caseNumber, Tags.MaxValueBytes) is { } bad) throw new ExportException($"--case: {bad}");
         target = Path.GetFullPath(target);
         if (Directory.Exists(target) && Directory.EnumerateFileSystemEntries(target).Any())
@@ -73,6 +75,7 @@ public sealed class CaseExports(CatalogStores catalog, CustodyLog log, ClipConte
             new CustodyEvent(index, CustodyEventKind.Exported, at, log.DockId, actor, c.RecorderSerial, c.ClipId, c.DeviceSha256, c.Size, Detail: detail)))],
             cancellationToken).ConfigureAwait(false);
         var (checkpoint, note) = await log.CheckpointAsync(cancellationToken).ConfigureAwait(false);
+        await retrievals.RecordExportAsync(who, [.. clips.Zip(exported, (c, e) => (c, e.Index))], $"export: {reason}", cancellationToken).ConfigureAwait(false);
 
         Directory.CreateDirectory(target);
         long bytes = 0;
