@@ -44,10 +44,7 @@ public static class AuditCommand
             try
             {
                 using var folder = await DataFolder.OpenAsync(parse.GetValue(data), cancellationToken);
-                var retrievals = new Retrievals(folder.Catalog.Database, folder.Log, new ClipSensitivity(folder.Catalog.Database, folder.Log),
-                    new Retention.HoldStore(folder.Catalog.Database), folder.Catalog.Alerts, DataFolder.Options().Retrieval, TimeProvider.System,
-                    Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
-                var rows = await retrievals.ListAsync(new RetrievalFilter(serial, clipId, parse.GetValue(user), from), parse.GetValue(limit), cancellationToken);
+                var rows = await folder.Retrievals().ListAsync(new RetrievalFilter(serial, clipId, parse.GetValue(user), from), parse.GetValue(limit), cancellationToken);
                 if (parse.GetValue(json))
                     Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(rows.Select(View), StatusCommand.Json));
                 else if (parse.GetValue(csv))

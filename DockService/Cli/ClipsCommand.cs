@@ -35,6 +35,8 @@ public static class ClipsCommand
                 using var folder = await DataFolder.OpenAsync(parse.GetValue(data), cancellationToken);
                 var export = await new ClipExports(folder.Catalog.Clips, folder.Log, folder.Vault()).ExportAsync(parse.GetValue(serial)!,
                     parse.GetValue(clipId)!, parse.GetValue(dir)!, why, DataFolder.Actor, cancellationToken);
+                // In the retrieval audit too (`dock audit`), beside the case exports and the console's views and downloads.
+                await folder.Retrievals().RecordExportAsync(Retriever.Host(DataFolder.Actor), [(export.Clip, export.Entry.Index)], $"export: {why}", cancellationToken);
                 Console.WriteLine($"Exported {export.Clip.RecorderSerial}/{export.Clip.ClipId} ({export.Clip.Size} bytes, sha256 {export.Sha256}) to " +
                     $"{Path.GetDirectoryName(export.Copy)}; custody entry {export.Entry.Index}.");
                 Console.WriteLine($"  check it: dock verify {export.Copy} --trust DOCK.pem");

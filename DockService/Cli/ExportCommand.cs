@@ -41,8 +41,7 @@ public static class ExportCommand
                 var vault = folder.Vault(options);
                 var tags = new TagStore(folder.Catalog.Database);
                 var sensitivity = new ClipSensitivity(folder.Catalog.Database, folder.Log, vault);
-                var retrievals = new Retrievals(folder.Catalog.Database, folder.Log, sensitivity, new Retention.HoldStore(folder.Catalog.Database),
-                    folder.Catalog.Alerts, options.Retrieval, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+                var retrievals = folder.Retrievals(options);
                 var exports = new CaseExports(folder.Catalog, folder.Log, new ClipContent(vault, folder.Catalog.Uploads, cloud),
                     new ClipTagging(folder.Catalog.Clips, tags, folder.Log, options.Metadata), tags, sensitivity, retrievals,
                     new BundleSigner(folder.DockId, folder.Key.PublicKey.ToArray(), m => folder.Key.Sign(m)), options.Export.Chromium);

@@ -75,5 +75,14 @@ public sealed class DataFolder : IDisposable
     public Vault.ClipVault Vault(DockOptions? options = null) =>
         Service.Vault.Encryption.VaultEncryption.Configure(new Vault.ClipVault(Paths.DataDirectory), (options ?? Options()).Vault, m => Key.Sign(m));
 
+    /// <summary>The retrieval owner (audit rows, alerts) for a command-line tool; its log lines go nowhere (the custody log and the audit keep it all).</summary>
+    public Retrieval.Retrievals Retrievals(DockOptions? options = null)
+    {
+        options ??= Options();
+        return new Retrieval.Retrievals(Catalog.Database, Log, new Retrieval.ClipSensitivity(Catalog.Database, Log, Vault(options)),
+            new Retention.HoldStore(Catalog.Database), Catalog.Alerts, options.Retrieval, TimeProvider.System,
+            Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+    }
+
     public void Dispose() => Key.Dispose();
 }
