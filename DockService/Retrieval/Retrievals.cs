@@ -235,6 +235,9 @@ public sealed partial class Retrievals(CatalogDatabase db, CustodyLog log, ClipS
             await alerts.RaiseAlertAsync(UnusualAlert, null, null, $"Unusual retrieval in the last {window}: {string.Join("; ", unusual)} (limits: " +
                 $"{options.OtherUnitClips} of other units, {options.ClipsPerWindow} in all). Review them with `dock audit --user NAME`.", cancellationToken)
                 .ConfigureAwait(false);
+        else
+            // The window has passed them: resolved (its record stays, with what it said, for the supervisors' review).
+            await alerts.ResolveAlertKindAsync(UnusualAlert, $"no one over the limits in the last {window}", cancellationToken).ConfigureAwait(false);
     }
 
     private async Task InsertAsync(SqliteConnection c, SqliteTransaction? tx, string? token, ClipRecord clip, Retriever who, RetrievalKind kind,

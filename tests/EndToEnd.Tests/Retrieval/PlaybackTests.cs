@@ -97,6 +97,16 @@ public sealed class PlaybackTests(ITestOutputHelper output)
             Assert.Contains("event: viewed", closing, StringComparison.Ordinal);
             Assert.Contains($"served bytes {closed.GetProperty("ranges").GetString()}", closing, StringComparison.Ordinal);
 
+            // The console's Retrievals page lists the view, with its reason and the bytes served.
+            page = await context.NewPageAsync();
+            await page.GotoAsync(address + "/audit?lang=en");
+            var row = page.Locator("table.audit tr[data-kind='view']");
+            Assert.Equal(1, await row.CountAsync());
+            Assert.Contains("case-handling: case XC-2026-0917", await row.TextContentAsync(), StringComparison.Ordinal);
+            Assert.Contains(closed.GetProperty("ranges").GetString()!, await row.TextContentAsync(), StringComparison.Ordinal);
+            await Browser.AssertAccessibleAsync(page);
+            await page.CloseAsync();
+
             // The supervisor marks the clip personal privacy on its page; from then on the page opens only after a stated reason.
             page = await context.NewPageAsync();
             await page.GotoAsync(address + $"/clips/{serial}/{Uri.EscapeDataString(clip.ClipId)}?lang=en");
