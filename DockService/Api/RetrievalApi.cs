@@ -271,7 +271,7 @@ public static class RetrievalApi
         {
             if (zip is not null) await zip.DisposeAsync();
             return ex.Forbidden ? Results.Problem(statusCode: 403, title: "Above your clearance", detail: ex.Message)
-                : ex.Message.StartsWith("no clip", StringComparison.Ordinal) ? Results.Problem(statusCode: 404, title: "No such case", detail: ex.Message)
+                : ex.NotFound ? Results.Problem(statusCode: 404, title: "No such case", detail: ex.Message)
                 : HttpApi.Invalid(("caseNumber", ex.Message));
         }
         catch

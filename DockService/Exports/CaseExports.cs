@@ -52,7 +52,8 @@ public sealed class CaseExports(CatalogStores catalog, CustodyLog log, ClipConte
                 "or set Dock:Export:Chromium to the browser's path.");
 
         var rows = await tags.ClipsOfCaseAsync(caseNumber, CaseBundleIndex.MaxClips + 1, cancellationToken).ConfigureAwait(false);
-        if (rows.Count == 0) throw new ExportException($"no clip is tagged with case number {caseNumber} (tag clips with `dock clips tag … --case {caseNumber}`).");
+        if (rows.Count == 0) throw new ExportException($"no clip is tagged with case number {caseNumber} (tag clips with `dock clips tag … --case {caseNumber}`).",
+            notFound: true);
         if (rows.Count > CaseBundleIndex.MaxClips)
             throw new ExportException($"case {caseNumber} holds more than {CaseBundleIndex.MaxClips} clips: more than one bundle can hold.");
         var clips = new List<ClipRecord>();

@@ -7,10 +7,13 @@ using Dock.Service.Vault;
 namespace Dock.Service.Exports;
 
 /// <summary>An export that cannot be made, in words the person who asked can act on.</summary>
-public sealed class ExportException(string message, bool forbidden = false) : Exception(message)
+public sealed class ExportException(string message, bool forbidden = false, bool notFound = false) : Exception(message)
 {
     /// <summary>Refused because the person may not retrieve what they asked for (HTTP 403), not because it cannot be done.</summary>
     public bool Forbidden { get; } = forbidden;
+
+    /// <summary>What was named does not exist: no clip carries the case number (HTTP 404).</summary>
+    public bool NotFound { get; } = notFound;
 }
 
 /// <summary>What an export produced: the copy, its SHA-256 and the custody entry that records the retrieval.</summary>

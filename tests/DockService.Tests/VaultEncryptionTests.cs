@@ -91,6 +91,37 @@ public sealed class VaultEncryptionTests : IDisposable
     }
 
     [Fact]
+    public async Task ATornLastChunk_ResumesFromItsStart_AndTheResultIsWhole()
+    {
+        // A crash while the growing last chunk was being rewritten leaves it torn: the pull goes on from that chunk's start.
+        var vault = Vault();
+        var data = Data(ChunkedAead.ChunkSize + 600_000);
+        await using (var partial = vault.OpenPartial("R1", "t", 0))
+        {
+            partial.Write(data.AsSpan(0, ChunkedAead.ChunkSize + 300_000));
+            partial.FlushToDisk();
+        }
+        var path = vault.PartialPath("R1", "t");
+        await using (var file = new FileStream(path, FileMode.Open))
+        {
+            file.Position = ChunkedAead.HeaderSize + ChunkedAead.Stride + 100;
+            file.WriteByte(0x5A);
+        }
+        using var hash = Sha256.CreateIncremental();
+        await using (var resumed = vault.OpenPartial("R1", "t", ChunkedAead.ChunkSize + 300_000))
+        {
+            Assert.Equal(ChunkedAead.ChunkSize, resumed.ResumedAt);
+            await resumed.HashResumedAsync(hash, CancellationToken.None);
+            resumed.Write(data.AsSpan(ChunkedAead.ChunkSize));
+            resumed.Complete();
+            resumed.FlushToDisk();
+        }
+        hash.AppendData(data.AsSpan(ChunkedAead.ChunkSize));
+        Assert.Equal(SHA256.HashData(data), hash.GetHashAndReset());
+        Assert.Equal(SHA256.HashData(data), await vault.HashAsync(path, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task AChangedChunk_FailsAuthentication_NamingIt_AndACutOrSwappedFileFailsToo()
     {
         var vault = Vault();

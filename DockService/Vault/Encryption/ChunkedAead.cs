@@ -149,9 +149,19 @@ public sealed class EncryptedWriter : IDisposable
         long at = ChunkedAead.HeaderSize + writer._chunk * ChunkedAead.Stride;
         if (tail > 0)
         {
-            // The last kept chunk was sealed when it held at least `tail` bytes: read it back and keep its first `tail` bytes.
-            writer.ReadChunk(writer._chunk, (int)Math.Min(ChunkedAead.Stride, file.Length - at));
-            writer._buffered = tail;
+            // The last kept chunk was sealed when it held at least `tail` bytes: read it back and keep its first `tail` bytes. It is the
+            // one record rewritten in place as a pull grows, so a crash in the middle of a rewrite can tear it: then the pull resumes
+            // from the chunk's start (those bytes come again from the recorder) instead of failing at every attempt. Full chunks are
+            // written once, never rewritten, so what precedes it stands.
+            try
+            {
+                writer.ReadChunk(writer._chunk, (int)Math.Min(ChunkedAead.Stride, file.Length - at));
+                writer._buffered = tail;
+            }
+            catch (Exception ex) when (ex is VaultDecryptionException or EndOfStreamException)
+            {
+                writer._buffered = 0;
+            }
         }
         file.SetLength(at);
         file.Position = at;
