@@ -29,8 +29,10 @@ namespace Dock.Service;
 /// --data), validated options, the composition root (<see cref="AddDock"/>) and the HTTP API on Kestrel.</summary>
 public static class DockHost
 {
+    /// <param name="canRestart">Whether the caller rebuilds the host when it stops to take a new fleet bundle's settings (`dock run` does,
+    /// <see cref="Fleet.FleetRuntime.RestartFor"/>); otherwise a new bundle's settings wait for the next start, with an alert.</param>
     public static IHost Build(string[] configurationArgs, IReadOnlyDictionary<string, string?> overrides, DockActivity activity,
-        bool requireBays = true, LogLevel minimumLevel = LogLevel.Information)
+        bool requireBays = true, LogLevel minimumLevel = LogLevel.Information, bool canRestart = false)
     {
         EnsureThreadPoolHeadroom();
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
@@ -40,6 +42,10 @@ public static class DockHost
             // The shipped appsettings.json sits beside the binary, whatever the working directory.
             ContentRootPath = AppContext.BaseDirectory,
         });
+        // The applied fleet bundle's settings: above appsettings.json, below the environment and the command line (Fleet/FleetSettings).
+        var dataDirectory = overrides.GetValueOrDefault("Dock:DataDirectory") ?? builder.Configuration["Dock:DataDirectory"] ?? new DockOptions().DataDirectory;
+        var fleet = Fleet.FleetSettings.AddTo(builder.Configuration, dataDirectory);
+        builder.Services.AddSingleton(new Fleet.FleetRuntime(fleet?.Applied, fleet?.Settings, canRestart));
         builder.Configuration.AddInMemoryCollection(overrides);
         if (minimumLevel > LogLevel.Information)
         {
@@ -139,6 +145,9 @@ public static class DockHost
         services.AddHostedService<Equipment.EquipmentWorker>();
         services.AddHostedService<Retention.PurgeWorker>();
         services.AddHostedService<Retrieval.RetrievalWorker>();
+        services.TryAddSingleton(new Fleet.FleetRuntime(null, null, canRestart: false));
+        services.AddSingleton<Fleet.FleetCounters>();
+        services.AddHostedService<Fleet.FleetWorker>();
         services.AddHostedService<MetricsSampler>();
         // The dock board only when one is configured; the simulated pins are a singleton tests can look at.
         switch (configuration.GetSection("Dock:Board").Get<BoardOptions>()?.Driver ?? BoardDriver.None)

@@ -29,6 +29,7 @@ public static class Program
             ExportCommand.Create(),
             AuditCommand.Create(),
             VaultCommand.Create(),
+            FleetCommand.Create(),
             RegistryCommands.Units(),
             RegistryCommands.Officers(),
         };

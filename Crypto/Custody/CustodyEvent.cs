@@ -64,6 +64,10 @@ public enum CustodyEventKind
     /// <summary>A clip's sensitivity (R6) was set, raised or lowered (detail: level OLD -> NEW, and the reason; lowering names a supervisor).
     /// The actor is the person.</summary>
     SensitivityChanged,
+    /// <summary>A fleet bundle (hardware-specs/fleet-bundle-v1.md) was applied: sha256 is the SHA-256 of its signed text, size its length,
+    /// detail its version, where it came from, the key that signed it and the version before. The actor is the person (`dock fleet apply`)
+    /// or the dock (fetched from the object store).</summary>
+    ConfigurationApplied,
 }
 
 /// <summary>

@@ -12,7 +12,8 @@ namespace Dock.Crypto.Transparency;
 public static class SignedNote
 {
     private const string Dash = "\u2014 ";
-    private const int MaxNoteBytes = 64 * 1024;
+    /// <summary>The largest note read by default (checkpoints, manifests); a caller with larger notes (fleet bundles) names its own bound.</summary>
+    public const int MaxNoteBytes = 64 * 1024;
     private const int MaxSignatures = 16;
 
     public static uint KeyId(string keyName, ReadOnlySpan<byte> publicKey)
@@ -25,22 +26,25 @@ public static class SignedNote
     public static string VerifierKey(string keyName, ReadOnlySpan<byte> publicKey) =>
         $"{keyName}+{KeyId(keyName, publicKey):x8}+{Convert.ToBase64String([0x01, .. publicKey])}";
 
-    public static string Sign(string text, string keyName, Ed25519Key key)
+    public static string Sign(string text, string keyName, Ed25519Key key) => Sign(text, keyName, key.PublicKey, m => key.Sign(m));
+
+    /// <summary>Signs with a key held elsewhere (the dock's identity signs without handing out its key).</summary>
+    public static string Sign(string text, string keyName, ReadOnlySpan<byte> publicKey, Func<byte[], byte[]> sign)
     {
         CheckKeyName(keyName);
         if (!text.EndsWith('\n')) throw new ArgumentException("A note's text must end with a newline.", nameof(text));
-        var signature = key.Sign(Encoding.UTF8.GetBytes(text));
+        var signature = sign(Encoding.UTF8.GetBytes(text));
         var blob = new byte[4 + signature.Length];
-        BinaryPrimitives.WriteUInt32BigEndian(blob, KeyId(keyName, key.PublicKey));
+        BinaryPrimitives.WriteUInt32BigEndian(blob, KeyId(keyName, publicKey));
         signature.CopyTo(blob, 4);
         return $"{text}\n{Dash}{keyName} {Convert.ToBase64String(blob)}\n";
     }
 
     /// <summary>Checks a note against one trusted key; returns its text, or an error saying what is wrong.</summary>
-    public static bool TryOpen(string note, string keyName, ReadOnlySpan<byte> publicKey, out string text, out string error)
+    public static bool TryOpen(string note, string keyName, ReadOnlySpan<byte> publicKey, out string text, out string error, int maxBytes = MaxNoteBytes)
     {
         text = "";
-        if (Encoding.UTF8.GetByteCount(note) > MaxNoteBytes) { error = "note is larger than 64 KiB"; return false; }
+        if (Encoding.UTF8.GetByteCount(note) > maxBytes) { error = $"note is larger than {maxBytes / 1024} KiB"; return false; }
         if (note.Any(c => c < 0x20 && c != '\n')) { error = "note contains control characters"; return false; }
         int split = note.LastIndexOf("\n\n", StringComparison.Ordinal);
         if (split < 0 || !note.EndsWith('\n')) { error = "no blank line before the signatures"; return false; }
@@ -83,11 +87,11 @@ public static class SignedNote
 
     /// <summary>The (key name, key ID) of each signature line, without checking anything: to tell
     /// "signed by a key we do not know" from "a known key's signature is wrong".</summary>
-    public static IReadOnlyList<(string Name, uint KeyId)> SignatureKeys(string note)
+    public static IReadOnlyList<(string Name, uint KeyId)> SignatureKeys(string note, int maxBytes = MaxNoteBytes)
     {
         var keys = new List<(string, uint)>();
         int split = note.LastIndexOf("\n\n", StringComparison.Ordinal);
-        if (split < 0 || note.Length > MaxNoteBytes) return keys;
+        if (split < 0 || note.Length > maxBytes) return keys;
         foreach (var line in note[(split + 2)..].Split('\n'))
         {
             if (!line.StartsWith(Dash, StringComparison.Ordinal)) continue;

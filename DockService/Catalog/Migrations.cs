@@ -435,5 +435,18 @@ internal static class Migrations
         CREATE INDEX retrievals_by_user ON retrievals(user_name, at);
         CREATE INDEX retrievals_open ON retrievals(last_at) WHERE closed_at IS NULL AND kind = 'view';
         """,
+        // 18: fleet configuration (Fleet/). Each bundle the dock applied: its version (only ever higher), the SHA-256 of its signed text, the key
+        //     that signed it, where it came from and the custody entry that records it. The note itself is kept at DATA/fleet/bundles/V.note.
+        """
+        CREATE TABLE fleet_bundles (
+            version       INTEGER PRIMARY KEY,
+            sha256        TEXT NOT NULL,
+            signed_by     TEXT NOT NULL,
+            source        TEXT NOT NULL,
+            applied_at    TEXT NOT NULL,
+            actor         TEXT NOT NULL,
+            custody_index INTEGER NOT NULL
+        );
+        """,
     ];
 }

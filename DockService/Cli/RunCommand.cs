@@ -28,8 +28,15 @@ public static class RunCommand
             var overrides = new Dictionary<string, string?>();
             if (parse.GetValue(data) is { } dir) overrides["Dock:DataDirectory"] = dir;
             if (parse.GetValue(cloud) is { } target) overrides["Dock:Cloud:Target"] = target;
-            using var host = DockHost.Build([.. parse.UnmatchedTokens], overrides, new DockActivity());
-            return await RunHostAsync(host, cancellationToken);
+            // A new fleet bundle's settings stop the host, which is built again with them (Fleet/FleetWorker): pulls resume where they were.
+            while (true)
+            {
+                using var host = DockHost.Build([.. parse.UnmatchedTokens], overrides, new DockActivity(), canRestart: true);
+                var code = await RunHostAsync(host, cancellationToken);
+                if (code != ExitCodes.Ok || cancellationToken.IsCancellationRequested
+                    || host.Services.GetRequiredService<Fleet.FleetRuntime>().RestartFor is not { } version) return code;
+                await Console.Error.WriteLineAsync($"dock: restarting with the settings of fleet bundle version {version}.");
+            }
         });
         return command;
     }

@@ -58,6 +58,10 @@ public sealed class DockOptions
     /// <summary>Case file exports (Exports/CaseExports): the browser that prints the report to PDF.</summary>
     public ExportOptions Export { get; set; } = new();
 
+    /// <summary>Fleet configuration (Fleet/): where signed bundles are fetched and this dock's status is written, how often, and which keys
+    /// may sign them.</summary>
+    public FleetSyncOptions Fleet { get; set; } = new();
+
     /// <summary>Where USB port paths are looked up (Linux sysfs); tests point it at a fake tree.</summary>
     public string SysfsRoot { get; set; } = "/sys";
 
@@ -110,6 +114,32 @@ public sealed class DockOptions
     public IdentityOptions Identity { get; set; } = new();
 
     public MassStorageOptions MassStorage { get; set; } = new();
+}
+
+/// <summary>Fleet configuration through the agency's object store (hardware-specs/fleet-bundle-v1.md §5).</summary>
+public sealed class FleetSyncOptions
+{
+    /// <summary>The object store holding PREFIX/fleet/: a cloud target URI (file:, s3://, azblob://). Empty: the dock's Cloud:Target.
+    /// <c>none</c>: this dock takes bundles only from `dock fleet apply` (an air-gapped site).</summary>
+    public string Source { get; set; } = "";
+
+    /// <summary>How often the dock looks for a new bundle (a conditional GET: an idle dock costs one small 304 per look), and at start.</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>The dock rewrites its signed status object when something in it changes, and at least this often (the fleet view calls a
+    /// dock silent after three of these without one).</summary>
+    public TimeSpan StatusInterval { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>The site (a station) this dock belongs to: site settings of a bundle and site cohorts of a rollout apply by it.</summary>
+    public string? Site { get; set; }
+
+    /// <summary>Configuration keys (Ed25519 public keys, PEM files; relative paths under DataDirectory) trusted besides the agency key that
+    /// endorsed this dock.</summary>
+    public List<string> TrustedKeys { get; set; } = [];
+
+    /// <summary>Whether the agency key that endorsed this dock (keys/dock.endorsement.json) may sign bundles (true: one key for both, told
+    /// apart by the bundle's purpose line; false: only <see cref="TrustedKeys"/>).</summary>
+    public bool TrustEndorsingAgency { get; set; } = true;
 }
 
 /// <summary>What a bay's recorder speaks.</summary>

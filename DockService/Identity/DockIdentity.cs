@@ -159,6 +159,21 @@ public static class DockEndorsement
         }
     }
 
+    /// <summary>The agency key an endorsement file names, without checking its signatures (null if there is no readable file): the dock's
+    /// own file, read to learn which agency may sign its fleet bundles.</summary>
+    public static byte[]? PeekAgencyKey(string path)
+    {
+        try
+        {
+            if (!File.Exists(path) || new FileInfo(path).Length > 64 * 1024) return null;
+            return Hex.TryParse(JsonSerializer.Deserialize<EndorsementFile>(File.ReadAllText(path), Json)?.AgencyKey, 32, out var key) ? key : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Reads and checks an endorsement for this dock. Every failure says what to do. An expired one is returned (the
     /// dock still runs, and says so); recorders judge expiry by their own clocks.</summary>
     public static Endorsements Read(string path, string dockId, ReadOnlySpan<byte> dockKey)

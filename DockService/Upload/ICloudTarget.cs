@@ -15,6 +15,16 @@ public sealed record ObjectMetadata(string Sha256, string DockId, string? Record
 /// <summary>An object as the store describes it: size and the SHA-256 it carries (metadata), if any.</summary>
 public sealed record StoredObject(long Size, string? Sha256Metadata);
 
+/// <summary>What a conditional read of a small object found.</summary>
+public enum FetchStatus { Found, NotModified, Missing }
+
+/// <summary>A small object read whole, with the ETag to ask with next time (<see cref="FetchStatus.Found"/>), or why there is nothing new.</summary>
+public sealed record FetchResult(FetchStatus Status, byte[]? Content = null, string? ETag = null)
+{
+    public static readonly FetchResult Missing = new(FetchStatus.Missing);
+    public static readonly FetchResult NotModified = new(FetchStatus.NotModified);
+}
+
 /// <summary>How the store's copy was checked.</summary>
 public sealed record CloudVerification(bool Matches, string How, string? FoundSha256);
 
@@ -56,6 +66,14 @@ public interface ICloudTarget : IAsyncDisposable
     /// <summary>Reads <paramref name="length"/> bytes of an object from <paramref name="offset"/> (a ranged GET): playback of a clip whose vault
     /// copy was purged, and a case export of it. The caller checks what it reads against the clip's SHA-256 where it reads it whole.</summary>
     Task<Stream> OpenReadAsync(string key, long offset, long length, CancellationToken cancellationToken);
+
+    /// <summary>Reads a small object whole (the fleet's pointer, bundles, status objects), at most <paramref name="maxBytes"/> (a larger one is a
+    /// <see cref="CloudFailure.Rejected"/> error, never read into memory). With <paramref name="ifNoneMatch"/>, a conditional GET: an object
+    /// whose ETag is still that one answers <see cref="FetchStatus.NotModified"/> with no body, so an idle dock's look costs one small 304.</summary>
+    Task<FetchResult> FetchAsync(string key, string? ifNoneMatch, int maxBytes, CancellationToken cancellationToken);
+
+    /// <summary>The keys under <paramref name="prefix"/> (e.g. PREFIX/fleet/docks/), at most <paramref name="max"/>, in key order.</summary>
+    Task<IReadOnlyList<string>> ListAsync(string prefix, int max, CancellationToken cancellationToken);
 
     /// <summary>Checks what the store holds against (size, SHA-256): the checksum the server reports, else a streamed read-back.</summary>
     Task<CloudVerification> VerifyAsync(string key, long size, string sha256, CancellationToken cancellationToken);

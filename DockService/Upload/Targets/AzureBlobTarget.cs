@@ -119,6 +119,44 @@ public sealed class AzureBlobTarget : ICloudTarget
             return new CloudVerification(found == sha256 && total == size, "streamed read-back (Azure keeps no SHA-256 of a blob)", found);
         });
 
+    public Task<FetchResult> FetchAsync(string key, string? ifNoneMatch, int maxBytes, CancellationToken cancellationToken) =>
+        Call($"reading {key}", async () =>
+        {
+            try
+            {
+                var options = new BlobDownloadOptions();
+                if (ifNoneMatch is not null) options.Conditions = new BlobRequestConditions { IfNoneMatch = new ETag(ifNoneMatch) };
+                var download = await _container.GetBlobClient(key).DownloadStreamingAsync(options, cancellationToken);
+                await using var stream = download.Value.Content;
+                var length = download.Value.Details.ContentLength;
+                if (length > maxBytes)
+                    throw new CloudException(CloudFailure.Rejected, $"{key} is {length} bytes, more than the {maxBytes} expected of it.");
+                var content = new byte[length];
+                await stream.ReadExactlyAsync(content, cancellationToken);
+                return new FetchResult(FetchStatus.Found, content, download.Value.Details.ETag.ToString("H"));
+            }
+            catch (RequestFailedException ex) when (ex.Status == 304)
+            {
+                return FetchResult.NotModified;
+            }
+            catch (RequestFailedException ex) when (ex.Status == 404 && ex.ErrorCode is "BlobNotFound")
+            {
+                return FetchResult.Missing;
+            }
+        });
+
+    public Task<IReadOnlyList<string>> ListAsync(string prefix, int max, CancellationToken cancellationToken) =>
+        Call($"listing {prefix}", async () =>
+        {
+            var keys = new List<string>();
+            await foreach (var blob in _container.GetBlobsAsync(BlobTraits.None, BlobStates.None, prefix, cancellationToken))
+            {
+                keys.Add(blob.Name);
+                if (keys.Count >= max) break;
+            }
+            return (IReadOnlyList<string>)keys;
+        });
+
     private static string BlockId(int partNumber) => Convert.ToBase64String(Encoding.ASCII.GetBytes($"dock-part-{partNumber:D6}"));
 
     private async Task<T> Call<T>(string what, Func<Task<T>> action)

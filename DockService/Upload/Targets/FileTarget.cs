@@ -98,6 +98,46 @@ public sealed class FileTarget(string root) : ICloudTarget
         return Task.FromResult<Stream>(new FileSegmentStream(path, start, Math.Clamp(length, 0, size - start)));
     }
 
+    /// <summary>The ETag of a file is its size and last write time: what a web server's would be, and enough to tell a rewrite (a rename
+    /// over it) without reading it.</summary>
+    public async Task<FetchResult> FetchAsync(string key, string? ifNoneMatch, int maxBytes, CancellationToken cancellationToken)
+    {
+        var info = new FileInfo(PathOf(key));
+        if (!info.Exists) return FetchResult.Missing;
+        var etag = $"\"{info.Length:x}-{info.LastWriteTimeUtc.Ticks:x}\"";
+        if (etag == ifNoneMatch) return FetchResult.NotModified;
+        if (info.Length > maxBytes) throw new CloudException(CloudFailure.Rejected, $"{key} is {info.Length} bytes, more than the {maxBytes} expected of it.");
+        try
+        {
+            return new FetchResult(FetchStatus.Found, await File.ReadAllBytesAsync(info.FullName, cancellationToken), etag);
+        }
+        catch (FileNotFoundException)
+        {
+            return FetchResult.Missing;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new CloudException(CloudFailure.Transient, $"Reading {key} from {root} failed: {ex.Message}", ex);
+        }
+    }
+
+    public Task<IReadOnlyList<string>> ListAsync(string prefix, int max, CancellationToken cancellationToken)
+    {
+        var keys = new List<string>();
+        if (Directory.Exists(root))
+        {
+            foreach (var path in Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories))
+            {
+                if (path.EndsWith(MetaSuffix, StringComparison.Ordinal) || path.EndsWith(TemporarySuffix, StringComparison.Ordinal)) continue;
+                var segments = Path.GetRelativePath(root, path).Split(Path.DirectorySeparatorChar).Select(Vault.SafeName.Decode).ToList();
+                if (segments.Any(s => s is null)) continue;
+                var key = string.Join('/', segments);
+                if (key.StartsWith(prefix, StringComparison.Ordinal)) keys.Add(key);
+            }
+        }
+        return Task.FromResult<IReadOnlyList<string>>([.. keys.Order(StringComparer.Ordinal).Take(max)]);
+    }
+
     public const string MetaSuffix = "~meta.json";
     public const string TemporarySuffix = "~uploading";
 

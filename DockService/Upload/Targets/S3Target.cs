@@ -144,6 +144,47 @@ public sealed class S3Target : ICloudTarget
             return new CloudVerification(read == sha256 && total == size, "streamed read-back (the store reports no full-object SHA-256)", read);
         });
 
+    public Task<FetchResult> FetchAsync(string key, string? ifNoneMatch, int maxBytes, CancellationToken cancellationToken) =>
+        Call($"reading {key}", async () =>
+        {
+            try
+            {
+                using var get = await _client.GetObjectAsync(new GetObjectRequest { BucketName = _bucket, Key = key, EtagToNotMatch = ifNoneMatch }, cancellationToken);
+                if (get.ContentLength > maxBytes)
+                    throw new CloudException(CloudFailure.Rejected, $"{key} is {get.ContentLength} bytes, more than the {maxBytes} expected of it.");
+                var content = new byte[get.ContentLength];
+                await get.ResponseStream.ReadExactlyAsync(content, cancellationToken);
+                return new FetchResult(FetchStatus.Found, content, get.ETag);
+            }
+            catch (AmazonS3Exception ex) when (ex.StatusCode == HttpStatusCode.NotModified)
+            {
+                return FetchResult.NotModified;
+            }
+            catch (AmazonS3Exception ex) when (ex.StatusCode == HttpStatusCode.NotFound && ex.ErrorCode is not "NoSuchBucket")
+            {
+                return FetchResult.Missing;
+            }
+        });
+
+    public Task<IReadOnlyList<string>> ListAsync(string prefix, int max, CancellationToken cancellationToken) =>
+        Call($"listing {prefix}", async () =>
+        {
+            var keys = new List<string>();
+            string? marker = null;
+            while (keys.Count < max)
+            {
+                // ListObjects (v1) with a marker: s3rver answers v2 badly (see CheckAsync).
+                var page = await _client.ListObjectsAsync(new ListObjectsRequest
+                {
+                    BucketName = _bucket, Prefix = prefix, Marker = marker, MaxKeys = Math.Min(1000, max - keys.Count),
+                }, cancellationToken);
+                keys.AddRange((page.S3Objects ?? []).Select(o => o.Key));
+                if (page.IsTruncated != true || page.S3Objects is not { Count: > 0 }) break;
+                marker = page.NextMarker ?? page.S3Objects[^1].Key;
+            }
+            return (IReadOnlyList<string>)keys;
+        });
+
     private static string Base64(string hex) => Convert.ToBase64String(Convert.FromHexString(hex));
 
     private async Task<T> Call<T>(string what, Func<Task<T>> action)
