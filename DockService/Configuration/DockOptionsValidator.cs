@@ -132,10 +132,10 @@ public sealed class DockOptionsValidator : IValidateOptions<DockOptions>
         if (retrieval.PatternWindow < TimeSpan.FromMinutes(1) || retrieval.PatternWindow > TimeSpan.FromDays(7))
             errors.Add($"Dock:Retrieval:PatternWindow {retrieval.PatternWindow} must be between 00:01:00 and 7.00:00:00.");
         var fleet = options.Fleet;
-        if (fleet.PollInterval < TimeSpan.FromSeconds(1) || fleet.PollInterval > TimeSpan.FromDays(1))
-            errors.Add($"Dock:Fleet:PollInterval {fleet.PollInterval} must be between 00:00:01 and 1.00:00:00.");
-        if (fleet.StatusInterval < TimeSpan.FromSeconds(1) || fleet.StatusInterval > TimeSpan.FromDays(1))
-            errors.Add($"Dock:Fleet:StatusInterval {fleet.StatusInterval} must be between 00:00:01 and 1.00:00:00.");
+        if (fleet.PollInterval < TimeSpan.FromMilliseconds(100) || fleet.PollInterval > TimeSpan.FromDays(1))
+            errors.Add($"Dock:Fleet:PollInterval {fleet.PollInterval} must be between 00:00:00.1 and 1.00:00:00.");
+        if (fleet.StatusInterval < TimeSpan.FromMilliseconds(100) || fleet.StatusInterval > TimeSpan.FromDays(1))
+            errors.Add($"Dock:Fleet:StatusInterval {fleet.StatusInterval} must be between 00:00:00.1 and 1.00:00:00.");
         if (fleet.Site is { } site && !Fleet.FleetNames.IsValid(site))
             errors.Add($"Dock:Fleet:Site '{site}' must be 1-64 of A-Z a-z 0-9 . _ - (starting with a letter or digit).");
         if (fleet.Source.Length > 0 && !CloudTargetUri.TryParse(fleet.Source, out _, out var fleetError))

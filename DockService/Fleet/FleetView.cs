@@ -90,7 +90,7 @@ public static class FleetView
         if (p.FailureRate > p.Threshold)
             return string.Create(CultureInfo.InvariantCulture,
                 $"{p.Failed} of the {p.Covered} docks of step {pointer.Step + 1} ({p.StepCohort}) failed version {pointer.Version}: {p.FailureRate:P0}, above the plan's {p.Threshold:P0}");
-        if (p.Covered == 0) return $"no dock of step {pointer.Step + 1} ({p.StepCohort}) has reported yet";
+        if (p.Covered == 0 && !allowPending) return $"no dock of step {pointer.Step + 1} ({p.StepCohort}) has reported yet (--allow-pending to go on)";
         if (p.Pending > 0 && !allowPending)
             return $"{p.Pending} of the {p.Covered} docks of step {pointer.Step + 1} ({p.StepCohort}) have not applied version {pointer.Version} yet (--allow-pending to go on)";
         return null;
