@@ -72,7 +72,7 @@ public static partial class FleetCommand
             {
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"rollout: version {p.Version}, step {p.Step + 1} of {p.Steps} ({g.StepCohort}) since {p.StepAt:u}: {g.Applied} applied, {g.Pending} pending, " +
-                    $"{g.Failed} failed of {g.Covered} docks reached ({g.FailureRate:P0} failed; the plan halts above {g.Threshold:P0})"));
+                    $"{g.Failed} failed of {g.Covered} docks reached ({g.FailureRate * 100:0.#}% failed; the plan halts above {g.Threshold * 100:0.#}%)"));
             }
             else Console.WriteLine("rollout: nothing published under this prefix");
             Console.WriteLine($"docks: {report.Docks.Count} reporting, {report.Silent} silent, {report.Rejected.Count} status objects rejected");

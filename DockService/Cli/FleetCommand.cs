@@ -88,7 +88,7 @@ public static partial class FleetCommand
                 Console.WriteLine($"  recorder profiles: {(b.RecorderProfiles.Count == 0 ? "none" : string.Join(", ", b.RecorderProfiles.Select(p => $"{p.Model} ({p.Sha256[..12]}…)")))}");
                 Console.WriteLine($"  firmware: {(b.Firmware.Count == 0 ? "none" : string.Join(", ", b.Firmware.Select(f => $"{f.Model} {f.Version}")))}");
                 Console.WriteLine($"  rollout: by {b.Rollout.Cohorts.ToString().ToLowerInvariant()}, steps {string.Join(" → ", b.Rollout.Steps)}, " +
-                    $"halt above {b.Rollout.FailureThreshold:P0} failures");
+                    $"halt above {(b.Rollout.FailureThreshold * 100).ToString("0.#", CultureInfo.InvariantCulture)}% failures");
             }
             return ExitCodes.Ok;
         }));

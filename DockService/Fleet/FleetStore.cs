@@ -138,17 +138,35 @@ public sealed class FleetStore(ICloudTarget target, string prefix)
     }
 
     /// <summary>Every dock's status object (at most <paramref name="max"/>), as stored: the caller verifies each.</summary>
-    public async Task<IReadOnlyList<(string Key, byte[] Content)>> ReadStatusesAsync(int max, CancellationToken cancellationToken)
+    /// <remarks>An object that cannot be read now (a dock rewriting it mid-read: a store built on files may then cut the body short) is tried
+    /// again twice, then given back with the problem instead of its content: one dock's object never stops the view of the others.</remarks>
+    public async Task<IReadOnlyList<(string Key, byte[]? Content, string? Problem)>> ReadStatusesAsync(int max, CancellationToken cancellationToken)
     {
         var keys = await target.ListAsync(StatusPrefix, max, cancellationToken).ConfigureAwait(false);
-        var found = new List<(string, byte[])>();
+        var found = new List<(string, byte[]?, string?)>();
         // A few at a time: a fleet of thousands is read in minutes, not in one burst the store throttles.
         await Parallel.ForEachAsync(keys.Where(k => k.EndsWith("/status.json", StringComparison.Ordinal)),
             new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (key, ct) =>
             {
-                var fetched = await target.FetchAsync(key, null, MaxStatusBytes, ct).ConfigureAwait(false);
-                if (fetched.Status == FetchStatus.Found)
-                    lock (found) found.Add((key, fetched.Content!));
+                for (int attempt = 1; ; attempt++)
+                {
+                    try
+                    {
+                        var fetched = await target.FetchAsync(key, null, MaxStatusBytes, ct).ConfigureAwait(false);
+                        if (fetched.Status == FetchStatus.Found)
+                            lock (found) found.Add((key, fetched.Content!, null));
+                        return;
+                    }
+                    catch (CloudException ex) when (attempt < 3 && ex.Failure == CloudFailure.Transient)
+                    {
+                        await Task.Delay(100 * attempt, ct).ConfigureAwait(false);
+                    }
+                    catch (CloudException ex) when (ex.Failure is CloudFailure.Transient or CloudFailure.Rejected)
+                    {
+                        lock (found) found.Add((key, null, $"cannot be read: {ex.Message}"));
+                        return;
+                    }
+                }
             }).ConfigureAwait(false);
         return [.. found.OrderBy(f => f.Item1, StringComparer.Ordinal)];
     }

@@ -43,8 +43,13 @@ public static class FleetView
         }
         var docks = new List<DockView>();
         var rejected = new List<RejectedStatus>();
-        foreach (var (key, content) in await store.ReadStatusesAsync(MaxDocks, cancellationToken).ConfigureAwait(false))
+        foreach (var (key, content, unreadable) in await store.ReadStatusesAsync(MaxDocks, cancellationToken).ConfigureAwait(false))
         {
+            if (content is null)
+            {
+                rejected.Add(new RejectedStatus(key, unreadable ?? "cannot be read"));
+                continue;
+            }
             if (!DockStatus.TryOpen(content, agencyKey, out var s, out var problem))
             {
                 rejected.Add(new RejectedStatus(key, problem));
@@ -89,7 +94,7 @@ public static class FleetView
         if (pointer.Step + 1 >= pointer.Steps) return $"version {pointer.Version} is already at its last step ({p.StepCohort})";
         if (p.FailureRate > p.Threshold)
             return string.Create(CultureInfo.InvariantCulture,
-                $"{p.Failed} of the {p.Covered} docks of step {pointer.Step + 1} ({p.StepCohort}) failed version {pointer.Version}: {p.FailureRate:P0}, above the plan's {p.Threshold:P0}");
+                $"{p.Failed} of the {p.Covered} docks of step {pointer.Step + 1} ({p.StepCohort}) failed version {pointer.Version}: {p.FailureRate * 100:0.#}%, above the plan's {p.Threshold * 100:0.#}%");
         if (p.Covered == 0 && !allowPending) return $"no dock of step {pointer.Step + 1} ({p.StepCohort}) has reported yet (--allow-pending to go on)";
         if (p.Pending > 0 && !allowPending)
             return $"{p.Pending} of the {p.Covered} docks of step {pointer.Step + 1} ({p.StepCohort}) have not applied version {pointer.Version} yet (--allow-pending to go on)";

@@ -189,7 +189,40 @@ public static class BenchCommand
                 if (parse.GetValue(data4) is null && Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
             }
         });
-        var bench = new Command("bench", "Benchmarks (figures, not pass/fail tests).") { ingest, custody, upload, links, api, kiosk };
+        var data7 = new Option<string?>("--data") { Description = "Folder for the benchmark's docks (default: a new folder under the temp directory; removed afterwards)." };
+        var fleetDocks = new Option<int>("--docks") { Description = "Docks sharing one s3rver bucket.", DefaultValueFactory = _ => 50 };
+        var fleetPoll = new Option<double>("--poll") { Description = "Each dock's Dock:Fleet:PollInterval, in seconds.", DefaultValueFactory = _ => 1 };
+        var fleetIdle = new Option<double>("--idle") { Description = "Seconds of idle docks counted.", DefaultValueFactory = _ => 10 };
+        var fleetJson = CliOptions.Json();
+        var fleet = new Command("fleet", "N docks on one s3rver bucket: a 10/50/100 % rollout timed, the store requests of idle docks counted, and a rollout " +
+            "whose second step fails halted there (started from tests/emulators; run ./test.sh once to install them).")
+        {
+            data7, fleetDocks, fleetPoll, fleetIdle, fleetJson,
+        };
+        fleet.SetAction(async (parse, cancellationToken) =>
+        {
+            if (parse.GetValue(fleetDocks) is < 10 or > 1000 || parse.GetValue(fleetPoll) is < 0.1 or > 60 || parse.GetValue(fleetIdle) is < 1 or > 3600)
+            {
+                await Console.Error.WriteLineAsync("dock bench fleet: --docks 10..1000, --poll 0.1..60, --idle 1..3600.");
+                return ExitCodes.Usage;
+            }
+            var dir = Path.GetFullPath(parse.GetValue(data7) ?? Path.Combine(Path.GetTempPath(), $"dock-bench-fleet-{Environment.ProcessId}"));
+            try
+            {
+                return await new FleetBenchmark(dir, parse.GetValue(fleetDocks), TimeSpan.FromSeconds(parse.GetValue(fleetPoll)),
+                    TimeSpan.FromSeconds(parse.GetValue(fleetIdle)), Console.Out).RunAsync(parse.GetValue(fleetJson), cancellationToken);
+            }
+            catch (InvalidOperationException ex) when (ex.Message.Contains("emulator", StringComparison.Ordinal))
+            {
+                await Console.Error.WriteLineAsync($"dock bench fleet: {ex.Message}");
+                return ExitCodes.Usage;
+            }
+            finally
+            {
+                if (parse.GetValue(data7) is null && Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+            }
+        });
+        var bench = new Command("bench", "Benchmarks (figures, not pass/fail tests).") { ingest, custody, upload, links, api, kiosk, fleet };
         return bench;
     }
 }

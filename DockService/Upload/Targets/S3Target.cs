@@ -214,6 +214,10 @@ public sealed class S3Target : ICloudTarget
         AmazonServiceException s => new CloudException(CloudFailure.Rejected, $"{what}: the store refused with {(int)s.StatusCode} {s.ErrorCode}: {s.Message}", ex),
         AmazonClientException c when c.Message.Contains("credential", StringComparison.OrdinalIgnoreCase) => new CloudException(CloudFailure.Credentials,
             $"No AWS credentials were found ({what}): set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or an AWS profile.", ex),
+        // The SDK fails reading an answer it cannot parse (an emulator cutting a body short while the object is rewritten, a bad ETag):
+        // what was asked may not have happened; retried.
+        ArgumentException or FormatException or System.Xml.XmlException => new CloudException(CloudFailure.Transient,
+            $"{what}: the store's answer could not be read ({ex.GetType().Name}: {ex.Message}); will retry.", ex),
         AmazonClientException or HttpRequestException or IOException or SocketException or TimeoutException =>
             new CloudException(CloudFailure.Transient, $"{what}: cannot reach {_endpoint} ({ex.GetType().Name}: {ex.Message}); will retry.", ex),
         _ => null,
