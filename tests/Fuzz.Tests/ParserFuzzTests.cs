@@ -141,6 +141,36 @@ public sealed class ParserFuzzTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void FleetBundleStatusAndLogEntry_AnyText_OpenedOrRefusedWithAReason()
+    {
+        using var key = Ed25519Key.Generate();
+        var note = Dock.Service.Fleet.BundleNote.Sign("""
+            {"format":"dock-fleet-bundle/v1","version":3,"created":"2026-12-04T08:00:00Z","dock":{"cloud":{"target":"s3://b/p","blackout":["07:00-09:00"]},
+            "releasePolicy":"Never","bays":[{"id":"1","endpoint":"tcp://127.0.0.1:7001"}]},"recorderProfiles":[{"model":"DSJ-T9","codec":"h265"}],
+            "rollout":{"cohorts":"site","steps":[["a"],["b","c"]],"failureThreshold":0.1}}
+            """, key);
+        var trusted = new[] { new Dock.Service.Fleet.ConfigKey(key.PublicKey, "fuzz") };
+        var entry = new Dock.Service.Fleet.FleetLogEntry(2, 3, new string('a', 64), DateTimeOffset.UnixEpoch.AddYears(56), "it@host").ToBytes();
+        Report("fleet bundle, status, log entry", FuzzBudget.Run(FuzzBudget.BytesNear(Encoding.UTF8.GetBytes(note), entry), bytes =>
+        {
+            var text = Encoding.UTF8.GetString(bytes);
+            try
+            {
+                var opened = Dock.Service.Fleet.BundleNote.Open(text, trusted);
+                _ = Dock.Service.Fleet.FleetSettings.For(opened.Bundle, "dock-1", "a");
+                _ = opened.Bundle.RecorderProfiles;
+                _ = opened.Bundle.Rollout.Covers(1, "dock-1", "b");
+            }
+            catch (Dock.Service.Fleet.FleetBundleException ex) when (ex.Message.Length > 0)
+            {
+                // Refused, with a reason: what the dock alerts.
+            }
+            Dock.Service.Fleet.DockStatus.TryOpen(bytes, key.PublicKey, out _, out _);
+            Dock.Service.Fleet.FleetLogEntry.TryParse(bytes, out _, out _);
+        }));
+    }
+
+    [Fact]
     public void Manifest_AnyBytes_VerifiesAsMalformedOrFails_NeverThrows()
     {
         var dir = Directory.CreateTempSubdirectory("dock-fuzz-manifest-").FullName;
