@@ -140,6 +140,17 @@ public sealed class DockOptionsValidator : IValidateOptions<DockOptions>
             errors.Add($"Dock:Fleet:Site '{site}' must be 1-64 of A-Z a-z 0-9 . _ - (starting with a letter or digit).");
         if (fleet.Source.Length > 0 && !CloudTargetUri.TryParse(fleet.Source, out _, out var fleetError))
             errors.Add($"Dock:Fleet:Source {fleetError}");
+        for (int i = 0; i < fleet.TrustedKeys.Count; i++)
+        {
+            try
+            {
+                Fleet.FleetTrust.ReadKey(Path.Combine(Path.GetFullPath(options.DataDirectory), fleet.TrustedKeys[i]));
+            }
+            catch (Exception ex) when (ex is InvalidDataException or IOException or UnauthorizedAccessException)
+            {
+                errors.Add($"Dock:Fleet:TrustedKeys:{i}: {ex.Message}");
+            }
+        }
         var equipment = options.Equipment;
         Range(errors, "Dock:Equipment:CheckoutMinimumBattery", equipment.CheckoutMinimumBattery, 0, 100);
         if (equipment.ShiftLength < TimeSpan.FromHours(1) || equipment.ShiftLength > TimeSpan.FromHours(24))

@@ -32,36 +32,24 @@ public sealed class FleetRuntime(AppliedSettings? applied, IReadOnlyDictionary<s
     public void RequestRestart(long version) => RestartFor = version;
 }
 
-/// <summary>Counts of what the fleet worker asked the store, for the idle-cost figures (fleet-bundle-v1.md §5.5).</summary>
+/// <summary>Counts of what the fleet worker asked the store, for the idle-cost figures (fleet-bundle-v1.md §5.5, `dock bench fleet`).</summary>
 public sealed class FleetCounters
 {
-    private long _looks, _notModified, _bundleReads, _statusWrites, _bytesIn, _bytesOut;
+    private long _looks, _notModified, _bundleReads, _statusWrites;
     public long Looks => Interlocked.Read(ref _looks);
     public long NotModified => Interlocked.Read(ref _notModified);
     public long BundleReads => Interlocked.Read(ref _bundleReads);
     public long StatusWrites => Interlocked.Read(ref _statusWrites);
-    public long BytesIn => Interlocked.Read(ref _bytesIn);
-    public long BytesOut => Interlocked.Read(ref _bytesOut);
-    public long Requests => Looks + BundleReads + StatusWrites;
 
-    internal void Look(bool changed, long bytes)
+    internal void Look(bool changed)
     {
         Interlocked.Increment(ref _looks);
         if (!changed) Interlocked.Increment(ref _notModified);
-        Interlocked.Add(ref _bytesIn, bytes);
     }
 
-    internal void BundleRead(long bytes)
-    {
-        Interlocked.Increment(ref _bundleReads);
-        Interlocked.Add(ref _bytesIn, bytes);
-    }
+    internal void BundleRead() => Interlocked.Increment(ref _bundleReads);
 
-    internal void StatusWrite(long bytes)
-    {
-        Interlocked.Increment(ref _statusWrites);
-        Interlocked.Add(ref _bytesOut, bytes);
-    }
+    internal void StatusWrite() => Interlocked.Increment(ref _statusWrites);
 }
 
 /// <summary>
@@ -121,7 +109,7 @@ public sealed partial class FleetWorker(DockCore core, ServiceHealth health, Fle
                 try
                 {
                     var (status, pointer, next) = await store.ReadPointerAsync(etag, stoppingToken).ConfigureAwait(false);
-                    counters.Look(status == FetchStatus.Found, 0);
+                    counters.Look(status == FetchStatus.Found);
                     if (status == FetchStatus.Found)
                     {
                         etag = next;
@@ -130,14 +118,16 @@ public sealed partial class FleetWorker(DockCore core, ServiceHealth health, Fle
                             && await RestartAsync(pointer.Version, stoppingToken).ConfigureAwait(false))
                             return;
                     }
-                    var note = await StatusNoteAsync(fleet, following, stoppingToken).ConfigureAwait(false);
-                    var now = time.GetUtcNow();
-                    if (note.Body != lastStatus || now - lastWritten >= options.StatusInterval)
+                    var report = await StatusAsync(fleet, following, stoppingToken).ConfigureAwait(false);
+                    // What changed is judged without the time and the checkpoint (which move on their own); the heartbeat carries those.
+                    // Signed only when it goes out: an idle look costs no signature.
+                    var body = JsonSerializer.Serialize(report with { At = default, Checkpoint = null });
+                    if (body != lastStatus || report.At - lastWritten >= options.StatusInterval)
                     {
-                        await store.WriteStatusAsync(dockId, note.Signed, stoppingToken).ConfigureAwait(false);
-                        counters.StatusWrite(note.Signed.Length);
-                        lastStatus = note.Body;
-                        lastWritten = now;
+                        await store.WriteStatusAsync(dockId, report.Sign(m => Core.Identity.Sign(m)), stoppingToken).ConfigureAwait(false);
+                        counters.StatusWrite();
+                        lastStatus = body;
+                        lastWritten = report.At;
                     }
                 }
                 catch (CloudException ex)
@@ -159,7 +149,7 @@ public sealed partial class FleetWorker(DockCore core, ServiceHealth health, Fle
         try
         {
             var note = await store.ReadBundleAsync(pointer.Version, pointer.Sha256, cancellationToken).ConfigureAwait(false);
-            counters.BundleRead(note.Length);
+            counters.BundleRead();
             var trusted = FleetTrust.Keys(Core.Paths, options);
             // The plan is read from the signed bundle, never from the pointer: a pointer someone rewrote can only choose a step.
             var plan = BundleNote.Open(note, trusted).Bundle.Rollout;
@@ -173,6 +163,13 @@ public sealed partial class FleetWorker(DockCore core, ServiceHealth health, Fle
         {
             LogRefused(logger, pointer.Version, ex.Reason, ex.Message);
             return new StatusTarget(pointer.Version, pointer.Step, TargetStates.Failed, $"{ex.Reason}: {ex.Message}");
+        }
+        catch (InvalidDataException ex)
+        {
+            // A trusted key file (checked at start) gone or changed since: no bundle can be judged until a person mends it.
+            await Core.Catalog.Alerts.RaiseAlertAsync(FleetConfiguration.RefusedAlert, null, null, CustodyEventText($"the fleet's trusted keys cannot be read: {ex.Message}"),
+                cancellationToken).ConfigureAwait(false);
+            return new StatusTarget(pointer.Version, pointer.Step, TargetStates.Failed, $"trusted keys: {ex.Message}");
         }
     }
 
@@ -198,7 +195,7 @@ public sealed partial class FleetWorker(DockCore core, ServiceHealth health, Fle
         return true;
     }
 
-    private async Task<(string Body, string Signed)> StatusNoteAsync(FleetConfiguration fleet, StatusTarget? following, CancellationToken cancellationToken)
+    private async Task<DockStatus> StatusAsync(FleetConfiguration fleet, StatusTarget? following, CancellationToken cancellationToken)
     {
         var current = await fleet.CurrentAsync(cancellationToken).ConfigureAwait(false);
         var recorders = await Core.Catalog.Recorders.ListRecordersAsync(cancellationToken).ConfigureAwait(false);
@@ -211,16 +208,13 @@ public sealed partial class FleetWorker(DockCore core, ServiceHealth health, Fle
         StatusEndorsement? endorsement = null;
         if (Core.Identity.ExpiringEndorsement is { } e && DockEndorsement.PeekAgencyKey(Core.Paths.EndorsementFile) is { } agency)
             endorsement = new StatusEndorsement(Convert.ToHexStringLower(agency), e.Terms.NotAfterMs, Convert.ToHexStringLower(e.Signature));
-        var status = new DockStatus(Core.Identity.DockId, Convert.ToHexStringLower(Core.Identity.PublicKey.Span), Core.Options.Fleet.Site, time.GetUtcNow(),
+        return new DockStatus(Core.Identity.DockId, Convert.ToHexStringLower(Core.Identity.PublicKey.Span), Core.Options.Fleet.Site, time.GetUtcNow(),
             Core.Options.Fleet.StatusInterval.TotalSeconds,
             current is null ? null : new StatusBundle(current.Version, current.Sha256, current.AppliedAt, current.Source),
             following,
             [.. recorders.OrderByDescending(r => r.LastSeen).Take(DockStatus.MaxRecorders).Select(r => new StatusRecorder(r.Serial, r.Model, r.Firmware, r.LastSeen))],
             [.. alerts.OrderByDescending(a => a.LastAt).Take(DockStatus.MaxAlerts).Select(a => new StatusAlert(a.Kind, a.RecorderSerial, a.Message, a.At))],
             checkpoint is { } c ? new StatusCheckpoint(c.Size, c.Note) : null, overrides, endorsement);
-        // What changed is judged without the time and the checkpoint (which move on their own); the heartbeat carries those.
-        var body = JsonSerializer.Serialize(status with { At = default, Checkpoint = null });
-        return (body, status.Sign(m => Core.Identity.Sign(m)));
     }
 
     private static string CustodyEventText(string text) => Dock.Crypto.Custody.CustodyEvent.FitDetail(text);

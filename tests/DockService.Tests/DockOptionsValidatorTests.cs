@@ -15,6 +15,36 @@ public sealed class DockOptionsValidatorTests
     public void Validate_ValidOptions_Succeeds() => Assert.True(new DockOptionsValidator().Validate(null, Valid()).Succeeded);
 
     [Fact]
+    public void Validate_FleetSettings_TrustedKeysMustBeReadableKeys_AtStart()
+    {
+        var dir = Directory.CreateTempSubdirectory("dock-fleet-trust-").FullName;
+        try
+        {
+            using (var key = Dock.Crypto.Keys.Ed25519Key.Generate())
+                File.WriteAllText(Path.Combine(dir, "config.pem"), Dock.Crypto.Keys.Ed25519Key.PublicKeyPem(key.PublicKey));
+            File.WriteAllText(Path.Combine(dir, "not-a-key.pem"), "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n");
+            var options = Valid();
+            options.DataDirectory = dir;
+            options.Fleet.TrustedKeys = ["config.pem"];
+            Assert.True(new DockOptionsValidator().Validate(null, options).Succeeded);
+
+            options.Fleet.TrustedKeys = ["config.pem", "missing.pem", "not-a-key.pem"];
+            options.Fleet.Site = "../up";
+            options.Fleet.PollInterval = TimeSpan.Zero;
+            var failures = new DockOptionsValidator().Validate(null, options).Failures!.ToList();
+            Assert.Contains(failures, f => f.StartsWith("Dock:Fleet:TrustedKeys:1:", StringComparison.Ordinal) && f.Contains("does not exist", StringComparison.Ordinal));
+            Assert.Contains(failures, f => f.StartsWith("Dock:Fleet:TrustedKeys:2:", StringComparison.Ordinal) && f.Contains("not an Ed25519 key", StringComparison.Ordinal));
+            Assert.DoesNotContain(failures, f => f.StartsWith("Dock:Fleet:TrustedKeys:0", StringComparison.Ordinal));
+            Assert.Contains(failures, f => f.StartsWith("Dock:Fleet:Site '../up'", StringComparison.Ordinal));
+            Assert.Contains(failures, f => f.StartsWith("Dock:Fleet:PollInterval", StringComparison.Ordinal));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Validate_EveryProblemReportedAtOnceWithItsKey()
     {
         var options = Valid();

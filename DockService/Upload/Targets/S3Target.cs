@@ -150,7 +150,7 @@ public sealed class S3Target : ICloudTarget
             try
             {
                 using var get = await _client.GetObjectAsync(new GetObjectRequest { BucketName = _bucket, Key = key, EtagToNotMatch = ifNoneMatch }, cancellationToken);
-                if (get.ContentLength > maxBytes)
+                if (get.ContentLength is < 0 || get.ContentLength > maxBytes)
                     throw new CloudException(CloudFailure.Rejected, $"{key} is {get.ContentLength} bytes, more than the {maxBytes} expected of it.");
                 var content = new byte[get.ContentLength];
                 await get.ResponseStream.ReadExactlyAsync(content, cancellationToken);
