@@ -68,6 +68,9 @@ public enum CustodyEventKind
     /// detail its version, where it came from, the key that signed it and the version before. The actor is the person (`dock fleet apply`)
     /// or the dock (fetched from the object store).</summary>
     ConfigurationApplied,
+    /// <summary>A recorder profile from the applied fleet bundle was written to a recorder and read back (DockLink v1.4 PUT_CONFIG): recorder,
+    /// sha256 = the profile's SHA-256, detail = model, bundle version, the hash it ran before. The actor is the dock.</summary>
+    RecorderConfigured,
 }
 
 /// <summary>

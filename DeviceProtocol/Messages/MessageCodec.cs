@@ -58,6 +58,19 @@ public static class MessageCodec
             case Power m:
                 w.U8(m.Percent); w.U16(m.Millivolts); w.U8((byte)m.State); w.I16(m.TemperatureDeciC); w.U16(m.CycleCount); w.U8(m.HealthPercent);
                 break;
+            case GetConfig:
+                break;
+            case RecorderConfig m:
+                CheckProfile(m.Sha256, m.Profile, factoryAllowed: m.Version == 0);
+                w.U64(m.Version); w.Fixed(m.Sha256, Sha256Size); w.Bytes16(m.Profile);
+                break;
+            case PutConfig m:
+                CheckProfile(m.Sha256, m.Profile, factoryAllowed: false);
+                w.U64(m.Version); w.Fixed(m.Sha256, Sha256Size); w.Bytes16(m.Profile);
+                break;
+            case ConfigSet m:
+                w.U64(m.Version); w.Fixed(m.AppliedSha256, Sha256Size);
+                break;
             case ListClips m:
                 w.U32(m.StartIndex); w.U16(m.MaxCount);
                 break;
@@ -182,6 +195,19 @@ public static class MessageCodec
                 if (state > (byte)ChargeState.Fault) throw DockLinkErrors.Malformed(t, $"charge state {state} is unknown");
                 message = new Power(percent, mv, (ChargeState)state, r.I16("temperature"), r.U16("cycle_count"), r.U8("health"));
                 break;
+            case MessageType.GetConfig: message = new GetConfig(); break;
+            case MessageType.Config:
+            case MessageType.PutConfig:
+            {
+                var version = r.U64("version");
+                var sha = r.Fixed(Sha256Size, "sha256");
+                var profile = r.Bytes16("profile", RecorderConfig.MaxProfileBytes);
+                bool factory = t == MessageType.Config && version == 0;
+                if (ProfileProblem(sha, profile, factory) is { } problem) throw DockLinkErrors.Malformed(t, problem);
+                message = t == MessageType.Config ? new RecorderConfig(version, sha, profile) : new PutConfig(version, sha, profile);
+                break;
+            }
+            case MessageType.ConfigSet: message = new ConfigSet(r.U64("version"), r.Fixed(Sha256Size, "applied_sha256")); break;
             case MessageType.ListClips:
                 var start = r.U32("start_index");
                 var max = r.U16("max_count");
@@ -257,6 +283,24 @@ public static class MessageCodec
         }
         r.End();
         return message;
+    }
+
+    /// <summary>What is wrong with a profile and its hash (null: nothing): too large, or bytes whose SHA-256 is not the one given; a factory
+    /// answer (CONFIG with version 0) carries no bytes and an all-zero hash.</summary>
+    public static string? ProfileProblem(ReadOnlySpan<byte> sha256, ReadOnlySpan<byte> profile, bool factory)
+    {
+        if (profile.Length > RecorderConfig.MaxProfileBytes) return $"the profile is {profile.Length} bytes, above {RecorderConfig.MaxProfileBytes}";
+        if (factory) return profile.Length == 0 && !sha256.ContainsAnyExcept((byte)0) ? null : "a version-0 (factory) configuration carries no profile and a zero hash";
+        if (profile.Length == 0) return "the profile is empty";
+        Span<byte> actual = stackalloc byte[Sha256Size];
+        System.Security.Cryptography.SHA256.HashData(profile, actual);
+        return actual.SequenceEqual(sha256) ? null : "the profile's bytes do not hash to its sha256";
+    }
+
+    private static void CheckProfile(byte[] sha256, byte[] profile, bool factoryAllowed)
+    {
+        if (sha256.Length != Sha256Size) throw new ArgumentException("A profile hash is 32 bytes.");
+        if (ProfileProblem(sha256, profile, factoryAllowed) is { } problem) throw new ArgumentException(problem);
     }
 
     private static void WriteSummary(WireWriter w, ClipSummary c)

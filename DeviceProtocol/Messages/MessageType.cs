@@ -21,6 +21,10 @@ public enum MessageType : byte
     GetClipMeta = 0x24,
     Ping = 0x30,
     Bye = 0x3F,
+    /// <summary>v1.4: the recorder profile the camera runs (docklink-v1.md §5.16); capability bit 5.</summary>
+    GetConfig = 0x40,
+    /// <summary>v1.4: write a recorder profile; the answer reads back the hash of what the camera now runs (docklink-v1.md §5.16).</summary>
+    PutConfig = 0x41,
 
     HelloAck = 0x81,
     AuthOk = 0x82,
@@ -35,6 +39,8 @@ public enum MessageType : byte
     ClipMeta = 0xA4,
     Pong = 0xB0,
     ByeAck = 0xBF,
+    Config = 0xC0,
+    ConfigSet = 0xC1,
     Error = 0xFF,
 }
 

@@ -47,6 +47,8 @@ public enum DeviceCapabilities : uint
     ClipMetadata = 1 << 3,
     /// <summary>v1.3: the device answers SET_OFFICER, binding itself to an officer at checkout (docklink-v1.md §5.15).</summary>
     SetOfficer = 1 << 4,
+    /// <summary>v1.4: the device answers GET_CONFIG and PUT_CONFIG: its recorder profile is set by the dock (docklink-v1.md §5.16).</summary>
+    Configuration = 1 << 5,
 }
 
 public static class AuthMethods
@@ -139,6 +141,34 @@ public sealed record SetOfficer(string OfficerId, string Name, string UnitId, st
 public sealed record OfficerSet(string OfficerId, string PreviousOfficerId) : Message
 {
     public override MessageType Type => MessageType.OfficerSet;
+}
+
+/// <summary>v1.4: ask for the recorder profile the camera runs.</summary>
+public sealed record GetConfig : Message
+{
+    public override MessageType Type => MessageType.GetConfig;
+}
+
+/// <summary>v1.4: the recorder profile the camera runs: the fleet bundle version it came from, its SHA-256 and its bytes (UTF-8 JSON, as the
+/// bundle gives it). A camera running its factory settings answers version 0, an all-zero hash and no bytes.</summary>
+public sealed record RecorderConfig(ulong Version, byte[] Sha256, byte[] Profile) : Message
+{
+    /// <summary>The largest profile: a dozen settings fit many times over, and any device's receive limit can hold it.</summary>
+    public const int MaxProfileBytes = 16 * 1024;
+    public override MessageType Type => MessageType.Config;
+    public bool IsFactory => Version == 0 && Profile.Length == 0;
+}
+
+/// <summary>v1.4: write a recorder profile. The camera checks the bytes against <paramref name="Sha256"/> before it applies anything.</summary>
+public sealed record PutConfig(ulong Version, byte[] Sha256, byte[] Profile) : Message
+{
+    public override MessageType Type => MessageType.PutConfig;
+}
+
+/// <summary>v1.4: the version and the SHA-256 of the profile the camera runs after the write, read back from where it keeps it.</summary>
+public sealed record ConfigSet(ulong Version, byte[] AppliedSha256) : Message
+{
+    public override MessageType Type => MessageType.ConfigSet;
 }
 
 public sealed record ListClips(uint StartIndex, ushort MaxCount) : Message

@@ -38,6 +38,14 @@ public ref struct WireReader
         return Take(length, field).ToArray();
     }
 
+    /// <summary>u16 length + bytes (v1.4), at most <paramref name="max"/>: a longer length is refused before anything is taken.</summary>
+    public byte[] Bytes16(string field, int max)
+    {
+        int length = U16(field);
+        if (length > max) throw DockLinkErrors.Malformed(_type, $"field '{field}' is {length} bytes, above {max}");
+        return Take(length, field).ToArray();
+    }
+
     public string Str(string field)
     {
         int length = U8(field);

@@ -48,6 +48,15 @@ public sealed class WireWriter : IDisposable
         bytes.CopyTo(Reserve(bytes.Length));
     }
 
+    /// <summary>u16 length + bytes (docklink-v1.md §4: "bytes16", v1.4).</summary>
+    public void Bytes16(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.Length > ushort.MaxValue)
+            throw new ArgumentException("A bytes16 field holds at most 65,535 bytes.", nameof(bytes));
+        U16((ushort)bytes.Length);
+        bytes.CopyTo(Reserve(bytes.Length));
+    }
+
     /// <summary>u8 length + UTF-8 (docklink-v1.md §4: "str").</summary>
     public void Str(string value)
     {

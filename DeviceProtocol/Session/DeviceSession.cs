@@ -140,6 +140,8 @@ public sealed class DeviceSession
             ListClips list => OnList(list),
             GetClip get => _device.GetClip(get.ClipId),
             GetClipMeta meta => ClipMetaBounds.Fit(_device.GetClipMeta(meta.ClipId), _hostMaxPayload),
+            GetConfig => OnGetConfig(),
+            PutConfig put => _device.PutConfig(put),
             ReleaseClip release => new Released(await _device.ReleaseAsync(release.ClipId, release.Sha256, cancellationToken).ConfigureAwait(false)),
             Ping ping => new Pong(ping.Token),
             Bye => new ByeAck(),
@@ -150,6 +152,15 @@ public sealed class DeviceSession
         if (reply is not ClipData)
             await ReplyAsync(reply, id, cancellationToken).ConfigureAwait(false);
         if (request is Bye) State = DeviceSessionState.Closed;
+    }
+
+    /// <summary>The profile, when it fits the host's receive limit (§5.16: a host that sets profiles offers enough); else TOO_LARGE.</summary>
+    private RecorderConfig OnGetConfig()
+    {
+        var config = _device.GetConfig();
+        return 8 + MessageCodec.Sha256Size + 2 + config.Profile.Length <= _hostMaxPayload
+            ? config
+            : throw DockLinkErrors.Refuse(ErrorCode.TooLarge, $"the profile ({config.Profile.Length} bytes) does not fit the host's max_payload");
     }
 
     private OfficerSet OnSetOfficer(SetOfficer officer)

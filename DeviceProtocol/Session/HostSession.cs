@@ -223,6 +223,14 @@ public sealed partial class HostSession : IAsyncDisposable
     public Task<OfficerSet> SetOfficerAsync(SetOfficer officer, CancellationToken cancellationToken) =>
         RequestAsync<OfficerSet>(officer, _options.RequestTimeout, cancellationToken);
 
+    /// <summary>The recorder profile it runs (v1.4, docklink-v1.md §5.16; only when it announced capability bit 5).</summary>
+    public Task<RecorderConfig> GetConfigAsync(CancellationToken cancellationToken) =>
+        RequestAsync<RecorderConfig>(new GetConfig(), _options.RequestTimeout, cancellationToken);
+
+    /// <summary>Writes a recorder profile (v1.4, docklink-v1.md §5.16). Returns what it says it runs now; the caller compares the hash.</summary>
+    public Task<ConfigSet> PutConfigAsync(PutConfig config, CancellationToken cancellationToken) =>
+        RequestAsync<ConfigSet>(config, _options.RequestTimeout, cancellationToken);
+
     /// <summary>Tells the recorder it may delete the clip (docklink-v1.md §5.10). Returns whether it did.</summary>
     public async Task<bool> ReleaseClipAsync(string clipId, byte[] sha256, CancellationToken cancellationToken) =>
         (await RequestAsync<Released>(new ReleaseClip(clipId, sha256), _options.RequestTimeout, cancellationToken)

@@ -43,6 +43,14 @@ public interface IRecorderDevice
     /// that officer. Returns the officer held before. A device without it leaves this as it is (UNKNOWN_TYPE).</summary>
     string SetOfficer(SetOfficer officer) => throw Errors.DockLinkErrors.Refuse(Errors.ErrorCode.UnknownType, "this recorder cannot be bound to an officer by the dock");
 
+    /// <summary>v1.4 (capability bit 5): the recorder profile it runs. A device without it leaves this as it is (UNKNOWN_TYPE).</summary>
+    RecorderConfig GetConfig() => throw Errors.DockLinkErrors.Refuse(Errors.ErrorCode.UnknownType, "this recorder's settings are not set by the dock");
+
+    /// <summary>v1.4 (capability bit 5): applies a profile (its bytes already match its hash: the codec checked) and answers with the version and
+    /// hash of what it runs afterwards, read back from where it keeps them. A profile it cannot run is refused with BAD_MESSAGE, nothing
+    /// applied.</summary>
+    ConfigSet PutConfig(PutConfig config) => throw Errors.DockLinkErrors.Refuse(Errors.ErrorCode.UnknownType, "this recorder's settings are not set by the dock");
+
     /// <summary>Fills <paramref name="destination"/> from the clip at <paramref name="offset"/>; returns
     /// min(destination.Length, size − offset) bytes.</summary>
     ValueTask<int> ReadClipAsync(string clipId, long offset, Memory<byte> destination, CancellationToken cancellationToken);

@@ -448,5 +448,17 @@ internal static class Migrations
             custody_index INTEGER NOT NULL
         );
         """,
+        // 19: the recorder profile each recorder runs (Fleet/RecorderConfiguration): as it last said (GET_CONFIG or PUT_CONFIG's answer), with
+        //     the bundle version it came from, and the custody entry of the dock's last write to it.
+        """
+        CREATE TABLE recorder_config (
+            serial        TEXT PRIMARY KEY,
+            model         TEXT NOT NULL,
+            version       INTEGER NOT NULL,
+            sha256        TEXT NOT NULL,
+            checked_at    TEXT NOT NULL,
+            custody_index INTEGER
+        );
+        """,
     ];
 }

@@ -287,7 +287,11 @@ public sealed partial class Checkouts(Hosting.DockCore core, DockedRecorders doc
     {
         var facts = await Store.CameraFactsAsync(recorders, Options.ReleasePolicy != ReleasePolicy.Never, cancellationToken).ConfigureAwait(false);
         var bays = activity.Bays.Where(b => b.Serial is not null).ToDictionary(b => b.Serial!, StringComparer.Ordinal);
-        return [.. facts.Select(f =>
+        // Models as the cameras gave them at docking (the catalog), for the applied bundle's profiles.
+        var models = (await core.Catalog.Recorders.ListRecordersAsync(cancellationToken).ConfigureAwait(false)).ToDictionary(r => r.Serial, r => r.Model, StringComparer.Ordinal);
+        var stale = await core.RecorderConfiguration.StaleAsync(facts.Where(f => models.ContainsKey(f.Serial)).Select(f => (f.Serial, models[f.Serial])),
+            cancellationToken).ConfigureAwait(false);
+        return [.. facts.Select(f => f with { StaleConfiguration = stale.Contains(f.Serial) }).Select(f =>
         {
             var live = docked.Find(f.Serial);
             if (live is null) return f with { BayId = null, Busy = false };

@@ -28,6 +28,8 @@ public enum NotReadyReason
     BoundToAnother,
     /// <summary>The dock cannot write an officer to it (older firmware, or a mass-storage camera whose command channel closed).</summary>
     CannotBind,
+    /// <summary>It does not run the applied fleet bundle's profile for its model (not written yet, refused, or it answered another hash).</summary>
+    StaleConfiguration,
 }
 
 /// <summary>What the dock knows of one camera now: its registry row, where it is docked, and what its last docking said.</summary>
@@ -41,7 +43,8 @@ public sealed record CameraFacts(
     int PendingClips,
     double? StorageFreeShare,
     string? CheckedOutTo,
-    bool CanBind = true);
+    bool CanBind = true,
+    bool StaleConfiguration = false);
 
 /// <summary>
 /// The one judgement of whether a camera may be handed out (issue "checkout"): registered and in service, docked with its docking done,
@@ -72,6 +75,7 @@ public static class Readiness
                 problems.Add((NotReadyReason.Battery, $"battery {percent} %, below {options.CheckoutMinimumBattery} %"));
             if (!camera.CanBind) problems.Add((NotReadyReason.CannotBind, "the dock cannot write an officer to it"));
         }
+        if (camera.StaleConfiguration) problems.Add((NotReadyReason.StaleConfiguration, "it does not run the fleet bundle's profile for its model"));
         if (camera.PendingClips > 0) problems.Add((NotReadyReason.FootageWaiting, $"{camera.PendingClips} clip(s) not yet offloaded or released"));
         if (camera.StorageFreeShare is { } free && free * 100 < storageNearlyFullPercent)
             problems.Add((NotReadyReason.Storage, $"storage {free * 100:0.#} % free, below {storageNearlyFullPercent} %"));

@@ -22,7 +22,10 @@ public static class TargetStates
 
 public sealed record StatusBundle(long Version, string Sha256, DateTimeOffset AppliedAt, string Source);
 public sealed record StatusTarget(long Version, int Step, string State, string? Reason);
-public sealed record StatusRecorder(string Serial, string Model, string Firmware, DateTimeOffset LastSeen, string? ConfigSha256 = null, long? ConfigVersion = null);
+/// <summary>A recorder the dock has seen: its configuration as it last said (hash, bundle version; null: never asked), and whether that is not
+/// the applied bundle's profile for its model (stale: not ready for checkout).</summary>
+public sealed record StatusRecorder(string Serial, string Model, string Firmware, DateTimeOffset LastSeen, string? ConfigSha256 = null, long? ConfigVersion = null,
+    bool Stale = false);
 public sealed record StatusAlert(string Kind, string? Recorder, string Message, DateTimeOffset Since);
 public sealed record StatusCheckpoint(long Size, string Note);
 public sealed record StatusEndorsement(string AgencyKey, long NotAfterMs, string Signature);

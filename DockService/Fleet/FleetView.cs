@@ -65,12 +65,13 @@ public static class FleetView
             string state;
             string? reason = null;
             if (pointer is null) state = s.Bundle is null ? "none" : TargetStates.Applied;
-            else if (s.Bundle is { } b && b.Version >= pointer.Version) state = TargetStates.Applied;
             else if (s.Target is { State: TargetStates.Failed } t && t.Version == pointer.Version)
             {
+                // Refused, or applied with cameras that would not take its profile.
                 state = TargetStates.Failed;
                 reason = t.Reason;
             }
+            else if (s.Bundle is { } b && b.Version >= pointer.Version) state = TargetStates.Applied;
             else state = inCohort ? TargetStates.Pending : TargetStates.Waiting;
             docks.Add(new DockView(s.DockId, s.Site, s.At, silent, s.Bundle?.Version, state, reason, inCohort, s.Alerts.Count, s.Recorders.Count, s.Overrides));
         }

@@ -69,7 +69,7 @@ public sealed partial class FleetWorker(DockCore core, ServiceHealth health, Fle
     protected override async Task RunAsync(CancellationToken stoppingToken)
     {
         var options = Core.Options.Fleet;
-        var fleet = new FleetConfiguration(Core.Catalog.Database, Core.Log, Core.Catalog.Alerts, Core.Paths.DataDirectory);
+        var fleet = Core.Fleet;
         var dockId = Core.Identity.DockId;
         var source = options.Source.Length > 0 ? options.Source : Core.Options.Cloud.Target;
         CloudTargetUri.TryParse(source, out var uri, out _);
@@ -201,6 +201,8 @@ public sealed partial class FleetWorker(DockCore core, ServiceHealth health, Fle
         var recorders = await Core.Catalog.Recorders.ListRecordersAsync(cancellationToken).ConfigureAwait(false);
         var alerts = (await Core.Catalog.Alerts.ListAlertsAsync(cancellationToken).ConfigureAwait(false)).Where(a => a.IsOpen).ToList();
         var checkpoint = await Core.Log.LatestCheckpointAsync(cancellationToken).ConfigureAwait(false);
+        var configs = await Core.RecorderConfiguration.ListAsync(cancellationToken).ConfigureAwait(false);
+        var stale = await Core.RecorderConfiguration.StaleAsync(recorders.Select(r => (r.Serial, r.Model)), cancellationToken).ConfigureAwait(false);
         var overrides = new List<string>();
         if (FleetSettings.Read(Core.Paths.DataDirectory) is { } read)
             foreach (var (key, value) in read.Settings)
@@ -208,11 +210,17 @@ public sealed partial class FleetWorker(DockCore core, ServiceHealth health, Fle
         StatusEndorsement? endorsement = null;
         if (Core.Identity.ExpiringEndorsement is { } e && DockEndorsement.PeekAgencyKey(Core.Paths.EndorsementFile) is { } agency)
             endorsement = new StatusEndorsement(Convert.ToHexStringLower(agency), e.Terms.NotAfterMs, Convert.ToHexStringLower(e.Signature));
+        // Applied here, but cameras that did not take its profile make the bundle a failure on this dock: the rollout judges by it.
+        int refusedBy = alerts.Count(a => a.Kind == RecorderConfiguration.MismatchAlert);
+        if (following is { State: TargetStates.Applied } f && current?.Version == f.Version && refusedBy > 0)
+            following = f with { State = TargetStates.Failed, Reason = $"{refusedBy} recorder(s) did not take the bundle's profile (recorder-config-mismatch)" };
         return new DockStatus(Core.Identity.DockId, Convert.ToHexStringLower(Core.Identity.PublicKey.Span), Core.Options.Fleet.Site, time.GetUtcNow(),
             Core.Options.Fleet.StatusInterval.TotalSeconds,
             current is null ? null : new StatusBundle(current.Version, current.Sha256, current.AppliedAt, current.Source),
             following,
-            [.. recorders.OrderByDescending(r => r.LastSeen).Take(DockStatus.MaxRecorders).Select(r => new StatusRecorder(r.Serial, r.Model, r.Firmware, r.LastSeen))],
+            [.. recorders.OrderByDescending(r => r.LastSeen).Take(DockStatus.MaxRecorders).Select(r => configs.GetValueOrDefault(r.Serial) is { } config
+                ? new StatusRecorder(r.Serial, r.Model, r.Firmware, r.LastSeen, config.Sha256, config.Version, stale.Contains(r.Serial))
+                : new StatusRecorder(r.Serial, r.Model, r.Firmware, r.LastSeen, Stale: stale.Contains(r.Serial)))],
             [.. alerts.OrderByDescending(a => a.LastAt).Take(DockStatus.MaxAlerts).Select(a => new StatusAlert(a.Kind, a.RecorderSerial, a.Message, a.At))],
             checkpoint is { } c ? new StatusCheckpoint(c.Size, c.Note) : null, overrides, endorsement);
     }

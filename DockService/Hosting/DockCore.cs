@@ -52,6 +52,15 @@ public sealed partial class DockCore(IOptions<DockOptions> options, ILogger<Dock
     public Retrievals Retrievals => Open.Retrievals;
     public ClipContent Content => Open.Content;
 
+    /// <summary>Which fleet bundle this dock runs (Fleet/FleetConfiguration).</summary>
+    public Fleet.FleetConfiguration Fleet => _fleet ??= new Fleet.FleetConfiguration(Catalog.Database, Log, Catalog.Alerts, Paths.DataDirectory);
+
+    /// <summary>Which profile each recorder runs (Fleet/RecorderConfiguration): one, so its copy of the applied bundle is read once per version.</summary>
+    public Fleet.RecorderConfiguration RecorderConfiguration => _recorderConfiguration ??= new Fleet.RecorderConfiguration(Catalog.Database, Log, Catalog.Alerts, Fleet);
+
+    private Fleet.FleetConfiguration? _fleet;
+    private Fleet.RecorderConfiguration? _recorderConfiguration;
+
     internal async Task OpenAsync(CancellationToken cancellationToken)
     {
         var paths = DockPaths.From(_options);

@@ -29,7 +29,7 @@ namespace Dock.Service.Ingest;
 public sealed partial class RecorderDocking(CatalogStores catalog, ClipIngestor ingestor, CustodyTrail custody, RecorderEnrolment enrolment,
     PullScheduler scheduler, DockOptions options, DockActivity activity, ReleaseCoordinator releases, RecheckRequests rechecks,
     ILogger<RecorderDocking> logger, TimeProvider time, Metrics.DockMetrics? metrics = null, Metadata.RecorderMetadata? recorderMetadata = null,
-    DockedRecorders? docked = null, Equipment.Checkouts? checkouts = null)
+    DockedRecorders? docked = null, Equipment.Checkouts? checkouts = null, Fleet.RecorderConfiguration? configuration = null)
 {
     /// <summary>One docking's shared state: the pass and the releaser both see it.</summary>
     private sealed class Docking(string bayId, IDockedRecorder session, DockingContext context, RecorderTrust trust, DateTimeOffset startedAt,
@@ -125,6 +125,9 @@ public sealed partial class RecorderDocking(CatalogStores catalog, ClipIngestor 
                     docking.PassRunning = true;
                     var outcome = await PassAsync(docking, info, cancellationToken).ConfigureAwait(false);
                     docking.PassRunning = false;
+                    // Its footage is safe (every listed clip verified in the vault): now its profile may be set (fleet-bundle-v1.md §7).
+                    if (configuration is not null && trust.Trusted && outcome.Done == outcome.Listed)
+                        await ConfigureAsync(bayId, info, session, cancellationToken).ConfigureAwait(false);
                     // The footage is safe; a worn-out or faulty battery is the one thing left for a person to see to.
                     if (first) batteryProblem = await BatteryAttentionAsync(bayId, info.Serial, battery, cancellationToken).ConfigureAwait(false);
                     first = false;
@@ -170,6 +173,34 @@ public sealed partial class RecorderDocking(CatalogStores catalog, ClipIngestor 
             await catalog.Docking.EndSessionAsync(sessionId, endReason, CancellationToken.None).ConfigureAwait(false);
         }
     }
+
+    /// <summary>Sets the camera's profile from the applied fleet bundle. A refusal or a failure of this one step is logged and alerted, never the end
+    /// of the docking (the footage is what matters); a recorder that left ends it as always.</summary>
+    private async Task ConfigureAsync(string bayId, Info info, IDockedRecorder session, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var outcome = await configuration!.ConfigureAsync(session, info.Model, cancellationToken).ConfigureAwait(false);
+            if (outcome is not (Fleet.ConfigureOutcome.NoProfile or Fleet.ConfigureOutcome.Current or Fleet.ConfigureOutcome.CannotConfigure))
+                LogConfigured(logger, bayId, info.Serial, outcome.ToString());
+        }
+        catch (DockLinkException ex) when (ex.Failure is not DockLinkFailure.ConnectionLost)
+        {
+            LogConfigureFailed(logger, bayId, info.Serial, ex.Message);
+            await catalog.Alerts.RaiseAlertAsync(Fleet.RecorderConfiguration.MismatchAlert, info.Serial, null,
+                CustodyEvent.FitDetail($"bay {bayId}: its profile could not be set ({ex.Message}); it is not ready for checkout"), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is Fleet.FleetBundleException or IOException)
+        {
+            LogConfigureFailed(logger, bayId, info.Serial, ex.Message);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Bay {BayId}: recorder {Serial} profile: {Outcome}.")]
+    private static partial void LogConfigured(ILogger logger, string bayId, string serial, string outcome);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Bay {BayId}: the profile of recorder {Serial} could not be set: {Message}")]
+    private static partial void LogConfigureFailed(ILogger logger, string bayId, string serial, string message);
 
     /// <summary>Records the camera's storage at docking, and raises (or resolves) <c>storage-nearly-full</c>: a camera whose locked footage
     /// fills it stops recording. A report that cannot be (more free than total, a zero total) is kept as reported and not judged.</summary>

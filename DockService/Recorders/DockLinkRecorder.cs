@@ -30,6 +30,12 @@ public sealed class DockLinkRecorder(HostSession session) : IDockedRecorder
         return answer.PreviousOfficerId;
     }
 
+    public bool CanConfigure => session.Device.Capabilities.HasFlag(DeviceCapabilities.Configuration);
+
+    public Task<RecorderConfig> GetConfigAsync(CancellationToken cancellationToken) => session.GetConfigAsync(cancellationToken);
+
+    public Task<ConfigSet> PutConfigAsync(PutConfig config, CancellationToken cancellationToken) => session.PutConfigAsync(config, cancellationToken);
+
     public Task<Info> GetInfoAsync(CancellationToken cancellationToken) => session.GetInfoAsync(cancellationToken);
     public Task<TimeSpan> SyncTimeAsync(CancellationToken cancellationToken) => session.SyncTimeAsync(cancellationToken);
     public async Task<Power?> GetPowerAsync(CancellationToken cancellationToken) => await session.GetPowerAsync(cancellationToken).ConfigureAwait(false);

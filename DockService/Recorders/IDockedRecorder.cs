@@ -67,6 +67,17 @@ public interface IDockedRecorder : IAsyncDisposable
     Task<string> SetOfficerAsync(Dock.DeviceProtocol.CommandChannel.OfficerInfo officer, CancellationToken cancellationToken) =>
         throw Dock.DeviceProtocol.Errors.DockLinkErrors.Refuse(Dock.DeviceProtocol.Errors.ErrorCode.UnknownType, "this recorder cannot be bound to an officer by the dock");
 
+    /// <summary>Whether the dock sets its recorder profile (DockLink v1.4 capability bit 5).</summary>
+    bool CanConfigure => false;
+
+    /// <summary>The recorder profile it runs (docklink-v1.md §5.16).</summary>
+    Task<RecorderConfig> GetConfigAsync(CancellationToken cancellationToken) =>
+        throw Dock.DeviceProtocol.Errors.DockLinkErrors.Refuse(Dock.DeviceProtocol.Errors.ErrorCode.UnknownType, "this recorder's settings are not set by the dock");
+
+    /// <summary>Writes a recorder profile; the answer is what it says it runs now (the caller compares the hash).</summary>
+    Task<ConfigSet> PutConfigAsync(PutConfig config, CancellationToken cancellationToken) =>
+        throw Dock.DeviceProtocol.Errors.DockLinkErrors.Refuse(Dock.DeviceProtocol.Errors.ErrorCode.UnknownType, "this recorder's settings are not set by the dock");
+
     /// <summary>Streams bytes [offset, size) of a clip to <paramref name="sink"/>, in order.</summary>
     Task PullAsync(string clipId, long offset, long size, Func<ReadOnlyMemory<byte>, CancellationToken, ValueTask> sink,
         CancellationToken cancellationToken);

@@ -42,6 +42,13 @@ public sealed class RecorderFaults
     /// <summary>Lasting: answer SET_OFFICER but keep the officer it had (a firmware bug the dock must catch by reading the answer).</summary>
     public bool IgnoreOfficer { get; set; }
 
+    /// <summary>Lasting: answer PUT_CONFIG with the hash of the profile it ran before, as applied, while keeping that profile (a camera that lies
+    /// about the applied hash, or failed to write it and says nothing): the dock must see the mismatch.</summary>
+    public bool LieAboutConfig { get; set; }
+
+    /// <summary>Lasting: refuse every PUT_CONFIG with BAD_MESSAGE (a profile this firmware cannot run), nothing applied.</summary>
+    public bool RefuseConfig { get; set; }
+
     /// <summary>Lasting: answer RELEASE_CLIP with "kept" (deleted = 0) and keep the clip, as a camera with a keep policy does.</summary>
     public bool KeepOnRelease { get; set; }
 

@@ -37,6 +37,9 @@ public sealed record RecorderOptions
     /// <summary>Whether the dock may bind it to an officer at checkout (DockLink v1.3 SET_OFFICER, capability bit 4).</summary>
     public bool AcceptsOfficer { get; init; } = true;
 
+    /// <summary>Whether the dock sets its recorder profile (DockLink v1.4 GET_CONFIG / PUT_CONFIG, capability bit 5).</summary>
+    public bool Configurable { get; init; } = true;
+
     /// <summary>The authentication methods offered in HELLO_ACK (docklink-v1.md §5.2 bits): both by default, as v1.1 firmware;
     /// 1 only as v1 firmware; 2 only as a recorder whose agency has retired the endorsements that never expire.</summary>
     public byte AuthMethods { get; init; } = DeviceProtocol.Messages.AuthMethods.Ed25519Endorsed | DeviceProtocol.Messages.AuthMethods.Ed25519EndorsedExpiring;

@@ -61,7 +61,33 @@ public sealed class SimulatedRecorder : IRecorderDevice, IDisposable
         DeviceCapabilities.Release | (Options.SignsClips ? DeviceCapabilities.RecordSignatures : DeviceCapabilities.None)
         | (Options.SignsClips && Options.SignsV11 ? DeviceCapabilities.RecordSignaturesV11 : DeviceCapabilities.None)
         | (Options.ClipMetadata ? DeviceCapabilities.ClipMetadata : DeviceCapabilities.None)
-        | (Options.AcceptsOfficer ? DeviceCapabilities.SetOfficer : DeviceCapabilities.None);
+        | (Options.AcceptsOfficer ? DeviceCapabilities.SetOfficer : DeviceCapabilities.None)
+        | (Options.Configurable ? DeviceCapabilities.Configuration : DeviceCapabilities.None);
+
+    private RecorderConfig _config = new(0, new byte[32], []);
+
+    /// <summary>The recorder profile it runs now (version 0, no bytes: its factory settings).</summary>
+    public RecorderConfig Config
+    {
+        get { lock (_lock) return _config; }
+    }
+
+    public RecorderConfig GetConfig() =>
+        Options.Configurable ? Config : throw DockLinkErrors.Refuse(ErrorCode.UnknownType, "this recorder's settings are not set by the dock");
+
+    /// <summary>DockLink v1.4 PUT_CONFIG: keeps the profile (its bytes were checked against the hash by the codec) and answers with what it runs
+    /// now, unless a fault says otherwise.</summary>
+    public ConfigSet PutConfig(PutConfig config)
+    {
+        if (!Options.Configurable) throw DockLinkErrors.Refuse(ErrorCode.UnknownType, "this recorder's settings are not set by the dock");
+        if (Faults.RefuseConfig) throw DockLinkErrors.Refuse(ErrorCode.BadMessage, "this firmware cannot run that profile");
+        lock (_lock)
+        {
+            if (Faults.LieAboutConfig) return new ConfigSet(config.Version, [.. _config.Sha256]);
+            _config = new RecorderConfig(config.Version, [.. config.Sha256], [.. config.Profile]);
+            return new ConfigSet(_config.Version, [.. _config.Sha256]);
+        }
+    }
 
     /// <summary>The officer the camera is bound to now: its footage from now on carries them.</summary>
     public string OfficerId

@@ -297,6 +297,16 @@ public sealed class GoldenVectorTests
             // v1.3: checkout binds the camera to 张三 of 西城交警支队; it held P100009 before.
             ("set_officer", 17, new SetOfficer("P200001", "张三", "XC-01", "西城交警支队")),
             ("officer_set", 17, new OfficerSet("P200001", "P100009")),
+            // v1.4: the camera runs its factory settings; the dock writes the profile of fleet bundle version 7; it reads back the same hash.
+            ("hello_ack_v14", 0x01020304, new HelloAck(1, 65_536, 1_048_576, 16,
+                DeviceCapabilities.Release | DeviceCapabilities.RecordSignatures | DeviceCapabilities.RecordSignaturesV11 | DeviceCapabilities.ClipMetadata
+                | DeviceCapabilities.SetOfficer | DeviceCapabilities.Configuration,
+                Convert.FromHexString(auth.DeviceNonce), AuthMethods.Ed25519Endorsed | AuthMethods.Ed25519EndorsedExpiring, auth.Serial)),
+            ("get_config", 18, new GetConfig()),
+            ("config_factory", 18, new RecorderConfig(0, new byte[32], [])),
+            ("put_config", 19, new PutConfig(7, System.Security.Cryptography.SHA256.HashData(Profile), Profile)),
+            ("config_set", 19, new ConfigSet(7, System.Security.Cryptography.SHA256.HashData(Profile))),
+            ("config", 20, new RecorderConfig(7, System.Security.Cryptography.SHA256.HashData(Profile), Profile)),
             ("release_clip", 12, new ReleaseClip(clip.ClipId, sha)),
             ("released", 12, new Released(true)),
             ("ping", 13, new Ping(0x0102030405060708)),
@@ -306,6 +316,10 @@ public sealed class GoldenVectorTests
             ("error_not_authenticated", 15, new ErrorReply(ErrorCode.NotAuthenticated, "authenticate first")),
         ];
     }
+
+    /// <summary>A recorder profile as a fleet bundle gives it (compact JSON, in the bundle's order).</summary>
+    private static readonly byte[] Profile = System.Text.Encoding.UTF8.GetBytes(
+        """{"model":"DSJ-V7","resolution":"1920x1080","codec":"h265","preRecordSeconds":30,"postRecordSeconds":30,"gps":true,"audio":true,"timeZone":"Asia/Shanghai"}""");
 
     private static byte[] Fill(byte start) => Enumerable.Range(0, 32).Select(i => (byte)(start + i)).ToArray();
 

@@ -24,6 +24,34 @@ public sealed class MessageCodecTests
     }
 
     [Fact]
+    public void Config_ProfileBoundsAndHash_CheckedBeforeAnythingIsApplied()
+    {
+        var profile = System.Text.Encoding.UTF8.GetBytes("""{"model":"DSJ-V7","codec":"h265"}""");
+        var sha = System.Security.Cryptography.SHA256.HashData(profile);
+        var good = Frames.Payload(new PutConfig(7, sha, profile));
+        var decoded = Assert.IsType<PutConfig>(MessageCodec.Decode((byte)MessageType.PutConfig, good));
+        Assert.Equal(profile, decoded.Profile);
+
+        // A byte of the profile changed: its hash no longer holds.
+        var changed = good.ToArray();
+        changed[^1] ^= 1;
+        Assert.Contains("do not hash", Assert.Throws<DockLinkException>(() => MessageCodec.Decode((byte)MessageType.PutConfig, changed)).Message, StringComparison.Ordinal);
+        // A length above 16 KiB is refused from the length alone (the bytes are not even there).
+        var hostile = new byte[8 + 32 + 2];
+        hostile[40] = 0xFF; hostile[41] = 0xFF;
+        var tooLong = Assert.Throws<DockLinkException>(() => MessageCodec.Decode((byte)MessageType.PutConfig, hostile));
+        Assert.Equal(DockLinkFailure.ProtocolViolation, tooLong.Failure);
+        Assert.Contains("above 16384", tooLong.Message, StringComparison.Ordinal);
+        // An empty profile is no profile; a factory answer carries none and a zero hash.
+        Assert.Throws<ArgumentException>(() => Frames.Payload(new PutConfig(1, new byte[32], [])));
+        Assert.True(Assert.IsType<RecorderConfig>(MessageCodec.Decode((byte)MessageType.Config, Frames.Payload(new RecorderConfig(0, new byte[32], [])))).IsFactory);
+        var factoryWithBytes = Frames.Payload(new RecorderConfig(7, sha, profile)).ToArray();
+        factoryWithBytes[0] = 0; // version 0, yet bytes and a hash
+        Assert.Throws<DockLinkException>(() => MessageCodec.Decode((byte)MessageType.Config, factoryWithBytes));
+        Assert.Throws<ArgumentException>(() => Frames.Payload(new PutConfig(1, sha, new byte[RecorderConfig.MaxProfileBytes + 1])));
+    }
+
+    [Fact]
     public void Decode_TruncatedPayload_NamesTheMissingField()
     {
         var frame = Frames.Encode(new ReadClip("clip-1", 10, 20), 1);

@@ -101,6 +101,50 @@ public sealed class FleetRolloutTests
         }
     }
 
+    [Fact]
+    public async Task ADockWhoseCamerasRefuseTheProfile_ReportsTheBundleFailed_AndTheAdvanceHalts()
+    {
+        await using var harness = DockHarness.Create();
+        var fleet = await harness.StartFleetAsync(new FleetOptions { Recorders = 1, ClipsPerRecorder = 1, MinClipSize = 100_000, MaxClipSize = 200_000 });
+        var camera = fleet.Endpoints[0].Recorder;
+        camera.Faults.RefuseConfig = true;
+        var cloud = Directory.CreateDirectory(Path.Combine(harness.DataDirectory, "cloud")).FullName; // The dock's default store (file:cloud).
+        var bundle = Path.Combine(harness.DataDirectory, "v1.note");
+        var json = new JsonObject
+        {
+            ["format"] = FleetBundle.Format, ["version"] = 1, ["created"] = "2026-12-04T08:00:00Z",
+            ["recorderProfiles"] = new JsonArray(new JsonObject { ["model"] = camera.Options.Model, ["codec"] = "h265" }),
+            ["rollout"] = JsonNode.Parse("""{ "cohorts": "site", "steps": [["station-a"], ["station-b"]], "failureThreshold": 0.2 }"""),
+        };
+        using (var agency = Dock.Crypto.Keys.KeyFile.Load(Path.Combine(harness.DataDirectory, "keys", "demo-agency.key")))
+            await File.WriteAllTextAsync(bundle, BundleNote.Sign(json.ToJsonString(), agency));
+        var (code, _, error) = await DockHarness.RunDockAsync("fleet", "publish", bundle, "--cloud", $"file:{cloud}");
+        Assert.True(code == 0, error);
+
+        var (host, _) = await harness.StartDockAsync(("Dock:Fleet:PollInterval", "00:00:00.300"), ("Dock:Fleet:Site", "station-a"));
+        try
+        {
+            // The dock takes version 1; its camera refuses the profile once its clip is safe: the dock reports the bundle failed here.
+            var failed = await StatusAsync(cloud, s => s.GetProperty("target").ValueKind == JsonValueKind.Object
+                && s.GetProperty("target").GetProperty("state").GetString() == TargetStates.Failed);
+            Assert.Equal(1, failed.GetProperty("bundle").GetProperty("version").GetInt64());
+            Assert.Contains("did not take the bundle's profile", failed.GetProperty("target").GetProperty("reason").GetString(), StringComparison.Ordinal);
+
+            (code, var output, error) = await DockHarness.RunDockAsync("fleet", "rollout", "advance", "--cloud", $"file:{cloud}");
+            Assert.Equal(1, code);
+            Assert.Contains("1 of the 1 docks of step 1 (station-a) failed version 1: 100%, above the plan's 20%", error, StringComparison.Ordinal);
+            (_, output, _) = await DockHarness.RunDockAsync("fleet", "status", "--cloud", $"file:{cloud}", "--json");
+            using var report = JsonDocument.Parse(output);
+            Assert.Equal(0, report.RootElement.GetProperty("progress").GetProperty("step").GetInt32());
+            Assert.Equal(TargetStates.Failed, report.RootElement.GetProperty("docks")[0].GetProperty("state").GetString());
+        }
+        finally
+        {
+            await host.StopAsync();
+            host.Dispose();
+        }
+    }
+
     /// <summary>The dock's status object once <paramref name="condition"/> holds of its JSON (after its signature is checked).</summary>
     private static async Task<JsonElement> StatusAsync(string cloud, Func<JsonElement, bool> condition)
     {
