@@ -71,6 +71,16 @@ public enum CustodyEventKind
     /// <summary>A recorder profile from the applied fleet bundle was written to a recorder and read back (DockLink v1.4 PUT_CONFIG): recorder,
     /// sha256 = the profile's SHA-256, detail = model, bundle version, the hash it ran before. The actor is the dock.</summary>
     RecorderConfigured,
+    /// <summary>A firmware image from the applied fleet bundle was sent to a recorder, which verified it and installed it in its other slot
+    /// (DockLink v1.5 FW_INSTALL): recorder, sha256 = the image's SHA-256, size = its length, detail = model, version, slot, bundle version,
+    /// the bytes sent and where the transfer resumed. The recorder now boots it on trial. The actor is the dock.</summary>
+    FirmwareInstalled,
+    /// <summary>The trial image passed the dock's health check at the handshake after its boot and was confirmed (FW_CONFIRM): it is the
+    /// recorder's firmware from now on. sha256 = the image's; detail = model, version, slot, the version before.</summary>
+    FirmwareConfirmed,
+    /// <summary>A firmware image installed on a recorder is not running: it did not boot, or was not confirmed, and the recorder went back to its
+    /// other slot (detail: which, the version it runs). sha256 = the image that failed. The dock does not send it again.</summary>
+    FirmwareRolledBack,
 }
 
 /// <summary>

@@ -27,6 +27,9 @@ public enum ErrorCode : ushort
     TooLarge = 18,
     /// <summary>RELEASE_CLIP named a SHA-256 that is not the clip's.</summary>
     HashMismatch = 19,
+    /// <summary>v1.5: a firmware image refused: not for this model, its signature is not a trusted agency's, or its bytes do not hash to the
+    /// announced SHA-256 (the staged bytes are then discarded). Nothing is installed.</summary>
+    BadImage = 20,
     /// <summary>The device could not read its own storage.</summary>
     StorageError = 32,
     /// <summary>Anything else; the message text says what.</summary>

@@ -71,6 +71,42 @@ public static class MessageCodec
             case ConfigSet m:
                 w.U64(m.Version); w.Fixed(m.AppliedSha256, Sha256Size);
                 break;
+            case GetFirmware:
+                break;
+            case FirmwareState m:
+                if (m.StagedHeld > m.StagedSize) throw new ArgumentException("A device cannot hold more of an image than its size.");
+                w.Str(FirmwareName(m.RunningVersion, "running version", allowEmpty: false)); w.Fixed(m.RunningSha256, Sha256Size); w.U8(CheckSlot(m.Slot));
+                w.U8(m.Trial ? (byte)1 : (byte)0); w.Fixed(m.StagedSha256, Sha256Size); w.U64(m.StagedSize); w.U64(m.StagedHeld);
+                w.U8((byte)m.LastFailure); w.Str(FirmwareName(m.FailedVersion, "failed version", allowEmpty: true));
+                break;
+            case FirmwareBegin m:
+                if (m.Size is 0 or > FirmwareBegin.MaxImageBytes) throw new ArgumentException($"A firmware image is 1 … {FirmwareBegin.MaxImageBytes} bytes.");
+                w.Str(FirmwareName(m.Model, "model", allowEmpty: false)); w.Str(FirmwareName(m.Version, "version", allowEmpty: false)); w.U64(m.Size);
+                w.Fixed(m.Sha256, Sha256Size); w.Fixed(m.Signature, SignatureSize);
+                break;
+            case FirmwareReady m:
+                if (m.MaxChunk == 0) throw new ArgumentException("max_chunk is at least 1.");
+                w.U64(m.Offset); w.U32(m.MaxChunk);
+                break;
+            case FirmwareWrite m:
+                if (m.Data.IsEmpty) throw new ArgumentException("A FW_WRITE carries at least one byte.");
+                w.U64(m.Offset); m.Data.Span.CopyTo(w.Claim(m.Data.Length).Span);
+                break;
+            case FirmwareWritten m:
+                w.U64(m.Held);
+                break;
+            case FirmwareInstall m:
+                w.Fixed(m.Sha256, Sha256Size);
+                break;
+            case FirmwareConfirm m:
+                w.Fixed(m.Sha256, Sha256Size);
+                break;
+            case FirmwareInstalling m:
+                w.U8(CheckSlot(m.Slot));
+                break;
+            case FirmwareConfirmed m:
+                w.U8(CheckSlot(m.Slot));
+                break;
             case ListClips m:
                 w.U32(m.StartIndex); w.U16(m.MaxCount);
                 break;
@@ -86,6 +122,7 @@ public static class MessageCodec
                 WriteSummary(w, m.Clip); w.Str(OptionalId(m.OfficerId));
                 if (m.Signature.Length is not (0 or SignatureSize)) throw new ArgumentException("A clip signature is 0 or 64 bytes.");
                 w.Bytes8(m.Signature);
+                if (m.Config is { } under) { w.U64(under.Version); w.Fixed(under.Sha256, Sha256Size); }
                 break;
             case ReadClip m:
                 w.Str(Identifier.Require(m.ClipId, "clip id")); w.U64(m.Offset); w.U32(m.Length);
@@ -208,6 +245,54 @@ public static class MessageCodec
                 break;
             }
             case MessageType.ConfigSet: message = new ConfigSet(r.U64("version"), r.Fixed(Sha256Size, "applied_sha256")); break;
+            case MessageType.GetFirmware: message = new GetFirmware(); break;
+            case MessageType.FirmwareState:
+            {
+                var running = ReadFirmwareName(ref r, "running_version", allowEmpty: false);
+                var runningSha = r.Fixed(Sha256Size, "running_sha256");
+                var slot = ReadSlot(ref r, "slot");
+                var trial = r.U8("trial");
+                if (trial > 1) throw DockLinkErrors.Malformed(t, "trial must be 0 or 1");
+                var stagedSha = r.Fixed(Sha256Size, "staged_sha256");
+                var stagedSize = r.U64("staged_size");
+                var held = r.U64("staged_held");
+                if (held > stagedSize || stagedSize > FirmwareBegin.MaxImageBytes)
+                    throw DockLinkErrors.Malformed(t, $"staged_held {held} and staged_size {stagedSize} are not 0 ≤ held ≤ size ≤ {FirmwareBegin.MaxImageBytes}");
+                var failure = r.U8("last_failure");
+                if (!Enum.IsDefined((FirmwareFailure)failure)) throw DockLinkErrors.Malformed(t, $"last_failure {failure} is unknown");
+                message = new FirmwareState(running, runningSha, slot, trial == 1, stagedSha, stagedSize, held, (FirmwareFailure)failure,
+                    ReadFirmwareName(ref r, "failed_version", allowEmpty: true));
+                break;
+            }
+            case MessageType.FirmwareBegin:
+            {
+                var model = ReadFirmwareName(ref r, "model", allowEmpty: false);
+                var version = ReadFirmwareName(ref r, "version", allowEmpty: false);
+                var size = r.U64("size");
+                if (size is 0 or > FirmwareBegin.MaxImageBytes) throw DockLinkErrors.Malformed(t, $"size {size} is outside 1 … {FirmwareBegin.MaxImageBytes}");
+                message = new FirmwareBegin(model, version, size, r.Fixed(Sha256Size, "sha256"), r.Fixed(SignatureSize, "signature"));
+                break;
+            }
+            case MessageType.FirmwareReady:
+            {
+                var from = r.U64("offset");
+                var chunk = r.U32("max_chunk");
+                if (from > FirmwareBegin.MaxImageBytes || chunk == 0) throw DockLinkErrors.Malformed(t, $"offset {from} or max_chunk {chunk} is out of range");
+                message = new FirmwareReady(from, chunk);
+                break;
+            }
+            case MessageType.FirmwareWrite:
+            {
+                var at = r.U64("offset");
+                if (r.Remaining == 0) throw DockLinkErrors.Malformed(t, "a FW_WRITE carries at least one byte");
+                if (at >= FirmwareBegin.MaxImageBytes) throw DockLinkErrors.Malformed(t, $"offset {at} is beyond any image");
+                return new FirmwareWrite(at, payload[r.Position..]);
+            }
+            case MessageType.FirmwareWritten: message = new FirmwareWritten(r.U64("held")); break;
+            case MessageType.FirmwareInstall: message = new FirmwareInstall(r.Fixed(Sha256Size, "sha256")); break;
+            case MessageType.FirmwareConfirm: message = new FirmwareConfirm(r.Fixed(Sha256Size, "sha256")); break;
+            case MessageType.FirmwareInstalling: message = new FirmwareInstalling(ReadSlot(ref r, "slot")); break;
+            case MessageType.FirmwareConfirmed: message = new FirmwareConfirmed(ReadSlot(ref r, "slot")); break;
             case MessageType.ListClips:
                 var start = r.U32("start_index");
                 var max = r.U16("max_count");
@@ -228,7 +313,9 @@ public static class MessageCodec
                 var officer = ReadOptionalId(ref r, "officer_id");
                 var signature = r.Bytes8("signature");
                 if (signature.Length is not (0 or SignatureSize)) throw DockLinkErrors.Malformed(t, "signature must be 0 or 64 bytes");
-                message = new ClipInfo(summary, officer, signature);
+                // v1.5 appends the profile the clip was recorded under; older devices end here.
+                var under = r.Remaining > 0 ? new RecordedUnder(r.U64("config_version"), r.Fixed(Sha256Size, "config_sha256")) : null;
+                message = new ClipInfo(summary, officer, signature, under);
                 break;
             case MessageType.ReadClip: message = new ReadClip(r.Id("clip_id"), r.U64("offset"), r.U32("length")); break;
             case MessageType.ClipData:
@@ -301,6 +388,30 @@ public static class MessageCodec
     {
         if (sha256.Length != Sha256Size) throw new ArgumentException("A profile hash is 32 bytes.");
         if (ProfileProblem(sha256, profile, factoryAllowed) is { } problem) throw new ArgumentException(problem);
+    }
+
+    private static byte CheckSlot(byte slot) => slot <= 1 ? slot : throw new ArgumentException("A firmware slot is 0 (A) or 1 (B).");
+
+    private static byte ReadSlot(ref WireReader r, string field)
+    {
+        var slot = r.U8(field);
+        return slot <= 1 ? slot : throw DockLinkErrors.Malformed(null, $"field '{field}' is {slot}; a firmware slot is 0 (A) or 1 (B)");
+    }
+
+    /// <summary>A model or firmware version: printable ASCII without spaces, at most <see cref="FirmwareBegin.MaxNameBytes"/> bytes (it is shown,
+    /// logged and used in names, so nothing a camera sends in it can be mistaken for something else).</summary>
+    public static bool IsFirmwareName(string value) =>
+        value.Length <= FirmwareBegin.MaxNameBytes && value.All(c => c is > ' ' and < (char)0x7F);
+
+    private static string FirmwareName(string value, string what, bool allowEmpty) =>
+        (value.Length > 0 || allowEmpty) && IsFirmwareName(value) ? value
+            : throw new ArgumentException($"A firmware {what} is 1 … {FirmwareBegin.MaxNameBytes} printable ASCII characters without spaces.");
+
+    private static string ReadFirmwareName(ref WireReader r, string field, bool allowEmpty)
+    {
+        var value = r.Str(field);
+        return (value.Length > 0 || allowEmpty) && IsFirmwareName(value) ? value
+            : throw DockLinkErrors.Malformed(null, $"field '{field}' is not 1 … {FirmwareBegin.MaxNameBytes} printable ASCII characters without spaces");
     }
 
     private static void WriteSummary(WireWriter w, ClipSummary c)

@@ -25,6 +25,16 @@ public enum MessageType : byte
     GetConfig = 0x40,
     /// <summary>v1.4: write a recorder profile; the answer reads back the hash of what the camera now runs (docklink-v1.md §5.16).</summary>
     PutConfig = 0x41,
+    /// <summary>v1.5: the firmware the camera runs and what it holds staged (docklink-v1.md §5.17); capability bit 6.</summary>
+    GetFirmware = 0x42,
+    /// <summary>v1.5: announce an image (model, version, size, SHA-256, agency signature); the answer says where to resume.</summary>
+    FirmwareBegin = 0x43,
+    /// <summary>v1.5: image bytes at an offset (the clip read in reverse).</summary>
+    FirmwareWrite = 0x44,
+    /// <summary>v1.5: check the staged image and install it in the other slot; the camera then reboots into it on trial.</summary>
+    FirmwareInstall = 0x45,
+    /// <summary>v1.5: the dock's health check passed: keep the trial image.</summary>
+    FirmwareConfirm = 0x46,
 
     HelloAck = 0x81,
     AuthOk = 0x82,
@@ -41,6 +51,11 @@ public enum MessageType : byte
     ByeAck = 0xBF,
     Config = 0xC0,
     ConfigSet = 0xC1,
+    FirmwareState = 0xC2,
+    FirmwareReady = 0xC3,
+    FirmwareWritten = 0xC4,
+    FirmwareInstalling = 0xC5,
+    FirmwareConfirmed = 0xC6,
     Error = 0xFF,
 }
 

@@ -49,6 +49,11 @@ public enum DeviceCapabilities : uint
     SetOfficer = 1 << 4,
     /// <summary>v1.4: the device answers GET_CONFIG and PUT_CONFIG: its recorder profile is set by the dock (docklink-v1.md §5.16).</summary>
     Configuration = 1 << 5,
+    /// <summary>v1.5: the device takes firmware from the dock into A/B slots (GET_FIRMWARE … FW_CONFIRM, docklink-v1.md §5.17).</summary>
+    Firmware = 1 << 6,
+    /// <summary>v1.5: with <see cref="RecordSignaturesV11"/>: the record-time signature is the v1.5 one, which also covers the recorder profile
+    /// the camera ran when it recorded the clip (its SHA-256 and bundle version, given in CLIP_INFO; docklink-v1.md §7.5).</summary>
+    RecordSignaturesV15 = 1 << 7,
 }
 
 public static class AuthMethods
@@ -171,6 +176,88 @@ public sealed record ConfigSet(ulong Version, byte[] AppliedSha256) : Message
     public override MessageType Type => MessageType.ConfigSet;
 }
 
+/// <summary>Why a camera is not running the image it was last given (v1.5 FIRMWARE.last_failure).</summary>
+public enum FirmwareFailure : byte
+{
+    None = 0,
+    /// <summary>The new image did not boot: the boot loader went back to the other slot.</summary>
+    BootFailed = 1,
+    /// <summary>The trial image was not confirmed during the session after its boot: the camera went back at its next boot.</summary>
+    Unconfirmed = 2,
+    /// <summary>Power was lost while the image was written to its slot: the old slot still runs; the staged image is kept.</summary>
+    InstallInterrupted = 3,
+}
+
+/// <summary>v1.5: ask for the firmware state.</summary>
+public sealed record GetFirmware : Message
+{
+    public override MessageType Type => MessageType.GetFirmware;
+}
+
+/// <summary>v1.5 FIRMWARE: the running image (version, SHA-256, slot 0 = A or 1 = B, and whether it runs on trial, unconfirmed); the image staged
+/// for install (its SHA-256, all zero for none; its size; the bytes of it held, durably); and why the last image given is not running, if so.</summary>
+public sealed record FirmwareState(
+    string RunningVersion, byte[] RunningSha256, byte Slot, bool Trial,
+    byte[] StagedSha256, ulong StagedSize, ulong StagedHeld, FirmwareFailure LastFailure, string FailedVersion) : Message
+{
+    public override MessageType Type => MessageType.FirmwareState;
+    [System.Text.Json.Serialization.JsonIgnore] public bool HasStaged => StagedSha256.AsSpan().ContainsAnyExcept((byte)0);
+}
+
+/// <summary>v1.5 FW_BEGIN: the image to come, and the agency's signature over its model, version, size and SHA-256 (docklink-v1.md §7.6).</summary>
+public sealed record FirmwareBegin(string Model, string Version, ulong Size, byte[] Sha256, byte[] Signature) : Message
+{
+    /// <summary>The largest image a v1.5 device is asked to take: a recorder's firmware is tens of MiB.</summary>
+    public const ulong MaxImageBytes = 256UL << 20;
+    /// <summary>Model and version strings: printable, at most this many bytes (a fleet bundle's model names are at most 64).</summary>
+    public const int MaxNameBytes = 64;
+    public override MessageType Type => MessageType.FirmwareBegin;
+}
+
+/// <summary>v1.5 FW_READY: send from <paramref name="Offset"/> (the bytes of this image it already holds, durably; 0 for a new image), in writes
+/// of at most <paramref name="MaxChunk"/> bytes.</summary>
+public sealed record FirmwareReady(ulong Offset, uint MaxChunk) : Message
+{
+    public override MessageType Type => MessageType.FirmwareReady;
+}
+
+/// <summary>v1.5 FW_WRITE: image bytes at an offset. <see cref="Data"/> is a view into the received frame: it lives as long as the frame.</summary>
+public sealed record FirmwareWrite(ulong Offset, ReadOnlyMemory<byte> Data) : Message
+{
+    public override MessageType Type => MessageType.FirmwareWrite;
+}
+
+/// <summary>v1.5 FW_WRITTEN: the bytes of the image held durably now (the offset the next write starts at).</summary>
+public sealed record FirmwareWritten(ulong Held) : Message
+{
+    public override MessageType Type => MessageType.FirmwareWritten;
+}
+
+/// <summary>v1.5 FW_INSTALL: install the staged image with this SHA-256.</summary>
+public sealed record FirmwareInstall(byte[] Sha256) : Message
+{
+    public override MessageType Type => MessageType.FirmwareInstall;
+}
+
+/// <summary>v1.5 FW_INSTALLING: the image verified and is written to <paramref name="Slot"/>; the camera reboots into it, on trial, once this answer
+/// is sent (the session ends).</summary>
+public sealed record FirmwareInstalling(byte Slot) : Message
+{
+    public override MessageType Type => MessageType.FirmwareInstalling;
+}
+
+/// <summary>v1.5 FW_CONFIRM: keep the trial image with this SHA-256.</summary>
+public sealed record FirmwareConfirm(byte[] Sha256) : Message
+{
+    public override MessageType Type => MessageType.FirmwareConfirm;
+}
+
+/// <summary>v1.5 FW_CONFIRMED: the image in <paramref name="Slot"/> is the camera's from now on.</summary>
+public sealed record FirmwareConfirmed(byte Slot) : Message
+{
+    public override MessageType Type => MessageType.FirmwareConfirmed;
+}
+
 public sealed record ListClips(uint StartIndex, ushort MaxCount) : Message
 {
     public const ushort MaxPage = 256;
@@ -190,10 +277,16 @@ public sealed record GetClip(string ClipId) : Message
     public override MessageType Type => MessageType.GetClip;
 }
 
-public sealed record ClipInfo(ClipSummary Clip, string OfficerId, byte[] Signature) : Message
+/// <summary>CLIP_INFO. From a v1.5 device (capability bit 7) it also names the recorder profile the camera ran when it recorded the clip:
+/// <paramref name="Config"/>, appended after the signature on the wire and covered by it (docklink-v1.md §7.5); null from older devices.</summary>
+public sealed record ClipInfo(ClipSummary Clip, string OfficerId, byte[] Signature,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] RecordedUnder? Config = null) : Message
 {
     public override MessageType Type => MessageType.ClipInfo;
 }
+
+/// <summary>The recorder profile a clip was recorded under: the fleet bundle version it came from (0: factory settings) and its SHA-256.</summary>
+public sealed record RecordedUnder(ulong Version, byte[] Sha256);
 
 public sealed record ReadClip(string ClipId, ulong Offset, uint Length) : Message
 {

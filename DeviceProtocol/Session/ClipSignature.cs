@@ -75,6 +75,31 @@ public static class ClipSignature
         return message;
     }
 
+    private static readonly byte[] LabelV15 = Encoding.ASCII.GetBytes("DockLink-v1.5 clip\0");
+
+    /// <summary>
+    /// The v1.5 record-time signature (capability bit 7) adds the recorder profile the camera ran when it recorded the clip, so an auditor can
+    /// tie the footage to the configuration (and through it to the fleet bundle) it was made under:
+    /// clip_msg_v15 = "DockLink-v1.5 clip" ‖ 0x00 ‖ (clip_msg_v11 after its label) ‖ u64(config_version) ‖ config_sha256[32]
+    /// </summary>
+    public static byte[] MessageV15(string serial, ClipSummary clip, string officerId, RecordedUnder config)
+    {
+        if (config.Sha256.Length != 32) throw new ArgumentException("A profile SHA-256 is 32 bytes.", nameof(config));
+        var v11 = MessageV11(serial, clip, officerId);
+        var body = v11.AsSpan(LabelV11.Length);
+        var message = new byte[LabelV15.Length + body.Length + 8 + 32];
+        LabelV15.CopyTo(message, 0);
+        body.CopyTo(message.AsSpan(LabelV15.Length));
+        BinaryPrimitives.WriteUInt64LittleEndian(message.AsSpan(LabelV15.Length + body.Length), config.Version);
+        config.Sha256.CopyTo(message, LabelV15.Length + body.Length + 8);
+        return message;
+    }
+
+    /// <summary>True if <paramref name="signature"/> is the recorder's v1.5 signature over this clip, officer and profile.</summary>
+    public static bool VerifyV15(ReadOnlySpan<byte> recorderKey, string serial, ClipSummary clip, string officerId, RecordedUnder config,
+        ReadOnlySpan<byte> signature) =>
+        AuthTranscript.Verify(recorderKey, MessageV15(serial, clip, officerId, config), signature);
+
     /// <summary>True if <paramref name="signature"/> is the recorder's (key <paramref name="recorderKey"/>) signature over this clip.</summary>
     public static bool Verify(ReadOnlySpan<byte> recorderKey, string serial, ClipSummary clip, ReadOnlySpan<byte> signature) =>
         AuthTranscript.Verify(recorderKey, Message(serial, clip), signature);

@@ -142,6 +142,11 @@ public sealed class DeviceSession
             GetClipMeta meta => ClipMetaBounds.Fit(_device.GetClipMeta(meta.ClipId), _hostMaxPayload),
             GetConfig => OnGetConfig(),
             PutConfig put => _device.PutConfig(put),
+            GetFirmware => _device.GetFirmware(),
+            FirmwareBegin begin => _device.BeginFirmware(begin),
+            FirmwareWrite write => new FirmwareWritten(_device.WriteFirmware(write.Offset, write.Data.Span)),
+            FirmwareInstall install => new FirmwareInstalling(_device.InstallFirmware(install.Sha256)),
+            FirmwareConfirm confirm => new FirmwareConfirmed(_device.ConfirmFirmware(confirm.Sha256)),
             ReleaseClip release => new Released(await _device.ReleaseAsync(release.ClipId, release.Sha256, cancellationToken).ConfigureAwait(false)),
             Ping ping => new Pong(ping.Token),
             Bye => new ByeAck(),
@@ -151,7 +156,8 @@ public sealed class DeviceSession
         if (_options.Rewrite is { } rewrite && reply is not ClipData) reply = rewrite(request, reply);
         if (reply is not ClipData)
             await ReplyAsync(reply, id, cancellationToken).ConfigureAwait(false);
-        if (request is Bye) State = DeviceSessionState.Closed;
+        // BYE ends the session; so does an install, after its answer: the device reboots into the new image (§5.17).
+        if (request is Bye or FirmwareInstall) State = DeviceSessionState.Closed;
     }
 
     /// <summary>The profile, when it fits the host's receive limit (§5.16: a host that sets profiles offers enough); else TOO_LARGE.</summary>

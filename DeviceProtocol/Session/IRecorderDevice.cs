@@ -51,6 +51,29 @@ public interface IRecorderDevice
     /// applied.</summary>
     ConfigSet PutConfig(PutConfig config) => throw Errors.DockLinkErrors.Refuse(Errors.ErrorCode.UnknownType, "this recorder's settings are not set by the dock");
 
+    /// <summary>v1.5 (capability bit 6): the running image, the staged one, and the last failure (docklink-v1.md §5.17). A device without it leaves
+    /// this and the four below as they are (UNKNOWN_TYPE).</summary>
+    FirmwareState GetFirmware() => throw NoFirmware();
+
+    /// <summary>v1.5: an image is announced. The device refuses (BAD_IMAGE) one not for its model or not signed by an agency it trusts, and
+    /// (TOO_LARGE) one above its slot; it keeps what it holds of the same image (the resume offset) and discards any other staged image.</summary>
+    FirmwareReady BeginFirmware(FirmwareBegin begin) => throw NoFirmware();
+
+    /// <summary>v1.5: bytes of the announced image at <paramref name="offset"/> (at most the bytes held: a repeat is harmless; beyond it, BAD_RANGE).
+    /// Returns the bytes held durably afterwards.</summary>
+    ulong WriteFirmware(ulong offset, ReadOnlySpan<byte> data) => throw NoFirmware();
+
+    /// <summary>v1.5: checks the whole staged image (SHA-256, signature) and installs it in the other slot; returns that slot. The session ends
+    /// after the answer and the device reboots into the image on trial. A bad image: BAD_IMAGE, the staged bytes discarded, nothing installed.</summary>
+    byte InstallFirmware(ReadOnlySpan<byte> sha256) => throw NoFirmware();
+
+    /// <summary>v1.5: keeps the trial image with this SHA-256 (the dock's health check passed); returns its slot. No trial image with that hash:
+    /// BAD_STATE.</summary>
+    byte ConfirmFirmware(ReadOnlySpan<byte> sha256) => throw NoFirmware();
+
+    private static Errors.DockLinkException NoFirmware() =>
+        Errors.DockLinkErrors.Refuse(Errors.ErrorCode.UnknownType, "this recorder does not take firmware from the dock");
+
     /// <summary>Fills <paramref name="destination"/> from the clip at <paramref name="offset"/>; returns
     /// min(destination.Length, size − offset) bytes.</summary>
     ValueTask<int> ReadClipAsync(string clipId, long offset, Memory<byte> destination, CancellationToken cancellationToken);

@@ -35,7 +35,7 @@ public sealed partial class BayMonitor(DockCore core, DockActivity activity, Rel
             loggers.CreateLogger<RecorderDocking>(), time, metrics,
             new Metadata.RecorderMetadata(new Metadata.TagStore(catalog.Database),
                 new Metadata.ClipTagging(catalog.Clips, new Metadata.TagStore(catalog.Database), Core.Log, options.Metadata, tagChanges), catalog.Alerts, Core.Log.DockId, time),
-            docked, checkouts, Core.RecorderConfiguration);
+            docked, checkouts, Core.RecorderConfiguration, Core.RecorderFirmware);
         var workers = new List<Task>();
         Func<Task>? hotplug = null;
         if (options.Bays.Any(b => !string.IsNullOrEmpty(b.UsbPort)))

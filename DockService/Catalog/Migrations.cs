@@ -460,5 +460,29 @@ internal static class Migrations
             custody_index INTEGER
         );
         """,
+        // 20: the firmware each recorder runs and the image the dock is putting on it (Fleet/RecorderFirmware), and, per clip, the recorder
+        //     profile the camera says (under its v1.5 record-time signature) it was recorded under.
+        """
+        CREATE TABLE recorder_firmware (
+            serial         TEXT PRIMARY KEY,
+            model          TEXT NOT NULL,
+            version        TEXT NOT NULL,
+            sha256         TEXT NOT NULL,
+            slot           INTEGER NOT NULL,
+            trial          INTEGER NOT NULL,
+            state          TEXT NOT NULL,
+            detail         TEXT NOT NULL,
+            target_sha256  TEXT,
+            target_version TEXT,
+            failed_sha256  TEXT,
+            install_tries  INTEGER NOT NULL DEFAULT 0,
+            bytes_sent     INTEGER NOT NULL DEFAULT 0,
+            bytes_resent   INTEGER NOT NULL DEFAULT 0,
+            checked_at     TEXT NOT NULL,
+            custody_index  INTEGER
+        );
+        ALTER TABLE clips ADD COLUMN config_version INTEGER;
+        ALTER TABLE clips ADD COLUMN config_sha256 TEXT;
+        """,
     ];
 }

@@ -26,7 +26,7 @@ public static partial class FleetCommand
         var cloud = CloudOption();
         var trust = TrustOption("Check the bundle's signature by this configuration key (PEM) before publishing it.");
         var agencyKey = new Option<string?>("--agency-key") { Description = "Sign the bundle log's new checkpoint with this configuration key (PKCS#8 PEM)." };
-        var command = new Command("publish", "Publish a signed bundle under PREFIX/fleet/: the bundle, its entry in the append-only bundle log and the log's " +
+        var command = new Command("publish", "Publish a signed bundle under PREFIX/fleet/: its firmware images (from firmware/ beside it), the bundle, its entry in the append-only bundle log and the log's " +
             "checkpoint, then the rollout pointer at the plan's first step. Exit 0 published, 2 refused (unsigned, version not higher).")
         {
             file, cloud, trust, agencyKey,
@@ -36,6 +36,13 @@ public static partial class FleetCommand
             var text = ReadBundleFile(parse.GetValue(file)!);
             if (parse.GetValue(trust) is { } pem) BundleNote.Open(text, [new ConfigKey(FleetTrust.ReadKey(pem), pem)]);
             using var key = parse.GetValue(agencyKey) is { } keyPath ? KeyFile.Load(keyPath, Environment.GetEnvironmentVariable("DOCK_AGENCY_KEY_PASSPHRASE")) : null;
+            // The images first: no dock may see a bundle whose firmware the store does not hold.
+            foreach (var image in BundleNote.Peek(text).Firmware)
+            {
+                var uploaded = await store.PublishFirmwareAsync(image, Path.Combine(FirmwareImages.BesideBundle(parse.GetValue(file)!), image.Sha256 + ".bin"),
+                    DataFolder.Actor, cancellationToken);
+                Console.WriteLine($"  firmware {image.Model} {image.Version}: {store.FirmwareKey(image.Sha256)} {(uploaded ? "written and read back" : "already held, checked")}");
+            }
             var (pointer, entry, head) = await store.PublishAsync(text, DataFolder.Actor, key, TimeProvider.System, cancellationToken);
             Console.WriteLine($"published fleet bundle version {pointer.Version} (sha256 {pointer.Sha256}) at {store.BundleKey(pointer.Version)}");
             Console.WriteLine($"  bundle log entry {entry.Index}; log size {head.Size}, root {Convert.ToBase64String(head.RootHash)}{(key is null ? " (checkpoint unsigned: no --agency-key)" : "")}");

@@ -20,7 +20,7 @@ public static partial class FleetCommand
     public static Command Create() => new("fleet", "Fleet configuration: signed bundles of dock settings, recorder profiles and firmware, " +
         "published through the agency's object store and applied by every dock.")
     {
-        BundleCommands(), Apply(), Publish(), Status(), Rollout(),
+        BundleCommands(), FirmwareCommands(), Apply(), Publish(), Status(), Rollout(),
     };
 
     private static Command BundleCommands()
@@ -119,6 +119,14 @@ public static partial class FleetCommand
                 Console.WriteLine(outcome == ApplyOutcome.AlreadyApplied
                     ? $"fleet bundle version {applied.Version} is already applied here (custody entry {applied.CustodyIndex})."
                     : $"applied fleet bundle version {applied.Version} (sha256 {applied.Sha256}, signed by {applied.SignedBy}): custody entry {applied.CustodyIndex}.");
+                // An air-gapped site brings the images on the same stick: firmware/SHA256.bin beside the bundle.
+                var firmware = BundleNote.Peek(text).Firmware;
+                if (firmware.Count > 0)
+                {
+                    var missing = await new FirmwareImages(folder.Paths.DataDirectory).ImportAsync(FirmwareImages.BesideBundle(parse.GetValue(file)!), firmware, cancellationToken);
+                    Console.WriteLine($"  firmware images: {firmware.Count - missing.Count} of {firmware.Count} held" +
+                        (missing.Count == 0 ? "" : $"; not held (recorders keep their firmware until they are): {string.Join("; ", missing)}"));
+                }
                 return ExitCodes.Ok;
             }
             catch (FleetBundleException ex)

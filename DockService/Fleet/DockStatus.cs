@@ -24,8 +24,14 @@ public sealed record StatusBundle(long Version, string Sha256, DateTimeOffset Ap
 public sealed record StatusTarget(long Version, int Step, string State, string? Reason);
 /// <summary>A recorder the dock has seen: its configuration as it last said (hash, bundle version; null: never asked), and whether that is not
 /// the applied bundle's profile for its model (stale: not ready for checkout).</summary>
+/// <summary>A recorder as its dock last saw it: its firmware version (INFO), the SHA-256 of the image it runs and where its update stands
+/// (current, waiting, sending, installed, trial, confirmed, unhealthy, rolled-back, refused; docklink-v1.md §5.17), its profile.</summary>
 public sealed record StatusRecorder(string Serial, string Model, string Firmware, DateTimeOffset LastSeen, string? ConfigSha256 = null, long? ConfigVersion = null,
-    bool Stale = false);
+    bool Stale = false)
+{
+    public string? FirmwareSha256 { get; init; }
+    public string? FirmwareState { get; init; }
+}
 public sealed record StatusAlert(string Kind, string? Recorder, string Message, DateTimeOffset Since);
 public sealed record StatusCheckpoint(long Size, string Note);
 public sealed record StatusEndorsement(string AgencyKey, long NotAfterMs, string Signature);

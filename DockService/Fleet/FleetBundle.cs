@@ -45,8 +45,12 @@ public sealed class FleetBundleException(BundleRefusal refusal, string message) 
 /// their SHA-256 — what DockLink PUT_CONFIG carries and the recorder reports back.</summary>
 public sealed record RecorderProfile(string Model, byte[] Bytes, string Sha256);
 
-/// <summary>A firmware image the bundle names: the recorder model it is for, its version, and the SHA-256 and size of its bytes.</summary>
-public sealed record FirmwareImage(string Model, string Version, string Sha256, long Size, int MinimumBatteryPercent);
+/// <summary>A firmware image the bundle names: the recorder model it is for, its version, the SHA-256 and size of its bytes, the agency's signature
+/// over them (docklink-v1.md §7.6; hex) and the battery a camera needs before it is sent.</summary>
+public sealed record FirmwareImage(string Model, string Version, string Sha256, long Size, string Signature, int MinimumBatteryPercent)
+{
+    public const int DefaultMinimumBatteryPercent = 30;
+}
 
 public enum CohortKind { Hash, Site, List }
 
@@ -134,7 +138,8 @@ public sealed class FleetBundle
 
     public IReadOnlyList<FirmwareImage> Firmware => Root["firmware"] is JsonArray images
         ? [.. images.OfType<JsonObject>().Select(f => new FirmwareImage(f["model"]!.GetValue<string>(), f["version"]!.GetValue<string>(),
-            f["sha256"]!.GetValue<string>(), f["size"]!.GetValue<long>(), f["minimumBatteryPercent"]?.GetValue<int>() ?? 30))]
+            f["sha256"]!.GetValue<string>(), f["size"]!.GetValue<long>(), f["signature"]!.GetValue<string>(),
+            f["minimumBatteryPercent"]?.GetValue<int>() ?? FirmwareImage.DefaultMinimumBatteryPercent))]
         : [];
 
     public RolloutPlan Rollout

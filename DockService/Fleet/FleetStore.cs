@@ -137,6 +137,27 @@ public sealed class FleetStore(ICloudTarget target, string prefix)
         return (pointer, entry, head);
     }
 
+    /// <summary>Uploads a firmware image from <paramref name="path"/> (checked against the bundle's SHA-256 and size first) unless the store holds it
+    /// already; either way the store's copy is then verified. Returns whether it was written.</summary>
+    public async Task<bool> PublishFirmwareAsync(FirmwareImage image, string path, string actor, CancellationToken cancellationToken)
+    {
+        var key = FirmwareKey(image.Sha256);
+        bool write = await target.HeadAsync(key, cancellationToken).ConfigureAwait(false) is not { } held || held.Size != image.Size
+            || !(await target.VerifyAsync(key, image.Size, image.Sha256, cancellationToken).ConfigureAwait(false)).Matches;
+        if (write)
+        {
+            if (!File.Exists(path)) throw new FileNotFoundException($"the {image.Model} image {image.Version} is not at {path} (`dock fleet firmware add` puts it there)", path);
+            if (new FileInfo(path).Length != image.Size || await FirmwareImages.HashFileAsync(path, cancellationToken).ConfigureAwait(false) != image.Sha256)
+                throw new InvalidDataException($"{path} is not the {image.Model} image {image.Version} the bundle names (size or SHA-256 differ)");
+            await using (var file = File.OpenRead(path))
+                await target.PutAsync(key, file, image.Size, new ObjectMetadata(image.Sha256, actor, null, null, "application/octet-stream"), cancellationToken)
+                    .ConfigureAwait(false);
+            var check = await target.VerifyAsync(key, image.Size, image.Sha256, cancellationToken).ConfigureAwait(false);
+            if (!check.Matches) throw new CloudException(CloudFailure.Transient, $"{key} did not verify after it was written ({check.How}); publish again.");
+        }
+        return write;
+    }
+
     /// <summary>Every dock's status object (at most <paramref name="max"/>), as stored: the caller verifies each.</summary>
     /// <remarks>An object that cannot be read now (a dock rewriting it mid-read: a store built on files may then cut the body short) is tried
     /// again twice, then given back with the problem instead of its content: one dock's object never stops the view of the others.</remarks>

@@ -118,6 +118,10 @@ public sealed partial class FleetWorker(DockCore core, ServiceHealth health, Fle
                             && await RestartAsync(pointer.Version, stoppingToken).ConfigureAwait(false))
                             return;
                     }
+                    // The applied bundle's firmware images, fetched once (a cached image is only re-hashed once per process).
+                    if (await Core.RecorderConfiguration.AppliedBundleAsync(stoppingToken).ConfigureAwait(false) is { Bundle.Firmware.Count: > 0 } withImages)
+                        foreach (var problem in await Core.FirmwareImages.FetchMissingAsync(store, withImages.Bundle.Firmware, stoppingToken).ConfigureAwait(false))
+                            LogImageProblem(logger, problem);
                     var report = await StatusAsync(fleet, following, stoppingToken).ConfigureAwait(false);
                     // What changed is judged without the time and the checkpoint (which move on their own); the heartbeat carries those.
                     // Signed only when it goes out: an idle look costs no signature.
@@ -212,15 +216,29 @@ public sealed partial class FleetWorker(DockCore core, ServiceHealth health, Fle
             endorsement = new StatusEndorsement(Convert.ToHexStringLower(agency), e.Terms.NotAfterMs, Convert.ToHexStringLower(e.Signature));
         // Applied here, but cameras that did not take its profile make the bundle a failure on this dock: the rollout judges by it.
         int refusedBy = alerts.Count(a => a.Kind == RecorderConfiguration.MismatchAlert);
-        if (following is { State: TargetStates.Applied } f && current?.Version == f.Version && refusedBy > 0)
-            following = f with { State = TargetStates.Failed, Reason = $"{refusedBy} recorder(s) did not take the bundle's profile (recorder-config-mismatch)" };
+        int firmwareFailed = alerts.Count(a => a.Kind == RecorderFirmware.FailedAlert);
+        if (following is { State: TargetStates.Applied } f && current?.Version == f.Version && refusedBy + firmwareFailed > 0)
+            following = f with
+            {
+                State = TargetStates.Failed,
+                Reason = string.Join("; ", new[]
+                {
+                    refusedBy > 0 ? $"{refusedBy} recorder(s) did not take the bundle's profile (recorder-config-mismatch)" : null,
+                    firmwareFailed > 0 ? $"{firmwareFailed} recorder(s) did not take the bundle's firmware (firmware-failed)" : null,
+                }.OfType<string>()),
+            };
+        var firmwareStates = await Core.RecorderFirmware.ListAsync(cancellationToken).ConfigureAwait(false);
         return new DockStatus(Core.Identity.DockId, Convert.ToHexStringLower(Core.Identity.PublicKey.Span), Core.Options.Fleet.Site, time.GetUtcNow(),
             Core.Options.Fleet.StatusInterval.TotalSeconds,
             current is null ? null : new StatusBundle(current.Version, current.Sha256, current.AppliedAt, current.Source),
             following,
-            [.. recorders.OrderByDescending(r => r.LastSeen).Take(DockStatus.MaxRecorders).Select(r => configs.GetValueOrDefault(r.Serial) is { } config
+            [.. recorders.OrderByDescending(r => r.LastSeen).Take(DockStatus.MaxRecorders).Select(r => (configs.GetValueOrDefault(r.Serial) is { } config
                 ? new StatusRecorder(r.Serial, r.Model, r.Firmware, r.LastSeen, config.Sha256, config.Version, stale.Contains(r.Serial))
-                : new StatusRecorder(r.Serial, r.Model, r.Firmware, r.LastSeen, Stale: stale.Contains(r.Serial)))],
+                : new StatusRecorder(r.Serial, r.Model, r.Firmware, r.LastSeen, Stale: stale.Contains(r.Serial))) with
+                {
+                    FirmwareSha256 = firmwareStates.GetValueOrDefault(r.Serial)?.Sha256,
+                    FirmwareState = firmwareStates.GetValueOrDefault(r.Serial) is { } fw ? (fw.Trial ? "trial" : fw.State) : null,
+                })],
             [.. alerts.OrderByDescending(a => a.LastAt).Take(DockStatus.MaxAlerts).Select(a => new StatusAlert(a.Kind, a.RecorderSerial, a.Message, a.At))],
             checkpoint is { } c ? new StatusCheckpoint(c.Size, c.Note) : null, overrides, endorsement);
     }
@@ -235,6 +253,9 @@ public sealed partial class FleetWorker(DockCore core, ServiceHealth health, Fle
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Restarting to run with the settings of fleet bundle version {Version}.")]
     private static partial void LogRestarting(ILogger logger, long version);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A firmware image cannot be had from the fleet store now ({Problem}); the next look tries again.")]
+    private static partial void LogImageProblem(ILogger logger, string problem);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The fleet store {Store} cannot be used now ({Message}); the dock keeps what it runs and looks again.")]
     private static partial void LogStoreProblem(ILogger logger, string store, string message);

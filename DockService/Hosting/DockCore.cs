@@ -58,6 +58,15 @@ public sealed partial class DockCore(IOptions<DockOptions> options, ILogger<Dock
     /// <summary>Which profile each recorder runs (Fleet/RecorderConfiguration): one, so its copy of the applied bundle is read once per version.</summary>
     public Fleet.RecorderConfiguration RecorderConfiguration => _recorderConfiguration ??= new Fleet.RecorderConfiguration(Catalog.Database, Log, Catalog.Alerts, Fleet);
 
+    /// <summary>The firmware images this dock holds (DATA/fleet/firmware).</summary>
+    public Fleet.FirmwareImages FirmwareImages => _firmwareImages ??= new Fleet.FirmwareImages(Paths.DataDirectory);
+
+    /// <summary>Which firmware each recorder runs (Fleet/RecorderFirmware).</summary>
+    public Fleet.RecorderFirmware RecorderFirmware => _recorderFirmware ??=
+        new Fleet.RecorderFirmware(Catalog.Database, Log, Catalog.Alerts, RecorderConfiguration, FirmwareImages);
+
+    private Fleet.FirmwareImages? _firmwareImages;
+    private Fleet.RecorderFirmware? _recorderFirmware;
     private Fleet.FleetConfiguration? _fleet;
     private Fleet.RecorderConfiguration? _recorderConfiguration;
 

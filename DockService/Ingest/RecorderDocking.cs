@@ -29,7 +29,8 @@ namespace Dock.Service.Ingest;
 public sealed partial class RecorderDocking(CatalogStores catalog, ClipIngestor ingestor, CustodyTrail custody, RecorderEnrolment enrolment,
     PullScheduler scheduler, DockOptions options, DockActivity activity, ReleaseCoordinator releases, RecheckRequests rechecks,
     ILogger<RecorderDocking> logger, TimeProvider time, Metrics.DockMetrics? metrics = null, Metadata.RecorderMetadata? recorderMetadata = null,
-    DockedRecorders? docked = null, Equipment.Checkouts? checkouts = null, Fleet.RecorderConfiguration? configuration = null)
+    DockedRecorders? docked = null, Equipment.Checkouts? checkouts = null, Fleet.RecorderConfiguration? configuration = null,
+    Fleet.RecorderFirmware? firmware = null)
 {
     /// <summary>One docking's shared state: the pass and the releaser both see it.</summary>
     private sealed class Docking(string bayId, IDockedRecorder session, DockingContext context, RecorderTrust trust, DateTimeOffset startedAt,
@@ -51,6 +52,12 @@ public sealed partial class RecorderDocking(CatalogStores catalog, ClipIngestor 
         public ConcurrentDictionary<long, byte> Claimed { get; } = new();
 
         public volatile bool PassRunning;
+
+        /// <summary>The last listing was whole and well-formed (part of a trial firmware's health check).</summary>
+        public bool ListingWhole { get; set; }
+
+        /// <summary>Firmware waits for the battery to reach this percentage: the idle loop looks again once it has.</summary>
+        public int? FirmwareBattery { get; set; }
     }
 
     /// <summary>A clip whose pull failed while the link stayed up: when it may be tried again, and how many times it failed.</summary>
@@ -128,6 +135,9 @@ public sealed partial class RecorderDocking(CatalogStores catalog, ClipIngestor 
                     // Its footage is safe (every listed clip verified in the vault): now its profile may be set (fleet-bundle-v1.md §7).
                     if (configuration is not null && trust.Trusted && outcome.Done == outcome.Listed)
                         await ConfigureAsync(bayId, info, session, cancellationToken).ConfigureAwait(false);
+                    // Firmware: a trial image is judged by this docking's health; a new one is sent only once the footage is safe.
+                    if (firmware is not null && trust.Trusted)
+                        await UpdateFirmwareAsync(docking, info, outcome.Done == outcome.Listed, battery is not null, cancellationToken).ConfigureAwait(false);
                     // The footage is safe; a worn-out or faulty battery is the one thing left for a person to see to.
                     if (first) batteryProblem = await BatteryAttentionAsync(bayId, info.Serial, battery, cancellationToken).ConfigureAwait(false);
                     first = false;
@@ -195,6 +205,37 @@ public sealed partial class RecorderDocking(CatalogStores catalog, ClipIngestor 
             LogConfigureFailed(logger, bayId, info.Serial, ex.Message);
         }
     }
+
+    /// <summary>Puts the applied bundle's firmware on the camera, or confirms the trial image it booted (Fleet/RecorderFirmware). As with the
+    /// profile, a failure of this step is logged and alerted, never the end of the docking; an install ends it (the camera reboots).</summary>
+    private async Task UpdateFirmwareAsync(Docking docking, Info info, bool footageSafe, bool batteryRead, CancellationToken cancellationToken)
+    {
+        docking.FirmwareBattery = null;
+        try
+        {
+            var look = await firmware!.UpdateAsync(docking.Session, info, footageSafe, healthy: docking.ListingWhole && footageSafe && batteryRead,
+                cancellationToken).ConfigureAwait(false);
+            if (look.Outcome == Fleet.FirmwareOutcome.WaitingForBattery) docking.FirmwareBattery = look.BatteryNeeded;
+            if (look.Outcome is not (Fleet.FirmwareOutcome.NoImage or Fleet.FirmwareOutcome.CannotUpdate or Fleet.FirmwareOutcome.Current or Fleet.FirmwareOutcome.FailedBefore))
+                LogFirmware(logger, docking.BayId, info.Serial, look.Outcome.ToString(), look.BytesSent, look.ResumedAt);
+        }
+        catch (DockLinkException ex) when (ex.Failure is not DockLinkFailure.ConnectionLost)
+        {
+            LogFirmwareFailed(logger, docking.BayId, info.Serial, ex.Message);
+            await catalog.Alerts.RaiseAlertAsync(Fleet.RecorderFirmware.FailedAlert, info.Serial, null,
+                CustodyEvent.FitDetail($"bay {docking.BayId}: its firmware could not be updated ({ex.Message}); the next docking tries again"), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is Fleet.FleetBundleException or IOException)
+        {
+            LogFirmwareFailed(logger, docking.BayId, info.Serial, ex.Message);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Bay {BayId}: recorder {Serial} firmware: {Outcome} ({Sent} bytes sent, resumed at {ResumedAt}).")]
+    private static partial void LogFirmware(ILogger logger, string bayId, string serial, string outcome, long sent, long resumedAt);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Bay {BayId}: recorder {Serial} firmware update failed: {Message}")]
+    private static partial void LogFirmwareFailed(ILogger logger, string bayId, string serial, string message);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Bay {BayId}: recorder {Serial} profile: {Outcome}.")]
     private static partial void LogConfigured(ILogger logger, string bayId, string serial, string outcome);
@@ -415,6 +456,8 @@ public sealed partial class RecorderDocking(CatalogStores catalog, ClipIngestor 
             if (woke != poll) continue;
             poll = Task.Delay(options.BatteryPollInterval, time, cancellationToken);
             var sample = await SampleBatteryAsync(docking.BayId, sessionId, serial, session, cancellationToken).ConfigureAwait(false);
+            // Charged enough for the firmware that waited: look again (the pass finds nothing new and the update goes ahead).
+            if (docking.FirmwareBattery is { } needed && sample is { } charged && charged.Percent >= needed) return (false, batteryProblem);
             if (batteryProblem is null && await BatteryAttentionAsync(docking.BayId, serial, sample, cancellationToken).ConfigureAwait(false) is { } appeared)
             {
                 batteryProblem = appeared;
@@ -458,6 +501,7 @@ public sealed partial class RecorderDocking(CatalogStores catalog, ClipIngestor 
     private async Task<List<ClipRecord>> AnnounceAsync(Docking docking, Info info, CancellationToken cancellationToken)
     {
         var listing = await docking.Session.ListClipsAsync(cancellationToken).ConfigureAwait(false);
+        docking.ListingWhole = listing.Complete && listing.Problem is null;
         if (listing.Complete)
             await ReconcileAsync(docking, [.. listing.Clips.Select(c => c.ClipId), .. listing.Refused.Select(r => r.ClipId)], cancellationToken)
                 .ConfigureAwait(false);

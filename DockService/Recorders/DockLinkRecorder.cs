@@ -36,6 +36,19 @@ public sealed class DockLinkRecorder(HostSession session) : IDockedRecorder
 
     public Task<ConfigSet> PutConfigAsync(PutConfig config, CancellationToken cancellationToken) => session.PutConfigAsync(config, cancellationToken);
 
+    public bool CanUpdateFirmware => session.Device.Capabilities.HasFlag(DeviceCapabilities.Firmware);
+
+    public Task<FirmwareState> GetFirmwareAsync(CancellationToken cancellationToken) => session.GetFirmwareAsync(cancellationToken);
+
+    public Task<FirmwareReady> BeginFirmwareAsync(FirmwareBegin begin, CancellationToken cancellationToken) => session.BeginFirmwareAsync(begin, cancellationToken);
+
+    public Task<long> PushFirmwareAsync(long offset, long size, uint maxChunk, Func<long, Memory<byte>, CancellationToken, ValueTask<int>> source,
+        CancellationToken cancellationToken) => session.PushFirmwareAsync(offset, size, maxChunk, source, null, cancellationToken);
+
+    public Task<FirmwareInstalling> InstallFirmwareAsync(byte[] sha256, CancellationToken cancellationToken) => session.InstallFirmwareAsync(sha256, cancellationToken);
+
+    public Task<FirmwareConfirmed> ConfirmFirmwareAsync(byte[] sha256, CancellationToken cancellationToken) => session.ConfirmFirmwareAsync(sha256, cancellationToken);
+
     public Task<Info> GetInfoAsync(CancellationToken cancellationToken) => session.GetInfoAsync(cancellationToken);
     public Task<TimeSpan> SyncTimeAsync(CancellationToken cancellationToken) => session.SyncTimeAsync(cancellationToken);
     public async Task<Power?> GetPowerAsync(CancellationToken cancellationToken) => await session.GetPowerAsync(cancellationToken).ConfigureAwait(false);

@@ -78,6 +78,28 @@ public interface IDockedRecorder : IAsyncDisposable
     Task<ConfigSet> PutConfigAsync(PutConfig config, CancellationToken cancellationToken) =>
         throw Dock.DeviceProtocol.Errors.DockLinkErrors.Refuse(Dock.DeviceProtocol.Errors.ErrorCode.UnknownType, "this recorder's settings are not set by the dock");
 
+    /// <summary>Whether the dock puts firmware on it (DockLink v1.5 capability bit 6).</summary>
+    bool CanUpdateFirmware => false;
+
+    /// <summary>The firmware it runs and holds staged (docklink-v1.md §5.17).</summary>
+    Task<FirmwareState> GetFirmwareAsync(CancellationToken cancellationToken) => throw NoFirmware();
+
+    /// <summary>Announces an image; the answer says where the transfer resumes.</summary>
+    Task<FirmwareReady> BeginFirmwareAsync(FirmwareBegin begin, CancellationToken cancellationToken) => throw NoFirmware();
+
+    /// <summary>Sends [offset, size) of the announced image read by <paramref name="source"/>; returns the bytes sent, repeats included.</summary>
+    Task<long> PushFirmwareAsync(long offset, long size, uint maxChunk, Func<long, Memory<byte>, CancellationToken, ValueTask<int>> source,
+        CancellationToken cancellationToken) => throw NoFirmware();
+
+    /// <summary>Has it check and install the staged image; it then ends the session and reboots into it on trial.</summary>
+    Task<FirmwareInstalling> InstallFirmwareAsync(byte[] sha256, CancellationToken cancellationToken) => throw NoFirmware();
+
+    /// <summary>Keeps the trial image (the health check passed).</summary>
+    Task<FirmwareConfirmed> ConfirmFirmwareAsync(byte[] sha256, CancellationToken cancellationToken) => throw NoFirmware();
+
+    private static Dock.DeviceProtocol.Errors.DockLinkException NoFirmware() =>
+        Dock.DeviceProtocol.Errors.DockLinkErrors.Refuse(Dock.DeviceProtocol.Errors.ErrorCode.UnknownType, "this recorder does not take firmware from the dock");
+
     /// <summary>Streams bytes [offset, size) of a clip to <paramref name="sink"/>, in order.</summary>
     Task PullAsync(string clipId, long offset, long size, Func<ReadOnlyMemory<byte>, CancellationToken, ValueTask> sink,
         CancellationToken cancellationToken);

@@ -13,6 +13,9 @@ public sealed class RecorderFaults
     private long _corruptCountdown;
     private long _releaseDelayTicks;
     private int _stalledReads;
+    private long _firmwarePowerLossAfter = -1;
+    private int _corruptStagedFirmware;
+    private int _powerLossInInstall;
 
     /// <summary>One-shot: cut the link once this many more bytes have been written to it, mid-frame (a yanked cable).</summary>
     public void DisconnectAfter(long bytes) => Interlocked.Exchange(ref _disconnectAfterBytes, bytes);
@@ -48,6 +51,23 @@ public sealed class RecorderFaults
 
     /// <summary>Lasting: refuse every PUT_CONFIG with BAD_MESSAGE (a profile this firmware cannot run), nothing applied.</summary>
     public bool RefuseConfig { get; set; }
+
+    /// <summary>One-shot: power is lost once this many more firmware image bytes have been received: those bytes are in flash (the resume point),
+    /// the link drops mid-transfer.</summary>
+    public void FirmwarePowerLossAfter(long bytes) => Interlocked.Exchange(ref _firmwarePowerLossAfter, bytes);
+
+    /// <summary>One-shot: a bit of the staged image flips in flash before the install checks it (a bad image): the recorder refuses it.</summary>
+    public void CorruptStagedFirmware() => Interlocked.Exchange(ref _corruptStagedFirmware, 1);
+
+    /// <summary>One-shot: power is lost while the next verified image is written to its slot: the old image keeps running.</summary>
+    public void PowerLossInInstall() => Interlocked.Exchange(ref _powerLossInInstall, 1);
+
+    /// <summary>Lasting: an image with this version does not boot; the boot loader goes back to the old slot.</summary>
+    public string? FailBootOf { get; set; }
+
+    internal long? TakeFirmwarePowerLoss(int wanted) => Take(ref _firmwarePowerLossAfter, wanted);
+    internal bool TakeCorruptStagedFirmware() => Interlocked.Exchange(ref _corruptStagedFirmware, 0) == 1;
+    internal bool TakeFirmwarePowerLossInInstall() => Interlocked.Exchange(ref _powerLossInInstall, 0) == 1;
 
     /// <summary>Lasting: answer RELEASE_CLIP with "kept" (deleted = 0) and keep the clip, as a camera with a keep policy does.</summary>
     public bool KeepOnRelease { get; set; }

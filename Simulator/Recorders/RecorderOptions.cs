@@ -40,6 +40,12 @@ public sealed record RecorderOptions
     /// <summary>Whether the dock sets its recorder profile (DockLink v1.4 GET_CONFIG / PUT_CONFIG, capability bit 5).</summary>
     public bool Configurable { get; init; } = true;
 
+    /// <summary>Whether it takes firmware from the dock into A/B slots (DockLink v1.5, capability bit 6).</summary>
+    public bool TakesFirmware { get; init; } = true;
+
+    /// <summary>The size of one firmware slot: a larger image is refused (TOO_LARGE).</summary>
+    public long FirmwareSlotBytes { get; init; } = 64L << 20;
+
     /// <summary>The authentication methods offered in HELLO_ACK (docklink-v1.md §5.2 bits): both by default, as v1.1 firmware;
     /// 1 only as v1 firmware; 2 only as a recorder whose agency has retired the endorsements that never expire.</summary>
     public byte AuthMethods { get; init; } = DeviceProtocol.Messages.AuthMethods.Ed25519Endorsed | DeviceProtocol.Messages.AuthMethods.Ed25519EndorsedExpiring;

@@ -37,6 +37,7 @@ public sealed class SimulatedRecorder : IRecorderDevice, IDisposable
         Battery = new Battery(time, charge, options.FullChargeHours, options.BatteryCycles ?? cycles,
             options.BatteryHealthPercent ?? (byte)(80 + SyntheticContent.SplitMix64(ref seed) % 21), options.BatteryAgeing);
         Credential = new KeyCredential(_key);
+        Firmware = new SimulatedFirmware(options.Model, options.Firmware, options.FirmwareSlotBytes, () => options.TrustedAgencyKeys, Faults);
         if (options.SignsClips)
             foreach (var clip in clips) clip.Sign(options.Serial, options.OfficerId, options.SignsV11, m => _key.Sign(m));
         // Fault injection at record time: the first N clips carry a wrong hash or a damaged signature.
@@ -62,7 +63,34 @@ public sealed class SimulatedRecorder : IRecorderDevice, IDisposable
         | (Options.SignsClips && Options.SignsV11 ? DeviceCapabilities.RecordSignaturesV11 : DeviceCapabilities.None)
         | (Options.ClipMetadata ? DeviceCapabilities.ClipMetadata : DeviceCapabilities.None)
         | (Options.AcceptsOfficer ? DeviceCapabilities.SetOfficer : DeviceCapabilities.None)
-        | (Options.Configurable ? DeviceCapabilities.Configuration : DeviceCapabilities.None);
+        | (Options.Configurable ? DeviceCapabilities.Configuration : DeviceCapabilities.None)
+        | (Options.TakesFirmware ? DeviceCapabilities.Firmware : DeviceCapabilities.None);
+
+    /// <summary>Its firmware slots and staging area (DockLink v1.5).</summary>
+    public SimulatedFirmware Firmware { get; }
+
+    public FirmwareState GetFirmware() => RequireFirmware().State();
+
+    public FirmwareReady BeginFirmware(FirmwareBegin begin) => RequireFirmware().Begin(begin, maxChunk: 256 * 1024);
+
+    public ulong WriteFirmware(ulong offset, ReadOnlySpan<byte> data)
+    {
+        var held = RequireFirmware().Write(offset, data);
+        Signal();
+        return held;
+    }
+
+    public byte InstallFirmware(ReadOnlySpan<byte> sha256) => RequireFirmware().Install(sha256);
+
+    public byte ConfirmFirmware(ReadOnlySpan<byte> sha256)
+    {
+        var slot = RequireFirmware().Confirm(sha256);
+        Signal();
+        return slot;
+    }
+
+    private SimulatedFirmware RequireFirmware() =>
+        Options.TakesFirmware ? Firmware : throw DockLinkErrors.Refuse(ErrorCode.UnknownType, "this recorder does not take firmware from the dock");
 
     private RecorderConfig _config = new(0, new byte[32], []);
 
@@ -178,7 +206,7 @@ public sealed class SimulatedRecorder : IRecorderDevice, IDisposable
         lock (_lock)
         {
             long used = _clips.Sum(c => c.Size);
-            return new Info(Serial, Options.Model, Options.Firmware, _officerId, (ulong)Options.StorageBytes,
+            return new Info(Serial, Options.Model, Firmware.RunningVersion, _officerId, (ulong)Options.StorageBytes,
                 (ulong)Math.Max(0, Options.StorageBytes - used), (uint)_clips.Count, Clock.Now.ToUnixTimeMilliseconds());
         }
     }
@@ -302,6 +330,7 @@ public sealed class SimulatedRecorder : IRecorderDevice, IDisposable
     public void OnLinkChanged(bool connected)
     {
         int links = connected ? Interlocked.Increment(ref _links) : Interlocked.Decrement(ref _links);
+        Firmware.OnLinkChanged(connected);
         // A docked recorder charges; the link is how the simulator knows it is in a bay.
         Battery.SetCharging(links > 0);
         Signal();

@@ -145,6 +145,8 @@ public sealed class GoldenVectorTests
             ["clip_signature"] = JsonSerializer.SerializeToNode(ClipSignatureVector(), Json),
             ["clip_signature_v11"] = JsonSerializer.SerializeToNode(ClipSignatureV11Vector(), Json),
             ["endorsement_v11"] = JsonSerializer.SerializeToNode(EndorsementV11Vector(), Json),
+            ["clip_signature_v15"] = JsonSerializer.SerializeToNode(ClipSignatureV15Vector(), Json),
+            ["firmware_signature"] = JsonSerializer.SerializeToNode(FirmwareSignatureVector(), Json),
         };
         return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
     }
@@ -238,6 +240,64 @@ public sealed class GoldenVectorTests
         Assert.False(ClipSignature.Verify(key, v.Serial, ExampleClip, signature)); // not a v1 signature
     }
 
+    public sealed record ClipSignatureV15Example(string DeviceSeed, string DevicePublicKey, string Serial, string ClipId, string OfficerId,
+        ulong ConfigVersion, string ConfigSha256, string Message, string Signature);
+
+    /// <summary>§7.5 v1.5: the same clip and officer, recorded under the profile of fleet bundle version 7 (<see cref="Profile"/>).</summary>
+    private static ClipSignatureV15Example ClipSignatureV15Vector()
+    {
+        var seed = Fill(0xE0);
+        using var device = Ed25519Key.FromSeed(seed);
+        var under = new RecordedUnder(7, System.Security.Cryptography.SHA256.HashData(Profile));
+        var message = ClipSignature.MessageV15("DSJ-0001", ExampleClip, "P100001", under);
+        return new ClipSignatureV15Example(Hex(seed), Hex(device.PublicKey), "DSJ-0001", ExampleClip.ClipId, "P100001", under.Version, Hex(under.Sha256),
+            Hex(message), Hex(device.Sign(message)));
+    }
+
+    [Fact]
+    public async Task ClipSignatureV15Vector_MatchesFile_AndCoversTheProfile()
+    {
+        var file = JsonNode.Parse(await File.ReadAllTextAsync(VectorFile))!;
+        Assert.True(JsonNode.DeepEquals(file["clip_signature_v15"], JsonSerializer.SerializeToNode(ClipSignatureV15Vector(), Json)));
+        var v = ClipSignatureV15Vector();
+        byte[] key = Convert.FromHexString(v.DevicePublicKey), signature = Convert.FromHexString(v.Signature);
+        var under = new RecordedUnder(v.ConfigVersion, Convert.FromHexString(v.ConfigSha256));
+        Assert.True(ClipSignature.VerifyV15(key, v.Serial, ExampleClip, v.OfficerId, under, signature));
+        Assert.False(ClipSignature.VerifyV15(key, v.Serial, ExampleClip, v.OfficerId, under with { Version = 6 }, signature)); // another bundle
+        Assert.False(ClipSignature.VerifyV15(key, v.Serial, ExampleClip, v.OfficerId, under with { Sha256 = new byte[32] }, signature)); // another profile
+        Assert.False(ClipSignature.VerifyV11(key, v.Serial, ExampleClip, v.OfficerId, signature)); // not a v1.1 signature
+    }
+
+    public sealed record FirmwareSignatureExample(string AgencySeed, string AgencyPublicKey, string Model, string Version, ulong Size, string Sha256,
+        string Message, string Signature);
+
+    /// <summary>§7.6: the example agency signs a 3 MiB image for the DSJ-V7 (its SHA-256 is that of the ASCII text "firmware").</summary>
+    private static FirmwareSignatureExample FirmwareSignatureVector()
+    {
+        var seed = Fill(0xA0);
+        using var agency = Ed25519Key.FromSeed(seed);
+        var sha = System.Security.Cryptography.SHA256.HashData("firmware"u8);
+        var message = FirmwareSignature.Message("DSJ-V7", "3.3.0", 3 << 20, sha);
+        return new FirmwareSignatureExample(Hex(seed), Hex(agency.PublicKey), "DSJ-V7", "3.3.0", 3 << 20, Hex(sha), Hex(message), Hex(agency.Sign(message)));
+    }
+
+    [Fact]
+    public async Task FirmwareSignatureVector_MatchesFile_AndBindsModelVersionSizeAndHash()
+    {
+        var file = JsonNode.Parse(await File.ReadAllTextAsync(VectorFile))!;
+        Assert.True(JsonNode.DeepEquals(file["firmware_signature"], JsonSerializer.SerializeToNode(FirmwareSignatureVector(), Json)));
+        var v = FirmwareSignatureVector();
+        ReadOnlyMemory<byte> agency = Convert.FromHexString(v.AgencyPublicKey);
+        var begin = new FirmwareBegin(v.Model, v.Version, v.Size, Convert.FromHexString(v.Sha256), Convert.FromHexString(v.Signature));
+        Assert.True(FirmwareSignature.Verify([agency], begin));
+        Assert.False(FirmwareSignature.Verify([agency], begin with { Model = "DSJ-V8" }));
+        Assert.False(FirmwareSignature.Verify([agency], begin with { Version = "3.2.9" }));
+        Assert.False(FirmwareSignature.Verify([agency], begin with { Size = v.Size + 1 }));
+        // An endorsement by the same key is not a firmware signature (the labels differ).
+        var endorsement = EndorsementV11Vector();
+        Assert.False(FirmwareSignature.Verify([agency], begin with { Signature = Convert.FromHexString(endorsement.Signature) }));
+    }
+
     [Fact]
     public async Task ClipSignatureVector_MatchesFileAndVerifies()
     {
@@ -307,6 +367,32 @@ public sealed class GoldenVectorTests
             ("put_config", 19, new PutConfig(7, System.Security.Cryptography.SHA256.HashData(Profile), Profile)),
             ("config_set", 19, new ConfigSet(7, System.Security.Cryptography.SHA256.HashData(Profile))),
             ("config", 20, new RecorderConfig(7, System.Security.Cryptography.SHA256.HashData(Profile), Profile)),
+            // v1.5: a camera that takes firmware; it runs 3.2.1 from slot A and holds a third of 3.3.0 from an interrupted transfer; the dock
+            // announces 3.3.0 again, is told to resume at 1 MiB, writes, installs (slot B), and confirms it after the reboot. CLIP_INFO of a v1.5
+            // camera names the profile its clip was recorded under, and its signature covers it.
+            ("hello_ack_v15", 0x01020304, new HelloAck(1, 65_536, 1_048_576, 16,
+                DeviceCapabilities.Release | DeviceCapabilities.RecordSignatures | DeviceCapabilities.RecordSignaturesV11 | DeviceCapabilities.ClipMetadata
+                | DeviceCapabilities.SetOfficer | DeviceCapabilities.Configuration | DeviceCapabilities.Firmware | DeviceCapabilities.RecordSignaturesV15,
+                Convert.FromHexString(auth.DeviceNonce), AuthMethods.Ed25519Endorsed | AuthMethods.Ed25519EndorsedExpiring, auth.Serial)),
+            ("get_firmware", 21, new GetFirmware()),
+            ("firmware_state", 21, new FirmwareState("3.2.1", System.Security.Cryptography.SHA256.HashData("3.2.1"u8), 0, false,
+                Convert.FromHexString(FirmwareSignatureVector().Sha256), 3 << 20, 1 << 20, FirmwareFailure.None, "")),
+            ("fw_begin", 22, new FirmwareBegin("DSJ-V7", "3.3.0", 3 << 20, Convert.FromHexString(FirmwareSignatureVector().Sha256),
+                Convert.FromHexString(FirmwareSignatureVector().Signature))),
+            ("fw_ready", 22, new FirmwareReady(1 << 20, 65_528)),
+            ("fw_write", 23, new FirmwareWrite(1 << 20, Enumerable.Range(0, 16).Select(i => (byte)(0xF0 + i)).ToArray())),
+            ("fw_written", 23, new FirmwareWritten((1 << 20) + 16)),
+            ("fw_install", 24, new FirmwareInstall(Convert.FromHexString(FirmwareSignatureVector().Sha256))),
+            ("fw_installing", 24, new FirmwareInstalling(1)),
+            ("firmware_state_trial", 25, new FirmwareState("3.3.0", Convert.FromHexString(FirmwareSignatureVector().Sha256), 1, true,
+                new byte[32], 0, 0, FirmwareFailure.None, "")),
+            ("fw_confirm", 26, new FirmwareConfirm(Convert.FromHexString(FirmwareSignatureVector().Sha256))),
+            ("fw_confirmed", 26, new FirmwareConfirmed(1)),
+            ("firmware_state_rolled_back", 27, new FirmwareState("3.2.1", System.Security.Cryptography.SHA256.HashData("3.2.1"u8), 0, false,
+                new byte[32], 0, 0, FirmwareFailure.BootFailed, "3.3.0")),
+            ("clip_info_v15", 10, new ClipInfo(clip, "P100001", Convert.FromHexString(ClipSignatureV15Vector().Signature),
+                new RecordedUnder(7, System.Security.Cryptography.SHA256.HashData(Profile)))),
+            ("error_bad_image", 22, new ErrorReply(ErrorCode.BadImage, "the image is not signed by an agency this recorder trusts")),
             ("release_clip", 12, new ReleaseClip(clip.ClipId, sha)),
             ("released", 12, new Released(true)),
             ("ping", 13, new Ping(0x0102030405060708)),

@@ -52,6 +52,36 @@ public sealed class MessageCodecTests
     }
 
     [Fact]
+    public void Firmware_HostileSizesSlotsAndNames_AreRefusedByTheCodec()
+    {
+        var sha = new byte[32];
+        sha[0] = 1;
+        // An image above 256 MiB is refused from its announced size (the device allocates nothing for it).
+        var begin = Frames.Payload(new FirmwareBegin("DSJ-V7", "3.3.0", 1024, sha, new byte[64])).ToArray();
+        BitConverter.TryWriteBytes(begin.AsSpan(1 + 6 + 1 + 5), FirmwareBegin.MaxImageBytes + 1);
+        Assert.Contains("outside 1", Assert.Throws<DockLinkException>(() => MessageCodec.Decode((byte)MessageType.FirmwareBegin, begin)).Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => Frames.Payload(new FirmwareBegin("DSJ-V7", "3.3.0", 0, sha, new byte[64])));
+        // A version that could be mistaken for something else (a space, a control character) is refused both ways.
+        Assert.Throws<ArgumentException>(() => Frames.Payload(new FirmwareBegin("DSJ-V7", "3.3.0 beta", 1, sha, new byte[64])));
+        var spaced = Frames.Payload(new FirmwareBegin("DSJ-V7", "3.3.0", 1, sha, new byte[64])).ToArray();
+        spaced[1 + 6 + 1 + 1] = (byte)' ';
+        Assert.Throws<DockLinkException>(() => MessageCodec.Decode((byte)MessageType.FirmwareBegin, spaced));
+        // A device cannot hold more of an image than its size, nor run a third slot.
+        var state = Frames.Payload(new FirmwareState("3.2.1", sha, 0, false, sha, 100, 100, FirmwareFailure.None, "")).ToArray();
+        BitConverter.TryWriteBytes(state.AsSpan(1 + 5 + 32 + 1 + 1 + 32 + 8), 101UL);
+        Assert.Contains("staged_held", Assert.Throws<DockLinkException>(() => MessageCodec.Decode((byte)MessageType.FirmwareState, state)).Message, StringComparison.Ordinal);
+        var installing = Frames.Payload(new FirmwareInstalling(1)).ToArray();
+        installing[0] = 2;
+        Assert.Throws<DockLinkException>(() => MessageCodec.Decode((byte)MessageType.FirmwareInstalling, installing));
+        // A write carries bytes, inside any image; CLIP_INFO's v1.5 tail is whole or absent.
+        Assert.Throws<DockLinkException>(() => MessageCodec.Decode((byte)MessageType.FirmwareWrite, new byte[8]));
+        var info = Frames.Payload(new ClipInfo(new ClipSummary("c-1", 1, 1_795_508_100_000, 1_795_508_700_000, ClipFlags.None, sha), "", [],
+            new RecordedUnder(7, sha))).ToArray();
+        Assert.Equal(7UL, Assert.IsType<ClipInfo>(MessageCodec.Decode((byte)MessageType.ClipInfo, info)).Config!.Version);
+        Assert.Throws<DockLinkException>(() => MessageCodec.Decode((byte)MessageType.ClipInfo, info.AsSpan(0, info.Length - 1).ToArray()));
+    }
+
+    [Fact]
     public void Decode_TruncatedPayload_NamesTheMissingField()
     {
         var frame = Frames.Encode(new ReadClip("clip-1", 10, 20), 1);
