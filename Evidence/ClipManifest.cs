@@ -46,6 +46,18 @@ public sealed record ManifestClip(string RecorderSerial, string ClipId, long Siz
 public sealed record ManifestRecorder(string Serial, string Model, string Firmware, string? PublicKey, string? Signature, string? SignatureFormat = null)
 {
     public const string SignatureV11 = "docklink-v1.1";
+
+    /// <summary>The v1.5 signature: the v1.1 fields and the recorder profile the clip was recorded under (<see cref="ConfigVersion"/>,
+    /// <see cref="ConfigSha256"/>).</summary>
+    public const string SignatureV15 = "docklink-v1.5";
+
+    /// <summary>v1.5: the fleet bundle version of the profile the camera recorded the clip under (0: factory settings). Absent before v1.5.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? ConfigVersion { get; init; }
+
+    /// <summary>v1.5: that profile's SHA-256 (hex): the hash of the bundle's recorderProfiles entry for the model.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? ConfigSha256 { get; init; }
 }
 
 /// <summary>Device times are the recorder's clock; <see cref="ClockOffsetMs"/> is recorder − dock when it docked.</summary>

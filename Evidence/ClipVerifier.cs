@@ -138,16 +138,23 @@ public static class ClipVerifier
         {
             // The recorder signed the id it knows the clip by; a later clip under a reused id is catalogued as "ID~N".
             var deviceId = ClipIds.DeviceClipId(manifest.Clip.ClipId);
-            bool v11 = manifest.Recorder.SignatureFormat == ManifestRecorder.SignatureV11;
+            bool v15 = manifest.Recorder.SignatureFormat == ManifestRecorder.SignatureV15;
+            bool v11 = v15 || manifest.Recorder.SignatureFormat == ManifestRecorder.SignatureV11;
+            RecordedUnder? under = v15 && manifest.Recorder.ConfigVersion is >= 0 && Hex.TryParse(manifest.Recorder.ConfigSha256, 32, out var configSha)
+                ? new RecordedUnder((ulong)manifest.Recorder.ConfigVersion.Value, configSha) : null;
             var summary = new ClipSummary(deviceId, (ulong)manifest.Clip.Size, manifest.Clip.DeviceStart.ToUnixTimeMilliseconds(),
                 manifest.Clip.DeviceEnd.ToUnixTimeMilliseconds(), (ClipFlags)manifest.Clip.Flags, clipSha);
             bool officerOk = string.IsNullOrEmpty(manifest.OfficerId) || Identifier.IsValid(manifest.OfficerId);
-            bool ok = v11
+            bool ok = v15
+                ? under is not null && officerOk
+                    && Ed25519Key.Verify(recorderKey, ClipSignature.MessageV15(manifest.Clip.RecorderSerial, summary, manifest.OfficerId ?? "", under), recorderSig)
+                : v11
                 ? officerOk && Ed25519Key.Verify(recorderKey, ClipSignature.MessageV11(manifest.Clip.RecorderSerial, summary, manifest.OfficerId ?? ""), recorderSig)
                 : Ed25519Key.Verify(recorderKey, ClipSignature.Message(manifest.Clip.RecorderSerial, summary), recorderSig);
             Step("recorder signature", ok, ok
-                ? $"signed at record time by recorder {manifest.Clip.RecorderSerial} key {Ed25519Key.Fingerprint(recorderKey)}" + (v11
-                    ? " (v1.1: every listed field, flags and officer included)" : " (v1: id, size, hash and times; the flags and officer are not covered)")
+                ? $"signed at record time by recorder {manifest.Clip.RecorderSerial} key {Ed25519Key.Fingerprint(recorderKey)}" + (v15
+                    ? $" (v1.5: every listed field, flags, officer, and the recorder profile {manifest.Recorder.ConfigSha256} of fleet bundle version {manifest.Recorder.ConfigVersion})"
+                    : v11 ? " (v1.1: every listed field, flags and officer included)" : " (v1: id, size, hash and times; the flags and officer are not covered)")
                 : $"the record-time signature does not verify under recorder key {Ed25519Key.Fingerprint(recorderKey)}", VerifyOutcome.BadSignature);
         }
 

@@ -30,6 +30,13 @@ public sealed record ClipRecord(
     DateTimeOffset? PurgedAt = null,
     long? PurgedIndex = null)
 {
+    /// <summary>The fleet bundle version of the recorder profile the camera says (in CLIP_INFO, under its v1.5 record-time signature) it recorded
+    /// the clip under (0: factory settings); null when it does not say.</summary>
+    public long? ConfigVersion { get; init; }
+
+    /// <summary>That profile's SHA-256 (hex), or null.</summary>
+    public string? ConfigSha256 { get; init; }
+
     /// <summary>The vault holds the clip's bytes: stored there and not purged since (Retention/VaultPurge).</summary>
     public bool InVault => VaultPath is not null && PurgedAt is null;
 

@@ -13,7 +13,8 @@ public sealed class ClipStore(CatalogDatabase db)
     internal const string ClipColumns = """
         id, recorder_serial, clip_id, size, device_sha256, device_start, device_end, flags, officer_id,
         state, pulled_bytes, attempts, vault_path, stored_sha256, last_error, updated_at, custody_index, manifest_path,
-        recorder_signature, hold, release_requested_at, release_requested_index, left_recorder_at, purged_at, purged_index
+        recorder_signature, hold, release_requested_at, release_requested_index, left_recorder_at, purged_at, purged_index,
+        config_version, config_sha256
         """;
 
     public const int MaxPageSize = 500;
@@ -125,11 +126,13 @@ public sealed class ClipStore(CatalogDatabase db)
     }
 
     /// <summary>Keeps the recorder's record-time signature (hex) with the clip, as it came in CLIP_INFO.</summary>
-    public async Task SetRecorderSignatureAsync(long id, string? signatureHex, CancellationToken cancellationToken, string? officerId = null)
+    public async Task SetRecorderSignatureAsync(long id, string? signatureHex, CancellationToken cancellationToken, string? officerId = null,
+        long? configVersion = null, string? configSha256 = null)
     {
         await using var c = await db.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await ExecAsync(c, null, "UPDATE clips SET recorder_signature = $sig, officer_id = COALESCE($officer, officer_id) WHERE id = $id;", cancellationToken,
-            ("$sig", signatureHex), ("$officer", officerId), ("$id", id)).ConfigureAwait(false);
+        await ExecAsync(c, null, """
+            UPDATE clips SET recorder_signature = $sig, officer_id = COALESCE($officer, officer_id), config_version = $cv, config_sha256 = $cs WHERE id = $id;
+            """, cancellationToken, ("$sig", signatureHex), ("$officer", officerId), ("$cv", configVersion), ("$cs", configSha256), ("$id", id)).ConfigureAwait(false);
     }
 
     internal static string Time(long unixMs) => DateTimeOffset.FromUnixTimeMilliseconds(unixMs).ToString("O");
@@ -165,5 +168,9 @@ public sealed class ClipStore(CatalogDatabase db)
         reader.IsDBNull(18) ? null : reader.GetString(18), reader.IsDBNull(19) ? null : HoldFromDb(reader.GetString(19)),
         reader.IsDBNull(20) ? null : ParseTime(reader.GetString(20)), reader.IsDBNull(21) ? null : reader.GetInt64(21),
         reader.IsDBNull(22) ? null : ParseTime(reader.GetString(22)), reader.IsDBNull(23) ? null : ParseTime(reader.GetString(23)),
-        reader.IsDBNull(24) ? null : reader.GetInt64(24));
+        reader.IsDBNull(24) ? null : reader.GetInt64(24))
+    {
+        ConfigVersion = reader.IsDBNull(25) ? null : reader.GetInt64(25),
+        ConfigSha256 = reader.IsDBNull(26) ? null : reader.GetString(26),
+    };
 }

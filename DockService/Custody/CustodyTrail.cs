@@ -13,7 +13,7 @@ namespace Dock.Service.Custody;
 /// enrolled, whether it signs clips, and its clock offset. <paramref name="HashSource"/> names what the pulled bytes'
 /// SHA-256 is compared with, in custody records' words.</summary>
 public sealed record DockingContext(string BayId, string RecorderModel, string RecorderFirmware, byte[] RecorderKey, TimeSpan ClockOffset,
-    RecorderTrust Trust, bool SignsClips, string HashSource = "the recorder's record-time sha256", bool SignsV11 = false);
+    RecorderTrust Trust, bool SignsClips, string HashSource = "the recorder's record-time sha256", bool SignsV11 = false, bool SignsV15 = false);
 
 /// <summary>
 /// The ingest pipeline's door to the custody log: records each step of a clip as an event, and writes
@@ -46,7 +46,12 @@ public sealed class CustodyTrail(CustodyLog log, DockIdentity identity, ClipVaul
             new ManifestClip(clip.RecorderSerial, clip.ClipId, clip.Size, clip.DeviceSha256, (int)clip.Flags, clip.DeviceStart, clip.DeviceEnd),
             new ManifestRecorder(clip.RecorderSerial, context.RecorderModel, context.RecorderFirmware, Convert.ToHexStringLower(context.RecorderKey),
                 string.IsNullOrEmpty(clip.RecorderSignature) ? null : clip.RecorderSignature,
-                string.IsNullOrEmpty(clip.RecorderSignature) || !context.SignsV11 ? null : ManifestRecorder.SignatureV11),
+                string.IsNullOrEmpty(clip.RecorderSignature) || !context.SignsV11 ? null
+                    : context.SignsV15 ? ManifestRecorder.SignatureV15 : ManifestRecorder.SignatureV11)
+            {
+                ConfigVersion = context.SignsV15 ? clip.ConfigVersion : null,
+                ConfigSha256 = context.SignsV15 ? clip.ConfigSha256 : null,
+            },
             clip.OfficerId,
             new ManifestTimes(clip.DeviceStart, clip.DeviceEnd, stored.At, (long)context.ClockOffset.TotalMilliseconds),
             new ManifestDock(identity.DockId, Convert.ToHexStringLower(identity.PublicKey.Span)),

@@ -353,6 +353,17 @@ public sealed partial class ClipIngestor(CatalogStores catalog, ClipVault vault,
         var summary = new ClipSummary(clip.DeviceClipId, (ulong)clip.Size, clip.DeviceStart.ToUnixTimeMilliseconds(), clip.DeviceEnd.ToUnixTimeMilliseconds(),
             clip.Flags, sha);
         var key = Ed25519Key.Fingerprint(context.RecorderKey);
+        if (context.SignsV15)
+        {
+            if (clip.ConfigVersion is not { } version || !Hex.TryParse(clip.ConfigSha256, 32, out var configSha))
+                return ((ClipHold.BadRecordSignature, "the recorder announces v1.5 record-time signatures but named no recorder profile for this clip"), null);
+            var under = new RecordedUnder((ulong)version, configSha);
+            return ClipSignature.VerifyV15(context.RecorderKey, clip.RecorderSerial, summary, clip.OfficerId, under, signature)
+                ? (null, $"v1.5 record-time signature (every listed field, the officer, and the recorder profile {clip.ConfigSha256} of fleet bundle " +
+                    $"version {version}) verifies under enrolled recorder key {key}")
+                : ((ClipHold.BadRecordSignature, $"the v1.5 record-time signature does not verify under the enrolled key {key}: the clip's id, size, " +
+                    "hash, times, flags or officer, or the recorder profile it names, are not what this recorder signed"), null);
+        }
         if (context.SignsV11)
         {
             return ClipSignature.VerifyV11(context.RecorderKey, clip.RecorderSerial, summary, clip.OfficerId, signature)

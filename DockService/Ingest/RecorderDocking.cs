@@ -96,7 +96,7 @@ public sealed partial class RecorderDocking(CatalogStores catalog, ClipIngestor 
             LogDocked(logger, bayId, info.Serial, info.OfficerId, (long)offset.TotalMilliseconds, info.ClipCount);
             var trust = await enrolment.EvaluateAsync(info.Serial, session.ProvedKey, cancellationToken).ConfigureAwait(false);
             var context = new DockingContext(bayId, info.Model, info.Firmware, session.ProvedKey, offset, trust, session.SignsClips, session.HashSource,
-                session.SignsClipsV11);
+                session.SignsClipsV11, session.SignsClipsV15);
             if (trust.Trusted)
             {
                 // Enrolled since its footage was held: pull it again, now trusted. The held copies stay.
@@ -613,8 +613,11 @@ public sealed partial class RecorderDocking(CatalogStores catalog, ClipIngestor 
             throw DockLinkErrors.Malformed(MessageType.ClipInfo, $"CLIP_INFO for {listed.ClipId} differs from its CLIP_LIST entry");
         var hex = Convert.ToHexStringLower(info.Signature);
         // The officer the clip was recorded for (CLIP_INFO), which a v1.1 signature covers, not the one bound at docking.
-        await catalog.Clips.SetRecorderSignatureAsync(row.Id, hex, cancellationToken, info.OfficerId).ConfigureAwait(false);
-        return row with { RecorderSignature = hex, OfficerId = info.OfficerId };
+        // v1.5: the profile the clip was recorded under, which the signature covers (checked with it once the bytes are verified).
+        long? configVersion = info.Config is { } under ? (long)Math.Min(under.Version, long.MaxValue) : null;
+        var configSha = info.Config is { } u ? Convert.ToHexStringLower(u.Sha256) : null;
+        await catalog.Clips.SetRecorderSignatureAsync(row.Id, hex, cancellationToken, info.OfficerId, configVersion, configSha).ConfigureAwait(false);
+        return row with { RecorderSignature = hex, OfficerId = info.OfficerId, ConfigVersion = configVersion, ConfigSha256 = configSha };
     }
 
     /// <summary>

@@ -11,6 +11,7 @@ public sealed class DockLinkRecorder(HostSession session) : IDockedRecorder
     public byte[] ProvedKey => session.DeviceKey;
     public bool SignsClips => session.Device.Capabilities.HasFlag(DeviceCapabilities.RecordSignatures);
     public bool SignsClipsV11 => SignsClips && session.Device.Capabilities.HasFlag(DeviceCapabilities.RecordSignaturesV11);
+    public bool SignsClipsV15 => SignsClipsV11 && session.Device.Capabilities.HasFlag(DeviceCapabilities.RecordSignaturesV15);
     public string HashSource => "the recorder's record-time sha256";
     public Task Completion => session.Completion;
     public bool ProvidesClipMetadata => session.Device.Capabilities.HasFlag(DeviceCapabilities.ClipMetadata);

@@ -26,6 +26,9 @@ public interface IDockedRecorder : IAsyncDisposable
     /// <summary>Its record-time signatures are the v1.1 ones (every listed field and the officer; docklink-v1.md §7.5).</summary>
     bool SignsClipsV11 => false;
 
+    /// <summary>Its record-time signatures are the v1.5 ones: also over the recorder profile each clip was recorded under (docklink-v1.md §7.5).</summary>
+    bool SignsClipsV15 => false;
+
     /// <summary>What <see cref="ListClipsAsync"/>'s SHA-256 is, in custody records' words.</summary>
     string HashSource { get; }
 

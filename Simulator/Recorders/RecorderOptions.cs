@@ -37,6 +37,10 @@ public sealed record RecorderOptions
     /// <summary>Whether the dock may bind it to an officer at checkout (DockLink v1.3 SET_OFFICER, capability bit 4).</summary>
     public bool AcceptsOfficer { get; init; } = true;
 
+    /// <summary>With <see cref="SignsV11"/>: sign each clip with the v1.5 record-time signature, which also covers the recorder profile it was
+    /// recorded under (capability bit 7), as firmware that takes profiles from the dock does.</summary>
+    public bool SignsV15 { get; init; } = true;
+
     /// <summary>Whether the dock sets its recorder profile (DockLink v1.4 GET_CONFIG / PUT_CONFIG, capability bit 5).</summary>
     public bool Configurable { get; init; } = true;
 

@@ -37,10 +37,19 @@ public sealed class SimulatedClip
     /// <summary>The officer the camera was bound to when it recorded this clip (null until the recorder takes it).</summary>
     public string? OfficerId { get; internal set; }
 
-    internal void Sign(string serial, string officerId, bool v11, Func<byte[], byte[]> sign) =>
-        Signature = sign(v11
-            ? Dock.DeviceProtocol.Session.ClipSignature.MessageV11(serial, Summary, officerId)
-            : Dock.DeviceProtocol.Session.ClipSignature.Message(serial, Summary));
+    /// <summary>The recorder profile the camera ran when it recorded the clip (v1.5 firmware names it in CLIP_INFO and signs it); null before.</summary>
+    public RecordedUnder? Config { get; private set; }
+
+    /// <summary>v1.5 firmware signs the profile too (<paramref name="config"/> given), v1.1 every listed field and the officer, v1 the rest.</summary>
+    internal void Sign(string serial, string officerId, bool v11, Func<byte[], byte[]> sign, RecordedUnder? config = null)
+    {
+        Config = v11 ? config : null;
+        Signature = sign(Config is { } under
+            ? Dock.DeviceProtocol.Session.ClipSignature.MessageV15(serial, Summary, officerId, under)
+            : v11
+                ? Dock.DeviceProtocol.Session.ClipSignature.MessageV11(serial, Summary, officerId)
+                : Dock.DeviceProtocol.Session.ClipSignature.Message(serial, Summary));
+    }
 
     public static SimulatedClip Synthetic(string clipId, long size, ulong seed, DateTimeOffset start, DateTimeOffset end, ClipFlags flags)
     {

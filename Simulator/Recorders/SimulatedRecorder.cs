@@ -39,7 +39,7 @@ public sealed class SimulatedRecorder : IRecorderDevice, IDisposable
         Credential = new KeyCredential(_key);
         Firmware = new SimulatedFirmware(options.Model, options.Firmware, options.FirmwareSlotBytes, () => options.TrustedAgencyKeys, Faults);
         if (options.SignsClips)
-            foreach (var clip in clips) clip.Sign(options.Serial, options.OfficerId, options.SignsV11, m => _key.Sign(m));
+            foreach (var clip in clips) clip.Sign(options.Serial, options.OfficerId, options.SignsV11, m => _key.Sign(m), RecordedUnderNow(options, _config));
         // Fault injection at record time: the first N clips carry a wrong hash or a damaged signature.
         foreach (var clip in clips.Take(options.BadHashClips)) clip.CorruptRecordedHash();
         foreach (var clip in clips.Take(options.BadSignatureClips)) clip.CorruptSignature();
@@ -64,7 +64,14 @@ public sealed class SimulatedRecorder : IRecorderDevice, IDisposable
         | (Options.ClipMetadata ? DeviceCapabilities.ClipMetadata : DeviceCapabilities.None)
         | (Options.AcceptsOfficer ? DeviceCapabilities.SetOfficer : DeviceCapabilities.None)
         | (Options.Configurable ? DeviceCapabilities.Configuration : DeviceCapabilities.None)
-        | (Options.TakesFirmware ? DeviceCapabilities.Firmware : DeviceCapabilities.None);
+        | (Options.TakesFirmware ? DeviceCapabilities.Firmware : DeviceCapabilities.None)
+        | (SignsV15(Options) ? DeviceCapabilities.RecordSignaturesV15 : DeviceCapabilities.None);
+
+    private static bool SignsV15(RecorderOptions options) => options.SignsClips && options.SignsV11 && options.SignsV15;
+
+    /// <summary>What a clip finished now is recorded under, as v1.5 firmware signs it (null: this firmware does not sign it).</summary>
+    private static RecordedUnder? RecordedUnderNow(RecorderOptions options, RecorderConfig config) =>
+        SignsV15(options) ? new RecordedUnder(config.Version, [.. config.Sha256]) : null;
 
     /// <summary>Its firmware slots and staging area (DockLink v1.5).</summary>
     public SimulatedFirmware Firmware { get; }
@@ -223,7 +230,7 @@ public sealed class SimulatedRecorder : IRecorderDevice, IDisposable
     public ClipInfo GetClip(string clipId)
     {
         var clip = Find(clipId);
-        return new ClipInfo(clip.Summary, clip.OfficerId ?? "", [.. clip.Signature]);
+        return new ClipInfo(clip.Summary, clip.OfficerId ?? "", [.. clip.Signature], clip.Config);
     }
 
     public ClipMeta GetClipMeta(string clipId)
@@ -321,7 +328,7 @@ public sealed class SimulatedRecorder : IRecorderDevice, IDisposable
     {
         var officer = OfficerId;
         clip.OfficerId = officer;
-        if (Options.SignsClips) clip.Sign(Options.Serial, officer, Options.SignsV11, m => _key.Sign(m));
+        if (Options.SignsClips) clip.Sign(Options.Serial, officer, Options.SignsV11, m => _key.Sign(m), RecordedUnderNow(Options, Config));
         lock (_lock) _clips.Add(clip);
         State?.Write(Serial, ListClips());
         Signal();
