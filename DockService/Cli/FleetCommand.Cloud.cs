@@ -52,6 +52,46 @@ public static partial class FleetCommand
         return command;
     }
 
+    private static Command Prove()
+    {
+        var clip = new Argument<string>("CLIP") { Description = "The clip file (vault or cloud copy) with its manifest beside it, as `dock verify` takes it." };
+        var cloud = CloudOption();
+        var configKey = new Option<string>("--config-key")
+        {
+            Description = "The agency's configuration key (PEM) that signs the bundles and the bundle log's checkpoint.", Required = true,
+        };
+        var trust = new Option<string?>("--trust") { Description = "The dock's public key, PEM (as for `dock verify`). Without it the result is 'unknown key'." };
+        var manifest = new Option<string?>("--manifest") { Description = "Its manifest (default: as `dock verify` finds it)." };
+        var json = CliOptions.Json();
+        var command = new Command("prove", "Prove which fleet configuration the camera ran when it recorded a clip: the clip and its custody proof, the " +
+            "recorder's signature over the profile it recorded under, that bundle's entry in the signed bundle log (with its inclusion proof), the " +
+            "bundle and its profile. Exit codes as `dock verify`: 0 proved, 11 bad signature, 12 unknown key, 13 bad proof, 14 malformed.")
+        {
+            clip, cloud, configKey, trust, manifest, json,
+        };
+        command.SetAction((parse, cancellationToken) => WithStore("fleet prove", parse.GetValue(cloud)!, async store =>
+        {
+            var key = new ConfigKey(FleetTrust.ReadKey(parse.GetValue(configKey)!), parse.GetValue(configKey)!);
+            byte[]? dockKey = null;
+            if (parse.GetValue(trust) is { } trustPath)
+            {
+                if (!File.Exists(trustPath) || new FileInfo(trustPath).Length > 4096
+                    || !Dock.Evidence.ClipVerifier.TryReadPublicKeyPem(await File.ReadAllTextAsync(trustPath, cancellationToken), out var k))
+                    return ExitCodes.UsageError("fleet prove", $"--trust {trustPath} is not an Ed25519 public key in PEM form.");
+                dockKey = k;
+            }
+            var clipPath = parse.GetValue(clip)!;
+            var report = await FleetProof.ProveAsync(clipPath, parse.GetValue(manifest) ?? Dock.Evidence.ClipVerifier.DefaultManifestPath(clipPath), dockKey, key, store,
+                cancellationToken);
+            if (parse.GetValue(json))
+                Console.WriteLine(JsonSerializer.Serialize(new { outcome = report.Outcome.ToString(), exitCode = (int)report.Outcome, report.Steps, report.Timeline },
+                    StatusCommand.Json));
+            else Dock.Evidence.ReportText.Write(report, Console.Out);
+            return (int)report.Outcome;
+        }, cancellationToken));
+        return command;
+    }
+
     private static Command Status()
     {
         var cloud = CloudOption();

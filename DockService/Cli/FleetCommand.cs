@@ -20,7 +20,7 @@ public static partial class FleetCommand
     public static Command Create() => new("fleet", "Fleet configuration: signed bundles of dock settings, recorder profiles and firmware, " +
         "published through the agency's object store and applied by every dock.")
     {
-        BundleCommands(), FirmwareCommands(), Apply(), Publish(), Status(), Rollout(),
+        BundleCommands(), FirmwareCommands(), Apply(), Publish(), Status(), Rollout(), Prove(),
     };
 
     private static Command BundleCommands()
