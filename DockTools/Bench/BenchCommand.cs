@@ -222,7 +222,33 @@ public static class BenchCommand
                 if (parse.GetValue(data7) is null && Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
             }
         });
-        var bench = new Command("bench", "Benchmarks (figures, not pass/fail tests).") { ingest, custody, upload, links, api, kiosk, fleet };
+        var data8 = new Option<string?>("--data") { Description = "Folder for the benchmark's dock keys (default: a new folder under the temp directory; removed afterwards)." };
+        var firmwareSize = new Option<string>("--size") { Description = "The image (and clip) size.", DefaultValueFactory = _ => "32MB" };
+        var firmwareRounds = new Option<int>("--rounds") { Description = "Alternating read / firmware rounds per link.", DefaultValueFactory = _ => 3 };
+        var firmwareJson = CliOptions.Json();
+        var firmware = new Command("firmware", "Firmware transfer MB/s as a ratio of the clip-read MB/s on the same link (a pty pair; TCP throttled both ways), " +
+            "and the bytes sent twice after a power loss in mid-transfer.")
+        {
+            data8, firmwareSize, firmwareRounds, firmwareJson,
+        };
+        firmware.SetAction(async (parse, cancellationToken) =>
+        {
+            if (!CliOptions.TryParseSize(parse.GetValue(firmwareSize)!, out var size) || size < 64 * 1024 || size > 256L << 20 || parse.GetValue(firmwareRounds) is < 1 or > 20)
+            {
+                await Console.Error.WriteLineAsync("dock bench firmware: --size 64KB..256MB, --rounds 1..20.");
+                return ExitCodes.Usage;
+            }
+            var dir = Path.GetFullPath(parse.GetValue(data8) ?? Path.Combine(Path.GetTempPath(), $"dock-bench-firmware-{Environment.ProcessId}"));
+            try
+            {
+                return await new FirmwareBenchmark(dir, size, parse.GetValue(firmwareRounds), Console.Out).RunAsync(parse.GetValue(firmwareJson), cancellationToken);
+            }
+            finally
+            {
+                if (parse.GetValue(data8) is null && Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+            }
+        });
+        var bench = new Command("bench", "Benchmarks (figures, not pass/fail tests).") { ingest, custody, upload, links, api, kiosk, fleet, firmware };
         return bench;
     }
 }
