@@ -23,18 +23,20 @@ public sealed class FirmwareTests(ITestOutputHelper output)
     public async Task Firmware_ResumesAfterPowerLoss_ConfirmedAfterReboot_BootFailureRollsBack_BadImageRefused_NothingWhileFootageWaits()
     {
         await using var harness = DockHarness.Create();
-        var fleet = await harness.StartFleetAsync(new FleetOptions { Recorders = 5, ClipsPerRecorder = 2, MinClipSize = 100_000, MaxClipSize = 200_000 });
+        var fleet = await harness.StartFleetAsync(new FleetOptions { Recorders = 6, ClipsPerRecorder = 2, MinClipSize = 100_000, MaxClipSize = 200_000 });
         var resumer = fleet.Endpoints[0].Recorder;
         var unbootable = fleet.Endpoints[1].Recorder;
         var waiting = fleet.Endpoints[2].Recorder;
         var corrupt = fleet.Endpoints[3].Recorder;
         var flat = fleet.Endpoints[4].Recorder;
+        var interrupted = fleet.Endpoints[5].Recorder;
         var image = new byte[3 * 1024 * 1024 + 12345];
         new Random(17).NextBytes(image);
         resumer.Faults.FirmwarePowerLossAfter(image.Length / 3);
         unbootable.Faults.FailBootOf = NewVersion;
         waiting.Faults.FailReadsOf = waiting.Clips[0].ClipId; // a clip that cannot be offloaded: its footage waits
         corrupt.Faults.CorruptStagedFirmware();
+        interrupted.Faults.PowerLossInInstall();
         foreach (var endpoint in fleet.Endpoints) endpoint.Recorder.Battery.Drain(90); // charged (the seed draws 10-70 %)...
         flat.Battery.Drain(5); // ...but this one: 5 %, below the image's 20 % (charging to 20 % takes half an hour)
 
@@ -60,6 +62,7 @@ public sealed class FirmwareTests(ITestOutputHelper output)
                 var events = await EnrolmentTests.EventsAsync(catalog);
                 var alerts = (await catalog.Alerts.ListAlertsAsync(CancellationToken.None)).Where(a => a.IsOpen && a.Kind == RecorderFirmware.FailedAlert).ToList();
                 return events.Any(e => e.Kind == CustodyEventKind.FirmwareConfirmed && e.RecorderSerial == resumer.Serial)
+                    && events.Any(e => e.Kind == CustodyEventKind.FirmwareConfirmed && e.RecorderSerial == interrupted.Serial)
                     && events.Any(e => e.Kind == CustodyEventKind.FirmwareRolledBack && e.RecorderSerial == unbootable.Serial)
                     && alerts.Any(a => a.RecorderSerial == corrupt.Serial);
             }, "the resumed image confirmed, the unbootable one rolled back, the corrupt one refused");
@@ -85,6 +88,13 @@ public sealed class FirmwareTests(ITestOutputHelper output)
             Assert.True(installed.Index > lastVerified.Index);
             var confirmed = Assert.Single(events, e => e.Kind == CustodyEventKind.FirmwareConfirmed && e.RecorderSerial == resumer.Serial);
             Assert.True(confirmed.Index > installed.Index);
+
+            // Power lost while the image was written to its slot: the old image kept running, the staged image was kept whole, and the next
+            // docking installed it without sending a byte again.
+            var reinstalled = Assert.Single(events, e => e.Kind == CustodyEventKind.FirmwareInstalled && e.RecorderSerial == interrupted.Serial);
+            Assert.Contains($"resumed at {image.Length:N0}", reinstalled.Detail, StringComparison.Ordinal);
+            Assert.Equal(image.Length, interrupted.Firmware.BytesReceived);
+            Assert.Equal((NewVersion, false), (interrupted.GetFirmware().RunningVersion, interrupted.GetFirmware().Trial));
 
             // Boot failure: installed, did not boot, back on its old image; alerted, and the image is not sent to it again.
             Assert.Single(events, e => e.Kind == CustodyEventKind.FirmwareInstalled && e.RecorderSerial == unbootable.Serial);
