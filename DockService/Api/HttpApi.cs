@@ -44,6 +44,7 @@ public static class HttpApi
         api.MapDockRegistry();
         api.MapDockEquipment();
         api.MapDockRetrieval();
+        api.MapDockFleet();
 
         api.MapGet("/bays", Bays).RequireAuthorization(DockPolicies.Anyone).WithSummary("Every bay's live state.");
         api.MapGet("/bays/stream", BayStream).RequireAuthorization(DockPolicies.Anyone).Produces<IReadOnlyList<Bay>>(200, "text/event-stream")

@@ -65,6 +65,10 @@ public sealed partial class DockCore(IOptions<DockOptions> options, ILogger<Dock
     public Fleet.RecorderFirmware RecorderFirmware => _recorderFirmware ??=
         new Fleet.RecorderFirmware(Catalog.Database, Log, Catalog.Alerts, RecorderConfiguration, FirmwareImages);
 
+    /// <summary>The fleet as the console and the API show it (Fleet/FleetOverview).</summary>
+    public Fleet.FleetOverview FleetOverview => _fleetOverview ??= new Fleet.FleetOverview(this, Catalog.Database.Time);
+
+    private Fleet.FleetOverview? _fleetOverview;
     private Fleet.FirmwareImages? _firmwareImages;
     private Fleet.RecorderFirmware? _recorderFirmware;
     private Fleet.FleetConfiguration? _fleet;

@@ -35,6 +35,7 @@ public static partial class ConsolePages
         ("/reports", DockPolicies.ReadClips, "nav.reports"),
         ("/registry", DockPolicies.ReadRecorders, "nav.registry"),
         ("/equipment", DockPolicies.ReadRecorders, "nav.equipment"),
+        ("/fleet", DockPolicies.ReadRecorders, "nav.fleet"),
         ("/users", DockPolicies.ManageUsers, "nav.users"),
     ];
 
@@ -53,6 +54,7 @@ public static partial class ConsolePages
         app.MapGet("/registry", RegistryAsync).RequireAuthorization(DockPolicies.ReadRecorders).ExcludeFromDescription();
         app.MapGet("/equipment", EquipmentAsync).RequireAuthorization(DockPolicies.ReadRecorders).ExcludeFromDescription();
         app.MapGet("/equipment/batteries/{serial}.svg", BatteryChartAsync).RequireAuthorization(DockPolicies.ReadRecorders).ExcludeFromDescription();
+        app.MapGet("/fleet", FleetAsync).RequireAuthorization(DockPolicies.ReadRecorders).ExcludeFromDescription();
         app.MapGet("/users", UsersAsync).RequireAuthorization(DockPolicies.ManageUsers).ExcludeFromDescription();
     }
 

@@ -1,3 +1,5 @@
+using System.Net.Http.Json;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Dock.Crypto.Custody;
 using Dock.DeviceProtocol.Messages;
@@ -54,6 +56,8 @@ public sealed class FirmwareTests(ITestOutputHelper output)
         Assert.Contains("firmware images: 1 of 1 held", applied, StringComparison.Ordinal);
         var sha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(image));
 
+        var accounts = new Dock.Service.Users.UserAccounts(new Dock.Service.Users.UserStore((await harness.CatalogAsync()).Database), null, TimeProvider.System);
+        await accounts.AddAsync("test", "ida", "correct horse battery", [Dock.Service.Users.Roles.EquipmentManager], null, CancellationToken.None);
         var (host, _) = await harness.StartDockAsync();
         try
         {
@@ -113,6 +117,20 @@ public sealed class FirmwareTests(ITestOutputHelper output)
             Assert.Contains("footage waits", states[waiting.Serial].Detail, StringComparison.Ordinal);
             Assert.Equal(0, flat.Firmware.BytesReceived);
             Assert.Contains("battery", states[flat.Serial].Detail, StringComparison.Ordinal);
+
+            // The API and the console's fleet page show the same, from the same owners.
+            using var client = new HttpClient { BaseAddress = new Uri(DockHarness.HttpAddress(host)) };
+            var session = await (await client.PostAsJsonAsync("/api/v1/login", new { name = "ida", password = "correct horse battery" })).Content.ReadFromJsonAsync<JsonElement>();
+            client.DefaultRequestHeaders.Add("X-Dock-CSRF", session.GetProperty("csrfToken").GetString());
+            var fleetState = await client.GetFromJsonAsync<JsonElement>("/api/v1/fleet");
+            Assert.Equal(7, fleetState.GetProperty("applied").GetProperty("version").GetInt64());
+            var shown = fleetState.GetProperty("recorders").EnumerateArray().ToDictionary(r => r.GetProperty("serial").GetString()!, r => r.GetProperty("firmwareState").GetString());
+            Assert.Equal(("confirmed", "rolled-back", "refused"), (shown[resumer.Serial], shown[unbootable.Serial], shown[corrupt.Serial]));
+            var report = await client.GetFromJsonAsync<JsonElement>("/api/v1/fleet/status"); // the fleet from the store, as `dock fleet status`
+            Assert.Equal(JsonValueKind.Array, report.GetProperty("docks").ValueKind);
+            var page = await client.GetStringAsync("/fleet");
+            Assert.Contains($"data-serial=\"{resumer.Serial}\"", page, StringComparison.Ordinal);
+            Assert.Contains("data-firmware-state=\"rolled-back\"", page, StringComparison.Ordinal);
         }
         finally
         {
