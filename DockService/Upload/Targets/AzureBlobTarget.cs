@@ -127,6 +127,8 @@ public sealed class AzureBlobTarget : ICloudTarget
                 var options = new BlobDownloadOptions();
                 if (ifNoneMatch is not null) options.Conditions = new BlobRequestConditions { IfNoneMatch = new ETag(ifNoneMatch) };
                 var download = await _container.GetBlobClient(key).DownloadStreamingAsync(options, cancellationToken);
+                // A 304 is not an exception in the Azure SDK: it is a response with no value (reading Value would throw).
+                if (download.GetRawResponse().Status == 304) return FetchResult.NotModified;
                 await using var stream = download.Value.Content;
                 var length = download.Value.Details.ContentLength;
                 if (length > maxBytes)
