@@ -53,6 +53,12 @@ public static class Program
             Description = "Hostile recorders: well-formed but absurd answers at random (endless listings, repeated ids, ids named like dock files, " +
                 "impossible sizes, times and clocks, 255 % batteries). Seeded by --seed. For testing a dock's bounds, never for a demo.",
         };
+        var lieAboutConfig = new Option<bool>("--lie-about-config") { Description = "Fault: answer PUT_CONFIG with the hash of the profile it ran before, keeping that profile (the dock must see the mismatch)." };
+        var refuseConfig = new Option<bool>("--refuse-config") { Description = "Fault: refuse every PUT_CONFIG (a profile this firmware cannot run)." };
+        var firmwarePowerLoss = new Option<string?>("--firmware-power-loss-after") { Description = "Fault: power lost once BYTES of a firmware image have been received, once (the transfer resumes at the next docking)." };
+        var installPowerLoss = new Option<bool>("--firmware-power-loss-in-install") { Description = "Fault: power lost while the next image is written to its slot, once (the old image runs; the next docking installs again)." };
+        var corruptFirmware = new Option<bool>("--corrupt-firmware") { Description = "Fault: a bit of the next staged image flips before the install checks it (a bad image: refused)." };
+        var failBoot = new Option<string?>("--fail-boot-of") { Description = "Fault: an image with this VERSION does not boot (the boot loader rolls back)." };
         var firstSerial = new Option<int>("--first-serial") { Description = "Number the recorders' serials from N (to run two simulators beside one dock).", DefaultValueFactory = _ => 1 };
         var stateDir = new Option<string?>("--state-dir")
         {
@@ -63,6 +69,7 @@ public static class Program
         {
             recorders, clips, clipSize, listen, serial, throttle, folder, seed, agency, enrolmentFile, unsigned, v1Signatures, authMethods, massStorage, disks,
             disconnectAfter, corruptEvery, stallAfter, linkRate, releaseDelay, keepOnRelease, badHash, badSignature, faultyBatteries, timeOffset, stateDir, hostile, firstSerial,
+            lieAboutConfig, refuseConfig, firmwarePowerLoss, installPowerLoss, corruptFirmware, failBoot,
         };
         root.SetAction(async (parse, cancellationToken) =>
         {
@@ -88,6 +95,10 @@ public static class Program
             if (problem is not null) return Fail(problem);
             var stallBytes = Bytes(stallAfter, out problem);
             if (problem is not null) return Fail(problem);
+            var firmwareCut = Bytes(firmwarePowerLoss, out problem);
+            if (problem is not null) return Fail(problem);
+            if (parse.GetValue(failBoot) is { } boot && (boot.Length is 0 or > 64 || boot.Any(c => c is <= ' ' or >= (char)0x7F)))
+                return Fail("--fail-boot-of is a firmware version: 1..64 printable characters without spaces.");
             if (parse.GetValue(linkRate) is { } kbps && (kbps <= 0 || double.IsNaN(kbps))) return Fail("--link-rate must be above zero (KB/s).");
             if (parse.GetValue(linkRate) is not null && parse.GetValue(throttle) is not null) return Fail("give --link-rate (KB/s) or --throttle (MB/s), not both.");
             if (parse.GetValue(releaseDelay) is < 0 or > 600_000) return Fail("--release-delay must be 0..600000 ms.");
@@ -97,7 +108,9 @@ public static class Program
                 return Fail("--time-offset must be within ten years, in seconds.");
             bool anyFault = disconnectBytes is not null || corruptBytes is not null || stallBytes is not null || parse.GetValue(linkRate) is not null
                 || parse.GetValue(releaseDelay) is not null || parse.GetValue(keepOnRelease) || parse.GetValue(badHash) > 0 || parse.GetValue(badSignature) > 0
-                || parse.GetValue(timeOffset) is not null || parse.GetValue(stateDir) is not null || parse.GetValue(hostile);
+                || parse.GetValue(timeOffset) is not null || parse.GetValue(stateDir) is not null || parse.GetValue(hostile)
+                || parse.GetValue(lieAboutConfig) || parse.GetValue(refuseConfig) || firmwareCut is not null || parse.GetValue(installPowerLoss)
+                || parse.GetValue(corruptFirmware) || parse.GetValue(failBoot) is not null;
             if (parse.GetValue(massStorage))
             {
                 if (!OperatingSystem.IsLinux()) return Fail("--mass-storage needs Linux pseudo-terminals for the command channels.");
@@ -164,6 +177,12 @@ public static class Program
                         if (stallBytes is { } stall) faults.StallAfter(stall);
                         if (parse.GetValue(releaseDelay) is { } ms) faults.ReleaseDelay = TimeSpan.FromMilliseconds(ms);
                         faults.KeepOnRelease = parse.GetValue(keepOnRelease);
+                        faults.LieAboutConfig = parse.GetValue(lieAboutConfig);
+                        faults.RefuseConfig = parse.GetValue(refuseConfig);
+                        if (firmwareCut is { } fwCut) faults.FirmwarePowerLossAfter(fwCut);
+                        if (parse.GetValue(installPowerLoss)) faults.PowerLossInInstall();
+                        if (parse.GetValue(corruptFirmware)) faults.CorruptStagedFirmware();
+                        faults.FailBootOf = parse.GetValue(failBoot);
                     },
                 }, cancellationToken: cancellationToken);
                 endpoints.AddRange(one.Endpoints);
@@ -194,6 +213,12 @@ public static class Program
                 parse.GetValue(badSignature) > 0 ? $"first {parse.GetValue(badSignature)} clip(s) with a damaged signature" : null,
                 parse.GetValue(timeOffset) is { } to ? $"clocks off by {to} s" : null,
                 parse.GetValue(stateDir) is { } sd ? $"state kept in {Path.GetFullPath(sd)}" : null,
+                parse.GetValue(lieAboutConfig) ? "profiles answered with the old hash" : null,
+                parse.GetValue(refuseConfig) ? "profiles refused" : null,
+                firmwareCut is { } fc ? $"power lost after {fc:N0} firmware bytes" : null,
+                parse.GetValue(installPowerLoss) ? "power lost during the first install" : null,
+                parse.GetValue(corruptFirmware) ? "the first staged image damaged" : null,
+                parse.GetValue(failBoot) is { } fb ? $"firmware {fb} does not boot" : null,
             }.Where(f => f is not null)) + ".");
             Console.WriteLine("Bays for `dock run`:");
             Console.WriteLine("  " + string.Join(' ', endpoints.Select((e, i) => $"--Dock:Bays:{i}:Id={i + 1} --Dock:Bays:{i}:Endpoint={e.Address}")));
