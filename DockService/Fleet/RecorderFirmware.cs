@@ -55,6 +55,9 @@ public sealed class RecorderFirmware(CatalogDatabase db, CustodyLog log, AlertSt
 {
     public const string FailedAlert = "firmware-failed";
 
+    /// <summary>A transfer or an install that a link problem cut short (resumed at the next docking); resolved once the camera runs the image.</summary>
+    public const string InterruptedAlert = "firmware-interrupted";
+
     /// <summary>How many interrupted installs (power lost while the slot was written) are tried again before the image counts as failed.</summary>
     public const int MaxInstallTries = 3;
 
@@ -70,10 +73,9 @@ public sealed class RecorderFirmware(CatalogDatabase db, CustodyLog log, AlertSt
         if (!recorder.CanUpdateFirmware) return new Look(image is null ? FirmwareOutcome.NoImage : FirmwareOutcome.CannotUpdate);
         var serial = recorder.Serial;
         var state = await recorder.GetFirmwareAsync(cancellationToken).ConfigureAwait(false);
-        var row = await GetAsync(serial, cancellationToken).ConfigureAwait(false);
         var running = Convert.ToHexStringLower(state.RunningSha256);
-        await RecordAsync(serial, info.Model, state, row, cancellationToken).ConfigureAwait(false);
-        row = await GetAsync(serial, cancellationToken).ConfigureAwait(false);
+        await RecordAsync(serial, info.Model, state, cancellationToken).ConfigureAwait(false);
+        var row = await GetAsync(serial, cancellationToken).ConfigureAwait(false);
 
         // First what became of the last image: on trial now, gone back, or half installed.
         if (state.Trial)
@@ -92,22 +94,25 @@ public sealed class RecorderFirmware(CatalogDatabase db, CustodyLog log, AlertSt
                     "its health check (handshake, info, clock, battery, listing)")), cancellationToken,
                 (c, tx, entry) => ConfirmedAsync(c, tx, serial, confirmed.Slot, entry.At, entry.Index)).ConfigureAwait(false);
             await alerts.ResolveAlertsAsync(FailedAlert, serial, null, $"runs firmware {state.RunningVersion}, confirmed", cancellationToken).ConfigureAwait(false);
+            await alerts.ResolveAlertsAsync(InterruptedAlert, serial, null, $"runs firmware {state.RunningVersion}, confirmed", cancellationToken).ConfigureAwait(false);
             return new Look(FirmwareOutcome.Confirmed);
         }
-        if (row?.TargetSha256 is { } target && target != running)
+        // A failure the camera reports for the image this dock installed (not one from before it).
+        if (row?.TargetSha256 is { } target && target != running && state.LastFailure != FirmwareFailure.None && state.FailedVersion == row.TargetVersion)
         {
-            if (state.LastFailure == FirmwareFailure.InstallInterrupted && state.HasStaged && Convert.ToHexStringLower(state.StagedSha256) == target
-                && row.InstallTries < MaxInstallTries && image?.Sha256 == target)
-            {
-                // The image is whole in its staging area: install again, nothing re-sent (the checks below still apply).
-            }
-            else if (state.LastFailure is FirmwareFailure.BootFailed or FirmwareFailure.Unconfirmed or FirmwareFailure.InstallInterrupted)
+            bool interrupted = state.LastFailure == FirmwareFailure.InstallInterrupted;
+            // Interrupted with the image whole in its staging area: install again below, nothing re-sent (the checks there still apply).
+            bool retry = interrupted && state.HasStaged && Convert.ToHexStringLower(state.StagedSha256) == target && row.InstallTries < MaxInstallTries
+                && image?.Sha256 == target;
+            // Interrupted, and the bundle names another image now: that one is sent instead; this one did not fail on the camera.
+            bool superseded = interrupted && image?.Sha256 != target;
+            if (!retry && !superseded)
             {
                 var what = state.LastFailure switch
                 {
                     FirmwareFailure.BootFailed => $"did not boot; the camera went back to {state.RunningVersion}",
                     FirmwareFailure.Unconfirmed => $"was not confirmed after its boot; the camera went back to {state.RunningVersion}",
-                    _ => $"could not be installed ({MaxInstallTries} power losses while its slot was written); the camera runs {state.RunningVersion}",
+                    _ => $"could not be installed (power lost while its slot was written, {row.InstallTries} time(s)); the camera runs {state.RunningVersion}",
                 };
                 var text = CustodyEvent.FitDetail($"{info.Model} firmware {row.TargetVersion} {what}");
                 await log.AppendAsync((index, at) => new CustodyEvent(index, CustodyEventKind.FirmwareRolledBack, at, log.DockId, log.DockId, serial,
@@ -123,6 +128,7 @@ public sealed class RecorderFirmware(CatalogDatabase db, CustodyLog log, AlertSt
         if (running == image.Sha256)
         {
             await SetStateAsync(serial, "current", $"runs {image.Version}, the bundle's image", cancellationToken).ConfigureAwait(false);
+            await alerts.ResolveAlertsAsync(InterruptedAlert, serial, null, $"runs firmware {image.Version}", cancellationToken).ConfigureAwait(false);
             return new Look(FirmwareOutcome.Current);
         }
         if (row?.FailedSha256 == image.Sha256) return new Look(FirmwareOutcome.FailedBefore);
@@ -223,7 +229,7 @@ public sealed class RecorderFirmware(CatalogDatabase db, CustodyLog log, AlertSt
         r.IsDBNull(15) ? null : r.GetInt64(15));
 
     /// <summary>What the camera said it runs (kept as said, whatever the dock hoped for).</summary>
-    private async Task RecordAsync(string serial, string model, FirmwareState state, RecorderFirmwareRecord? row, CancellationToken cancellationToken)
+    private async Task RecordAsync(string serial, string model, FirmwareState state, CancellationToken cancellationToken)
     {
         await using var c = await db.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await ExecAsync(c, null, """

@@ -222,8 +222,10 @@ public sealed partial class RecorderDocking(CatalogStores catalog, ClipIngestor 
         catch (DockLinkException ex) when (ex.Failure is not DockLinkFailure.ConnectionLost)
         {
             LogFirmwareFailed(logger, docking.BayId, info.Serial, ex.Message);
-            await catalog.Alerts.RaiseAlertAsync(Fleet.RecorderFirmware.FailedAlert, info.Serial, null,
-                CustodyEvent.FitDetail($"bay {docking.BayId}: its firmware could not be updated ({ex.Message}); the next docking tries again"), cancellationToken).ConfigureAwait(false);
+            // Not a verdict on the image (a timeout, a damaged answer): its own alert kind, so a rollout is not halted by a bad cable.
+            await catalog.Alerts.RaiseAlertAsync(Fleet.RecorderFirmware.InterruptedAlert, info.Serial, null,
+                CustodyEvent.FitDetail($"bay {docking.BayId}: its firmware could not be updated ({ex.Message}); the next docking tries again, from what it holds"),
+                cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is Fleet.FleetBundleException or IOException)
         {
