@@ -1,9 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
+using Dock.EndToEnd.Tests.Support;
 using Dock.Service.Fleet;
 using Dock.Service.Upload;
-using Dock.Service.Upload.Targets;
-using Dock.Tools.Bench;
 
 namespace Dock.EndToEnd.Tests.Fleet;
 
@@ -20,71 +19,49 @@ public sealed class FleetStoreTargetTests
     [InlineData("azure")]
     public async Task ConditionalReads_Listing_AndAFirmwareImageRoundTrip(string kind)
     {
-        var folder = Directory.CreateTempSubdirectory("dock-fleet-store-").FullName;
-        await using var s3 = kind == "s3" ? await StorageEmulator.StartS3Async("evidence") : null;
-        await using var azurite = kind == "azure" ? await StorageEmulator.StartAzuriteAsync() : null;
-        if (azurite is not null)
-            await new Azure.Storage.Blobs.BlobServiceClient(azurite.AzureConnectionString).GetBlobContainerClient("evidence").CreateIfNotExistsAsync();
-        // The targets read their credentials from the environment, as `dock run` does; set here, put back after (the tests run one at a time).
-        var environment = new Dictionary<string, string?>
-        {
-            ["AWS_ENDPOINT_URL"] = s3?.Endpoint, ["AWS_ACCESS_KEY_ID"] = s3 is null ? null : "S3RVER", ["AWS_SECRET_ACCESS_KEY"] = s3 is null ? null : "S3RVER",
-            ["AWS_REGION"] = s3 is null ? null : "us-east-1", ["AZURE_STORAGE_CONNECTION_STRING"] = azurite?.AzureConnectionString,
-        };
-        var saved = environment.Keys.ToDictionary(k => k, Environment.GetEnvironmentVariable);
-        try
-        {
-            foreach (var (key, value) in environment) Environment.SetEnvironmentVariable(key, value);
-            Directory.CreateDirectory(Path.Combine(folder, "cloud"));
-            var uri = kind switch { "s3" => "s3://evidence/unit-7", "azure" => "azblob://evidence/unit-7", _ => $"file:{Path.Combine(folder, "cloud")}" };
-            Assert.True(CloudTargetUri.TryParse(uri, out var parsed, out var error), error);
-            await using var cloud = CloudTargets.Create(parsed, folder)!;
-            var store = new FleetStore(cloud, parsed.Prefix);
+        await using var emulated = await EmulatedCloud.StartAsync(kind, "unit-7");
+        var cloud = emulated.Target;
+        var folder = emulated.Folder;
+        var store = new FleetStore(cloud, emulated.Prefix);
 
-            // Conditional reads of one small object.
-            await store.WriteStatusAsync("dock-b", "first", CancellationToken.None);
-            var first = await cloud.FetchAsync(store.StatusKey("dock-b"), null, 1024, CancellationToken.None);
-            Assert.Equal((FetchStatus.Found, "first"), (first.Status, Encoding.UTF8.GetString(first.Content!)));
-            Assert.False(string.IsNullOrEmpty(first.ETag));
-            var unchanged = await cloud.FetchAsync(store.StatusKey("dock-b"), first.ETag, 1024, CancellationToken.None);
-            Assert.Equal(FetchStatus.NotModified, unchanged.Status);
-            Assert.Null(unchanged.Content);
-            await store.WriteStatusAsync("dock-b", "second, longer", CancellationToken.None);
-            var changed = await cloud.FetchAsync(store.StatusKey("dock-b"), first.ETag, 1024, CancellationToken.None);
-            Assert.Equal((FetchStatus.Found, "second, longer"), (changed.Status, Encoding.UTF8.GetString(changed.Content!)));
-            Assert.NotEqual(first.ETag, changed.ETag);
-            Assert.Equal(FetchStatus.Missing, (await cloud.FetchAsync(store.StatusKey("dock-none"), null, 1024, CancellationToken.None)).Status);
-            var tooBig = await Assert.ThrowsAsync<CloudException>(() => cloud.FetchAsync(store.StatusKey("dock-b"), null, 4, CancellationToken.None));
-            Assert.Equal(CloudFailure.Rejected, tooBig.Failure);
+        // Conditional reads of one small object.
+        await store.WriteStatusAsync("dock-b", "first", CancellationToken.None);
+        var first = await cloud.FetchAsync(store.StatusKey("dock-b"), null, 1024, CancellationToken.None);
+        Assert.Equal((FetchStatus.Found, "first"), (first.Status, Encoding.UTF8.GetString(first.Content!)));
+        Assert.False(string.IsNullOrEmpty(first.ETag));
+        var unchanged = await cloud.FetchAsync(store.StatusKey("dock-b"), first.ETag, 1024, CancellationToken.None);
+        Assert.Equal(FetchStatus.NotModified, unchanged.Status);
+        Assert.Null(unchanged.Content);
+        await store.WriteStatusAsync("dock-b", "second, longer", CancellationToken.None);
+        var changed = await cloud.FetchAsync(store.StatusKey("dock-b"), first.ETag, 1024, CancellationToken.None);
+        Assert.Equal((FetchStatus.Found, "second, longer"), (changed.Status, Encoding.UTF8.GetString(changed.Content!)));
+        Assert.NotEqual(first.ETag, changed.ETag);
+        Assert.Equal(FetchStatus.Missing, (await cloud.FetchAsync(store.StatusKey("dock-none"), null, 1024, CancellationToken.None)).Status);
+        var tooBig = await Assert.ThrowsAsync<CloudException>(() => cloud.FetchAsync(store.StatusKey("dock-b"), null, 4, CancellationToken.None));
+        Assert.Equal(CloudFailure.Rejected, tooBig.Failure);
 
-            // A bounded listing, in key order, of that prefix only.
-            await store.WriteStatusAsync("dock-a", "a", CancellationToken.None);
-            await store.WriteStatusAsync("dock-c", "c", CancellationToken.None);
-            var all = await cloud.ListAsync(store.StatusPrefix, 10, CancellationToken.None);
-            Assert.Equal([store.StatusKey("dock-a"), store.StatusKey("dock-b"), store.StatusKey("dock-c")], all);
-            Assert.Equal(2, (await cloud.ListAsync(store.StatusPrefix, 2, CancellationToken.None)).Count);
+        // A bounded listing, in key order, of that prefix only.
+        await store.WriteStatusAsync("dock-a", "a", CancellationToken.None);
+        await store.WriteStatusAsync("dock-c", "c", CancellationToken.None);
+        var all = await cloud.ListAsync(store.StatusPrefix, 10, CancellationToken.None);
+        Assert.Equal([store.StatusKey("dock-a"), store.StatusKey("dock-b"), store.StatusKey("dock-c")], all);
+        Assert.Equal(2, (await cloud.ListAsync(store.StatusPrefix, 2, CancellationToken.None)).Count);
 
-            // A firmware image: published from beside the bundle (written and verified), then fetched by a dock into its cache.
-            var bytes = new byte[1_500_000];
-            new Random(3).NextBytes(bytes);
-            var sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
-            var image = new FirmwareImage("DSJ-SIM1", "2.0.0", sha, bytes.Length, new string('0', 128), 30);
-            var source = Path.Combine(folder, sha + ".bin");
-            await File.WriteAllBytesAsync(source, bytes);
-            Assert.True(await store.PublishFirmwareAsync(image, source, "it@test", CancellationToken.None));
-            Assert.False(await store.PublishFirmwareAsync(image, source, "it@test", CancellationToken.None)); // held already: checked, not written
-            var cache = new FirmwareImages(Path.Combine(folder, "dock"));
-            Assert.Empty(await cache.FetchMissingAsync(store, [image], CancellationToken.None));
-            Assert.Equal(bytes, await File.ReadAllBytesAsync(cache.PathOf(sha)));
-            // An image the store does not hold as the bundle names it is not kept.
-            var wrong = image with { Sha256 = new string('a', 64) };
-            Assert.Single(await cache.FetchMissingAsync(store, [wrong], CancellationToken.None));
-            Assert.False(File.Exists(cache.PathOf(wrong.Sha256)));
-        }
-        finally
-        {
-            foreach (var (key, value) in saved) Environment.SetEnvironmentVariable(key, value);
-            Directory.Delete(folder, recursive: true);
-        }
+        // A firmware image: published from beside the bundle (written and verified), then fetched by a dock into its cache.
+        var bytes = new byte[1_500_000];
+        new Random(3).NextBytes(bytes);
+        var sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
+        var image = new FirmwareImage("DSJ-SIM1", "2.0.0", sha, bytes.Length, new string('0', 128), 30);
+        var source = Path.Combine(folder, sha + ".bin");
+        await File.WriteAllBytesAsync(source, bytes);
+        Assert.True(await store.PublishFirmwareAsync(image, source, "it@test", CancellationToken.None));
+        Assert.False(await store.PublishFirmwareAsync(image, source, "it@test", CancellationToken.None)); // held already: checked, not written
+        var cache = new FirmwareImages(Path.Combine(folder, "dock"));
+        Assert.Empty(await cache.FetchMissingAsync(store, [image], CancellationToken.None));
+        Assert.Equal(bytes, await File.ReadAllBytesAsync(cache.PathOf(sha)));
+        // An image the store does not hold as the bundle names it is not kept.
+        var wrong = image with { Sha256 = new string('a', 64) };
+        Assert.Single(await cache.FetchMissingAsync(store, [wrong], CancellationToken.None));
+        Assert.False(File.Exists(cache.PathOf(wrong.Sha256)));
     }
 }
