@@ -62,6 +62,10 @@ public sealed class RecorderFaults
     /// <summary>One-shot: power is lost while the next verified image is written to its slot: the old image keeps running.</summary>
     public void PowerLossInInstall() => Interlocked.Exchange(ref _powerLossInInstall, 1);
 
+    /// <summary>Lasting: a new image boots but its storage driver is broken: while it runs on trial, LIST_CLIPS answers STORAGE_ERROR, so the
+    /// dock's health check fails, it is never confirmed, and the camera goes back to its old image at its next boot.</summary>
+    public bool FailListingOnTrial { get; set; }
+
     /// <summary>Lasting: an image with this version does not boot; the boot loader goes back to the old slot.</summary>
     public string? FailBootOf { get; set; }
 

@@ -224,6 +224,8 @@ public sealed class SimulatedRecorder : IRecorderDevice, IDisposable
 
     public IReadOnlyList<ClipSummary> ListClips()
     {
+        if (Faults.FailListingOnTrial && Options.TakesFirmware && Firmware.State().Trial)
+            throw DockLinkErrors.Refuse(ErrorCode.StorageError, "the clip store cannot be read (trial firmware)");
         lock (_lock) return [.. _clips.Select(c => c.Summary)];
     }
 

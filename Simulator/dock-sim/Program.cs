@@ -58,6 +58,7 @@ public static class Program
         var firmwarePowerLoss = new Option<string?>("--firmware-power-loss-after") { Description = "Fault: power lost once BYTES of a firmware image have been received, once (the transfer resumes at the next docking)." };
         var installPowerLoss = new Option<bool>("--firmware-power-loss-in-install") { Description = "Fault: power lost while the next image is written to its slot, once (the old image runs; the next docking installs again)." };
         var corruptFirmware = new Option<bool>("--corrupt-firmware") { Description = "Fault: a bit of the next staged image flips before the install checks it (a bad image: refused)." };
+        var brokenTrial = new Option<bool>("--broken-trial-firmware") { Description = "Fault: a new image boots but cannot read the clip store while on trial (the dock's health check fails; the camera goes back)." };
         var failBoot = new Option<string?>("--fail-boot-of") { Description = "Fault: an image with this VERSION does not boot (the boot loader rolls back)." };
         var firstSerial = new Option<int>("--first-serial") { Description = "Number the recorders' serials from N (to run two simulators beside one dock).", DefaultValueFactory = _ => 1 };
         var stateDir = new Option<string?>("--state-dir")
@@ -69,7 +70,7 @@ public static class Program
         {
             recorders, clips, clipSize, listen, serial, throttle, folder, seed, agency, enrolmentFile, unsigned, v1Signatures, authMethods, massStorage, disks,
             disconnectAfter, corruptEvery, stallAfter, linkRate, releaseDelay, keepOnRelease, badHash, badSignature, faultyBatteries, timeOffset, stateDir, hostile, firstSerial,
-            lieAboutConfig, refuseConfig, firmwarePowerLoss, installPowerLoss, corruptFirmware, failBoot,
+            lieAboutConfig, refuseConfig, firmwarePowerLoss, installPowerLoss, corruptFirmware, failBoot, brokenTrial,
         };
         root.SetAction(async (parse, cancellationToken) =>
         {
@@ -110,7 +111,7 @@ public static class Program
                 || parse.GetValue(releaseDelay) is not null || parse.GetValue(keepOnRelease) || parse.GetValue(badHash) > 0 || parse.GetValue(badSignature) > 0
                 || parse.GetValue(timeOffset) is not null || parse.GetValue(stateDir) is not null || parse.GetValue(hostile)
                 || parse.GetValue(lieAboutConfig) || parse.GetValue(refuseConfig) || firmwareCut is not null || parse.GetValue(installPowerLoss)
-                || parse.GetValue(corruptFirmware) || parse.GetValue(failBoot) is not null;
+                || parse.GetValue(corruptFirmware) || parse.GetValue(failBoot) is not null || parse.GetValue(brokenTrial);
             if (parse.GetValue(massStorage))
             {
                 if (!OperatingSystem.IsLinux()) return Fail("--mass-storage needs Linux pseudo-terminals for the command channels.");
@@ -183,6 +184,7 @@ public static class Program
                         if (parse.GetValue(installPowerLoss)) faults.PowerLossInInstall();
                         if (parse.GetValue(corruptFirmware)) faults.CorruptStagedFirmware();
                         faults.FailBootOf = parse.GetValue(failBoot);
+                        faults.FailListingOnTrial = parse.GetValue(brokenTrial);
                     },
                 }, cancellationToken: cancellationToken);
                 endpoints.AddRange(one.Endpoints);
@@ -219,6 +221,7 @@ public static class Program
                 parse.GetValue(installPowerLoss) ? "power lost during the first install" : null,
                 parse.GetValue(corruptFirmware) ? "the first staged image damaged" : null,
                 parse.GetValue(failBoot) is { } fb ? $"firmware {fb} does not boot" : null,
+                parse.GetValue(brokenTrial) ? "a new image cannot read the clip store on trial" : null,
             }.Where(f => f is not null)) + ".");
             Console.WriteLine("Bays for `dock run`:");
             Console.WriteLine("  " + string.Join(' ', endpoints.Select((e, i) => $"--Dock:Bays:{i}:Id={i + 1} --Dock:Bays:{i}:Endpoint={e.Address}")));

@@ -14,8 +14,9 @@ namespace Dock.EndToEnd.Tests.Fleet;
 
 /// <summary>
 /// DockLink v1.5 firmware at docking, with the simulator's faults: a transfer cut by a power loss resumes from the offset the camera holds and the
-/// image is installed on trial and confirmed at the next handshake; an image that does not boot rolls back and is alerted; a bad image is refused
-/// by the camera; nothing is sent to a camera whose footage waits, or whose battery is below the image's threshold.
+/// image is installed on trial and confirmed at the next handshake; an image that does not boot rolls back and is alerted; one that boots but
+/// fails the health check is never confirmed and the camera goes back; a power loss mid-install is finished without re-sending; a bad image is
+/// refused by the camera; nothing is sent to a camera whose footage waits, or whose battery is below the image's threshold.
 /// </summary>
 public sealed class FirmwareTests(ITestOutputHelper output)
 {
@@ -25,13 +26,14 @@ public sealed class FirmwareTests(ITestOutputHelper output)
     public async Task Firmware_ResumesAfterPowerLoss_ConfirmedAfterReboot_BootFailureRollsBack_BadImageRefused_NothingWhileFootageWaits()
     {
         await using var harness = DockHarness.Create();
-        var fleet = await harness.StartFleetAsync(new FleetOptions { Recorders = 6, ClipsPerRecorder = 2, MinClipSize = 100_000, MaxClipSize = 200_000 });
+        var fleet = await harness.StartFleetAsync(new FleetOptions { Recorders = 7, ClipsPerRecorder = 2, MinClipSize = 100_000, MaxClipSize = 200_000 });
         var resumer = fleet.Endpoints[0].Recorder;
         var unbootable = fleet.Endpoints[1].Recorder;
         var waiting = fleet.Endpoints[2].Recorder;
         var corrupt = fleet.Endpoints[3].Recorder;
         var flat = fleet.Endpoints[4].Recorder;
         var interrupted = fleet.Endpoints[5].Recorder;
+        var unhealthy = fleet.Endpoints[6].Recorder;
         var image = new byte[3 * 1024 * 1024 + 12345];
         new Random(17).NextBytes(image);
         resumer.Faults.FirmwarePowerLossAfter(image.Length / 3);
@@ -39,6 +41,7 @@ public sealed class FirmwareTests(ITestOutputHelper output)
         waiting.Faults.FailReadsOf = waiting.Clips[0].ClipId; // a clip that cannot be offloaded: its footage waits
         corrupt.Faults.CorruptStagedFirmware();
         interrupted.Faults.PowerLossInInstall();
+        unhealthy.Faults.FailListingOnTrial = true;
         foreach (var endpoint in fleet.Endpoints) endpoint.Recorder.Battery.Drain(90); // charged (the seed draws 10-70 %)...
         flat.Battery.Drain(5); // ...but this one: 5 %, below the image's 20 % (charging to 20 % takes half an hour)
 
@@ -68,6 +71,7 @@ public sealed class FirmwareTests(ITestOutputHelper output)
                 return events.Any(e => e.Kind == CustodyEventKind.FirmwareConfirmed && e.RecorderSerial == resumer.Serial)
                     && events.Any(e => e.Kind == CustodyEventKind.FirmwareConfirmed && e.RecorderSerial == interrupted.Serial)
                     && events.Any(e => e.Kind == CustodyEventKind.FirmwareRolledBack && e.RecorderSerial == unbootable.Serial)
+                    && events.Any(e => e.Kind == CustodyEventKind.FirmwareRolledBack && e.RecorderSerial == unhealthy.Serial)
                     && alerts.Any(a => a.RecorderSerial == corrupt.Serial);
             }, "the resumed image confirmed, the unbootable one rolled back, the corrupt one refused");
             var events = await EnrolmentTests.EventsAsync(await harness.CatalogAsync());
@@ -106,6 +110,12 @@ public sealed class FirmwareTests(ITestOutputHelper output)
             Assert.Contains("did not boot", rolledBack.Detail, StringComparison.Ordinal);
             Assert.Equal(("1.0.0-sim", FirmwareFailure.BootFailed), (unbootable.GetFirmware().RunningVersion, unbootable.GetFirmware().LastFailure));
             Assert.Equal(sha, states[unbootable.Serial].FailedSha256);
+
+            // A trial image that fails the health check (its listing breaks): never confirmed, so the camera went back at its next boot.
+            var unconfirmed = Assert.Single(events, e => e.Kind == CustodyEventKind.FirmwareRolledBack && e.RecorderSerial == unhealthy.Serial);
+            Assert.Contains("was not confirmed after its boot", unconfirmed.Detail, StringComparison.Ordinal);
+            Assert.DoesNotContain(events, e => e.Kind == CustodyEventKind.FirmwareConfirmed && e.RecorderSerial == unhealthy.Serial);
+            Assert.Equal(("1.0.0-sim", FirmwareFailure.Unconfirmed), (unhealthy.GetFirmware().RunningVersion, unhealthy.GetFirmware().LastFailure));
 
             // The bad image: the camera's own check refused it; nothing installed, nothing recorded as installed.
             Assert.Equal((0, "1.0.0-sim"), (corrupt.Firmware.Installs, corrupt.GetFirmware().RunningVersion));
