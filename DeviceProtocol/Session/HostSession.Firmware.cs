@@ -55,6 +55,9 @@ public sealed partial class HostSession
                         _options.RequestTimeout, abandon.Token)));
                     sent += length;
                     next += length;
+                    // A device that keeps losing what it acknowledged would have the image sent forever: at most four times over.
+                    if (sent > 4 * Math.Max(size - offset, 1))
+                        throw DockLinkErrors.Malformed(MessageType.FirmwareWritten, $"{sent} bytes sent for a {size - offset}-byte transfer: the device keeps losing them");
                 }
                 var (end, used, write) = inFlight.Dequeue();
                 try
@@ -70,7 +73,10 @@ public sealed partial class HostSession
                 {
                     // The writes behind it land at offsets past what the device holds and are refused: let them finish, then ask it.
                     await DrainAsync(inFlight).ConfigureAwait(false);
-                    held = (long)(await GetFirmwareAsync(cancellationToken).ConfigureAwait(false)).StagedHeld;
+                    var state = await GetFirmwareAsync(cancellationToken).ConfigureAwait(false);
+                    if ((long)state.StagedSize != size || (long)state.StagedHeld > size)
+                        throw DockLinkErrors.Malformed(MessageType.FirmwareState, $"the device stages {state.StagedHeld} of {state.StagedSize} bytes, not of this {size}-byte image");
+                    held = (long)state.StagedHeld;
                     next = held;
                 }
                 finally

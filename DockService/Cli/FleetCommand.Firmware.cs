@@ -29,7 +29,7 @@ public static partial class FleetCommand
         {
             file, image, model, version, agencyKey, battery,
         };
-        add.SetAction((parse, cancellationToken) => Guard("fleet firmware add", () =>
+        add.SetAction(parse => Guard("fleet firmware add", () =>
         {
             var path = parse.GetValue(file)!;
             var text = ReadBundleFile(path);
@@ -44,7 +44,9 @@ public static partial class FleetCommand
             string m = parse.GetValue(model)!, v = parse.GetValue(version)!;
             if (!MessageCodec.IsFirmwareName(m) || !MessageCodec.IsFirmwareName(v) || m.Length == 0 || v.Length == 0)
                 throw new InvalidDataException($"--model and --version are 1 … {FirmwareBegin.MaxNameBytes} printable ASCII characters without spaces");
-            var sha = FirmwareImages.HashFileAsync(imagePath, cancellationToken).GetAwaiter().GetResult();
+            string sha;
+            using (var imageFile = File.OpenRead(imagePath))
+                sha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(imageFile));
             using var key = KeyFile.Load(parse.GetValue(agencyKey)!, Environment.GetEnvironmentVariable("DOCK_AGENCY_KEY_PASSPHRASE"));
             var signature = key.Sign(FirmwareSignature.Message(m, v, (ulong)info.Length, Convert.FromHexString(sha)));
             if (bundle.Root["firmware"] is not JsonArray images)
