@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Dock.Crypto.Transparency;
 
 namespace Dock.Crypto.Custody;
 
@@ -164,12 +165,7 @@ public sealed record CustodyEvent(
     public static bool TryParse(ReadOnlySpan<byte> bytes, out CustodyEvent custodyEvent, out string error)
     {
         custodyEvent = null!;
-        string text;
-        try
-        {
-            text = new UTF8Encoding(false, true).GetString(bytes);
-        }
-        catch (DecoderFallbackException)
+        if (!StrictUtf8.TryDecode(bytes, out var text))
         {
             error = "not UTF-8";
             return false;

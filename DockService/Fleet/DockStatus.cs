@@ -65,12 +65,7 @@ public sealed record DockStatus(string DockId, string DockKey, string? Site, Dat
     public static bool TryOpen(byte[] content, byte[]? agencyKey, out DockStatus status, out string error)
     {
         status = null!;
-        string note;
-        try
-        {
-            note = new UTF8Encoding(false, true).GetString(content);
-        }
-        catch (DecoderFallbackException)
+        if (!StrictUtf8.TryDecode(content, out var note))
         {
             error = "not UTF-8";
             return false;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Dock.Crypto.Transparency;
 
 namespace Dock.Service.Fleet;
 
@@ -23,12 +24,7 @@ public sealed record FleetLogEntry(long Index, long Version, string Sha256, Date
     public static bool TryParse(byte[] bytes, out FleetLogEntry entry, out string error)
     {
         entry = null!;
-        string text;
-        try
-        {
-            text = new UTF8Encoding(false, true).GetString(bytes);
-        }
-        catch (DecoderFallbackException)
+        if (!StrictUtf8.TryDecode(bytes, out var text))
         {
             error = "not UTF-8";
             return false;

@@ -31,8 +31,19 @@ public static class FleetProof
         if (clip.Outcome == VerifyOutcome.Malformed) return Done();
 
         // What the recorder signed it was recorded under (checked with its signature by ClipVerifier).
-        var manifest = JsonSerializer.Deserialize(await File.ReadAllBytesAsync(manifestPath, cancellationToken).ConfigureAwait(false), ClipManifest.TypeInfo)!;
-        if (manifest.Recorder is not { SignatureFormat: ManifestRecorder.SignatureV15, ConfigVersion: { } version, ConfigSha256: { } profileSha })
+        // Read again here (ClipVerifier keeps its parse to itself); it may not parse at all when an earlier step already failed.
+        ClipManifest? manifest;
+        try
+        {
+            manifest = JsonSerializer.Deserialize(await File.ReadAllBytesAsync(manifestPath, cancellationToken).ConfigureAwait(false), ClipManifest.TypeInfo);
+        }
+        catch (JsonException)
+        {
+            manifest = null;
+        }
+        if (manifest is null) return Done(); // ClipVerifier has said why, and failed the proof
+        if (manifest.Recorder is not { SignatureFormat: ManifestRecorder.SignatureV15, ConfigVersion: { } version, ConfigSha256: { } profileSha }
+            || !Crypto.Hashing.Hex.TryParse(profileSha, 32, out _))
         {
             Step("recorded under", false, "the manifest names no recorder profile: the recorder's firmware is older than DockLink v1.5, so it never " +
                 "signed what it recorded under", VerifyOutcome.Malformed);

@@ -39,6 +39,13 @@ public sealed class FirmwareBenchmark(string dataDirectory, long bytes, int roun
         new Random(7).NextBytes(image);
         if (!json) output.WriteLine($"dock bench firmware — {CliOptions.FormatBytes(bytes)} image vs a {CliOptions.FormatBytes(bytes)} clip, {rounds} alternating round(s) per link, default Dock:Link settings");
 
+        // The image is read from memory: the figure is the link's and the protocol's, not a disk's.
+        ValueTask<int> FromImage(long at, Memory<byte> buffer, CancellationToken _)
+        {
+            image.AsSpan((int)at, buffer.Length).CopyTo(buffer.Span);
+            return ValueTask.FromResult(buffer.Length);
+        }
+
         var results = new List<LinkResult>();
         foreach (var (name, mbps) in new (string, double?)[] { ("pty pair (serial)", null), ("TCP at 40 MB/s both ways (USB 2.0)", 40), ("TCP at 1 MB/s both ways", 1) })
         {
@@ -66,11 +73,7 @@ public sealed class FirmwareBenchmark(string dataDirectory, long bytes, int roun
                 await using var pushing = await OpenAsync(recorder, mbps, identity, cancellationToken);
                 var timer = Stopwatch.StartNew();
                 var ready = await pushing.Session.BeginFirmwareAsync(begin, cancellationToken);
-                await pushing.Session.PushFirmwareAsync((long)ready.Offset, size, ready.MaxChunk, (at, buffer, _) =>
-                {
-                    image.AsSpan((int)at, buffer.Length).CopyTo(buffer.Span);
-                    return ValueTask.FromResult(buffer.Length);
-                }, null, cancellationToken);
+                await pushing.Session.PushFirmwareAsync((long)ready.Offset, size, ready.MaxChunk, FromImage, null, cancellationToken);
                 push += timer.Elapsed.TotalSeconds;
             }
             var result = new LinkResult(name, size * rounds / 1e6 / read, size * rounds / 1e6 / push, read / push);
@@ -93,11 +96,7 @@ public sealed class FirmwareBenchmark(string dataDirectory, long bytes, int roun
             if (attempt == 1) resumedAt = (long)ready.Offset;
             try
             {
-                sent += await endpoint.Session.PushFirmwareAsync((long)ready.Offset, bytes, ready.MaxChunk, (at, buffer, _) =>
-                {
-                    image.AsSpan((int)at, buffer.Length).CopyTo(buffer.Span);
-                    return ValueTask.FromResult(buffer.Length);
-                }, null, cancellationToken);
+                sent += await endpoint.Session.PushFirmwareAsync((long)ready.Offset, bytes, ready.MaxChunk, FromImage, null, cancellationToken);
             }
             catch (DeviceProtocol.Errors.DockLinkException ex) when (ex.Failure == DeviceProtocol.Errors.DockLinkFailure.ConnectionLost || attempt == 0)
             {

@@ -98,6 +98,12 @@ public sealed class FleetProofTests
         (code, said, _) = await DockHarness.RunDockAsync("fleet", "prove", copy, "--cloud", $"file:{cloud}", "--config-key", agencyKey, "--trust", trust);
         Assert.Equal((int)VerifyOutcome.BadSignature, code);
         Assert.Contains("the record-time signature does not verify", said, StringComparison.Ordinal);
+
+        // A manifest that is not JSON at all: a failed proof with its reason, never a crash of the prover.
+        await File.WriteAllTextAsync(copy + ".manifest.json", "{not json");
+        (code, said, err) = await DockHarness.RunDockAsync("fleet", "prove", copy, "--cloud", $"file:{cloud}", "--config-key", agencyKey, "--trust", trust);
+        Assert.True(code == (int)VerifyOutcome.BadSignature, said + err);
+        Assert.DoesNotContain("Unhandled exception", err, StringComparison.Ordinal);
     }
 
     private static async Task RunAsync(params string[] args)
